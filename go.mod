@@ -14,6 +14,7 @@ require (
 	github.com/jezek/xgb v1.1.1 // indirect
 	github.com/nlpodyssey/gopickle v0.2.0 // indirect
 	github.com/vugu/html v0.0.0-20190914200101-c62dc20b8289 // indirect
+	github.com/vugu/vjson v0.0.0-20200505061711-f9cbed27d3d9 // indirect
 	github.com/vugu/vugu v0.3.5 // indirect
 	github.com/vugu/xxhash v0.0.0-20191111030615-ed24d0179019 // indirect
 	golang.org/x/image v0.48.0 // indirect
