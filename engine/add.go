@@ -1,0 +1,12 @@
+package engine
+
+// Add: elementwise sum with numpy broadcasting (ResNet's residual connection).
+
+func init() {
+	register(OpAdd, opImpl{infer: inferBroadcast, run: runAdd})
+}
+
+func runAdd(_ *execCtx, _ *Node, in, out []*Tensor) error {
+	binaryBroadcast(out[0], in[0], in[1], func(x, y float32) float32 { return x + y })
+	return nil
+}

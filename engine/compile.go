@@ -1,0 +1,293 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Options configure Compile. The zero value is usable.
+type Options struct {
+	// Workers is the number of goroutines kernels may use; 0 means
+	// runtime.GOMAXPROCS(0). Results are bit-identical for any value.
+	Workers int
+	// Keep names values whose tensors Run must return in Result.Kept (for
+	// feature maps). A value named here is never fused away. "*" keeps every
+	// value the compiled program computes; with fusion on, values that the
+	// passes removed (a conv output folded into its BatchNormalization or
+	// ReLU) are then absent, so use NoFuse to see every node's output.
+	Keep []string
+	// NoFuse keeps every node as written: no BatchNormalization folding, no
+	// ReLU fusion, Identity and Dropout run as copies.
+	NoFuse bool
+}
+
+// Program is a compiled graph. It is safe for concurrent use by several
+// goroutines: every Run allocates its own buffers.
+type Program struct {
+	workers int
+	inputs  []ValueInfo // graph inputs that are not constants
+	outputs []string
+	nodes   []*Node // nodes Run executes, after the passes
+	consts  map[string]*Tensor
+	alias   map[string]string // outputs of skipped nodes -> the value they copy
+	shapes  map[string][]int  // every value of the original graph, at the compiled batch
+	keepAll bool
+	keep    map[string]bool // resolved (after alias) names to keep
+	keepAs  []string        // Options.Keep names other than "*", as the caller wrote them
+	free    [][]string      // free[i]: intermediates to release after nodes[i]
+
+	mu    sync.Mutex
+	plans map[int]map[string][]int // value shapes per batch size
+}
+
+// Compile checks the graph (op params, shapes given the input shapes), runs
+// the optimisation passes (BatchNormalization folded into the conv before it,
+// ReLU fused into conv, Identity and Dropout skipped) and plans memory. Every
+// malformed graph is an error here, never a panic later. The graph and its
+// tensors are not modified; Compile's output does not alias g.Nodes.
+func Compile(g *Graph, opt Options) (*Program, error) {
+	if g == nil {
+		return nil, errors.New("compile: nil graph")
+	}
+	p := &Program{
+		workers: opt.Workers,
+		consts:  make(map[string]*Tensor, len(g.Consts)),
+		alias:   map[string]string{},
+		keep:    map[string]bool{},
+		plans:   map[int]map[string][]int{},
+	}
+	if p.workers <= 0 {
+		p.workers = runtime.GOMAXPROCS(0)
+	}
+	if p.workers > 256 {
+		p.workers = 256
+	}
+	for name, t := range g.Consts {
+		if name == "" {
+			return nil, errors.New("compile: constant with empty name")
+		}
+		if err := t.Check(); err != nil {
+			return nil, fmt.Errorf("compile: constant %q: %w", name, err)
+		}
+		p.consts[name] = t
+	}
+	seen := map[string]bool{}
+	for _, vi := range g.Inputs {
+		if _, isConst := p.consts[vi.Name]; isConst {
+			// Older ONNX files list initializers among the inputs; the
+			// constant is used and the input needs no feed.
+			continue
+		}
+		if vi.Name == "" {
+			return nil, errors.New("compile: graph input with empty name")
+		}
+		if seen[vi.Name] {
+			return nil, fmt.Errorf("compile: graph input %q listed twice", vi.Name)
+		}
+		seen[vi.Name] = true
+		if len(vi.Shape) == 0 {
+			return nil, fmt.Errorf("compile: graph input %q has no shape", vi.Name)
+		}
+		if _, err := NumElements(vi.Shape); err != nil {
+			return nil, fmt.Errorf("compile: graph input %q: %w", vi.Name, err)
+		}
+		p.inputs = append(p.inputs, ValueInfo{vi.Name, append([]int(nil), vi.Shape...)})
+	}
+	for i, n := range g.Nodes {
+		if n == nil {
+			return nil, fmt.Errorf("compile: node %d is nil", i)
+		}
+		c := *n
+		c.Inputs = append([]string(nil), n.Inputs...)
+		c.Outputs = append([]string(nil), n.Outputs...)
+		p.nodes = append(p.nodes, &c)
+	}
+	shapes, err := p.inferAll(p.inputShapes(0))
+	if err != nil {
+		return nil, err
+	}
+	p.shapes = shapes
+	if len(g.Outputs) == 0 {
+		return nil, errors.New("compile: graph has no outputs")
+	}
+	for _, o := range g.Outputs {
+		if _, ok := shapes[o]; !ok {
+			return nil, fmt.Errorf("compile: graph output %q is not computed by the graph", o)
+		}
+	}
+	p.outputs = append([]string(nil), g.Outputs...)
+	for _, k := range opt.Keep {
+		if k == "*" {
+			p.keepAll = true
+			continue
+		}
+		if _, ok := shapes[k]; !ok {
+			return nil, fmt.Errorf("compile: kept value %q is not in the graph", k)
+		}
+		p.keepAs = append(p.keepAs, k)
+	}
+	if !opt.NoFuse {
+		if err := p.fuse(); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range p.keepAs {
+		p.keep[p.resolve(k)] = true
+	}
+	p.planMemory()
+	return p, nil
+}
+
+// inputShapes returns the graph input shapes with the batch dimension set to
+// batch (0 = as compiled).
+func (p *Program) inputShapes(batch int) map[string][]int {
+	m := make(map[string][]int, len(p.inputs)+len(p.consts))
+	for _, vi := range p.inputs {
+		s := append([]int(nil), vi.Shape...)
+		if batch > 0 {
+			s[0] = batch
+		}
+		m[vi.Name] = s
+	}
+	for name, t := range p.consts {
+		m[name] = t.Shape
+	}
+	return m
+}
+
+// inferAll runs shape inference over p.nodes starting from the given input
+// and constant shapes, which it extends with every node output.
+func (p *Program) inferAll(shapes map[string][]int) (map[string][]int, error) {
+	for _, n := range p.nodes {
+		if !n.Op.Valid() {
+			return nil, fmt.Errorf("compile: node %q: invalid operator kind %d", n.Name, uint8(n.Op))
+		}
+		impl := ops[n.Op]
+		if impl.infer == nil {
+			return nil, fmt.Errorf("compile: node %q: operator %v has no implementation", n.Name, n.Op)
+		}
+		in := make([][]int, len(n.Inputs))
+		for i, name := range n.Inputs {
+			if name == "" {
+				continue
+			}
+			s, ok := shapes[name]
+			if !ok {
+				return nil, fmt.Errorf("compile: node %q (%v): input %q is not defined before it", n.Name, n.Op, name)
+			}
+			in[i] = s
+		}
+		if len(n.Outputs) == 0 || n.Outputs[0] == "" {
+			return nil, fmt.Errorf("compile: node %q (%v): no output", n.Name, n.Op)
+		}
+		out, err := impl.infer(n, in)
+		if err != nil {
+			return nil, fmt.Errorf("compile: node %q (%v): %w", n.Name, n.Op, err)
+		}
+		if len(n.Outputs) > len(out) {
+			return nil, fmt.Errorf("compile: node %q (%v): %d outputs, the operator has %d", n.Name, n.Op, len(n.Outputs), len(out))
+		}
+		for i, name := range n.Outputs {
+			if name == "" {
+				continue
+			}
+			if _, dup := shapes[name]; dup {
+				return nil, fmt.Errorf("compile: node %q (%v): value %q is defined twice", n.Name, n.Op, name)
+			}
+			if _, err := NumElements(out[i]); err != nil {
+				return nil, fmt.Errorf("compile: node %q (%v): output %q: %w", n.Name, n.Op, name, err)
+			}
+			shapes[name] = out[i]
+		}
+	}
+	return shapes, nil
+}
+
+// resolve follows aliases left by skipped nodes.
+func (p *Program) resolve(name string) string {
+	for {
+		a, ok := p.alias[name]
+		if !ok {
+			return name
+		}
+		name = a
+	}
+}
+
+// planMemory records, for each node, the intermediate values whose last
+// consumer it is, so Run can release their buffers for reuse.
+func (p *Program) planMemory() {
+	last := map[string]int{}
+	for i, n := range p.nodes {
+		for _, name := range n.Inputs {
+			if name != "" {
+				last[name] = i
+			}
+		}
+		for _, name := range n.Outputs {
+			if _, used := last[name]; !used && name != "" {
+				last[name] = i // produced but never read: release at once
+			}
+		}
+	}
+	held := map[string]bool{}
+	for _, o := range p.outputs {
+		held[p.resolve(o)] = true
+	}
+	p.free = make([][]string, len(p.nodes))
+	produced := map[string]bool{}
+	for _, n := range p.nodes {
+		for _, o := range n.Outputs {
+			produced[o] = true
+		}
+	}
+	for name, i := range last {
+		if !produced[name] || held[name] || p.keep[name] || p.keepAll {
+			continue
+		}
+		p.free[i] = append(p.free[i], name)
+	}
+}
+
+// Shapes returns the inferred shape of every value of the graph as given
+// (including values the passes removed), at the compiled batch size.
+func (p *Program) Shapes() map[string][]int {
+	m := make(map[string][]int, len(p.shapes))
+	for k, v := range p.shapes {
+		m[k] = append([]int(nil), v...)
+	}
+	return m
+}
+
+// Nodes returns the nodes Run executes, after the passes, in order. A fused
+// conv keeps the conv's name and takes the output of the last node it
+// absorbed. The returned
+// nodes must not be modified.
+func (p *Program) Nodes() []*Node { return p.nodes }
+
+// Inputs returns the graph inputs Run expects (constants excluded).
+func (p *Program) Inputs() []ValueInfo { return p.inputs }
+
+// shapesFor returns value shapes for a batch size, inferring and caching
+// them for batch sizes other than the compiled one.
+func (p *Program) shapesFor(batch int) (map[string][]int, error) {
+	if len(p.inputs) == 0 || batch == p.inputs[0].Shape[0] {
+		return p.shapes, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.plans[batch]; ok {
+		return s, nil
+	}
+	s, err := p.inferAll(p.inputShapes(batch))
+	if err != nil {
+		return nil, fmt.Errorf("batch %d: %w", batch, err)
+	}
+	if len(p.plans) >= 16 {
+		clear(p.plans) // bound the cache; shapes are cheap to infer again
+	}
+	p.plans[batch] = s
+	return s, nil
+}

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+)
+
+// fuse runs the optimisation passes on p.nodes:
+//
+//  1. Identity, and Dropout without a mask output, are skipped: their output
+//     becomes an alias of their input.
+//  2. A BatchNormalization whose input is the output of a Conv is folded into
+//     that conv's weights and bias, when the conv output has no other consumer,
+//     is not a graph output or kept value, and all the weights are constants.
+//  3. A Relu after a Conv is fused into it under the same conditions.
+//
+// Removing a node never changes the shape of a surviving value.
+func (p *Program) fuse() error {
+	keptByName := map[string]bool{}
+	for _, k := range p.keepAs {
+		keptByName[k] = true
+	}
+	for _, o := range p.outputs {
+		keptByName[o] = true
+	}
+
+	var nodes []*Node
+	for _, n := range p.nodes {
+		skip := n.Op == OpIdentity ||
+			(n.Op == OpDropout && (len(n.Outputs) < 2 || n.Outputs[1] == ""))
+		if skip {
+			p.alias[n.Outputs[0]] = p.resolve(n.Inputs[0])
+			continue
+		}
+		for i, in := range n.Inputs {
+			if in != "" {
+				n.Inputs[i] = p.resolve(in)
+			}
+		}
+		nodes = append(nodes, n)
+	}
+	p.nodes = nodes
+
+	// pinned reports whether value v must stay visible; a kept or output name
+	// may reach v through aliases.
+	pinned := map[string]bool{}
+	for name := range keptByName {
+		pinned[p.resolve(name)] = true
+	}
+
+	for {
+		consumers := map[string]int{}
+		producer := map[string]int{}
+		for i, n := range p.nodes {
+			for _, in := range n.Inputs {
+				consumers[in]++
+			}
+			for _, o := range n.Outputs {
+				producer[o] = i
+			}
+		}
+		changed := false
+		for i, n := range p.nodes {
+			if (n.Op != OpBatchNorm && n.Op != OpRelu) || len(n.Inputs) == 0 {
+				continue
+			}
+			j, ok := producer[n.Inputs[0]]
+			if !ok {
+				continue
+			}
+			conv := p.nodes[j]
+			x := n.Inputs[0]
+			if conv.Op != OpConv || consumers[x] != 1 || pinned[x] {
+				continue
+			}
+			cp, err := paramsOf[ConvParams](conv)
+			if err != nil || cp.Relu {
+				continue // a conv with fused ReLU cannot absorb more
+			}
+			var fused *Node
+			if n.Op == OpBatchNorm {
+				if len(n.Outputs) > 1 {
+					continue // training-mode outputs; infer rejected them already
+				}
+				fused, err = p.foldBatchNorm(conv, n)
+				if err != nil {
+					return err
+				}
+				if fused == nil {
+					continue
+				}
+			} else {
+				c := *conv
+				q := *cp
+				q.Relu = true
+				c.Params = &q
+				fused = &c
+			}
+			fused.Outputs = []string{n.Outputs[0]}
+			p.nodes[j] = fused
+			p.nodes = append(p.nodes[:i], p.nodes[i+1:]...)
+			changed = true
+			break
+		}
+		if !changed {
+			return nil
+		}
+	}
+}
+
+// foldBatchNorm returns a copy of conv whose weights and bias include the
+// inference-mode batch norm bn, or nil when an operand is not a constant.
+// y = (conv(x) - mean) * s + beta with s = scale / sqrt(var + eps) becomes a
+// conv with weights W*s (per output channel) and bias (b - mean)*s + beta.
+func (p *Program) foldBatchNorm(conv, bn *Node) (*Node, error) {
+	bp, err := paramsOf[BatchNormParams](bn)
+	if err != nil {
+		return nil, nil
+	}
+	if len(conv.Inputs) < 2 || len(bn.Inputs) != 5 {
+		return nil, nil
+	}
+	w, ok := p.consts[conv.Inputs[1]] // (outC, inC/group, kH, kW)
+	if !ok {
+		return nil, nil
+	}
+	var b *Tensor // (outC)
+	if len(conv.Inputs) > 2 && conv.Inputs[2] != "" {
+		if b, ok = p.consts[conv.Inputs[2]]; !ok {
+			return nil, nil
+		}
+	}
+	var bnT [4]*Tensor // scale, beta, mean, var: each (outC)
+	for k := range bnT {
+		if bnT[k], ok = p.consts[bn.Inputs[k+1]]; !ok {
+			return nil, nil
+		}
+	}
+	outC := w.Shape[0]
+	per := w.Len() / outC
+	nw := &Tensor{Shape: append([]int(nil), w.Shape...), Data: make([]float32, w.Len())}
+	nb := &Tensor{Shape: []int{outC}, Data: make([]float32, outC)}
+	for oc := 0; oc < outC; oc++ {
+		// Computed in float64 so folding adds no error beyond the final rounding.
+		s := float64(bnT[0].Data[oc]) / math.Sqrt(float64(bnT[3].Data[oc])+float64(bp.Epsilon))
+		for k := oc * per; k < (oc+1)*per; k++ {
+			nw.Data[k] = float32(float64(w.Data[k]) * s)
+		}
+		bias := 0.0
+		if b != nil {
+			bias = float64(b.Data[oc])
+		}
+		nb.Data[oc] = float32((bias-float64(bnT[2].Data[oc]))*s + float64(bnT[1].Data[oc]))
+	}
+	wName, bName := p.freshConst(conv.Name+"/folded_weight"), p.freshConst(conv.Name+"/folded_bias")
+	p.consts[wName], p.consts[bName] = nw, nb
+	c := *conv
+	c.Inputs = []string{conv.Inputs[0], wName, bName}
+	return &c, nil
+}
+
+// freshConst returns a constant name based on base that no value uses.
+func (p *Program) freshConst(base string) string {
+	name := base
+	for i := 2; ; i++ {
+		_, c := p.consts[name]
+		_, s := p.shapes[name]
+		if !c && !s {
+			return name
+		}
+		name = fmt.Sprintf("%s#%d", base, i)
+	}
+}

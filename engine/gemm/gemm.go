@@ -1,0 +1,81 @@
+// Package gemm multiplies float32 matrices: C = alpha*op(A)*op(B) + beta*C,
+// BLAS sgemm semantics on row-major slices with explicit row strides.
+//
+// op(A) is m x k: element (i, p) is a[i*lda+p], or a[p*lda+i] when transA.
+// op(B) is k x n: element (p, j) is b[p*ldb+j], or b[j*ldb+p] when transB.
+// C is m x n: element (i, j) is c[i*ldc+j]. When beta is 0, C is not read
+// (so it may hold garbage or NaN).
+//
+// Naive is the reference; Blocked is the cache-blocked, packed kernel; and
+// Parallel splits Blocked over goroutines by disjoint output tiles, so every
+// element of C is summed in the same order whatever the number of workers:
+// results are bit-identical for 1 and N workers. Callers must pass slices
+// long enough for the sizes and strides (CheckSizes reports if they are not);
+// the kernels know nothing about tensors or graphs.
+package gemm
+
+import "fmt"
+
+// CheckSizes reports whether the slices are long enough for a call with
+// these sizes and strides.
+func CheckSizes(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) error {
+	if m < 0 || n < 0 || k < 0 {
+		return fmt.Errorf("gemm: negative size %dx%dx%d", m, n, k)
+	}
+	if m == 0 || n == 0 {
+		return nil
+	}
+	need := func(name string, s []float32, rows, cols, ld int) error {
+		if rows == 0 || cols == 0 {
+			return nil
+		}
+		if ld < cols {
+			return fmt.Errorf("gemm: %s stride %d < %d columns", name, ld, cols)
+		}
+		if len(s) < (rows-1)*ld+cols {
+			return fmt.Errorf("gemm: %s has %d elements, need %d", name, len(s), (rows-1)*ld+cols)
+		}
+		return nil
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	if err := need("A", a, ar, ac, lda); err != nil {
+		return err
+	}
+	if err := need("B", b, br, bc, ldb); err != nil {
+		return err
+	}
+	return need("C", c, m, n, ldc)
+}
+
+// Naive is the reference: a triple loop with one float64-free float32 sum
+// per element, in order of p. Tests compare every fast path against it.
+func Naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				av := a[i*lda+p]
+				if transA {
+					av = a[p*lda+i]
+				}
+				bv := b[p*ldb+j]
+				if transB {
+					bv = b[j*ldb+p]
+				}
+				s += av * bv
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * s
+			} else {
+				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+			}
+		}
+	}
+}

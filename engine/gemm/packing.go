@@ -1,0 +1,65 @@
+package gemm
+
+// packA copies the mc x kc block of op(A) at (i0, p0) into dst as mr-row
+// slivers: sliver s holds rows s*mr.. s*mr+mr-1, laid out p-major
+// (dst[s*kc*mr + p*mr + i]). Rows past mc are zero.
+func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc int) {
+	for s := 0; s*mr < mc; s++ {
+		d := dst[s*kc*mr : (s+1)*kc*mr]
+		rows := min(mr, mc-s*mr)
+		for i := 0; i < mr; i++ {
+			if i >= rows {
+				for p := 0; p < kc; p++ {
+					d[p*mr+i] = 0
+				}
+				continue
+			}
+			r := i0 + s*mr + i
+			if transA {
+				for p := 0; p < kc; p++ {
+					d[p*mr+i] = a[(p0+p)*lda+r]
+				}
+			} else {
+				src := a[r*lda+p0 : r*lda+p0+kc]
+				for p, v := range src {
+					d[p*mr+i] = v
+				}
+			}
+		}
+	}
+}
+
+// packB copies the kc x nc panel of op(B) at (p0, j0) into dst as nr-column
+// slivers (dst[s*kc*nr + p*nr + j]). Columns past nc are zero.
+func packB(dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc int) {
+	for s := 0; s*nr < nc; s++ {
+		d := dst[s*kc*nr : (s+1)*kc*nr]
+		cols := min(nr, nc-s*nr)
+		c0 := j0 + s*nr
+		for p := 0; p < kc; p++ {
+			row := d[p*nr : p*nr+nr]
+			if transB {
+				for j := 0; j < nr; j++ {
+					if j < cols {
+						row[j] = b[(c0+j)*ldb+p0+p]
+					} else {
+						row[j] = 0
+					}
+				}
+				continue
+			}
+			src := b[(p0+p)*ldb+c0:]
+			if cols == nr {
+				row[0], row[1], row[2], row[3] = src[0], src[1], src[2], src[3]
+				continue
+			}
+			for j := 0; j < nr; j++ {
+				if j < cols {
+					row[j] = src[j]
+				} else {
+					row[j] = 0
+				}
+			}
+		}
+	}
+}

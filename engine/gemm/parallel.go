@@ -1,0 +1,57 @@
+package gemm
+
+import "sync"
+
+// minWork is the number of multiply-adds below which Parallel runs on the
+// calling goroutine: smaller products finish before goroutines pay off.
+const minWork = 1 << 16
+
+// Parallel computes the same product as Blocked(DefaultTiles, ...), split over
+// up to workers goroutines (<= 1 means the caller's goroutine). The output is
+// cut into disjoint column strips (or row strips when C is taller than
+// wide), aligned to the micro-kernel's tile; each strip is a Blocked call on
+// the same KC slices, so every element is summed in the same order and the
+// result is bit-identical for any number of workers.
+func Parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	t := DefaultTiles
+	if workers <= 1 || float64(m)*float64(n)*float64(k) < minWork || m == 1 && n < 2*nr {
+		Blocked(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	byCols := n >= m || m == 1
+	total, unit := m, mr
+	if byCols {
+		total, unit = n, nr
+	}
+	units := (total + unit - 1) / unit
+	w := min(workers, units)
+	if w <= 1 {
+		Blocked(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < w; i++ {
+		lo, hi := units*i/w*unit, min(units*(i+1)/w*unit, total)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if byCols {
+				bOff := lo
+				if transB {
+					bOff = lo * ldb
+				}
+				Blocked(t, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+			} else {
+				aOff := lo * lda
+				if transA {
+					aOff = lo
+				}
+				Blocked(t, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,69 @@
+// Package conv holds the 2-D convolution kernels: a naive direct reference
+// and the fast path (im2col + GEMM, a direct GEMM for 1x1 convs, a direct
+// loop for depthwise convs). Kernels take slices and a Geom of plain sizes,
+// never graph types; the engine validates sizes before calling them.
+package conv
+
+// Geom is the geometry of one NCHW convolution.
+type Geom struct {
+	N, C, H, W     int // input (N, C, H, W)
+	M              int // output channels; weights are (M, C/Group, KH, KW)
+	KH, KW         int // kernel
+	SH, SW         int // strides
+	PT, PL, PB, PR int // pads: top, left, bottom, right
+	DH, DW         int // dilations
+	Group          int
+	OH, OW         int // output (N, M, OH, OW)
+}
+
+// OutSize returns the output size of one spatial axis, or a value <= 0 when
+// the (dilated) kernel does not fit the padded input.
+func OutSize(in, padBegin, padEnd, kernel, stride, dilation int) int {
+	ext := (kernel-1)*dilation + 1
+	span := in + padBegin + padEnd - ext
+	if span < 0 {
+		return 0
+	}
+	return span/stride + 1
+}
+
+// Naive computes y = conv(x, w) + bias (bias may be nil), then ReLU if relu,
+// by the definition: for every output element, a sum over input channels of
+// its group and kernel taps inside the input. It is the reference the fast
+// paths are tested against.
+func Naive(g Geom, x, w, bias, y []float32, relu bool) {
+	cg, mg := g.C/g.Group, g.M/g.Group
+	for n := 0; n < g.N; n++ {
+		for m := 0; m < g.M; m++ {
+			grp := m / mg
+			for oy := 0; oy < g.OH; oy++ {
+				for ox := 0; ox < g.OW; ox++ {
+					var s float32
+					for c := 0; c < cg; c++ {
+						ic := grp*cg + c
+						for ky := 0; ky < g.KH; ky++ {
+							iy := oy*g.SH - g.PT + ky*g.DH
+							if iy < 0 || iy >= g.H {
+								continue
+							}
+							for kx := 0; kx < g.KW; kx++ {
+								ix := ox*g.SW - g.PL + kx*g.DW
+								if ix < 0 || ix >= g.W {
+									continue
+								}
+								s += x[((n*g.C+ic)*g.H+iy)*g.W+ix] * w[((m*cg+c)*g.KH+ky)*g.KW+kx]
+							}
+						}
+					}
+					if bias != nil {
+						s += bias[m]
+					}
+					if relu && s < 0 {
+						s = 0
+					}
+					y[((n*g.M+m)*g.OH+oy)*g.OW+ox] = s
+				}
+			}
+		}
+	}
+}

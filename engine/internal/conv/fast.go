@@ -1,0 +1,170 @@
+package conv
+
+import (
+	"sync"
+
+	"convscope/engine/gemm"
+)
+
+// colBudget bounds the im2col buffer (in float32s, 4 MiB): a VGG16 conv1_2
+// at 224x224 would otherwise need 64*9*224*224 floats (115 MB), too much for
+// a browser tab. Output pixels are processed in chunks that fit; chunking
+// does not change any element's summation order.
+const colBudget = 1 << 20
+
+// Forward computes the same result as Naive (within float32 rounding; the
+// summation order differs) with the fast paths:
+//   - 1x1 kernel, stride 1, no padding: the input image of a group already is
+//     the GEMM's B matrix (C/Group x H*W);
+//   - depthwise (one input channel per group): a direct loop per channel;
+//   - otherwise im2col over chunks of output pixels + GEMM per group.
+//
+// workers bounds the goroutines; results are bit-identical for any value.
+func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
+	cg, mg := g.C/g.Group, g.M/g.Group
+	if cg == 1 && g.KH*g.KW <= 64 {
+		depthwise(g, x, w, bias, y, relu, workers)
+		return
+	}
+	k := cg * g.KH * g.KW
+	npix := g.OH * g.OW
+	pointwise := g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
+		g.PT == 0 && g.PL == 0 && g.PB == 0 && g.PR == 0
+	chunk := npix
+	var col []float32
+	if !pointwise {
+		chunk = min(npix, max(64, colBudget/k))
+		col = make([]float32, k*chunk)
+	}
+	for n := 0; n < g.N; n++ {
+		for grp := 0; grp < g.Group; grp++ {
+			xg := x[(n*g.C+grp*cg)*g.H*g.W:]
+			wg := w[grp*mg*k:]
+			yg := y[(n*g.M+grp*mg)*npix:]
+			if pointwise {
+				gemm.Parallel(workers, false, false, mg, npix, k, 1, wg, k, xg, npix, 0, yg, npix)
+				continue
+			}
+			for p0 := 0; p0 < npix; p0 += chunk {
+				pc := min(chunk, npix-p0)
+				im2col(g, xg, col, cg, p0, pc)
+				gemm.Parallel(workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
+			}
+		}
+		biasRelu(y[n*g.M*npix:(n+1)*g.M*npix], bias, g.M, npix, relu)
+	}
+}
+
+// im2col writes the (cg*KH*KW) x pc matrix of input taps for output pixels
+// p0..p0+pc-1 of one group (x points at the group's first channel): row
+// (c, ky, kx), column p holds x[c, iy, ix] or 0 outside the input.
+func im2col(g Geom, x, col []float32, cg, p0, pc int) {
+	row := 0
+	for c := 0; c < cg; c++ {
+		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		for ky := 0; ky < g.KH; ky++ {
+			for kx := 0; kx < g.KW; kx++ {
+				dst := col[row*pc : (row+1)*pc]
+				row++
+				oy, ox := p0/g.OW, p0%g.OW
+				for i := range dst {
+					iy := oy*g.SH - g.PT + ky*g.DH
+					ix := ox*g.SW - g.PL + kx*g.DW
+					if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+						dst[i] = img[iy*g.W+ix]
+					} else {
+						dst[i] = 0
+					}
+					if ox++; ox == g.OW {
+						ox = 0
+						oy++
+					}
+				}
+			}
+		}
+	}
+}
+
+// biasRelu adds the per-channel bias (may be nil) and applies ReLU to the
+// (channels, npix) output of one image.
+func biasRelu(y, bias []float32, channels, npix int, relu bool) {
+	if bias == nil && !relu {
+		return
+	}
+	for m := 0; m < channels; m++ {
+		var b float32
+		if bias != nil {
+			b = bias[m]
+		}
+		row := y[m*npix : (m+1)*npix]
+		for i, v := range row {
+			v += b
+			if relu && v < 0 {
+				v = 0
+			}
+			row[i] = v
+		}
+	}
+}
+
+// depthwise handles convs with one input channel per group (MobileNet-style
+// depthwise, or any conv with C == Group): each output channel is a direct
+// KH x KW stencil over its input channel. Channels are split over workers;
+// each output element is computed by one goroutine in a fixed order.
+func depthwise(g Geom, x, w, bias, y []float32, relu bool, workers int) {
+	mg := g.M / g.Group
+	total := g.N * g.M
+	parallelFor(workers, total, func(lo, hi int) {
+		for nm := lo; nm < hi; nm++ {
+			n, m := nm/g.M, nm%g.M
+			img := x[(n*g.C+m/mg)*g.H*g.W:]
+			ker := w[m*g.KH*g.KW : (m+1)*g.KH*g.KW]
+			out := y[nm*g.OH*g.OW : (nm+1)*g.OH*g.OW]
+			var b float32
+			if bias != nil {
+				b = bias[m]
+			}
+			for oy := 0; oy < g.OH; oy++ {
+				for ox := 0; ox < g.OW; ox++ {
+					var s float32
+					for ky := 0; ky < g.KH; ky++ {
+						iy := oy*g.SH - g.PT + ky*g.DH
+						if iy < 0 || iy >= g.H {
+							continue
+						}
+						for kx := 0; kx < g.KW; kx++ {
+							ix := ox*g.SW - g.PL + kx*g.DW
+							if ix >= 0 && ix < g.W {
+								s += img[iy*g.W+ix] * ker[ky*g.KW+kx]
+							}
+						}
+					}
+					s += b
+					if relu && s < 0 {
+						s = 0
+					}
+					out[oy*g.OW+ox] = s
+				}
+			}
+		}
+	})
+}
+
+// parallelFor runs f over [0, n) split into up to workers contiguous ranges.
+func parallelFor(workers, n int, f func(lo, hi int)) {
+	if workers <= 1 || n <= 1 {
+		f(0, n)
+		return
+	}
+	w := min(workers, n)
+	var wg sync.WaitGroup
+	for i := 0; i < w; i++ {
+		lo, hi := n*i/w, n*(i+1)/w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Result is what Run returns.
+type Result struct {
+	Outputs map[string]*Tensor // graph outputs
+	Kept    map[string]*Tensor // values named in Options.Keep
+	Timings []NodeTiming       // one per executed node, in order
+}
+
+// NodeTiming is the wall time one executed node took.
+type NodeTiming struct {
+	Node     string
+	Op       OpKind
+	Duration time.Duration
+}
+
+// RunOptions are the optional controls of RunWith. The zero value is usable.
+type RunOptions struct {
+	// Context cancels a run between nodes; RunWith then returns an error
+	// wrapping ctx.Err() (context.Canceled or context.DeadlineExceeded).
+	// nil means context.Background().
+	Context context.Context
+	// Progress, if set, is called after each node with the number of nodes
+	// done, the total and that node's timing (progress by layer).
+	Progress func(done, total int, t NodeTiming)
+}
+
+// Run executes the program; see RunWith.
+func (p *Program) Run(inputs map[string]*Tensor) (*Result, error) {
+	return p.RunWith(inputs, RunOptions{})
+}
+
+// RunWith executes the program on inputs (one tensor per graph input).
+// Each input must have the compiled shape, except that the batch dimension
+// (dimension 0) may differ, if it is the same for every input: shapes are
+// then inferred again for that batch size (and cached), so batch >= 1 works
+// for any graph whose ops do not pin the batch (a Reshape to a fixed shape
+// does; that is reported as an error). Inputs are never modified, and the
+// returned tensors never alias them.
+func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, error) {
+	ctx := ro.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	batch, err := p.checkInputs(inputs)
+	if err != nil {
+		return nil, err
+	}
+	shapes, err := p.shapesFor(batch)
+	if err != nil {
+		return nil, err
+	}
+	vals := make(map[string]*Tensor, len(p.consts)+len(inputs)+len(p.nodes))
+	for k, t := range p.consts {
+		vals[k] = t
+	}
+	for k, t := range inputs {
+		vals[k] = t
+	}
+	var pool bufferPool
+	x := &execCtx{workers: p.workers}
+	res := &Result{Outputs: map[string]*Tensor{}, Kept: map[string]*Tensor{}}
+	res.Timings = make([]NodeTiming, 0, len(p.nodes))
+	for i, n := range p.nodes {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
+		}
+		in := make([]*Tensor, len(n.Inputs))
+		for j, name := range n.Inputs {
+			if name != "" {
+				in[j] = vals[name]
+			}
+		}
+		out := make([]*Tensor, len(n.Outputs))
+		for j, name := range n.Outputs {
+			if name == "" {
+				continue
+			}
+			out[j] = pool.get(shapes[name])
+			vals[name] = out[j]
+		}
+		start := time.Now()
+		if err := ops[n.Op].run(x, n, in, out); err != nil {
+			return nil, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
+		}
+		t := NodeTiming{Node: n.Name, Op: n.Op, Duration: time.Since(start)}
+		res.Timings = append(res.Timings, t)
+		for _, name := range p.free[i] {
+			pool.put(vals[name])
+			delete(vals, name)
+		}
+		if ro.Progress != nil {
+			ro.Progress(i+1, len(p.nodes), t)
+		}
+	}
+	owned := func(name string) *Tensor {
+		t := vals[p.resolve(name)]
+		if _, isInput := inputs[p.resolve(name)]; isInput {
+			return t.Clone()
+		}
+		if _, isConst := p.consts[p.resolve(name)]; isConst {
+			return t.Clone()
+		}
+		return t
+	}
+	for _, o := range p.outputs {
+		res.Outputs[o] = owned(o)
+	}
+	for _, k := range p.keepAs {
+		res.Kept[k] = owned(k)
+	}
+	if p.keepAll {
+		for _, n := range p.nodes {
+			for _, o := range n.Outputs {
+				if o != "" {
+					res.Kept[o] = vals[o]
+				}
+			}
+		}
+		for a := range p.alias {
+			if t, ok := vals[p.resolve(a)]; ok {
+				res.Kept[a] = t
+			}
+		}
+	}
+	return res, nil
+}
+
+// checkInputs validates the feeds against the compiled input shapes and
+// returns the batch size.
+func (p *Program) checkInputs(inputs map[string]*Tensor) (int, error) {
+	want := map[string]bool{}
+	batch := 0
+	for _, vi := range p.inputs {
+		want[vi.Name] = true
+		t, ok := inputs[vi.Name]
+		if !ok || t == nil {
+			return 0, fmt.Errorf("run: input %q not given", vi.Name)
+		}
+		if err := t.Check(); err != nil {
+			return 0, fmt.Errorf("run: input %q: %w", vi.Name, err)
+		}
+		if len(t.Shape) != len(vi.Shape) || !sameShape(t.Shape[1:], vi.Shape[1:]) {
+			return 0, fmt.Errorf("run: input %q has shape %v, want %v (any batch size)", vi.Name, t.Shape, vi.Shape)
+		}
+		if batch == 0 {
+			batch = t.Shape[0]
+		} else if t.Shape[0] != batch {
+			return 0, fmt.Errorf("run: input %q has batch %d, other inputs %d", vi.Name, t.Shape[0], batch)
+		}
+	}
+	for name := range inputs {
+		if !want[name] {
+			return 0, fmt.Errorf("run: %q is not an input of the graph", name)
+		}
+	}
+	return batch, nil
+}
+
+// bufferPool recycles the buffers of released intermediates within one run;
+// a buffer is reused for a tensor of exactly the same length.
+type bufferPool struct {
+	free map[int][][]float32
+}
+
+func (b *bufferPool) get(shape []int) *Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d // shapes were checked against MaxElements by inference
+	}
+	t := &Tensor{Shape: append([]int(nil), shape...)}
+	if l := b.free[n]; len(l) > 0 {
+		t.Data = l[len(l)-1]
+		b.free[n] = l[:len(l)-1]
+		return t
+	}
+	t.Data = make([]float32, n)
+	return t
+}
+
+func (b *bufferPool) put(t *Tensor) {
+	if t == nil {
+		return
+	}
+	if b.free == nil {
+		b.free = map[int][][]float32{}
+	}
+	b.free[len(t.Data)] = append(b.free[len(t.Data)], t.Data)
+}
