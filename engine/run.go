@@ -137,6 +137,11 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 func (p *Program) checkInputs(inputs map[string]*Tensor) (int, error) {
 	want := map[string]bool{}
 	batch := 0
+	// exact: every input has its compiled shape. Then the compiled plan
+	// applies as is, even when the inputs' first dimensions differ (a
+	// graph fed weights at run time, as ONNX's node tests do).
+	exact := true
+	var mixed error
 	for _, vi := range p.inputs {
 		want[vi.Name] = true
 		t, ok := inputs[vi.Name]
@@ -149,11 +154,17 @@ func (p *Program) checkInputs(inputs map[string]*Tensor) (int, error) {
 		if len(t.Shape) != len(vi.Shape) || !sameShape(t.Shape[1:], vi.Shape[1:]) {
 			return 0, fmt.Errorf("run: input %q has shape %v, want %v (any batch size)", vi.Name, t.Shape, vi.Shape)
 		}
+		exact = exact && sameShape(t.Shape, vi.Shape)
 		if batch == 0 {
 			batch = t.Shape[0]
-		} else if t.Shape[0] != batch {
-			return 0, fmt.Errorf("run: input %q has batch %d, other inputs %d", vi.Name, t.Shape[0], batch)
+		} else if t.Shape[0] != batch && mixed == nil {
+			mixed = fmt.Errorf("run: input %q has batch %d, other inputs %d", vi.Name, t.Shape[0], batch)
 		}
+	}
+	if exact && len(p.inputs) > 0 {
+		batch = p.inputs[0].Shape[0]
+	} else if mixed != nil {
+		return 0, mixed
 	}
 	for name := range inputs {
 		if !want[name] {
