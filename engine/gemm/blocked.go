@@ -12,7 +12,7 @@ var bufPool = sync.Pool{New: func() any { return new(buffers) }}
 
 // Blocked computes the same product as Naive with the tiling t (use
 // DefaultTiles): B is packed per KC x NC panel, A per MC x KC block, and a
-// 4x4 register micro-kernel does the arithmetic. Element (i, j) is
+// register micro-kernel does the arithmetic. Element (i, j) is
 // accumulated over p in KC-sized slices in increasing order, each slice
 // summed in order of p, whatever i and j are - the property Parallel relies
 // on. When m == 1 (a fully connected layer at batch 1) a matrix-vector loop
@@ -48,7 +48,7 @@ func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float
 					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)
 					for is := 0; is*mr < mc; is++ {
-						kernel4x4(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, &acc)
+						kernel(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, &acc)
 						rows := min(mr, mc-is*mr)
 						store(&acc, rows, cols, alpha, beta, first, c, (i0+is*mr)*ldc+j0+js*nr, ldc)
 					}

@@ -54,20 +54,23 @@ func CheckSizes(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	return need("C", c, m, n, ldc)
 }
 
-// Naive is the reference: a triple loop with one float64-free float32 sum
-// per element, in order of p. Tests compare every fast path against it.
+// Naive is the reference: a triple loop with one float32 sum per element,
+// in order of p. Tests compare every fast path against it.
 func Naive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s float32
 			for p := 0; p < k; p++ {
-				av := a[i*lda+p]
+				var av, bv float32
 				if transA {
 					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
 				}
-				bv := b[p*ldb+j]
 				if transB {
 					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
 				}
 				s += av * bv
 			}

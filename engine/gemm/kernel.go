@@ -1,45 +1,32 @@
 package gemm
 
-// kernel4x4 computes the mr x nr product of a packed A sliver (kc x mr,
-// a[p*mr+i]) and a packed B sliver (kc x nr, b[p*nr+j]) and stores it in
-// acc (row-major 4x4). Each accumulator sums over p in order, so the result
+// kernel computes the mr x nr product of a packed A sliver (kc x mr,
+// a[p*mr+i]) and a packed B sliver (kc x nr, b[p*nr+j]) into acc
+// (row-major mr x nr). Each accumulator sums over p in order, so the result
 // of an element does not depend on where its tile lies.
-func kernel4x4(kc int, a, b []float32, acc *[mr * nr]float32) {
-	var c00, c01, c02, c03 float32
-	var c10, c11, c12, c13 float32
-	var c20, c21, c22, c23 float32
-	var c30, c31, c32, c33 float32
+//
+// The tile is 4x2 because scalar Go code on amd64 has 15 float registers:
+// 8 accumulators + 2 values of B + 1 of A fit with no spills, where a 4x4
+// tile spilled about half its operands to the stack and ran slower.
+func kernel(kc int, a, b []float32, acc *[mr * nr]float32) {
+	var c00, c01, c10, c11, c20, c21, c30, c31 float32
 	a = a[:kc*mr]
 	b = b[:kc*nr]
-	for p := 0; p < kc; p++ {
-		av := a[p*mr : p*mr+mr : p*mr+mr]
-		bv := b[p*nr : p*nr+nr : p*nr+nr]
-		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
-		a0 := av[0]
+	for len(a) >= mr && len(b) >= nr {
+		b0, b1 := b[0], b[1]
+		a0 := a[0]
 		c00 += a0 * b0
 		c01 += a0 * b1
-		c02 += a0 * b2
-		c03 += a0 * b3
-		a1 := av[1]
+		a1 := a[1]
 		c10 += a1 * b0
 		c11 += a1 * b1
-		c12 += a1 * b2
-		c13 += a1 * b3
-		a2 := av[2]
+		a2 := a[2]
 		c20 += a2 * b0
 		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		a3 := av[3]
+		a3 := a[3]
 		c30 += a3 * b0
 		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
+		a, b = a[mr:], b[nr:]
 	}
-	*acc = [mr * nr]float32{
-		c00, c01, c02, c03,
-		c10, c11, c12, c13,
-		c20, c21, c22, c23,
-		c30, c31, c32, c33,
-	}
+	*acc = [mr * nr]float32{c00, c01, c10, c11, c20, c21, c30, c31}
 }

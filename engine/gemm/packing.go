@@ -50,7 +50,7 @@ func packB(dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc int) {
 			}
 			src := b[(p0+p)*ldb+c0:]
 			if cols == nr {
-				row[0], row[1], row[2], row[3] = src[0], src[1], src[2], src[3]
+				copy(row, src[:nr])
 				continue
 			}
 			for j := 0; j < nr; j++ {

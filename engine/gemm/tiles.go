@@ -8,8 +8,9 @@ type Tiles struct {
 	// MR x NR is the register tile of the micro-kernel; they are fixed by
 	// the micro-kernel's code (kernel.go) and listed here for reference.
 	MR, NR int
-	// KC is the depth of one packed slice: an MR x KC sliver of A and a
-	// KC x NR sliver of B (here 256*4*4 bytes = 4 KiB each) stay in L1.
+	// KC is the depth of one packed slice: an MR x KC sliver of A (4 KiB)
+	// and a KC x NR sliver of B (2 KiB) stay in L1. 128 and 512 measured
+	// the same as 256 here.
 	KC int
 	// MC x KC is the packed block of A (64 KiB), kept in L2.
 	MC int
@@ -22,8 +23,8 @@ type Tiles struct {
 // sums are added (results stay within rounding of Naive).
 var DefaultTiles = Tiles{MR: mr, NR: nr, KC: 256, MC: 64, NC: 1024}
 
-// The micro-kernel's register tile.
+// The micro-kernel's register tile (see kernel.go for why 4x2).
 const (
 	mr = 4
-	nr = 4
+	nr = 2
 )
