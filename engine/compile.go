@@ -39,7 +39,7 @@ type Program struct {
 	free    [][]string      // free[i]: intermediates to release after nodes[i]
 
 	mu    sync.Mutex
-	plans map[int]map[string][]int // value shapes per batch size
+	plans map[string]map[string][]int // value shapes per set of input batch sizes
 }
 
 // Compile checks the graph (op params, shapes given the input shapes), runs
@@ -56,7 +56,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 		consts:  make(map[string]*Tensor, len(g.Consts)),
 		alias:   map[string]string{},
 		keep:    map[string]bool{},
-		plans:   map[int]map[string][]int{},
+		plans:   map[string]map[string][]int{},
 	}
 	if p.workers <= 0 {
 		p.workers = runtime.GOMAXPROCS(0)
@@ -104,7 +104,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 		c.Outputs = append([]string(nil), n.Outputs...)
 		p.nodes = append(p.nodes, &c)
 	}
-	shapes, err := p.inferAll(p.inputShapes(0))
+	shapes, err := p.inferAll(p.inputShapes(nil))
 	if err != nil {
 		return nil, err
 	}
@@ -140,14 +140,14 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	return p, nil
 }
 
-// inputShapes returns the graph input shapes with the batch dimension set to
-// batch (0 = as compiled).
-func (p *Program) inputShapes(batch int) map[string][]int {
+// inputShapes returns the graph input and constant shapes; dims, if not
+// nil, replaces dimension 0 of each input (in the order of p.inputs).
+func (p *Program) inputShapes(dims []int) map[string][]int {
 	m := make(map[string][]int, len(p.inputs)+len(p.consts))
-	for _, vi := range p.inputs {
+	for i, vi := range p.inputs {
 		s := append([]int(nil), vi.Shape...)
-		if batch > 0 {
-			s[0] = batch
+		if dims != nil {
+			s[0] = dims[i]
 		}
 		m[vi.Name] = s
 	}
@@ -270,24 +270,25 @@ func (p *Program) Nodes() []*Node { return p.nodes }
 // Inputs returns the graph inputs Run expects (constants excluded).
 func (p *Program) Inputs() []ValueInfo { return p.inputs }
 
-// shapesFor returns value shapes for a batch size, inferring and caching
-// them for batch sizes other than the compiled one.
-func (p *Program) shapesFor(batch int) (map[string][]int, error) {
-	if len(p.inputs) == 0 || batch == p.inputs[0].Shape[0] {
+// shapesFor returns value shapes for inputs whose first dimensions are dims
+// (nil: as compiled), inferring and caching them for other sizes.
+func (p *Program) shapesFor(dims []int) (map[string][]int, error) {
+	if dims == nil {
 		return p.shapes, nil
 	}
+	key := fmt.Sprint(dims)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s, ok := p.plans[batch]; ok {
+	if s, ok := p.plans[key]; ok {
 		return s, nil
 	}
-	s, err := p.inferAll(p.inputShapes(batch))
+	s, err := p.inferAll(p.inputShapes(dims))
 	if err != nil {
-		return nil, fmt.Errorf("batch %d: %w", batch, err)
+		return nil, fmt.Errorf("inputs with first dimensions %v: %w", dims, err)
 	}
 	if len(p.plans) >= 16 {
 		clear(p.plans) // bound the cache; shapes are cheap to infer again
 	}
-	p.plans[batch] = s
+	p.plans[key] = s
 	return s, nil
 }

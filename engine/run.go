@@ -38,21 +38,20 @@ func (p *Program) Run(inputs map[string]*Tensor) (*Result, error) {
 
 // RunWith executes the program on inputs (one tensor per graph input).
 // Each input must have the compiled shape, except that the batch dimension
-// (dimension 0) may differ, if it is the same for every input: shapes are
-// then inferred again for that batch size (and cached), so batch >= 1 works
-// for any graph whose ops do not pin the batch (a Reshape to a fixed shape
-// does; that is reported as an error). Inputs are never modified, and the
+// (dimension 0) may differ: shapes are then inferred again for those sizes
+// (and cached), so batch >= 1 works for any graph whose ops do not pin the
+// batch (a Reshape to a fixed shape does; that is reported as an error). Inputs are never modified, and the
 // returned tensors never alias them.
 func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, error) {
 	ctx := ro.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	batch, err := p.checkInputs(inputs)
+	dims, err := p.checkInputs(inputs)
 	if err != nil {
 		return nil, err
 	}
-	shapes, err := p.shapesFor(batch)
+	shapes, err := p.shapesFor(dims)
 	if err != nil {
 		return nil, err
 	}
@@ -133,45 +132,37 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 }
 
 // checkInputs validates the feeds against the compiled input shapes and
-// returns the batch size.
-func (p *Program) checkInputs(inputs map[string]*Tensor) (int, error) {
+// returns their first dimensions, in the order of p.inputs, or nil when every
+// input has exactly its compiled shape (the common case: the compiled plan
+// applies). Only dimension 0 may differ from the compiled shape.
+func (p *Program) checkInputs(inputs map[string]*Tensor) ([]int, error) {
 	want := map[string]bool{}
-	batch := 0
-	// exact: every input has its compiled shape. Then the compiled plan
-	// applies as is, even when the inputs' first dimensions differ (a
-	// graph fed weights at run time, as ONNX's node tests do).
+	dims := make([]int, len(p.inputs))
 	exact := true
-	var mixed error
-	for _, vi := range p.inputs {
+	for i, vi := range p.inputs {
 		want[vi.Name] = true
 		t, ok := inputs[vi.Name]
 		if !ok || t == nil {
-			return 0, fmt.Errorf("run: input %q not given", vi.Name)
+			return nil, fmt.Errorf("run: input %q not given", vi.Name)
 		}
 		if err := t.Check(); err != nil {
-			return 0, fmt.Errorf("run: input %q: %w", vi.Name, err)
+			return nil, fmt.Errorf("run: input %q: %w", vi.Name, err)
 		}
 		if len(t.Shape) != len(vi.Shape) || !sameShape(t.Shape[1:], vi.Shape[1:]) {
-			return 0, fmt.Errorf("run: input %q has shape %v, want %v (any batch size)", vi.Name, t.Shape, vi.Shape)
+			return nil, fmt.Errorf("run: input %q has shape %v, want %v (any batch size)", vi.Name, t.Shape, vi.Shape)
 		}
-		exact = exact && sameShape(t.Shape, vi.Shape)
-		if batch == 0 {
-			batch = t.Shape[0]
-		} else if t.Shape[0] != batch && mixed == nil {
-			mixed = fmt.Errorf("run: input %q has batch %d, other inputs %d", vi.Name, t.Shape[0], batch)
-		}
-	}
-	if exact && len(p.inputs) > 0 {
-		batch = p.inputs[0].Shape[0]
-	} else if mixed != nil {
-		return 0, mixed
+		dims[i] = t.Shape[0]
+		exact = exact && t.Shape[0] == vi.Shape[0]
 	}
 	for name := range inputs {
 		if !want[name] {
-			return 0, fmt.Errorf("run: %q is not an input of the graph", name)
+			return nil, fmt.Errorf("run: %q is not an input of the graph", name)
 		}
 	}
-	return batch, nil
+	if exact {
+		return nil, nil
+	}
+	return dims, nil
 }
 
 // bufferPool recycles the buffers of released intermediates within one run;
