@@ -14,17 +14,17 @@ import (
 )
 
 // convModel is a one-node model exercising most reader paths: attributes of
-// several types, a raw_data and a float_data initializer, a symbolic batch
+// several types (plus extraAttrs), a raw_data and a float_data initializer, a symbolic batch
 // dimension, and an initializer listed among the graph inputs.
-func convModel() []byte {
+func convModel(extraAttrs ...pb) []byte {
+	attrs := append([]pb{
+		attrIntList("pads", 1, 1, 1, 1),
+		attrIntList("strides", 1, 1),
+		attrInt("group", 1),
+		attrStr("auto_pad", "NOTSET"),
+	}, extraAttrs...)
 	return modelPB(11, graphPB{
-		nodes: []pb{node("conv1", "Conv", []string{"x", "w", "b"}, []string{"y"},
-			attrIntList("pads", 1, 1, 1, 1),
-			attrIntList("strides", 1, 1),
-			attrInt("group", 1),
-			attrStr("auto_pad", "NOTSET"),
-			attrFloatVal("unused", 0.5),
-		)},
+		nodes: []pb{node("conv1", "Conv", []string{"x", "w", "b"}, []string{"y"}, attrs...)},
 		inits: []pb{
 			rawFloatTensor("w", []int64{2, 1, 3, 3}, make([]float32, 18)...),
 			floatTensor("b", []int64{2}, 0.25, -1),
@@ -35,7 +35,7 @@ func convModel() []byte {
 }
 
 func TestReadModel(t *testing.T) {
-	m, err := ReadModel(convModel())
+	m, err := ReadModel(convModel(attrFloatVal("unused", 0.5)))
 	if err != nil {
 		t.Fatal(err)
 	}
