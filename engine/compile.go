@@ -87,13 +87,10 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 			return nil, fmt.Errorf("compile: graph input %q listed twice", vi.Name)
 		}
 		seen[vi.Name] = true
-		if len(vi.Shape) == 0 {
-			return nil, fmt.Errorf("compile: graph input %q has no shape", vi.Name)
-		}
 		if _, err := NumElements(vi.Shape); err != nil {
 			return nil, fmt.Errorf("compile: graph input %q: %w", vi.Name, err)
 		}
-		p.inputs = append(p.inputs, ValueInfo{vi.Name, append([]int(nil), vi.Shape...)})
+		p.inputs = append(p.inputs, ValueInfo{vi.Name, append([]int{}, vi.Shape...)})
 	}
 	for i, n := range g.Nodes {
 		if n == nil {
@@ -145,8 +142,8 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 func (p *Program) inputShapes(dims []int) map[string][]int {
 	m := make(map[string][]int, len(p.inputs)+len(p.consts))
 	for i, vi := range p.inputs {
-		s := append([]int(nil), vi.Shape...)
-		if dims != nil {
+		s := append([]int{}, vi.Shape...)
+		if dims != nil && len(s) > 0 {
 			s[0] = dims[i]
 		}
 		m[vi.Name] = s
@@ -176,6 +173,9 @@ func (p *Program) inferAll(shapes map[string][]int) (map[string][]int, error) {
 			s, ok := shapes[name]
 			if !ok {
 				return nil, fmt.Errorf("compile: node %q (%v): input %q is not defined before it", n.Name, n.Op, name)
+			}
+			if s == nil {
+				s = []int{} // rank 0; nil marks an absent input
 			}
 			in[i] = s
 		}
@@ -256,7 +256,7 @@ func (p *Program) planMemory() {
 func (p *Program) Shapes() map[string][]int {
 	m := make(map[string][]int, len(p.shapes))
 	for k, v := range p.shapes {
-		m[k] = append([]int(nil), v...)
+		m[k] = append([]int{}, v...)
 	}
 	return m
 }

@@ -32,7 +32,7 @@ func inferConcat(n *Node, in [][]int) ([][]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := append([]int(nil), in[0]...)
+	out := append([]int{}, in[0]...)
 	for i, s := range in[1:] {
 		if len(s) != len(out) {
 			return nil, fmt.Errorf("input %d has rank %d, input 0 rank %d", i+1, len(s), len(out))

@@ -138,7 +138,7 @@ func (p *Program) foldBatchNorm(conv, bn *Node) (*Node, error) {
 	}
 	outC := w.Shape[0]
 	per := w.Len() / outC
-	nw := &Tensor{Shape: append([]int(nil), w.Shape...), Data: make([]float32, w.Len())}
+	nw := &Tensor{Shape: append([]int{}, w.Shape...), Data: make([]float32, w.Len())}
 	nb := &Tensor{Shape: []int{outC}, Data: make([]float32, outC)}
 	for oc := 0; oc < outC; oc++ {
 		// Computed in float64 so folding adds no error beyond the final rounding.

@@ -15,7 +15,7 @@ func inferGlobalPool(n *Node, in [][]int) ([][]int, error) {
 	if len(in[0]) < 3 {
 		return nil, errShape(in[0], "(N, C, spatial...)")
 	}
-	out := append([]int(nil), in[0]...)
+	out := append([]int{}, in[0]...)
 	for i := 2; i < len(out); i++ {
 		out[i] = 1
 	}

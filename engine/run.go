@@ -148,11 +148,13 @@ func (p *Program) checkInputs(inputs map[string]*Tensor) ([]int, error) {
 		if err := t.Check(); err != nil {
 			return nil, fmt.Errorf("run: input %q: %w", vi.Name, err)
 		}
-		if len(t.Shape) != len(vi.Shape) || !sameShape(t.Shape[1:], vi.Shape[1:]) {
+		if len(t.Shape) != len(vi.Shape) || len(t.Shape) > 0 && !sameShape(t.Shape[1:], vi.Shape[1:]) {
 			return nil, fmt.Errorf("run: input %q has shape %v, want %v (any batch size)", vi.Name, t.Shape, vi.Shape)
 		}
-		dims[i] = t.Shape[0]
-		exact = exact && t.Shape[0] == vi.Shape[0]
+		if len(t.Shape) > 0 {
+			dims[i] = t.Shape[0]
+			exact = exact && t.Shape[0] == vi.Shape[0]
+		}
 	}
 	for name := range inputs {
 		if !want[name] {
@@ -176,7 +178,7 @@ func (b *bufferPool) get(shape []int) *Tensor {
 	for _, d := range shape {
 		n *= d // shapes were checked against MaxElements by inference
 	}
-	t := &Tensor{Shape: append([]int(nil), shape...)}
+	t := &Tensor{Shape: append([]int{}, shape...)}
 	if l := b.free[n]; len(l) > 0 {
 		t.Data = l[len(l)-1]
 		b.free[n] = l[:len(l)-1]

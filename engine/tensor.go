@@ -38,7 +38,7 @@ func NewTensor(shape ...int) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tensor{Shape: append([]int(nil), shape...), Data: make([]float32, n)}, nil
+	return &Tensor{Shape: append([]int{}, shape...), Data: make([]float32, n)}, nil
 }
 
 // FromData wraps data as a tensor of the given shape (no copy). It checks that
@@ -51,7 +51,7 @@ func FromData(data []float32, shape ...int) (*Tensor, error) {
 	if n != len(data) {
 		return nil, fmt.Errorf("shape %v needs %d elements, data has %d", shape, n, len(data))
 	}
-	return &Tensor{Shape: append([]int(nil), shape...), Data: data}, nil
+	return &Tensor{Shape: append([]int{}, shape...), Data: data}, nil
 }
 
 // Len returns the number of elements, len(t.Data).
@@ -59,7 +59,7 @@ func (t *Tensor) Len() int { return len(t.Data) }
 
 // Clone returns a deep copy of t.
 func (t *Tensor) Clone() *Tensor {
-	return &Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
+	return &Tensor{Shape: append([]int{}, t.Shape...), Data: append([]float32(nil), t.Data...)}
 }
 
 // Check reports whether t is well formed: a valid shape whose element count
