@@ -1,0 +1,92 @@
+//go:build js && wasm
+
+// Command app is the ConvScope page: it mounts the Vugu root component of
+// package web on #app and renders it until the page goes away.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/url"
+	"syscall/js"
+
+	"convscope/web"
+
+	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/domrender"
+)
+
+// maxListBytes bounds the model list we are willing to decode; the real list
+// is a few kilobytes.
+const maxListBytes = 4 << 20
+
+func main() {
+	renderer, err := newRenderer("#app")
+	if err != nil {
+		log.Fatalf("convscope: %v", err)
+	}
+	defer renderer.Release()
+
+	buildEnv, err := vugu.NewBuildEnv(renderer.EventEnv())
+	if err != nil {
+		log.Fatalf("convscope: %v", err)
+	}
+	root := &web.Root{LoadModels: loadModels}
+
+	// The page's own script waits for this attribute before it hides the
+	// "starting" notice; the browser tests wait for it too.
+	js.Global().Get("document").Get("documentElement").Call("setAttribute", "data-wasm", "running")
+
+	for ok := true; ok; ok = renderer.EventWait() {
+		if err := renderer.Render(buildEnv.RunBuild(root)); err != nil {
+			log.Fatalf("convscope: render: %v", err)
+		}
+	}
+}
+
+// newRenderer creates Vugu's DOM renderer without eval. domrender.New evals
+// its helper script, which a Content-Security-Policy without 'unsafe-eval'
+// forbids; the page loads the same script as a file (vugu-render.js, written
+// by the build from Vugu's source) before this runs, and the script returns at
+// once when it finds window.vuguRender. So while domrender.New runs, eval is
+// replaced by a function that does nothing, and restored right after.
+func newRenderer(mount string) (*domrender.JSRenderer, error) {
+	win := js.Global().Get("window")
+	if win.Get("vuguRender").Type() != js.TypeFunction {
+		return nil, errors.New("vugu-render.js is not loaded: the page must include it before the wasm starts")
+	}
+	orig := win.Get("eval")
+	noop := js.FuncOf(func(this js.Value, args []js.Value) any { return nil })
+	defer noop.Release()
+	win.Set("eval", noop)
+	defer win.Set("eval", orig)
+	return domrender.New(mount)
+}
+
+// loadModels fetches api/models relative to the page, so the same code works
+// under the server and from a static export at any base path.
+func loadModels() ([]web.ModelEntry, error) {
+	base, err := url.Parse(js.Global().Get("location").Get("href").String())
+	if err != nil {
+		return nil, err
+	}
+	u := base.ResolveReference(&url.URL{Path: "api/models"})
+	resp, err := http.Get(u.String())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", u.Path, resp.Status)
+	}
+	var list []web.ModelEntry
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxListBytes))
+	if err := dec.Decode(&list); err != nil {
+		return nil, fmt.Errorf("%s: %w", u.Path, err)
+	}
+	return list, nil
+}

@@ -1,0 +1,42 @@
+package web
+
+import "testing"
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "-"}, {999, "999"}, {1_500, "1.50 k"}, {61_100_840, "61.1 M"},
+		{138_357_544, "138 M"}, {714_000_000, "714 M"}, {1_820_000_000, "1.82 G"},
+	} {
+		if got := Count(tc.n); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestBytes(t *testing.T) {
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{-1, "-"}, {512, "512 B"}, {2048, "2.00 KiB"}, {280 << 20, "280 MiB"}, {3 << 30, "3.00 GiB"},
+	} {
+		if got := Bytes(tc.n); got != tc.want {
+			t.Errorf("Bytes(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestAvailability(t *testing.T) {
+	if got := Availability(ModelEntry{BuiltIn: true, Available: true}); got != "built in" {
+		t.Errorf("built-in: %q", got)
+	}
+	if got := Availability(ModelEntry{Available: true}); got != "yes" {
+		t.Errorf("fetched: %q", got)
+	}
+	if got := Availability(ModelEntry{}); got != "fetch first" {
+		t.Errorf("missing: %q", got)
+	}
+}
