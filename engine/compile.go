@@ -133,6 +133,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	for _, k := range p.keepAs {
 		p.keep[p.resolve(k)] = true
 	}
+	p.pruneConsts()
 	p.planMemory()
 	return p, nil
 }
@@ -213,6 +214,29 @@ func (p *Program) resolve(name string) string {
 			return name
 		}
 		name = a
+	}
+}
+
+// pruneConsts drops constants no executed node reads and no output or kept
+// value names (weights replaced by BatchNormalization folding), so the
+// program does not hold two copies of a folded layer.
+func (p *Program) pruneConsts() {
+	used := map[string]bool{}
+	for _, n := range p.nodes {
+		for _, in := range n.Inputs {
+			used[in] = true
+		}
+	}
+	for _, o := range p.outputs {
+		used[p.resolve(o)] = true
+	}
+	for k := range p.keep {
+		used[k] = true
+	}
+	for name := range p.consts {
+		if !used[name] {
+			delete(p.consts, name)
+		}
 	}
 }
 

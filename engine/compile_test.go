@@ -73,6 +73,9 @@ func TestFusion(t *testing.T) {
 	if g.Nodes[0].Params.(*ConvParams).Relu || len(g.Consts) != 6 {
 		t.Fatal("Compile modified the caller's graph")
 	}
+	if len(fast.consts) != 2 {
+		t.Fatalf("program holds %d constants, want the 2 folded ones", len(fast.consts))
+	}
 	wantTensor(t, got.Outputs["y"], want.Outputs["y"].Shape, want.Outputs["y"].Data, 1e-5)
 	if len(got.Timings) != 2 || len(want.Timings) != 5 {
 		t.Fatalf("timings %d and %d, want 2 and 5", len(got.Timings), len(want.Timings))

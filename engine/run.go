@@ -85,7 +85,7 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 			vals[name] = out[j]
 		}
 		start := time.Now()
-		if err := ops[n.Op].run(x, n, in, out); err != nil {
+		if err := runNode(x, n, in, out); err != nil {
 			return nil, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
 		}
 		t := NodeTiming{Node: n.Name, Op: n.Op, Duration: time.Since(start)}
@@ -129,6 +129,18 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 		}
 	}
 	return res, nil
+}
+
+// runNode runs one node's kernel. Shapes were checked by Compile and
+// checkInputs, so a panic here is an engine bug; it is turned into an error
+// so that one bad layer cannot take down the page or the server.
+func runNode(x *execCtx, n *Node, in, out []*Tensor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return ops[n.Op].run(x, n, in, out)
 }
 
 // checkInputs validates the feeds against the compiled input shapes and

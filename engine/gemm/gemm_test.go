@@ -110,16 +110,16 @@ func TestBlockedMatchesNaive(t *testing.T) {
 // the bits of one worker: the split is over output tiles only.
 func TestParallelBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	cases := append(randomCases(r, 30),
+	cases := append(randomCases(r, 20),
 		gemmCase{m: 5, n: 4, k: 300, alpha: 1},                            // row split leaves a 1-row strip (gemv path)
 		gemmCase{m: 64, n: 3136, k: 576, alpha: 1},                        // the 3x3 conv benchmark's shape
-		gemmCase{m: 1, n: 4096, k: 9216, alpha: 1, beta: 1, transB: true}, // AlexNet fc6 at batch 1
+		gemmCase{m: 1, n: 4096, k: 2304, alpha: 1, beta: 1, transB: true}, // a fully connected layer at batch 1
 	)
 	for _, c := range cases {
 		a, lda, b, ldb, c0, ldc := c.operands(r)
 		one := append([]float32(nil), c0...)
 		Parallel(1, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, one, ldc)
-		for _, w := range []int{2, 3, 4, 7, 16} {
+		for _, w := range []int{2, 3, 7} {
 			got := append([]float32(nil), c0...)
 			Parallel(w, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
 			for i := range got {
