@@ -1,0 +1,326 @@
+package modelfile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"convscope/engine"
+)
+
+// File is a decoded model file.
+type File struct {
+	Meta    Meta
+	Tensors []*Tensor // the graph's constants, in file order
+}
+
+// Encode serialises f: it fills f.Meta.Tensors from f.Tensors, lays the
+// tensors out (each entry 4-byte aligned so float32 data can be viewed in
+// place), and computes the checksum.
+func Encode(f *File) ([]byte, error) {
+	var data bytes.Buffer
+	infos := make([]TensorInfo, 0, len(f.Tensors))
+	seen := map[string]bool{}
+	le := binary.LittleEndian
+	for _, t := range f.Tensors {
+		if t == nil || t.Name == "" || seen[t.Name] {
+			return nil, fmt.Errorf("encode: tensor with an empty or repeated name %v", t)
+		}
+		seen[t.Name] = true
+		n, err := engine.NumElements(t.Shape)
+		if err != nil {
+			return nil, fmt.Errorf("encode: tensor %q: %w", t.Name, err)
+		}
+		info := TensorInfo{Name: t.Name, Shape: t.Shape, DType: t.DType, Offset: int64(data.Len())}
+		switch t.DType {
+		case Float32:
+			if len(t.F32) != n {
+				return nil, fmt.Errorf("encode: tensor %q: %d values for shape %v", t.Name, len(t.F32), t.Shape)
+			}
+			for _, v := range t.F32 {
+				data.Write(le.AppendUint32(nil, math.Float32bits(v)))
+			}
+		case Int8:
+			if len(t.Q) != n || t.Axis < 0 || t.Axis >= len(t.Shape) || len(t.Scales) != t.Shape[t.Axis] {
+				return nil, fmt.Errorf("encode: tensor %q: int8 data does not match shape %v, axis %d", t.Name, t.Shape, t.Axis)
+			}
+			for _, q := range t.Q {
+				data.WriteByte(byte(q))
+			}
+			pad4(&data)
+			info.Axis, info.ScalesOffset = t.Axis, int64(data.Len())
+			for _, s := range t.Scales {
+				data.Write(le.AppendUint32(nil, math.Float32bits(s)))
+			}
+		default:
+			return nil, fmt.Errorf("encode: tensor %q: unknown dtype %q", t.Name, t.DType)
+		}
+		pad4(&data)
+		infos = append(infos, info)
+	}
+	f.Meta.Tensors = infos
+	meta, err := json.Marshal(&f.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata: %w", err)
+	}
+	if len(meta) > MaxMetaBytes || data.Len() > MaxDataBytes {
+		return nil, fmt.Errorf("encode: %d bytes of metadata and %d of data exceed the format's limits", len(meta), data.Len())
+	}
+	h := Header{Version: Version, MetaLen: uint64(len(meta)), DataLen: uint64(data.Len())}
+	copy(h.Magic[:], Magic)
+	out := make([]byte, 0, h.Size())
+	out = append(out, h.encode()...)
+	out = append(out, meta...)
+	out = append(out, data.Bytes()...)
+	sum := checksum(out[:hashedHeader], out[HeaderSize:])
+	copy(out[hashedHeader:HeaderSize], sum[:])
+	return out, nil
+}
+
+func pad4(b *bytes.Buffer) {
+	for b.Len()%4 != 0 {
+		b.WriteByte(0)
+	}
+}
+
+func checksum(head, content []byte) [32]byte {
+	h := sha256.New()
+	h.Write(head)
+	h.Write(content)
+	var s [32]byte
+	h.Sum(s[:0])
+	return s
+}
+
+// Decode parses a whole file held in memory: header, length bounds,
+// checksum, metadata, and every tensor's bounds before its values are
+// copied out. Any problem is an error wrapping ErrFormat.
+func Decode(b []byte) (*File, error) {
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) != h.Size() {
+		if int64(len(b)) < h.Size() {
+			return nil, formatErr("truncated: %d bytes, the header announces %d", len(b), h.Size())
+		}
+		return nil, formatErr("%d bytes of trailing data after the announced %d", int64(len(b))-h.Size(), h.Size())
+	}
+	return decodeContent(h, b[:hashedHeader], b[HeaderSize:])
+}
+
+// Read reads a whole file from r and decodes it. Memory grows with what r
+// actually delivers, so a truncated file with a huge announced length fails
+// without a huge allocation.
+func Read(r io.Reader) (*File, error) {
+	hb := make([]byte, HeaderSize)
+	if n, err := io.ReadFull(r, hb); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, formatErr("file is %d bytes, shorter than the %d-byte header", n, HeaderSize)
+		}
+		return nil, err
+	}
+	h, err := parseHeader(hb)
+	if err != nil {
+		return nil, err
+	}
+	want := int64(h.MetaLen) + int64(h.DataLen)
+	var buf bytes.Buffer
+	buf.Grow(int(min(want, 1<<20)))
+	n, err := io.CopyN(&buf, r, want)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, formatErr("truncated: %d bytes, the header announces %d", HeaderSize+n, h.Size())
+		}
+		return nil, err
+	}
+	if m, _ := io.ReadFull(r, make([]byte, 1)); m != 0 {
+		return nil, formatErr("trailing data after the announced %d bytes", h.Size())
+	}
+	return decodeContent(h, hb[:hashedHeader], buf.Bytes())
+}
+
+// ReadFile reads and decodes the file at path.
+func ReadFile(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	mf, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return mf, nil
+}
+
+// ReadMeta reads only the header and the metadata, without checking the
+// checksum (which needs the whole file): for listing models cheaply.
+// Anything that uses the weights must go through Read or Decode.
+func ReadMeta(r io.Reader) (*Meta, Header, error) {
+	hb := make([]byte, HeaderSize)
+	if n, err := io.ReadFull(r, hb); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, Header{}, formatErr("file is %d bytes, shorter than the %d-byte header", n, HeaderSize)
+		}
+		return nil, Header{}, err
+	}
+	h, err := parseHeader(hb)
+	if err != nil {
+		return nil, h, err
+	}
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, r, int64(h.MetaLen)); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, h, formatErr("truncated inside the metadata")
+		}
+		return nil, h, err
+	}
+	var m Meta
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		return nil, h, formatErr("metadata: %v", err)
+	}
+	return &m, h, nil
+}
+
+// decodeContent checks the checksum over head and content (metadata +
+// data), then decodes the metadata and the tensors.
+func decodeContent(h Header, head, content []byte) (*File, error) {
+	if sum := checksum(head, content); sum != h.Sum {
+		return nil, formatErr("SHA-256 mismatch: the file is corrupt or was modified (stored %x, computed %x)", h.Sum[:8], sum[:8])
+	}
+	metaBytes, data := content[:h.MetaLen], content[h.MetaLen:]
+	f := &File{}
+	if err := json.Unmarshal(metaBytes, &f.Meta); err != nil {
+		return nil, formatErr("metadata: %v", err)
+	}
+	if err := checkMeta(&f.Meta); err != nil {
+		return nil, err
+	}
+	var total int64
+	seen := make(map[string]bool, len(f.Meta.Tensors))
+	for i := range f.Meta.Tensors {
+		info := &f.Meta.Tensors[i]
+		if info.Name == "" || seen[info.Name] {
+			return nil, formatErr("tensor %d has an empty or repeated name %q", i, info.Name)
+		}
+		seen[info.Name] = true
+		t, nbytes, err := decodeTensor(info, data)
+		if err != nil {
+			return nil, err
+		}
+		// Ranges may not be shared: the sum of what tensors occupy is at
+		// most the data section, which bounds what decoding allocates.
+		if total += nbytes; total > int64(len(data)) {
+			return nil, formatErr("tensors occupy more bytes than the %d-byte data section", len(data))
+		}
+		f.Tensors = append(f.Tensors, t)
+	}
+	return f, nil
+}
+
+// checkMeta checks the graph part of the metadata for what a decoder
+// relies on; the engine checks the rest (shapes, params) when compiling.
+func checkMeta(m *Meta) error {
+	if len(m.Inputs) == 0 || len(m.Outputs) == 0 || len(m.Nodes) == 0 {
+		return formatErr("metadata has %d inputs, %d outputs and %d nodes; a model needs at least one of each", len(m.Inputs), len(m.Outputs), len(m.Nodes))
+	}
+	for i, n := range m.Nodes {
+		if n == nil {
+			return formatErr("node %d is null", i)
+		}
+	}
+	return nil
+}
+
+// decodeTensor checks info against the data section and copies the values
+// out. It returns the number of bytes the tensor occupies.
+func decodeTensor(info *TensorInfo, data []byte) (*Tensor, int64, error) {
+	if len(info.Shape) > maxRank {
+		return nil, 0, formatErr("tensor %q has rank %d (at most %d)", info.Name, len(info.Shape), maxRank)
+	}
+	n, err := engine.NumElements(info.Shape)
+	if err != nil {
+		return nil, 0, formatErr("tensor %q: %v", info.Name, err)
+	}
+	t := &Tensor{Name: info.Name, Shape: info.Shape, DType: info.DType}
+	le := binary.LittleEndian
+	switch info.DType {
+	case Float32:
+		b, err := span(data, info.Offset, 4*int64(n), info.Name)
+		if err != nil {
+			return nil, 0, err
+		}
+		t.F32 = make([]float32, n)
+		for i := range t.F32 {
+			t.F32[i] = math.Float32frombits(le.Uint32(b[4*i:]))
+		}
+		return t, int64(len(b)), nil
+	case Int8:
+		if info.Axis < 0 || info.Axis >= len(info.Shape) {
+			return nil, 0, formatErr("tensor %q: channel axis %d out of range for shape %v", info.Name, info.Axis, info.Shape)
+		}
+		b, err := span(data, info.Offset, int64(n), info.Name)
+		if err != nil {
+			return nil, 0, err
+		}
+		c := info.Shape[info.Axis]
+		sb, err := span(data, info.ScalesOffset, 4*int64(c), info.Name+" scales")
+		if err != nil {
+			return nil, 0, err
+		}
+		t.Axis = info.Axis
+		t.Q = make([]int8, n)
+		for i, v := range b {
+			t.Q[i] = int8(v)
+		}
+		t.Scales = make([]float32, c)
+		for i := range t.Scales {
+			s := math.Float32frombits(le.Uint32(sb[4*i:]))
+			if !(s >= 0) || math.IsInf(float64(s), 0) {
+				return nil, 0, formatErr("tensor %q: scale %d is %v", info.Name, i, s)
+			}
+			t.Scales[i] = s
+		}
+		return t, int64(len(b) + len(sb)), nil
+	}
+	return nil, 0, formatErr("tensor %q: unknown dtype %q", info.Name, info.DType)
+}
+
+// span returns data[off : off+n] or an error naming what is out of bounds.
+func span(data []byte, off, n int64, what string) ([]byte, error) {
+	if off < 0 || n < 0 || off > int64(len(data)) || n > int64(len(data))-off {
+		return nil, formatErr("tensor %s: bytes [%d, %d+%d) lie outside the %d-byte data section", what, off, off, n, len(data))
+	}
+	return data[off : off+n], nil
+}
+
+// Graph builds the engine graph the file describes, with its constants as
+// float32 (int8 weights dequantized).
+func (f *File) Graph() (*engine.Graph, error) {
+	g := &engine.Graph{Consts: make(map[string]*engine.Tensor, len(f.Tensors))}
+	for _, in := range f.Meta.Inputs {
+		g.Inputs = append(g.Inputs, engine.ValueInfo{Name: in.Name, Shape: append([]int(nil), in.Shape...)})
+	}
+	g.Outputs = append([]string(nil), f.Meta.Outputs...)
+	for _, n := range f.Meta.Nodes {
+		c := engine.Node(*n)
+		c.Inputs = append([]string(nil), n.Inputs...)
+		c.Outputs = append([]string(nil), n.Outputs...)
+		g.Nodes = append(g.Nodes, &c)
+	}
+	for _, t := range f.Tensors {
+		ft, err := t.Float()
+		if err != nil {
+			return nil, err
+		}
+		g.Consts[t.Name] = ft
+	}
+	return g, nil
+}
