@@ -1,0 +1,156 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"sort"
+
+	"convscope/engine"
+	"convscope/models/modelfile"
+)
+
+// Model is a loaded model file: its metadata and its graph with the
+// weights dequantized to float32, compiled once for Classify.
+type Model struct {
+	Meta   modelfile.Meta
+	SHA256 string // hex SHA-256 of the file's bytes
+	graph  *engine.Graph
+	prog   *engine.Program // default options; engine programs are safe for concurrent use
+}
+
+// Prediction is one class of a classification.
+type Prediction struct {
+	Index int     `json:"index"`
+	Label string  `json:"label"`
+	Prob  float64 `json:"prob"`
+}
+
+// Load reads, verifies and compiles the model file at path.
+func Load(path string) (*Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := LoadBytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// LoadBytes decodes, verifies and compiles a model file held in memory
+// (the browser's path: the bytes come from the Cache API).
+func LoadBytes(b []byte) (*Model, error) {
+	f, err := modelfile.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	return fromFile(f, hex.EncodeToString(sum[:]))
+}
+
+func fromFile(f *modelfile.File, sum string) (*Model, error) {
+	g, err := f.Graph()
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Meta: f.Meta, SHA256: sum, graph: g}
+	if m.prog, err = m.Program(engine.Options{}); err != nil {
+		return nil, err
+	}
+	out := m.prog.Shapes()[g.Outputs[0]]
+	if len(out) != 2 || out[1] != len(f.Meta.Labels) {
+		return nil, fmt.Errorf("model %s: output %q has shape %v for %d labels", f.Meta.Name, g.Outputs[0], out, len(f.Meta.Labels))
+	}
+	return m, nil
+}
+
+// Graph returns the model's graph (float32 constants). It is shared: do
+// not modify it.
+func (m *Model) Graph() *engine.Graph { return m.graph }
+
+// Program compiles the model's graph with opt, e.g. with Keep set to see
+// feature maps, or NoFuse to see every layer of the table.
+func (m *Model) Program(opt engine.Options) (*engine.Program, error) {
+	p, err := engine.Compile(m.graph, opt)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.Meta.Name, err)
+	}
+	return p, nil
+}
+
+// Input preprocesses img as the model's metadata says: (1, 3, Crop, Crop).
+func (m *Model) Input(img image.Image) (*engine.Tensor, error) {
+	return m.Meta.Preprocess.Apply(img)
+}
+
+// Classify returns the k most probable classes of img, most probable first.
+// k must be between 1 and the number of classes.
+func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
+	return m.ClassifyWith(m.prog, img, k)
+}
+
+// ClassifyWith is Classify on a program the caller compiled with
+// m.Program (to choose the worker count, or keep feature maps).
+func (m *Model) ClassifyWith(p *engine.Program, img image.Image, k int) ([]Prediction, error) {
+	if k < 1 || k > len(m.Meta.Labels) {
+		return nil, fmt.Errorf("top %d: want 1 to %d (the number of classes)", k, len(m.Meta.Labels))
+	}
+	x, err := m.Input(img)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Run(map[string]*engine.Tensor{m.graph.Inputs[0].Name: x})
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.Meta.Name, err)
+	}
+	logits := res.Outputs[m.graph.Outputs[0]]
+	if logits == nil || len(logits.Data) != len(m.Meta.Labels) {
+		return nil, fmt.Errorf("model %s: output does not have one value per label", m.Meta.Name)
+	}
+	return TopK(Softmax(logits.Data), m.Meta.Labels, k), nil
+}
+
+// Softmax returns exp(x_i - max) / sum, in float64.
+func Softmax(logits []float32) []float64 {
+	if len(logits) == 0 {
+		return nil
+	}
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = max(mx, float64(v))
+	}
+	p := make([]float64, len(logits))
+	var sum float64
+	for i, v := range logits {
+		p[i] = math.Exp(float64(v) - mx)
+		sum += p[i]
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+	return p
+}
+
+// TopK returns the k largest probabilities with their labels, largest
+// first; ties keep the lower index first.
+func TopK(probs []float64, labels []string, k int) []Prediction {
+	idx := make([]int, len(probs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return probs[idx[a]] > probs[idx[b]] })
+	k = min(k, len(idx))
+	out := make([]Prediction, k)
+	for i, j := range idx[:k] {
+		out[i] = Prediction{Index: j, Prob: probs[j]}
+		if j < len(labels) {
+			out[i].Label = labels[j]
+		}
+	}
+	return out
+}
