@@ -1,12 +1,3 @@
-// Package engine is ConvScope's pure-Go inference engine: float32 tensors, a
-// graph of typed operator nodes, a compiler that checks shapes and fuses
-// layers, and an executor that reports per-node timings and can hand back
-// any intermediate value (the feature maps the app draws).
-//
-// It uses no cgo and no syscall/js, so the same code runs natively and in
-// WebAssembly. Kernels live below the graph layer and take plain slices and
-// sizes (see package convscope/engine/gemm), so faster kernels can be added
-// without touching the graph code.
 package engine
 
 import (

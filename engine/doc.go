@@ -1,0 +1,56 @@
+// Package engine is ConvScope's pure-Go inference engine: float32 tensors, a
+// graph of typed operator nodes, a compiler that checks shapes and fuses
+// layers, and an executor that reports per-node timings and hands back any
+// intermediate value (the feature maps the app draws). It uses no cgo and no
+// syscall/js, so the same code runs natively and in WebAssembly.
+//
+// # Building and running a graph
+//
+// A Graph lists its inputs (with shapes), constants (weights), nodes in
+// topological order and outputs. Each Node has an OpKind and a params struct
+// of that op's type (*ConvParams for OpConv, see NewParams); strings appear
+// only at file boundaries (ParseOpKind, Node's JSON form). Compile checks
+// every node's params and shapes, so a malformed graph fails there with an
+// error naming the node, never with a panic or a huge allocation later
+// (tensors are capped at MaxElements). Program.Run / RunWith execute it.
+//
+// # Passes
+//
+// Unless Options.NoFuse is set, Compile folds a BatchNormalization into the
+// Conv before it, fuses a Relu into the Conv before it (both only when the
+// conv output has no other reader, is not a graph output and is not named
+// in Options.Keep, and the weights are constants) and skips Identity and
+// mask-less Dropout. Program.Nodes lists what runs; Program.Shapes gives the
+// shape of every value of the graph as written.
+//
+// # Batch size
+//
+// A program is compiled for the input shapes in Graph.Inputs, but Run
+// accepts any first dimension (the batch): shapes are inferred again for
+// the new sizes and cached per set of sizes. Ops that pin the batch (a
+// Reshape to a literal shape) make other sizes an error.
+//
+// # Memory
+//
+// Each Run allocates its own buffers (a Program is safe for concurrent use).
+// An intermediate value's buffer is released after its last reader, unless it
+// is an output or kept, and reused for a later value of the same length.
+//
+// # Kernels
+//
+// Op files hold shape rules and thin run functions; the arithmetic lives in
+// packages that take slices and sizes only: convscope/engine/gemm (naive
+// reference, blocked/packed generic GEMM, parallel split with bit-identical
+// results for any worker count) and engine/internal/conv (direct reference,
+// im2col + GEMM, direct GEMM for 1x1, direct depthwise loop). Faster kernels
+// (SIMD) go behind those functions without touching the graph code.
+//
+// # Conventions for importers
+//
+// Pads are explicit (ResolveAutoPad turns ONNX auto_pad into pads). Params
+// whose zero value would be wrong have no defaults: GemmParams.Alpha and Beta,
+// BatchNormParams.Epsilon and the LRNParams fields must be set as the model
+// says (ONNX defaults are listed on each type). Dropout's optional mask output
+// (a bool tensor in ONNX) is all 1.0. SoftmaxParams.Coerce2D selects the
+// opset 1-12 softmax semantics.
+package engine
