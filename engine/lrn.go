@@ -55,20 +55,34 @@ func runLRN(_ *execCtx, n *Node, in, out []*Tensor) error {
 	}
 	lo, hi := (p.Size-1)/2, p.Size-1-(p.Size-1)/2 // floor and ceil of (size-1)/2
 	k := float64(p.Alpha) / float64(p.Size)
+	sum := make([]float64, spatial)
 	for b := 0; b < x.Shape[0]; b++ {
 		base := b * c * spatial
 		for ch := 0; ch < c; ch++ {
-			from, to := max(0, ch-lo), min(c-1, ch+hi)
-			for s := 0; s < spatial; s++ {
-				var sum float64
-				for i := from; i <= to; i++ {
-					v := float64(x.Data[base+i*spatial+s])
-					sum += v * v
+			// Channel by channel over contiguous maps: sum holds the square
+			// sum over [ch-lo, ch+hi] for every position.
+			clear(sum)
+			for i := max(0, ch-lo); i <= min(c-1, ch+hi); i++ {
+				for s, v := range x.Data[base+i*spatial : base+(i+1)*spatial] {
+					sum[s] += float64(v) * float64(v)
 				}
-				idx := base + ch*spatial + s
-				out[0].Data[idx] = float32(float64(x.Data[idx]) / math.Pow(float64(p.Bias)+k*sum, float64(p.Beta)))
+			}
+			src := x.Data[base+ch*spatial : base+(ch+1)*spatial]
+			dst := out[0].Data[base+ch*spatial : base+(ch+1)*spatial]
+			for s, v := range src {
+				dst[s] = float32(float64(v) / pow(float64(p.Bias)+k*sum[s], float64(p.Beta)))
 			}
 		}
 	}
 	return nil
+}
+
+// pow is math.Pow with a fast path for beta 0.75, the value AlexNet and
+// GoogLeNet use: x^0.75 = sqrt(x) * sqrt(sqrt(x)), several times faster.
+func pow(x, beta float64) float64 {
+	if beta == 0.75 && x >= 0 {
+		r := math.Sqrt(x)
+		return r * math.Sqrt(r)
+	}
+	return math.Pow(x, beta)
 }

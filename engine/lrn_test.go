@@ -31,3 +31,12 @@ func TestLRN(t *testing.T) {
 		t.Fatal("size 0 accepted")
 	}
 }
+
+// TestLRNPow: the beta = 0.75 fast path agrees with math.Pow.
+func TestLRNPow(t *testing.T) {
+	for _, x := range []float64{0, 1e-8, 0.3, 1, 2.5, 1e6} {
+		if got, want := pow(x, 0.75), math.Pow(x, 0.75); math.Abs(got-want) > 1e-15*math.Max(1, want) {
+			t.Errorf("pow(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
