@@ -123,8 +123,8 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 			}
 		}
 		for a := range p.alias {
-			if t, ok := vals[p.resolve(a)]; ok {
-				res.Kept[a] = t
+			if _, ok := vals[p.resolve(a)]; ok {
+				res.Kept[a] = owned(a)
 			}
 		}
 	}
