@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"convscope/internal/browsertest"
+)
+
+// buildSite brings build/site of this module up to date (the same build
+// `go run .` does; it is quick when nothing changed).
+func buildSite(t *testing.T) string {
+	t.Helper()
+	root, err := findModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBuilder(root, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	start := time.Now()
+	if err := b.build(); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	t.Logf("build: %v, rebuilt %d outputs", time.Since(start).Round(time.Millisecond), len(b.built))
+	return b.siteDir()
+}
+
+// TestBrowserSmoke loads the app in headless Chromium, from the real server
+// and from a static export served by http.FileServer: the page loads with
+// no console error, the wasm starts, and the model table lists exactly the
+// models of api/models.
+func TestBrowserSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm app and starts Chromium; skipped in -short mode")
+	}
+	browser := browsertest.Start(t)
+	site := buildSite(t)
+	cat, err := newCatalog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("server", func(t *testing.T) {
+		checkApp(t, browser, startServer(t, site, cat))
+	})
+	t.Run("export", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "export")
+		if _, err := exportSite(site, cat, out); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(http.FileServer(http.Dir(out)))
+		defer srv.Close()
+		checkApp(t, browser, srv.URL)
+	})
+}
+
+func checkApp(t *testing.T, browser *browsertest.Browser, base string) {
+	resp, err := http.Get(base + "/api/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var list []modelEntry
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatalf("api/models: %v: %.200s", err, body)
+	}
+
+	p := browser.NewPage(t)
+	start := time.Now()
+	if err := p.Navigate(base + "/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitVisible("html[data-wasm=running] #model-table", 90*time.Second); err != nil {
+		p.Screenshot("failed")
+		t.Fatal(err)
+	}
+	t.Logf("page load to model table: %v", time.Since(start).Round(time.Millisecond))
+	caption, err := p.Text("#model-table caption")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d models, ", len(list)); !strings.HasPrefix(caption, want) {
+		t.Errorf("caption %q, want it to start with %q", caption, want)
+	}
+	n, err := p.Count("#model-table tbody tr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(list) {
+		t.Errorf("table has %d rows, api/models has %d models", n, len(list))
+	}
+	for _, m := range list {
+		txt, err := p.Text(`#model-table tr[data-model="` + m.Name + `"] th`)
+		if err != nil || txt != m.Name {
+			t.Errorf("row of %s: %q, %v", m.Name, txt, err)
+		}
+	}
+	if title, err := p.Text("h1"); err != nil || title != "ConvScope" {
+		t.Errorf("h1 = %q, %v", title, err)
+	}
+	names := make([]string, len(list))
+	for i, m := range list {
+		names[i] = m.Name
+	}
+	t.Logf("models listed: %v", slices.Compact(names))
+	if _, err := p.Screenshot("app"); err != nil {
+		t.Error(err)
+	}
+	p.CheckNoErrors()
+}
