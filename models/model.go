@@ -54,6 +54,13 @@ func LoadBytes(b []byte) (*Model, error) {
 }
 
 func fromFile(f *modelfile.File, sum string) (*Model, error) {
+	if err := f.Meta.Preprocess.Validate(); err != nil {
+		return nil, fmt.Errorf("model %s: %w", f.Meta.Name, err)
+	}
+	c := f.Meta.Preprocess.Crop
+	if in := f.Meta.Inputs[0].Shape; len(in) != 4 || in[1] != 3 || in[2] != c || in[3] != c {
+		return nil, fmt.Errorf("model %s: input shape %v does not take the %dx%d RGB images its preprocessing makes", f.Meta.Name, in, c, c)
+	}
 	g, err := f.Graph()
 	if err != nil {
 		return nil, err
