@@ -43,6 +43,14 @@ type Info struct {
 	Path           string  `json:"-"`                // where the file is, when available in dir
 }
 
+// Errors Find and Open wrap, so that callers (the server) can tell a
+// missing model from a failure.
+var (
+	ErrBadName      = errors.New("bad model name")
+	ErrUnknownModel = errors.New("unknown model")
+	ErrNotAvailable = errors.New("model not available")
+)
+
 // nameRE is what a model name may be: it becomes a file name and a URL
 // path segment, so no separators, no dot files.
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
@@ -51,7 +59,7 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 // digits, '_', '.', '-'; at most 64 characters; not starting with a dot).
 func CheckName(name string) error {
 	if !nameRE.MatchString(name) || strings.HasSuffix(name, Ext) {
-		return fmt.Errorf("bad model name %q: use lower-case letters, digits, '_', '.' and '-' (at most 64)", name)
+		return fmt.Errorf("%w %q: use lower-case letters, digits, '_', '.' and '-' (at most 64)", ErrBadName, name)
 	}
 	return nil
 }
@@ -134,7 +142,7 @@ func Find(dir, name string) (Info, error) {
 		}
 		known = append(known, info.Name)
 	}
-	return Info{}, fmt.Errorf("unknown model %q (known: %s)", name, strings.Join(known, ", "))
+	return Info{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownModel, name, strings.Join(known, ", "))
 }
 
 // Open opens the file of an available model: a built-in one, or
@@ -147,9 +155,9 @@ func Open(dir, name string) (io.ReadSeekCloser, Info, error) {
 	}
 	if !info.Available {
 		if _, ok := TorchvisionWeights(name); ok {
-			return nil, info, fmt.Errorf("model %q is not fetched yet: run 'convscope fetch %s'", name, name)
+			return nil, info, fmt.Errorf("%w: %q is not fetched yet: run 'convscope fetch %s'", ErrNotAvailable, name, name)
 		}
-		return nil, info, fmt.Errorf("model %q in %s is not a readable model file", name, dir)
+		return nil, info, fmt.Errorf("%w: %q in %s is not a readable model file", ErrNotAvailable, name, dir)
 	}
 	var f fs.File
 	if info.BuiltIn {

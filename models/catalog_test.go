@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -101,6 +102,11 @@ func TestCatalog(t *testing.T) {
 	} {
 		if _, _, err := Open(dir, name); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Open(%q): %v, want %q", name, err, want)
+		}
+	}
+	for name, want := range map[string]error{"vgg16": ErrNotAvailable, "nosuch": ErrUnknownModel, "a/b": ErrBadName, "broken": ErrNotAvailable} {
+		if _, _, err := Open(dir, name); !errors.Is(err, want) {
+			t.Errorf("Open(%q): %v does not wrap %v", name, err, want)
 		}
 	}
 	// A missing directory is an empty one.
