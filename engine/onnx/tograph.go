@@ -48,8 +48,10 @@ type converter struct {
 	values map[string]bool
 	// names is every engine node name used, to keep them unique.
 	names map[string]bool
-	// shapes caches inferred value shapes (see shape).
-	shapes map[string][]int
+	// shapes caches inferred value shapes (see shape); the outputs of
+	// g.Nodes[:inferred] are in it.
+	shapes   map[string][]int
+	inferred int
 }
 
 // converters maps an ONNX op_type to the function that translates it.
@@ -261,8 +263,10 @@ func (c *converter) useConst(name string) error {
 
 // shape returns the shape of a defined value: a constant's dims, a graph
 // input's shape, or, for a node output, the engine's own shape inference
-// run over the graph converted so far (for auto_pad and kernel sizes that
-// depend on an intermediate value). The results are cached.
+// (for auto_pad and kernel sizes that depend on an intermediate value).
+// Results are cached, and each call compiles only the nodes emitted since
+// the previous one, fed the cached shapes of their inputs, so a long chain
+// of such nodes costs linear time, not quadratic.
 func (c *converter) shape(name string) ([]int, error) {
 	if t, ok := c.consts[name]; ok {
 		return t.Dims, nil
@@ -270,14 +274,33 @@ func (c *converter) shape(name string) ([]int, error) {
 	if s, ok := c.shapes[name]; ok {
 		return s, nil
 	}
-	prefix := &engine.Graph{Inputs: c.g.Inputs, Nodes: c.g.Nodes, Consts: c.g.Consts, Outputs: []string{name}}
-	p, err := engine.Compile(prefix, engine.Options{NoFuse: true, Workers: 1})
+	sub := &engine.Graph{Consts: map[string]*engine.Tensor{}, Outputs: []string{name}}
+	known := map[string]bool{}
+	for _, n := range c.g.Nodes[c.inferred:] {
+		for _, in := range n.Inputs {
+			if in == "" || known[in] {
+				continue
+			}
+			known[in] = true
+			if t, ok := c.g.Consts[in]; ok {
+				sub.Consts[in] = t
+			} else if s, ok := c.shapes[in]; ok {
+				sub.Inputs = append(sub.Inputs, engine.ValueInfo{Name: in, Shape: s})
+			}
+		}
+		for _, out := range n.Outputs {
+			known[out] = true
+		}
+	}
+	sub.Nodes = c.g.Nodes[c.inferred:]
+	p, err := engine.Compile(sub, engine.Options{NoFuse: true, Workers: 1})
 	if err != nil {
 		return nil, fmt.Errorf("shape of %q: %w", name, err)
 	}
 	for k, v := range p.Shapes() {
 		c.shapes[k] = v
 	}
+	c.inferred = len(c.g.Nodes)
 	s, ok := c.shapes[name]
 	if !ok {
 		return nil, fmt.Errorf("shape of %q: not computed", name)

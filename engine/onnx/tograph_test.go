@@ -49,7 +49,10 @@ func TestToGraphAutoPadIntermediate(t *testing.T) {
 	data := modelPB(13, graphPB{
 		nodes: []pb{
 			node("pool", "MaxPool", []string{"x"}, []string{"p"}, attrIntList("kernel_shape", 2, 2), attrIntList("strides", 2, 2)),
-			node("conv", "Conv", []string{"p", "w"}, []string{"y"}, attrStr("auto_pad", "SAME_UPPER"), attrIntList("strides", 2, 2)),
+			node("conv", "Conv", []string{"p", "w"}, []string{"c"}, attrStr("auto_pad", "SAME_UPPER"), attrIntList("strides", 2, 2)),
+			node("relu", "Relu", []string{"c"}, []string{"r"}),
+			// The second lookup compiles only relu and pool2, fed c's cached shape.
+			node("pool2", "MaxPool", []string{"r"}, []string{"y"}, attrIntList("kernel_shape", 2, 2), attrStr("auto_pad", "SAME_LOWER")),
 		},
 		inits:   []pb{floatTensor("w", []int64{1, 1, 4, 4}, make([]float32, 16)...)},
 		inputs:  []pb{valueInfo("x", 1, 1, 18, 18)},
@@ -63,6 +66,10 @@ func TestToGraphAutoPadIntermediate(t *testing.T) {
 	// p is 9x9; out = ceil(9/2) = 5; total pad = (5-1)*2 + 4 - 9 = 3.
 	if p.Kernel != [2]int{4, 4} || p.Pads != [4]int{1, 1, 2, 2} {
 		t.Errorf("kernel %v pads %v, want [4 4] [1 1 2 2]", p.Kernel, p.Pads)
+	}
+	// r is 5x5, stride 1: total pad 1, the odd one first for SAME_LOWER.
+	if p := g.Nodes[3].Params.(*engine.PoolParams); p.Pads != [4]int{1, 1, 0, 0} {
+		t.Errorf("pool2 pads %v, want [1 1 0 0]", p.Pads)
 	}
 	prog, err := engine.Compile(g, engine.Options{})
 	if err != nil {
