@@ -164,3 +164,34 @@ func TestTable(t *testing.T) {
 		t.Error("unknown architecture accepted")
 	}
 }
+
+// TestBuilderPoolAndLRN checks the layers no torchvision definition here
+// uses against the engine: AvgPool and LRN shapes.
+func TestBuilderPoolAndLRN(t *testing.T) {
+	b, x := NewBuilder("t", 15, 15, 4)
+	x = b.Conv("c", x, 4, 3, ConvOpts{Bias: true})
+	x = b.LRN("n", x, 5, 1e-4, 0.75, 2)
+	x = b.AvgPool("p", x, 3, 2, 1)
+	x = b.Flatten("f", x)
+	x = b.Linear("fc", x, 4)
+	d, err := b.Finish(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := d.Graph(d.RandomStateDict(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := engine.Compile(g, engine.Options{NoFuse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range d.Layers {
+		if got := p.Shapes()[l.Value]; !slices.Equal(got, l.Shape) {
+			t.Errorf("%s: table %v, engine %v", l.Name, l.Shape, got)
+		}
+	}
+	if d.Layers[2].Shape[2] != 7 {
+		t.Errorf("avgpool output %v, want 7x7", d.Layers[2].Shape)
+	}
+}

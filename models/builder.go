@@ -331,3 +331,30 @@ func (b *Builder) ChannelAffine(name string, x Value, scale, shift []float32) Va
 	p := &engine.ConvParams{Kernel: [2]int{1, 1}, Strides: [2]int{1, 1}, Dilations: [2]int{1, 1}, Group: c}
 	return b.add(name, modelfile.LayerInputTransform, engine.OpConv, p, []string{x.Name, name + ".weight", name + ".bias"}, x.Shape, 0, 0)
 }
+
+// AvgPool adds nn.AvgPool2d(k, stride, pad) (count_include_pad=True, as
+// PyTorch's default).
+func (b *Builder) AvgPool(name string, x Value, k, stride, pad int) Value {
+	if !b.ok4(name, x) {
+		return x
+	}
+	oh, ow := poolOut(x.Shape[2], k, stride, pad, false), poolOut(x.Shape[3], k, stride, pad, false)
+	if oh <= 0 || ow <= 0 || pad*2 > k {
+		b.fail(fmt.Errorf("%s: avgpool %s: input %v too small for kernel %d or bad padding %d", b.def.Name, name, x.Shape, k, pad))
+		return x
+	}
+	p := &engine.PoolParams{
+		Kernel: [2]int{k, k}, Strides: [2]int{stride, stride},
+		Pads: [4]int{pad, pad, pad, pad}, Dilations: [2]int{1, 1}, CountIncludePad: true,
+	}
+	return b.add(name, modelfile.LayerAvgPool, engine.OpAveragePool, p, []string{x.Name}, []int{x.Shape[0], x.Shape[1], oh, ow}, 0, 0)
+}
+
+// LRN adds nn.LocalResponseNorm(size, alpha, beta, k), the normalisation
+// of the original AlexNet.
+func (b *Builder) LRN(name string, x Value, size int, alpha, beta, k float32) Value {
+	if !b.ok4(name, x) {
+		return x
+	}
+	return b.add(name, modelfile.LayerLRN, engine.OpLRN, &engine.LRNParams{Size: size, Alpha: alpha, Beta: beta, Bias: k}, []string{x.Name}, x.Shape, 0, 0)
+}

@@ -1,5 +1,11 @@
 package models
 
+import (
+	"convscope/models/labels"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
+)
+
 // Weights is one checkpoint of torchvision's catalog of ImageNet weights.
 type Weights struct {
 	Name         string  // catalog name, also the architecture
@@ -45,4 +51,14 @@ func TorchvisionWeights(name string) (Weights, bool) {
 		}
 	}
 	return Weights{}, false
+}
+
+// Meta is the metadata of a model converted from these weights: ImageNet
+// labels and preprocessing, torchvision's accuracy with its source.
+func (w Weights) Meta() Meta {
+	return Meta{
+		Name: w.Name, Dataset: labels.DatasetImageNet, Labels: labels.ImageNet(),
+		Preprocess: preprocess.ImageNet(), Source: "torchvision " + w.File,
+		Accuracy: []modelfile.Accuracy{{Split: "imagenet-1k val (50,000 images)", Top1: w.Top1, Top5: w.Top5, Source: AccuracySource}},
+	}
 }
