@@ -53,7 +53,7 @@ func modelsCmd(args []string, w io.Writer) error {
 
 // printCatalog writes the catalog as an aligned table.
 func printCatalog(w io.Writer, infos []models.Info) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tARCH\tDATASET\tPARAMS\tGMACS\tSIZE\tTOP-1\tTOP-5\tSTATUS\t")
 	for _, m := range infos {
 		size := fmt.Sprintf("%.1f MB", float64(m.Bytes)/1e6)
