@@ -38,6 +38,8 @@ type Program struct {
 	keepAs  []string        // Options.Keep names other than "*", as the caller wrote them
 	free    [][]string      // free[i]: intermediates to release after nodes[i]
 
+	arena sync.Pool // *bufferPool of released intermediate buffers, reused across runs
+
 	mu    sync.Mutex
 	plans map[string]map[string][]int // value shapes per set of input batch sizes
 }

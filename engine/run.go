@@ -62,7 +62,14 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 	for k, t := range inputs {
 		vals[k] = t
 	}
-	var pool bufferPool
+	// Buffers released by earlier runs are reused; the pool is only ever
+	// handed released intermediates, never outputs or kept values, which
+	// belong to the caller.
+	pool, _ := p.arena.Get().(*bufferPool)
+	if pool == nil {
+		pool = new(bufferPool)
+	}
+	defer p.arena.Put(pool)
 	x := &execCtx{workers: p.workers}
 	res := &Result{Outputs: map[string]*Tensor{}, Kept: map[string]*Tensor{}}
 	res.Timings = make([]NodeTiming, 0, len(p.nodes))
@@ -179,8 +186,9 @@ func (p *Program) checkInputs(inputs map[string]*Tensor) ([]int, error) {
 	return dims, nil
 }
 
-// bufferPool recycles the buffers of released intermediates within one run;
-// a buffer is reused for a tensor of exactly the same length.
+// bufferPool recycles the buffers of released intermediates, within a run
+// and across runs of a program; a buffer is reused for a tensor of exactly
+// the same length.
 type bufferPool struct {
 	free map[int][][]float32
 }

@@ -208,3 +208,31 @@ func TestParseOpKind(t *testing.T) {
 		t.Error("Conv2d accepted")
 	}
 }
+
+// TestRunsDoNotShareResults: buffers are recycled across runs, but never
+// ones a previous Result holds.
+func TestRunsDoNotShareResults(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	p, err := Compile(convBNReluGraph(r), Options{NoFuse: true, Keep: []string{"n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x1, x2 := randTensor(r, 1, 3, 7, 7), randTensor(r, 1, 3, 7, 7)
+	a, err := p.Run(map[string]*Tensor{"x": x1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, n := a.Outputs["y"].Clone(), a.Kept["n"].Clone()
+	for i := 0; i < 3; i++ {
+		if _, err := p.Run(map[string]*Tensor{"x": x2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantTensor(t, a.Outputs["y"], y.Shape, y.Data, 0)
+	wantTensor(t, a.Kept["n"], n.Shape, n.Data, 0)
+	b, err := p.Run(map[string]*Tensor{"x": x1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTensor(t, b.Outputs["y"], y.Shape, y.Data, 0)
+}
