@@ -12,6 +12,9 @@ import (
 // does not change any element's summation order.
 const colBudget = 1 << 20
 
+// colPool recycles im2col buffers across calls (one per conv layer per run).
+var colPool = sync.Pool{New: func() any { return new([]float32) }}
+
 // Forward computes the same result as Naive (within float32 rounding; the
 // summation order differs) with the fast paths:
 //   - 1x1 kernel, stride 1, no padding: the input image of a group already is
@@ -34,7 +37,12 @@ func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
 	var col []float32
 	if !pointwise {
 		chunk = min(npix, max(64, colBudget/k))
-		col = make([]float32, k*chunk)
+		buf := colPool.Get().(*[]float32)
+		defer colPool.Put(buf)
+		if cap(*buf) < k*chunk {
+			*buf = make([]float32, k*chunk)
+		}
+		col = (*buf)[:k*chunk]
 	}
 	for n := 0; n < g.N; n++ {
 		for grp := 0; grp < g.Group; grp++ {
