@@ -1,111 +1,155 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	"convscope/models"
+	"convscope/models/builtin"
 )
 
-// newCatalog returns the catalog the server lists and serves.
+// modelInfo is the catalog entry of package models.
+type modelInfo = models.Info
+
+// newCatalog returns the catalog of package models for dir (built-in
+// models, torchvision's list, and the files of dir), cached for serving.
 func newCatalog(dir string) (catalog, error) {
 	if dir == "" {
-		cache, err := os.UserCacheDir()
+		d, err := models.DefaultDir()
 		if err != nil {
 			return nil, err
 		}
-		dir = filepath.Join(cache, "convscope", "models")
+		dir = d
 	}
-	return &dirCatalog{dir: dir, sums: map[string]fileSum{}}, nil
+	return &modelsCatalog{dir: dir}, nil
 }
 
-// dirCatalog lists the .csm files of one folder. Hashes are cached by path,
-// size and modification time so that listing does not re-read big files.
-type dirCatalog struct {
-	dir  string
-	mu   sync.Mutex
-	sums map[string]fileSum
+// modelsCatalog caches models.Catalog, which costs milliseconds (it sizes
+// every torchvision model from its definition): far too much to run on
+// every file request of a classroom. The cache is dropped when the models
+// folder changes (fetch and import write a temporary file and rename it
+// into the folder, which changes the folder's modification time), and a
+// file whose size or time differs from what was listed makes Open reload,
+// so a file is never served under another file's hash.
+type modelsCatalog struct {
+	dir string
+
+	mu      sync.Mutex
+	list    []models.Info
+	dirStat dirState
+	files   map[string]fileState // by model name, files in dir only
 }
 
-type fileSum struct {
+type dirState struct {
+	exists bool
+	mod    time.Time
+}
+
+type fileState struct {
 	size int64
 	mod  time.Time
-	sum  string
 }
 
-func (c *dirCatalog) List() ([]modelInfo, error) {
-	entries, err := os.ReadDir(c.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return []modelInfo{}, nil
-	}
+func (c *modelsCatalog) currentDirState() dirState {
+	st, err := os.Stat(c.dir)
 	if err != nil {
-		return nil, err
+		return dirState{}
 	}
-	list := []modelInfo{}
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".csm")
-		if !ok || !e.Type().IsRegular() || !modelNameRE.MatchString(name) {
+	return dirState{exists: true, mod: st.ModTime()}
+}
+
+// load returns the cached list, reloading it if the folder changed or force.
+func (c *modelsCatalog) load(force bool) ([]models.Info, map[string]fileState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ds := c.currentDirState()
+	if c.list != nil && !force && ds == c.dirStat {
+		return c.list, c.files, nil
+	}
+	list, err := models.Catalog(c.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := map[string]fileState{}
+	for _, m := range list {
+		if m.Available && !m.BuiltIn && m.Path != "" {
+			if st, err := os.Stat(m.Path); err == nil {
+				files[m.Name] = fileState{size: st.Size(), mod: st.ModTime()}
+			}
+		}
+	}
+	c.list, c.files, c.dirStat = list, files, ds
+	return list, files, nil
+}
+
+func (c *modelsCatalog) List() ([]modelInfo, error) {
+	list, _, err := c.load(false)
+	return slices.Clone(list), err
+}
+
+func (c *modelsCatalog) Open(name string) (modelFile, modelInfo, error) {
+	if models.CheckName(name) != nil {
+		return nil, modelInfo{}, errNoModel
+	}
+	for attempt := range 2 {
+		list, files, err := c.load(attempt > 0)
+		if err != nil {
+			return nil, modelInfo{}, err
+		}
+		i := slices.IndexFunc(list, func(m models.Info) bool { return m.Name == name })
+		if i < 0 || !list[i].Available {
+			return nil, modelInfo{}, errNoModel
+		}
+		info := list[i]
+		f, changed, err := c.openFile(info, files[name])
+		if errors.Is(err, fs.ErrNotExist) {
+			if attempt == 0 {
+				continue // removed since it was listed
+			}
+			return nil, modelInfo{}, errNoModel
+		}
+		if err != nil {
+			return nil, modelInfo{}, err
+		}
+		if changed {
+			f.Close()
 			continue
 		}
-		info, err := c.info(name)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, info)
+		return f, info, nil
 	}
-	slices.SortFunc(list, func(a, b modelInfo) int { return strings.Compare(a.Name, b.Name) })
-	return list, nil
+	return nil, modelInfo{}, fmt.Errorf("model %s keeps changing while being opened", name)
 }
 
-func (c *dirCatalog) info(name string) (modelInfo, error) {
-	path := filepath.Join(c.dir, name+".csm")
-	st, err := os.Stat(path)
-	if err != nil {
-		return modelInfo{}, err
-	}
-	c.mu.Lock()
-	cached, ok := c.sums[path]
-	c.mu.Unlock()
-	if !ok || cached.size != st.Size() || !cached.mod.Equal(st.ModTime()) {
-		f, err := os.Open(path)
+// openFile opens an available model and reports whether the file is not
+// the one that was listed (other size or time).
+func (c *modelsCatalog) openFile(info models.Info, listed fileState) (modelFile, bool, error) {
+	if info.BuiltIn {
+		f, err := builtin.FS().Open(info.Name + models.Ext)
 		if err != nil {
-			return modelInfo{}, err
+			return nil, false, err
 		}
-		h := sha256.New()
-		_, err = f.WriteTo(h)
-		f.Close()
-		if err != nil {
-			return modelInfo{}, fmt.Errorf("%s: %w", path, err)
+		rsc, ok := f.(io.ReadSeekCloser)
+		if !ok {
+			f.Close()
+			return nil, false, fmt.Errorf("built-in model %s cannot seek", info.Name)
 		}
-		cached = fileSum{size: st.Size(), mod: st.ModTime(), sum: hex.EncodeToString(h.Sum(nil))}
-		c.mu.Lock()
-		c.sums[path] = cached
-		c.mu.Unlock()
-	}
-	return modelInfo{Name: name, Bytes: st.Size(), Available: true, SHA256: cached.sum, Path: path}, nil
-}
-
-func (c *dirCatalog) Open(name string) (modelFile, modelInfo, error) {
-	if !modelNameRE.MatchString(name) {
-		return nil, modelInfo{}, errNoModel
-	}
-	info, err := c.info(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, modelInfo{}, errNoModel
-	}
-	if err != nil {
-		return nil, modelInfo{}, err
+		return rsc, false, nil
 	}
 	f, err := os.Open(info.Path)
 	if err != nil {
-		return nil, modelInfo{}, err
+		return nil, false, err
 	}
-	return f, info, nil
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	changed := st.Size() != listed.size || !st.ModTime().Equal(listed.mod) || st.Size() != info.Bytes
+	return f, changed, nil
 }

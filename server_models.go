@@ -5,27 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
-)
 
-// modelInfo mirrors models.Info (same fields, same JSON) so that the server's
-// handlers and tests do not depend on how the catalog is built.
-type modelInfo struct {
-	Name      string  `json:"name"`
-	Arch      string  `json:"arch"`
-	Dataset   string  `json:"dataset"`
-	Params    int64   `json:"params"`
-	MACs      int64   `json:"macs"`
-	Bytes     int64   `json:"bytes"`
-	Top1      float64 `json:"top1"`
-	Top5      float64 `json:"top5"`
-	Available bool    `json:"available"`
-	BuiltIn   bool    `json:"builtin"`
-	SHA256    string  `json:"sha256,omitempty"`
-	Path      string  `json:"-"`
-}
+	"convscope/models"
+)
 
 // modelEntry is one element of GET /api/models: the catalog entry plus the
 // URL of the file, relative to the site root so that the same list works from
@@ -56,10 +40,6 @@ var errNoModel = errors.New("no such model")
 // 64 bits are plenty to tell versions of one model apart.
 const hashPrefixLen = 16
 
-// modelNameRE is what a model name may look like; anything else is refused
-// before it reaches the catalog.
-var modelNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-
 // modelURL is the content-addressed path of a model file, without a leading
 // slash: models/NAME.SHA256PREFIX.csm.
 func modelURL(m modelInfo) string {
@@ -80,7 +60,7 @@ func parseModelFile(file string) (name, prefix string, ok bool) {
 		return "", "", false
 	}
 	name, prefix = base[:i], base[i+1:]
-	if !modelNameRE.MatchString(name) || len(prefix) != hashPrefixLen || !isLowerHex(prefix) {
+	if models.CheckName(name) != nil || len(prefix) != hashPrefixLen || !isLowerHex(prefix) {
 		return "", "", false
 	}
 	return name, prefix, true

@@ -442,7 +442,8 @@ func TestParseModelFile(t *testing.T) {
 	}{
 		{"resnet20_cifar.0123456789abcdef.csm", "resnet20_cifar", "0123456789abcdef", true},
 		{"vgg16_bn.fedcba9876543210.csm", "vgg16_bn", "fedcba9876543210", true},
-		{"a.b.0123456789abcdef.csm", "", "", false},
+		{"a.b.0123456789abcdef.csm", "a.b", "0123456789abcdef", true},
+		{"Upper.0123456789abcdef.csm", "", "", false},
 		{"resnet.0123456789ABCDEF.csm", "", "", false},
 		{"resnet.0123.csm", "", "", false},
 		{".0123456789abcdef.csm", "", "", false},
