@@ -55,7 +55,7 @@ func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
-				im2col(g, xg, col, cg, p0, pc)
+				im2col(g, xg, col, cg, p0, pc, workers)
 				gemm.Parallel(workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
 			}
 		}
@@ -65,32 +65,47 @@ func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
 
 // im2col writes the (cg*KH*KW) x pc matrix of input taps for output pixels
 // p0..p0+pc-1 of one group (x points at the group's first channel): row
-// (c, ky, kx), column p holds x[c, iy, ix] or 0 outside the input.
-func im2col(g Geom, x, col []float32, cg, p0, pc int) {
-	row := 0
-	for c := 0; c < cg; c++ {
-		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
-		for ky := 0; ky < g.KH; ky++ {
-			for kx := 0; kx < g.KW; kx++ {
-				dst := col[row*pc : (row+1)*pc]
-				row++
-				oy, ox := p0/g.OW, p0%g.OW
-				for i := range dst {
-					iy := oy*g.SH - g.PT + ky*g.DH
-					ix := ox*g.SW - g.PL + kx*g.DW
-					if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-						dst[i] = img[iy*g.W+ix]
+// (c, ky, kx), column p holds x[c, iy, ix] or 0 outside the input. Rows are
+// independent copies, so they are split over workers.
+func im2col(g Geom, x, col []float32, cg, p0, pc, workers int) {
+	rows := cg * g.KH * g.KW
+	if pc*rows < 1<<15 {
+		workers = 1 // too little to copy for goroutines to pay off
+	}
+	parallelFor(workers, rows, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
+			ky, kx := kk/g.KW, kk%g.KW
+			img := x[c*g.H*g.W : (c+1)*g.H*g.W]
+			dst := col[row*pc : (row+1)*pc]
+			// Walk the chunk one output row segment at a time: within a
+			// segment iy is fixed and ix steps by the stride.
+			for i := 0; i < pc; {
+				oy, ox0 := (p0+i)/g.OW, (p0+i)%g.OW
+				seg := dst[i : i+min(g.OW-ox0, pc-i)]
+				i += len(seg)
+				iy := oy*g.SH - g.PT + ky*g.DH
+				if iy < 0 || iy >= g.H {
+					clear(seg)
+					continue
+				}
+				src := img[iy*g.W : (iy+1)*g.W]
+				ix := ox0*g.SW - g.PL + kx*g.DW
+				if g.SW == 1 && ix >= 0 && ix+len(seg) <= g.W {
+					copy(seg, src[ix:])
+					continue
+				}
+				for j := range seg {
+					if ix >= 0 && ix < g.W {
+						seg[j] = src[ix]
 					} else {
-						dst[i] = 0
+						seg[j] = 0
 					}
-					if ox++; ox == g.OW {
-						ox = 0
-						oy++
-					}
+					ix += g.SW
 				}
 			}
 		}
-	}
+	})
 }
 
 // biasRelu adds the per-channel bias (may be nil) and applies ReLU to the
