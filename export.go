@@ -23,7 +23,7 @@ func init() {
 func runExport(args []string) error {
 	fl := flag.NewFlagSet("export", flag.ContinueOnError)
 	out := fl.String("o", "", "output folder (required); replaced only if it holds an earlier export")
-	modelsDir := fl.String("models", "", "folder of fetched and imported models (default: convscope/models in the user cache folder)")
+	modelsDir := addModelsDirFlag(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ const shutdownGrace = 10 * time.Second
 func runServe(args []string) error {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
-	modelsDir := fl.String("models", "", "folder of fetched and imported models (default: convscope/models in the user cache folder)")
+	modelsDir := addModelsDirFlag(fl)
 	noBuild := fl.Bool("no-build", false, "serve build/site as it is, without checking that it is up to date")
 	if err := fl.Parse(args); err != nil {
 		return err
