@@ -85,8 +85,8 @@ func convertConcat(c *converter, n *Node) error {
 	if a.err != nil {
 		return a.err
 	}
-	if err := inputs(n, 1, len(n.Inputs)); err != nil {
-		return err
+	if len(n.Inputs) == 0 {
+		return errors.New("no inputs")
 	}
 	for i, in := range n.Inputs {
 		if in == "" {
