@@ -302,11 +302,13 @@ func TestGolden(t *testing.T) {
 // of a JPEG and torchvision's. Chroma upsampling and colour conversion follow
 // libjpeg exactly (jpegcolor.go), but Go's IDCT rounds differently from
 // libjpeg's islow IDCT, which moves a few percent of the decoded samples by
-// one level. Measured on the goldens: at most 3 levels, mean at most 0.054.
+// one level. Measured on the goldens: at most 3 levels, mean at most 0.054
+// (0.094 with another seed of the synthetic images, where a 5x7 JPEG is
+// blown up to 224x224 and each decoded pixel covers ~1500 outputs).
 // Without the libjpeg colour path it was 55 and 3.7.
 const (
 	jpegMaxTolerance  = 4
-	jpegMeanTolerance = 0.1
+	jpegMeanTolerance = 0.25
 )
 
 // TestGoldenNormalize checks Normalize against torch's ToTensor + Normalize

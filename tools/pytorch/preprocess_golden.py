@@ -188,6 +188,11 @@ def make_inputs():
             f.write(out)
         cases.append(dict(name=os.path.splitext(name)[0], input="testdata/inputs/" + name, spec="imagenet",
                           kind="jpeg", tensor=False))
+    # Added last so that the random draws above, and the files, stay as they were.
+    add("pixel_1x1.png", Image.fromarray(np.array([[[200, 30, 90]]], dtype=np.uint8)), "PNG", "imagenet", "exact")
+    # A one-pixel-wide line: torchvision makes it 256x76800 before cropping.
+    add("line_1x300.png", Image.fromarray(rng.integers(0, 256, (300, 1, 3), dtype=np.uint8)), "PNG", "imagenet",
+        "exact")
     return cases
 
 
