@@ -221,18 +221,3 @@ func TestHashPrefix(t *testing.T) {
 		}
 	}
 }
-
-func TestLookup(t *testing.T) {
-	s, err := Lookup("vgg16")
-	if err != nil || s.File != "vgg16-397923af.pth" {
-		t.Errorf("Lookup(vgg16) = %v, %v", s, err)
-	}
-	if _, err := Lookup("lenet"); err == nil || !strings.Contains(err.Error(), "resnet50") {
-		t.Errorf("Lookup(lenet): %v", err)
-	}
-	for _, s := range Sources() {
-		if _, err := hashPrefix(s.File); err != nil {
-			t.Error(err)
-		}
-	}
-}
