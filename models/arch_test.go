@@ -1,7 +1,9 @@
 package models
 
 import (
+	"encoding/json"
 	"math"
+	"os"
 	"slices"
 	"testing"
 
@@ -193,5 +195,52 @@ func TestBuilderPoolAndLRN(t *testing.T) {
 	}
 	if d.Layers[2].Shape[2] != 7 {
 		t.Errorf("avgpool output %v, want 7x7", d.Layers[2].Shape)
+	}
+}
+
+// TestStateDictMatchesTorchvision compares every definition's Params()
+// with the state_dict torchvision 0.14 builds (testdata/archs/dump.py
+// wrote the file): same names, same shapes, same order.
+func TestStateDictMatchesTorchvision(t *testing.T) {
+	b, err := os.ReadFile("testdata/archs/torchvision_params.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Archs map[string]struct {
+			Params    int64
+			StateDict [][2]json.RawMessage `json:"state_dict"`
+		}
+	}
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.Archs) != len(wantParams) {
+		t.Errorf("reference has %d architectures, want %d", len(ref.Archs), len(wantParams))
+	}
+	for name, a := range ref.Archs {
+		d, err := Arch(name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if d.ParamCount() != a.Params || wantParams[name] != a.Params {
+			t.Errorf("%s: %d params, torchvision %d", name, d.ParamCount(), a.Params)
+		}
+		ps := d.Params()
+		if len(ps) != len(a.StateDict) {
+			t.Errorf("%s: %d state_dict entries, torchvision has %d", name, len(ps), len(a.StateDict))
+		}
+		for i := range min(len(ps), len(a.StateDict)) {
+			var key string
+			var shape []int
+			if json.Unmarshal(a.StateDict[i][0], &key) != nil || json.Unmarshal(a.StateDict[i][1], &shape) != nil {
+				t.Fatalf("%s: bad entry %d", name, i)
+			}
+			if ps[i].Name != key || !slices.Equal(ps[i].Shape, shape) {
+				t.Errorf("%s: entry %d is %s %v, torchvision has %s %v", name, i, ps[i].Name, ps[i].Shape, key, shape)
+				break
+			}
+		}
 	}
 }
