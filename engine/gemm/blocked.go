@@ -5,7 +5,7 @@ import "sync"
 // buffers holds the packing space of one Blocked call; pooled so repeated
 // calls (one per conv layer) do not allocate.
 type buffers struct {
-	a, b []float32
+	a, b, acc []float32
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -29,28 +29,34 @@ func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float
 		gemv(t, transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
 		return
 	}
+	kern := t.Kernel
+	if kern.Fn == nil {
+		kern = Generic
+	}
+	mr, nr := kern.MR, kern.NR
 	kcMax, mcMax, ncMax := max(t.KC, 1), roundUp(max(t.MC, mr), mr), roundUp(max(t.NC, nr), nr)
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	buf.a = grow(buf.a, mcMax*kcMax)
 	buf.b = grow(buf.b, ncMax*kcMax)
-	var acc [mr * nr]float32
+	buf.acc = grow(buf.acc, mr*nr)
+	acc := buf.acc
 	for j0 := 0; j0 < n; j0 += ncMax {
 		nc := min(ncMax, n-j0)
 		for p0 := 0; p0 < k; p0 += kcMax {
 			kc := min(kcMax, k-p0)
-			packB(buf.b, transB, b, ldb, p0, j0, kc, nc)
+			packB(buf.b, nr, transB, b, ldb, p0, j0, kc, nc)
 			first := p0 == 0
 			for i0 := 0; i0 < m; i0 += mcMax {
 				mc := min(mcMax, m-i0)
-				packA(buf.a, transA, a, lda, i0, p0, mc, kc)
+				packA(buf.a, mr, transA, a, lda, i0, p0, mc, kc)
 				for js := 0; js*nr < nc; js++ {
 					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)
 					for is := 0; is*mr < mc; is++ {
-						kernel(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, &acc)
+						kern.Fn(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc)
 						rows := min(mr, mc-is*mr)
-						store(&acc, rows, cols, alpha, beta, first, c, (i0+is*mr)*ldc+j0+js*nr, ldc)
+						store(acc, nr, rows, cols, alpha, beta, first, c, (i0+is*mr)*ldc+j0+js*nr, ldc)
 					}
 				}
 			}
@@ -60,7 +66,7 @@ func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float
 
 // store adds alpha*acc into C (rows x cols at offset off). On the first KC
 // slice it applies beta instead of accumulating.
-func store(acc *[mr * nr]float32, rows, cols int, alpha, beta float32, first bool, c []float32, off, ldc int) {
+func store(acc []float32, nr, rows, cols int, alpha, beta float32, first bool, c []float32, off, ldc int) {
 	for i := 0; i < rows; i++ {
 		row := c[off+i*ldc : off+i*ldc+cols]
 		for j := range row {

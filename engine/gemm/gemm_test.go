@@ -59,46 +59,52 @@ func randomCases(r *rand.Rand, count int) []gemmCase {
 	return cs
 }
 
-// TestBlockedMatchesNaive checks the packed kernel (and Parallel) against the
-// reference on random shapes, transposes, strides, alpha and beta. The sums
-// are ordered differently, so the tolerance scales with k.
+// TestBlockedMatchesNaive checks every micro-kernel through the packed path
+// (default and tiny tiles) and Parallel against the reference on random
+// shapes, transposes, strides, alpha and beta. The sums are ordered
+// differently, so the tolerance scales with k.
 func TestBlockedMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, c := range randomCases(r, 60) {
-		a, lda, b, ldb, c0, ldc := c.operands(r)
-		want := append([]float32(nil), c0...)
-		Naive(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
-		if err := CheckSizes(c.transA, c.transB, c.m, c.n, c.k, a, lda, b, ldb, want, ldc); err != nil {
-			t.Fatalf("%v: %v", c, err)
-		}
-		for _, run := range []struct {
-			name string
-			f    func(cm []float32)
-		}{
-			{"Blocked", func(cm []float32) {
-				Blocked(DefaultTiles, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-			}},
-			{"Parallel3", func(cm []float32) {
-				Parallel(3, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-			}},
-			{"SmallTiles", func(cm []float32) {
-				Blocked(Tiles{KC: 5, MC: 8, NC: 12}, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-			}},
-		} {
-			got := append([]float32(nil), c0...)
-			run.f(got)
-			tol := 1e-5 * float64(c.k+1) * 4
-			for i := 0; i < c.m; i++ {
-				for j := 0; j < ldc; j++ {
-					g, w := got[i*ldc+j], want[i*ldc+j]
-					if j >= c.n {
-						if g != c0[i*ldc+j] {
-							t.Fatalf("%s %v: wrote outside C at (%d,%d)", run.name, c, i, j)
+	for _, kern := range Kernels() {
+		def := DefaultTiles
+		def.Kernel = kern
+		tiny := Tiles{Kernel: kern, KC: 5, MC: 1, NC: 3}
+		for _, c := range randomCases(r, 60) {
+			a, lda, b, ldb, c0, ldc := c.operands(r)
+			want := append([]float32(nil), c0...)
+			Naive(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
+			if err := CheckSizes(c.transA, c.transB, c.m, c.n, c.k, a, lda, b, ldb, want, ldc); err != nil {
+				t.Fatalf("%v: %v", c, err)
+			}
+			for _, run := range []struct {
+				name string
+				f    func(cm []float32)
+			}{
+				{"Blocked", func(cm []float32) {
+					Blocked(def, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+				}},
+				{"Parallel3", func(cm []float32) {
+					ParallelTiles(def, 3, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+				}},
+				{"TinyTiles", func(cm []float32) {
+					Blocked(tiny, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+				}},
+			} {
+				got := append([]float32(nil), c0...)
+				run.f(got)
+				tol := 1e-5 * float64(c.k+1) * 4
+				for i := 0; i < c.m; i++ {
+					for j := 0; j < ldc; j++ {
+						g, w := got[i*ldc+j], want[i*ldc+j]
+						if j >= c.n {
+							if g != c0[i*ldc+j] {
+								t.Fatalf("%s %s %v: wrote outside C at (%d,%d)", kern.Name, run.name, c, i, j)
+							}
+							continue
 						}
-						continue
-					}
-					if math.Abs(float64(g-w)) > tol {
-						t.Fatalf("%s %v: C[%d,%d] = %v, naive %v", run.name, c, i, j, g, w)
+						if math.Abs(float64(g-w)) > tol {
+							t.Fatalf("%s %s %v: C[%d,%d] = %v, naive %v", kern.Name, run.name, c, i, j, g, w)
+						}
 					}
 				}
 			}
@@ -106,8 +112,9 @@ func TestBlockedMatchesNaive(t *testing.T) {
 	}
 }
 
-// TestParallelBitIdentical checks that any number of workers gives exactly
-// the bits of one worker: the split is over output tiles only.
+// TestParallelBitIdentical checks, for every micro-kernel, that any number
+// of workers gives exactly the bits of one worker: the split is over output
+// tiles only.
 func TestParallelBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	cases := append(randomCases(r, 20),
@@ -115,16 +122,20 @@ func TestParallelBitIdentical(t *testing.T) {
 		gemmCase{m: 64, n: 3136, k: 576, alpha: 1},                        // the 3x3 conv benchmark's shape
 		gemmCase{m: 1, n: 4096, k: 2304, alpha: 1, beta: 1, transB: true}, // a fully connected layer at batch 1
 	)
-	for _, c := range cases {
-		a, lda, b, ldb, c0, ldc := c.operands(r)
-		one := append([]float32(nil), c0...)
-		Parallel(1, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, one, ldc)
-		for _, w := range []int{2, 3, 7} {
-			got := append([]float32(nil), c0...)
-			Parallel(w, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
-			for i := range got {
-				if math.Float32bits(got[i]) != math.Float32bits(one[i]) {
-					t.Fatalf("%v, %d workers: element %d = %v, 1 worker %v", c, w, i, got[i], one[i])
+	for _, kern := range Kernels() {
+		tiles := DefaultTiles
+		tiles.Kernel = kern
+		for _, c := range cases {
+			a, lda, b, ldb, c0, ldc := c.operands(r)
+			one := append([]float32(nil), c0...)
+			ParallelTiles(tiles, 1, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, one, ldc)
+			for _, w := range []int{2, 3, 7} {
+				got := append([]float32(nil), c0...)
+				ParallelTiles(tiles, w, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(one[i]) {
+						t.Fatalf("%s %v, %d workers: element %d = %v, 1 worker %v", kern.Name, c, w, i, got[i], one[i])
+					}
 				}
 			}
 		}
@@ -163,14 +174,20 @@ func TestCheckSizes(t *testing.T) {
 	}
 }
 
-// BenchmarkGemm measures the blocked kernel on the 3x3 conv's GEMM shape.
+// BenchmarkGemm measures each micro-kernel, one worker, on the 3x3 conv's
+// GEMM shape.
 func BenchmarkGemm(b *testing.B) {
 	m, n, k := 64, 3136, 576
 	r := rand.New(rand.NewPCG(5, 6))
 	A, B, C := randMat(r, m*k), randMat(r, k*n), make([]float32, m*n)
-	b.ResetTimer()
-	for b.Loop() {
-		Parallel(1, false, false, m, n, k, 1, A, k, B, n, 0, C, n)
+	for _, kern := range Kernels() {
+		b.Run(kern.Name, func(b *testing.B) {
+			tiles := DefaultTiles
+			tiles.Kernel = kern
+			for b.Loop() {
+				ParallelTiles(tiles, 1, false, false, m, n, k, 1, A, k, B, n, 0, C, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

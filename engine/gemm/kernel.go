@@ -1,16 +1,34 @@
 package gemm
 
-// kernel computes the mr x nr product of a packed A sliver (kc x mr,
-// a[p*mr+i]) and a packed B sliver (kc x nr, b[p*nr+j]) into acc
-// (row-major mr x nr). Each accumulator sums over p in order, so the result
-// of an element does not depend on where its tile lies.
-//
-// The tile is 4x2 because scalar Go code on amd64 has 15 float registers:
-// 8 accumulators + 2 values of B + 1 of A fit (Go's wasm port also has 16
+// Kernel is a register-tile micro-kernel: Fn(kc, a, b, acc) sets
+// acc[i*NR+j] = sum over p < kc of a[p*MR+i] * b[p*NR+j], for a packed A
+// sliver (kc x MR) and B sliver (kc x NR). Each element must be summed over p
+// in increasing order starting from zero, the same way for every tile, so
+// results do not depend on where a tile lies or how work is split.
+// Faster (SIMD) kernels are added as further Kernel values and selected
+// through Tiles; Kernels lists every one this build has, for tests.
+type Kernel struct {
+	Name   string
+	MR, NR int
+	Fn     func(kc int, a, b, acc []float32)
+}
+
+// Generic is the portable kernel, with no build tag: a 4x2 tile in scalar
+// Go. 4x2 because scalar Go code on amd64 has 15 float registers: 8
+// accumulators + 2 values of B + 1 of A fit (Go's wasm port also has 16
 // float registers), where a 4x4 tile spilled about half its operands to the
-// stack: 4x4 ran 3.9 GFLOP/s per CPU-second here, 4x2 4.5, 6x2 4.2 and
-// 3x3 4.7 (not worth an odd tile the SIMD kernels would not share).
-func kernel(kc int, a, b []float32, acc *[mr * nr]float32) {
+// stack: 4x4 ran 3.9 GFLOP/s per CPU-second here, 4x2 4.5, 6x2 4.2 and 3x3
+// 4.7 (not worth an odd tile the SIMD kernels would not share).
+var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2}
+
+// Kernels returns every micro-kernel available in this build, Generic first.
+func Kernels() []Kernel { return append([]Kernel{Generic}, extraKernels...) }
+
+// extraKernels are registered by build-tagged files (SIMD kernels).
+var extraKernels []Kernel
+
+func kernel4x2(kc int, a, b, acc []float32) {
+	const mr, nr = 4, 2
 	var c00, c01, c10, c11, c20, c21, c30, c31 float32
 	a = a[:kc*mr]
 	b = b[:kc*nr]
@@ -31,5 +49,6 @@ func kernel(kc int, a, b []float32, acc *[mr * nr]float32) {
 		c30 += a3 * b0
 		c31 += a3 * b1
 	}
-	*acc = [mr * nr]float32{c00, c01, c10, c11, c20, c21, c30, c31}
+	out := (*[mr * nr]float32)(acc)
+	*out = [mr * nr]float32{c00, c01, c10, c11, c20, c21, c30, c31}
 }

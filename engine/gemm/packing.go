@@ -3,7 +3,7 @@ package gemm
 // packA copies the mc x kc block of op(A) at (i0, p0) into dst as mr-row
 // slivers: sliver s holds rows s*mr.. s*mr+mr-1, laid out p-major
 // (dst[s*kc*mr + p*mr + i]). Rows past mc are zero.
-func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc int) {
+func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, p0, mc, kc int) {
 	for s := 0; s*mr < mc; s++ {
 		d := dst[s*kc*mr : (s+1)*kc*mr]
 		rows := min(mr, mc-s*mr)
@@ -31,7 +31,7 @@ func packA(dst []float32, transA bool, a []float32, lda, i0, p0, mc, kc int) {
 
 // packB copies the kc x nc panel of op(B) at (p0, j0) into dst as nr-column
 // slivers (dst[s*kc*nr + p*nr + j]). Columns past nc are zero.
-func packB(dst []float32, transB bool, b []float32, ldb, p0, j0, kc, nc int) {
+func packB(dst []float32, nr int, transB bool, b []float32, ldb, p0, j0, kc, nc int) {
 	for s := 0; s*nr < nc; s++ {
 		d := dst[s*kc*nr : (s+1)*kc*nr]
 		cols := min(nr, nc-s*nr)

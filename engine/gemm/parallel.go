@@ -13,7 +13,15 @@ const minWork = 1 << 16
 // the same KC slices, so every element is summed in the same order and the
 // result is bit-identical for any number of workers.
 func Parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	t := DefaultTiles
+	ParallelTiles(DefaultTiles, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// ParallelTiles is Parallel with explicit tiles (and so micro-kernel).
+func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if t.Kernel.Fn == nil {
+		t.Kernel = Generic
+	}
+	mr, nr := t.Kernel.MR, t.Kernel.NR
 	if workers <= 1 || float64(m)*float64(n)*float64(k) < minWork || m == 1 && n < 2*nr {
 		Blocked(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
