@@ -12,6 +12,11 @@
 // results are bit-identical for 1 and N workers. Callers must pass slices
 // long enough for the sizes and strides (CheckSizes reports if they are not);
 // the kernels know nothing about tensors or graphs.
+//
+// The arithmetic of the packed path is a Kernel (an MR x NR register tile)
+// selected through Tiles; Generic is portable Go with no build tag, and SIMD
+// kernels are added as further Kernels (Kernels lists them, so every test
+// and benchmark runs each one).
 package gemm
 
 import "fmt"
