@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"convscope/models"
+	"convscope/models/importonnx"
+	"convscope/models/importpth"
+	"convscope/models/labels"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
+)
+
+func init() {
+	register("import", "convert a local .pth (torchvision state_dict) or .onnx file into a model", runImport)
+}
+
+func runImport(args []string) error { return importCmd(args, os.Stdout) }
+
+func importCmd(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	name := fs.String("name", "", "name to store the model under (default: the file name)")
+	arch := fs.String("arch", "", "architecture of a .pth state_dict (see below); for .onnx, an optional label")
+	dataset := fs.String("dataset", "", "imagenet or cifar10: labels and preprocessing (default: the architecture's, imagenet for .onnx)")
+	labelsFile := fs.String("labels", "", "file with one class name per line, in output order (overrides -dataset's labels)")
+	dir := addModelsDirFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: convscope import [-name NAME] -arch ARCH [-dataset D] [-labels FILE] [-models DIR] FILE.pth")
+		fmt.Fprintln(fs.Output(), "       convscope import [-name NAME] [-arch LABEL] [-dataset D] [-labels FILE] [-models DIR] FILE.onnx")
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "architectures: %s\n", strings.Join(models.ArchNames(), ", "))
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("import takes exactly one file")
+	}
+	if *dir == "" {
+		return errors.New("no models directory: pass -models DIR")
+	}
+	file := fs.Arg(0)
+	if *name == "" {
+		*name = strings.ToLower(strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
+	}
+	if err := models.CheckName(*name); err != nil {
+		return err
+	}
+	dst := models.PathFor(*dir, *name)
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("a model named %q already exists (%s): choose another -name or remove it", *name, dst)
+	}
+
+	var f *modelfile.File
+	var err error
+	switch ext := strings.ToLower(filepath.Ext(file)); ext {
+	case ".pth", ".pt":
+		if *arch == "" {
+			return fmt.Errorf("-arch is required for %s files (one of %s)", ext, strings.Join(models.ArchNames(), ", "))
+		}
+		f, err = importPth(file, *name, *arch, *dataset, *labelsFile)
+	case ".onnx":
+		f, err = importONNX(file, *name, *arch, *dataset, *labelsFile)
+	default:
+		return fmt.Errorf("%s: unknown file type %q (want .pth or .onnx)", file, ext)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	if err := modelfile.Write(dst, f); err != nil {
+		return err
+	}
+	st, err := os.Stat(dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: %s, %s, %d params, %.2f GMACs -> %s (%.1f MB)\n", *name, f.Meta.Arch, f.Meta.Dataset,
+		f.Meta.Params, float64(f.Meta.MACs)/1e9, dst, float64(st.Size())/(1<<20))
+	return nil
+}
+
+// importPth reads a torchvision state_dict checkpoint and converts it for
+// arch. A checkpoint whose SHA-256 matches torchvision's published file for
+// arch gets torchvision's accuracy figures.
+func importPth(file, name, arch, dataset, labelsFile string) (*modelfile.File, error) {
+	def, err := models.Arch(arch)
+	if err != nil {
+		return nil, err
+	}
+	if dataset == "" {
+		if dataset, err = models.ArchDataset(arch); err != nil {
+			return nil, err
+		}
+	}
+	meta, err := importMeta(name, dataset, labelsFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(meta.Labels) != def.NumClasses {
+		// A fine-tuned network: same architecture, another class count.
+		if def, err = models.ArchConfig(arch, models.Config{Classes: len(meta.Labels)}); err != nil {
+			return nil, err
+		}
+	}
+	sum, err := fileSHA256(file)
+	if err != nil {
+		return nil, err
+	}
+	meta.Source = fmt.Sprintf("%s (sha256 %s)", filepath.Base(file), sum[:16])
+	if tv, ok := models.TorchvisionWeights(arch); ok && strings.HasPrefix(sum, tv.SHA256Prefix) {
+		meta.Source = "torchvision " + tv.File
+		meta.Accuracy = torchvisionAccuracy(tv)
+	}
+	return convertPth(file, def, meta)
+}
+
+// convertPth is the checkpoint -> model file path shared by import and fetch.
+func convertPth(file string, def *models.Def, meta models.Meta) (*modelfile.File, error) {
+	raw, err := importpth.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := importpth.Match(def, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return models.Convert(def, sd, meta)
+}
+
+func importONNX(file, name, arch, dataset, labelsFile string) (*modelfile.File, error) {
+	if dataset == "" {
+		dataset = labels.DatasetImageNet
+	}
+	meta, err := importMeta(name, dataset, labelsFile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > 1<<30 {
+		return nil, fmt.Errorf("%s: %d bytes, more than the 1 GiB this importer reads", file, st.Size())
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	meta.Source = fmt.Sprintf("%s (sha256 %s)", filepath.Base(file), hex.EncodeToString(sum[:8]))
+	f, err := importonnx.Convert(data, meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if arch != "" {
+		f.Meta.Arch = arch
+	}
+	return f, nil
+}
+
+// importMeta is the metadata from the dataset and the optional labels file.
+func importMeta(name, dataset, labelsFile string) (models.Meta, error) {
+	spec, err := preprocessFor(dataset)
+	if err != nil {
+		return models.Meta{}, err
+	}
+	meta := models.Meta{Name: name, Dataset: dataset, Preprocess: spec}
+	if labelsFile != "" {
+		meta.Labels, err = readLabels(labelsFile)
+	} else {
+		meta.Labels, err = labels.For(dataset)
+	}
+	return meta, err
+}
+
+func preprocessFor(dataset string) (preprocess.Spec, error) {
+	switch dataset {
+	case labels.DatasetImageNet:
+		return preprocess.ImageNet(), nil
+	case labels.DatasetCIFAR10:
+		return preprocess.CIFAR10(), nil
+	}
+	return preprocess.Spec{}, fmt.Errorf("unknown dataset %q (imagenet or cifar10)", dataset)
+}
+
+// readLabels reads one class name per non-empty line.
+func readLabels(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no labels", path)
+	}
+	return out, sc.Err()
+}
+
+func torchvisionAccuracy(w models.Weights) []modelfile.Accuracy {
+	return []modelfile.Accuracy{{Split: "imagenet-val", Top1: w.Top1, Top5: w.Top5, Source: models.AccuracySource}}
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
