@@ -100,13 +100,10 @@ func TestSpecJSON(t *testing.T) {
 
 func TestApplyShapeAndValues(t *testing.T) {
 	s := ImageNet()
-	img := image.NewUniform(color.RGBA{255, 0, 128, 255})
-	// A Uniform has infinite bounds; wrap a finite region of it.
-	finite := image.NewRGBA(image.Rect(0, 0, 300, 200))
+	finite := image.NewRGBA(image.Rect(0, 0, 300, 200)) // one flat colour
 	for i := 0; i < len(finite.Pix); i += 4 {
 		copy(finite.Pix[i:], []uint8{255, 0, 128, 255})
 	}
-	_ = img
 	ten, err := s.Apply(finite)
 	if err != nil {
 		t.Fatal(err)
