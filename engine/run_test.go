@@ -236,3 +236,46 @@ func TestRunsDoNotShareResults(t *testing.T) {
 	}
 	wantTensor(t, b.Outputs["y"], y.Shape, y.Data, 0)
 }
+
+// TestConcurrentRuns: one program run from several goroutines at once, with
+// different batch sizes, gives each the result of a lone run.
+func TestConcurrentRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	p, err := Compile(convBNReluGraph(r), Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := make([]*Tensor, 6)
+	want := make([]*Tensor, len(feeds))
+	for i := range feeds {
+		feeds[i] = randTensor(r, 1+i%3, 3, 7, 7)
+		res, err := p.Run(map[string]*Tensor{"x": feeds[i]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = res.Outputs["y"]
+	}
+	errs := make(chan error, len(feeds))
+	for i := range feeds {
+		go func() {
+			res, err := p.Run(map[string]*Tensor{"x": feeds[i]})
+			if err == nil && !sameShape(res.Outputs["y"].Shape, want[i].Shape) {
+				err = errors.New("shape differs")
+			}
+			if err == nil {
+				for j, v := range res.Outputs["y"].Data {
+					if v != want[i].Data[j] {
+						err = errors.New("value differs")
+						break
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range feeds {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
