@@ -474,3 +474,87 @@ func TestAcceptsEncoding(t *testing.T) {
 		}
 	}
 }
+
+// slowCatalog's file blocks in Read until release is closed, to hold a
+// request in flight.
+type slowCatalog struct {
+	fakeCatalog
+	started chan struct{}
+	release chan struct{}
+}
+
+type slowFile struct {
+	modelFile
+	c    *slowCatalog
+	once bool
+}
+
+func (f *slowFile) Read(p []byte) (int, error) {
+	if !f.once {
+		f.once = true
+		close(f.c.started)
+		<-f.c.release
+	}
+	return f.modelFile.Read(p)
+}
+
+func (c *slowCatalog) Open(name string) (modelFile, modelInfo, error) {
+	f, info, err := c.fakeCatalog.Open(name)
+	if err != nil {
+		return nil, info, err
+	}
+	return &slowFile{modelFile: f, c: c}, info, nil
+}
+
+// TestGracefulShutdown: after the signal, a download in flight completes and
+// the server stops accepting connections.
+func TestGracefulShutdown(t *testing.T) {
+	data := testModel()
+	cat := &slowCatalog{fakeCatalog: *newFakeCatalog(map[string][]byte{"m": data}), started: make(chan struct{}), release: make(chan struct{})}
+	root, err := os.OpenRoot(testSite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &server{site: root, models: cat, log: log}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveUntilDone(ctx, ln, s.handler(), log) }()
+
+	got := make(chan []byte, 1)
+	go func() {
+		resp, err := http.Get(base + "/" + modelURL(cat.infos[0]))
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- b
+	}()
+	<-cat.started
+	cancel() // as SIGINT does
+	time.Sleep(100 * time.Millisecond)
+	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Error("the server still accepts connections after shutdown began")
+	}
+	close(cat.release)
+	if b := <-got; !bytes.Equal(b, data) {
+		t.Errorf("in-flight download got %d bytes, want %d", len(b), len(data))
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serveUntilDone: %v", err)
+		}
+	case <-time.After(shutdownGrace + 5*time.Second):
+		t.Fatal("server did not stop")
+	}
+}
