@@ -11,22 +11,28 @@ type buffers struct {
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
 
 // Blocked computes the same product as Naive with the tiling t (use
-// DefaultTiles): B is packed per KC x NC panel, A per MC x KC block, and a
-// register micro-kernel does the arithmetic. Element (i, j) is
-// accumulated over p in KC-sized slices in increasing order, each slice
-// summed in order of p, whatever i and j are - the property Parallel relies
-// on. When m == 1 (a fully connected layer at batch 1) a matrix-vector loop
-// with the same summation order replaces the packed path.
+// DefaultTiles). When m == 1 (a fully connected layer at batch 1) it runs a
+// matrix-vector loop; otherwise the packed path: B is packed per KC x NC
+// panel, A per MC x KC block, and a register micro-kernel does the
+// arithmetic. Either way, how an element is summed depends only on m, k and
+// t, never on the element's position - the property Parallel relies on.
 func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 1 && n > 0 && k > 0 {
+		gemv(transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
+		return
+	}
+	packed(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// packed is Blocked's packed path, for any m. Element (i, j) is accumulated
+// over p in KC-sized slices in increasing order, each slice summed by the
+// micro-kernel in order of p.
+func packed(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
 		scale(m, n, beta, c, ldc)
-		return
-	}
-	if m == 1 {
-		gemv(t, transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
 		return
 	}
 	kern := t.Kernel
@@ -84,58 +90,66 @@ func store(acc []float32, nr, rows, cols int, alpha, beta float32, first bool, c
 }
 
 // gemv handles m == 1: c[j] = alpha * sum_p a(p) * op(B)(p, j) + beta*c[j],
-// with the row of A at a[p] (or a[p*lda] when transA). It sums in the same
-// KC slices and order as the packed path and stores through the same rule,
-// so a one-row strip of a Parallel split gives the bits the packed path
-// would have.
-func gemv(t Tiles, transB bool, n, k int, alpha float32, a []float32, lda int, transA bool, b []float32, ldb int, beta float32, c []float32) {
-	kcMax := max(t.KC, 1)
-	x := make([]float32, k) // the row of A, contiguous
-	for p := range x {
-		if transA {
+// with the row of A at a[p] (or a[p*lda] when transA). With transB (the
+// weights of a fully connected layer, (out, in)) each output is a dot
+// product over a contiguous row, summed in four interleaved partial sums so
+// the adds do not wait on each other; without, B's rows are accumulated in
+// order of p (axpy). Columns are independent, so any column split gives the
+// same bits.
+func gemv(transB bool, n, k int, alpha float32, a []float32, lda int, transA bool, b []float32, ldb int, beta float32, c []float32) {
+	x := a[:k]
+	if transA {
+		x = make([]float32, k) // the row of A, made contiguous
+		for p := range x {
 			x[p] = a[p*lda]
-		} else {
-			x[p] = a[p]
 		}
+	}
+	if transB {
+		for j := 0; j < n; j++ {
+			c[j] = epilogue(dot(x, b[j*ldb:j*ldb+k]), alpha, beta, c[j])
+		}
+		return
 	}
 	acc := make([]float32, n)
-	for p0 := 0; p0 < k; p0 += kcMax {
-		kc := min(kcMax, k-p0)
-		xs := x[p0 : p0+kc]
-		if transB {
-			// Rows of B are contiguous: one dot product per output.
-			for j := range acc {
-				row := b[j*ldb+p0 : j*ldb+p0+kc]
-				var s float32
-				for p, v := range row {
-					s += xs[p] * v
-				}
-				acc[j] = s
-			}
-		} else {
-			// B is k x n row-major: accumulate row by row (axpy); each
-			// output still sums over p in order.
-			clear(acc)
-			for p, xv := range xs {
-				row := b[(p0+p)*ldb : (p0+p)*ldb+n]
-				for j, v := range row {
-					acc[j] += xv * v
-				}
-			}
-		}
-		first := p0 == 0
-		for j, s := range acc {
-			v := alpha * s
-			switch {
-			case !first:
-				c[j] += v
-			case beta == 0:
-				c[j] = v
-			default:
-				c[j] = v + beta*c[j]
-			}
+	for p, xv := range x {
+		row := b[p*ldb : p*ldb+n]
+		for j, v := range row {
+			acc[j] += xv * v
 		}
 	}
+	for j, s := range acc {
+		c[j] = epilogue(s, alpha, beta, c[j])
+	}
+}
+
+// dot returns sum x[p]*y[p] as four partial sums over p mod 4, combined as
+// (s0+s1)+(s2+s3), plus the tail in order.
+func dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	p := 0
+	for ; p+4 <= len(x); p += 4 {
+		xv := (*[4]float32)(x[p:])
+		yv := (*[4]float32)(y[p:])
+		s0 += xv[0] * yv[0]
+		s1 += xv[1] * yv[1]
+		s2 += xv[2] * yv[2]
+		s3 += xv[3] * yv[3]
+	}
+	s := (s0 + s1) + (s2 + s3)
+	for ; p < len(x); p++ {
+		s += x[p] * y[p]
+	}
+	return s
+}
+
+// epilogue applies alpha and beta to one finished sum; beta 0 never reads
+// the old value (it may be NaN).
+func epilogue(s, alpha, beta, old float32) float32 {
+	if beta == 0 {
+		return alpha * s
+	}
+	return alpha*s + beta*old
 }
 
 // scale sets C = beta*C (the k == 0 case).

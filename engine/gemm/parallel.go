@@ -9,9 +9,10 @@ const minWork = 1 << 16
 // Parallel computes the same product as Blocked(DefaultTiles, ...), split over
 // up to workers goroutines (<= 1 means the caller's goroutine). The output is
 // cut into disjoint column strips (or row strips when C is taller than
-// wide), aligned to the micro-kernel's tile; each strip is a Blocked call on
-// the same KC slices, so every element is summed in the same order and the
-// result is bit-identical for any number of workers.
+// wide), aligned to the micro-kernel's tile; each strip is computed the way
+// the whole product would be (same path, same KC slices), so every element
+// is summed in the same order and the result is bit-identical for any
+// number of workers.
 func Parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ParallelTiles(DefaultTiles, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
@@ -57,7 +58,9 @@ func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha
 				if transA {
 					aOff = lo
 				}
-				Blocked(t, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+				// m > 1 here: each strip takes the packed path even when it
+				// has a single row, as the whole product would.
+				packed(t, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
 			}
 		}()
 	}
