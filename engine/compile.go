@@ -24,7 +24,7 @@ type Options struct {
 }
 
 // Program is a compiled graph. It is safe for concurrent use by several
-// goroutines: every Run allocates its own buffers.
+// goroutines: each Run works in its own buffers (recycled from earlier runs).
 type Program struct {
 	workers int
 	inputs  []ValueInfo // graph inputs that are not constants
