@@ -40,8 +40,8 @@ func (p *Program) Run(inputs map[string]*Tensor) (*Result, error) {
 // Each input must have the compiled shape, except that the batch dimension
 // (dimension 0) may differ: shapes are then inferred again for those sizes
 // (and cached), so batch >= 1 works for any graph whose ops do not pin the
-// batch (a Reshape to a fixed shape does; that is reported as an error). Inputs are never modified, and the
-// returned tensors never alias them.
+// batch (a Reshape to a fixed shape does; that is reported as an error).
+// Inputs are never modified, and the returned tensors never alias them.
 func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, error) {
 	ctx := ro.Context
 	if ctx == nil {
