@@ -86,6 +86,22 @@ func TestFusion(t *testing.T) {
 	}
 }
 
+// TestFusionWithoutBias: folding a BatchNormalization into a conv that has
+// no bias creates one.
+func TestFusionWithoutBias(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	g := convBNReluGraph(r)
+	g.Nodes[0].Inputs = []string{"x", "w", ""}
+	delete(g.Consts, "b")
+	feeds := map[string]*Tensor{"x": randTensor(r, 1, 3, 7, 7)}
+	_, want := runGraph(t, g, Options{NoFuse: true}, feeds)
+	p, got := runGraph(t, g, Options{}, feeds)
+	if len(p.Nodes()) != 2 || len(p.Nodes()[0].Inputs) != 3 || p.Nodes()[0].Inputs[2] == "" {
+		t.Fatalf("BN not folded into a bias: %+v", p.Nodes()[0])
+	}
+	wantTensor(t, got.Outputs["y"], want.Outputs["y"].Shape, want.Outputs["y"].Data, 1e-5)
+}
+
 // TestKeepBlocksFusion: a kept value is computed and returned, so the node
 // producing it is not fused away; "*" returns every computed value.
 func TestKeepBlocksFusion(t *testing.T) {
