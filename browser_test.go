@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"convscope/internal/browsertest"
+	"convscope/models/modelfile"
 )
 
 // buildSite brings build/site of this module up to date (the same build
@@ -44,13 +46,24 @@ func TestBrowserSmoke(t *testing.T) {
 	}
 	browser := browsertest.Start(t)
 	site := buildSite(t)
-	cat, err := newCatalog(t.TempDir())
+	// A real model file in the models folder, so that one row can be
+	// opened: the page downloads it, checks its hash, shows its layers.
+	modelsDir := t.TempDir()
+	tiny := tinyModelBytes(t, "mytiny", 5)
+	if err := modelfile.WriteBytes(filepath.Join(modelsDir, "mytiny.csm"), tiny); err != nil {
+		t.Fatal(err)
+	}
+	meta, _, err := modelfile.ReadMeta(bytes.NewReader(tiny))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := newCatalog(modelsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("server", func(t *testing.T) {
-		checkApp(t, browser, startServer(t, site, cat))
+		checkApp(t, browser, startServer(t, site, cat), meta)
 	})
 	t.Run("export", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "export")
@@ -59,11 +72,11 @@ func TestBrowserSmoke(t *testing.T) {
 		}
 		srv := httptest.NewServer(http.FileServer(http.Dir(out)))
 		defer srv.Close()
-		checkApp(t, browser, srv.URL)
+		checkApp(t, browser, srv.URL, meta)
 	})
 }
 
-func checkApp(t *testing.T, browser *browsertest.Browser, base string) {
+func checkApp(t *testing.T, browser *browsertest.Browser, base string, tiny *modelfile.Meta) {
 	resp, err := http.Get(base + "/api/models")
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +127,29 @@ func checkApp(t *testing.T, browser *browsertest.Browser, base string) {
 	}
 	t.Logf("models listed: %v", slices.Compact(names))
 	if _, err := p.Screenshot("app"); err != nil {
+		t.Error(err)
+	}
+
+	// Open the available model's layer table.
+	if err := p.Click(`#model-table tr[data-model="mytiny"] button.show-layers`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitVisible("#layer-table", 30*time.Second); err != nil {
+		p.Screenshot("layers-failed")
+		t.Fatal(err)
+	}
+	rows, err := p.Count("#layer-table tbody tr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(tiny.Layers) || rows == 0 {
+		t.Errorf("layer table has %d rows, the model file has %d layers", rows, len(tiny.Layers))
+	}
+	first, err := p.Text("#layer-table tbody tr th")
+	if err != nil || first != tiny.Layers[0].Name {
+		t.Errorf("first layer %q, %v; want %q", first, err, tiny.Layers[0].Name)
+	}
+	if _, err := p.Screenshot("layers"); err != nil {
 		t.Error(err)
 	}
 	p.CheckNoErrors()

@@ -40,3 +40,23 @@ func TestAvailability(t *testing.T) {
 		t.Errorf("missing: %q", got)
 	}
 }
+
+func TestShape(t *testing.T) {
+	for _, tc := range []struct {
+		in   []int
+		want string
+	}{
+		{[]int{1, 64, 56, 56}, "64x56x56"}, {[]int{1, 1000}, "1000"}, {[]int{7}, "7"}, {nil, ""},
+	} {
+		if got := Shape(tc.in); got != tc.want {
+			t.Errorf("Shape(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLayerSummary(t *testing.T) {
+	c := &Root{Layers: []LayerRow{{Params: 1728, MACs: 1_769_472}, {Params: 36_928, MACs: 37_814_272}}}
+	if got, want := c.LayerSummary(), "2 layers, 38.7 k parameters, 39.6 M multiply-accumulates per image"; got != want {
+		t.Errorf("LayerSummary = %q, want %q", got, want)
+	}
+}

@@ -30,10 +30,18 @@ type Root struct {
 	// LoadModels fetches the model list. It is set by the wasm main, which
 	// knows how to reach the server; it runs in its own goroutine.
 	LoadModels func() ([]ModelEntry, error)
+	// LoadLayers downloads a model's file, checks its SHA-256 and returns
+	// its layer table; set by the wasm main, run in its own goroutine.
+	LoadLayers func(m ModelEntry) ([]LayerRow, error)
 
 	Loading bool
 	Err     string
 	Models  []ModelEntry
+
+	Selected      string // model whose layers are shown, "" for none
+	LayersLoading bool
+	LayersErr     string
+	Layers        []LayerRow
 }
 
 // Init starts loading the model list without blocking the first render.

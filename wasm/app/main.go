@@ -5,6 +5,9 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +17,7 @@ import (
 	"net/url"
 	"syscall/js"
 
+	"convscope/models/modelfile"
 	"convscope/web"
 
 	"github.com/vugu/vugu"
@@ -35,7 +39,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("convscope: %v", err)
 	}
-	root := &web.Root{LoadModels: loadModels}
+	root := &web.Root{LoadModels: loadModels, LoadLayers: loadLayers}
 
 	// The page's own script waits for this attribute before it hides the
 	// "starting" notice; the browser tests wait for it too.
@@ -67,14 +71,70 @@ func newRenderer(mount string) (*domrender.JSRenderer, error) {
 	return domrender.New(mount)
 }
 
-// loadModels fetches api/models relative to the page, so the same code works
-// under the server and from a static export at any base path.
-func loadModels() ([]web.ModelEntry, error) {
+// resolve turns a URL relative to the page (as api/models gives them) into
+// an absolute one.
+func resolve(rel string) (*url.URL, error) {
 	base, err := url.Parse(js.Global().Get("location").Get("href").String())
 	if err != nil {
 		return nil, err
 	}
-	u := base.ResolveReference(&url.URL{Path: "api/models"})
+	u, err := url.Parse(rel)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsAbs() || u.Host != "" {
+		return nil, fmt.Errorf("refusing a model URL on another origin: %q", rel)
+	}
+	return base.ResolveReference(u), nil
+}
+
+// loadLayers downloads a model file, checks that its SHA-256 is the one the
+// list promised, and returns the per-layer table of its metadata. (The
+// weights are checked again by the engine when a model is loaded to run.)
+func loadLayers(m web.ModelEntry) ([]web.LayerRow, error) {
+	u, err := resolve(m.URL)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.Get(u.String())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", u.Path, resp.Status)
+	}
+	// Never read more than the list announced (plus nothing): a bigger
+	// answer cannot be the file we asked for.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, m.Bytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) != m.Bytes {
+		return nil, fmt.Errorf("got %d bytes, the list says %d", len(data), m.Bytes)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
+		return nil, fmt.Errorf("the file's SHA-256 is %s, the list says %s", got, m.SHA256)
+	}
+	meta, _, err := modelfile.ReadMeta(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]web.LayerRow, len(meta.Layers))
+	for i, l := range meta.Layers {
+		rows[i] = web.LayerRow{Name: l.Name, Kind: string(l.Kind), Shape: l.Shape, Params: l.Params, MACs: l.MACs}
+	}
+	return rows, nil
+}
+
+// loadModels fetches api/models relative to the page, so the same code works
+// under the server and from a static export at any base path.
+func loadModels() ([]web.ModelEntry, error) {
+	u, err := resolve("api/models")
+	if err != nil {
+		return nil, err
+	}
 	resp, err := http.Get(u.String())
 	if err != nil {
 		return nil, err
