@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -293,20 +294,20 @@ func (b *builder) writeIfChanged(rel string, data []byte) error {
 	return nil
 }
 
-// wasmMains lists the main packages under wasm/: wasm/app becomes app.wasm.
+// wasmMains lists the main packages under wasm/ (at any depth) by their
+// import path relative to the module: wasm/app becomes app.wasm.
 func (b *builder) wasmMains() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(b.root, "wasm"))
+	if _, err := os.Stat(filepath.Join(b.root, "wasm")); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	out, err := b.run(b.goCmd(wasmEnv, "list", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`, "./wasm/..."))
 	if err != nil {
 		return nil, err
 	}
 	var mains []string
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		files, _ := filepath.Glob(filepath.Join(b.root, "wasm", e.Name(), "*.go"))
-		if len(files) > 0 {
-			mains = append(mains, e.Name())
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		if i := strings.Index(line, "/wasm/"); i >= 0 {
+			mains = append(mains, line[i+len("/wasm/"):])
 		}
 	}
 	return mains, nil
@@ -320,8 +321,9 @@ var wasmEnv = []string{"GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=simd"}
 // changed: the toolchain, the environment, the content of every file of the
 // module's own packages it depends on, and the versions of other modules.
 func (b *builder) buildWasm(name string) error {
-	out := filepath.Join(b.siteDir(), name+".wasm")
-	stamp := filepath.Join(b.buildDir(), "stamps", name+".wasm")
+	base := path.Base(name) // wasm/app -> app.wasm
+	out := filepath.Join(b.siteDir(), base+".wasm")
+	stamp := filepath.Join(b.buildDir(), "stamps", base+".wasm")
 	sum, err := b.wasmInputHash(name)
 	if err != nil {
 		return err
@@ -339,7 +341,7 @@ func (b *builder) buildWasm(name string) error {
 	if err := os.Rename(tmp, out); err != nil {
 		return err
 	}
-	b.built = append(b.built, name+".wasm")
+	b.built = append(b.built, base+".wasm")
 	return os.WriteFile(stamp, []byte(sum), 0o644)
 }
 
