@@ -1,0 +1,214 @@
+//go:build js
+
+// Command worker is the engine of the browser app, run in a dedicated Web
+// Worker (static/worker.js starts it) so that a long inference never
+// freezes the page. It speaks package protocol: the page posts Load,
+// Classify, Activations, Filters and Cancel; the worker answers each
+// request, in order, with progress messages and one final message.
+//
+// Go's WebAssembly port is single-threaded: while a goroutine computes, no
+// JavaScript event (such as the page's Cancel) is delivered. The run
+// therefore yields to the event loop between layers (see yielder), and the
+// message handler only queues requests and cancels contexts, never blocks.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+	"syscall/js"
+
+	"convscope/wasm/worker/session"
+	"convscope/web/protocol"
+)
+
+func main() {
+	w := &worker{
+		self:    js.Global(),
+		wake:    make(chan struct{}, 1),
+		cancels: map[int]context.CancelFunc{},
+		yield:   newYielder(),
+	}
+	onMessage := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) > 0 {
+			w.receive(args[0].Get("data"))
+		}
+		return nil
+	})
+	w.self.Set("onmessage", onMessage)
+	// worker.js queued what the page posted while this module was being
+	// compiled; take those messages in order before anything newer.
+	if pending := w.self.Get("convscopePending"); pending.Type() == js.TypeObject {
+		for i := 0; i < pending.Length(); i++ {
+			w.receive(pending.Index(i))
+		}
+		w.self.Set("convscopePending", js.Null())
+	}
+	w.post(protocol.Ready{Version: runtime.Version()})
+	w.loop()
+}
+
+// job is one queued request with the context its Cancel cancels.
+type job struct {
+	msg    protocol.Message
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+type worker struct {
+	self  js.Value // the worker's global scope
+	sess  session.Session
+	yield *yielder
+
+	mu      sync.Mutex
+	queue   []job
+	cancels map[int]context.CancelFunc // by request ID, while queued or running
+	wake    chan struct{}
+}
+
+// receive runs in the JS event handler: it must return quickly, so it only
+// decodes, cancels or queues.
+func (w *worker) receive(data js.Value) {
+	m, err := protocol.FromJS(data)
+	if err != nil {
+		w.post(protocol.Error{ID: guessID(data), Code: protocol.CodeRequest, Message: err.Error()})
+		return
+	}
+	if !protocol.IsRequest(m.Type()) {
+		w.post(protocol.Error{ID: m.RequestID(), Code: protocol.CodeRequest, Message: fmt.Sprintf("the worker takes requests, not %s messages", m.Type())})
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c, ok := m.(*protocol.Cancel); ok {
+		if cancel := w.cancels[c.ID]; cancel != nil {
+			cancel()
+		}
+		return
+	}
+	if _, dup := w.cancels[m.RequestID()]; dup {
+		w.post(protocol.Error{ID: m.RequestID(), Code: protocol.CodeRequest, Message: fmt.Sprintf("request id %d is already in use", m.RequestID())})
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancels[m.RequestID()] = cancel
+	w.queue = append(w.queue, job{msg: m, ctx: ctx, cancel: cancel})
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// guessID recovers the id of a message that did not decode, so the page
+// can still match the error to its request.
+func guessID(data js.Value) int {
+	if data.Type() != js.TypeObject || data.Get("json").Type() != js.TypeString {
+		return 0
+	}
+	var v struct {
+		ID int `json:"id"`
+	}
+	if json.Unmarshal([]byte(data.Get("json").String()), &v) != nil || v.ID < 0 {
+		return 0
+	}
+	return v.ID
+}
+
+// loop handles the queued requests one at a time, forever.
+func (w *worker) loop() {
+	for {
+		w.mu.Lock()
+		if len(w.queue) == 0 {
+			w.mu.Unlock()
+			<-w.wake
+			continue
+		}
+		j := w.queue[0]
+		w.queue = w.queue[1:]
+		w.mu.Unlock()
+
+		w.handle(j)
+
+		w.mu.Lock()
+		delete(w.cancels, j.msg.RequestID())
+		w.mu.Unlock()
+		j.cancel()
+	}
+}
+
+func (w *worker) handle(j job) {
+	id := j.msg.RequestID()
+	if j.ctx.Err() != nil {
+		w.fail(id, &session.Error{Code: protocol.CodeCancelled, Err: fmt.Errorf("cancelled")})
+		return
+	}
+	// A bug in the engine must cost one request, not the worker.
+	defer func() {
+		if r := recover(); r != nil {
+			w.post(protocol.Error{ID: id, Code: protocol.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)})
+		}
+	}()
+	switch m := j.msg.(type) {
+	case *protocol.Load:
+		loaded, err := w.load(j.ctx, m)
+		if err != nil {
+			w.fail(id, err)
+			return
+		}
+		loaded.ID = id
+		w.post(loaded)
+	case *protocol.Classify:
+		w.yield.reset()
+		res, err := w.sess.Classify(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
+			d.ID = id
+			w.post(d)
+			w.yield.maybe()
+		})
+		if err != nil {
+			w.fail(id, err)
+			return
+		}
+		res.ID = id
+		w.post(res)
+	case *protocol.Activations:
+		maps, err := w.sess.Activations(m.Layer)
+		if err != nil {
+			w.fail(id, err)
+			return
+		}
+		maps.ID = id
+		w.post(maps)
+	case *protocol.Filters:
+		p, err := w.sess.Filters(m.Layer)
+		if err != nil {
+			w.fail(id, err)
+			return
+		}
+		p.ID = id
+		w.post(p)
+	default:
+		w.post(protocol.Error{ID: id, Code: protocol.CodeRequest, Message: fmt.Sprintf("unexpected %s request", m.Type())})
+	}
+}
+
+func (w *worker) fail(id int, err error) {
+	code := session.Code(err)
+	msg := err.Error()
+	if code == protocol.CodeCancelled {
+		msg = "cancelled"
+	}
+	w.post(protocol.Error{ID: id, Code: code, Message: msg})
+}
+
+// post sends m to the page. A message that does not encode (a bug) becomes
+// an Error for the same request, so the page is never left waiting.
+func (w *worker) post(m protocol.Message) {
+	if err := protocol.Post(w.self, m); err != nil {
+		js.Global().Get("console").Call("error", "convscope worker: "+err.Error())
+		if m.Type() != protocol.TypeError {
+			protocol.Post(w.self, protocol.Error{ID: m.RequestID(), Code: protocol.CodeInternal, Message: err.Error()})
+		}
+	}
+}

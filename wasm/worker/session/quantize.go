@@ -1,0 +1,92 @@
+package session
+
+import "math"
+
+// Quantize turns n equal-sized maps (values map after map) into bytes, each
+// map on its own range: q = round((v - min) / (max - min) * 255). A constant
+// map is all zeros. NaN counts as the map's minimum and infinities clamp, so
+// a broken layer shows as a flat or saturated map instead of breaking the
+// message (JSON has no NaN); min and max are over the finite values.
+func Quantize(vals []float32, n int) (data []byte, lo, hi []float32) {
+	data = make([]byte, len(vals))
+	lo = make([]float32, n)
+	hi = make([]float32, n)
+	if n == 0 {
+		return data, lo, hi
+	}
+	size := len(vals) / n
+	for c := 0; c < n; c++ {
+		m := vals[c*size : (c+1)*size]
+		mn, mx := finiteRange(m)
+		lo[c], hi[c] = mn, mx
+		quantizeInto(data[c*size:(c+1)*size], m, mn, mx)
+	}
+	return data, lo, hi
+}
+
+// Patches turns conv weights (n, 3, kh, kw) into n RGBA patches of kw x kh,
+// the three input channels as R, G, B, each filter scaled on its own range
+// (over its three channels, so the colours keep their balance).
+func Patches(w []float32, n, kh, kw int) (rgba []byte, lo, hi []float32) {
+	size := 3 * kh * kw
+	rgba = make([]byte, n*kh*kw*4)
+	lo = make([]float32, n)
+	hi = make([]float32, n)
+	q := make([]byte, size)
+	for f := 0; f < n; f++ {
+		m := w[f*size : (f+1)*size]
+		mn, mx := finiteRange(m)
+		lo[f], hi[f] = mn, mx
+		quantizeInto(q, m, mn, mx)
+		out := rgba[f*kh*kw*4 : (f+1)*kh*kw*4]
+		for p := 0; p < kh*kw; p++ {
+			out[4*p] = q[p]
+			out[4*p+1] = q[kh*kw+p]
+			out[4*p+2] = q[2*kh*kw+p]
+			out[4*p+3] = 255
+		}
+	}
+	return rgba, lo, hi
+}
+
+// finiteRange returns the smallest and largest finite values (0, 0 when
+// there are none).
+func finiteRange(m []float32) (mn, mx float32) {
+	first := true
+	for _, v := range m {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			continue
+		}
+		if first {
+			mn, mx, first = v, v, false
+			continue
+		}
+		mn = min(mn, v)
+		mx = max(mx, v)
+	}
+	return mn, mx
+}
+
+func quantizeInto(dst []byte, m []float32, mn, mx float32) {
+	if mx <= mn {
+		for i, v := range m {
+			dst[i] = 0
+			if math.IsInf(float64(v), 1) {
+				dst[i] = 255
+			}
+		}
+		return
+	}
+	scale := 255 / (float64(mx) - float64(mn))
+	for i, v := range m {
+		x := (float64(v) - float64(mn)) * scale
+		switch {
+		case math.IsNaN(x) || x <= 0:
+			dst[i] = 0
+		case x >= 255:
+			dst[i] = 255
+		default:
+			dst[i] = byte(x + 0.5)
+		}
+	}
+}

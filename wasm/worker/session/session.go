@@ -1,0 +1,317 @@
+// Package session is the engine side of the browser worker without the
+// browser: it holds the current model, runs Classify exactly as the command
+// line does, keeps the last run's feature maps and turns them (and the first
+// conv's filters) into the 8-bit messages of package protocol.
+//
+// It is plain Go so that it builds and is tested natively; wasm/worker adds
+// what needs the browser (messages, fetch, the Cache API, yielding to the
+// event loop).
+package session
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"strings"
+	"time"
+
+	"convscope/engine"
+	"convscope/models"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
+	"convscope/web/protocol"
+)
+
+// MaxPixels is the decoded-image limit: preprocess's default (50 MP), which
+// a phone photo stays under and a decompression bomb does not; it is
+// checked from the header before any pixel memory is allocated.
+const MaxPixels = preprocess.DefaultMaxPixels
+
+// DefaultTop is how many classes a Classify with Top 0 returns.
+const DefaultTop = 5
+
+// Error is a failure with the protocol's error code.
+type Error struct {
+	Code string // protocol.Code*
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func fail(code string, format string, args ...any) error {
+	return &Error{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// Code returns the protocol error code of err: its *Error code,
+// CodeCancelled for a cancelled context, CodeInternal otherwise.
+func Code(err error) string {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e.Code
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return protocol.CodeCancelled
+	}
+	return protocol.CodeInternal
+}
+
+// Session is one worker's state. It is not safe for concurrent use: the
+// worker handles one request at a time.
+type Session struct {
+	model   *models.Model
+	prog    *engine.Program // keeps every value the layer table names
+	input   string          // graph input name
+	layers  []protocol.LayerInfo
+	values  map[string]string // layer name -> graph value holding its output
+	byName  map[string]int    // layer name -> index in layers
+	lastImg image.Image       // last decoded image, for Classify Again
+	kept    map[string]*engine.Tensor
+}
+
+// Model returns the current model (nil before a Load).
+func (s *Session) Model() *models.Model { return s.model }
+
+// Load makes the model file data current after checking that its SHA-256
+// is wantSHA256 (hex). On error the previous model stays current.
+func (s *Session) Load(data []byte, wantSHA256 string) (*protocol.Loaded, error) {
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != wantSHA256 {
+		return nil, fail(protocol.CodeHash, "the model file does not have the expected SHA-256 (got %.16s..., want %.16s...): it was damaged or tampered with, so it is not used", got, wantSHA256)
+	}
+	m, err := models.LoadBytes(data)
+	if err != nil {
+		return nil, fail(protocol.CodeModel, "the model file cannot be used: %v", err)
+	}
+	return s.use(m)
+}
+
+// UseModel makes an already loaded model current (tests, and callers that
+// verified the file themselves).
+func (s *Session) UseModel(m *models.Model) (*protocol.Loaded, error) { return s.use(m) }
+
+func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
+	g := m.Graph()
+	if len(g.Inputs) != 1 || len(g.Outputs) < 1 {
+		return nil, fail(protocol.CodeModel, "model %s has %d inputs and %d outputs, want 1 and at least 1", m.Meta.Name, len(g.Inputs), len(g.Outputs))
+	}
+	produced := map[string]bool{}
+	for _, n := range g.Nodes {
+		for _, o := range n.Outputs {
+			produced[o] = true
+		}
+	}
+	// Keep the output of every layer of the table (after batch norm
+	// folding, a conv and its batch norm name the same value).
+	var keep []string
+	seen := map[string]bool{}
+	for _, l := range m.Meta.Layers {
+		if produced[l.Value] && !seen[l.Value] {
+			seen[l.Value] = true
+			keep = append(keep, l.Value)
+		}
+	}
+	prog, err := m.Program(engine.Options{Keep: keep})
+	if err != nil {
+		return nil, fail(protocol.CodeModel, "%v", err)
+	}
+	shapes := prog.Shapes()
+	layers := make([]protocol.LayerInfo, len(m.Meta.Layers))
+	values := map[string]string{}
+	byName := map[string]int{}
+	for i, l := range m.Meta.Layers {
+		sh := shapes[l.Value]
+		layers[i] = protocol.LayerInfo{
+			Name: l.Name, Kind: string(l.Kind), Shape: append([]int(nil), l.Shape...),
+			Params: l.Params, MACs: l.MACs, Block: l.Block,
+			Maps: seen[l.Value] && (len(sh) == 4 || len(sh) == 2),
+		}
+		values[l.Name] = l.Value
+		if _, dup := byName[l.Name]; !dup {
+			byName[l.Name] = i
+		}
+	}
+	blocks := make([]protocol.BlockInfo, len(m.Meta.Blocks))
+	for i, b := range m.Meta.Blocks {
+		blocks[i] = protocol.BlockInfo{Name: b.Name, Kind: string(b.Kind), Params: b.Params, MACs: b.MACs}
+	}
+	*s = Session{model: m, prog: prog, input: g.Inputs[0].Name, layers: layers, values: values, byName: byName, lastImg: s.lastImg}
+	return &protocol.Loaded{
+		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
+		Labels: append([]string(nil), m.Meta.Labels...), Crop: m.Meta.Preprocess.Crop,
+		Params: m.Meta.Params, MACs: m.Meta.MACs, Layers: layers, Blocks: blocks,
+	}, nil
+}
+
+// Classify decodes image (or reuses the last image when again), runs the
+// current model and returns the top classes, computed as models.Classify
+// does for the command line: the same preprocessing, engine and float64
+// softmax. progress, if not nil, is called after each executed node; ctx
+// cancels the run between nodes.
+func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int, progress func(protocol.LayerDone)) (*protocol.Result, error) {
+	if s.model == nil {
+		return nil, fail(protocol.CodeNoModel, "no model is loaded yet")
+	}
+	labels := s.model.Meta.Labels
+	if top == 0 {
+		top = min(DefaultTop, len(labels))
+	}
+	if top < 1 || top > len(labels) {
+		return nil, fail(protocol.CodeRequest, "top %d: model %s has %d classes", top, s.model.Meta.Name, len(labels))
+	}
+	var im image.Image
+	if again {
+		if s.lastImg == nil {
+			return nil, fail(protocol.CodeNoResult, "there is no earlier image to classify again")
+		}
+		im = s.lastImg
+	} else {
+		var err error
+		if im, err = preprocess.Decode(bytes.NewReader(img), MaxPixels); err != nil {
+			return nil, fail(protocol.CodeImage, "this file cannot be used as an image: %s", strings.TrimPrefix(err.Error(), "preprocess: "))
+		}
+		s.lastImg = im
+	}
+	// The old maps are dropped before the run, so a VGG16's maps are never
+	// held twice.
+	s.kept = nil
+
+	start := time.Now()
+	spec := s.model.Meta.Preprocess
+	view, err := spec.Prepare(im)
+	if err != nil {
+		return nil, fail(protocol.CodeImage, "%v", err)
+	}
+	x, err := spec.Normalize(view)
+	if err != nil {
+		return nil, fail(protocol.CodeImage, "%v", err)
+	}
+	ro := engine.RunOptions{Context: ctx}
+	if progress != nil {
+		ro.Progress = func(done, total int, t engine.NodeTiming) {
+			li, ok := s.byName[t.Node]
+			if !ok {
+				li = -1
+			}
+			progress(protocol.LayerDone{Index: done - 1, Total: total, Name: t.Node, Op: t.Op.String(), Layer: li, Ms: ms(t.Duration)})
+		}
+	}
+	runStart := time.Now()
+	res, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: x}, ro)
+	if err != nil {
+		if ctx != nil && ctx.Err() != nil {
+			return nil, &Error{Code: protocol.CodeCancelled, Err: errors.New("cancelled")}
+		}
+		return nil, fail(protocol.CodeInternal, "model %s: %v", s.model.Meta.Name, err)
+	}
+	runMs := ms(time.Since(runStart))
+	logits := res.Outputs[s.model.Graph().Outputs[0]]
+	if logits == nil || len(logits.Data) != len(labels) {
+		return nil, fail(protocol.CodeInternal, "model %s: output does not have one value per label", s.model.Meta.Name)
+	}
+	preds := models.TopK(models.Softmax(logits.Data), labels, top)
+	total := ms(time.Since(start))
+	s.kept = res.Kept
+
+	out := &protocol.Result{
+		Model: s.model.Meta.Name, Ms: total, RunMs: runMs,
+		View: protocol.Image{W: view.Rect.Dx(), H: view.Rect.Dy(), RGBA: rgbaBytes(view)},
+	}
+	for _, p := range preds {
+		out.Top = append(out.Top, protocol.Prediction{Index: p.Index, Label: p.Label, Prob: p.Prob})
+	}
+	for _, t := range res.Timings {
+		out.Timings = append(out.Timings, protocol.Timing{Name: t.Node, Op: t.Op.String(), Ms: ms(t.Duration)})
+	}
+	return out, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// rgbaBytes returns the pixels of img as tightly packed RGBA rows.
+func rgbaBytes(img *image.RGBA) []byte {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	out := make([]byte, 0, 4*w*h)
+	for y := 0; y < h; y++ {
+		i := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y)
+		out = append(out, img.Pix[i:i+4*w]...)
+	}
+	return out
+}
+
+// Activations returns the feature maps of layer from the last Classify.
+func (s *Session) Activations(layer string) (*protocol.Maps, error) {
+	if s.model == nil {
+		return nil, fail(protocol.CodeNoModel, "no model is loaded yet")
+	}
+	i, ok := s.byName[layer]
+	if !ok {
+		return nil, fail(protocol.CodeLayer, "model %s has no layer %q", s.model.Meta.Name, layer)
+	}
+	if !s.layers[i].Maps {
+		return nil, fail(protocol.CodeLayer, "layer %q has no feature maps to show", layer)
+	}
+	if s.kept == nil {
+		return nil, fail(protocol.CodeNoResult, "classify an image first")
+	}
+	t := s.kept[s.values[layer]]
+	if t == nil {
+		return nil, fail(protocol.CodeInternal, "the run kept no output for layer %q", layer)
+	}
+	var c, h, w int
+	switch len(t.Shape) {
+	case 4:
+		c, h, w = t.Shape[1], t.Shape[2], t.Shape[3]
+	case 2:
+		c, h, w = 1, 1, t.Shape[1]
+	default:
+		return nil, fail(protocol.CodeLayer, "layer %q has shape %v, not maps", layer, t.Shape)
+	}
+	// Batch 1: the first image's maps are the first c*h*w values.
+	data, lo, hi := Quantize(t.Data[:c*h*w], c)
+	return &protocol.Maps{Layer: layer, Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}, nil
+}
+
+// Filters returns the weights of an image conv (three input channels) as
+// RGB patches; layer "" picks the first conv of the table that reads three
+// channels.
+func (s *Session) Filters(layer string) (*protocol.Patches, error) {
+	if s.model == nil {
+		return nil, fail(protocol.CodeNoModel, "no model is loaded yet")
+	}
+	g := s.model.Graph()
+	var node *engine.Node
+	for _, l := range s.model.Meta.Layers {
+		if layer != "" && l.Name != layer {
+			continue
+		}
+		if layer == "" && l.Kind != modelfile.LayerConv {
+			continue
+		}
+		for _, n := range g.Nodes {
+			if n.Name == l.Name && n.Op == engine.OpConv && len(n.Inputs) > 1 {
+				if w := g.Consts[n.Inputs[1]]; w != nil && len(w.Shape) == 4 && w.Shape[1] == 3 {
+					node = n
+				}
+				break
+			}
+		}
+		if node != nil || layer != "" {
+			break
+		}
+	}
+	if node == nil {
+		if layer == "" {
+			return nil, fail(protocol.CodeLayer, "model %s has no conv layer that reads the image", s.model.Meta.Name)
+		}
+		return nil, fail(protocol.CodeLayer, "layer %q is not a conv that reads the three channels of the image", layer)
+	}
+	w := g.Consts[node.Inputs[1]] // (outC, 3, kH, kW)
+	n, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
+	rgba, lo, hi := Patches(w.Data, n, kh, kw)
+	return &protocol.Patches{Layer: node.Name, Count: n, W: kw, H: kh, Min: lo, Max: hi, RGBA: rgba}, nil
+}
