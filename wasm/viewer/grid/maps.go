@@ -1,0 +1,140 @@
+// Package grid is everything the feature-map viewer does that is not
+// drawing on a canvas: the maps and filters it is given (validated), the
+// normalisation of values to colormap indices, the layout of many maps as a
+// grid, the camera (zoom and pan), hit-testing, the RGBA images the canvas
+// shows, and the viewer's state machine (grid <-> one enlarged map). It has
+// no syscall/js and no Ebiten, so it builds and is tested natively; package
+// main of wasm/viewer only feeds it input and draws what it renders.
+package grid
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Limits on what one message may ask the viewer to hold. Real layers are far
+// below them (VGG's first conv: 64x224x224 = 3.2 M values); they exist so that
+// a bad message is refused instead of allocating gigabytes.
+const (
+	MaxChannels  = 1 << 14  // maps per layer
+	MaxMapSide   = 2048     // height or width of one map
+	MaxElements  = 64 << 20 // C*H*W
+	MaxImageSide = 4096     // width or height of the input image
+)
+
+// Maps is one layer's activations, as the page posts them: C maps of H x W
+// values, each quantised to 8 bits over its own range.
+type Maps struct {
+	Layer   string
+	C, H, W int
+	// Min and Max hold each map's range (len C): byte q of map c stands for
+	// Min[c] + q/255*(Max[c]-Min[c]).
+	Min, Max []float32
+	Data     []byte // (C, H, W) row-major
+	Image    *Image // the input as the model saw it, for the overlay; may be nil
+}
+
+// Image is an RGBA picture (non-premultiplied, alpha ignored).
+type Image struct {
+	W, H int
+	Pix  []byte // (H, W, 4)
+}
+
+// Validate reports the first thing wrong with m, or nil.
+func (m *Maps) Validate() error {
+	if m == nil {
+		return errors.New("maps: missing")
+	}
+	if err := checkShape("maps", m.C, m.H, m.W, MaxChannels, MaxMapSide); err != nil {
+		return err
+	}
+	if n := m.C * m.H * m.W; len(m.Data) != n {
+		return fmt.Errorf("maps: data has %d bytes, shape [%d,%d,%d] needs %d", len(m.Data), m.C, m.H, m.W, n)
+	}
+	if len(m.Min) != m.C || len(m.Max) != m.C {
+		return fmt.Errorf("maps: min has %d values and max %d, want one per map (%d)", len(m.Min), len(m.Max), m.C)
+	}
+	for c := range m.C {
+		lo, hi := float64(m.Min[c]), float64(m.Max[c])
+		if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+			return fmt.Errorf("maps: map %d has a range that is not finite (%v, %v)", c, lo, hi)
+		}
+		if lo > hi {
+			return fmt.Errorf("maps: map %d has min %v above max %v", c, lo, hi)
+		}
+	}
+	if m.Image != nil {
+		if err := m.Image.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkShape checks a (count, height, width) shape against the limits
+// without overflowing.
+func checkShape(what string, c, h, w, maxC, maxSide int) error {
+	if c < 1 || h < 1 || w < 1 {
+		return fmt.Errorf("%s: shape [%d,%d,%d] has a dimension below 1", what, c, h, w)
+	}
+	if c > maxC || h > maxSide || w > maxSide {
+		return fmt.Errorf("%s: shape [%d,%d,%d] is too large (at most %d maps of %dx%d)", what, c, h, w, maxC, maxSide, maxSide)
+	}
+	if c*h*w > MaxElements {
+		return fmt.Errorf("%s: shape [%d,%d,%d] has more than %d values", what, c, h, w, MaxElements)
+	}
+	return nil
+}
+
+// Validate reports what is wrong with the image, or nil.
+func (im *Image) Validate() error {
+	if im.W < 1 || im.H < 1 || im.W > MaxImageSide || im.H > MaxImageSide {
+		return fmt.Errorf("image: size %dx%d outside 1..%d", im.W, im.H, MaxImageSide)
+	}
+	if len(im.Pix) != im.W*im.H*4 {
+		return fmt.Errorf("image: %d bytes of RGBA for %dx%d, want %d", len(im.Pix), im.W, im.H, im.W*im.H*4)
+	}
+	return nil
+}
+
+// Q returns the quantised byte of map c at (y, x).
+func (m *Maps) Q(c, y, x int) byte { return m.Data[(c*m.H+y)*m.W+x] }
+
+// Value returns the de-quantised activation of map c at (y, x).
+func (m *Maps) Value(c, y, x int) float64 {
+	lo, hi := float64(m.Min[c]), float64(m.Max[c])
+	return lo + float64(m.Q(c, y, x))/255*(hi-lo)
+}
+
+// Filters are the first convolution's kernels as RGB patches: C filters of
+// kH x kW, already scaled to bytes by the page.
+type Filters struct {
+	Layer     string
+	C, KH, KW int
+	Data      []byte // (C, 3, kH, kW): the R, G and B planes of each filter
+}
+
+// MaxKernelSide bounds a filter's side (AlexNet's first conv is 11x11).
+const MaxKernelSide = 64
+
+// Validate reports the first thing wrong with f, or nil.
+func (f *Filters) Validate() error {
+	if f == nil {
+		return errors.New("filters: missing")
+	}
+	if err := checkShape("filters", f.C, f.KH, f.KW, MaxChannels, MaxKernelSide); err != nil {
+		return err
+	}
+	if n := f.C * 3 * f.KH * f.KW; len(f.Data) != n {
+		return fmt.Errorf("filters: data has %d bytes, shape [%d,3,%d,%d] needs %d", len(f.Data), f.C, f.KH, f.KW, n)
+	}
+	return nil
+}
+
+// RGB returns filter c's colour at (y, x).
+func (f *Filters) RGB(c, y, x int) (r, g, b uint8) {
+	plane := f.KH * f.KW
+	i := c*3*plane + y*f.KW + x
+	return f.Data[i], f.Data[i+plane], f.Data[i+2*plane]
+}
