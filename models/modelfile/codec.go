@@ -24,10 +24,9 @@ type File struct {
 // tensors out (each entry 4-byte aligned so float32 data can be viewed in
 // place), and computes the checksum.
 func Encode(f *File) ([]byte, error) {
-	var data bytes.Buffer
 	infos := make([]TensorInfo, 0, len(f.Tensors))
 	seen := map[string]bool{}
-	le := binary.LittleEndian
+	var size int64
 	for _, t := range f.Tensors {
 		if t == nil || t.Name == "" || seen[t.Name] {
 			return nil, fmt.Errorf("encode: tensor with an empty or repeated name %v", t)
@@ -37,31 +36,23 @@ func Encode(f *File) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode: tensor %q: %w", t.Name, err)
 		}
-		info := TensorInfo{Name: t.Name, Shape: t.Shape, DType: t.DType, Offset: int64(data.Len())}
+		info := TensorInfo{Name: t.Name, Shape: t.Shape, DType: t.DType, Offset: size}
 		switch t.DType {
 		case Float32:
 			if len(t.F32) != n {
 				return nil, fmt.Errorf("encode: tensor %q: %d values for shape %v", t.Name, len(t.F32), t.Shape)
 			}
-			for _, v := range t.F32 {
-				data.Write(le.AppendUint32(nil, math.Float32bits(v)))
-			}
+			size += 4 * int64(n)
 		case Int8:
 			if len(t.Q) != n || t.Axis < 0 || t.Axis >= len(t.Shape) || len(t.Scales) != t.Shape[t.Axis] {
 				return nil, fmt.Errorf("encode: tensor %q: int8 data does not match shape %v, axis %d", t.Name, t.Shape, t.Axis)
 			}
-			for _, q := range t.Q {
-				data.WriteByte(byte(q))
-			}
-			pad4(&data)
-			info.Axis, info.ScalesOffset = t.Axis, int64(data.Len())
-			for _, s := range t.Scales {
-				data.Write(le.AppendUint32(nil, math.Float32bits(s)))
-			}
+			info.Axis, info.ScalesOffset = t.Axis, align4(size+int64(n))
+			size = info.ScalesOffset + 4*int64(len(t.Scales))
 		default:
 			return nil, fmt.Errorf("encode: tensor %q: unknown dtype %q", t.Name, t.DType)
 		}
-		pad4(&data)
+		size = align4(size)
 		infos = append(infos, info)
 	}
 	f.Meta.Tensors = infos
@@ -69,25 +60,41 @@ func Encode(f *File) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode metadata: %w", err)
 	}
-	if len(meta) > MaxMetaBytes || data.Len() > MaxDataBytes {
-		return nil, fmt.Errorf("encode: %d bytes of metadata and %d of data exceed the format's limits", len(meta), data.Len())
+	if len(meta) > MaxMetaBytes || size > MaxDataBytes {
+		return nil, fmt.Errorf("encode: %d bytes of metadata and %d of data exceed the format's limits", len(meta), size)
 	}
-	h := Header{Version: Version, MetaLen: uint64(len(meta)), DataLen: uint64(data.Len())}
+	h := Header{Version: Version, MetaLen: uint64(len(meta)), DataLen: uint64(size)}
 	copy(h.Magic[:], Magic)
-	out := make([]byte, 0, h.Size())
-	out = append(out, h.encode()...)
-	out = append(out, meta...)
-	out = append(out, data.Bytes()...)
+	out := make([]byte, h.Size())
+	copy(out, h.encode())
+	copy(out[HeaderSize:], meta)
+	data := out[HeaderSize+len(meta):]
+	le := binary.LittleEndian
+	for i, t := range f.Tensors {
+		info := infos[i]
+		switch t.DType {
+		case Float32:
+			dst := data[info.Offset:]
+			for j, v := range t.F32 {
+				le.PutUint32(dst[4*j:], math.Float32bits(v))
+			}
+		case Int8:
+			dst := data[info.Offset:]
+			for j, q := range t.Q {
+				dst[j] = byte(q)
+			}
+			dst = data[info.ScalesOffset:]
+			for j, s := range t.Scales {
+				le.PutUint32(dst[4*j:], math.Float32bits(s))
+			}
+		}
+	}
 	sum := checksum(out[:hashedHeader], out[HeaderSize:])
 	copy(out[hashedHeader:HeaderSize], sum[:])
 	return out, nil
 }
 
-func pad4(b *bytes.Buffer) {
-	for b.Len()%4 != 0 {
-		b.WriteByte(0)
-	}
-}
+func align4(n int64) int64 { return (n + 3) &^ 3 }
 
 func checksum(head, content []byte) [32]byte {
 	h := sha256.New()

@@ -41,32 +41,57 @@ func QuantizeInt8(name string, t *engine.Tensor, axis int) (*Tensor, error) {
 	if axis < 0 || axis >= len(t.Shape) {
 		return nil, fmt.Errorf("tensor %q: channel axis %d out of range for shape %v", name, axis, t.Shape)
 	}
-	channels, inner := t.Shape[axis], 1
-	for _, d := range t.Shape[axis+1:] {
-		inner *= d
-	}
-	q := &Tensor{Name: name, Shape: append([]int(nil), t.Shape...), DType: Int8, Q: make([]int8, len(t.Data)), Axis: axis, Scales: make([]float32, channels)}
-	// Element i belongs to channel (i / inner) % channels.
-	maxAbs := make([]float64, channels)
-	for i, v := range t.Data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("tensor %q: element %d is %v", name, i, v)
+	q := &Tensor{Name: name, Shape: append([]int(nil), t.Shape...), DType: Int8, Q: make([]int8, len(t.Data)), Axis: axis, Scales: make([]float32, t.Shape[axis])}
+	maxAbs := make([]float32, len(q.Scales))
+	var bad error
+	channelRuns(t.Shape, axis, func(c, lo, hi int) {
+		m := maxAbs[c]
+		for i, v := range t.Data[lo:hi] {
+			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+				bad = fmt.Errorf("tensor %q: element %d is %v", name, lo+i, v)
+			}
+			m = max(m, v, -v)
 		}
-		c := (i / inner) % channels
-		maxAbs[c] = max(maxAbs[c], math.Abs(float64(v)))
+		maxAbs[c] = m
+	})
+	if bad != nil {
+		return nil, bad
 	}
 	for c, m := range maxAbs {
-		q.Scales[c] = float32(m / 127)
+		q.Scales[c] = float32(float64(m) / 127)
 	}
-	for i, v := range t.Data {
-		s := q.Scales[(i/inner)%channels]
+	channelRuns(t.Shape, axis, func(c, lo, hi int) {
+		s := q.Scales[c]
 		if s == 0 {
-			continue
+			return
 		}
-		r := math.Round(float64(v) / float64(s))
-		q.Q[i] = int8(max(-127, min(127, r)))
-	}
+		inv := 1 / float64(s)
+		dst := q.Q[lo:hi]
+		for i, v := range t.Data[lo:hi] {
+			r := math.Round(float64(v) * inv)
+			dst[i] = int8(max(-127, min(127, r)))
+		}
+	})
 	return q, nil
+}
+
+// channelRuns calls f for each contiguous run of elements of a tensor of
+// the given shape that share one index c along axis: elements [lo, hi).
+func channelRuns(shape []int, axis int, f func(c, lo, hi int)) {
+	outer, inner := 1, 1
+	for _, d := range shape[:axis] {
+		outer *= d
+	}
+	for _, d := range shape[axis+1:] {
+		inner *= d
+	}
+	channels := shape[axis]
+	for o := range outer {
+		for c := range channels {
+			lo := (o*channels + c) * inner
+			f(c, lo, lo+inner)
+		}
+	}
 }
 
 // Float returns the tensor's values as float32 (dequantized for int8).
@@ -85,15 +110,14 @@ func (t *Tensor) Float() (*engine.Tensor, error) {
 		if len(t.Q) != n || t.Axis < 0 || t.Axis >= len(t.Shape) || len(t.Scales) != t.Shape[t.Axis] {
 			return nil, fmt.Errorf("tensor %q: int8 data does not match shape %v and axis %d", t.Name, t.Shape, t.Axis)
 		}
-		inner := 1
-		for _, d := range t.Shape[t.Axis+1:] {
-			inner *= d
-		}
-		channels := t.Shape[t.Axis]
 		out := make([]float32, n)
-		for i, q := range t.Q {
-			out[i] = float32(q) * t.Scales[(i/inner)%channels]
-		}
+		channelRuns(t.Shape, t.Axis, func(c, lo, hi int) {
+			s := t.Scales[c]
+			dst := out[lo:hi]
+			for i, q := range t.Q[lo:hi] {
+				dst[i] = float32(q) * s
+			}
+		})
 		return &engine.Tensor{Shape: append([]int(nil), t.Shape...), Data: out}, nil
 	}
 	return nil, fmt.Errorf("tensor %q: unknown dtype %q", t.Name, t.DType)
