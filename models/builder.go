@@ -315,7 +315,9 @@ func (b *Builder) Concat(name string, xs ...Value) Value {
 // definition supplies (not state_dict entries), as a depthwise 1x1 conv:
 // weight name.weight (C, 1, 1, 1), bias name.bias (C). No runtime needs a
 // broadcasting Mul/Add for it, and it is exact under per-channel int8
-// quantization (one weight per channel).
+// quantization (one weight per channel). Its H*W*C multiplies are not
+// counted as MACs, like torchvision's published figures, which count conv
+// and linear layers only.
 func (b *Builder) ChannelAffine(name string, x Value, scale, shift []float32) Value {
 	if !b.ok4(name, x) {
 		return x
