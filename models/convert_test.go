@@ -3,6 +3,7 @@ package models
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"convscope/engine"
@@ -167,5 +168,49 @@ func TestConvertErrors(t *testing.T) {
 	sd["conv1.weight"].Data[0] = float32(math.NaN())
 	if _, err := Convert(d, sd, testMeta(d)); err == nil {
 		t.Error("NaN weight accepted")
+	}
+}
+
+// TestConvertGraph converts a bare graph (as an ONNX import would): the
+// table it derives must agree with the definition's on params and MACs,
+// and the int8 model with the float32 graph.
+func TestConvertGraph(t *testing.T) {
+	for _, arch := range []string{"tinynet", "googlenet"} {
+		d := mustArch(t, arch, Config{Height: 64, Width: 64, Classes: 10})
+		g, err := d.Graph(d.RandomStateDict(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta := testMeta(d)
+		f, err := ConvertGraph(g, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fixed int64 // GoogLeNet's input transform: not a torchvision parameter
+		for _, t := range d.fixed {
+			fixed += int64(len(t.Data))
+		}
+		if f.Meta.Arch != "onnx" || len(f.Meta.Layers) != len(d.Layers) || f.Meta.Params != d.ParamCount()+fixed || f.Meta.MACs < d.MACs() {
+			t.Errorf("%s: arch %q, %d layers (want %d), %d params (want %d), %d MACs (want >= %d)",
+				arch, f.Meta.Arch, len(f.Meta.Layers), len(d.Layers), f.Meta.Params, d.ParamCount()+fixed, f.Meta.MACs, d.MACs())
+		}
+		for i, l := range f.Meta.Layers {
+			if want := d.Layers[i]; l.Name != want.Name || !slices.Equal(l.Shape, want.Shape) || l.Kind != want.Kind && want.Kind != modelfile.LayerInputTransform {
+				t.Errorf("%s: layer %d is %+v, definition has %+v", arch, i, l, want)
+				break
+			}
+		}
+		b, err := modelfile.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := LoadBytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randomInput(d.Input, 5)
+		if c := cosine(f64(run(t, g, x)), f64(run(t, m.Graph(), x))); c < 0.99 {
+			t.Errorf("%s: cosine %.5f", arch, c)
+		}
 	}
 }
