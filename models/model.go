@@ -45,33 +45,30 @@ func Load(path string) (*Model, error) {
 // LoadBytes decodes, verifies and compiles a model file held in memory
 // (the browser's path: the bytes come from the Cache API).
 func LoadBytes(b []byte) (*Model, error) {
-	f, err := modelfile.Decode(b)
+	meta, g, err := modelfile.DecodeGraph(b)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(b)
-	return fromFile(f, hex.EncodeToString(sum[:]))
+	return newModel(meta, g, hex.EncodeToString(sum[:]))
 }
 
-func fromFile(f *modelfile.File, sum string) (*Model, error) {
-	if err := f.Meta.Preprocess.Validate(); err != nil {
-		return nil, fmt.Errorf("model %s: %w", f.Meta.Name, err)
+func newModel(meta *modelfile.Meta, g *engine.Graph, sum string) (*Model, error) {
+	if err := meta.Preprocess.Validate(); err != nil {
+		return nil, fmt.Errorf("model %s: %w", meta.Name, err)
 	}
-	c := f.Meta.Preprocess.Crop
-	if in := f.Meta.Inputs[0].Shape; len(in) != 4 || in[1] != 3 || in[2] != c || in[3] != c {
-		return nil, fmt.Errorf("model %s: input shape %v does not take the %dx%d RGB images its preprocessing makes", f.Meta.Name, in, c, c)
+	c := meta.Preprocess.Crop
+	if in := meta.Inputs[0].Shape; len(in) != 4 || in[1] != 3 || in[2] != c || in[3] != c {
+		return nil, fmt.Errorf("model %s: input shape %v does not take the %dx%d RGB images its preprocessing makes", meta.Name, in, c, c)
 	}
-	g, err := f.Graph()
-	if err != nil {
-		return nil, err
-	}
-	m := &Model{Meta: f.Meta, SHA256: sum, graph: g}
+	m := &Model{Meta: *meta, SHA256: sum, graph: g}
+	var err error
 	if m.prog, err = m.Program(engine.Options{}); err != nil {
 		return nil, err
 	}
 	out := m.prog.Shapes()[g.Outputs[0]]
-	if len(out) != 2 || out[1] != len(f.Meta.Labels) {
-		return nil, fmt.Errorf("model %s: output %q has shape %v for %d labels", f.Meta.Name, g.Outputs[0], out, len(f.Meta.Labels))
+	if len(out) != 2 || out[1] != len(meta.Labels) {
+		return nil, fmt.Errorf("model %s: output %q has shape %v for %d labels", meta.Name, g.Outputs[0], out, len(meta.Labels))
 	}
 	return m, nil
 }

@@ -119,7 +119,32 @@ func Decode(b []byte) (*File, error) {
 		}
 		return nil, formatErr("%d bytes of trailing data after the announced %d", int64(len(b))-h.Size(), h.Size())
 	}
-	return decodeContent(h, b[:hashedHeader], b[HeaderSize:])
+	return decodeContent(h, b[:hashedHeader], b[HeaderSize:], false)
+}
+
+// DecodeGraph is Decode followed by File.Graph, without the intermediate
+// int8 copies: int8 weights are dequantized straight from b. It is the
+// loader with the least memory (the browser's: for VGG16 it saves 138 MB).
+func DecodeGraph(b []byte) (*Meta, *engine.Graph, error) {
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if int64(len(b)) != h.Size() {
+		if int64(len(b)) < h.Size() {
+			return nil, nil, formatErr("truncated: %d bytes, the header announces %d", len(b), h.Size())
+		}
+		return nil, nil, formatErr("%d bytes of trailing data after the announced %d", int64(len(b))-h.Size(), h.Size())
+	}
+	f, err := decodeContent(h, b[:hashedHeader], b[HeaderSize:], true)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := f.Graph()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &f.Meta, g, nil
 }
 
 // Read reads a whole file from r and decodes it. Memory grows with what r
@@ -150,7 +175,7 @@ func Read(r io.Reader) (*File, error) {
 	if m, _ := io.ReadFull(r, make([]byte, 1)); m != 0 {
 		return nil, formatErr("trailing data after the announced %d bytes", h.Size())
 	}
-	return decodeContent(h, hb[:hashedHeader], buf.Bytes())
+	return decodeContent(h, hb[:hashedHeader], buf.Bytes(), false)
 }
 
 // ReadFile reads and decodes the file at path.
@@ -197,8 +222,9 @@ func ReadMeta(r io.Reader) (*Meta, Header, error) {
 }
 
 // decodeContent checks the checksum over head and content (metadata +
-// data), then decodes the metadata and the tensors.
-func decodeContent(h Header, head, content []byte) (*File, error) {
+// data), then decodes the metadata and the tensors; with dequantize, int8
+// tensors come back as their float32 values.
+func decodeContent(h Header, head, content []byte, dequantize bool) (*File, error) {
 	if sum := checksum(head, content); sum != h.Sum {
 		return nil, formatErr("SHA-256 mismatch: the file is corrupt or was modified (stored %x, computed %x)", h.Sum[:8], sum[:8])
 	}
@@ -218,7 +244,7 @@ func decodeContent(h Header, head, content []byte) (*File, error) {
 			return nil, formatErr("tensor %d has an empty or repeated name %q", i, info.Name)
 		}
 		seen[info.Name] = true
-		t, nbytes, err := decodeTensor(info, data)
+		t, nbytes, err := decodeTensor(info, data, dequantize)
 		if err != nil {
 			return nil, err
 		}
@@ -247,8 +273,9 @@ func checkMeta(m *Meta) error {
 }
 
 // decodeTensor checks info against the data section and copies the values
-// out. It returns the number of bytes the tensor occupies.
-func decodeTensor(info *TensorInfo, data []byte) (*Tensor, int64, error) {
+// out (int8 ones as float32 with dequantize). It returns the number of
+// bytes the tensor occupies.
+func decodeTensor(info *TensorInfo, data []byte, dequantize bool) (*Tensor, int64, error) {
 	if len(info.Shape) > maxRank {
 		return nil, 0, formatErr("tensor %q has rank %d (at most %d)", info.Name, len(info.Shape), maxRank)
 	}
@@ -282,18 +309,27 @@ func decodeTensor(info *TensorInfo, data []byte) (*Tensor, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		t.Axis = info.Axis
-		t.Q = make([]int8, n)
-		for i, v := range b {
-			t.Q[i] = int8(v)
-		}
-		t.Scales = make([]float32, c)
-		for i := range t.Scales {
+		scales := make([]float32, c)
+		for i := range scales {
 			s := math.Float32frombits(le.Uint32(sb[4*i:]))
 			if !(s >= 0) || math.IsInf(float64(s), 0) {
 				return nil, 0, formatErr("tensor %q: scale %d is %v", info.Name, i, s)
 			}
-			t.Scales[i] = s
+			scales[i] = s
+		}
+		if dequantize {
+			t.DType, t.F32 = Float32, make([]float32, n)
+			channelRuns(t.Shape, info.Axis, func(c, lo, hi int) {
+				s, dst := scales[c], t.F32[lo:hi]
+				for i, v := range b[lo:hi] {
+					dst[i] = float32(int8(v)) * s
+				}
+			})
+		} else {
+			t.Axis, t.Scales, t.Q = info.Axis, scales, make([]int8, n)
+			for i, v := range b {
+				t.Q[i] = int8(v)
+			}
 		}
 		return t, int64(len(b) + len(sb)), nil
 	}

@@ -76,6 +76,23 @@ func TestRoundTrip(t *testing.T) {
 	if len(g.Tensors) != len(f.Tensors) {
 		t.Error("Read and Decode disagree")
 	}
+	// DecodeGraph gives the constants Decode + Graph give.
+	meta, dg, err := modelfile.DecodeGraph(b)
+	if err != nil || meta.Name != "tiny" {
+		t.Fatalf("DecodeGraph: %v", err)
+	}
+	fg, err := f.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dg.Consts) != len(fg.Consts) || len(dg.Nodes) != len(fg.Nodes) {
+		t.Errorf("DecodeGraph: %d consts, %d nodes; Graph: %d, %d", len(dg.Consts), len(dg.Nodes), len(fg.Consts), len(fg.Nodes))
+	}
+	for name, c := range fg.Consts {
+		if d := dg.Consts[name]; d == nil || !slices.Equal(d.Data, c.Data) || !slices.Equal(d.Shape, c.Shape) {
+			t.Errorf("constant %s differs", name)
+		}
+	}
 	m, h, err := modelfile.ReadMeta(bytes.NewReader(b))
 	if err != nil || m.Name != "tiny" || h.Size() != int64(len(b)) {
 		t.Errorf("ReadMeta: %v, %+v", err, h)
@@ -90,7 +107,8 @@ func TestRefusesDamage(t *testing.T) {
 		t.Helper()
 		_, err := modelfile.Decode(bad)
 		_, rerr := modelfile.Read(bytes.NewReader(bad))
-		for _, e := range []error{err, rerr} {
+		_, _, gerr := modelfile.DecodeGraph(bad)
+		for _, e := range []error{err, rerr, gerr} {
 			if !errors.Is(e, modelfile.ErrFormat) {
 				t.Fatalf("%s: error %v, want ErrFormat", what, e)
 			}
@@ -211,8 +229,12 @@ func check(t *testing.T, data []byte) {
 	_, _, _ = modelfile.ReadMeta(bytes.NewReader(data))
 	mf, err := modelfile.Decode(data)
 	_, rerr := modelfile.Read(io.MultiReader(bytes.NewReader(data)))
+	_, _, gerr := modelfile.DecodeGraph(data)
 	if (err == nil) != (rerr == nil) {
 		t.Fatalf("Decode %v, Read %v", err, rerr)
+	}
+	if err != nil && gerr == nil {
+		t.Fatalf("Decode refused (%v), DecodeGraph accepted", err)
 	}
 	if err != nil {
 		if !errors.Is(err, modelfile.ErrFormat) {
