@@ -17,10 +17,12 @@ import (
 // below them (VGG's first conv: 64x224x224 = 3.2 M values); they exist so that
 // a bad message is refused instead of allocating gigabytes.
 const (
-	MaxChannels  = 1 << 14  // maps per layer
-	MaxMapSide   = 2048     // height or width of one map
-	MaxElements  = 64 << 20 // C*H*W
-	MaxImageSide = 4096     // width or height of the input image
+	MaxChannels = 1 << 14  // maps per layer
+	MaxMapSide  = 2048     // height or width of one map
+	MaxElements = 64 << 20 // C*H*W
+	// MaxImageSide bounds the input image's sides: the enlarged view shows
+	// it twice side by side, which must stay within MaxContentSide.
+	MaxImageSide = (MaxContentSide - 16) / 2
 )
 
 // Maps is one layer's activations, as the page posts them: C maps of H x W
@@ -46,7 +48,7 @@ func (m *Maps) Validate() error {
 	if m == nil {
 		return errors.New("maps: missing")
 	}
-	if err := checkShape("maps", m.C, m.H, m.W, MaxChannels, MaxMapSide); err != nil {
+	if err := CheckShape("maps", m.C, m.H, m.W, MaxChannels, MaxMapSide); err != nil {
 		return err
 	}
 	if n := m.C * m.H * m.W; len(m.Data) != n {
@@ -72,9 +74,9 @@ func (m *Maps) Validate() error {
 	return nil
 }
 
-// checkShape checks a (count, height, width) shape against the limits
-// without overflowing.
-func checkShape(what string, c, h, w, maxC, maxSide int) error {
+// CheckShape checks a (count, height, width) shape against the limits
+// without overflowing; the message decoder calls it before allocating.
+func CheckShape(what string, c, h, w, maxC, maxSide int) error {
 	if c < 1 || h < 1 || w < 1 {
 		return fmt.Errorf("%s: shape [%d,%d,%d] has a dimension below 1", what, c, h, w)
 	}
@@ -123,7 +125,7 @@ func (f *Filters) Validate() error {
 	if f == nil {
 		return errors.New("filters: missing")
 	}
-	if err := checkShape("filters", f.C, f.KH, f.KW, MaxChannels, MaxKernelSide); err != nil {
+	if err := CheckShape("filters", f.C, f.KH, f.KW, MaxChannels, MaxKernelSide); err != nil {
 		return err
 	}
 	if n := f.C * 3 * f.KH * f.KW; len(f.Data) != n {

@@ -101,6 +101,12 @@ func (v *Viewer) Camera() Camera { return v.cam }
 // Layout returns the grid layout of the current layer.
 func (v *Viewer) Layout() Layout { return v.layout }
 
+// Maps returns the layer shown, or nil (nothing yet, or filters).
+func (v *Viewer) Maps() *Maps { return v.maps }
+
+// Filters returns the filters shown, or nil.
+func (v *Viewer) Filters() *Filters { return v.filters }
+
 // Selected returns the enlarged channel, or -1 in the grid.
 func (v *Viewer) Selected() int {
 	if v.mode != ModeDetail {

@@ -1,0 +1,174 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"image/color"
+
+	"convscope/wasm/viewer/grid"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/ebitenutil"
+	"github.com/hajimehoshi/ebiten/v2/vector"
+)
+
+// headerHeight is the strip at the top of the canvas that holds the status
+// line (Ebiten's debug font is 16 pixels tall).
+const headerHeight = 20
+
+var (
+	headerColour  = color.RGBA{0x11, 0x12, 0x16, 0xff}
+	outlineColour = color.RGBA{0xff, 0xff, 0xff, 0xff}
+)
+
+// game adapts the viewer to Ebiten: Update feeds it messages and input, Draw
+// shows its content through its camera.
+type game struct {
+	v   *grid.Viewer
+	in  *inbox
+	inp input
+
+	w, h    int // canvas size in CSS pixels (Layout)
+	hover   grid.Hover
+	hovered bool
+
+	img          *ebiten.Image // the viewer's content, uploaded
+	imgVersion   int
+	drawnVersion int    // content version last announced with "drawn"
+	shown        *frame // what the last drawn frame showed; nil = redraw
+}
+
+// frame is everything a drawn frame depends on: when none of it changes,
+// the previous frame stays on screen.
+type frame struct {
+	w, h    int
+	version int
+	cam     grid.Camera
+	hover   grid.Hover
+	hovered bool
+}
+
+func (g *game) Layout(outsideW, outsideH int) (int, int) {
+	g.w, g.h = max(outsideW, 1), max(outsideH, 1)
+	return g.w, g.h
+}
+
+func (g *game) Update() error {
+	g.v.SetView(grid.Rect{X: 0, Y: headerHeight, W: float64(g.w), H: float64(max(g.h-headerHeight, 1))})
+	for _, cmd := range g.in.take() {
+		g.apply(cmd)
+	}
+	g.inp.update(g)
+	h, ok := g.v.Hover(g.inp.cursor())
+	if ok != g.hovered || h != g.hover {
+		g.hover, g.hovered = h, ok
+		postHover(h, ok)
+	}
+	return nil
+}
+
+func (g *game) apply(cmd command) {
+	var err error
+	switch {
+	case cmd.maps != nil:
+		err = g.v.SetMaps(cmd.maps)
+	case cmd.filters != nil:
+		err = g.v.SetFilters(cmd.filters)
+	case cmd.settings != nil:
+		err = g.v.Apply(*cmd.settings)
+	case cmd.selected != nil:
+		var sel grid.Select
+		var ok bool
+		if *cmd.selected < 0 {
+			sel, ok = g.v.Do(grid.Back)
+		} else {
+			sel, ok = g.v.Enlarge(*cmd.selected)
+		}
+		if ok {
+			postSelect(sel)
+		}
+	}
+	if err != nil {
+		post(map[string]any{"type": "error", "message": err.Error()})
+	}
+}
+
+func (g *game) Draw(screen *ebiten.Image) {
+	content, version := g.v.Content()
+	now := &frame{w: g.w, h: g.h, version: version, cam: g.v.Camera(), hover: g.hover, hovered: g.hovered}
+	if g.shown != nil && *g.shown == *now {
+		return // the screen is not cleared: the last frame is still there
+	}
+	g.shown = now
+	screen.Fill(grid.Background)
+	if content != nil {
+		if g.img == nil || g.imgVersion != version {
+			if g.img != nil {
+				g.img.Deallocate()
+			}
+			g.img = ebiten.NewImage(content.Rect.Dx(), content.Rect.Dy())
+			g.img.WritePixels(content.Pix)
+			g.imgVersion = version
+		}
+		cam := g.v.Camera()
+		s := cam.Scale()
+		ox, oy := cam.Offset()
+		op := &ebiten.DrawImageOptions{}
+		op.GeoM.Scale(s, s)
+		op.GeoM.Translate(ox, oy)
+		// Enlarged maps keep their pixels square and sharp; shrunk ones are
+		// filtered so that thin patterns do not alias away.
+		op.Filter = ebiten.FilterNearest
+		if s < 1 {
+			op.Filter = ebiten.FilterLinear
+		}
+		screen.DrawImage(g.img, op)
+		if g.hovered {
+			if r, ok := g.v.CellOnScreen(g.hover.Channel); ok {
+				vector.StrokeRect(screen, float32(r.X)-1, float32(r.Y)-1, float32(r.W)+2, float32(r.H)+2, 1, outlineColour, false)
+			}
+		}
+	}
+	vector.DrawFilledRect(screen, 0, 0, float32(g.w), headerHeight, headerColour, false)
+	var h *grid.Hover
+	if g.hovered {
+		h = &g.hover
+	}
+	ebitenutil.DebugPrintAt(screen, g.v.Status(h), 6, 2)
+	if content != nil && g.drawnVersion != version {
+		g.drawnVersion = version
+		postDrawn(g.v)
+	}
+}
+
+func postHover(h grid.Hover, ok bool) {
+	if !ok {
+		post(map[string]any{"type": "hover", "channel": -1})
+		return
+	}
+	msg := map[string]any{"type": "hover", "layer": h.Layer, "channel": h.Channel, "x": h.X, "y": h.Y}
+	if h.Filters {
+		msg["filters"] = true
+		msg["rgb"] = []any{int(h.RGB[0]), int(h.RGB[1]), int(h.RGB[2])}
+	} else {
+		msg["value"] = h.Value
+	}
+	post(msg)
+}
+
+func postSelect(s grid.Select) {
+	post(map[string]any{"type": "select", "channel": s.Channel})
+}
+
+func postDrawn(v *grid.Viewer) {
+	mode, kind, layer := "grid", "maps", ""
+	if v.Mode() == grid.ModeDetail {
+		mode = "detail"
+	}
+	if f := v.Filters(); f != nil {
+		kind, layer = "filters", f.Layer
+	} else if m := v.Maps(); m != nil {
+		layer = m.Layer
+	}
+	post(map[string]any{"type": "drawn", "layer": layer, "kind": kind, "mode": mode})
+}
