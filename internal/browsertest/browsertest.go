@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -183,6 +184,35 @@ func jsString(s string) (string, error) {
 		return "", fmt.Errorf("selector %q has characters this helper does not quote", s)
 	}
 	return "`" + s + "`", nil
+}
+
+// WaitJS waits until the JavaScript expression is truthy and returns its
+// value as a string (for example an attribute read inside an iframe).
+func (p *Page) WaitJS(expr string, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, timeout+5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingTimeout(timeout)))
+	if err != nil {
+		return "", fmt.Errorf("waiting for %s: %w (console: %s)", expr, err, p.summary())
+	}
+	return fmt.Sprint(v), nil
+}
+
+// Rect returns the bounding box of the element the CSS selector matches,
+// in CSS pixels of the viewport.
+func (p *Page) Rect(sel string) (image.Rectangle, error) {
+	q, err := jsString(sel)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, DefaultTimeout)
+	defer cancel()
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](
+		"(() => { const r = document.querySelector("+q+").getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })()"))
+	if err != nil || len(r) != 4 {
+		return image.Rectangle{}, fmt.Errorf("rect of %q: %v", sel, err)
+	}
+	return image.Rect(int(r[0]), int(r[1]), int(r[2]), int(r[3])), nil
 }
 
 // Screenshot saves a PNG of the viewport as OutDir(t)/name.png, logs the

@@ -46,6 +46,15 @@ func TestHarness(t *testing.T) {
 		if n, err := p.Count("button"); err != nil || n != 1 {
 			t.Errorf("Count(button) = %d, %v", n, err)
 		}
+		if v, err := p.WaitJS(`document.getElementById("out").textContent === "after" && "yes"`, 5*time.Second); err != nil || v != "yes" {
+			t.Errorf("WaitJS = %q, %v", v, err)
+		}
+		if _, err := p.WaitJS(`false`, 300*time.Millisecond); err == nil {
+			t.Error("WaitJS(false) returned nil")
+		}
+		if r, err := p.Rect("#b"); err != nil || r.Dx() <= 0 || r.Dy() <= 0 {
+			t.Errorf("Rect(#b) = %v, %v", r, err)
+		}
 		path, err := p.Screenshot("clean")
 		if err != nil {
 			t.Fatal(err)
