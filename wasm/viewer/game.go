@@ -54,7 +54,7 @@ func (g *game) Layout(outsideW, outsideH int) (int, int) {
 }
 
 func (g *game) Update() error {
-	g.v.SetView(grid.Rect{X: 0, Y: headerHeight, W: float64(g.w), H: float64(max(g.h-headerHeight, 1))})
+	g.v.SetArea(grid.Rect{X: 0, Y: headerHeight, W: float64(g.w), H: float64(max(g.h-headerHeight, 1))})
 	for _, cmd := range g.in.take() {
 		g.apply(cmd)
 	}

@@ -10,6 +10,12 @@ func (r Rect) Contains(x, y float64) bool {
 	return x >= r.X && y >= r.Y && x < r.X+r.W && y < r.Y+r.H
 }
 
+// Inset returns r shrunk by d on every side (never below 1x1).
+func (r Rect) Inset(d float64) Rect {
+	w, h := max(r.W-2*d, 1), max(r.H-2*d, 1)
+	return Rect{X: r.X + (r.W-w)/2, Y: r.Y + (r.H-h)/2, W: w, H: h}
+}
+
 // Zoom limits, relative to the scale that fits the content in the view.
 const (
 	MinZoom = 0.5

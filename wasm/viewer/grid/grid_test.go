@@ -255,6 +255,16 @@ func TestCamera(t *testing.T) {
 	}
 }
 
+func TestRectInset(t *testing.T) {
+	if got := (Rect{X: 10, Y: 20, W: 100, H: 50}).Inset(8); got != (Rect{X: 18, Y: 28, W: 84, H: 34}) {
+		t.Errorf("Inset(8) = %+v", got)
+	}
+	// Too small to inset: a 1x1 rectangle at the centre.
+	if got := (Rect{W: 10, H: 4}).Inset(8); got != (Rect{X: 4.5, Y: 1.5, W: 1, H: 1}) {
+		t.Errorf("Inset of a small rect = %+v", got)
+	}
+}
+
 func TestRenderGrid(t *testing.T) {
 	m := testMaps(5, 3, 4)
 	l, err := NewLayout(m.C, m.W, m.H, 300, 300)
@@ -454,7 +464,7 @@ func TestViewerFlow(t *testing.T) {
 	}
 	// A resize that changes the best column count re-lays the grid.
 	cols := v.Layout().Cols
-	v.SetView(Rect{W: 2000, H: 120})
+	v.SetArea(Rect{W: 2000, H: 120})
 	if v.Layout().Cols <= cols {
 		t.Errorf("wide view kept %d columns", v.Layout().Cols)
 	}

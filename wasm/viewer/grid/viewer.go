@@ -37,6 +37,9 @@ const (
 	zoomStep = 1.25
 	// DefaultOverlay is the colormap's weight over the input image.
 	DefaultOverlay = 0.6
+	// Margin keeps the fitted content this many pixels off the edges of
+	// the maps area, so the outer maps do not touch the frame.
+	Margin = 8
 )
 
 // Settings change how maps are painted; a nil field keeps its value.
@@ -71,7 +74,8 @@ type Viewer struct {
 	overlay float64
 
 	mode    Mode
-	view    Rect
+	area    Rect // where maps are shown and the pointer acts
+	view    Rect // area inset by Margin: what the camera fits the content to
 	layout  Layout
 	gridCam Camera // kept while a map is enlarged, restored on Back
 	cam     Camera
@@ -83,9 +87,9 @@ type Viewer struct {
 }
 
 // New returns an empty viewer with the default settings (viridis, per-map
-// normalisation) and a view of w x h pixels.
-func New(view Rect) *Viewer {
-	return &Viewer{cmap: colormap.Viridis(), overlay: DefaultOverlay, view: view, sel: -1}
+// normalisation) showing maps in area.
+func New(area Rect) *Viewer {
+	return &Viewer{cmap: colormap.Viridis(), overlay: DefaultOverlay, area: area, view: area.Inset(Margin), sel: -1}
 }
 
 // Mode returns what is shown.
@@ -174,13 +178,14 @@ func (v *Viewer) Apply(s Settings) error {
 	return nil
 }
 
-// SetView tells the viewer the drawing area changed (the canvas resized).
-// The grid is laid out again when a different number of columns fits better.
-func (v *Viewer) SetView(r Rect) {
-	if r == v.view {
+// SetArea tells the viewer the maps area changed (the canvas resized). The
+// grid is laid out again when a different number of columns fits better.
+func (v *Viewer) SetArea(area Rect) {
+	if area == v.area {
 		return
 	}
-	v.view = r
+	r := area.Inset(Margin)
+	v.area, v.view = area, r
 	v.cam.View, v.gridCam.View = r, r
 	if v.mode == ModeEmpty {
 		return
@@ -234,7 +239,7 @@ func (v *Viewer) render() {
 
 // Hover returns what is under screen point (sx, sy).
 func (v *Viewer) Hover(sx, sy float64) (Hover, bool) {
-	if v.mode == ModeEmpty || !v.view.Contains(sx, sy) {
+	if v.mode == ModeEmpty || !v.area.Contains(sx, sy) {
 		return Hover{}, false
 	}
 	cx, cy := v.cam.ToContent(sx, sy)
@@ -268,7 +273,7 @@ func (v *Viewer) Hover(sx, sy float64) (Hover, bool) {
 func (v *Viewer) Click(sx, sy float64) (Select, bool) {
 	switch v.mode {
 	case ModeGrid:
-		if !v.view.Contains(sx, sy) {
+		if !v.area.Contains(sx, sy) {
 			return Select{}, false
 		}
 		cx, cy := v.cam.ToContent(sx, sy)

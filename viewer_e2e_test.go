@@ -1,0 +1,486 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"convscope/internal/browsertest"
+	"convscope/wasm/viewer/grid"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// Geometry of the test host page (testdata/viewer/host.css): the viewer's
+// iframe is 800x600 CSS pixels at the page's top-left corner, and the viewer
+// keeps a 20-pixel status strip at its top (wasm/viewer/game.go).
+const (
+	viewerFrameW, viewerFrameH = 800, 600
+	viewerHeader               = 20
+)
+
+// buildViewerSite brings the parts of build/site the viewer needs up to date:
+// the static files, wasm_exec.js and viewer.wasm (not the other wasm files,
+// so this test does not depend on them).
+func buildViewerSite(t *testing.T) string {
+	t.Helper()
+	root, err := findModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBuilder(root, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, dir := range []string{b.siteDir(), filepath.Join(b.buildDir(), "stamps")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	for _, step := range []func() error{b.copyStatic, b.copyWasmExec, func() error { return b.buildWasm("viewer") }} {
+		if err := step(); err != nil {
+			t.Fatalf("build: %v", err)
+		}
+	}
+	t.Logf("build of the viewer: %v, rebuilt %v", time.Since(start).Round(time.Millisecond), b.built)
+	return b.siteDir()
+}
+
+// startViewerServer serves the site with the real server's handler, plus the
+// test host page under /test/, with the same security headers.
+func startViewerServer(t *testing.T, site string) string {
+	t.Helper()
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	cat, err := newCatalog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{site: root, models: cat, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	mux := http.NewServeMux()
+	mux.Handle("GET /test/", securityHeaders(http.StripPrefix("/test/", http.FileServer(http.Dir(filepath.Join("testdata", "viewer"))))))
+	mux.Handle("/", s.handler())
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// viewerMsg is a maps or filters message; Data and Image.RGBA travel as
+// base64 (encoding/json's []byte) and become Uint8Arrays in host.js.
+type viewerMsg struct {
+	Type  string       `json:"type"`
+	Layer string       `json:"layer,omitempty"`
+	Shape []int        `json:"shape,omitempty"`
+	Min   []float32    `json:"min,omitempty"`
+	Max   []float32    `json:"max,omitempty"`
+	Data  []byte       `json:"data,omitempty"`
+	Image *viewerImage `json:"image,omitempty"`
+	// settings
+	Colormap string `json:"colormap,omitempty"`
+	Norm     string `json:"norm,omitempty"`
+}
+
+type viewerImage struct {
+	W    int    `json:"w"`
+	H    int    `json:"h"`
+	RGBA []byte `json:"rgba"`
+}
+
+// stripes returns C oriented sine gratings of H x W (map c at angle c*pi/C,
+// period 3+c%5 pixels), each with its own range [-(c+1), c+1]: an early
+// layer's edge detectors, roughly.
+func stripes(layer string, c, h, w int) viewerMsg {
+	m := viewerMsg{Type: "maps", Layer: layer, Shape: []int{c, h, w}, Min: make([]float32, c), Max: make([]float32, c), Data: make([]byte, c*h*w)}
+	for k := range c {
+		m.Min[k], m.Max[k] = -float32(k+1), float32(k+1)
+		theta := float64(k) * math.Pi / float64(c)
+		period := 3 + float64(k%5)
+		for y := range h {
+			for x := range w {
+				u := (float64(x)*math.Cos(theta) + float64(y)*math.Sin(theta)) / period
+				m.Data[(k*h+y)*w+x] = uint8(math.Round(127.5 + 127.5*math.Sin(2*math.Pi*u)))
+			}
+		}
+	}
+	return m
+}
+
+// blobs returns C maps of pseudo-random bytes (a deep layer's look), with
+// ranges [0, k/4+0.5].
+func blobs(layer string, c, h, w int) viewerMsg {
+	m := viewerMsg{Type: "maps", Layer: layer, Shape: []int{c, h, w}, Min: make([]float32, c), Max: make([]float32, c), Data: make([]byte, c*h*w)}
+	state := uint32(12345)
+	for i := range m.Data {
+		state = state*1664525 + 1013904223
+		m.Data[i] = byte(state >> 24)
+	}
+	for k := range c {
+		m.Max[k] = float32(k)/4 + 0.5
+	}
+	return m
+}
+
+// gradientImage is a w x h RGB picture to overlay maps on.
+func gradientImage(w, h int) *viewerImage {
+	img := &viewerImage{W: w, H: h, RGBA: make([]byte, w*h*4)}
+	for y := range h {
+		for x := range w {
+			p := img.RGBA[(y*w+x)*4:]
+			p[0], p[1], p[2], p[3] = byte(255*x/w), byte(255*y/h), 160, 255
+		}
+	}
+	return img
+}
+
+// viewerSession drives the host page.
+type viewerSession struct {
+	t    *testing.T
+	p    *browsertest.Page
+	seen int // viewer messages already consumed by waits
+}
+
+func (s *viewerSession) eval(expr string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.p.Context(), browsertest.DefaultTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err != nil {
+		s.t.Fatalf("%.80s: %v", expr, err)
+	}
+}
+
+func (s *viewerSession) post(msg viewerMsg) {
+	s.t.Helper()
+	js, err := json.Marshal(msg)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.eval("postToViewer(" + string(js) + ")")
+}
+
+// wait returns the first viewer message after the ones already consumed
+// for which the JavaScript condition on m holds, and consumes it and
+// everything before it.
+func (s *viewerSession) wait(cond string, timeout time.Duration) map[string]any {
+	s.t.Helper()
+	expr := fmt.Sprintf(`(() => { const ms = window.viewerMessages || []; for (let i = %d; i < ms.length; i++) { const m = ms[i]; if (%s) return {i: i, m: m}; } return null; })()`, s.seen, cond)
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(s.p.Context(), browsertest.DefaultTimeout)
+		found, err := chromedp.Run(ctx, chromedp.Evaluate[*struct {
+			I int            `json:"i"`
+			M map[string]any `json:"m"`
+		}](expr))
+		cancel()
+		if err != nil {
+			s.t.Fatalf("waiting for %s: %v", cond, err)
+		}
+		if found != nil {
+			s.seen = found.I + 1
+			return found.M
+		}
+		if time.Now().After(deadline) {
+			s.p.Screenshot("timeout")
+			s.t.Fatalf("no viewer message with %s within %v; messages: %s", cond, timeout, s.messages())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (s *viewerSession) messages() string {
+	ctx, cancel := context.WithTimeout(s.p.Context(), browsertest.DefaultTimeout)
+	defer cancel()
+	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.viewerMessages)`))
+	if err != nil {
+		return err.Error()
+	}
+	return js
+}
+
+// screenshot waits for the frame to reach the screen, saves the page and
+// returns the viewer's part of it.
+func (s *viewerSession) screenshot(name string) *image.RGBA {
+	s.t.Helper()
+	time.Sleep(400 * time.Millisecond)
+	path, err := s.p.Screenshot(name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		s.t.Fatalf("%s: %v", path, err)
+	}
+	frame := image.NewRGBA(image.Rect(0, 0, viewerFrameW, viewerFrameH))
+	for y := range viewerFrameH {
+		for x := range viewerFrameW {
+			frame.Set(x, y, img.At(x, y))
+		}
+	}
+	return frame
+}
+
+// mouse sends one mouse event at page coordinates.
+func (s *viewerSession) mouse(typ input.DispatchMouseEventType, x, y float64) {
+	s.t.Helper()
+	var opts []chromedp.MouseOption
+	if typ != chromedp.MouseMoved {
+		opts = append(opts, chromedp.ButtonLeft, chromedp.ClickCount(1))
+	}
+	if err := s.p.Do(chromedp.MouseEvent(typ, x, y, opts...)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// click presses and releases the left button with a pause between, so that
+// Ebiten's per-tick polling sees both.
+func (s *viewerSession) click(x, y float64) {
+	s.mouse(chromedp.MouseMoved, x, y)
+	s.mouse(chromedp.MousePressed, x, y)
+	time.Sleep(150 * time.Millisecond)
+	s.mouse(chromedp.MouseReleased, x, y)
+}
+
+// key presses and releases a key, held long enough for Ebiten to see it.
+func (s *viewerSession) key(r rune) {
+	s.t.Helper()
+	err := s.p.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, k := range kb.Encode(r) {
+			if k.Type == input.DispatchKeyEventTypeKeyUp {
+				time.Sleep(150 * time.Millisecond)
+			}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// canvasStats describes the viewer's maps area (below the status strip):
+// how many distinct colours, and which fraction of pixels is neither the
+// background nor white.
+func canvasStats(img *image.RGBA) (colours int, covered float64) {
+	seen := map[color.RGBA]bool{}
+	n, on := 0, 0
+	for y := viewerHeader; y < img.Rect.Dy(); y++ {
+		for x := range img.Rect.Dx() {
+			c := img.RGBAAt(x, y)
+			seen[c] = true
+			n++
+			if !near(c, grid.Background, 6) && !near(c, color.RGBA{255, 255, 255, 255}, 6) {
+				on++
+			}
+		}
+	}
+	return len(seen), float64(on) / float64(n)
+}
+
+func near(a, b color.RGBA, tol int) bool {
+	d := func(x, y uint8) int { return max(int(x)-int(y), int(y)-int(x)) }
+	return d(a.R, b.R) <= tol && d(a.G, b.G) <= tol && d(a.B, b.B) <= tol
+}
+
+// differing returns the fraction of the maps area's pixels that differ by
+// more than a small tolerance.
+func differing(a, b *image.RGBA) float64 {
+	n, diff := 0, 0
+	for y := viewerHeader; y < a.Rect.Dy(); y++ {
+		for x := range a.Rect.Dx() {
+			n++
+			if !near(a.RGBAAt(x, y), b.RGBAAt(x, y), 8) {
+				diff++
+			}
+		}
+	}
+	return float64(diff) / float64(n)
+}
+
+func checkDrawn(t *testing.T, name string, img *image.RGBA) {
+	t.Helper()
+	colours, covered := canvasStats(img)
+	t.Logf("%s: %d colours, %.1f%% of the area painted", name, colours, 100*covered)
+	if colours < 16 || covered < 0.1 {
+		t.Errorf("%s looks blank: %d distinct colours, %.1f%% painted (want >= 16 and >= 10%%)", name, colours, 100*covered)
+	}
+}
+
+// cellPoint returns the page coordinates of pixel (x, y) of map c when the
+// viewer shows n maps of w x h in its grid at the fit zoom, computed with the
+// viewer's own layout code: the browser must agree with it.
+func cellPoint(t *testing.T, n, w, h, c, x, y int) (float64, float64) {
+	view := grid.Rect{Y: viewerHeader, W: viewerFrameW, H: viewerFrameH - viewerHeader}.Inset(grid.Margin)
+	l, err := grid.NewLayout(n, w, h, view.W, view.H)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw, ch := l.Size()
+	cam := grid.NewCamera(view, cw, ch)
+	r := l.Cell(c)
+	return cam.ToScreen(float64(r.Min.X+x)+0.5, float64(r.Min.Y+y)+0.5)
+}
+
+// TestViewerInBrowser runs the Ebiten viewer in headless Chromium inside the
+// test host page (as the app embeds it): two layers render, differently; a
+// hover reports the right channel, position and de-quantised value; a click
+// enlarges a map (and overlays it on the input image), Escape returns;
+// settings and filters repaint; messages from another origin and malformed
+// ones are refused. Screenshots go to testdata/out/TestViewerInBrowser/.
+func TestViewerInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds viewer.wasm and starts Chromium; skipped in -short mode")
+	}
+	browser := browsertest.Start(t)
+	base := startViewerServer(t, buildViewerSite(t))
+	p := browser.NewPage(t)
+	s := &viewerSession{t: t, p: p}
+	start := time.Now()
+	if err := p.Navigate(base + "/test/host.html"); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(`m.type === "ready"`, 90*time.Second)
+	t.Logf("viewer ready %v after navigation", time.Since(start).Round(time.Millisecond))
+
+	// Layer A: 16 gratings of 24x24 with an input image.
+	a := stripes("conv1", 16, 24, 24)
+	a.Image = gradientImage(96, 96)
+	s.post(a)
+	s.wait(`m.type === "drawn" && m.layer === "conv1" && m.mode === "grid"`, 30*time.Second)
+	imgA := s.screenshot("layer-a-conv1")
+	checkDrawn(t, "layer A", imgA)
+
+	// Layer B: 64 noisy 6x6 maps.
+	b := blobs("layer3", 64, 6, 6)
+	s.post(b)
+	s.wait(`m.type === "drawn" && m.layer === "layer3" && m.mode === "grid"`, 30*time.Second)
+	imgB := s.screenshot("layer-b-layer3")
+	checkDrawn(t, "layer B", imgB)
+	if d := differing(imgA, imgB); d < 0.1 {
+		t.Errorf("layers A and B differ in only %.1f%% of the pixels", 100*d)
+	} else {
+		t.Logf("layers A and B differ in %.1f%% of the pixels", 100*d)
+	}
+
+	// Hover pixel (2, 3) of map 10: the viewer names it and its value.
+	const ch, hx, hy = 10, 2, 3
+	px, py := cellPoint(t, 64, 6, 6, ch, hx, hy)
+	s.mouse(chromedp.MouseMoved, px, py)
+	h := s.wait(`m.type === "hover" && m.channel >= 0`, 10*time.Second)
+	want := float64(b.Min[ch]) + float64(b.Data[(ch*6+hy)*6+hx])/255*float64(b.Max[ch]-b.Min[ch])
+	if h["layer"] != "layer3" || h["channel"] != float64(ch) || h["x"] != float64(hx) || h["y"] != float64(hy) {
+		t.Errorf("hover at (%.1f, %.1f) = %v, want layer3 channel %d x %d y %d", px, py, h, ch, hx, hy)
+	} else if v, _ := h["value"].(float64); math.Abs(v-want) > 1e-6 {
+		t.Errorf("hover value %v, want %v (de-quantised with min/max)", h["value"], want)
+	}
+
+	// Click enlarges the map; the page is told which one.
+	s.click(px, py)
+	sel := s.wait(`m.type === "select"`, 10*time.Second)
+	if sel["channel"] != float64(ch) {
+		t.Errorf("select after click = %v, want channel %d", sel, ch)
+	}
+	s.wait(`m.type === "drawn" && m.mode === "detail"`, 10*time.Second)
+	imgBig := s.screenshot("layer-b-map10-enlarged")
+	checkDrawn(t, "enlarged map", imgBig)
+	if d := differing(imgB, imgBig); d < 0.2 {
+		t.Errorf("the enlarged map differs from the grid in only %.1f%% of the pixels", 100*d)
+	}
+
+	// Escape returns to the grid, as it was.
+	s.key('\x1b')
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(-1) {
+		t.Errorf("select after Escape = %v, want channel -1", sel)
+	}
+	s.wait(`m.type === "drawn" && m.mode === "grid"`, 10*time.Second)
+	imgBack := s.screenshot("layer-b-back-to-grid")
+	if d := differing(imgB, imgBack); d > 0.02 {
+		t.Errorf("back in the grid, %.1f%% of the pixels differ from before (want the same grid, but for the hover outline)", 100*d)
+	}
+
+	// Settings repaint the same layer.
+	s.post(viewerMsg{Type: "settings", Colormap: "magma", Norm: "layer"})
+	s.wait(`m.type === "drawn" && m.layer === "layer3"`, 10*time.Second)
+	imgMagma := s.screenshot("layer-b-magma-per-layer")
+	if d := differing(imgB, imgMagma); d < 0.1 {
+		t.Errorf("magma per layer differs from viridis per map in only %.1f%% of the pixels", 100*d)
+	}
+	s.post(viewerMsg{Type: "settings", Colormap: "viridis", Norm: "map"})
+	s.wait(`m.type === "drawn" && m.layer === "layer3"`, 10*time.Second)
+
+	// Layer A again, then enlarge a map over the input image.
+	s.post(a)
+	s.wait(`m.type === "drawn" && m.layer === "conv1" && m.mode === "grid"`, 10*time.Second)
+	ax, ay := cellPoint(t, 16, 24, 24, 5, 12, 12)
+	s.click(ax, ay)
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(5) {
+		t.Errorf("select = %v, want channel 5", sel)
+	}
+	s.wait(`m.type === "drawn" && m.mode === "detail"`, 10*time.Second)
+	imgOverlay := s.screenshot("layer-a-map5-overlay")
+	checkDrawn(t, "overlay", imgOverlay)
+	if d := differing(imgA, imgOverlay); d < 0.2 {
+		t.Errorf("the overlay differs from the grid in only %.1f%% of the pixels", 100*d)
+	}
+	s.click(ax, ay) // a click goes back too
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(-1) {
+		t.Errorf("select after the second click = %v, want -1", sel)
+	}
+
+	// Filters of a first conv: 16 RGB patches of 5x5.
+	f := viewerMsg{Type: "filters", Layer: "conv1", Shape: []int{16, 3, 5, 5}, Data: make([]byte, 16*3*25)}
+	for i := range f.Data {
+		f.Data[i] = byte(i * 37)
+	}
+	s.post(f)
+	s.wait(`m.type === "drawn" && m.kind === "filters"`, 10*time.Second)
+	checkDrawn(t, "filters", s.screenshot("filters"))
+
+	// A message from another origin is ignored; a malformed one is refused
+	// with an error, and the viewer keeps working.
+	evil := blobs("evil", 4, 4, 4)
+	js, _ := json.Marshal(evil)
+	s.eval("forgeFromOtherOrigin(" + string(js) + ")")
+	bad := blobs("short", 4, 4, 4)
+	bad.Data = bad.Data[:10]
+	s.post(bad)
+	if e := s.wait(`m.type === "error"`, 10*time.Second); !strings.Contains(fmt.Sprint(e["message"]), "10 bytes") {
+		t.Errorf("error for a short data array: %v", e)
+	}
+	s.post(b)
+	s.wait(`m.type === "drawn" && m.layer === "layer3"`, 10*time.Second)
+	if all := s.messages(); strings.Contains(all, `"evil"`) {
+		t.Errorf("the viewer drew a message from another origin: %s", all)
+	}
+	p.CheckNoErrors()
+}
