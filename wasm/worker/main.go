@@ -69,8 +69,14 @@ type worker struct {
 }
 
 // receive runs in the JS event handler: it must return quickly, so it only
-// decodes, cancels or queues.
+// decodes, cancels or queues. A panic here (a bug) costs the message, not
+// the worker.
 func (w *worker) receive(data js.Value) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.post(protocol.Error{ID: guessID(data), Code: protocol.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)})
+		}
+	}()
 	m, err := protocol.FromJS(data)
 	if err != nil {
 		w.post(protocol.Error{ID: guessID(data), Code: protocol.CodeRequest, Message: err.Error()})

@@ -49,11 +49,6 @@ func FromJS(v js.Value) (Message, error) {
 	if j.Type() != js.TypeString {
 		return nil, errors.New("protocol: message data has no json string")
 	}
-	if n := j.Length(); n > MaxJSONBytes {
-		// Length counts UTF-16 units, at most one byte each in ASCII JSON:
-		// a cheap bound before the string is copied into Go.
-		return nil, fmt.Errorf("protocol: message of %d characters of JSON, more than %d", n, MaxJSONBytes)
-	}
 	text := j.String()
 	var buf []byte
 	b := v.Get("buf")
