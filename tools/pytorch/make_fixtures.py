@@ -38,6 +38,16 @@ golden: PyTorch's logits for torchvision's own classes (alexnet, vgg11_bn,
     PyTorch's default initialisation (seeded) and randomised BatchNorm
     statistics, plus its logits on a seeded input.
 
+fullsize: PyTorch's logits for torchvision's alexnet, vgg16, googlenet,
+    resnet18 and resnet50 at 224x224 with synthetic weights (seed 11), on the
+    photos of ../shared/data/samples preprocessed by torchvision's transforms
+    (Resize(256) bilinear with antialiasing as PIL does it, CenterCrop(224),
+    ToTensor, Normalize). Written to models/testdata/fullsize/ (logits only,
+    about 20 kB per photo and network); PyTorch's preprocessed inputs go to
+    $TMPDIR/convscope-fullsize (not committed) so that the Go side can also
+    measure the engine alone on identical inputs. Read by
+    `go test -tags fullsize -run FullSize ./models/importpth`.
+
 onnx: small.onnx, a small CNN exported by torch.onnx (conv, batch norm, relu,
     max/avg pool, flatten, gemm) with its logits, and unsupported.onnx, which
     uses an operator the engine lacks (HardSwish), for the error path.
@@ -270,10 +280,57 @@ def onnx():
                       output_names=["logits"], opset_version=14)
 
 
+FULLSIZE_ARCHS = [
+    ("alexnet", lambda: torchvision.models.alexnet()),
+    ("vgg16", lambda: torchvision.models.vgg16()),
+    ("googlenet", lambda: torchvision.models.googlenet(aux_logits=False, transform_input=True, init_weights=False)),
+    ("resnet18", lambda: torchvision.models.resnet18()),
+    ("resnet50", lambda: torchvision.models.resnet50()),
+]
+FULLSIZE_SEED = 11
+SAMPLES = os.path.join(ROOT, "..", "shared", "data", "samples")
+
+
+def fullsize():
+    import tempfile
+    from PIL import Image
+    from torchvision import transforms
+    out = os.path.join(TESTDATA, "fullsize")
+    os.makedirs(out, exist_ok=True)
+    tmp = os.path.join(tempfile.gettempdir(), "convscope-fullsize")
+    os.makedirs(tmp, exist_ok=True)
+    tf = transforms.Compose([
+        transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor(),
+        transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    photos = sorted(f for f in os.listdir(SAMPLES) if f.lower().endswith((".jpg", ".jpeg", ".png")))
+    inputs = {}
+    for p in photos:
+        with Image.open(os.path.join(SAMPLES, p)) as im:
+            x = tf(im.convert("RGB")).unsqueeze(0)
+        inputs[p] = x
+        x.numpy().astype("<f4").tofile(os.path.join(tmp, p + ".f32"))
+    torch.set_num_threads(1)
+    for name, ctor in FULLSIZE_ARCHS:
+        model = ctor().eval()
+        synth_state_dict(model, FULLSIZE_SEED)
+        logits = {}
+        with torch.no_grad():
+            for p, x in inputs.items():
+                logits[p] = model(x)[0].tolist()
+        write_golden(os.path.join(out, name + ".json"), {"arch": name, "seed": FULLSIZE_SEED, "logits": logits})
+        # Real-size checkpoints for the importer, in the container the
+        # published file uses (vgg16-397923af.pth is legacy, resnet18's zip).
+        if name == "vgg16":
+            torch.save(model.state_dict(), os.path.join(tmp, "vgg16_legacy.pth"), _use_new_zipfile_serialization=False)
+        if name == "resnet18":
+            torch.save(model.state_dict(), os.path.join(tmp, "resnet18_zip.pth"))
+        print(name, "done")
+
+
 def main(argv):
     what = argv[1:] or ["unit", "golden", "onnx"]
     for w in what:
-        {"unit": unit, "golden": golden, "onnx": onnx}[w]()
+        {"unit": unit, "golden": golden, "onnx": onnx, "fullsize": fullsize}[w]()
 
 
 if __name__ == "__main__":
