@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 	"testing"
+	"time"
 
 	"convscope/engine"
 	"convscope/models"
