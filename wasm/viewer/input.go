@@ -12,54 +12,53 @@ import (
 )
 
 const (
-	// dragThreshold is how far (CSS pixels) the pointer may move between
-	// press and release for the gesture to still count as a click.
-	dragThreshold = 4
 	// wheelNotch is the deltaY of one wheel notch in Chromium and Firefox
 	// with pixel deltas; Ebiten passes the browser's value through.
 	wheelNotch = 100
 	// Held arrow keys repeat after repeatDelay ticks, every repeatEvery.
 	repeatDelay = 15
 	repeatEvery = 3
+	// mouseID names the mouse among the pointers (touch IDs are >= 0).
+	mouseID = -1
 )
 
-// input turns Ebiten's polled mouse, wheel and keyboard state into viewer
-// gestures: drag = pan, wheel = zoom at the cursor, click = enlarge or back.
+// input samples Ebiten's mouse, touch, wheel and keyboard state once per
+// tick and hands it to the viewer: pointer gestures (drag, click or tap,
+// pinch) go through grid.Gestures, the wheel zooms at the cursor, keys pan
+// and zoom.
 type input struct {
-	x, y           int // cursor now
-	pressed        bool
-	dragging       bool
-	startX, startY int
-	lastX, lastY   int
+	gestures       grid.Gestures
+	x, y           float64 // where the value under the pointer is read
+	mouseX, mouseY int
+	pointers       []grid.Pointer
+	touches        []ebiten.TouchID
 	chars          []rune
 }
 
-func (in *input) cursor() (float64, float64) { return float64(in.x), float64(in.y) }
+func (in *input) cursor() (float64, float64) { return in.x, in.y }
 
 func (in *input) update(g *game) {
-	in.x, in.y = ebiten.CursorPosition()
 	v := g.v
+	mx, my := ebiten.CursorPosition()
+	if mx != in.mouseX || my != in.mouseY {
+		in.mouseX, in.mouseY = mx, my
+		in.x, in.y = float64(mx), float64(my)
+	}
 
-	if inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft) {
-		in.pressed, in.dragging = true, false
-		in.startX, in.startY, in.lastX, in.lastY = in.x, in.y, in.x, in.y
+	in.pointers = in.pointers[:0]
+	if ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft) {
+		in.pointers = append(in.pointers, grid.Pointer{ID: mouseID, X: float64(mx), Y: float64(my)})
 	}
-	if in.pressed {
-		if !in.dragging && math.Hypot(float64(in.x-in.startX), float64(in.y-in.startY)) > dragThreshold {
-			in.dragging = true
+	in.touches = ebiten.AppendTouchIDs(in.touches[:0])
+	for i, id := range in.touches {
+		tx, ty := ebiten.TouchPosition(id)
+		in.pointers = append(in.pointers, grid.Pointer{ID: int(id), X: float64(tx), Y: float64(ty)})
+		if i == 0 {
+			in.x, in.y = float64(tx), float64(ty) // a finger reads the value under it
 		}
-		if in.dragging {
-			v.Drag(float64(in.x-in.lastX), float64(in.y-in.lastY))
-		}
-		in.lastX, in.lastY = in.x, in.y
 	}
-	if inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonLeft) && in.pressed {
-		in.pressed = false
-		if !in.dragging {
-			if sel, ok := v.Click(float64(in.x), float64(in.y)); ok {
-				postSelect(sel)
-			}
-		}
+	if sel, ok := in.gestures.Update(v, in.pointers); ok {
+		postSelect(sel)
 	}
 
 	if _, dy := ebiten.Wheel(); dy != 0 {
@@ -69,7 +68,7 @@ func (in *input) update(g *game) {
 		if math.Abs(notches) < 0.5 {
 			notches = math.Copysign(0.5, dy)
 		}
-		v.Wheel(float64(in.x), float64(in.y), notches)
+		v.Wheel(float64(mx), float64(my), notches)
 	}
 
 	for key, a := range map[ebiten.Key]grid.Action{

@@ -319,6 +319,13 @@ func (v *Viewer) Wheel(sx, sy, dy float64) {
 	v.cam.ZoomAt(sx, sy, math.Pow(zoomStep, max(min(dy, 4), -4)))
 }
 
+// ZoomAt multiplies the zoom by factor about screen point (sx, sy).
+func (v *Viewer) ZoomAt(sx, sy, factor float64) {
+	if v.mode != ModeEmpty {
+		v.cam.ZoomAt(sx, sy, factor)
+	}
+}
+
 // Drag pans by (dx, dy) screen pixels.
 func (v *Viewer) Drag(dx, dy float64) {
 	if v.mode != ModeEmpty {
