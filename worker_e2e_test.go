@@ -1,0 +1,698 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"convscope/internal/browsertest"
+	"convscope/models"
+	"convscope/models/labels"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
+)
+
+// The worker end-to-end tests drive the engine worker (static/worker.js +
+// worker.wasm, built by the real build) from a small harness page in
+// headless Chromium, against the real server handler on a free port. The
+// harness page is served by the test only; it talks to the worker with the
+// plain JS form of package web/protocol, as any page could.
+
+// workerHarnessPage is served at /test/worker.html with the app's CSP.
+const workerHarnessPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>worker harness</title>
+<link rel="icon" href="data:,"><script src="worker-harness.js"></script></head><body><p id="status">harness</p></body></html>`
+
+// workerHarnessJS is window.T: start a worker, send requests, collect the
+// answers. Every function returns a JSON string (bulk bytes summarised).
+const workerHarnessJS = `"use strict";
+window.T = (() => {
+	let worker = null, nextID = 1;
+	const listeners = new Map();
+	const log = []; // every message from the worker, for failure reports
+	function note(m) {
+		log.push({type: m.type, id: m.id, code: m.code, message: m.message, name: m.name, index: m.index});
+		if (log.length > 200) log.shift();
+	}
+	const finals = ["loaded", "result", "maps", "patches", "error"];
+	function start() {
+		if (worker) worker.terminate();
+		listeners.clear();
+		worker = new Worker("../worker.js");
+		return new Promise((resolve, reject) => {
+			worker.onmessage = (e) => {
+				const m = JSON.parse(e.data.json);
+				if (e.data.buf) m.buf = new Uint8Array(e.data.buf);
+				note(m);
+				if (m.type === "ready") { resolve(JSON.stringify(m)); return; }
+				const l = listeners.get(m.id);
+				if (l) l(m);
+				else if (m.type === "error" && m.id === 0) reject(new Error(m.message));
+			};
+			worker.onerror = (e) => { log.push({type: "onerror", message: e.message}); reject(new Error("worker error: " + e.message)); };
+		});
+	}
+	function request(type, body, bytes, onEvent) {
+		const id = nextID++;
+		const msg = {json: JSON.stringify(Object.assign({type: type, id: id}, body))};
+		const transfer = [];
+		if (bytes) { msg.buf = bytes.buffer; transfer.push(bytes.buffer); }
+		const events = [];
+		const done = new Promise((resolve) => {
+			listeners.set(id, (m) => {
+				if (finals.includes(m.type)) { listeners.delete(id); resolve({final: m, events: events}); return; }
+				events.push(m);
+				if (onEvent) onEvent(m, id);
+			});
+		});
+		worker.postMessage(msg, transfer);
+		return {id: id, done: done};
+	}
+	function bytes(b64) {
+		const bin = atob(b64);
+		const u = new Uint8Array(bin.length);
+		for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+		return u;
+	}
+	function summary(r) {
+		const f = Object.assign({}, r.final);
+		if (f.buf) {
+			const b = f.buf;
+			let sum = 0, distinct = new Set();
+			for (let i = 0; i < b.length; i++) { sum += b[i]; distinct.add(b[i]); }
+			f.buf = {len: b.length, sum: sum, distinct: distinct.size};
+		}
+		const kinds = {};
+		for (const e of r.events) kinds[e.type] = (kinds[e.type] || 0) + 1;
+		const last = r.events.length ? r.events[r.events.length - 1] : null;
+		return JSON.stringify({final: f, kinds: kinds, last: last});
+	}
+	return {
+		start: start,
+		log: () => JSON.stringify(log),
+		clearCache: () => caches.delete("convscope-models-v1").then((x) => JSON.stringify(x)),
+		load: async (model) => summary(await request("load", {model: model}).done),
+		classify: async (b64, top) => summary(await request("classify", {top: top}, bytes(b64)).done),
+		again: async (top) => summary(await request("classify", {top: top, again: true}).done),
+		activations: async (layer) => summary(await request("activations", {layer: layer}).done),
+		filters: async (layer) => summary(await request("filters", {layer: layer}).done),
+		raw: async (json) => {
+			const id = JSON.parse(json).id;
+			const p = new Promise((resolve) => listeners.set(id, (m) => { listeners.delete(id); resolve(JSON.stringify(m)); }));
+			worker.postMessage({json: json});
+			return p;
+		},
+		// cancelAfter sends a classify and cancels it after n layer_done
+		// messages; a second classify queued behind it must still run.
+		cancelAfter: async (b64, n) => {
+			let seen = 0;
+			const r = request("classify", {top: 5}, bytes(b64), (m, id) => {
+				if (m.type === "layer_done" && ++seen === n) worker.postMessage({json: JSON.stringify({type: "cancel", id: id})});
+			});
+			const next = request("classify", {top: 5, again: true});
+			return JSON.stringify({cancelled: JSON.parse(summary(await r.done)), next: JSON.parse(summary(await next.done))});
+		},
+		// firstTop5 measures page load (navigation start) to the first
+		// top-5, through start, load and classify.
+		firstTop5: async (model, b64) => {
+			await start();
+			const l = JSON.parse(summary(await request("load", {model: model}).done));
+			const c = JSON.parse(summary(await request("classify", {top: 5}, bytes(b64)).done));
+			return JSON.stringify({load: l, classify: c, ms: performance.now()});
+		},
+	};
+})();
+`
+
+// e2eServer wraps the real server handler with the harness page and knobs
+// for failure cases on model files.
+type e2eServer struct {
+	real http.Handler
+
+	mu       sync.Mutex
+	offline  bool              // model files answer 503
+	replace  map[string][]byte // model URL path -> bytes served instead (same headers)
+	truncate map[string]bool   // model URL path -> announce the full length, send half
+	requests atomic.Int64      // requests other than the harness's own files
+}
+
+func (s *e2eServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/test/worker.html":
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, workerHarnessPage)
+		return
+	case "/test/worker-harness.js":
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		io.WriteString(w, workerHarnessJS)
+		return
+	}
+	s.requests.Add(1)
+	if strings.HasPrefix(r.URL.Path, "/models/") {
+		s.mu.Lock()
+		offline, b, ok, trunc := s.offline, s.replace[r.URL.Path], s.replace[r.URL.Path] != nil, s.truncate[r.URL.Path]
+		s.mu.Unlock()
+		switch {
+		case offline:
+			http.Error(w, "offline", http.StatusServiceUnavailable)
+			return
+		case ok:
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+			w.Write(b)
+			return
+		case trunc:
+			rec := httptest.NewRecorder()
+			s.real.ServeHTTP(rec, r)
+			body := rec.Body.Bytes()
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			w.Write(body[:len(body)/2])
+			// Returning with fewer bytes than announced makes net/http
+			// close the connection: the browser sees a cut download.
+			return
+		}
+	}
+	s.real.ServeHTTP(w, r)
+}
+
+// modelRef is the protocol's ModelRef as the harness sends it.
+type modelRef struct {
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// harnessReply is what the harness returns for one request.
+type harnessReply struct {
+	Final struct {
+		Type    string `json:"type"`
+		ID      int    `json:"id"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		// loaded
+		Name      string `json:"name"`
+		FromCache bool   `json:"from_cache"`
+		Layers    []struct {
+			Name  string `json:"name"`
+			Kind  string `json:"kind"`
+			Shape []int  `json:"shape"`
+			Maps  bool   `json:"maps"`
+		} `json:"layers"`
+		Ms float64 `json:"ms"`
+		// result
+		Top []models.Prediction `json:"top"`
+		// maps
+		Shape []int     `json:"shape"`
+		Min   []float64 `json:"min"`
+		Max   []float64 `json:"max"`
+		// patches
+		Count int `json:"count"`
+		W     int `json:"w"`
+		H     int `json:"h"`
+		View  struct {
+			W int `json:"w"`
+			H int `json:"h"`
+		} `json:"view"`
+		Buf struct {
+			Len      int `json:"len"`
+			Sum      int `json:"sum"`
+			Distinct int `json:"distinct"`
+		} `json:"buf"`
+	} `json:"final"`
+	Kinds map[string]int `json:"kinds"`
+	Last  *struct {
+		Type   string `json:"type"`
+		Index  int    `json:"index"`
+		Total  int    `json:"total"`
+		Loaded int64  `json:"loaded"`
+	} `json:"last"`
+}
+
+type harness struct {
+	t *testing.T
+	p *browsertest.Page
+}
+
+// call evaluates T.fn(args...) and decodes its JSON answer into out.
+func (h harness) call(out any, timeout time.Duration, fn string, args ...any) {
+	h.t.Helper()
+	js := make([]string, len(args))
+	for i, a := range args {
+		b, err := json.Marshal(a)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		js[i] = string(b)
+	}
+	expr := "T." + fn + "(" + strings.Join(js, ", ") + ")"
+	ctx, cancel := timeoutCtx(h.p, timeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		lctx, lcancel := timeoutCtx(h.p, 10*time.Second)
+		defer lcancel()
+		log, _ := chromedp.Run(lctx, chromedp.Evaluate[string]("T.log()"))
+		h.t.Fatalf("T.%s: %v\nworker messages: %s\nconsole: %v", fn, err, log, h.p.Messages())
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(s), out); err != nil {
+			h.t.Fatalf("T.%s answered %.300s: %v", fn, s, err)
+		}
+	}
+}
+
+func (h harness) reply(timeout time.Duration, fn string, args ...any) harnessReply {
+	h.t.Helper()
+	var r harnessReply
+	h.call(&r, timeout, fn, args...)
+	return r
+}
+
+// e2eModels returns the models the test runs: the built-in ones when they
+// are committed, else a random-weights ResNet-20 written into dir.
+// slow is a random-weights ResNet-20 at 96x96 (about 9 times the work),
+// for the cancel test.
+func e2eModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, cat catalog) {
+	t.Helper()
+	write := func(name string, cfg models.Config, crop int) {
+		def, err := models.ArchConfig("resnet20_cifar", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := preprocess.CIFAR10()
+		spec.Crop = crop
+		f, err := models.Convert(def, def.RandomStateDict(11), models.Meta{
+			Name: name, Dataset: "cifar10", Labels: labels.CIFAR10(), Preprocess: spec, Source: "random weights (worker e2e test)",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("random_resnet20_96", models.Config{Height: 96, Width: 96, Classes: 10}, 96)
+	cat, err := newCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := modelList(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		switch {
+		case m.Name == "random_resnet20_96":
+			slow = m
+		case m.BuiltIn && m.Available && m.URL != "":
+			main = append(main, m)
+		}
+	}
+	if len(main) == 0 {
+		t.Logf("no built-in model committed yet: testing with a random-weights ResNet-20")
+		write("random_resnet20_cifar", models.Config{}, 32)
+		cat, _ = newCatalog(dir)
+		list, err = modelList(cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range list {
+			if m.Name == "random_resnet20_cifar" {
+				main = append(main, m)
+			}
+		}
+	}
+	if len(main) == 0 || slow.URL == "" {
+		t.Fatalf("test models missing from the catalog: %+v %+v", main, slow)
+	}
+	return main, slow, cat
+}
+
+func ref(m modelEntry) modelRef {
+	return modelRef{Name: m.Name, URL: m.URL, SHA256: m.SHA256, Bytes: m.Bytes}
+}
+
+// cifarImages lists up to perClass test images per CIFAR-10 class.
+func cifarImages(t *testing.T, perClass int) map[string][]string {
+	dir := filepath.Join("..", "shared", "data", "cifar10", "test")
+	out := map[string][]string{}
+	for _, class := range labels.CIFAR10() {
+		files, _ := filepath.Glob(filepath.Join(dir, class, "*.jpg"))
+		if len(files) > perClass {
+			files = files[:perClass]
+		}
+		out[class] = files
+	}
+	return out
+}
+
+func bombPNGHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	chunk := append([]byte("IHDR"), ihdr...)
+	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	return b.Bytes()
+}
+
+func TestWorkerE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm and starts Chromium; skipped in -short mode")
+	}
+	browser := browsertest.Start(t)
+	site := buildSite(t)
+	dir := t.TempDir()
+	mainModels, slow, cat := e2eModels(t, dir)
+
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srvState := &e2eServer{
+		real:     (&server{site: root, models: cat, log: log}).handler(),
+		replace:  map[string][]byte{},
+		truncate: map[string]bool{},
+	}
+	srv := httptest.NewServer(srvState)
+	defer srv.Close()
+
+	p := browser.NewPage(t)
+	if err := p.Navigate(srv.URL + "/test/worker.html"); err != nil {
+		t.Fatal(err)
+	}
+	h := harness{t: t, p: p}
+	images := cifarImages(t, 3)
+	var anyImage []byte
+	for _, files := range images {
+		if len(files) > 0 {
+			anyImage, _ = os.ReadFile(files[0])
+			break
+		}
+	}
+	if anyImage == nil {
+		t.Skip("no CIFAR-10 test images in ../shared/data/cifar10/test")
+	}
+	b64 := base64.StdEncoding.EncodeToString
+
+	// Page load to first top-5: worker start, model download and compile,
+	// classify.
+	var first struct {
+		Load     harnessReply `json:"load"`
+		Classify harnessReply `json:"classify"`
+		Ms       float64      `json:"ms"`
+	}
+	h.call(&first, 3*time.Minute, "firstTop5", ref(mainModels[0]), b64(anyImage))
+	if first.Classify.Final.Type != "result" {
+		t.Fatalf("first classify: %+v / %+v", first.Load.Final, first.Classify.Final)
+	}
+	t.Logf("page load to first top-5 (%s): %.0f ms (model load %.0f ms)", mainModels[0].Name, first.Ms, first.Load.Final.Ms)
+
+	t.Run("agreement", func(t *testing.T) {
+		h := harness{t: t, p: p}
+		for _, m := range mainModels {
+			loaded := h.reply(time.Minute, "load", ref(m))
+			if loaded.Final.Type != "loaded" {
+				t.Fatalf("%s: %+v", m.Name, loaded.Final)
+			}
+			cli, err := models.LoadName(dir, m.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			random := strings.HasPrefix(m.Name, "random_")
+			compared := 0
+			for class, files := range images {
+				for _, path := range files {
+					want, err := classifyOne(cli, path, 5)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !random && want.Top[0].Label != class {
+						continue // only images the command line gets right
+					}
+					img, _ := os.ReadFile(path)
+					got := h.reply(time.Minute, "classify", b64(img), 5)
+					if got.Final.Type != "result" || len(got.Final.Top) != 5 {
+						t.Fatalf("%s %s: %+v", m.Name, path, got.Final)
+					}
+					if got.Final.Top[0].Index != want.Top[0].Index {
+						t.Errorf("%s %s: browser top-1 %s, command line %s", m.Name, path, got.Final.Top[0].Label, want.Top[0].Label)
+					}
+					worst := 0.0
+					for i, p := range got.Final.Top {
+						if p.Index != want.Top[i].Index {
+							t.Errorf("%s %s: class %d is %d in the browser, %d on the command line", m.Name, path, i, p.Index, want.Top[i].Index)
+							continue
+						}
+						worst = max(worst, math.Abs(p.Prob-want.Top[i].Prob))
+					}
+					if worst > 1e-4 {
+						t.Errorf("%s %s: probabilities differ by %g (> 1e-4)", m.Name, path, worst)
+					}
+					if got.Kinds["layer_done"] == 0 || got.Final.View.W != cli.Meta.Preprocess.Crop || got.Final.Buf.Len != 4*got.Final.View.W*got.Final.View.H {
+						t.Errorf("%s: %d layer_done, view %+v, %d bytes", m.Name, got.Kinds["layer_done"], got.Final.View, got.Final.Buf.Len)
+					}
+					compared++
+					if compared == 4 {
+						break
+					}
+				}
+				if compared == 4 {
+					break
+				}
+			}
+			if compared == 0 {
+				t.Errorf("%s: no test image that the command line classifies correctly", m.Name)
+			}
+			t.Logf("%s: %d images agree (top-5 classes equal, probabilities within 1e-4)", m.Name, compared)
+		}
+	})
+
+	t.Run("bad images", func(t *testing.T) {
+		h := harness{t: t, p: p}
+		if r := h.reply(time.Minute, "load", ref(mainModels[0])); r.Final.Type != "loaded" {
+			t.Fatal(r.Final)
+		}
+		cases := []struct {
+			name string
+			data []byte
+		}{
+			{"not an image", []byte("this is a text file, not a picture")},
+			{"corrupt PNG", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0xff}, 64)...)},
+			{"truncated JPEG", anyImage[:len(anyImage)/2]},
+			{"30000x30000 PNG", bombPNGHeader(30000, 30000)},
+		}
+		for _, c := range cases {
+			r := h.reply(time.Minute, "classify", b64(c.data), 5)
+			if r.Final.Type != "error" || r.Final.Code != "image" {
+				t.Errorf("%s: %+v, want an image error", c.name, r.Final)
+				continue
+			}
+			t.Logf("%s: %s", c.name, r.Final.Message)
+			if r := h.reply(time.Minute, "classify", b64(anyImage), 5); r.Final.Type != "result" {
+				t.Errorf("classify after %s: %+v", c.name, r.Final)
+			}
+		}
+		var raw struct {
+			Type, Code string
+		}
+		h.call(&raw, time.Minute, "raw", `{"type":"classify","id":9999}`)
+		if raw.Type != "error" || raw.Code != "request" {
+			t.Errorf("classify without bytes: %+v", raw)
+		}
+	})
+
+	t.Run("privacy", func(t *testing.T) {
+		h := harness{t: t, p: p}
+		before := srvState.requests.Load()
+		for i := 0; i < 3; i++ {
+			if r := h.reply(time.Minute, "classify", b64(anyImage), 5); r.Final.Type != "result" {
+				t.Fatal(r.Final)
+			}
+		}
+		if n := srvState.requests.Load() - before; n != 0 {
+			t.Errorf("%d requests reached the server while classifying, want none", n)
+		}
+	})
+
+	t.Run("maps and filters", func(t *testing.T) {
+		h := harness{t: t, p: p}
+		loaded := h.reply(time.Minute, "load", ref(mainModels[0]))
+		if r := h.reply(time.Minute, "classify", b64(anyImage), 5); r.Final.Type != "result" {
+			t.Fatal(r.Final)
+		}
+		shown := 0
+		for _, l := range loaded.Final.Layers {
+			if !l.Maps {
+				continue
+			}
+			r := h.reply(time.Minute, "activations", l.Name)
+			if r.Final.Type != "maps" {
+				t.Errorf("%s: %+v", l.Name, r.Final)
+				continue
+			}
+			want := []int{1, 1, l.Shape[1]}
+			if len(l.Shape) == 4 {
+				want = l.Shape[1:]
+			}
+			if fmt.Sprint(r.Final.Shape) != fmt.Sprint(want) || r.Final.Buf.Len != want[0]*want[1]*want[2] || len(r.Final.Min) != want[0] {
+				t.Errorf("%s: shape %v (%d bytes, %d minima), want %v", l.Name, r.Final.Shape, r.Final.Buf.Len, len(r.Final.Min), want)
+			}
+			if l.Kind == "conv" && r.Final.Buf.Distinct < 3 {
+				t.Errorf("%s: conv maps with %d distinct values", l.Name, r.Final.Buf.Distinct)
+			}
+			shown++
+		}
+		if shown == 0 {
+			t.Error("no layer has maps")
+		}
+		f := h.reply(time.Minute, "filters", "")
+		if f.Final.Type != "patches" || f.Final.Count < 1 || f.Final.Buf.Len != f.Final.Count*f.Final.W*f.Final.H*4 {
+			t.Errorf("filters: %+v", f.Final)
+		}
+		if r := h.reply(time.Minute, "activations", "no.such.layer"); r.Final.Code != "layer" {
+			t.Errorf("unknown layer: %+v", r.Final)
+		}
+		t.Logf("%d layers' maps, %d filters of %dx%d", shown, f.Final.Count, f.Final.W, f.Final.H)
+	})
+
+	t.Run("cancel", func(t *testing.T) {
+		h := harness{t: t, p: p}
+		if r := h.reply(time.Minute, "load", ref(slow)); r.Final.Type != "loaded" {
+			t.Fatal(r.Final)
+		}
+		var r struct {
+			Cancelled harnessReply `json:"cancelled"`
+			Next      harnessReply `json:"next"`
+		}
+		start := time.Now()
+		h.call(&r, 2*time.Minute, "cancelAfter", b64(anyImage), 2)
+		c := r.Cancelled
+		if c.Final.Type != "error" || c.Final.Code != "cancelled" {
+			t.Fatalf("cancelled run ended with %+v", c.Final)
+		}
+		if c.Last == nil || c.Last.Index+1 >= c.Last.Total {
+			t.Errorf("the cancelled run went to its end: last %+v", c.Last)
+		} else {
+			t.Logf("cancelled after %d of %d nodes", c.Last.Index+1, c.Last.Total)
+		}
+		if r.Next.Final.Type != "result" {
+			t.Errorf("classify after the cancel: %+v", r.Next.Final)
+		}
+		t.Logf("cancel and a full run: %v", time.Since(start).Round(time.Millisecond))
+	})
+
+	t.Run("downloads", func(t *testing.T) {
+		h := harness{t: t, p: p}
+		m := mainModels[0]
+		path := "/" + m.URL
+		genuine, err := io.ReadAll(mustGet(t, srv.URL+path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.call(nil, time.Minute, "clearCache")
+		h.call(nil, time.Minute, "start")
+		tampered := bytes.Clone(genuine)
+		tampered[len(tampered)/2] ^= 0x40
+		set := func(f func()) {
+			srvState.mu.Lock()
+			f()
+			srvState.mu.Unlock()
+		}
+		set(func() { srvState.replace[path] = tampered })
+		if r := h.reply(time.Minute, "load", ref(m)); r.Final.Code != "hash" {
+			t.Errorf("tampered file: %+v, want a hash error", r.Final)
+		} else {
+			t.Logf("tampered: %s", r.Final.Message)
+		}
+		set(func() { delete(srvState.replace, path); srvState.truncate[path] = true })
+		if r := h.reply(time.Minute, "load", ref(m)); r.Final.Code != "download" {
+			t.Errorf("truncated download: %+v, want a download error", r.Final)
+		} else {
+			t.Logf("truncated: %s", r.Final.Message)
+		}
+		set(func() { delete(srvState.truncate, path) })
+		missing := ref(m)
+		missing.URL = "models/" + m.Name + ".0000000000000000.csm"
+		if r := h.reply(time.Minute, "load", missing); r.Final.Code != "download" {
+			t.Errorf("404: %+v, want a download error", r.Final)
+		} else {
+			t.Logf("404: %s", r.Final.Message)
+		}
+		r := h.reply(time.Minute, "load", ref(m))
+		if r.Final.Type != "loaded" || r.Final.FromCache || r.Kinds["progress"] < 1 || r.Last == nil || r.Last.Loaded != int64(len(genuine)) {
+			t.Fatalf("genuine download after the failures: %+v, %v progress, last %+v", r.Final, r.Kinds["progress"], r.Last)
+		}
+		if c := h.reply(time.Minute, "classify", b64(anyImage), 5); c.Final.Type != "result" {
+			t.Errorf("classify after the failed downloads: %+v", c.Final)
+		}
+
+		// Offline: a new worker gets the model from the Cache API while
+		// the server refuses model files; a model it never kept fails.
+		set(func() { srvState.offline = true })
+		defer set(func() { srvState.offline = false })
+		h.call(nil, time.Minute, "start")
+		r = h.reply(time.Minute, "load", ref(m))
+		if r.Final.Type != "loaded" || !r.Final.FromCache {
+			t.Errorf("offline load: %+v", r.Final)
+		} else {
+			t.Logf("offline load from the Cache API: %.1f ms", r.Final.Ms)
+		}
+		if c := h.reply(time.Minute, "classify", b64(anyImage), 5); c.Final.Type != "result" {
+			t.Errorf("offline classify: %+v", c.Final)
+		}
+		h.call(nil, time.Minute, "clearCache")
+		if r := h.reply(time.Minute, "load", ref(slow)); r.Final.Code != "download" {
+			t.Errorf("offline load of a model never kept: %+v", r.Final)
+		}
+	})
+
+	p.CheckNoErrors()
+}
+
+func timeoutCtx(p *browsertest.Page, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.Context(), d)
+}
+
+func mustGet(t *testing.T, url string) io.Reader {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return bytes.NewReader(b)
+}
