@@ -107,15 +107,19 @@ func pickleLen(r *bufio.Reader, limit int64) (int64, error) {
 				}
 			}
 		case argLen1, argLen4, argLen8:
-			w := map[argKind]int{argLen1: 1, argLen4: 4, argLen8: 8}[a.kind]
+			w := 1
+			switch a.kind {
+			case argLen4:
+				w = 4
+			case argLen8:
+				w = 8
+			}
 			if _, err := io.ReadFull(r, lenBuf[:w]); err != nil {
 				return 0, truncated(err, pos)
 			}
 			pos += int64(w)
-			var n uint64
+			n := uint64(lenBuf[0])
 			switch w {
-			case 1:
-				n = uint64(lenBuf[0])
 			case 4:
 				n = uint64(binary.LittleEndian.Uint32(lenBuf[:4]))
 			case 8:

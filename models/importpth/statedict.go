@@ -15,24 +15,10 @@ var wrapperKeys = []string{"state_dict", "model_state_dict", "model", "net"}
 
 // stateDict turns the unpickled top-level object into name -> tensor.
 func stateDict(obj any) (map[string]*engine.Tensor, error) {
-	entries, ok := dictEntries(obj)
-	if !ok {
-		return nil, fmt.Errorf("the checkpoint holds a %s, not a state_dict (a dictionary of tensors); whole pickled models are not supported", typeName(obj))
+	entries, err := tensorEntries(obj)
+	if err != nil {
+		return nil, err
 	}
-	if !hasTensor(entries) {
-		for _, w := range wrapperKeys {
-			for _, e := range entries {
-				if e.key == w {
-					if inner, ok := dictEntries(e.value); ok && hasTensor(inner) {
-						entries = inner
-						goto found
-					}
-				}
-			}
-		}
-		return nil, fmt.Errorf("the checkpoint holds no tensors at its top level nor under %q", wrapperKeys)
-	}
-found:
 	out := make(map[string]*engine.Tensor, len(entries))
 	for _, e := range entries {
 		ref, ok := e.value.(*tensorRef)
@@ -50,6 +36,29 @@ found:
 		out[name] = t
 	}
 	return out, nil
+}
+
+// tensorEntries finds the state_dict in a checkpoint: the top-level
+// dictionary if it holds tensors, else one nested under a wrapper key.
+func tensorEntries(obj any) ([]entry, error) {
+	entries, ok := dictEntries(obj)
+	if !ok {
+		return nil, fmt.Errorf("the checkpoint holds a %s, not a state_dict (a dictionary of tensors); whole pickled models are not supported", typeName(obj))
+	}
+	if hasTensor(entries) {
+		return entries, nil
+	}
+	for _, w := range wrapperKeys {
+		for _, e := range entries {
+			if e.key != w {
+				continue
+			}
+			if inner, ok := dictEntries(e.value); ok && hasTensor(inner) {
+				return inner, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the checkpoint holds no tensors at its top level nor under %q", wrapperKeys)
 }
 
 type entry struct {
