@@ -24,10 +24,14 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 30 * time.Second // no endpoint takes a body
-	writeTimeout      = 2 * time.Minute  // JSON answers and anything that is not a file
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 64 << 10
-	fileWriteIdle     = time.Minute // a file download may stall this long between writes
+)
+
+// Variables so that the timeout tests can shorten them.
+var (
+	writeTimeout  = 2 * time.Minute // JSON answers and anything that is not a file
+	fileWriteIdle = time.Minute     // a file download may stall this long between writes
 )
 
 // server serves the built site (the page, the wasm and their compressed
