@@ -6,4 +6,4 @@
 package web
 
 //go:generate go tool vugugen -skip-go-mod -skip-main .
-//go:generate go fmt .
+//go:generate go run cmd/gofmt -w .
