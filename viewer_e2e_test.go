@@ -288,6 +288,50 @@ func (s *viewerSession) key(r rune) {
 	}
 }
 
+// wheel turns the mouse wheel at (x, y); negative deltaY = towards the
+// screen = zoom in.
+func (s *viewerSession) wheel(x, y, deltaY float64) {
+	s.t.Helper()
+	if err := s.p.Do(chromedp.MouseEvent(chromedp.MouseWheel, x, y, func(p *input.DispatchMouseEventParams) {
+		// Chromium wants both deltas, and the protocol omits zero values.
+		p.DeltaX, p.DeltaY = 1e-6, deltaY
+	})); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// drag moves the mouse from (x0, y0) to (x1, y1) with the button held, in
+// steps one Ebiten tick or more apart.
+func (s *viewerSession) drag(x0, y0, x1, y1 float64) {
+	s.mouse(chromedp.MouseMoved, x0, y0)
+	s.mouse(chromedp.MousePressed, x0, y0)
+	for i := 1; i <= 4; i++ {
+		time.Sleep(60 * time.Millisecond)
+		f := float64(i) / 4
+		s.mouse(chromedp.MouseMoved, x0+f*(x1-x0), y0+f*(y1-y0))
+	}
+	time.Sleep(60 * time.Millisecond)
+	s.mouse(chromedp.MouseReleased, x1, y1)
+}
+
+// tap touches (x, y) with one finger.
+func (s *viewerSession) tap(x, y float64) {
+	s.t.Helper()
+	touch := func(typ input.DispatchTouchEventType, pts ...*input.TouchPoint) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts})
+			return err
+		})
+	}
+	if err := s.p.Do(touch(input.DispatchTouchEventTypeTouchStart, &input.TouchPoint{X: x, Y: y})); err != nil {
+		s.t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if err := s.p.Do(touch(input.DispatchTouchEventTypeTouchEnd)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // canvasStats describes the viewer's maps area (below the status strip):
 // how many distinct colours, and which fraction of pixels is neither the
 // background nor white.
@@ -426,6 +470,42 @@ func TestViewerInBrowser(t *testing.T) {
 	imgBack := s.screenshot("layer-b-back-to-grid")
 	if d := differing(imgB, imgBack); d > 0.02 {
 		t.Errorf("back in the grid, %.1f%% of the pixels differ from before (want the same grid, but for the hover outline)", 100*d)
+	}
+
+	// The wheel zooms in at the cursor, a drag pans, + zooms, 0 resets.
+	s.wheel(px, py, -300)
+	imgZoom := s.screenshot("layer-b-wheel-zoom")
+	if d := differing(imgBack, imgZoom); d < 0.2 {
+		t.Errorf("after the wheel, only %.1f%% of the pixels changed", 100*d)
+	}
+	s.drag(400, 300, 250, 200)
+	imgPan := s.screenshot("layer-b-dragged")
+	if d := differing(imgZoom, imgPan); d < 0.2 {
+		t.Errorf("after the drag, only %.1f%% of the pixels changed", 100*d)
+	}
+	s.key('+')
+	imgPlus := s.screenshot("layer-b-plus")
+	if d := differing(imgPan, imgPlus); d < 0.2 {
+		t.Errorf("after +, only %.1f%% of the pixels changed", 100*d)
+	}
+	s.mouse(chromedp.MouseMoved, 5, 5) // over the status strip: no hover outline
+	s.key('0')
+	imgReset := s.screenshot("layer-b-reset")
+	if d := differing(imgB, imgReset); d > 0.005 {
+		t.Errorf("after 0 (reset), %.2f%% of the pixels differ from the first grid", 100*d)
+	}
+	if all := s.messages(); strings.Count(all, `"type":"select"`) != 2 {
+		t.Errorf("wheel, drag and keys must not select a map; messages: %s", all)
+	}
+
+	// A tap enlarges a map too (phones), and a second tap returns.
+	s.tap(px, py)
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(ch) {
+		t.Errorf("select after a tap = %v, want channel %d", sel, ch)
+	}
+	s.tap(px, py)
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(-1) {
+		t.Errorf("select after the second tap = %v, want -1", sel)
 	}
 
 	// Settings repaint the same layer.
