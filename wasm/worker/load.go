@@ -55,10 +55,12 @@ func (w *worker) load(ctx context.Context, m *protocol.Load) (*protocol.Loaded, 
 	if err != nil {
 		return nil, err
 	}
-	if !cache.IsUndefined() {
-		writeCache(cache, ref.URL, data)
-	}
 	loaded.Ms = float64(time.Since(start).Microseconds()) / 1000
+	if !cache.IsUndefined() {
+		// Written after Loaded is posted: the page can classify while
+		// the browser stores the file (the next request waits for it).
+		w.after = func() { writeCache(cache, ref.URL, data) }
+	}
 	return loaded, nil
 }
 

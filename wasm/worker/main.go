@@ -61,6 +61,7 @@ type worker struct {
 	self  js.Value // the worker's global scope
 	sess  session.Session
 	yield *yielder
+	after func() // work left once the final answer is posted
 
 	mu      sync.Mutex
 	queue   []job
@@ -165,6 +166,10 @@ func (w *worker) handle(j job) {
 		}
 		loaded.ID = id
 		w.post(loaded)
+		if w.after != nil {
+			w.after()
+			w.after = nil
+		}
 	case *protocol.Classify:
 		w.yield.reset()
 		res, err := w.sess.Classify(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
