@@ -212,7 +212,7 @@ func decodeMaps(data js.Value) (*grid.Maps, error) {
 		return nil, fmt.Errorf("maps: %w", err)
 	}
 	m := &grid.Maps{Layer: str(data.Get("layer")), C: dims[0], H: dims[1], W: dims[2]}
-	if err := grid.CheckShape("maps", m.C, m.H, m.W, grid.MaxChannels, grid.MaxMapSide); err != nil {
+	if err := grid.CheckMapsShape(m.C, m.H, m.W); err != nil {
 		return nil, err
 	}
 	if m.Min, err = floats(data.Get("min"), m.C, "maps: min"); err != nil {

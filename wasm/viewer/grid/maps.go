@@ -48,7 +48,7 @@ func (m *Maps) Validate() error {
 	if m == nil {
 		return errors.New("maps: missing")
 	}
-	if err := CheckShape("maps", m.C, m.H, m.W, MaxChannels, MaxMapSide); err != nil {
+	if err := CheckMapsShape(m.C, m.H, m.W); err != nil {
 		return err
 	}
 	if n := m.C * m.H * m.W; len(m.Data) != n {
@@ -87,6 +87,16 @@ func CheckShape(what string, c, h, w, maxC, maxSide int) error {
 		return fmt.Errorf("%s: shape [%d,%d,%d] has more than %d values", what, c, h, w, MaxElements)
 	}
 	return nil
+}
+
+// CheckMapsShape checks the shape of a maps message: images of up to
+// MaxMapSide, or one row of up to MaxVector values (a fully connected
+// layer's output).
+func CheckMapsShape(c, h, w int) error {
+	if c == 1 && h == 1 && w > MaxMapSide && w <= MaxVector {
+		return nil
+	}
+	return CheckShape("maps", c, h, w, MaxChannels, MaxMapSide)
 }
 
 // Validate reports what is wrong with the image, or nil.

@@ -67,7 +67,8 @@ type Select struct{ Channel int }
 type Viewer struct {
 	maps    *Maps
 	filters *Filters
-	idx     []byte // colormap indices of maps under the current Norm
+	idx     []byte  // colormap indices of maps under the current Norm
+	vec     *Vector // set when the maps are a vector (IsVector), shown as one block
 
 	cmap    *colormap.Map
 	norm    Norm
@@ -125,12 +126,20 @@ func (v *Viewer) SetMaps(m *Maps) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	l, err := NewLayout(m.C, m.W, m.H, v.view.W, v.view.H)
+	var vec *Vector
+	n, cw, ch := m.C, m.W, m.H
+	if IsVector(m) {
+		vec = NewVector(m)
+		n, cw, ch = 1, vec.Cols, vec.Rows
+	}
+	l, err := NewLayout(n, cw, ch, v.view.W, v.view.H)
 	if err != nil {
 		return err
 	}
-	v.maps, v.filters, v.layout = m, nil, l
-	v.idx = Indices(m, v.norm)
+	v.maps, v.filters, v.vec, v.layout, v.idx = m, nil, vec, l, nil
+	if vec == nil {
+		v.idx = Indices(m, v.norm)
+	}
 	v.showGrid(true)
 	return nil
 }
@@ -144,7 +153,7 @@ func (v *Viewer) SetFilters(f *Filters) error {
 	if err != nil {
 		return err
 	}
-	v.maps, v.filters, v.layout, v.idx = nil, f, l, nil
+	v.maps, v.filters, v.vec, v.layout, v.idx = nil, f, nil, l, nil
 	v.showGrid(true)
 	return nil
 }
@@ -170,7 +179,7 @@ func (v *Viewer) Apply(s Settings) error {
 		}
 		overlay = *s.Overlay
 	}
-	if v.maps != nil && norm != v.norm {
+	if v.maps != nil && v.vec == nil && norm != v.norm {
 		v.idx = Indices(v.maps, norm)
 	}
 	v.cmap, v.norm, v.overlay = cm, norm, overlay
@@ -204,8 +213,11 @@ func (v *Viewer) SetArea(area Rect) {
 
 // cells returns the number and size of the grid's cells.
 func (v *Viewer) cells() (n, w, h int) {
-	if v.filters != nil {
+	switch {
+	case v.filters != nil:
 		return v.filters.C, v.filters.KW, v.filters.KH
+	case v.vec != nil:
+		return 1, v.vec.Cols, v.vec.Rows
 	}
 	return v.maps.C, v.maps.W, v.maps.H
 }
@@ -227,6 +239,8 @@ func (v *Viewer) render() {
 		return
 	case v.mode == ModeGrid && v.filters != nil:
 		v.content = RenderFilters(v.filters, v.layout)
+	case v.mode == ModeGrid && v.vec != nil:
+		v.content = RenderVector(v.vec, v.cmap)
 	case v.mode == ModeGrid:
 		v.content = RenderGrid(v.maps, v.idx, v.layout, v.cmap)
 	case v.filters != nil:
@@ -249,6 +263,13 @@ func (v *Viewer) Hover(sx, sy float64) (Hover, bool) {
 		c, x, y, ok := v.layout.Hit(cx, cy)
 		if !ok {
 			return Hover{}, false
+		}
+		if v.vec != nil {
+			k, ok := v.vec.At(x, y)
+			if !ok {
+				return Hover{}, false
+			}
+			return v.vec.Hover(v.maps.Layer, k), true
 		}
 		h.Channel, h.X, h.Y = c, x, y
 	default:
@@ -288,9 +309,10 @@ func (v *Viewer) Click(sx, sy float64) (Select, bool) {
 	return Select{}, false
 }
 
-// Enlarge shows channel c alone.
+// Enlarge shows channel c alone (not for a vector, which is one block
+// already).
 func (v *Viewer) Enlarge(c int) (Select, bool) {
-	if v.mode == ModeEmpty || c < 0 || c >= v.layout.N {
+	if v.mode == ModeEmpty || v.vec != nil || c < 0 || c >= v.layout.N {
 		return Select{}, false
 	}
 	if v.mode == ModeGrid {
@@ -382,6 +404,8 @@ func (v *Viewer) Status(h *Hover) string {
 		return "waiting for feature maps"
 	case v.filters != nil:
 		s = fmt.Sprintf("%s: %d filters %dx%d (RGB)", v.filters.Layer, v.filters.C, v.filters.KH, v.filters.KW)
+	case v.vec != nil:
+		s = fmt.Sprintf("%s: %d values from %.4g to %.4g, %s, one range", v.maps.Layer, v.vec.N, v.vec.Lo, v.vec.Hi, v.cmap.Name())
 	default:
 		s = fmt.Sprintf("%s: %d maps %dx%d, %s, per %s", v.maps.Layer, v.maps.C, v.maps.H, v.maps.W, v.cmap.Name(), v.norm)
 	}
