@@ -150,6 +150,9 @@ func postHover(h grid.Hover, ok bool) {
 	if h.Filters {
 		msg["filters"] = true
 		msg["rgb"] = []any{int(h.RGB[0]), int(h.RGB[1]), int(h.RGB[2])}
+		if h.HasWeights {
+			msg["weights"] = []any{h.Weights[0], h.Weights[1], h.Weights[2]}
+		}
 	} else {
 		msg["value"] = h.Value
 	}

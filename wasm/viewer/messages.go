@@ -7,7 +7,8 @@ package main
 // The page posts:
 //
 //	{type:"maps", layer, shape:[C,H,W], min:[C], max:[C], data: Uint8Array(C*H*W), image?: {w, h, rgba}}
-//	{type:"filters", layer?, shape:[C,3,kH,kW], data: Uint8Array(C*3*kH*kW)}  (R, G, B planes per filter)
+//	{type:"filters", layer?, shape:[C,3,kH,kW], data: Uint8Array(C*3*kH*kW), min?:[C], max?:[C]}  (R, G, B planes per filter)
+//	{type:"filters", layer?, count, w, h, rgba: Uint8Array(count*h*w*4), min?:[count], max?:[count]}  (web/protocol's Patches as they are)
 //	{type:"settings", colormap?: "viridis"|"magma"|"grey", norm?: "map"|"layer", overlay?: 0..1}
 //	{type:"select", channel}  (enlarge a map from the page; -1 = back to the grid)
 //
@@ -15,7 +16,7 @@ package main
 //
 //	{type:"ready"}                                     the listener is installed
 //	{type:"hover", layer, channel, x, y, value}        value de-quantised with min/max
-//	{type:"hover", layer, filters:true, channel, x, y, rgb:[r,g,b]}
+//	{type:"hover", layer, filters:true, channel, x, y, rgb:[r,g,b], weights?:[r,g,b]}  (weights when min/max came)
 //	{type:"hover", channel:-1}                         the cursor left the maps
 //	{type:"select", channel}                           a map was enlarged (-1: back to the grid)
 //	{type:"drawn", layer, kind:"maps"|"filters", mode:"grid"|"detail"}  new content is on screen
@@ -240,6 +241,46 @@ func decodeMaps(data js.Value) (*grid.Maps, error) {
 }
 
 func decodeFilters(data js.Value) (*grid.Filters, error) {
+	var f *grid.Filters
+	var err error
+	if data.Get("shape").IsUndefined() {
+		f, err = decodePatches(data)
+	} else {
+		f, err = decodeFilterPlanes(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if lo, hi := data.Get("min"), data.Get("max"); !lo.IsUndefined() || !hi.IsUndefined() {
+		if f.Min, err = floats(lo, f.C, "filters: min"); err != nil {
+			return nil, err
+		}
+		if f.Max, err = floats(hi, f.C, "filters: max"); err != nil {
+			return nil, err
+		}
+	}
+	return f, f.Validate()
+}
+
+// decodePatches reads the worker's Patches layout.
+func decodePatches(data js.Value) (*grid.Filters, error) {
+	c, okC := integer(data.Get("count"))
+	w, okW := integer(data.Get("w"))
+	h, okH := integer(data.Get("h"))
+	if !okC || !okW || !okH {
+		return nil, errors.New("filters: need shape [C,3,kH,kW], or count, w and h")
+	}
+	if err := grid.CheckShape("filters", c, h, w, grid.MaxChannels, grid.MaxKernelSide); err != nil {
+		return nil, err
+	}
+	rgba, err := bytes(data.Get("rgba"), c*h*w*4, "filters: rgba")
+	if err != nil {
+		return nil, err
+	}
+	return grid.FiltersFromRGBA(str(data.Get("layer")), c, h, w, rgba)
+}
+
+func decodeFilterPlanes(data js.Value) (*grid.Filters, error) {
 	dims, err := shape(data.Get("shape"), 4)
 	if err != nil {
 		return nil, fmt.Errorf("filters: %w", err)
@@ -254,7 +295,7 @@ func decodeFilters(data js.Value) (*grid.Filters, error) {
 	if f.Data, err = bytes(data.Get("data"), f.C*3*f.KH*f.KW, "filters: data"); err != nil {
 		return nil, err
 	}
-	return f, f.Validate()
+	return f, nil
 }
 
 func decodeSettings(data js.Value) (*grid.Settings, error) {

@@ -81,12 +81,65 @@ func TestFilters(t *testing.T) {
 	if r, g, b := f.RGB(1, 1, 2); r != 23 || g != 29 || b != 35 {
 		t.Errorf("RGB(1,1,2) = %d %d %d, want 23 29 35", r, g, b)
 	}
+	if _, ok := f.Weights(1, 1, 2); ok {
+		t.Error("weights without ranges")
+	}
+	f.Min, f.Max = []float32{0, -1}, []float32{1, 1}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// Filter 1's range is [-1, 1]: byte q is -1 + 2q/255.
+	if w, ok := f.Weights(1, 1, 2); !ok || math.Abs(w[0]-(-1+2*23.0/255)) > 1e-12 || math.Abs(w[2]-(-1+2*35.0/255)) > 1e-12 {
+		t.Errorf("Weights(1,1,2) = %v %v", w, ok)
+	}
+	f.Max = f.Max[:1]
+	if f.Validate() == nil {
+		t.Error("one max for two filters accepted")
+	}
+	f.Max = []float32{1, -2}
+	if f.Validate() == nil {
+		t.Error("min above max accepted")
+	}
+	f.Min, f.Max = nil, nil
 	f.Data = f.Data[1:]
 	if f.Validate() == nil {
 		t.Error("short filter data accepted")
 	}
 	if (&Filters{C: 1, KH: MaxKernelSide + 1, KW: 1}).Validate() == nil {
 		t.Error("huge kernel accepted")
+	}
+}
+
+// The worker's patches (RGBA, patch after patch) become the same filters
+// as the planar layout.
+func TestFiltersFromRGBA(t *testing.T) {
+	const c, h, w = 2, 2, 3
+	rgba := make([]byte, c*h*w*4)
+	for i := range rgba {
+		rgba[i] = byte(i)
+	}
+	f, err := FiltersFromRGBA("conv1", c, h, w, rgba)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for k := range c {
+		for y := range h {
+			for x := range w {
+				p := rgba[((k*h+y)*w+x)*4:]
+				if r, g, b := f.RGB(k, y, x); r != p[0] || g != p[1] || b != p[2] {
+					t.Fatalf("patch %d (%d,%d): %d %d %d, want %v", k, x, y, r, g, b, p[:3])
+				}
+			}
+		}
+	}
+	if _, err := FiltersFromRGBA("x", c, h, w, rgba[1:]); err == nil {
+		t.Error("short rgba accepted")
+	}
+	if _, err := FiltersFromRGBA("x", 0, h, w, nil); err == nil {
+		t.Error("zero patches accepted")
 	}
 }
 
@@ -487,8 +540,16 @@ func TestViewerFilters(t *testing.T) {
 	if !ok || !h.Filters || h.Channel != 3 || h.RGB != [3]uint8{wr, wg, wb} {
 		t.Fatalf("hover %+v %v", h, ok)
 	}
-	if !strings.Contains(v.Status(&h), "4 filters 3x3") {
-		t.Errorf("status %q", v.Status(&h))
+	if !strings.Contains(v.Status(&h), "4 filters 3x3") || h.HasWeights {
+		t.Errorf("status %q, hover %+v", v.Status(&h), h)
+	}
+	f.Min, f.Max = []float32{0, 0, 0, -1}, []float32{1, 1, 1, 1}
+	if err := v.SetFilters(f); err != nil {
+		t.Fatal(err)
+	}
+	h, ok = v.Hover(sx, sy)
+	if !ok || !h.HasWeights || math.Abs(h.Weights[1]-(-1+2*float64(wg)/255)) > 1e-12 || !strings.Contains(v.Status(&h), "weights R") {
+		t.Errorf("hover with ranges %+v, status %q", h, v.Status(&h))
 	}
 	if sel, ok := v.Click(sx, sy); !ok || sel.Channel != 3 {
 		t.Fatalf("click %+v %v", sel, ok)

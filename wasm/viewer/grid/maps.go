@@ -57,14 +57,8 @@ func (m *Maps) Validate() error {
 	if len(m.Min) != m.C || len(m.Max) != m.C {
 		return fmt.Errorf("maps: min has %d values and max %d, want one per map (%d)", len(m.Min), len(m.Max), m.C)
 	}
-	for c := range m.C {
-		lo, hi := float64(m.Min[c]), float64(m.Max[c])
-		if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-			return fmt.Errorf("maps: map %d has a range that is not finite (%v, %v)", c, lo, hi)
-		}
-		if lo > hi {
-			return fmt.Errorf("maps: map %d has min %v above max %v", c, lo, hi)
-		}
+	if err := checkRanges("maps", m.Min, m.Max); err != nil {
+		return err
 	}
 	if m.Image != nil {
 		if err := m.Image.Validate(); err != nil {
@@ -125,6 +119,9 @@ type Filters struct {
 	Layer     string
 	C, KH, KW int
 	Data      []byte // (C, 3, kH, kW): the R, G and B planes of each filter
+	// Min and Max, when given (len C), are each filter's weight range over
+	// its three channels: byte q stands for Min[c] + q/255*(Max[c]-Min[c]).
+	Min, Max []float32
 }
 
 // MaxKernelSide bounds a filter's side (AlexNet's first conv is 11x11).
@@ -141,7 +138,64 @@ func (f *Filters) Validate() error {
 	if n := f.C * 3 * f.KH * f.KW; len(f.Data) != n {
 		return fmt.Errorf("filters: data has %d bytes, shape [%d,3,%d,%d] needs %d", len(f.Data), f.C, f.KH, f.KW, n)
 	}
+	if f.Min == nil && f.Max == nil {
+		return nil
+	}
+	if len(f.Min) != f.C || len(f.Max) != f.C {
+		return fmt.Errorf("filters: min has %d values and max %d, want one per filter (%d)", len(f.Min), len(f.Max), f.C)
+	}
+	return checkRanges("filters", f.Min, f.Max)
+}
+
+// checkRanges checks that every (min, max) pair is finite and ordered.
+func checkRanges(what string, lo, hi []float32) error {
+	for c := range lo {
+		l, h := float64(lo[c]), float64(hi[c])
+		if math.IsNaN(l) || math.IsNaN(h) || math.IsInf(l, 0) || math.IsInf(h, 0) {
+			return fmt.Errorf("%s: entry %d has a range that is not finite (%v, %v)", what, c, l, h)
+		}
+		if l > h {
+			return fmt.Errorf("%s: entry %d has min %v above max %v", what, c, l, h)
+		}
+	}
 	return nil
+}
+
+// FiltersFromRGBA builds Filters from the worker's patches: c patches of
+// h x w RGBA pixels one after the other (alpha ignored), the layout of
+// web/protocol's Patches.
+func FiltersFromRGBA(layer string, c, h, w int, rgba []byte) (*Filters, error) {
+	if err := CheckShape("filters", c, h, w, MaxChannels, MaxKernelSide); err != nil {
+		return nil, err
+	}
+	if n := c * h * w * 4; len(rgba) != n {
+		return nil, fmt.Errorf("filters: rgba has %d bytes, %d patches of %dx%d need %d", len(rgba), c, w, h, n)
+	}
+	f := &Filters{Layer: layer, C: c, KH: h, KW: w, Data: make([]byte, c*3*h*w)}
+	plane := h * w
+	for k := range c {
+		for i := range plane {
+			p := rgba[(k*plane+i)*4:]
+			for ch := range 3 {
+				f.Data[(k*3+ch)*plane+i] = p[ch]
+			}
+		}
+	}
+	return f, nil
+}
+
+// Weights returns filter c's de-quantised weights at (y, x) for the R, G
+// and B input channels; ok is false when no ranges were given.
+func (f *Filters) Weights(c, y, x int) (w [3]float64, ok bool) {
+	if f.Min == nil {
+		return w, false
+	}
+	r, g, b := f.RGB(c, y, x)
+	lo, hi := float64(f.Min[c]), float64(f.Max[c])
+	for i, q := range [3]uint8{r, g, b} {
+		w[i] = lo + float64(q)/255*(hi-lo)
+	}
+	return w, true
 }
 
 // RGB returns filter c's colour at (y, x).

@@ -56,6 +56,10 @@ type Hover struct {
 	Channel, X, Y int
 	Value         float64
 	RGB           [3]uint8
+	// Weights are a filter pixel's R, G, B weights, when the filters came
+	// with their ranges (HasWeights).
+	Weights    [3]float64
+	HasWeights bool
 }
 
 // Select is the viewer telling the page which map is enlarged; Channel -1
@@ -282,6 +286,7 @@ func (v *Viewer) Hover(sx, sy float64) (Hover, bool) {
 	if v.filters != nil {
 		h.Layer, h.Filters = v.filters.Layer, true
 		h.RGB[0], h.RGB[1], h.RGB[2] = v.filters.RGB(h.Channel, h.Y, h.X)
+		h.Weights, h.HasWeights = v.filters.Weights(h.Channel, h.Y, h.X)
 	} else {
 		h.Layer, h.Value = v.maps.Layer, v.maps.Value(h.Channel, h.Y, h.X)
 	}
@@ -414,7 +419,11 @@ func (v *Viewer) Status(h *Hover) string {
 	}
 	if h != nil {
 		if h.Filters {
-			s += fmt.Sprintf(" | ch %d (%d,%d) rgb %d %d %d", h.Channel, h.X, h.Y, h.RGB[0], h.RGB[1], h.RGB[2])
+			if h.HasWeights {
+				s += fmt.Sprintf(" | ch %d (%d,%d) weights R %.3g G %.3g B %.3g", h.Channel, h.X, h.Y, h.Weights[0], h.Weights[1], h.Weights[2])
+			} else {
+				s += fmt.Sprintf(" | ch %d (%d,%d) rgb %d %d %d", h.Channel, h.X, h.Y, h.RGB[0], h.RGB[1], h.RGB[2])
+			}
 		} else {
 			s += fmt.Sprintf(" | ch %d (%d,%d) = %.4g", h.Channel, h.X, h.Y, h.Value)
 		}
