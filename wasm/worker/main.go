@@ -63,6 +63,11 @@ type worker struct {
 	yield *yielder
 	after func() // work left once the final answer is posted
 
+	// warmed is set once a warm-up run completed (see Session.WarmUp):
+	// the optimised code then serves every later model too.
+	warmed     bool
+	warmCancel context.CancelFunc // stops the warm-up when a request arrives
+
 	mu      sync.Mutex
 	queue   []job
 	cancels map[int]context.CancelFunc // by request ID, while queued or running
@@ -98,6 +103,9 @@ func (w *worker) receive(data js.Value) {
 	if _, dup := w.cancels[m.RequestID()]; dup {
 		w.post(protocol.Error{ID: m.RequestID(), Code: protocol.CodeRequest, Message: fmt.Sprintf("request id %d is already in use", m.RequestID())})
 		return
+	}
+	if w.warmCancel != nil {
+		w.warmCancel()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancels[m.RequestID()] = cancel
@@ -170,6 +178,9 @@ func (w *worker) handle(j job) {
 			w.after()
 			w.after = nil
 		}
+		if !w.warmed {
+			w.warmUp()
+		}
 	case *protocol.Classify:
 		w.yield.reset()
 		res, err := w.sess.Classify(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
@@ -202,6 +213,26 @@ func (w *worker) handle(j job) {
 	default:
 		w.post(protocol.Error{ID: id, Code: protocol.CodeRequest, Message: fmt.Sprintf("unexpected %s request", m.Type())})
 	}
+}
+
+// warmUp runs Session.WarmUp unless a request is waiting, and stops it
+// as soon as one arrives: it only ever uses idle time.
+func (w *worker) warmUp() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.mu.Lock()
+	if len(w.queue) > 0 {
+		w.mu.Unlock()
+		return
+	}
+	w.warmCancel = cancel
+	w.mu.Unlock()
+	w.yield.reset()
+	err := w.sess.WarmUp(ctx, w.yield.maybe)
+	w.mu.Lock()
+	w.warmCancel = nil
+	w.mu.Unlock()
+	w.warmed = err == nil
 }
 
 func (w *worker) fail(id int, err error) {

@@ -230,6 +230,34 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	return out, nil
 }
 
+// WarmUp runs the current model once on a blank image and throws the
+// result away. The browser compiles WebAssembly in two tiers: until a
+// function has run enough to be optimised, it runs several times slower,
+// which makes the first inference of a page much slower than the next ones.
+// A warm-up while the user is still choosing a picture moves that cost out
+// of their way. step is called after each node (to yield); ctx cancels.
+func (s *Session) WarmUp(ctx context.Context, step func()) error {
+	if s.model == nil {
+		return fail(protocol.CodeNoModel, "no model is loaded yet")
+	}
+	var shape []int
+	for _, in := range s.prog.Inputs() {
+		if in.Name == s.input {
+			shape = in.Shape
+		}
+	}
+	x, err := engine.NewTensor(shape...)
+	if err != nil {
+		return fail(protocol.CodeInternal, "warm-up input: %v", err)
+	}
+	ro := engine.RunOptions{Context: ctx}
+	if step != nil {
+		ro.Progress = func(int, int, engine.NodeTiming) { step() }
+	}
+	_, err = s.prog.RunWith(map[string]*engine.Tensor{s.input: x}, ro)
+	return err
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // rgbaBytes returns the pixels of img as tightly packed RGBA rows.

@@ -384,3 +384,30 @@ func TestQuantize(t *testing.T) {
 		t.Errorf("ranges %v %v", lo, hi)
 	}
 }
+
+func TestWarmUp(t *testing.T) {
+	var s Session
+	if err := s.WarmUp(context.Background(), nil); code(err) != protocol.CodeNoModel {
+		t.Errorf("warm-up without a model: %v", err)
+	}
+	b, _ := randomModel(t, "resnet20_cifar")
+	if _, err := s.Load(b, hexSHA(b)); err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	if err := s.WarmUp(context.Background(), func() { steps++ }); err != nil || steps == 0 {
+		t.Errorf("warm-up: %v after %d steps", err, steps)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	steps = 0
+	if err := s.WarmUp(ctx, func() { steps++; cancel() }); code(err) != protocol.CodeCancelled || steps != 1 {
+		t.Errorf("cancelled warm-up: %v after %d steps", err, steps)
+	}
+	// A warm-up leaves no trace: no maps, no image to classify again.
+	if _, err := s.Activations("conv1"); code(err) != protocol.CodeNoResult {
+		t.Errorf("maps after a warm-up: %v", err)
+	}
+	if _, err := s.Classify(context.Background(), nil, true, 5, nil); code(err) != protocol.CodeNoResult {
+		t.Errorf("again after a warm-up: %v", err)
+	}
+}
