@@ -79,9 +79,14 @@ func (in *input) update(g *game) {
 			v.Do(a)
 		}
 	}
-	if inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
-		if sel, ok := v.Do(grid.Back); ok {
-			postSelect(sel)
+	for key, a := range map[ebiten.Key]grid.Action{
+		ebiten.KeyEscape: grid.Back, ebiten.KeyEnter: grid.Enter, ebiten.KeyNumpadEnter: grid.Enter,
+		ebiten.KeyPageDown: grid.Next, ebiten.KeyPageUp: grid.Previous,
+	} {
+		if inpututil.IsKeyJustPressed(key) {
+			if sel, ok := v.Do(a); ok {
+				postSelect(sel)
+			}
 		}
 	}
 	// + - and 0 are read as characters, so they work on every keyboard
@@ -95,6 +100,14 @@ func (in *input) update(g *game) {
 			v.Do(grid.ZoomOut)
 		case '0':
 			v.Do(grid.ResetView)
+		case ']', '[':
+			a := grid.Next
+			if r == '[' {
+				a = grid.Previous
+			}
+			if sel, ok := v.Do(a); ok {
+				postSelect(sel)
+			}
 		}
 	}
 }

@@ -22,6 +22,10 @@ package main
 //	{type:"drawn", layer, kind:"maps"|"filters", mode:"grid"|"detail"}  new content is on screen
 //	{type:"error", message}                            a message was refused
 //
+// Keys (the canvas takes focus when clicked or tabbed to): arrows pan, + and
+// - zoom, 0 resets, Enter enlarges the map at the centre, [ ] or Page
+// Up/Down step through channels when enlarged, Escape returns to the grid.
+//
 // Messages whose origin is not the viewer's own are ignored: only the app's
 // page (same origin, which the CSP's frame-ancestors 'self' also enforces)
 // may drive it.

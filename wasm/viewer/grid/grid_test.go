@@ -504,6 +504,41 @@ func TestViewerFlow(t *testing.T) {
 	if sel, ok := v.Click(1, 30); !ok || sel.Channel != -1 {
 		t.Errorf("click in detail = %+v %v", sel, ok)
 	}
+	// Enter enlarges the map at the view's centre; [ and ] step through
+	// the channels, wrapping around.
+	gridCam := v.Camera()
+	cx, cy := gridCam.ToContent(view.X+view.W/2, view.Y+view.H/2)
+	wantCell, _, _, hit := v.Layout().Hit(cx, cy)
+	if !hit {
+		wantCell = v.nearestCell(view.X+view.W/2, view.Y+view.H/2)
+	}
+	sel, ok = v.Do(Enter)
+	if !ok || sel.Channel != wantCell || v.Mode() != ModeDetail {
+		t.Fatalf("Enter = %+v %v, want cell %d (centre at content %v,%v)", sel, ok, wantCell, cx, cy)
+	}
+	if sel, ok := v.Do(Next); !ok || sel.Channel != (wantCell+1)%16 || v.Selected() != sel.Channel {
+		t.Errorf("Next = %+v %v", sel, ok)
+	}
+	v.Enlarge(0)
+	if sel, ok := v.Do(Previous); !ok || sel.Channel != 15 {
+		t.Errorf("Previous from 0 = %+v %v, want 15", sel, ok)
+	}
+	if !strings.Contains(v.Status(nil), "channel 15") {
+		t.Errorf("status %q", v.Status(nil))
+	}
+	v.Do(Back)
+	if _, ok := v.Do(Next); ok {
+		t.Error("Next in the grid selected something")
+	}
+	// nearestCell clamps points outside the content to the closest cell.
+	v.Do(ResetView)
+	if c := v.nearestCell(-1e6, -1e6); c != 0 {
+		t.Errorf("nearest cell to the far top-left = %d", c)
+	}
+	if c := v.nearestCell(1e6, 1e6); c != 15 {
+		t.Errorf("nearest cell to the far bottom-right = %d", c)
+	}
+
 	// Keys pan and zoom; reset restores the fit.
 	before := v.Camera()
 	v.Do(PanLeft)

@@ -29,6 +29,11 @@ const (
 	ZoomOut
 	ResetView
 	Back
+	// Enter enlarges the map at the centre of the view (the keyboard's
+	// click); Next and Previous step through the channels when enlarged.
+	Enter
+	Next
+	Previous
 )
 
 // Keyboard steps: arrows move a tenth of the view, +/- zoom by 1.25.
@@ -384,8 +389,31 @@ func (v *Viewer) Do(a Action) (Select, bool) {
 		v.cam.Reset()
 	case Back:
 		return v.back()
+	case Enter:
+		if v.mode == ModeGrid {
+			return v.Enlarge(v.nearestCell(cx, cy))
+		}
+	case Next, Previous:
+		if v.mode == ModeDetail {
+			step := 1
+			if a == Previous {
+				step = -1
+			}
+			v.sel = (v.sel + step + v.layout.N) % v.layout.N
+			v.render()
+			return Select{Channel: v.sel}, true
+		}
 	}
 	return Select{}, false
+}
+
+// nearestCell returns the grid cell closest to screen point (sx, sy).
+func (v *Viewer) nearestCell(sx, sy float64) int {
+	cx, cy := v.cam.ToContent(sx, sy)
+	l := v.layout
+	col := min(max(int(math.Floor(cx/float64(l.CellW+l.Gap))), 0), l.Cols-1)
+	row := min(max(int(math.Floor(cy/float64(l.CellH+l.Gap))), 0), l.Rows-1)
+	return min(row*l.Cols+col, l.N-1)
 }
 
 // CellOnScreen returns the screen rectangle of grid cell c (to outline the
@@ -415,7 +443,7 @@ func (v *Viewer) Status(h *Hover) string {
 		s = fmt.Sprintf("%s: %d maps %dx%d, %s, per %s", v.maps.Layer, v.maps.C, v.maps.H, v.maps.W, v.cmap.Name(), v.norm)
 	}
 	if v.mode == ModeDetail {
-		s += fmt.Sprintf(" | channel %d (click or Esc: back)", v.sel)
+		s += fmt.Sprintf(" | channel %d ([ ]: previous/next, click or Esc: back)", v.sel)
 	}
 	if h != nil {
 		if h.Filters {
