@@ -13,7 +13,6 @@ import (
 
 	"convscope/models"
 	"convscope/models/fetch"
-	"convscope/models/modelfile"
 )
 
 func init() {
@@ -120,7 +119,7 @@ func convertFetched(_ context.Context, src fetch.Source, checkpoint, dst string)
 	if err != nil {
 		return err
 	}
-	return modelfile.Write(dst, f)
+	return storeModel(dst, f)
 }
 
 // isTerminal reports whether f is a character device (a terminal), so the

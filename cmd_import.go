@@ -81,7 +81,7 @@ func importCmd(args []string, w io.Writer) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
-	if err := modelfile.Write(dst, f); err != nil {
+	if err := storeModel(dst, f); err != nil {
 		return err
 	}
 	st, err := os.Stat(dst)
@@ -214,6 +214,43 @@ func readLabels(path string) ([]string, error) {
 		return nil, fmt.Errorf("%s: no labels", path)
 	}
 	return out, sc.Err()
+}
+
+// storeModel fits the preprocessing to the model's input size, checks that
+// the encoded file loads (so nothing unusable is ever stored) and writes it
+// atomically.
+func storeModel(dst string, f *modelfile.File) error {
+	if len(f.Meta.Inputs) == 1 {
+		spec, err := fitPreprocess(f.Meta.Preprocess, f.Meta.Inputs[0].Shape)
+		if err != nil {
+			return err
+		}
+		f.Meta.Preprocess = spec
+	}
+	b, err := modelfile.Encode(f)
+	if err != nil {
+		return err
+	}
+	if _, err := models.LoadBytes(b); err != nil {
+		return fmt.Errorf("the converted model does not load: %w", err)
+	}
+	return modelfile.WriteBytes(dst, b)
+}
+
+// fitPreprocess adapts a dataset's preprocessing to a model whose input is
+// (1, 3, H, H) with another H than the dataset's crop: it crops H, and
+// resizes the shorter side in the same proportion (256/224 for ImageNet).
+func fitPreprocess(spec preprocess.Spec, shape []int) (preprocess.Spec, error) {
+	if len(shape) != 4 || shape[2] != shape[3] {
+		return spec, fmt.Errorf("input shape %v: only square (1, 3, H, H) inputs are supported", shape)
+	}
+	if h := shape[2]; h != spec.Crop {
+		if spec.ResizeShorter > 0 {
+			spec.ResizeShorter = (h*spec.ResizeShorter + spec.Crop/2) / spec.Crop
+		}
+		spec.Crop = h
+	}
+	return spec, nil
 }
 
 func torchvisionAccuracy(w models.Weights) []modelfile.Accuracy {

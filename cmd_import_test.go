@@ -88,7 +88,23 @@ func TestImportONNX(t *testing.T) {
 	if m.Meta.Arch != "smallcnn" || m.Meta.Dataset != "cifar10" {
 		t.Errorf("arch %q, dataset %q", m.Meta.Arch, m.Meta.Dataset)
 	}
-	assertModelsDir(t, dir, "small.csm")
+	// The same 32x32 network with ImageNet's labels... and preprocessing,
+	// fitted to its input: shorter side 256*32/224 = 37, crop 32.
+	labels := filepath.Join(t.TempDir(), "labels.txt")
+	if err := os.WriteFile(labels, []byte(strings.Repeat("x\n", 10)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := importCmd([]string{"-models", dir, "-name", "small_in", "-labels", labels, smallONNX}, &out); err != nil {
+		t.Fatal(err)
+	}
+	m, err = models.Load(models.PathFor(dir, "small_in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Meta.Preprocess; p.Crop != 32 || p.ResizeShorter != 37 {
+		t.Errorf("preprocess %+v, want crop 32 after resizing to 37", p)
+	}
+	assertModelsDir(t, dir, "small.csm", "small_in.csm")
 }
 
 // assertModelsDir fails unless dir holds exactly the named files: no
