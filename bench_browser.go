@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// benchBrowser is headless Chromium and the loopback server of
+// `bench -browser`: /bench.html and its scripts from tools/bench/web,
+// /ort/ from onnxruntime-web's dist in tools/bench/node_modules (nothing
+// from a CDN), /files/ the exported models, gobench.wasm and wasm_exec.js.
+type benchBrowser struct {
+	srv     *http.Server
+	base    string
+	ctx     context.Context
+	cancel  func()
+	version string
+}
+
+// benchChromium returns the Chromium binary ($CHROMIUM or Debian's).
+func benchChromium() (string, error) {
+	p := os.Getenv("CHROMIUM")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
+	if st, err := os.Stat(p); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("chromium not found at %s: -browser needs it (Debian: apt-get install chromium, as scripts/setup.sh does; or set $CHROMIUM)", p)
+	}
+	return p, nil
+}
+
+// startBenchBrowser builds the wasm engine into dir, serves the bench page
+// and starts Chromium.
+func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
+	exe, err := benchChromium()
+	if err != nil {
+		return nil, err
+	}
+	b := newBuilder(root, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := b.run(b.goCmd(wasmEnv, "build", "-trimpath", "-o", filepath.Join(dir, "gobench.wasm"), "./tools/bench/gowasm")); err != nil {
+		return nil, fmt.Errorf("building the wasm engine: %w", err)
+	}
+	goroot, err := b.run(b.goCmd(nil, "env", "GOROOT"))
+	if err != nil {
+		return nil, err
+	}
+	wasmExec, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return nil, fmt.Errorf("wasm_exec.js of the Go toolchain: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), wasmExec, 0o644); err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(toolsDir, "web"))))
+	mux.Handle("/ort/", http.StripPrefix("/ort/", http.FileServer(http.Dir(filepath.Join(toolsDir, "node_modules", "onnxruntime-web", "dist")))))
+	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(dir))))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	br := &benchBrowser{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, base: "http://" + ln.Addr().String()}
+	go br.srv.Serve(ln)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.NoFirstRun,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		// A hidden tab must not be throttled while it computes.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.UserDataDir(filepath.Join(dir, "chromium-profile")),
+	}
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	br.ctx, br.cancel = ctx, func() { cancel(); allocCancel() }
+	// The first action starts the browser and binds it to the context it
+	// runs in: that must be ctx itself, not a child with a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		br.close()
+		return nil, fmt.Errorf("starting Chromium (%s): %w", exe, err)
+	}
+	vctx, vcancel := context.WithTimeout(ctx, time.Minute)
+	defer vcancel()
+	ua, err := chromedp.Run(vctx, chromedp.Evaluate[string]("navigator.userAgent"))
+	if err != nil {
+		br.close()
+		return nil, fmt.Errorf("starting Chromium (%s): %w", exe, err)
+	}
+	// The user agent carries a reduced version (156.0.0.0); the binary
+	// knows its full one.
+	br.version = ua
+	if out, err := exec.Command(exe, "--version").Output(); err == nil {
+		br.version = strings.TrimSpace(string(out))
+	}
+	return br, nil
+}
+
+func (br *benchBrowser) close() {
+	br.cancel()
+	br.srv.Close()
+}
+
+// browserResult is what bench.js leaves in window.benchResult.
+type browserResult struct {
+	Go struct {
+		TimesMS []float64 `json:"times_ms"`
+		Output  []float32 `json:"output"`
+		Peak    int64     `json:"peak_bytes"`
+	} `json:"go"`
+	Ort struct {
+		Version string    `json:"version"`
+		TimesMS []float64 `json:"times_ms"`
+		Output  []float32 `json:"output"`
+		Peak    int64     `json:"peak_bytes"`
+		Threads int       `json:"threads"`
+	} `json:"ort"`
+	Cores int `json:"cores"`
+}
+
+// benchPageTimeout bounds one model's page: loading plus (runs+1) runs on
+// each side. The scalar engine takes tens of seconds per VGG16 run in wasm.
+const benchPageTimeout = 30 * time.Minute
+
+// bench opens the bench page for one model in a fresh tab (so each model
+// starts with fresh wasm memories) and adds its row.
+func (br *benchBrowser) bench(bm *benchModel, runs int, rep *benchReport) error {
+	tab, cancel := chromedp.NewContext(br.ctx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(tab, benchPageTimeout)
+	defer cancelT()
+	u := fmt.Sprintf("%s/bench.html?model=%s&runs=%d", br.base, url.QueryEscape(bm.name), runs)
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		return fmt.Errorf("%s: opening the bench page: %w", bm.name, err)
+	}
+	const expr = `window.benchError ? "ERR:" + window.benchError : (window.benchResult || "")`
+	v, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(benchPageTimeout), chromedp.WithPollingInterval(500*time.Millisecond)))
+	if err != nil {
+		return fmt.Errorf("%s: waiting for the bench page: %w", bm.name, err)
+	}
+	if msg, ok := strings.CutPrefix(v, "ERR:"); ok {
+		return fmt.Errorf("%s: bench page: %s", bm.name, msg)
+	}
+	var res browserResult
+	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+	if err := dec.Decode(&res); err != nil {
+		return fmt.Errorf("%s: bench page result: %w", bm.name, err)
+	}
+	if len(res.Go.TimesMS) != runs || len(res.Ort.TimesMS) != runs {
+		return errors.New(bm.name + ": bench page returned the wrong number of runs")
+	}
+	if res.Ort.Version != "" {
+		rep.RefVersion = res.Ort.Version
+	}
+	row := newBenchRow(bm.name, "browser", bm.def.Input, 1, res.Go.TimesMS, res.Ort.TimesMS)
+	row.OursPeak, row.RefPeak = res.Go.Peak, res.Ort.Peak
+	row.MaxAbsDiff = maxAbsDiff(res.Go.Output, res.Ort.Output)
+	rep.Rows = append(rep.Rows, row)
+	return nil
+}

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"convscope/engine"
+	"convscope/engine/onnx"
+	"convscope/models"
+	"convscope/models/labels"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
+)
+
+// benchSeed seeds the random weights of every benchmarked model; speed does
+// not depend on the values, and a fixed seed makes runs comparable.
+const benchSeed = 20261127
+
+// benchInput is the input both runtimes get: a fixed pattern in [-1, 1),
+// x[i] = ((i*7919) % 1000)/500 - 1, which tools/bench/node_bench.js and
+// bench.js compute the same way.
+func benchInput(shape []int) (*engine.Tensor, error) {
+	x, err := engine.NewTensor(shape...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range x.Data {
+		x.Data[i] = float32((i*7919)%1000)/500 - 1
+	}
+	return x, nil
+}
+
+// benchModel is one architecture prepared for benchmarking: its random
+// float32 graph and the files the reference runtimes and the browser read.
+type benchModel struct {
+	name  string
+	def   *models.Def
+	graph *engine.Graph // float32 weights, batch norm not folded
+	onnx  string        // path of the exported ONNX model
+	csm   string        // path of the model file (int8, as the app loads it); "" unless asked for
+	// logits is the Go graph's output for benchInput, the reference for
+	// the round-trip check and the cross-runtime comparison.
+	logits []float32
+}
+
+// prepareBenchModel builds the architecture with random weights, exports
+// it to ONNX in dir, checks that the exported file read back through
+// engine/onnx gives the Go graph's logits, and, with csm, writes the model
+// file the browser bench loads.
+func prepareBenchModel(name, dir string, csm bool) (*benchModel, error) {
+	def, err := models.Arch(name)
+	if err != nil {
+		return nil, err
+	}
+	sd := def.RandomStateDict(benchSeed)
+	g, err := def.Graph(sd)
+	if err != nil {
+		return nil, err
+	}
+	bm := &benchModel{name: name, def: def, graph: g, onnx: filepath.Join(dir, name+".onnx")}
+	if err := writeONNXFile(bm.onnx, g); err != nil {
+		return nil, fmt.Errorf("%s: export to ONNX: %w", name, err)
+	}
+	x, err := benchInput(def.Input)
+	if err != nil {
+		return nil, err
+	}
+	bm.logits, err = runOnce(g, x)
+	if err != nil {
+		return nil, fmt.Errorf("%s: Go graph: %w", name, err)
+	}
+	if err := checkONNXRoundTrip(bm.onnx, x, bm.logits); err != nil {
+		return nil, fmt.Errorf("%s: ONNX round trip: %w", name, err)
+	}
+	if csm {
+		ds, err := models.ArchDataset(name)
+		if err != nil {
+			return nil, err
+		}
+		lb, err := labels.For(ds)
+		if err != nil {
+			return nil, err
+		}
+		spec := preprocess.ImageNet()
+		if ds == "cifar10" {
+			spec = preprocess.CIFAR10()
+		}
+		f, err := models.Convert(def, sd, models.Meta{Name: name, Dataset: ds, Labels: lb, Preprocess: spec,
+			Source: fmt.Sprintf("random weights, seed %d (convscope bench)", benchSeed)})
+		if err != nil {
+			return nil, fmt.Errorf("%s: convert: %w", name, err)
+		}
+		bm.csm = filepath.Join(dir, name+".csm")
+		if err := modelfile.Write(bm.csm, f); err != nil {
+			return nil, err
+		}
+	}
+	return bm, nil
+}
+
+func writeONNXFile(path string, g *engine.Graph) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = onnx.WriteModel(w, g)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// runOnce compiles g (fusion on, one worker) and returns its output.
+func runOnce(g *engine.Graph, x *engine.Tensor) ([]float32, error) {
+	p, err := engine.Compile(g, engine.Options{Workers: 1})
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Run(map[string]*engine.Tensor{g.Inputs[0].Name: x})
+	if err != nil {
+		return nil, err
+	}
+	return res.Outputs[g.Outputs[0]].Data, nil
+}
+
+// roundTripTolerance bounds |logit difference| relative to the largest
+// logit: both sides run the same float32 kernels, so only summation order
+// may differ.
+const roundTripTolerance = 1e-4
+
+func checkONNXRoundTrip(path string, x *engine.Tensor, want []float32) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	m, err := onnx.ReadModel(data)
+	if err != nil {
+		return err
+	}
+	data = nil // the bytes are not needed once decoded
+	g, err := m.ToGraph()
+	if err != nil {
+		return err
+	}
+	got, err := runOnce(g, x)
+	if err != nil {
+		return err
+	}
+	scale := 1.0
+	for _, v := range want {
+		scale = max(scale, float64(max(v, -v)))
+	}
+	if d := maxAbsDiff(got, want); d > roundTripTolerance*scale {
+		return fmt.Errorf("logits read back differ from the Go graph's by %g (largest logit %g)", d, scale)
+	}
+	return nil
+}
+
+// timeGo compiles g with the given workers and times one warm-up and runs
+// timed runs; it returns the times in milliseconds, the process's peak RSS
+// during compile and runs (0 where VmHWM cannot be reset), and the logits.
+func timeGo(g *engine.Graph, x *engine.Tensor, workers, runs int) ([]float64, int64, []float32, error) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	canPeak := resetPeakRSS() == nil
+	p, err := engine.Compile(g, engine.Options{Workers: workers})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
+	res, err := p.Run(in) // warm-up
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	times := make([]float64, 0, runs)
+	for range runs {
+		start := time.Now()
+		if res, err = p.Run(in); err != nil {
+			return nil, 0, nil, err
+		}
+		times = append(times, float64(time.Since(start).Nanoseconds())/1e6)
+	}
+	var peak int64
+	if canPeak {
+		peak = peakRSS()
+	}
+	return times, peak, res.Outputs[g.Outputs[0]].Data, nil
+}
+
+// loadAvg returns the first three fields of /proc/loadavg, "" when unknown.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// resetPeakRSS resets the kernel's peak resident set (VmHWM) of this
+// process, so peakRSS measures from now (Linux 4.0+; an error elsewhere).
+func resetPeakRSS() error {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS returns VmHWM from /proc/self/status in bytes, 0 when unknown.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// nodeResult is the JSON line tools/bench/node_bench.js prints.
+type nodeResult struct {
+	Version string    `json:"version"`
+	Threads int       `json:"threads"`
+	TimesMS []float64 `json:"times_ms"`
+	Peak    int64     `json:"peak_rss_bytes"`
+	Output  []float32 `json:"output"`
+}
+
+// errNoNodeModules is returned when the reference runtimes are not
+// installed; the message says how to install them.
+var errNoNodeModules = errors.New("the reference runtimes are not installed: run `cd tools/bench && npm ci --ignore-scripts` (bench installs nothing itself)")
+
+// benchTools locates tools/bench under the module root and checks that
+// Node.js and the npm package dir are there.
+func benchTools(root, pkg string) (string, error) {
+	dir := filepath.Join(root, "tools", "bench")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+		return "", fmt.Errorf("%s not found in %s: %w", pkg, filepath.Join(dir, "node_modules"), errNoNodeModules)
+	}
+	return dir, nil
+}
+
+// nodeBinary finds Node.js.
+func nodeBinary() (string, error) {
+	p, err := exec.LookPath("node")
+	if err != nil {
+		return "", errors.New("node (Node.js) not found in $PATH: onnxruntime-node needs it (Debian: apt-get install nodejs)")
+	}
+	return p, nil
+}
+
+// runNodeBench times onnxruntime-node in its own process, so its peak RSS
+// is its own.
+func runNodeBench(node, toolsDir, model string, threads, runs int) (*nodeResult, error) {
+	cmd := exec.Command(node, filepath.Join(toolsDir, "node_bench.js"), model, strconv.Itoa(threads), strconv.Itoa(runs))
+	cmd.Dir = toolsDir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("onnxruntime-node on %s: %v\n%s", filepath.Base(model), err, strings.TrimSpace(stderr.String()))
+	}
+	var r nodeResult
+	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+		return nil, fmt.Errorf("onnxruntime-node on %s: reading its output: %w", filepath.Base(model), err)
+	}
+	if len(r.TimesMS) != runs {
+		return nil, fmt.Errorf("onnxruntime-node on %s: %d times, want %d", filepath.Base(model), len(r.TimesMS), runs)
+	}
+	return &r, nil
+}
+
+// benchNative measures one model natively at each thread count: the Go
+// engine first, then onnxruntime-node.
+func benchNative(bm *benchModel, node, toolsDir string, threads []int, runs int, rep *benchReport) error {
+	x, err := benchInput(bm.def.Input)
+	if err != nil {
+		return err
+	}
+	for _, th := range threads {
+		times, peak, out, err := timeGo(bm.graph, x, th, runs)
+		if err != nil {
+			return fmt.Errorf("%s: Go engine: %w", bm.name, err)
+		}
+		ref, err := runNodeBench(node, toolsDir, bm.onnx, th, runs)
+		if err != nil {
+			return err
+		}
+		rep.RefVersion = ref.Version
+		row := newBenchRow(bm.name, "native", bm.def.Input, th, times, ref.TimesMS)
+		row.OursPeak, row.RefPeak = peak, ref.Peak
+		row.MaxAbsDiff = maxAbsDiff(out, ref.Output)
+		rep.Rows = append(rep.Rows, row)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"convscope/models"
+)
+
+func init() {
+	register("bench", "speed of the engine against onnxruntime (node and web), as ratios measured in one run", runBench)
+}
+
+func runBench(args []string) error { return benchCmd(args, os.Stdout, os.Stderr) }
+
+// benchArchs are the architectures benchmarked by default: the classic
+// ImageNet networks of issue 7.
+var benchArchs = []string{"alexnet", "vgg16", "googlenet", "resnet18", "resnet50"}
+
+// benchOptions are the parsed flags of bench.
+type benchOptions struct {
+	json, native, browser bool
+	models                []string
+	runs                  int
+	threads               []int
+	root                  string // module root: tools/bench and the wasm sources are under it
+}
+
+func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &benchOptions{}
+	fs.BoolVar(&o.json, "json", false, "print the results as one JSON object")
+	fs.BoolVar(&o.native, "native", false, "Go engine vs onnxruntime-node (default: both modes)")
+	fs.BoolVar(&o.browser, "browser", false, "Go engine in wasm vs onnxruntime-web in headless Chromium (default: both modes)")
+	list := fs.String("models", strings.Join(benchArchs, ","), "comma-separated architectures (see models.ArchNames)")
+	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after one warm-up; the median is reported")
+	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads); all = every CPU")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-models a,b] [-runs 5] [-threads 1,all]
+
+Runs ConvScope's engine and onnxruntime on the same architectures, exported
+from the Go definitions with the same random weights to ONNX, and prints
+per-model medians, ratios (ours/reference) and peak memory.
+
+The reference runtimes come from npm and are not installed by bench:
+
+    cd tools/bench && npm ci --ignore-scripts
+
+-browser also needs Chromium (/usr/bin/chromium or $CHROMIUM). The browser
+mode runs one engine instance in a Web Worker against onnxruntime-web with
+the wasm backend, SIMD on, one thread.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if !o.native && !o.browser {
+		o.native, o.browser = true, true
+	}
+	if o.runs < 1 || o.runs > 1000 {
+		return nil, fmt.Errorf("-runs %d: want 1 to 1000", o.runs)
+	}
+	for _, m := range strings.Split(*list, ",") {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		if _, err := models.ArchDataset(m); err != nil {
+			return nil, fmt.Errorf("-models: %w", err)
+		}
+		if !slices.Contains(o.models, m) {
+			o.models = append(o.models, m)
+		}
+	}
+	if len(o.models) == 0 {
+		return nil, errors.New("-models: no architecture given")
+	}
+	for _, t := range strings.Split(*threads, ",") {
+		t = strings.TrimSpace(t)
+		n := runtime.NumCPU()
+		if t != "all" {
+			var err error
+			if n, err = strconv.Atoi(t); err != nil || n < 1 || n > 256 {
+				return nil, fmt.Errorf("-threads: %q is not a thread count (1 to 256, or all)", t)
+			}
+		}
+		if !slices.Contains(o.threads, n) {
+			o.threads = append(o.threads, n)
+		}
+	}
+	return o, nil
+}
+
+func benchCmd(args []string, stdout, stderr io.Writer) error {
+	o, err := parseBenchFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if o.root, err = findModuleRoot(wd); err != nil {
+		return fmt.Errorf("bench builds the wasm engine and reads tools/bench from the source tree: %w", err)
+	}
+	rep, err := runBenchmarks(o, stderr)
+	if rep != nil && len(rep.Rows) > 0 {
+		var werr error
+		if o.json {
+			werr = rep.writeJSON(stdout)
+		} else {
+			werr = rep.writeTable(stdout)
+		}
+		if err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// runBenchmarks checks the tools first (so a missing install fails in a
+// second, not after exporting VGG16), then measures model after model.
+// It returns what it measured even when a later step fails.
+func runBenchmarks(o *benchOptions, logw io.Writer) (*benchReport, error) {
+	rep := &benchReport{
+		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(),
+		GoVersion: runtime.Version(), Runs: o.runs,
+	}
+	if la := loadAvg(); la != "" {
+		rep.LoadAvg = append(rep.LoadAvg, la)
+		defer func() {
+			if la := loadAvg(); la != "" {
+				rep.LoadAvg = append(rep.LoadAvg, la)
+			}
+		}()
+	}
+	var node, nodeTools string
+	var br *benchBrowser
+	if o.native {
+		var err error
+		if nodeTools, err = benchTools(o.root, "onnxruntime-node"); err != nil {
+			return nil, err
+		}
+		if node, err = nodeBinary(); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp("", "convscope-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if o.browser {
+		webTools, err := benchTools(o.root, "onnxruntime-web")
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(logw, "bench: building the wasm engine and starting Chromium")
+		if br, err = startBenchBrowser(o.root, webTools, dir); err != nil {
+			return nil, err
+		}
+		defer br.close()
+		rep.Browser = br.version
+	}
+	for _, name := range o.models {
+		fmt.Fprintf(logw, "bench: %s: exporting (random weights, seed %d) and checking the ONNX round trip\n", name, benchSeed)
+		bm, err := prepareBenchModel(name, dir, o.browser)
+		if err != nil {
+			return rep, err
+		}
+		if o.native {
+			fmt.Fprintf(logw, "bench: %s: native, threads %v\n", name, o.threads)
+			if err := benchNative(bm, node, nodeTools, o.threads, o.runs, rep); err != nil {
+				return rep, err
+			}
+		}
+		if o.browser {
+			fmt.Fprintf(logw, "bench: %s: browser\n", name)
+			if err := br.bench(bm, o.runs, rep); err != nil {
+				return rep, err
+			}
+		}
+		// Free this model's files before the next one (VGG16's are 700 MB).
+		os.Remove(bm.onnx)
+		if bm.csm != "" {
+			os.Remove(bm.csm)
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,103 @@
+// Browser side of `convscope bench -browser`. For one model (?model=NAME&runs=N):
+// 1. the Go engine, compiled to wasm with SIMD, in a dedicated Web Worker as in the
+//    app (gobench_worker.js), loads /files/NAME.csm and times warm-up + N runs;
+// 2. onnxruntime-web (wasm backend, SIMD, one thread, files served from the
+//    local node_modules) runs /files/NAME.onnx the same way.
+// Peak memory is the byteLength of each side's WebAssembly.Memory after its
+// runs (wasm memories only grow, so that is the peak).
+// Both use the bench's fixed input x[i] = ((i*7919) % 1000)/500 - 1.
+
+const params = new URLSearchParams(location.search);
+const model = params.get('model');
+const runs = parseInt(params.get('runs') || '5', 10);
+const log = (s) => { document.getElementById('log').textContent += '\n' + s; };
+
+function benchGo() {
+  return new Promise((resolve, reject) => {
+    const w = new Worker('gobench_worker.js');
+    w.onmessage = (e) => {
+      w.terminate();
+      if (e.data.error) reject(new Error('Go engine: ' + e.data.error));
+      else resolve(e.data);
+    };
+    w.onerror = (e) => { w.terminate(); reject(new Error('Go worker: ' + e.message)); };
+    w.postMessage({ url: `/files/${model}.csm`, runs });
+  });
+}
+
+// watchMemories records every WebAssembly.Memory the page creates or
+// instantiates from now on: onnxruntime keeps its module private.
+function watchMemories() {
+  const mems = [];
+  const keep = (inst) => {
+    for (const v of Object.values(inst.exports || {})) {
+      if (v instanceof WebAssembly.Memory) mems.push(v);
+    }
+  };
+  const OrigMemory = WebAssembly.Memory;
+  const Memory = function (desc) { const m = new OrigMemory(desc); mems.push(m); return m; };
+  Memory.prototype = OrigMemory.prototype;
+  WebAssembly.Memory = Memory;
+  const inst = WebAssembly.instantiate;
+  WebAssembly.instantiate = async function (...a) {
+    const r = await inst.apply(this, a);
+    keep(r.instance || r);
+    return r;
+  };
+  const instS = WebAssembly.instantiateStreaming;
+  if (instS) {
+    WebAssembly.instantiateStreaming = async function (...a) {
+      const r = await instS.apply(this, a);
+      keep(r.instance);
+      return r;
+    };
+  }
+  return () => mems.reduce((m, x) => Math.max(m, x.buffer.byteLength), 0);
+}
+
+async function benchOrt() {
+  const peak = watchMemories();
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = '/ort/';
+  const session = await ort.InferenceSession.create(`/files/${model}.onnx`, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
+  const inName = session.inputNames[0];
+  const outName = session.outputNames[0];
+  const shape = [1, 3, 224, 224];
+  const meta = session.inputMetadata && session.inputMetadata[0];
+  if (meta && Array.isArray(meta.shape) && meta.shape.every((d) => typeof d === 'number' && d > 0)) {
+    shape.splice(0, 4, ...meta.shape);
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = ((i * 7919) % 1000) / 500 - 1;
+  const feeds = { [inName]: new ort.Tensor('float32', data, shape) };
+  let out = await session.run(feeds); // warm-up
+  const times = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    out = await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  const output = Array.from(out[outName].data);
+  const peakBytes = peak();
+  await session.release();
+  return { version: ort.env.versions ? ort.env.versions.web : '', times_ms: times, output, peak_bytes: peakBytes,
+    simd: true, threads: ort.env.wasm.numThreads };
+}
+
+async function main() {
+  if (!model || !(runs > 0)) throw new Error('want ?model=NAME&runs=N');
+  log(`${model}: Go engine (wasm, 1 worker)...`);
+  const go = await benchGo();
+  log(`${model}: onnxruntime-web (wasm SIMD, 1 thread)...`);
+  const ref = await benchOrt();
+  window.benchResult = JSON.stringify({ go, ort: ref, cores: navigator.hardwareConcurrency, isolated: self.crossOriginIsolated });
+  log('done');
+}
+
+main().catch((e) => { window.benchError = String(e && e.stack || e); log('error: ' + window.benchError); });
