@@ -26,13 +26,14 @@ func Convert(data []byte, meta models.Meta) (*modelfile.File, error) {
 	if len(data) > maxFile {
 		return nil, fmt.Errorf("onnx: %d bytes, more than the %d this importer reads", len(data), maxFile)
 	}
+	// The reader's errors already start with "onnx:" and name the node.
 	m, err := onnx.ReadModel(data)
 	if err != nil {
-		return nil, fmt.Errorf("onnx: %w", err)
+		return nil, err
 	}
 	g, err := m.ToGraph()
 	if err != nil {
-		return nil, fmt.Errorf("onnx: %w", err)
+		return nil, err
 	}
 	if err := checkInterface(g, len(meta.Labels)); err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
