@@ -101,6 +101,11 @@ type viewerMsg struct {
 	Max   []float32    `json:"max,omitempty"`
 	Data  []byte       `json:"data,omitempty"`
 	Image *viewerImage `json:"image,omitempty"`
+	// filters as web/protocol's Patches
+	Count int    `json:"count,omitempty"`
+	W     int    `json:"w,omitempty"`
+	H     int    `json:"h,omitempty"`
+	RGBA  []byte `json:"rgba,omitempty"`
 	// settings
 	Colormap string `json:"colormap,omitempty"`
 	Norm     string `json:"norm,omitempty"`
@@ -545,6 +550,51 @@ func TestViewerInBrowser(t *testing.T) {
 	s.post(f)
 	s.wait(`m.type === "drawn" && m.kind === "filters"`, 10*time.Second)
 	checkDrawn(t, "filters", s.screenshot("filters"))
+
+	// The worker's Patches as they are (RGBA per patch, with weight
+	// ranges): hovering a pixel reads its three weights.
+	patches := viewerMsg{Type: "filters", Layer: "features.0", Count: 8, W: 11, H: 11, RGBA: make([]byte, 8*11*11*4), Min: make([]float32, 8), Max: make([]float32, 8)}
+	for i := range patches.RGBA {
+		patches.RGBA[i] = byte(i*13 + i/7)
+	}
+	for k := range 8 {
+		patches.Min[k], patches.Max[k] = -0.5-float32(k)/10, 0.5
+	}
+	s.post(patches)
+	s.wait(`m.type === "drawn" && m.kind === "filters" && m.layer === "features.0"`, 10*time.Second)
+	imgPatches := s.screenshot("filters-patches")
+	checkDrawn(t, "patches", imgPatches)
+	fx, fy := cellPoint(t, 8, 11, 11, 6, 4, 7)
+	s.mouse(chromedp.MouseMoved, fx, fy)
+	fh := s.wait(`m.type === "hover" && m.channel === 6`, 10*time.Second)
+	q := patches.RGBA[((6*11+7)*11+4)*4:]
+	weights, _ := fh["weights"].([]any)
+	if fh["filters"] != true || fh["x"] != float64(4) || fh["y"] != float64(7) || len(weights) != 3 {
+		t.Errorf("hover over a filter = %v", fh)
+	} else {
+		for i := range 3 {
+			want := float64(patches.Min[6]) + float64(q[i])/255*float64(patches.Max[6]-patches.Min[6])
+			if got, _ := weights[i].(float64); math.Abs(got-want) > 1e-6 {
+				t.Errorf("weight %d = %v, want %v", i, weights[i], want)
+			}
+		}
+	}
+	s.mouse(chromedp.MouseMoved, 5, 5)
+
+	// A fully connected layer, [1, 1, 4096], is one block of values.
+	fc := blobs("classifier.1", 1, 1, 4096)
+	s.post(fc)
+	s.wait(`m.type === "drawn" && m.layer === "classifier.1"`, 10*time.Second)
+	imgFC := s.screenshot("vector-fc4096")
+	checkDrawn(t, "fully connected layer", imgFC)
+	vx, vy := cellPoint(t, 1, 64, 64, 0, 5, 20) // value 20*64 + 5
+	s.mouse(chromedp.MouseMoved, vx, vy)
+	vh := s.wait(`m.type === "hover" && m.layer === "classifier.1" && m.channel === 0`, 10*time.Second)
+	wantV := float64(fc.Min[0]) + float64(fc.Data[20*64+5])/255*float64(fc.Max[0]-fc.Min[0])
+	if vh["x"] != float64(20*64+5) || vh["y"] != float64(0) || math.Abs(vh["value"].(float64)-wantV) > 1e-6 {
+		t.Errorf("hover over the vector = %v, want x %d value %v", vh, 20*64+5, wantV)
+	}
+	s.mouse(chromedp.MouseMoved, 5, 5)
 
 	// A message from another origin is ignored; a malformed one is refused
 	// with an error, and the viewer keeps working.

@@ -22,6 +22,9 @@ window.postToViewer = function (msg) {
 	if (typeof msg.data === "string") {
 		msg.data = bytes(msg.data);
 	}
+	if (typeof msg.rgba === "string") {
+		msg.rgba = bytes(msg.rgba);
+	}
 	if (msg.image && typeof msg.image.rgba === "string") {
 		msg.image.rgba = bytes(msg.image.rgba);
 	}
