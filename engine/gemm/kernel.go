@@ -21,11 +21,14 @@ type Kernel struct {
 // 4.7 (not worth an odd tile the SIMD kernels would not share).
 var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2}
 
-// Kernels returns every micro-kernel available in this build, Generic first.
-func Kernels() []Kernel { return append([]Kernel{Generic}, extraKernels...) }
+// Kernels returns every micro-kernel this build can run on this CPU,
+// Generic first, then the SIMD kernels fastest first. SIMD kernels live in
+// files built with GOEXPERIMENT=simd on amd64 (AVX512, AVX2) and wasm
+// (SIMD128); the convscope_nosimd build tag leaves them out.
+func Kernels() []Kernel { return append([]Kernel{Generic}, simdKernels...) }
 
-// extraKernels are registered by build-tagged files (SIMD kernels).
-var extraKernels []Kernel
+// simdKernels are the SIMD kernels of this build the CPU supports.
+var simdKernels = archKernels()
 
 func kernel4x2(kc int, a, b, acc []float32) {
 	const mr, nr = 4, 2
