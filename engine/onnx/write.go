@@ -186,11 +186,13 @@ func (wr *writer) node(n *engine.Node) ([][]byte, error) {
 			return nil, err
 		}
 		a := attrList{}
-		a.ints("dilations", p.Dilations[:])
+		a.ints("dilations", ones(p.Dilations))
 		a.int("group", int64(max(p.Group, 1)))
-		a.ints("kernel_shape", p.Kernel[:])
+		if p.Kernel != [2]int{} { // zero: the weight's (kH, kW), as ONNX's default
+			a.ints("kernel_shape", p.Kernel[:])
+		}
 		a.ints("pads", p.Pads[:])
-		a.ints("strides", p.Strides[:])
+		a.ints("strides", ones(p.Strides))
 		if !p.Relu {
 			return [][]byte{nodeProto(n.Name, "Conv", in, n.Outputs, a)}, nil
 		}
@@ -214,15 +216,15 @@ func (wr *writer) node(n *engine.Node) ([][]byte, error) {
 		if n.Op == engine.OpAveragePool {
 			a.int("count_include_pad", boolInt(p.CountIncludePad))
 			// AveragePool's dilations arrived in opset 19.
-			if p.Dilations != [2]int{1, 1} && p.Dilations != [2]int{} {
+			if d := ones(p.Dilations); d[0] != 1 || d[1] != 1 {
 				return nil, fmt.Errorf("dilations %v need opset 19; writing opset %d", p.Dilations, WriteOpset)
 			}
 		} else {
-			a.ints("dilations", p.Dilations[:])
+			a.ints("dilations", ones(p.Dilations))
 		}
 		a.ints("kernel_shape", p.Kernel[:])
 		a.ints("pads", p.Pads[:])
-		a.ints("strides", p.Strides[:])
+		a.ints("strides", ones(p.Strides))
 		return [][]byte{nodeProto(n.Name, n.Op.String(), in, n.Outputs, a)}, nil
 	case engine.OpAdaptiveAvgPool:
 		p, err := params[engine.AdaptiveAvgPoolParams](n)
@@ -367,6 +369,18 @@ func params[T any](n *engine.Node) (*T, error) {
 		return nil, fmt.Errorf("params are %T, want *%T", n.Params, zero)
 	}
 	return p, nil
+}
+
+// ones returns strides or dilations with the engine's zero (= 1) spelled
+// out, as ONNX wants.
+func ones(v [2]int) []int {
+	out := v[:]
+	for i := range out {
+		if out[i] == 0 {
+			out[i] = 1
+		}
+	}
+	return out
 }
 
 func boolInt(b bool) int64 {

@@ -146,13 +146,17 @@ func TestWriteModelOps(t *testing.T) {
 		Consts: map[string]*engine.Tensor{
 			"w":    konst(1, 4, 3, 3, 3), // (outC, inC, kH, kW)
 			"b":    konst(2, 4),
-			"fc":   konst(3, 84, 5), // (in, out) for MatMul
+			"w2":   konst(6, 4, 4, 3, 3), // (outC, inC, kH, kW)
+			"fc":   konst(3, 84, 5),      // (in, out) for MatMul
 			"gain": konst(4, 1, 5),
 		},
 		Nodes: []*engine.Node{
 			{Name: "conv", Op: engine.OpConv, Inputs: []string{"x", "w", "b"}, Outputs: []string{"conv"},
 				Params: &engine.ConvParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 0, 1, 2}, Dilations: [2]int{1, 1}, Group: 1, Relu: true}},
-			{Name: "lrn", Op: engine.OpLRN, Inputs: []string{"conv"}, Outputs: []string{"lrn"},
+			// Zero strides, dilations, group and kernel mean the defaults.
+			{Name: "conv0", Op: engine.OpConv, Inputs: []string{"conv", "w2"}, Outputs: []string{"conv0"},
+				Params: &engine.ConvParams{Pads: [4]int{1, 1, 1, 1}}},
+			{Name: "lrn", Op: engine.OpLRN, Inputs: []string{"conv0"}, Outputs: []string{"lrn"},
 				Params: &engine.LRNParams{Size: 3, Alpha: 1e-3, Beta: 0.75, Bias: 2}},
 			{Name: "pad", Op: engine.OpPad, Inputs: []string{"lrn"}, Outputs: []string{"pad"},
 				Params: &engine.PadParams{Pads: []int{0, 0, 1, 0, 0, 0, 1, 0}, Value: 0.5}},
