@@ -16,11 +16,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"convscope/engine"
 	"convscope/internal/browsertest"
+	"convscope/models"
+	"convscope/models/preprocess"
 	"convscope/wasm/viewer/grid"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -612,5 +616,119 @@ func TestViewerInBrowser(t *testing.T) {
 	if all := s.messages(); strings.Contains(all, `"evil"`) {
 		t.Errorf("the viewer drew a message from another origin: %s", all)
 	}
+	p.CheckNoErrors()
+}
+
+// quantizeMaps turns a (1, C, H, W) activation into a maps message the way
+// the worker does (web/protocol.Maps): each map on its own range,
+// q = round((v-min)/(max-min)*255), a constant map all zeros.
+func quantizeMaps(layer string, t *engine.Tensor) viewerMsg {
+	c, h, w := t.Shape[1], t.Shape[2], t.Shape[3]
+	m := viewerMsg{Type: "maps", Layer: layer, Shape: []int{c, h, w}, Min: make([]float32, c), Max: make([]float32, c), Data: make([]byte, c*h*w)}
+	for k := range c {
+		plane := t.Data[k*h*w : (k+1)*h*w]
+		lo, hi := slices.Min(plane), slices.Max(plane)
+		m.Min[k], m.Max[k] = lo, hi
+		if hi > lo {
+			for i, v := range plane {
+				m.Data[k*h*w+i] = uint8(math.Round(float64((v - lo) / (hi - lo) * 255)))
+			}
+		}
+	}
+	return m
+}
+
+// TestViewerRealMaps shows real activations: ResNet-18 (random weights, at
+// 112x112 so the test stays quick) runs natively on a sample photo; its
+// first ReLU and a deep layer are posted with the model's view of the photo,
+// rendered, and a map is enlarged over the photo. Screenshots go to
+// testdata/out/TestViewerRealMaps/.
+func TestViewerRealMaps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds viewer.wasm and starts Chromium; skipped in -short mode")
+	}
+	f, err := os.Open(filepath.Join("static", "samples", "dog.jpg"))
+	if err != nil {
+		t.Skipf("sample photo missing: %v", err)
+	}
+	photo, err := preprocess.Decode(f, 0)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := models.ArchConfig("resnet18", models.Config{Height: 112, Width: 112, Classes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := def.Graph(def.RandomStateDict(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := engine.Compile(g, engine.Options{Keep: []string{"*"}, NoFuse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := preprocess.ImageNet()
+	spec.ResizeShorter, spec.Crop = 128, 112
+	view, err := spec.Prepare(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := spec.Normalize(view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := prog.Run(map[string]*engine.Tensor{g.Inputs[0].Name: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first ReLU (edges and colours of the photo) and the last layer
+	// that still has maps of 4x4 or more.
+	var first, deep string
+	for _, n := range g.Nodes {
+		out := res.Kept[n.Outputs[0]]
+		if out == nil || len(out.Shape) != 4 || out.Shape[2] < 4 {
+			continue
+		}
+		if first == "" && n.Op == engine.OpRelu {
+			first = n.Outputs[0]
+		}
+		deep = n.Outputs[0]
+	}
+	if first == "" || deep == first {
+		t.Fatalf("no layers to show (first %q, deep %q)", first, deep)
+	}
+	a, b := quantizeMaps(first, res.Kept[first]), quantizeMaps(deep, res.Kept[deep])
+	a.Image = &viewerImage{W: view.Rect.Dx(), H: view.Rect.Dy(), RGBA: view.Pix}
+	t.Logf("layers: %s %v, %s %v", first, a.Shape, deep, b.Shape)
+
+	browser := browsertest.Start(t)
+	base := startViewerServer(t, buildViewerSite(t))
+	p := browser.NewPage(t)
+	s := &viewerSession{t: t, p: p}
+	if err := p.Navigate(base + "/test/host.html"); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(`m.type === "ready"`, 90*time.Second)
+	s.post(a)
+	s.wait(`m.type === "drawn" && m.mode === "grid"`, 30*time.Second)
+	imgA := s.screenshot("first-relu")
+	checkDrawn(t, first, imgA)
+	s.post(b)
+	s.wait(`m.type === "drawn" && m.mode === "grid"`, 30*time.Second)
+	imgB := s.screenshot("deep-layer")
+	checkDrawn(t, deep, imgB)
+	if d := differing(imgA, imgB); d < 0.1 {
+		t.Errorf("the two layers differ in only %.1f%% of the pixels", 100*d)
+	}
+	s.post(a)
+	s.wait(`m.type === "drawn" && m.mode === "grid"`, 30*time.Second)
+	px, py := cellPoint(t, a.Shape[0], a.Shape[2], a.Shape[1], 3, a.Shape[2]/2, a.Shape[1]/2)
+	s.click(px, py)
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(3) {
+		t.Errorf("select = %v, want channel 3", sel)
+	}
+	s.wait(`m.type === "drawn" && m.mode === "detail"`, 10*time.Second)
+	checkDrawn(t, "overlay", s.screenshot("first-relu-map3-overlay"))
 	p.CheckNoErrors()
 }
