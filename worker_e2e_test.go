@@ -114,6 +114,16 @@ window.T = (() => {
 		again: async (top) => summary(await request("classify", {top: top, again: true}).done),
 		activations: async (layer) => summary(await request("activations", {layer: layer}).done),
 		filters: async (layer) => summary(await request("filters", {layer: layer}).done),
+		// loadCancel sends a load and cancels it at its second progress
+		// message (bytes are arriving); a classify queued behind it must run.
+		loadCancel: async (model, b64) => {
+			let seen = 0;
+			const r = request("load", {model: model}, null, (m, id) => {
+				if (m.type === "progress" && ++seen === 2) worker.postMessage({json: JSON.stringify({type: "cancel", id: id})});
+			});
+			const next = request("classify", {top: 5}, bytes(b64));
+			return JSON.stringify({cancelled: JSON.parse(summary(await r.done)), next: JSON.parse(summary(await next.done))});
+		},
 		raw: async (json) => {
 			const id = JSON.parse(json).id;
 			const p = new Promise((resolve) => listeners.set(id, (m) => { listeners.delete(id); resolve(JSON.stringify(m)); }));
@@ -155,6 +165,7 @@ type e2eServer struct {
 	offline  bool              // model files answer 503
 	replace  map[string][]byte // model URL path -> bytes served instead (same headers)
 	truncate map[string]bool   // model URL path -> announce the full length, send half
+	slow     map[string]bool   // model URL path -> sent in small pieces over about a second
 	requests atomic.Int64      // requests other than the harness's own files
 }
 
@@ -174,7 +185,7 @@ func (s *e2eServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	if strings.HasPrefix(r.URL.Path, "/models/") {
 		s.mu.Lock()
-		offline, b, ok, trunc := s.offline, s.replace[r.URL.Path], s.replace[r.URL.Path] != nil, s.truncate[r.URL.Path]
+		offline, b, ok, trunc, slow := s.offline, s.replace[r.URL.Path], s.replace[r.URL.Path] != nil, s.truncate[r.URL.Path], s.slow[r.URL.Path]
 		s.mu.Unlock()
 		switch {
 		case offline:
@@ -184,6 +195,24 @@ func (s *e2eServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/octet-stream")
 			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 			w.Write(b)
+			return
+		case slow:
+			rec := httptest.NewRecorder()
+			s.real.ServeHTTP(rec, r)
+			body := rec.Body.Bytes()
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			piece := max(len(body)/50, 1)
+			for len(body) > 0 {
+				n := min(piece, len(body))
+				if _, err := w.Write(body[:n]); err != nil {
+					return // the browser gave up: what a cancelled load does
+				}
+				w.(http.Flusher).Flush()
+				body = body[n:]
+				time.Sleep(20 * time.Millisecond)
+			}
 			return
 		case trunc:
 			rec := httptest.NewRecorder()
@@ -406,6 +435,7 @@ func TestWorkerE2E(t *testing.T) {
 		real:     (&server{site: root, models: cat, log: log}).handler(),
 		replace:  map[string][]byte{},
 		truncate: map[string]bool{},
+		slow:     map[string]bool{},
 	}
 	srv := httptest.NewServer(srvState)
 	defer srv.Close()
@@ -649,7 +679,21 @@ func TestWorkerE2E(t *testing.T) {
 		} else {
 			t.Logf("truncated: %s", r.Final.Message)
 		}
-		set(func() { delete(srvState.truncate, path) })
+		set(func() { delete(srvState.truncate, path); srvState.slow[path] = true })
+		var lc struct {
+			Cancelled harnessReply `json:"cancelled"`
+			Next      harnessReply `json:"next"`
+		}
+		h.call(&lc, time.Minute, "loadCancel", ref(m), b64(anyImage))
+		if lc.Cancelled.Final.Code != "cancelled" || lc.Cancelled.Last == nil || lc.Cancelled.Last.Loaded >= int64(len(genuine)) {
+			t.Errorf("cancelled download: %+v, last progress %+v", lc.Cancelled.Final, lc.Cancelled.Last)
+		} else {
+			t.Logf("download cancelled after %d of %d bytes", lc.Cancelled.Last.Loaded, len(genuine))
+		}
+		if lc.Next.Final.Code != "no_model" {
+			t.Errorf("classify after the cancelled first load: %+v, want no_model", lc.Next.Final)
+		}
+		set(func() { delete(srvState.slow, path) })
 		missing := ref(m)
 		missing.URL = "models/" + m.Name + ".0000000000000000.csm"
 		if r := h.reply(time.Minute, "load", missing); r.Final.Code != "download" {
