@@ -253,8 +253,8 @@ func TestClassifyCancel(t *testing.T) {
 	}
 }
 
-// TestActivations checks every layer's maps against an independent run that
-// keeps just that value: dequantized, they agree within half a step.
+// TestActivations checks every layer's maps against an independent unfused
+// run: dequantized, they agree within half a step.
 func TestActivations(t *testing.T) {
 	b, m := randomModel(t, "googlenet_cifar")
 	var s Session
@@ -271,6 +271,21 @@ func TestActivations(t *testing.T) {
 	}
 	decoded, _ := preprocess.Decode(bytes.NewReader(img), 0)
 	x, err := m.Input(decoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reference: every layer's value from one unfused run.
+	values := map[string]string{}
+	var keep []string
+	for _, ml := range m.Meta.Layers {
+		values[ml.Name] = ml.Value
+		keep = append(keep, ml.Value)
+	}
+	p, err := m.Program(engine.Options{Keep: keep, NoFuse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Run(map[string]*engine.Tensor{m.Graph().Inputs[0].Name: x})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,21 +306,7 @@ func TestActivations(t *testing.T) {
 		if _, _, err := protocol.Encode(maps); err != nil {
 			t.Fatalf("%s: %v", l.Name, err)
 		}
-		var value string
-		for _, ml := range m.Meta.Layers {
-			if ml.Name == l.Name {
-				value = ml.Value
-			}
-		}
-		p, err := m.Program(engine.Options{Keep: []string{value}, NoFuse: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := p.Run(map[string]*engine.Tensor{m.Graph().Inputs[0].Name: x})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref := res.Kept[value].Data
+		ref := res.Kept[values[l.Name]].Data
 		c, hw := maps.Shape[0], maps.Shape[1]*maps.Shape[2]
 		if len(ref) != c*hw {
 			t.Fatalf("%s: %d values, maps %v", l.Name, len(ref), maps.Shape)
