@@ -517,6 +517,23 @@ func TestViewerInBrowser(t *testing.T) {
 		t.Errorf("select after the second tap = %v, want -1", sel)
 	}
 
+	// Keyboard only: Enter enlarges the map at the centre, ] steps to the
+	// next channel, Escape returns.
+	s.key('\r')
+	first := s.wait(`m.type === "select"`, 10*time.Second)
+	c0, _ := first["channel"].(float64)
+	if c0 < 0 || c0 >= 64 {
+		t.Fatalf("select after Enter = %v, want a channel", first)
+	}
+	s.key(']')
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(int(c0+1)%64) {
+		t.Errorf("select after ] = %v, want channel %v", sel, int(c0+1)%64)
+	}
+	s.key('\x1b')
+	if sel := s.wait(`m.type === "select"`, 10*time.Second); sel["channel"] != float64(-1) {
+		t.Errorf("select after Escape = %v, want -1", sel)
+	}
+
 	// Settings repaint the same layer.
 	s.post(viewerMsg{Type: "settings", Colormap: "magma", Norm: "layer"})
 	s.wait(`m.type === "drawn" && m.layer === "layer3"`, 10*time.Second)
