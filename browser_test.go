@@ -17,6 +17,8 @@ import (
 
 	"convscope/internal/browsertest"
 	"convscope/models/modelfile"
+
+	"github.com/chromedp/chromedp"
 )
 
 // buildSite brings build/site of this module up to date (the same build
@@ -63,7 +65,15 @@ func TestBrowserSmoke(t *testing.T) {
 	}
 
 	t.Run("server", func(t *testing.T) {
-		checkApp(t, browser, startServer(t, site, cat), meta)
+		p := checkApp(t, browser, startServer(t, site, cat), meta)
+		// The browser enforces the server's Content-Security-Policy: a
+		// script injected into the page does not run, and is reported.
+		if ran := injectInlineScript(t, p); ran != "no" {
+			t.Errorf("an injected inline script ran (%q): the CSP is not enforced", ran)
+		}
+		if !slices.ContainsFunc(p.Errors(), func(m chromedp.ConsoleMessage) bool { return strings.Contains(m.Text, "Content Security Policy") }) {
+			t.Errorf("no CSP violation was reported for the injected script: %v", p.Errors())
+		}
 	})
 	t.Run("export", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "export")
@@ -72,11 +82,16 @@ func TestBrowserSmoke(t *testing.T) {
 		}
 		srv := httptest.NewServer(http.FileServer(http.Dir(out)))
 		defer srv.Close()
-		checkApp(t, browser, srv.URL, meta)
+		p := checkApp(t, browser, srv.URL, meta)
+		// The control for the CSP check above: a plain file server sends no
+		// policy, so there the same injected script runs.
+		if ran := injectInlineScript(t, p); ran != "yes" {
+			t.Errorf("without a CSP the injected script did not run (%q): the CSP check proves nothing", ran)
+		}
 	})
 }
 
-func checkApp(t *testing.T, browser *browsertest.Browser, base string, tiny *modelfile.Meta) {
+func checkApp(t *testing.T, browser *browsertest.Browser, base string, tiny *modelfile.Meta) *browsertest.Page {
 	resp, err := http.Get(base + "/api/models")
 	if err != nil {
 		t.Fatal(err)
@@ -153,4 +168,17 @@ func checkApp(t *testing.T, browser *browsertest.Browser, base string, tiny *mod
 		t.Error(err)
 	}
 	p.CheckNoErrors()
+	return p
+}
+
+// injectInlineScript adds an inline <script> to the page and reports whether
+// it ran ("yes" or "no"). DevTools' own evaluation is exempt from the page's
+// CSP, the injected element is not.
+func injectInlineScript(t *testing.T, p *browsertest.Page) string {
+	t.Helper()
+	got, err := p.WaitJS(`(() => { window.inlineRan = "no"; const s = document.createElement("script"); s.textContent = "window.inlineRan = 'yes'"; document.head.appendChild(s); return window.inlineRan; })()`, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
