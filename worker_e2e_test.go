@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -166,6 +167,7 @@ type e2eServer struct {
 	replace  map[string][]byte // model URL path -> bytes served instead (same headers)
 	truncate map[string]bool   // model URL path -> announce the full length, send half
 	slow     map[string]bool   // model URL path -> sent in small pieces over about a second
+	gzipped  map[string]bool   // model URL path -> sent with Content-Encoding: gzip, as some static hosts do
 	requests atomic.Int64      // requests other than the harness's own files
 }
 
@@ -185,7 +187,7 @@ func (s *e2eServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	if strings.HasPrefix(r.URL.Path, "/models/") {
 		s.mu.Lock()
-		offline, b, ok, trunc, slow := s.offline, s.replace[r.URL.Path], s.replace[r.URL.Path] != nil, s.truncate[r.URL.Path], s.slow[r.URL.Path]
+		offline, b, ok, trunc, slow, gz := s.offline, s.replace[r.URL.Path], s.replace[r.URL.Path] != nil, s.truncate[r.URL.Path], s.slow[r.URL.Path], s.gzipped[r.URL.Path]
 		s.mu.Unlock()
 		switch {
 		case offline:
@@ -195,6 +197,18 @@ func (s *e2eServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/octet-stream")
 			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 			w.Write(b)
+			return
+		case gz:
+			rec := httptest.NewRecorder()
+			s.real.ServeHTTP(rec, r)
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			zw.Write(rec.Body.Bytes())
+			zw.Close()
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Length", strconv.Itoa(z.Len()))
+			w.Write(z.Bytes())
 			return
 		case slow:
 			rec := httptest.NewRecorder()
@@ -436,6 +450,7 @@ func TestWorkerE2E(t *testing.T) {
 		replace:  map[string][]byte{},
 		truncate: map[string]bool{},
 		slow:     map[string]bool{},
+		gzipped:  map[string]bool{},
 	}
 	srv := httptest.NewServer(srvState)
 	defer srv.Close()
@@ -693,7 +708,12 @@ func TestWorkerE2E(t *testing.T) {
 		if lc.Next.Final.Code != "no_model" {
 			t.Errorf("classify after the cancelled first load: %+v, want no_model", lc.Next.Final)
 		}
-		set(func() { delete(srvState.slow, path) })
+		set(func() { delete(srvState.slow, path); srvState.gzipped[path] = true })
+		if r := h.reply(time.Minute, "load", ref(m)); r.Final.Type != "loaded" {
+			t.Errorf("gzip-encoded download: %+v", r.Final)
+		}
+		h.call(nil, time.Minute, "clearCache")
+		set(func() { delete(srvState.gzipped, path) })
 		missing := ref(m)
 		missing.URL = "models/" + m.Name + ".0000000000000000.csm"
 		if r := h.reply(time.Minute, "load", missing); r.Final.Code != "download" {

@@ -152,8 +152,13 @@ func (w *worker) download(ctx context.Context, id int, ref protocol.ModelRef) ([
 	if !resp.Get("ok").Bool() {
 		return nil, fail("the server answered %d %s", resp.Get("status").Int(), resp.Get("statusText").String())
 	}
+	// Content-Length counts the bytes on the wire: with a Content-Encoding
+	// (a static host that compresses on the fly) the body is longer, so the
+	// length is then unknown and the hash alone checks the file.
 	var length int64 = -1
-	if h := resp.Get("headers").Call("get", "Content-Length"); h.Type() == js.TypeString {
+	enc := resp.Get("headers").Call("get", "Content-Encoding")
+	compressed := enc.Type() == js.TypeString && enc.String() != "" && enc.String() != "identity"
+	if h := resp.Get("headers").Call("get", "Content-Length"); h.Type() == js.TypeString && !compressed {
 		if n, err := strconv.ParseInt(h.String(), 10, 64); err == nil && n >= 0 {
 			length = n
 		}
