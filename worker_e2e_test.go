@@ -270,7 +270,8 @@ type harnessReply struct {
 		} `json:"layers"`
 		Ms float64 `json:"ms"`
 		// result
-		Top []models.Prediction `json:"top"`
+		Top   []models.Prediction `json:"top"`
+		RunMs float64             `json:"run_ms"`
 		// maps
 		Shape []int     `json:"shape"`
 		Min   []float64 `json:"min"`
@@ -504,6 +505,7 @@ func TestWorkerE2E(t *testing.T) {
 			}
 			random := strings.HasPrefix(m.Name, "random_")
 			compared := 0
+			var runMs []float64
 			for class, files := range images {
 				for _, path := range files {
 					want, err := classifyOne(cli, path, 5)
@@ -535,6 +537,7 @@ func TestWorkerE2E(t *testing.T) {
 					if got.Kinds["layer_done"] == 0 || got.Final.View.W != cli.Meta.Preprocess.Crop || got.Final.Buf.Len != 4*got.Final.View.W*got.Final.View.H {
 						t.Errorf("%s: %d layer_done, view %+v, %d bytes", m.Name, got.Kinds["layer_done"], got.Final.View, got.Final.Buf.Len)
 					}
+					runMs = append(runMs, got.Final.RunMs)
 					compared++
 					if compared == 4 {
 						break
@@ -547,7 +550,7 @@ func TestWorkerE2E(t *testing.T) {
 			if compared == 0 {
 				t.Errorf("%s: no test image that the command line classifies correctly", m.Name)
 			}
-			t.Logf("%s: %d images agree (top-5 classes equal, probabilities within 1e-4)", m.Name, compared)
+			t.Logf("%s: %d images agree (top-5 classes equal, probabilities within 1e-4); inference ms in the worker: %v", m.Name, compared, runMs)
 		}
 	})
 
