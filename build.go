@@ -49,6 +49,7 @@ type builder struct {
 	goTool    string
 	toolchain string
 	built     []string // what this run rebuilt, for the log and the tests
+	removed   []string // site files this run deleted because their source is gone
 }
 
 func (b *builder) buildDir() string { return filepath.Join(b.root, "build") }
@@ -112,8 +113,14 @@ func (b *builder) build() error {
 			return err
 		}
 	}
+	if err := b.prune(mains); err != nil {
+		return err
+	}
 	if err := b.compressSite(); err != nil {
 		return err
+	}
+	if len(b.removed) > 0 {
+		b.log.Info("removed from the site (source gone)", "files", b.removed)
 	}
 	if len(b.built) == 0 {
 		b.log.Info("build up to date", "dir", b.siteDir())
@@ -213,6 +220,49 @@ func (b *builder) copyStatic() error {
 		b.built = append(b.built, rel)
 		// Same mtime as the source: the next run sees it is current.
 		return os.Chtimes(dst, st.ModTime(), st.ModTime())
+	})
+}
+
+// prune deletes site files whose source is gone (a file removed from
+// static/, a wasm main that no longer exists), with their compressed
+// variants, so that neither the server nor an export serves them.
+func (b *builder) prune(mains []string) error {
+	keep := map[string]bool{"wasm_exec.js": true, "vugu-render.js": true}
+	for _, m := range mains {
+		keep[path.Base(m)+".wasm"] = true
+	}
+	static := filepath.Join(b.root, "static")
+	err := filepath.WalkDir(static, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(static, p)
+		keep[filepath.ToSlash(rel)] = true
+		return err
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return filepath.WalkDir(b.siteDir(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(b.siteDir(), p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		src := rel
+		for _, enc := range encodings {
+			if base, ok := strings.CutSuffix(rel, enc.ext); ok && compressible[path.Ext(base)] {
+				src = base
+			}
+		}
+		if keep[src] && !strings.HasPrefix(d.Name(), ".tmp-") {
+			return nil
+		}
+		b.removed = append(b.removed, rel)
+		return os.Remove(p)
 	})
 }
 

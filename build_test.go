@@ -56,7 +56,7 @@ func TestBuildStaleness(t *testing.T) {
 	b := newBuilder(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	build := func() []string {
 		t.Helper()
-		b.built = nil
+		b.built, b.removed = nil, nil
 		start := time.Now()
 		if err := b.build(); err != nil {
 			t.Fatal(err)
@@ -107,6 +107,20 @@ func TestBuildStaleness(t *testing.T) {
 	os.Chtimes(css, later, later)
 	if got := build(); !slices.Equal(got, []string{"style.css", "style.css.br", "style.css.gz"}) {
 		t.Errorf("after editing style.css, rebuilt %v", got)
+	}
+
+	// A file removed from static/ leaves the site, with its variants.
+	if err := os.Remove(css); err != nil {
+		t.Fatal(err)
+	}
+	if got := build(); len(got) != 0 || !slices.Equal(b.removed, []string{"style.css", "style.css.br", "style.css.gz"}) {
+		t.Errorf("after removing style.css: rebuilt %v, removed %v", got, b.removed)
+	}
+	if _, err := os.Stat(filepath.Join(site, "style.css.br")); err == nil {
+		t.Error("style.css.br is still in the site")
+	}
+	if again := build(); len(again) != 0 || len(b.removed) != 0 {
+		t.Errorf("the build after a removal is not quiet: %v %v", again, b.removed)
 	}
 }
 
