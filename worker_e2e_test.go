@@ -772,3 +772,112 @@ func mustGet(t *testing.T, url string) io.Reader {
 	}
 	return bytes.NewReader(b)
 }
+
+// TestWorkerFullSize runs an ImageNet-size network (random weights, so it
+// needs no download) in the worker: the browser agrees with the command
+// line on a 224x224 run, and a run is cancelled in its middle. Opt-in
+// (CONVSCOPE_FULL=1; CONVSCOPE_FULL_ARCH picks the architecture, resnet18 by
+// default, vgg16 for the longest run) because it costs a minute of CPU.
+func TestWorkerFullSize(t *testing.T) {
+	if os.Getenv("CONVSCOPE_FULL") != "1" {
+		t.Skip("set CONVSCOPE_FULL=1 to run an ImageNet-size model in the browser worker")
+	}
+	arch := os.Getenv("CONVSCOPE_FULL_ARCH")
+	if arch == "" {
+		arch = "resnet18"
+	}
+	samples, _ := filepath.Glob(filepath.Join("..", "shared", "data", "samples", "*.jpg"))
+	if len(samples) == 0 {
+		t.Skip("no sample photos in ../shared/data/samples")
+	}
+	browser := browsertest.Start(t)
+	site := buildSite(t)
+	dir := t.TempDir()
+	def, err := models.Arch(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "random_" + arch
+	f, err := models.Convert(def, def.RandomStateDict(5), models.Meta{
+		Name: name, Dataset: "imagenet", Labels: labels.ImageNet(), Preprocess: preprocess.ImageNet(), Source: "random weights (worker test)",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := newCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := modelList(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m modelEntry
+	for _, e := range list {
+		if e.Name == name {
+			m = e
+		}
+	}
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	srv := httptest.NewServer(&e2eServer{real: (&server{site: root, models: cat, log: slog.New(slog.NewTextHandler(io.Discard, nil))}).handler()})
+	defer srv.Close()
+	p := browser.NewPage(t)
+	if err := p.Navigate(srv.URL + "/test/worker.html"); err != nil {
+		t.Fatal(err)
+	}
+	h := harness{t: t, p: p}
+	h.call(nil, time.Minute, "start")
+	loaded := h.reply(5*time.Minute, "load", ref(m))
+	if loaded.Final.Type != "loaded" {
+		t.Fatalf("load: %+v", loaded.Final)
+	}
+	t.Logf("%s: %d bytes downloaded, verified and compiled in %.0f ms", name, m.Bytes, loaded.Final.Ms)
+
+	cli, err := models.LoadName(dir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := classifyOne(cli, samples[0], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := os.ReadFile(samples[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(img)
+	for run := 0; run < 2; run++ {
+		got := h.reply(5*time.Minute, "classify", b64, 5)
+		if got.Final.Type != "result" {
+			t.Fatalf("classify: %+v", got.Final)
+		}
+		for i, p := range got.Final.Top {
+			if p.Index != want.Top[i].Index || math.Abs(p.Prob-want.Top[i].Prob) > 1e-4 {
+				t.Errorf("class %d: browser %+v, command line %+v", i, p, want.Top[i])
+			}
+		}
+		t.Logf("run %d: %.0f ms in the worker (command line %.0f ms); %d layer_done messages", run, got.Final.RunMs, want.MS, got.Kinds["layer_done"])
+	}
+	var c struct {
+		Cancelled harnessReply `json:"cancelled"`
+		Next      harnessReply `json:"next"`
+	}
+	start := time.Now()
+	h.call(&c, 5*time.Minute, "cancelAfter", b64, 3)
+	if c.Cancelled.Final.Code != "cancelled" || c.Cancelled.Last == nil || c.Cancelled.Last.Index+1 >= c.Cancelled.Last.Total {
+		t.Errorf("cancel: %+v, last %+v", c.Cancelled.Final, c.Cancelled.Last)
+	} else {
+		t.Logf("cancelled after %d of %d nodes; the next run then took %.0f ms (%v in all)", c.Cancelled.Last.Index+1, c.Cancelled.Last.Total, c.Next.Final.RunMs, time.Since(start).Round(time.Millisecond))
+	}
+	if c.Next.Final.Type != "result" {
+		t.Errorf("classify after the cancel: %+v", c.Next.Final)
+	}
+	p.CheckNoErrors()
+}
