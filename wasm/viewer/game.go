@@ -3,8 +3,10 @@
 package main
 
 import (
+	"fmt"
 	"image/color"
 
+	"convscope/wasm/viewer/colormap"
 	"convscope/wasm/viewer/grid"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -33,6 +35,8 @@ type game struct {
 	hovered bool
 
 	img          *ebiten.Image // the viewer's content, uploaded
+	legend       *ebiten.Image // the colormap as a 256x1 strip
+	legendMap    *colormap.Map // the colormap legend shows
 	imgVersion   int
 	drawnVersion int    // content version last announced with "drawn"
 	shown        *frame // what the last drawn frame showed; nil = redraw
@@ -134,11 +138,69 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if g.hovered {
 		h = &g.hover
 	}
-	ebitenutil.DebugPrintAt(screen, g.v.Status(h), 6, 2)
+	end := g.drawLegend(screen, h)
+	ebitenutil.DebugPrintAt(screen, clip(g.v.Status(h), (end-2*legendMargin)/legendCharW), legendMargin, 2)
 	if content != nil && g.drawnVersion != version {
 		g.drawnVersion = version
 		postDrawn(g.v)
 	}
+}
+
+// Legend geometry: the colormap bar and the range it spans, right-aligned
+// in the status strip (Ebiten's debug font is 6 pixels per character).
+const (
+	legendBarW   = 96
+	legendCharW  = 6
+	legendMinW   = 560 // narrower canvases show the status text alone
+	legendMargin = 6
+)
+
+// clip shortens s to n characters, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if n <= 3 {
+		return ""
+	}
+	return s[:n-3] + "..."
+}
+
+// drawLegend draws "lo [colormap] hi" at the right of the status strip when
+// one range applies (see grid.Viewer.Range), and returns where it starts
+// (the canvas width when there is none).
+func (g *game) drawLegend(screen *ebiten.Image, h *grid.Hover) int {
+	lo, hi, ok := g.v.Range(h)
+	if !ok || g.w < legendMinW {
+		return g.w
+	}
+	cm := g.v.Colormap()
+	if g.legend == nil || g.legendMap != cm {
+		if g.legend == nil {
+			g.legend = ebiten.NewImage(256, 1)
+		}
+		pix := make([]byte, 256*4)
+		for i := range 256 {
+			c := cm.At(uint8(i))
+			pix[i*4], pix[i*4+1], pix[i*4+2], pix[i*4+3] = c.R, c.G, c.B, 255
+		}
+		g.legend.WritePixels(pix)
+		g.legendMap = cm
+	}
+	loText, hiText := fmt.Sprintf("%.3g", lo), fmt.Sprintf("%.3g", hi)
+	x := g.w - legendMargin - legendCharW*len(hiText)
+	ebitenutil.DebugPrintAt(screen, hiText, x, 2)
+	x -= legendMargin + legendBarW
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Scale(legendBarW/256.0, 10)
+	op.GeoM.Translate(float64(x), 5)
+	op.Filter = ebiten.FilterLinear
+	// A thin light frame keeps the bar's dark end visible on the header.
+	vector.StrokeRect(screen, float32(x)-1, 4, legendBarW+2, 12, 1, outlineColour, false)
+	screen.DrawImage(g.legend, op)
+	x -= legendMargin + legendCharW*len(loText)
+	ebitenutil.DebugPrintAt(screen, loText, x, 2)
+	return x
 }
 
 func postHover(h grid.Hover, ok bool) {

@@ -721,3 +721,37 @@ func TestVector(t *testing.T) {
 		t.Errorf("hover = %+v %v, want channel 2 value 4", h, ok)
 	}
 }
+
+func TestRange(t *testing.T) {
+	v := New(Rect{Y: 20, W: 400, H: 300})
+	if _, _, ok := v.Range(nil); ok {
+		t.Error("a range before any maps")
+	}
+	m := testMaps(4, 3, 3) // map k: [-k, 2k+1]
+	if err := v.SetMaps(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := v.Range(nil); ok {
+		t.Error("per map, with no map singled out, there is no one range")
+	}
+	if lo, hi, ok := v.Range(&Hover{Channel: 2}); !ok || lo != -2 || hi != 5 {
+		t.Errorf("range of hovered map 2 = %v %v %v, want -2 5", lo, hi, ok)
+	}
+	v.Enlarge(3)
+	if lo, hi, ok := v.Range(&Hover{Channel: 1}); !ok || lo != -3 || hi != 7 {
+		t.Errorf("range in the enlarged map 3 = %v %v %v, want -3 7", lo, hi, ok)
+	}
+	layer := "layer"
+	v.Apply(Settings{Norm: &layer})
+	if lo, hi, ok := v.Range(nil); !ok || lo != -3 || hi != 7 {
+		t.Errorf("layer range = %v %v %v, want -3 7", lo, hi, ok)
+	}
+	f := &Filters{C: 1, KH: 1, KW: 1, Data: make([]byte, 3)}
+	v.SetFilters(f)
+	if _, _, ok := v.Range(nil); ok {
+		t.Error("filters have no colormap range")
+	}
+	if v.Colormap() != colormap.Viridis() {
+		t.Error("default colormap is not viridis")
+	}
+}

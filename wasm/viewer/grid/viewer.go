@@ -416,6 +416,31 @@ func (v *Viewer) nearestCell(sx, sy float64) int {
 	return min(row*l.Cols+col, l.N-1)
 }
 
+// Colormap returns the colour table in use.
+func (v *Viewer) Colormap() *colormap.Map { return v.cmap }
+
+// Range returns the values the colormap's ends stand for right now, for a
+// legend: the layer's range under per-layer normalisation (or for a
+// vector), else the range of the enlarged map or of the map under the
+// cursor (h, may be nil). ok is false when no single range applies: filters
+// (RGB), or per-map normalisation with no map singled out.
+func (v *Viewer) Range(h *Hover) (lo, hi float64, ok bool) {
+	switch {
+	case v.mode == ModeEmpty || v.filters != nil:
+		return 0, 0, false
+	case v.vec != nil:
+		return v.vec.Lo, v.vec.Hi, true
+	case v.norm == NormLayer:
+		lo, hi = LayerRange(v.maps)
+		return lo, hi, true
+	case v.mode == ModeDetail:
+		return float64(v.maps.Min[v.sel]), float64(v.maps.Max[v.sel]), true
+	case h != nil && h.Channel >= 0 && h.Channel < v.maps.C:
+		return float64(v.maps.Min[h.Channel]), float64(v.maps.Max[h.Channel]), true
+	}
+	return 0, 0, false
+}
+
 // CellOnScreen returns the screen rectangle of grid cell c (to outline the
 // hovered map).
 func (v *Viewer) CellOnScreen(c int) (Rect, bool) {
