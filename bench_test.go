@@ -290,3 +290,30 @@ func TestBenchBrowserTinynet(t *testing.T) {
 		t.Errorf("browser %q", rep.Browser)
 	}
 }
+
+func TestBenchPrint(t *testing.T) {
+	var saved bytes.Buffer
+	if err := sampleReport().writeJSON(&saved); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "r.json")
+	if err := os.WriteFile(path, saved.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, want bytes.Buffer
+	if err := benchCmd([]string{"-print", path}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := sampleReport().writeTable(&want); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() {
+		t.Errorf("-print:\n%s\nwant:\n%s", out.String(), want.String())
+	}
+	if err := os.WriteFile(path, []byte(`{"rows": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := benchCmd([]string{"-print", path}, &out, io.Discard); err == nil {
+		t.Error("-print of a report without rows: no error")
+	}
+}

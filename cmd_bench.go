@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +32,7 @@ type benchOptions struct {
 	runs                  int
 	threads               []int
 	root                  string // module root: tools/bench and the wasm sources are under it
+	print                 string // a saved -json report to print as a table instead of measuring
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
@@ -42,6 +44,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.BoolVar(&o.browser, "browser", false, "Go engine in wasm vs onnxruntime-web in headless Chromium (default: both modes)")
 	list := fs.String("models", strings.Join(benchArchs, ","), "comma-separated architectures (see models.ArchNames)")
 	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after one warm-up; the median is reported")
+	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
 	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads); all = every CPU")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-models a,b] [-runs 5] [-threads 1,all]
@@ -108,6 +111,9 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	o, err := parseBenchFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.print != "" {
+		return printBenchReport(o.print, o.json, stdout)
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -200,4 +206,25 @@ func runBenchmarks(o *benchOptions, logw io.Writer) (*benchReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// printBenchReport re-prints a report saved with -json, so tables of
+// earlier runs (the before and after of a speed-up) can be shown side by
+// side.
+func printBenchReport(path string, asJSON bool, w io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var rep benchReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return fmt.Errorf("%s: not a bench -json report: %w", path, err)
+	}
+	if len(rep.Rows) == 0 {
+		return fmt.Errorf("%s: report has no rows", path)
+	}
+	if asJSON {
+		return rep.writeJSON(w)
+	}
+	return rep.writeTable(w)
 }
