@@ -90,10 +90,6 @@ func (s *Session) Load(data []byte, wantSHA256 string) (*protocol.Loaded, error)
 	return s.use(m)
 }
 
-// UseModel makes an already loaded model current (tests, and callers that
-// verified the file themselves).
-func (s *Session) UseModel(m *models.Model) (*protocol.Loaded, error) { return s.use(m) }
-
 func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
 	g := m.Graph()
 	if len(g.Inputs) != 1 || len(g.Outputs) < 1 {
