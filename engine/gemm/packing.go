@@ -50,7 +50,7 @@ func packB(dst []float32, nr int, transB bool, b []float32, ldb, p0, j0, kc, nc 
 			}
 			src := b[(p0+p)*ldb+c0:]
 			if cols == nr {
-				copy(row, src[:nr])
+				copySliver(row, src, nr)
 				continue
 			}
 			for j := 0; j < nr; j++ {
@@ -61,5 +61,24 @@ func packB(dst []float32, nr int, transB bool, b []float32, ldb, p0, j0, kc, nc 
 				}
 			}
 		}
+	}
+}
+
+// copySliver copies n values from src to dst. The tile widths of the kernels
+// are fixed-size array copies, which the compiler turns into a few vector
+// moves; copy would call memmove for every row of every sliver, and in
+// WebAssembly that call costs more than moving 12 or 32 floats.
+func copySliver(dst, src []float32, n int) {
+	switch n {
+	case 2:
+		*(*[2]float32)(dst) = *(*[2]float32)(src)
+	case 12:
+		*(*[12]float32)(dst) = *(*[12]float32)(src)
+	case 16:
+		*(*[16]float32)(dst) = *(*[16]float32)(src)
+	case 32:
+		*(*[32]float32)(dst) = *(*[32]float32)(src)
+	default:
+		copy(dst, src[:n])
 	}
 }
