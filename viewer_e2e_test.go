@@ -617,6 +617,21 @@ func TestViewerInBrowser(t *testing.T) {
 	}
 	s.mouse(chromedp.MouseMoved, 5, 5)
 
+	// The largest layer of the catalogue, VGG's first conv (64x224x224),
+	// with a 224x224 image: time from postMessage to the frame on screen.
+	big := stripes("features.1", 64, 224, 224)
+	big.Image = gradientImage(224, 224)
+	s.post(big)
+	drawn := s.wait(`m.type === "drawn" && m.layer === "features.1"`, 60*time.Second)
+	ctx, cancel := context.WithTimeout(p.Context(), browsertest.DefaultTimeout)
+	posted, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.lastPost`))
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("64x224x224 maps: %.0f ms from postMessage to drawn", drawn["at"].(float64)-posted)
+	checkDrawn(t, "VGG-sized layer", s.screenshot("vgg-conv1-size"))
+
 	// A message from another origin is ignored; a malformed one is refused
 	// with an error, and the viewer keeps working.
 	evil := blobs("evil", 4, 4, 4)

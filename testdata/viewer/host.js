@@ -5,7 +5,8 @@
 window.viewerMessages = [];
 window.addEventListener("message", (ev) => {
 	if (ev.origin === location.origin) {
-		window.viewerMessages.push(ev.data);
+		// at: when it arrived, to time the viewer against lastPost.
+		window.viewerMessages.push(Object.assign({ at: performance.now() }, ev.data));
 	}
 });
 
@@ -28,6 +29,7 @@ window.postToViewer = function (msg) {
 	if (msg.image && typeof msg.image.rgba === "string") {
 		msg.image.rgba = bytes(msg.image.rgba);
 	}
+	window.lastPost = performance.now();
 	document.getElementById("viewer").contentWindow.postMessage(msg, location.origin);
 	return true;
 };

@@ -2,6 +2,7 @@ package grid
 
 import (
 	"image"
+	"image/color"
 	"math"
 	"strings"
 	"testing"
@@ -341,8 +342,8 @@ func TestRenderGrid(t *testing.T) {
 		}
 	}
 	if l.Gap > 0 {
-		if got := img.RGBAAt(m.W, 0); got != Background {
-			t.Errorf("gap pixel %v, want background %v", got, Background)
+		if got := img.RGBAAt(m.W, 0); got != (color.RGBA{}) {
+			t.Errorf("gap pixel %v, want transparent (the canvas background shows)", got)
 		}
 	}
 }
@@ -395,6 +396,19 @@ func TestRenderDetailOverlay(t *testing.T) {
 	// blended: round((100+96)/2) = 98.
 	if got := img.RGBAAt(x0+1, 1).R; got != 98 {
 		t.Errorf("overlay (1,1) = %d, want 98", got)
+	}
+	// Both panels are opaque; the gap between them is transparent.
+	for _, p := range d.Panels {
+		for y := p.Min.Y; y < p.Max.Y; y++ {
+			for x := p.Min.X; x < p.Max.X; x++ {
+				if a := img.RGBAAt(x, y).A; a != 255 {
+					t.Fatalf("panel pixel (%d,%d) has alpha %d", x, y, a)
+				}
+			}
+		}
+	}
+	if a := img.RGBAAt(4, 0).A; a != 0 {
+		t.Errorf("gap alpha %d, want 0", a)
 	}
 	// Hits in both panels name the same map pixel.
 	for _, p := range d.Panels {

@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"encoding/binary"
 	"image"
 	"image/color"
 	"math"
@@ -8,16 +9,16 @@ import (
 	"convscope/wasm/viewer/colormap"
 )
 
-// Background is the colour between cells and around the content.
+// Background is the colour between cells and around the content: the
+// canvas is filled with it, and the content images leave their gaps
+// transparent so that it shows through.
 var Background = color.RGBA{0x1d, 0x1f, 0x24, 0xff}
 
-// newContent returns a w x h image filled with Background.
+// newContent returns a transparent w x h image. Nothing is filled: a VGG
+// first-layer grid is 15 MB, and filling it cost more than painting the maps
+// (measured in wasm).
 func newContent(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = Background.R, Background.G, Background.B, 255
-	}
-	return img
+	return image.NewRGBA(image.Rect(0, 0, w, h))
 }
 
 // RenderGrid paints every map of m in its cell of l: idx holds the colormap
@@ -25,18 +26,30 @@ func newContent(w, h int) *image.RGBA {
 func RenderGrid(m *Maps, idx []byte, l Layout, cm *colormap.Map) *image.RGBA {
 	w, h := l.Size()
 	img := newContent(w, h)
+	lut := pixels(cm)
 	plane := m.H * m.W
 	for c := range m.C {
 		r := l.Cell(c)
 		src := idx[c*plane : (c+1)*plane]
 		for y := range m.H {
-			row := img.Pix[(r.Min.Y+y)*img.Stride+r.Min.X*4:]
+			row := img.Pix[(r.Min.Y+y)*img.Stride+r.Min.X*4:][:m.W*4]
 			for x, q := range src[y*m.W : (y+1)*m.W] {
-				row[x*4], row[x*4+1], row[x*4+2] = cm.RGB(q)
+				binary.LittleEndian.PutUint32(row[x*4:], lut[q])
 			}
 		}
 	}
 	return img
+}
+
+// pixels returns the colormap as opaque RGBA pixels, one 32-bit store each
+// (in memory order R, G, B, A).
+func pixels(cm *colormap.Map) *[256]uint32 {
+	var lut [256]uint32
+	for i := range lut {
+		r, g, b := cm.RGB(uint8(i))
+		lut[i] = uint32(r) | uint32(g)<<8 | uint32(b)<<16 | 0xff<<24
+	}
+	return &lut
 }
 
 // RenderFilters paints every filter of f as an RGB patch in its cell of l.
@@ -49,6 +62,7 @@ func RenderFilters(f *Filters, l Layout) *image.RGBA {
 			for x := range f.KW {
 				p := img.Pix[(r.Min.Y+y)*img.Stride+(r.Min.X+x)*4:]
 				p[0], p[1], p[2] = f.RGB(c, y, x)
+				p[3] = 255
 			}
 		}
 	}
@@ -87,6 +101,7 @@ func RenderDetail(m *Maps, idx []byte, c int, cm *colormap.Map, alpha float64) (
 		img := newContent(m.W, m.H)
 		for i, q := range plane {
 			img.Pix[i*4], img.Pix[i*4+1], img.Pix[i*4+2] = cm.RGB(q)
+			img.Pix[i*4+3] = 255
 		}
 		return img, Detail{Panels: []image.Rectangle{image.Rect(0, 0, m.W, m.H)}, MapW: m.W, MapH: m.H}
 	}
@@ -102,12 +117,14 @@ func RenderDetail(m *Maps, idx []byte, c int, cm *colormap.Map, alpha float64) (
 			mx := (float64(u)+0.5)*float64(m.W)/float64(iw) - 0.5
 			p := img.Pix[v*img.Stride+u*4:]
 			p[0], p[1], p[2] = cm.RGB(plane[nearest(my, m.H)*m.W+nearest(mx, m.W)])
+			p[3] = 255
 			r, g, b := cm.RGB(bilinear(plane, m.W, m.H, mx, my))
 			src := m.Image.Pix[(v*iw+u)*4:]
 			o := img.Pix[v*img.Stride+(right.Min.X+u)*4:]
 			o[0] = blend(src[0], r, alpha)
 			o[1] = blend(src[1], g, alpha)
 			o[2] = blend(src[2], b, alpha)
+			o[3] = 255
 		}
 	}
 	return img, Detail{Panels: []image.Rectangle{left, right}, MapW: m.W, MapH: m.H}
@@ -120,6 +137,7 @@ func RenderFilterDetail(f *Filters, c int) (*image.RGBA, Detail) {
 		for x := range f.KW {
 			p := img.Pix[y*img.Stride+x*4:]
 			p[0], p[1], p[2] = f.RGB(c, y, x)
+			p[3] = 255
 		}
 	}
 	return img, Detail{Panels: []image.Rectangle{img.Rect}, MapW: f.KW, MapH: f.KH}

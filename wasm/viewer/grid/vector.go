@@ -91,6 +91,7 @@ func RenderVector(v *Vector, cm *colormap.Map) *image.RGBA {
 	for k, q := range v.Idx {
 		p := img.Pix[(k/v.Cols)*img.Stride+(k%v.Cols)*4:]
 		p[0], p[1], p[2] = cm.RGB(q)
+		p[3] = 255
 	}
 	return img
 }
