@@ -37,8 +37,6 @@ import (
 	"syscall/js"
 
 	"convscope/wasm/viewer/grid"
-
-	"github.com/hajimehoshi/ebiten/v2"
 )
 
 // command is one decoded message, applied to the viewer by Update.
@@ -87,9 +85,7 @@ func listen(in *inbox) error {
 			post(map[string]any{"type": "error", "message": err.Error()})
 			return
 		}
-		in.push(cmd)
-		// Wake the game loop up even if nothing else happens.
-		ebiten.ScheduleFrame()
+		in.push(cmd) // Update, which runs every tick, applies it
 	}
 	queue := hook.Get("queue")
 	for i := range queue.Length() {
