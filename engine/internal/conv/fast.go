@@ -20,13 +20,30 @@ var colPool = sync.Pool{New: func() any { return new([]float32) }}
 //   - 1x1 kernel, stride 1, no padding: the input image of a group already is
 //     the GEMM's B matrix (C/Group x H*W);
 //   - depthwise (one input channel per group): a direct loop per channel;
+//   - 3x3, stride 1, no groups, at least 16 channels in and out: Winograd
+//     F(2x2, 3x3) (winograd.go), 2.25 times fewer multiplies;
 //   - otherwise im2col over chunks of output pixels + GEMM per group.
 //
 // workers bounds the goroutines; results are bit-identical for any value.
 func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
+	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
+}
+
+// paths selects the GEMM kernel and whether Winograd may be used; the
+// benchmarks compare them side by side.
+type paths struct {
+	tiles    gemm.Tiles
+	winograd bool
+}
+
+func forward(g Geom, x, w, bias, y []float32, relu bool, workers int, pa paths) {
 	cg, mg := g.C/g.Group, g.M/g.Group
 	if cg == 1 && g.KH*g.KW <= 64 {
 		depthwise(g, x, w, bias, y, relu, workers)
+		return
+	}
+	if pa.winograd && useWinograd(g) {
+		winograd(g, x, w, bias, y, relu, workers, pa.tiles)
 		return
 	}
 	k := cg * g.KH * g.KW
@@ -50,13 +67,13 @@ func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
 			wg := w[grp*mg*k:]
 			yg := y[(n*g.M+grp*mg)*npix:]
 			if pointwise {
-				gemm.Parallel(workers, false, false, mg, npix, k, 1, wg, k, xg, npix, 0, yg, npix)
+				gemm.ParallelTiles(pa.tiles, workers, false, false, mg, npix, k, 1, wg, k, xg, npix, 0, yg, npix)
 				continue
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
 				im2col(g, xg, col, cg, p0, pc, workers)
-				gemm.Parallel(workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
+				gemm.ParallelTiles(pa.tiles, workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
 			}
 		}
 		biasRelu(y[n*g.M*npix:(n+1)*g.M*npix], bias, g.M, npix, relu)

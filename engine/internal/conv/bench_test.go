@@ -1,0 +1,63 @@
+package conv
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"convscope/engine/gemm"
+)
+
+// convCases are the benchmark layers: ResNet's first-stage 3x3 conv (the
+// engine's BenchmarkConv3x3 shape, 231 MFLOP) and a late-stage one.
+var convCases = []struct {
+	name string
+	g    Geom
+}{
+	{"3x3_64to64_56x56", Geom{N: 1, C: 64, M: 64, H: 56, W: 56}},
+	{"3x3_128to128_28x28", Geom{N: 1, C: 128, M: 128, H: 28, W: 28}},
+	{"3x3_256to256_14x14", Geom{N: 1, C: 256, M: 256, H: 14, W: 14}},
+}
+
+// benchPaths lists every (kernel, algorithm) pair, so one benchmark run
+// compares them side by side.
+func benchPaths() (names []string, ps []paths) {
+	for _, kern := range gemm.Kernels() {
+		for _, wino := range []bool{false, true} {
+			alg := "im2col"
+			if wino {
+				alg = "winograd"
+			}
+			names = append(names, kern.Name+"/"+alg)
+			ps = append(ps, paths{tiles: gemm.TilesFor(kern), winograd: wino})
+		}
+	}
+	return names, ps
+}
+
+// BenchmarkConv3x3 runs 3x3 pad-1 stride-1 convs with bias and ReLU on one
+// worker through each kernel and algorithm, reporting GFLOP/s of the direct
+// algorithm (2*M*C*9*OH*OW, whatever the algorithm actually computes).
+func BenchmarkConv3x3(b *testing.B) {
+	names, ps := benchPaths()
+	for _, cc := range convCases {
+		g := cc.g
+		g.Group, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 3, 3, 1, 1, 1, 1
+		g.PT, g.PL, g.PB, g.PR = 1, 1, 1, 1
+		g.OH, g.OW = g.H, g.W
+		r := rand.New(rand.NewPCG(1, 2))
+		x, w, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M*g.C*9), randSlice(r, g.M)
+		y := make([]float32, g.M*g.OH*g.OW)
+		flops := 2 * float64(g.M*g.C*9*g.OH*g.OW)
+		for i, pa := range ps {
+			b.Run(cc.name+"/"+names[i], func(b *testing.B) {
+				// Untimed warm-up: WebAssembly runs baseline code first.
+				forward(g, x, w, bias, y, true, 1, pa)
+				b.ResetTimer()
+				for b.Loop() {
+					forward(g, x, w, bias, y, true, 1, pa)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
