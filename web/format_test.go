@@ -1,6 +1,10 @@
 package web
 
-import "testing"
+import (
+	"testing"
+
+	"convscope/web/protocol"
+)
 
 func TestCount(t *testing.T) {
 	for _, tc := range []struct {
@@ -55,7 +59,7 @@ func TestShape(t *testing.T) {
 }
 
 func TestLayerSummary(t *testing.T) {
-	c := &Root{Layers: []LayerRow{{Params: 1728, MACs: 1_769_472}, {Params: 36_928, MACs: 37_814_272}}}
+	c := &Root{Info: &protocol.Loaded{Layers: []protocol.LayerInfo{{Params: 1728, MACs: 1_769_472}, {Params: 36_928, MACs: 37_814_272}}}}
 	if got, want := c.LayerSummary(), "2 layers, 38.7 k parameters, 39.6 M multiply-accumulates per image"; got != want {
 		t.Errorf("LayerSummary = %q, want %q", got, want)
 	}

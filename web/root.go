@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"convscope/web/protocol"
+
 	"github.com/vugu/vugu"
 )
 
@@ -25,34 +27,63 @@ type ModelEntry struct {
 	URL       string  `json:"url,omitempty"` // relative to the page; empty when not available
 }
 
-// Root is the page's root component.
+// Root is the page's root component: the image input, the model picker, the
+// result, and the layers with their feature maps. Its state changes only
+// while the render lock is held (event handlers hold it; goroutines take it
+// with Lock and release it with UnlockRender, which re-renders).
 type Root struct {
-	// LoadModels fetches the model list. It is set by the wasm main, which
-	// knows how to reach the server; it runs in its own goroutine.
-	LoadModels func() ([]ModelEntry, error)
-	// LoadLayers downloads a model's file, checks its SHA-256 and returns
-	// its layer table; set by the wasm main, run in its own goroutine.
-	LoadLayers func(m ModelEntry) ([]LayerRow, error)
+	Host Host
 
+	// The model list.
 	Loading bool
 	Err     string
 	Models  []ModelEntry
 
-	Selected      string // model whose layers are shown, "" for none
-	LayersLoading bool
-	LayersErr     string
-	Layers        []LayerRow
+	// The model: Selected is the one chosen (loading or loaded), Current
+	// the one the worker has loaded and Info its description.
+	Selected  string
+	Current   string
+	ModelBusy bool  // a Load is in flight
+	DLLoaded  int64 // download progress of the Load in flight
+	DLTotal   int64
+	Info      *protocol.Loaded
+	loadGen   int
+
+	// The image and the run.
+	ImageName string
+	HasImage  bool // the worker holds an image to classify again
+	Reading   bool // a file or sample is being read
+	Running   bool
+	Step      protocol.LayerDone // the last layer the run finished
+	Result    *protocol.Result
+	ViewURL   string // the model's view of the image, as a data: URL
+	Alert     string // the last error, shown with role=alert until the next action
+	Notice    string // the last status message (a cancelled run)
+	Runs      int    // results shown so far (data-runs on #result, for tests)
+	runGen    int
+
+	// The layers and the viewer.
+	Layer     string // layer whose maps are shown ("" = none)
+	Filters   bool   // the viewer shows the first conv's filters
+	LayerNote string // what the viewer shows, or why it shows nothing
+	Colormap  string
+	Norm      string
+	Hover     string // the value under the cursor in the viewer
+	mapsGen   int
 }
 
-// Init starts loading the model list without blocking the first render.
+// Init starts loading the model list without blocking the first render,
+// then loads the default model: the first built-in one, else the first
+// available one.
 func (c *Root) Init(ctx vugu.InitCtx) {
-	if c.LoadModels == nil {
+	c.Colormap, c.Norm = "viridis", "map"
+	if c.Host == nil {
 		c.Err = "no model source configured"
 		return
 	}
 	c.Loading = true
 	go func(ee vugu.EventEnv) {
-		list, err := c.LoadModels()
+		list, err := c.Host.ModelList()
 		ee.Lock()
 		defer ee.UnlockRender()
 		c.Loading = false
@@ -61,7 +92,26 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 			return
 		}
 		c.Models = list
+		if m, ok := DefaultModel(list); ok && c.Selected == "" {
+			c.useModel(ee, m)
+		}
 	}(ctx.EventEnv())
+}
+
+// DefaultModel is the model the page loads at once: the first built-in one
+// that the server has, else the first available one.
+func DefaultModel(list []ModelEntry) (ModelEntry, bool) {
+	for _, m := range list {
+		if m.BuiltIn && m.Available && m.URL != "" {
+			return m, true
+		}
+	}
+	for _, m := range list {
+		if m.Available && m.URL != "" {
+			return m, true
+		}
+	}
+	return ModelEntry{}, false
 }
 
 // Summary is the table caption: how many models there are and how many can
@@ -76,12 +126,17 @@ func (c *Root) Summary() string {
 	return fmt.Sprintf("%d models, %d ready to run in this browser", len(c.Models), n)
 }
 
-// RowClass marks rows whose file is not on the server yet.
+// RowClass marks rows whose file is not on the server yet, and the chosen
+// model's row.
 func (c *Root) RowClass(m ModelEntry) string {
+	cls := "model missing"
 	if m.Available {
-		return "model available"
+		cls = "model available"
 	}
-	return "model missing"
+	if m.Name == c.Selected {
+		cls += " selected"
+	}
+	return cls
 }
 
 // Availability says whether a model can be used now, and how to get it if not.

@@ -1,13 +1,12 @@
 //go:build js && wasm
 
 // Command app is the ConvScope page: it mounts the Vugu root component of
-// package web on #app and renders it until the page goes away.
+// package web on #app, gives it a Host (the engine worker, the viewer
+// iframe, files, the server's model list) and renders it until the page goes
+// away.
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"net/url"
 	"syscall/js"
 
-	"convscope/models/modelfile"
 	"convscope/web"
 
 	"github.com/vugu/vugu"
@@ -35,11 +33,15 @@ func main() {
 	}
 	defer renderer.Release()
 
-	buildEnv, err := vugu.NewBuildEnv(renderer.EventEnv())
+	env := renderer.EventEnv()
+	buildEnv, err := vugu.NewBuildEnv(env)
 	if err != nil {
 		log.Fatalf("convscope: %v", err)
 	}
-	root := &web.Root{LoadModels: loadModels, LoadLayers: loadLayers}
+	h := &host{engine: startEngine(), viewer: newViewer()}
+	root := &web.Root{Host: h}
+	h.viewer.listen(env, root)
+	listenForFiles(env, root)
 
 	// The page's own script waits for this attribute before it hides the
 	// "starting" notice; the browser tests wait for it too.
@@ -47,8 +49,11 @@ func main() {
 
 	for ok := true; ok; ok = renderer.EventWait() {
 		if err := renderer.Render(buildEnv.RunBuild(root)); err != nil {
-			log.Fatalf("convscope: render: %v", err)
+			// A render that failed leaves the page as it was; the next
+			// state change renders again, so keep running.
+			js.Global().Get("console").Call("error", "convscope: render: "+err.Error())
 		}
+		h.viewer.dock()
 	}
 }
 
@@ -86,46 +91,6 @@ func resolve(rel string) (*url.URL, error) {
 		return nil, fmt.Errorf("refusing a model URL on another origin: %q", rel)
 	}
 	return base.ResolveReference(u), nil
-}
-
-// loadLayers downloads a model file, checks that its SHA-256 is the one the
-// list promised, and returns the per-layer table of its metadata. (The
-// weights are checked again by the engine when a model is loaded to run.)
-func loadLayers(m web.ModelEntry) ([]web.LayerRow, error) {
-	u, err := resolve(m.URL)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.Get(u.String())
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", u.Path, resp.Status)
-	}
-	// Never read more than the list announced (plus nothing): a bigger
-	// answer cannot be the file we asked for.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, m.Bytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) != m.Bytes {
-		return nil, fmt.Errorf("got %d bytes, the list says %d", len(data), m.Bytes)
-	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
-		return nil, fmt.Errorf("the file's SHA-256 is %s, the list says %s", got, m.SHA256)
-	}
-	meta, _, err := modelfile.ReadMeta(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]web.LayerRow, len(meta.Layers))
-	for i, l := range meta.Layers {
-		rows[i] = web.LayerRow{Name: l.Name, Kind: string(l.Kind), Shape: l.Shape, Params: l.Params, MACs: l.MACs}
-	}
-	return rows, nil
 }
 
 // loadModels fetches api/models relative to the page, so the same code works

@@ -1,0 +1,230 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"syscall/js"
+
+	"convscope/web"
+	"convscope/web/protocol"
+
+	"github.com/vugu/vugu"
+	vjs "github.com/vugu/vugu/js"
+)
+
+// host implements web.Host in the browser.
+type host struct {
+	engine *engine
+	viewer *viewer
+}
+
+var _ web.Host = (*host)(nil)
+
+func (h *host) ModelList() ([]web.ModelEntry, error) { return loadModels() }
+
+func (h *host) Load(m web.ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error) {
+	return h.engine.load(m, progress)
+}
+
+func (h *host) Classify(img []byte, step func(protocol.LayerDone)) (*protocol.Result, error) {
+	return h.engine.classify(img, step)
+}
+
+func (h *host) Cancel()     { h.engine.cancel(protocol.TypeClassify) }
+func (h *host) CancelLoad() { h.engine.cancel(protocol.TypeLoad) }
+
+func (h *host) Activations(layer string) (*protocol.Maps, error) {
+	return h.engine.activations(layer)
+}
+
+func (h *host) Filters() (*protocol.Patches, error) { return h.engine.filters() }
+
+func (h *host) ShowMaps(m *protocol.Maps, img *protocol.Image) { h.viewer.showMaps(m, img) }
+func (h *host) ShowFilters(p *protocol.Patches)                { h.viewer.showFilters(p) }
+func (h *host) ViewerSettings(colormap, norm string)           { h.viewer.setSettings(colormap, norm) }
+
+// InputFile takes the first file of an <input type=file> and clears the
+// input, so that choosing the same file again (after fixing something) is a
+// change too.
+func (h *host) InputFile(input vjs.Value) *web.File {
+	el := js.Value(input)
+	if el.Type() != js.TypeObject {
+		return nil
+	}
+	f := fileOf(el.Get("files"))
+	el.Set("value", "")
+	return f
+}
+
+// fileOf wraps the first File of a FileList (nil when it is empty).
+func fileOf(list js.Value) *web.File {
+	if list.Type() != js.TypeObject || list.Length() == 0 {
+		return nil
+	}
+	f := list.Index(0)
+	return &web.File{
+		Name: f.Get("name").String(),
+		Size: int64(f.Get("size").Float()),
+		Read: func() ([]byte, error) { return readBlob(f) },
+	}
+}
+
+// readBlob awaits blob.arrayBuffer() and copies it into Go.
+func readBlob(blob js.Value) ([]byte, error) {
+	buf, err := await(blob.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	u8 := js.Global().Get("Uint8Array").New(buf)
+	n := u8.Get("byteLength").Int()
+	if n > web.MaxImageBytes {
+		return nil, fmt.Errorf("the file has %d bytes, more than %d", n, web.MaxImageBytes)
+	}
+	out := make([]byte, n)
+	js.CopyBytesToGo(out, u8)
+	return out, nil
+}
+
+// await blocks the calling goroutine (never the JS event loop) until the
+// promise settles.
+func await(p js.Value) (js.Value, error) {
+	type outcome struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan outcome, 1)
+	var then, catch js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- outcome{v: args[0]}
+		return nil
+	})
+	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "failed"
+		if len(args) > 0 {
+			msg = args[0].Call("toString").String()
+		}
+		ch <- outcome{err: errors.New(msg)}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	p.Call("then", then, catch)
+	o := <-ch
+	return o.v, o.err
+}
+
+// ObjectURL makes a blob: URL for data (the page's CSP allows blob: images).
+func (h *host) ObjectURL(data []byte, mime string) string {
+	if len(data) == 0 {
+		return ""
+	}
+	parts := js.Global().Get("Array").New(1)
+	parts.SetIndex(0, bytesJS(data))
+	blob := js.Global().Get("Blob").New(parts, js.ValueOf(map[string]any{"type": mime}))
+	return js.Global().Get("URL").Call("createObjectURL", blob).String()
+}
+
+func (h *host) Revoke(url string) {
+	js.Global().Get("URL").Call("revokeObjectURL", url)
+}
+
+// Fetch reads a file of the site (a sample image), relative to the page.
+func (h *host) Fetch(rel string) ([]byte, error) {
+	u, err := resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.Get(u.String())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", u.Path, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, web.MaxImageBytes))
+}
+
+// Camera is true on devices with a coarse pointer (phones, tablets), where
+// the capture attribute opens the camera.
+func (h *host) Camera() bool {
+	mm := js.Global().Get("matchMedia")
+	if mm.Type() != js.TypeFunction {
+		return false
+	}
+	return js.Global().Call("matchMedia", "(pointer: coarse)").Get("matches").Truthy()
+}
+
+// listenForFiles makes the whole page a drop target and takes pasted images:
+// the file goes to the component like a picked one.
+func listenForFiles(env vugu.EventEnv, root *web.Root) {
+	doc := js.Global().Get("document")
+	use := func(f *web.File) {
+		if f == nil {
+			return
+		}
+		go func() {
+			env.Lock()
+			root.UseFile(env, f)
+			env.UnlockRender()
+		}()
+	}
+	hasFiles := func(dt js.Value) bool {
+		if dt.Type() != js.TypeObject {
+			return false
+		}
+		types := dt.Get("types")
+		for i := 0; i < types.Length(); i++ {
+			if types.Index(i).String() == "Files" {
+				return true
+			}
+		}
+		return false
+	}
+	dragging := func(on bool) {
+		doc.Get("documentElement").Get("classList").Call("toggle", "dragging", on)
+	}
+	doc.Call("addEventListener", "dragover", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ev := args[0]
+		if hasFiles(ev.Get("dataTransfer")) {
+			ev.Call("preventDefault") // allows the drop
+			dragging(true)
+		}
+		return nil
+	}))
+	doc.Call("addEventListener", "dragleave", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if args[0].Get("relatedTarget").IsNull() {
+			dragging(false)
+		}
+		return nil
+	}))
+	doc.Call("addEventListener", "drop", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ev := args[0]
+		dragging(false)
+		dt := ev.Get("dataTransfer")
+		if !hasFiles(dt) {
+			return nil
+		}
+		ev.Call("preventDefault") // do not navigate to the file
+		use(fileOf(dt.Get("files")))
+		return nil
+	}))
+	doc.Call("addEventListener", "paste", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ev := args[0]
+		cd := ev.Get("clipboardData")
+		if cd.Type() != js.TypeObject {
+			return nil
+		}
+		f := fileOf(cd.Get("files"))
+		if f == nil {
+			return nil // text: let the page paste it normally
+		}
+		ev.Call("preventDefault")
+		use(f)
+		return nil
+	}))
+}

@@ -1,0 +1,222 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"syscall/js"
+
+	"convscope/web"
+	"convscope/web/protocol"
+)
+
+// engine is the page's side of the engine worker (static/worker.js running
+// wasm/worker): it numbers requests, posts them, and routes every answer to
+// the goroutine waiting for it. Progress messages go through a buffered
+// channel per request so the JavaScript message handler never blocks.
+type engine struct {
+	worker js.Value
+
+	mu       sync.Mutex
+	nextID   int
+	calls    map[int]*call
+	startErr error // the worker could not start: every request fails with it
+}
+
+type call struct {
+	kind protocol.Type
+	ch   chan protocol.Message
+}
+
+// eventBuffer bounds the progress messages queued for one request; more are
+// dropped (a later one supersedes them), final answers never are.
+const eventBuffer = 256
+
+func startEngine() *engine {
+	e := &engine{calls: map[int]*call{}}
+	e.worker = js.Global().Get("Worker").New("worker.js")
+	e.worker.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		e.receive(args[0].Get("data"))
+		return nil
+	}))
+	e.worker.Set("onerror", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "the engine worker failed"
+		if len(args) > 0 && args[0].Get("message").Type() == js.TypeString {
+			msg += ": " + args[0].Get("message").String()
+		}
+		e.fail(errors.New(msg))
+		return nil
+	}))
+	return e
+}
+
+// receive runs in the worker's message event: decode and hand over, never
+// block.
+func (e *engine) receive(data js.Value) {
+	m, err := protocol.FromJS(data)
+	if err != nil {
+		js.Global().Get("console").Call("warn", "convscope: dropped a message from the worker: "+err.Error())
+		return
+	}
+	if m.Type() == protocol.TypeReady {
+		return
+	}
+	if m.RequestID() == 0 {
+		if em, ok := m.(*protocol.Error); ok {
+			e.fail(errors.New(em.Message))
+		}
+		return
+	}
+	e.mu.Lock()
+	c := e.calls[m.RequestID()]
+	final := protocol.IsFinal(m)
+	if final {
+		delete(e.calls, m.RequestID())
+	}
+	e.mu.Unlock()
+	if c == nil {
+		return // answer to a request nobody waits for any more
+	}
+	select {
+	case c.ch <- m:
+	default:
+		if final {
+			go func() { c.ch <- m }()
+		}
+	}
+}
+
+// fail ends every waiting request with err, and every later one.
+func (e *engine) fail(err error) {
+	e.mu.Lock()
+	e.startErr = err
+	calls := e.calls
+	e.calls = map[int]*call{}
+	e.mu.Unlock()
+	for id := range calls {
+		c := calls[id]
+		go func() {
+			c.ch <- &protocol.Error{ID: id, Code: protocol.CodeInternal, Message: err.Error()}
+		}()
+	}
+}
+
+// do posts the request build(id) and waits for its final answer, passing
+// the others to on. A worker Error becomes a *web.Error.
+func (e *engine) do(kind protocol.Type, build func(id int) protocol.Message, on func(protocol.Message)) (protocol.Message, error) {
+	e.mu.Lock()
+	if e.startErr != nil {
+		err := e.startErr
+		e.mu.Unlock()
+		return nil, err
+	}
+	e.nextID++
+	id := e.nextID
+	c := &call{kind: kind, ch: make(chan protocol.Message, eventBuffer)}
+	e.calls[id] = c
+	e.mu.Unlock()
+	if err := protocol.Post(e.worker, build(id)); err != nil {
+		e.mu.Lock()
+		delete(e.calls, id)
+		e.mu.Unlock()
+		return nil, err
+	}
+	for m := range c.ch {
+		if !protocol.IsFinal(m) {
+			if on != nil {
+				on(m)
+			}
+			continue
+		}
+		if em, ok := m.(*protocol.Error); ok {
+			return nil, &web.Error{Code: em.Code, Message: em.Message}
+		}
+		return m, nil
+	}
+	return nil, errors.New("the engine worker went away")
+}
+
+// cancel cancels every request of kind in flight.
+func (e *engine) cancel(kind protocol.Type) {
+	e.mu.Lock()
+	var ids []int
+	for id, c := range e.calls {
+		if c.kind == kind {
+			ids = append(ids, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, id := range ids {
+		protocol.Post(e.worker, protocol.Cancel{ID: id})
+	}
+}
+
+func unexpected(m protocol.Message) error {
+	return fmt.Errorf("the engine answered %s", m.Type())
+}
+
+func (e *engine) load(m web.ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error) {
+	ans, err := e.do(protocol.TypeLoad, func(id int) protocol.Message {
+		return protocol.Load{ID: id, Model: protocol.ModelRef{Name: m.Name, URL: m.URL, SHA256: m.SHA256, Bytes: m.Bytes}}
+	}, func(m protocol.Message) {
+		if p, ok := m.(*protocol.Progress); ok && progress != nil {
+			progress(p.Loaded, p.Total)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	l, ok := ans.(*protocol.Loaded)
+	if !ok {
+		return nil, unexpected(ans)
+	}
+	return l, nil
+}
+
+func (e *engine) classify(img []byte, step func(protocol.LayerDone)) (*protocol.Result, error) {
+	ans, err := e.do(protocol.TypeClassify, func(id int) protocol.Message {
+		return protocol.Classify{ID: id, Top: 5, Again: img == nil, Image: img}
+	}, func(m protocol.Message) {
+		if s, ok := m.(*protocol.LayerDone); ok && step != nil {
+			step(*s)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, ok := ans.(*protocol.Result)
+	if !ok {
+		return nil, unexpected(ans)
+	}
+	return r, nil
+}
+
+func (e *engine) activations(layer string) (*protocol.Maps, error) {
+	ans, err := e.do(protocol.TypeActivations, func(id int) protocol.Message {
+		return protocol.Activations{ID: id, Layer: layer}
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := ans.(*protocol.Maps)
+	if !ok {
+		return nil, unexpected(ans)
+	}
+	return m, nil
+}
+
+func (e *engine) filters() (*protocol.Patches, error) {
+	ans, err := e.do(protocol.TypeFilters, func(id int) protocol.Message {
+		return protocol.Filters{ID: id}
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := ans.(*protocol.Patches)
+	if !ok {
+		return nil, unexpected(ans)
+	}
+	return p, nil
+}

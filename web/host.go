@@ -1,0 +1,76 @@
+package web
+
+import (
+	"convscope/web/protocol"
+
+	"github.com/vugu/vugu/js"
+)
+
+// Host is everything the page needs from the browser around it: the model
+// list, the engine worker, the feature-map viewer and the files the user
+// gives. wasm/app implements it with syscall/js; the component itself stays
+// plain Go so its logic builds and is tested natively.
+//
+// ModelList, Load, Classify, Activations, Filters and Fetch may block for
+// a long time (a download, a VGG16 run): the component calls them from its
+// own goroutines, never while it holds the render lock, so the page keeps
+// answering clicks. The other methods return at once.
+type Host interface {
+	// ModelList fetches api/models.
+	ModelList() ([]ModelEntry, error)
+	// Load makes m the worker's current model (downloaded with progress,
+	// SHA-256 checked, kept in the Cache API).
+	Load(m ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error)
+	// Classify runs the current model on an image file, or again on the last
+	// image when image is nil; step is called for every executed layer.
+	Classify(image []byte, step func(protocol.LayerDone)) (*protocol.Result, error)
+	// Cancel stops the Classify requests in flight and CancelLoad the Load
+	// requests; they end with an *Error of code protocol.CodeCancelled.
+	Cancel()
+	CancelLoad()
+	// Activations returns the feature maps of a layer of the last result.
+	Activations(layer string) (*protocol.Maps, error)
+	// Filters returns the first convolution's filters as RGB patches.
+	Filters() (*protocol.Patches, error)
+	// ShowMaps, ShowFilters and ViewerSettings post to the viewer iframe.
+	ShowMaps(m *protocol.Maps, image *protocol.Image)
+	ShowFilters(p *protocol.Patches)
+	ViewerSettings(colormap, norm string)
+	// InputFile returns the file chosen in an <input type=file> (the target
+	// of its change event); nil when none is chosen.
+	InputFile(input js.Value) *File
+	// ObjectURL makes a blob: URL of data for an <img>; Revoke frees one.
+	// An empty data gives "".
+	ObjectURL(data []byte, mime string) string
+	Revoke(url string)
+	// Fetch reads a file of the site (a sample image).
+	Fetch(url string) ([]byte, error)
+	// Camera reports whether the device has a camera the file picker can
+	// open (phones and tablets).
+	Camera() bool
+}
+
+// File is an image the user gave: picked, dropped or pasted.
+type File struct {
+	Name string
+	Size int64
+	// Read returns the file's bytes; it may block (it awaits the browser),
+	// so call it outside the render lock.
+	Read func() ([]byte, error)
+}
+
+// Error is how a Host reports a worker's Error answer, so the component can
+// tell a cancelled run from a failure.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// isCancelled reports whether err is the worker saying a request was
+// cancelled.
+func isCancelled(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Code == protocol.CodeCancelled
+}

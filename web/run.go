@@ -1,0 +1,281 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"strconv"
+
+	"convscope/web/protocol"
+
+	"github.com/vugu/vugu"
+)
+
+// MaxImageBytes is the largest image file the page accepts: the engine's own
+// limit (models/preprocess.MaxFileBytes). Checked on the file's size before
+// it is read, so a huge file costs nothing.
+const MaxImageBytes = 64 << 20
+
+// UseModel is the click on a model's "Use" button.
+func (c *Root) UseModel(event vugu.DOMEvent, m ModelEntry) {
+	c.useModel(event.EventEnv(), m)
+}
+
+// useModel makes m the worker's model; a run or a download in flight is
+// cancelled first. Once loaded, the current image runs again on it. The
+// render lock is held.
+func (c *Root) useModel(ee vugu.EventEnv, m ModelEntry) {
+	if m.URL == "" {
+		c.Alert = fmt.Sprintf("%s is not on the server yet: fetch it first (go run . fetch %s).", m.Name, m.Name)
+		return
+	}
+	if m.Name == c.Selected && (c.ModelBusy || c.Current == m.Name) {
+		return
+	}
+	if c.Running {
+		c.Host.Cancel()
+		c.Running = false
+		c.runGen++
+	}
+	if c.ModelBusy {
+		c.Host.CancelLoad()
+	}
+	c.loadGen++
+	gen := c.loadGen
+	prev := c.Info
+	c.Selected, c.ModelBusy, c.DLLoaded, c.DLTotal, c.Info = m.Name, true, 0, m.Bytes, nil
+	c.Alert, c.Notice, c.Layer, c.Filters, c.LayerNote, c.Hover = "", "", "", false, "", ""
+	go func() {
+		info, err := c.Host.Load(m, func(loaded, total int64) {
+			ee.Lock()
+			defer ee.UnlockRender()
+			if gen == c.loadGen {
+				c.DLLoaded, c.DLTotal = loaded, total
+			}
+		})
+		ee.Lock()
+		defer ee.UnlockRender()
+		if gen != c.loadGen {
+			return // another model was chosen meanwhile
+		}
+		c.ModelBusy = false
+		if err != nil {
+			// The worker keeps the model it had.
+			c.Selected, c.Info = c.Current, prev
+			if !isCancelled(err) {
+				c.Alert = fmt.Sprintf("Could not load %s: %v", m.Name, err)
+			}
+			return
+		}
+		c.Current, c.Info = m.Name, info
+		if c.HasImage {
+			c.classify(ee, nil)
+		}
+	}()
+}
+
+// PickFile is the change event of the file inputs.
+func (c *Root) PickFile(event vugu.DOMEvent) {
+	c.UseFile(event.EventEnv(), c.Host.InputFile(event.JSEventTarget()))
+}
+
+// UseFile classifies a file the user gave (picked, dropped or pasted). The
+// render lock is held.
+func (c *Root) UseFile(ee vugu.EventEnv, f *File) {
+	if f == nil {
+		return
+	}
+	c.Alert, c.Notice = "", ""
+	switch {
+	case f.Size == 0:
+		c.Alert = fmt.Sprintf("%s is empty: choose an image file (JPEG, PNG, GIF, WebP or BMP).", f.Name)
+		return
+	case f.Size > MaxImageBytes:
+		c.Alert = fmt.Sprintf("%s is %s; images up to %s are accepted.", f.Name, Bytes(f.Size), Bytes(MaxImageBytes))
+		return
+	}
+	c.readAndRun(ee, f.Name, f.Read)
+}
+
+// PickSample is the click on a sample image.
+func (c *Root) PickSample(event vugu.DOMEvent, s Sample) {
+	c.Alert, c.Notice = "", ""
+	c.readAndRun(event.EventEnv(), s.Name, func() ([]byte, error) { return c.Host.Fetch(s.URL) })
+}
+
+func (c *Root) readAndRun(ee vugu.EventEnv, name string, read func() ([]byte, error)) {
+	if c.Running {
+		c.Host.Cancel()
+		c.Running = false
+	}
+	c.Reading = true
+	c.runGen++
+	gen := c.runGen
+	go func() {
+		data, err := read()
+		ee.Lock()
+		defer ee.UnlockRender()
+		if gen != c.runGen {
+			return
+		}
+		c.Reading = false
+		if err != nil {
+			c.Alert = fmt.Sprintf("Could not read %s: %v", name, err)
+			return
+		}
+		if len(data) == 0 {
+			c.Alert = fmt.Sprintf("%s is empty: choose an image file.", name)
+			return
+		}
+		c.ImageName = name
+		c.classify(ee, data)
+	}()
+}
+
+// classify runs the current model on data, or on the last image when data
+// is nil. A newer run makes this one's answers stale. The render lock is
+// held.
+func (c *Root) classify(ee vugu.EventEnv, data []byte) {
+	if c.Running {
+		c.Host.Cancel()
+	}
+	c.runGen++
+	gen := c.runGen
+	c.Running, c.Step, c.Alert, c.Notice = true, protocol.LayerDone{}, "", ""
+	go func() {
+		res, err := c.Host.Classify(data, func(s protocol.LayerDone) {
+			ee.Lock()
+			defer ee.UnlockRender()
+			if gen == c.runGen {
+				c.Step = s
+			}
+		})
+		ee.Lock()
+		defer ee.UnlockRender()
+		if gen != c.runGen {
+			return
+		}
+		c.Running = false
+		if err != nil {
+			if isCancelled(err) {
+				c.Notice = "Cancelled."
+				return
+			}
+			if e, ok := err.(*Error); ok && e.Code == protocol.CodeImage {
+				c.Alert = fmt.Sprintf("%s: %s", c.ImageName, e.Message)
+				c.Result, c.ViewURL = nil, ""
+				return
+			}
+			c.Alert = "The run failed: " + err.Error()
+			return
+		}
+		c.HasImage = true
+		c.Result = res
+		c.Runs++
+		if c.ViewURL != "" {
+			c.Host.Revoke(c.ViewURL)
+		}
+		c.ViewURL = c.Host.ObjectURL(PNG(res.View), "image/png")
+		switch {
+		case c.Filters:
+			c.showFilters(ee)
+		case c.Layer != "":
+			c.showLayer(ee, c.Layer)
+		}
+	}()
+}
+
+// Cancel is the click on the Cancel button: it stops the run and the
+// download in flight.
+func (c *Root) Cancel(event vugu.DOMEvent) {
+	if c.Running {
+		c.Host.Cancel()
+	}
+	if c.ModelBusy {
+		c.Host.CancelLoad()
+	}
+}
+
+// Busy reports whether the worker is doing something the user may cancel.
+func (c *Root) Busy() bool { return c.Running || c.ModelBusy }
+
+// StepText describes the run's progress: "layer 12 of 40: layer2.1.conv1".
+func (c *Root) StepText() string {
+	if c.Step.Total == 0 {
+		return "Starting..."
+	}
+	return fmt.Sprintf("Layer %d of %d: %s", c.Step.Index+1, c.Step.Total, c.Step.Name)
+}
+
+// DownloadText describes the download in flight.
+func (c *Root) DownloadText() string {
+	if c.DLTotal > 0 {
+		return fmt.Sprintf("Loading %s: %s of %s", c.Selected, Bytes(c.DLLoaded), Bytes(c.DLTotal))
+	}
+	return fmt.Sprintf("Loading %s: %s", c.Selected, Bytes(c.DLLoaded))
+}
+
+// Percent formats a probability: 97.3 %.
+func Percent(p float64) string {
+	return strconv.FormatFloat(100*p, 'f', 1, 64) + " %"
+}
+
+// Millis formats a duration in milliseconds.
+func Millis(ms float64) string {
+	if ms < 10 {
+		return strconv.FormatFloat(ms, 'f', 2, 64) + " ms"
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
+}
+
+// PNG encodes an RGBA view for an <img> (through a blob: URL: a data: URL
+// of a 224x224 view would be too big for Vugu's render buffer); nil for an
+// empty or inconsistent image.
+func PNG(v protocol.Image) []byte {
+	if v.W <= 0 || v.H <= 0 || len(v.RGBA) != v.W*v.H*4 {
+		return nil
+	}
+	img := &image.RGBA{Pix: v.RGBA, Stride: 4 * v.W, Rect: image.Rect(0, 0, v.W, v.H)}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+// TopLabelID is the id of the i-th class label of the top-5, which its bar
+// names as its label.
+func TopLabelID(i int) string { return "top-label-" + strconv.Itoa(i) }
+
+// TimingText reports a run's time: "12.3 ms (inference 10.1 ms)".
+func TimingText(r *protocol.Result) string {
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s in %s (inference %s, %d layers).", r.Model, Millis(r.Ms), Millis(r.RunMs), len(r.Timings))
+}
+
+// ViewCaption says what the small image is.
+func ViewCaption(r *protocol.Result, name string) string {
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s as %s sees it: %dx%d.", name, r.Model, r.View.W, r.View.H)
+}
+
+// Accuracy formats a published top-1 accuracy in percent ("-" when none).
+func Accuracy(top1 float64) string {
+	if top1 <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(top1, 'f', 1, 64) + " %"
+}
+
+// UseState is an aria-pressed value.
+func UseState(on bool) string {
+	if on {
+		return "true"
+	}
+	return "false"
+}
