@@ -762,5 +762,25 @@ func TestViewerRealMaps(t *testing.T) {
 	}
 	s.wait(`m.type === "drawn" && m.mode === "detail"`, 10*time.Second)
 	checkDrawn(t, "overlay", s.screenshot("first-relu-map3-overlay"))
+
+	// Hovering the overlay reads the map under that part of the photo (the
+	// value the page gets matches the quantised data at the reported pixel)
+	// and frames the pixel in both panels.
+	const ox, oy = viewerFrameW * 0.75, viewerFrameH * 0.55
+	s.mouse(chromedp.MouseMoved, ox, oy)
+	h := s.wait(`m.type === "hover" && m.channel === 3`, 10*time.Second)
+	// The same viewer state, natively: it must name the same pixel.
+	native := grid.New(grid.Rect{Y: viewerHeader, W: viewerFrameW, H: viewerFrameH - viewerHeader})
+	gm := &grid.Maps{Layer: a.Layer, C: a.Shape[0], H: a.Shape[1], W: a.Shape[2], Min: a.Min, Max: a.Max, Data: a.Data,
+		Image: &grid.Image{W: a.Image.W, H: a.Image.H, Pix: a.Image.RGBA}}
+	if err := native.SetMaps(gm); err != nil {
+		t.Fatal(err)
+	}
+	native.Enlarge(3)
+	want, ok := native.Hover(ox, oy)
+	if !ok || h["x"] != float64(want.X) || h["y"] != float64(want.Y) || math.Abs(h["value"].(float64)-want.Value) > 1e-5 {
+		t.Errorf("hover over the overlay = %v, want x %d y %d value %v", h, want.X, want.Y, want.Value)
+	}
+	s.screenshot("first-relu-map3-overlay-hover")
 	p.CheckNoErrors()
 }

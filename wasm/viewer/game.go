@@ -131,6 +131,13 @@ func (g *game) Draw(screen *ebiten.Image) {
 			if r, ok := g.v.CellOnScreen(g.hover.Channel); ok {
 				vector.StrokeRect(screen, float32(r.X)-1, float32(r.Y)-1, float32(r.W)+2, float32(r.H)+2, 1, outlineColour, false)
 			}
+			// In the enlarged view, the hovered map pixel in both panels
+			// (when it is large enough on screen to frame).
+			for _, r := range g.v.PixelOnScreen(g.hover.X, g.hover.Y) {
+				if r.W >= 4 && r.H >= 4 {
+					vector.StrokeRect(screen, float32(r.X), float32(r.Y), float32(r.W), float32(r.H), 1, outlineColour, false)
+				}
+			}
 		}
 	}
 	vector.DrawFilledRect(screen, 0, 0, float32(g.w), headerHeight, headerColour, false)

@@ -769,3 +769,35 @@ func TestRange(t *testing.T) {
 		t.Error("default colormap is not viridis")
 	}
 }
+
+func TestPixelOnScreen(t *testing.T) {
+	m := &Maps{Layer: "c", C: 2, H: 2, W: 4, Min: []float32{0, 0}, Max: []float32{1, 1}, Data: make([]byte, 16)}
+	m.Image = &Image{W: 8, H: 4, Pix: make([]byte, 8*4*4)}
+	v := New(Rect{Y: 20, W: 800, H: 580})
+	if err := v.SetMaps(m); err != nil {
+		t.Fatal(err)
+	}
+	if r := v.PixelOnScreen(0, 0); r != nil {
+		t.Errorf("rectangles in the grid: %v", r)
+	}
+	v.Enlarge(1)
+	rects := v.PixelOnScreen(3, 1)
+	if len(rects) != 2 {
+		t.Fatalf("%d rectangles, want one per panel", len(rects))
+	}
+	for i, r := range rects {
+		// The centre of each rectangle hovers map pixel (3, 1) of channel 1.
+		h, ok := v.Hover(r.X+r.W/2, r.Y+r.H/2)
+		if !ok || h.Channel != 1 || h.X != 3 || h.Y != 1 {
+			t.Errorf("panel %d: centre of %+v hovers %+v %v", i, r, h, ok)
+		}
+		// A map pixel covers 2x2 image pixels at the camera's scale.
+		cam := v.Camera()
+		if s := cam.Scale(); math.Abs(r.W-2*s) > 1e-9 || math.Abs(r.H-2*s) > 1e-9 {
+			t.Errorf("panel %d: %vx%v, want %v", i, r.W, r.H, 2*s)
+		}
+	}
+	if r := v.PixelOnScreen(4, 0); r != nil {
+		t.Errorf("a pixel outside the map: %v", r)
+	}
+}

@@ -453,6 +453,25 @@ func (v *Viewer) CellOnScreen(c int) (Rect, bool) {
 	return Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, true
 }
 
+// PixelOnScreen returns, in the enlarged view, the screen rectangle of map
+// pixel (x, y) in each panel: hovering the overlay then marks the same
+// pixel on the map, and the image region that pixel covers.
+func (v *Viewer) PixelOnScreen(x, y int) []Rect {
+	d := v.detail
+	if v.mode != ModeDetail || x < 0 || y < 0 || x >= d.MapW || y >= d.MapH {
+		return nil
+	}
+	rects := make([]Rect, 0, len(d.Panels))
+	for _, p := range d.Panels {
+		sx := float64(p.Dx()) / float64(d.MapW)
+		sy := float64(p.Dy()) / float64(d.MapH)
+		x0, y0 := v.cam.ToScreen(float64(p.Min.X)+float64(x)*sx, float64(p.Min.Y)+float64(y)*sy)
+		x1, y1 := v.cam.ToScreen(float64(p.Min.X)+float64(x+1)*sx, float64(p.Min.Y)+float64(y+1)*sy)
+		rects = append(rects, Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0})
+	}
+	return rects
+}
+
 // Status is the one-line caption above the maps: what is shown and, when
 // the cursor is on a map, the value under it.
 func (v *Viewer) Status(h *Hover) string {
@@ -467,7 +486,8 @@ func (v *Viewer) Status(h *Hover) string {
 	default:
 		s = fmt.Sprintf("%s: %d maps %dx%d, %s, per %s", v.maps.Layer, v.maps.C, v.maps.H, v.maps.W, v.cmap.Name(), v.norm)
 	}
-	if v.mode == ModeDetail {
+	if v.mode == ModeDetail && h == nil {
+		// The help gives way to the value when the pointer is on the map.
 		s += fmt.Sprintf(" | channel %d ([ ]: previous/next, click or Esc: back)", v.sel)
 	}
 	if h != nil {
