@@ -7,6 +7,15 @@ func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, p0, mc, kc 
 	for s := 0; s*mr < mc; s++ {
 		d := dst[s*kc*mr : (s+1)*kc*mr]
 		rows := min(mr, mc-s*mr)
+		if mr == 4 && rows == 4 && !transA {
+			// Every kernel has MR 4: interleave four rows in one pass with
+			// contiguous 4-float writes (the per-row loop below writes with
+			// a stride of MR). With conv weights as A this packing runs
+			// once per call, about a tenth of a ResNet-18 pass with AVX-512.
+			r := (i0 + s*mr) * lda
+			packA4(d, a[r+p0:r+p0+kc], a[r+lda+p0:r+lda+p0+kc], a[r+2*lda+p0:r+2*lda+p0+kc], a[r+3*lda+p0:r+3*lda+p0+kc])
+			continue
+		}
 		for i := 0; i < mr; i++ {
 			if i >= rows {
 				for p := 0; p < kc; p++ {
@@ -26,6 +35,16 @@ func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, p0, mc, kc 
 				}
 			}
 		}
+	}
+}
+
+// packA4 interleaves four equally long rows into d (d[p*4+i] = row i's p).
+func packA4(d, r0, r1, r2, r3 []float32) {
+	n := len(r0)
+	d = d[:4*n]
+	r1, r2, r3 = r1[:n], r2[:n], r3[:n]
+	for p := 0; p < n; p++ {
+		*(*[4]float32)(d[4*p:]) = [4]float32{r0[p], r1[p], r2[p], r3[p]}
 	}
 }
 
