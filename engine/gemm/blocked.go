@@ -17,22 +17,28 @@ var bufPool = sync.Pool{New: func() any { return new(buffers) }}
 // arithmetic. Either way, how an element is summed depends only on m, k and
 // t, never on the element's position - the property Parallel relies on.
 func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	blocked(t, Epilogue{}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func blocked(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 1 && n > 0 && k > 0 {
 		gemv(transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
+		ep.apply(c, 0, 1, n, ldc, 0)
 		return
 	}
-	packed(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	packed(t, ep, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // packed is Blocked's packed path, for any m. Element (i, j) is accumulated
 // over p in KC-sized slices in increasing order, each slice summed by the
 // micro-kernel in order of p.
-func packed(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
 		scale(m, n, beta, c, ldc)
+		ep.apply(c, 0, m, n, ldc, 0)
 		return
 	}
 	kern := t.Kernel
@@ -52,7 +58,7 @@ func packed(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float3
 		for p0 := 0; p0 < k; p0 += kcMax {
 			kc := min(kcMax, k-p0)
 			packB(buf.b, nr, transB, b, ldb, p0, j0, kc, nc)
-			first := p0 == 0
+			first, last := p0 == 0, p0+kc == k
 			for i0 := 0; i0 < m; i0 += mcMax {
 				mc := min(mcMax, m-i0)
 				packA(buf.a, mr, transA, a, lda, i0, p0, mc, kc)
@@ -62,9 +68,46 @@ func packed(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float3
 					for is := 0; is*mr < mc; is++ {
 						kern.Fn(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc)
 						rows := min(mr, mc-is*mr)
-						store(acc, nr, rows, cols, alpha, beta, first, c, (i0+is*mr)*ldc+j0+js*nr, ldc)
+						off := (i0+is*mr)*ldc + j0 + js*nr
+						store(acc, nr, rows, cols, alpha, beta, first, c, off, ldc)
+						if last {
+							// While the tile is in L1, not in a second pass.
+							ep.apply(c, off, rows, cols, ldc, i0+is*mr)
+						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// Epilogue is applied to each element of C once its product is complete:
+// add the row's bias (when RowBias is non-nil: RowBias[i] for row i), then
+// clamp at zero (when Relu). A convolution's bias and ReLU run this way on
+// each register tile right after its last store, instead of a second pass
+// over the whole output.
+type Epilogue struct {
+	RowBias []float32 // (m), or nil
+	Relu    bool
+}
+
+// apply runs the epilogue on the rows x cols block of c at off, whose first
+// row is row0 of C.
+func (ep Epilogue) apply(c []float32, off, rows, cols, ldc, row0 int) {
+	if ep.RowBias == nil && !ep.Relu {
+		return
+	}
+	for i := 0; i < rows; i++ {
+		row := c[off+i*ldc : off+i*ldc+cols]
+		if ep.RowBias != nil {
+			b := ep.RowBias[row0+i]
+			for j := range row {
+				row[j] += b
+			}
+		}
+		if ep.Relu {
+			for j, v := range row {
+				row[j] = max(v, 0)
 			}
 		}
 	}

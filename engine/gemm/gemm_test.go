@@ -194,3 +194,42 @@ func BenchmarkGemm(b *testing.B) {
 		})
 	}
 }
+
+// TestEpilogueFused: ParallelEpilogue gives exactly the bits of the same
+// product followed by a separate bias + ReLU pass, for every kernel, worker
+// count and path (packed, row strips, gemv, k == 0).
+func TestEpilogueFused(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	cases := append(randomCases(r, 30), gemmCase{m: 5, n: 4, k: 300, alpha: 1}, gemmCase{m: 3, n: 7, k: 0, alpha: 1, beta: 0.5},
+		gemmCase{m: 300, n: 20, k: 70, alpha: 1})
+	for _, kern := range Kernels() {
+		tiles := TilesFor(kern)
+		tiles.KC = 64 // several KC slices: the epilogue must run after the last only
+		for _, c := range cases {
+			a, lda, b, ldb, c0, ldc := c.operands(r)
+			bias := randMat(r, c.m)
+			for _, relu := range []bool{false, true} {
+				want := append([]float32(nil), c0...)
+				ParallelTiles(tiles, 1, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
+				for i := 0; i < c.m; i++ {
+					for j := 0; j < c.n; j++ {
+						v := want[i*ldc+j] + bias[i]
+						if relu {
+							v = max(v, 0)
+						}
+						want[i*ldc+j] = v
+					}
+				}
+				for _, w := range []int{1, 3} {
+					got := append([]float32(nil), c0...)
+					ParallelEpilogue(tiles, Epilogue{RowBias: bias, Relu: relu}, w, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s %v relu=%v workers=%d: element %d = %v, separate pass %v", kern.Name, c, relu, w, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -19,12 +19,19 @@ func Parallel(workers int, transA, transB bool, m, n, k int, alpha float32, a []
 
 // ParallelTiles is Parallel with explicit tiles (and so micro-kernel).
 func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ParallelEpilogue(t, Epilogue{}, workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// ParallelEpilogue is ParallelTiles followed by ep on every element of C,
+// fused into the product (ep.RowBias, when set, has m values). The result
+// is bit-identical to running the epilogue as a separate pass.
+func ParallelEpilogue(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if t.Kernel.Fn == nil {
 		t.Kernel = Generic
 	}
 	mr, nr := t.Kernel.MR, t.Kernel.NR
 	if workers <= 1 || float64(m)*float64(n)*float64(k) < minWork || m == 1 && n < 2*nr {
-		Blocked(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		blocked(t, ep, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	byCols := n >= m || m == 1
@@ -35,7 +42,7 @@ func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha
 	units := (total + unit - 1) / unit
 	w := min(workers, units)
 	if w <= 1 {
-		Blocked(t, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		blocked(t, ep, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	var wg sync.WaitGroup
@@ -52,7 +59,7 @@ func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha
 				if transB {
 					bOff = lo * ldb
 				}
-				Blocked(t, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+				blocked(t, ep, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
 			} else {
 				aOff := lo * lda
 				if transA {
@@ -60,7 +67,11 @@ func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha
 				}
 				// m > 1 here: each strip takes the packed path even when it
 				// has a single row, as the whole product would.
-				packed(t, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+				sub := ep
+				if sub.RowBias != nil {
+					sub.RowBias = sub.RowBias[lo:hi]
+				}
+				packed(t, sub, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
 			}
 		}()
 	}

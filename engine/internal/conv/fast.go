@@ -66,17 +66,22 @@ func forward(g Geom, x, w, bias, y []float32, relu bool, workers int, pa paths) 
 			xg := x[(n*g.C+grp*cg)*g.H*g.W:]
 			wg := w[grp*mg*k:]
 			yg := y[(n*g.M+grp*mg)*npix:]
+			// Bias and ReLU run in the GEMM's epilogue, on each register
+			// tile while it is in L1.
+			ep := gemm.Epilogue{Relu: relu}
+			if bias != nil {
+				ep.RowBias = bias[grp*mg : (grp+1)*mg]
+			}
 			if pointwise {
-				gemm.ParallelTiles(pa.tiles, workers, false, false, mg, npix, k, 1, wg, k, xg, npix, 0, yg, npix)
+				gemm.ParallelEpilogue(pa.tiles, ep, workers, false, false, mg, npix, k, 1, wg, k, xg, npix, 0, yg, npix)
 				continue
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
 				im2col(g, xg, col, cg, p0, pc, workers)
-				gemm.ParallelTiles(pa.tiles, workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
+				gemm.ParallelEpilogue(pa.tiles, ep, workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
 			}
 		}
-		biasRelu(y[n*g.M*npix:(n+1)*g.M*npix], bias, g.M, npix, relu)
 	}
 }
 
@@ -123,28 +128,6 @@ func im2col(g Geom, x, col []float32, cg, p0, pc, workers int) {
 			}
 		}
 	})
-}
-
-// biasRelu adds the per-channel bias (may be nil) and applies ReLU to the
-// (channels, npix) output of one image.
-func biasRelu(y, bias []float32, channels, npix int, relu bool) {
-	if bias == nil && !relu {
-		return
-	}
-	for m := 0; m < channels; m++ {
-		var b float32
-		if bias != nil {
-			b = bias[m]
-		}
-		row := y[m*npix : (m+1)*npix]
-		for i, v := range row {
-			v += b
-			if relu && v < 0 {
-				v = 0
-			}
-			row[i] = v
-		}
-	}
 }
 
 // depthwise handles convs with one input channel per group (MobileNet-style
