@@ -11,7 +11,9 @@ import (
 // WriteTimeout, and one whose client stops reading is cut off.
 func TestWriteDeadlines(t *testing.T) {
 	oldWrite, oldIdle := writeTimeout, fileWriteIdle
-	writeTimeout, fileWriteIdle = 400*time.Millisecond, 300*time.Millisecond
+	// Generous enough that a loaded CI machine does not stall the steady
+	// reader for longer than fileWriteIdle.
+	writeTimeout, fileWriteIdle = 600*time.Millisecond, 1500*time.Millisecond
 	t.Cleanup(func() { writeTimeout, fileWriteIdle = oldWrite, oldIdle })
 
 	// Loopback socket buffers hold a few MiB: the files must be larger, so
@@ -36,7 +38,7 @@ func TestWriteDeadlines(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		start := time.Now()
-		buf := make([]byte, 128<<10)
+		buf := make([]byte, 64<<10)
 		var n int64
 		for {
 			k, err := resp.Body.Read(buf)
@@ -65,7 +67,7 @@ func TestWriteDeadlines(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		time.Sleep(3 * fileWriteIdle) // stop reading
+		time.Sleep(2 * fileWriteIdle) // stop reading
 		n, err := io.Copy(io.Discard, resp.Body)
 		if err == nil && n == int64(len(big)) {
 			t.Fatal("a client that stopped reading still got the whole file")
