@@ -14,7 +14,9 @@ import (
 	"log"
 	"net/http"
 	"net/url"
+	"strconv"
 	"syscall/js"
+	"time"
 
 	"convscope/web"
 
@@ -47,8 +49,19 @@ func main() {
 	// "starting" notice; the browser tests wait for it too.
 	js.Global().Get("document").Get("documentElement").Call("setAttribute", "data-wasm", "running")
 
+	// The slowest render so far (build + DOM update), in milliseconds, on
+	// <html data-render-max>: the browser tests log it next to the click
+	// latency during a run.
+	html := js.Global().Get("document").Get("documentElement")
+	var slowest time.Duration
 	for ok := true; ok; ok = renderer.EventWait() {
-		if err := renderer.Render(buildEnv.RunBuild(root)); err != nil {
+		start := time.Now()
+		err := renderer.Render(buildEnv.RunBuild(root))
+		if d := time.Since(start); d > slowest {
+			slowest = d
+			html.Call("setAttribute", "data-render-max", strconv.FormatInt(d.Milliseconds(), 10))
+		}
+		if err != nil {
 			// A render that failed leaves the page as it was; the next
 			// state change renders again, so keep running.
 			js.Global().Get("console").Call("error", "convscope: render: "+err.Error())
