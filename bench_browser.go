@@ -179,7 +179,7 @@ func (br *benchBrowser) bench(bm *benchModel, runs int, rep *benchReport) error 
 	}
 	row := newBenchRow(bm.name, "browser", bm.def.Input, 1, res.Go.TimesMS, res.Ort.TimesMS)
 	row.OursPeak, row.RefPeak = res.Go.Peak, res.Ort.Peak
-	if row.MaxAbsDiff = maxAbsDiff(res.Go.Output, res.Ort.Output); math.IsInf(row.MaxAbsDiff, 1) {
+	if row.LogitDiff = relDiff(res.Go.Output, res.Ort.Output); math.IsInf(row.LogitDiff, 1) {
 		return fmt.Errorf("%s: the wasm engine gave %d logits, onnxruntime-web %d", bm.name, len(res.Go.Output), len(res.Ort.Output))
 	}
 	rep.Rows = append(rep.Rows, row)

@@ -312,7 +312,7 @@ func benchNative(bm *benchModel, node, toolsDir string, threads []int, runs int,
 		rep.RefVersion = ref.Version
 		row := newBenchRow(bm.name, "native", bm.def.Input, th, times, ref.TimesMS)
 		row.OursPeak, row.RefPeak = peak, ref.Peak
-		if row.MaxAbsDiff = maxAbsDiff(out, ref.Output); math.IsInf(row.MaxAbsDiff, 1) {
+		if row.LogitDiff = relDiff(out, ref.Output); math.IsInf(row.LogitDiff, 1) {
 			return fmt.Errorf("%s: the engine gave %d logits, onnxruntime-node %d", bm.name, len(out), len(ref.Output))
 		}
 		rep.Rows = append(rep.Rows, row)

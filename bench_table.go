@@ -49,13 +49,14 @@ type benchRow struct {
 	// that is its peak). 0 = not measured.
 	OursPeak int64 `json:"ours_peak_bytes"`
 	RefPeak  int64 `json:"ref_peak_bytes"`
-	// MaxAbsDiff is the largest difference between the two runtimes'
-	// logits, a check that both ran the same network (float32 weights
-	// natively; int8 weights, as the app ships them, in the browser);
-	// -1 = not compared.
-	MaxAbsDiff float64   `json:"max_abs_diff"`
-	OursRuns   []float64 `json:"ours_runs_ms"`
-	RefRuns    []float64 `json:"ref_runs_ms"`
+	// LogitDiff is the largest difference between the two runtimes'
+	// logits relative to the reference's largest |logit| (random-weight
+	// networks give logits in the thousands), a check that both ran the
+	// same network: float32 weights on both sides natively, the app's int8
+	// model file against float32 ONNX in the browser. -1 = not compared.
+	LogitDiff float64   `json:"logit_rel_diff"`
+	OursRuns  []float64 `json:"ours_runs_ms"`
+	RefRuns   []float64 `json:"ref_runs_ms"`
 }
 
 // median returns the median of xs (the mean of the middle two for an even
@@ -82,8 +83,21 @@ func newBenchRow(model, mode string, input []int, threads int, ours, ref []float
 	return r
 }
 
-// maxAbsDiff compares two logit vectors; a length mismatch is +Inf (the
-// callers turn it into an error: JSON has no infinity).
+// relDiff is max|a-b| / max|b|; a length mismatch is +Inf (the callers
+// turn it into an error: JSON has no infinity).
+func relDiff(a, b []float32) float64 {
+	d := maxAbsDiff(a, b)
+	scale := 0.0
+	for _, v := range b {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	if math.IsInf(d, 1) || scale == 0 {
+		return d
+	}
+	return d / scale
+}
+
+// maxAbsDiff compares two logit vectors; a length mismatch is +Inf.
 func maxAbsDiff(a, b []float32) float64 {
 	if len(a) != len(b) || len(a) == 0 {
 		return math.Inf(1)
@@ -118,11 +132,11 @@ func (r *benchReport) writeTable(w io.Writer) error {
 		fmt.Fprintf(w, "load average (start; end): %s\n", strings.Join(r.LoadAvg, "; "))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tinput\tmode\tthreads\tours ms\tref ms\tours/ref\tours peak MB\tref peak MB\tmax |logit diff|\t")
+	fmt.Fprintln(tw, "model\tinput\tmode\tthreads\tours ms\tref ms\tours/ref\tours peak MB\tref peak MB\tlogit diff (rel)\t")
 	for _, row := range r.Rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			row.Model, fmtShape(row.Input), row.Mode, row.Threads, fmtMS(row.OursMS), fmtMS(row.RefMS), fmtRatio(row.Ratio),
-			fmtMB(row.OursPeak), fmtMB(row.RefPeak), fmtDiff(row.MaxAbsDiff))
+			fmtMB(row.OursPeak), fmtMB(row.RefPeak), fmtDiff(row.LogitDiff))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

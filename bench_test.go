@@ -53,15 +53,18 @@ func TestNewBenchRowRatio(t *testing.T) {
 	if d := maxAbsDiff([]float32{1}, []float32{1, 2}); !math.IsInf(d, 1) {
 		t.Errorf("maxAbsDiff of different lengths = %v, want +Inf", d)
 	}
+	if d := relDiff([]float32{100, -198}, []float32{101, -200}); d != 2.0/200 {
+		t.Errorf("relDiff = %v, want 2/200", d)
+	}
 }
 
 func sampleReport() *benchReport {
 	rep := &benchReport{GOOS: "linux", GOARCH: "amd64", CPUs: 2, GoVersion: "go1.27.3", RefVersion: "1.30.0", Runs: 3,
 		LoadAvg: []string{"1.00 0.50 0.25", "1.10 0.60 0.30"}}
 	a := newBenchRow("tinynet", "native", []int{1, 3, 32, 32}, 1, []float64{0.5, 0.7, 0.6}, []float64{0.2, 0.3, 0.25})
-	a.OursPeak, a.RefPeak, a.MaxAbsDiff = 12<<20, 80<<20, 7.2e-7
+	a.OursPeak, a.RefPeak, a.LogitDiff = 12<<20, 80<<20, 7.2e-7
 	b := newBenchRow("vgg16", "browser", []int{1, 3, 224, 224}, 1, []float64{10500, 10400, 10600}, []float64{1100, 1096, 1090})
-	b.OursPeak, b.MaxAbsDiff = 700<<20, -1
+	b.OursPeak, b.LogitDiff = 700<<20, -1
 	rep.Rows = []benchRow{a, b}
 	rep.Notes = []string{"a note"}
 	return rep
@@ -112,7 +115,7 @@ func TestBenchJSON(t *testing.T) {
 	if len(back.Rows) != 2 || back.Rows[0].Ratio != 2.4 || back.Rows[1].Model != "vgg16" || len(back.Rows[1].OursRuns) != 3 {
 		t.Errorf("JSON round trip: %+v", back.Rows)
 	}
-	for _, key := range []string{`"ours_ms"`, `"ref_ms"`, `"ratio"`, `"ours_peak_bytes"`, `"ref_peak_bytes"`, `"input"`, `"threads"`, `"mode"`} {
+	for _, key := range []string{`"logit_rel_diff"`, `"ours_ms"`, `"ref_ms"`, `"ratio"`, `"ours_peak_bytes"`, `"ref_peak_bytes"`, `"input"`, `"threads"`, `"mode"`} {
 		if !strings.Contains(buf.String(), key) {
 			t.Errorf("JSON lacks %s", key)
 		}
@@ -248,8 +251,8 @@ func TestBenchNativeTinynet(t *testing.T) {
 	if r.Mode != "native" || r.Threads != 1 || len(r.OursRuns) != 2 || len(r.RefRuns) != 2 || r.Ratio <= 0 {
 		t.Errorf("row %+v", r)
 	}
-	if r.MaxAbsDiff > 1e-3 {
-		t.Errorf("logits of onnxruntime-node and the engine differ by %g: not the same network", r.MaxAbsDiff)
+	if r.LogitDiff > 1e-3 {
+		t.Errorf("logits of onnxruntime-node and the engine differ by %g: not the same network", r.LogitDiff)
 	}
 	if rep.RefVersion == "" {
 		t.Error("no onnxruntime version")
@@ -283,8 +286,8 @@ func TestBenchBrowserTinynet(t *testing.T) {
 	}
 	// The browser runs the int8 model file against float32 ONNX: close,
 	// not equal.
-	if r.MaxAbsDiff > 0.5 {
-		t.Errorf("logits differ by %g: not the same network", r.MaxAbsDiff)
+	if r.LogitDiff > 0.05 {
+		t.Errorf("logits differ by %g: not the same network", r.LogitDiff)
 	}
 	if !strings.HasPrefix(rep.Browser, "Chromium") {
 		t.Errorf("browser %q", rep.Browser)
