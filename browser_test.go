@@ -71,7 +71,14 @@ func TestBrowserSmoke(t *testing.T) {
 		if ran := injectInlineScript(t, p); ran != "no" {
 			t.Errorf("an injected inline script ran (%q): the CSP is not enforced", ran)
 		}
-		if !slices.ContainsFunc(p.Errors(), func(m chromedp.ConsoleMessage) bool { return strings.Contains(m.Text, "Content Security Policy") }) {
+		// The violation reaches the console a moment later.
+		reported := func() bool {
+			return slices.ContainsFunc(p.Errors(), func(m chromedp.ConsoleMessage) bool { return strings.Contains(m.Text, "Content Security Policy") })
+		}
+		for deadline := time.Now().Add(10 * time.Second); !reported() && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !reported() {
 			t.Errorf("no CSP violation was reported for the injected script: %v", p.Errors())
 		}
 	})
