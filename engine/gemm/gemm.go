@@ -14,9 +14,15 @@
 // the kernels know nothing about tensors or graphs.
 //
 // The arithmetic of the packed path is a Kernel (an MR x NR register tile)
-// selected through Tiles; Generic is portable Go with no build tag, and SIMD
-// kernels are added as further Kernels (Kernels lists them, so every test
-// and benchmark runs each one).
+// selected through Tiles; Generic is portable Go with no build tag. Built
+// with GOEXPERIMENT=simd, amd64 adds AVX512 (4x32 Float32x16) and AVX2
+// (4x16 Float32x8), each listed only when the CPU has the features, and
+// wasm adds SIMD128 (4x12 Float32x4). Kernels lists every kernel of the
+// build, so every test and benchmark runs each one; DefaultTiles uses the
+// fastest unless the CONVSCOPE_NOSIMD environment variable is set, and the
+// convscope_nosimd build tag leaves the SIMD kernels out. TilesFor holds the
+// blocking sizes. ParallelEpilogue fuses a per-row bias and ReLU into the
+// product.
 package gemm
 
 import "fmt"

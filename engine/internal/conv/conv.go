@@ -1,6 +1,7 @@
 // Package conv holds the 2-D convolution kernels: a naive direct reference
-// and the fast path (im2col + GEMM, a direct GEMM for 1x1 convs, a direct
-// loop for depthwise convs). Kernels take slices and a Geom of plain sizes,
+// and the fast path (im2col + GEMM, a direct GEMM for 1x1 convs, Winograd
+// F(2x2, 3x3) for large enough 3x3 stride-1 convs, a direct loop for
+// depthwise convs), with bias and ReLU fused into the GEMM's epilogue. Kernels take slices and a Geom of plain sizes,
 // never graph types; the engine validates sizes before calling them.
 package conv
 
