@@ -45,17 +45,33 @@ type appRequest struct {
 	Body         int64 // Content-Length (or -1 when unknown but a body is sent)
 }
 
-// appRecorder wraps the server handler and records every request.
+// appRecorder wraps the server handler and records every request; the
+// model files named in tamper are served with one byte flipped.
 type appRecorder struct {
-	next http.Handler
-	mu   sync.Mutex
-	log  []appRequest
+	next   http.Handler
+	mu     sync.Mutex
+	log    []appRequest
+	tamper map[string]bool
 }
 
 func (r *appRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.log = append(r.log, appRequest{Method: req.Method, Path: req.URL.RequestURI(), Body: req.ContentLength})
+	tamper := r.tamper[req.URL.Path]
 	r.mu.Unlock()
+	if tamper {
+		rec := httptest.NewRecorder()
+		r.next.ServeHTTP(rec, req)
+		body := rec.Body.Bytes()
+		if len(body) > 0 {
+			body[len(body)/2] ^= 0x40
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+		return
+	}
 	r.next.ServeHTTP(w, req)
 }
 
@@ -95,6 +111,7 @@ func appModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 		}
 	}
 	write("slow_resnet20_256", models.Config{Height: 256, Width: 256, Classes: 10}, 256)
+	write("tampered_resnet20", models.Config{}, 32)
 	builtins, _ := filepath.Glob(filepath.Join("models", "builtin", "*.csm"))
 	if len(builtins) == 0 {
 		t.Logf("no built-in model committed yet (models/builtin/*.csm): testing with a random-weights ResNet-20")
@@ -112,6 +129,7 @@ func appModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 		switch {
 		case m.Name == "slow_resnet20_256":
 			slow = m
+		case m.Name == "tampered_resnet20":
 		case m.Available && m.URL != "" && (m.BuiltIn || m.Name == "random_resnet20_cifar"):
 			main = append(main, m)
 		}
@@ -618,6 +636,40 @@ func TestAppE2E(t *testing.T) {
 			t.Errorf("classify after cancel: %d classes", len(got))
 		}
 		a.useModel(mainModels[0], -1)
+	})
+
+	t.Run("sample and tampered download", func(t *testing.T) {
+		a := appPage{t: t, p: p}
+		before := a.runs()
+		if err := p.Click(`#samples button.sample[data-sample="ship"]`); err != nil {
+			t.Fatal(err)
+		}
+		a.wait(fmt.Sprintf(`Number(document.querySelector("#result").dataset.runs) > %d && !document.querySelector("#run") && "ok"`, before), time.Minute)
+		top := a.top5()
+		t.Logf("sample ship: top-1 %s (%.3f)", top[0].Label, top[0].Prob)
+
+		var tampered modelEntry
+		list, _ := modelList(cat)
+		for _, m := range list {
+			if m.Name == "tampered_resnet20" {
+				tampered = m
+			}
+		}
+		rec.mu.Lock()
+		rec.tamper = map[string]bool{"/" + tampered.URL: true}
+		rec.mu.Unlock()
+		if err := p.Click(`#model-table tr[data-model="tampered_resnet20"] button.use-model`); err != nil {
+			t.Fatal(err)
+		}
+		msg := a.wait(`(() => { const e = document.querySelector("#alert[role=alert]"); return e && !document.querySelector("#download") && e.textContent; })()`, time.Minute)
+		t.Logf("tampered download: %s", msg)
+		if !strings.Contains(msg, "tampered_resnet20") || !strings.Contains(strings.ToLower(msg), "sha-256") {
+			t.Errorf("the alert %q does not say which model failed its SHA-256 check", msg)
+		}
+		// The model that was loaded stays usable.
+		if got := a.classify(images[3%len(images)]); len(got) != 5 {
+			t.Errorf("classify after the tampered download: %d classes", len(got))
+		}
 	})
 
 	t.Run("phone", func(t *testing.T) {
