@@ -1,0 +1,154 @@
+package web
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"convscope/web/protocol"
+
+	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/js"
+)
+
+// fakeHost is a Host whose Classify runs until release or Cancel, so the
+// component's state can be checked while a run is in flight.
+type fakeHost struct {
+	mu        sync.Mutex
+	loads     []string
+	runs      []bool // per Classify: again?
+	cancel    chan struct{}
+	release   chan struct{}
+	read      int // File.Read calls
+	loadError error
+}
+
+func newFakeHost() *fakeHost {
+	return &fakeHost{cancel: make(chan struct{}, 8), release: make(chan struct{}, 8)}
+}
+
+func (h *fakeHost) ModelList() ([]ModelEntry, error) { return nil, nil }
+func (h *fakeHost) Load(m ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error) {
+	h.mu.Lock()
+	h.loads = append(h.loads, m.Name)
+	err := h.loadError
+	h.mu.Unlock()
+	progress(m.Bytes/2, m.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	return &protocol.Loaded{Name: m.Name, Layers: []protocol.LayerInfo{{Name: "conv1", Kind: "conv", Maps: true}}}, nil
+}
+func (h *fakeHost) Classify(img []byte, step func(protocol.LayerDone)) (*protocol.Result, error) {
+	h.mu.Lock()
+	h.runs = append(h.runs, img == nil)
+	h.mu.Unlock()
+	step(protocol.LayerDone{Index: 0, Total: 2, Name: "conv1"})
+	select {
+	case <-h.release:
+		return &protocol.Result{Model: "m", Top: []protocol.Prediction{{Index: 3, Label: "cat", Prob: 0.9}}, View: protocol.Image{W: 1, H: 1, RGBA: []byte{1, 2, 3, 255}}}, nil
+	case <-h.cancel:
+		return nil, &Error{Code: protocol.CodeCancelled, Message: "cancelled"}
+	}
+}
+func (h *fakeHost) Cancel()                                          { h.cancel <- struct{}{} }
+func (h *fakeHost) CancelLoad()                                      {}
+func (h *fakeHost) Activations(layer string) (*protocol.Maps, error) { return nil, errors.New("none") }
+func (h *fakeHost) Filters() (*protocol.Patches, error)              { return nil, errors.New("none") }
+func (h *fakeHost) ShowMaps(*protocol.Maps, *protocol.Image)         {}
+func (h *fakeHost) ShowFilters(*protocol.Patches)                    {}
+func (h *fakeHost) ViewerSettings(string, string)                    {}
+func (h *fakeHost) InputFile(js.Value) *File                         { return nil }
+func (h *fakeHost) ObjectURL(data []byte, mime string) string        { return "blob:view" }
+func (h *fakeHost) Revoke(string)                                    {}
+func (h *fakeHost) Fetch(string) ([]byte, error)                     { return []byte("x"), nil }
+func (h *fakeHost) Camera() bool                                     { return false }
+
+// waitFor polls cond under the render lock.
+func waitFor(t *testing.T, ee vugu.EventEnv, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		ee.Lock()
+		ok := cond()
+		ee.UnlockOnly()
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestFlow(t *testing.T) {
+	h := newFakeHost()
+	c := &Root{Host: h}
+	ee := vugu.NewEventEnvImpl(&sync.RWMutex{}, make(chan bool, 64))
+	m := ModelEntry{Name: "resnet20_cifar", URL: "models/r.csm", Bytes: 100, BuiltIn: true, Available: true}
+
+	ee.Lock()
+	c.useModel(ee, m)
+	busy := c.ModelBusy && c.Info == nil && c.Selected == m.Name
+	ee.UnlockOnly()
+	if !busy {
+		t.Fatal("choosing a model does not show it loading")
+	}
+	waitFor(t, ee, "the model", func() bool { return c.Current == m.Name && c.Info != nil && !c.ModelBusy })
+
+	// A file too big is refused before it is read.
+	ee.Lock()
+	c.UseFile(ee, &File{Name: "huge.jpg", Size: MaxImageBytes + 1, Read: func() ([]byte, error) { h.read++; return nil, nil }})
+	alert := c.Alert
+	ee.UnlockOnly()
+	if !strings.Contains(alert, "huge.jpg") || h.read != 0 {
+		t.Errorf("oversized file: alert %q, %d reads", alert, h.read)
+	}
+
+	// A run shows its progress and can be cancelled.
+	ee.Lock()
+	c.UseFile(ee, &File{Name: "cat.jpg", Size: 3, Read: func() ([]byte, error) { return []byte("jpg"), nil }})
+	ee.UnlockOnly()
+	waitFor(t, ee, "the run's progress", func() bool { return c.Running && c.Step.Total == 2 && c.Alert == "" })
+	if got := c.StepText(); got != "Layer 1 of 2: conv1" {
+		t.Errorf("StepText = %q", got)
+	}
+	ee.Lock()
+	c.Cancel(vugu.NewDOMEvent(ee, nil))
+	ee.UnlockOnly()
+	waitFor(t, ee, "the cancel", func() bool { return !c.Running && c.Notice == "Cancelled." && c.Result == nil })
+
+	// A finished run shows its top-5 and view.
+	ee.Lock()
+	c.UseFile(ee, &File{Name: "cat.jpg", Size: 3, Read: func() ([]byte, error) { return []byte("jpg"), nil }})
+	ee.UnlockOnly()
+	waitFor(t, ee, "the run", func() bool { return c.Running })
+	h.release <- struct{}{}
+	waitFor(t, ee, "the result", func() bool { return c.Result != nil && !c.Running && c.ViewURL == "blob:view" && c.Runs == 1 })
+
+	// Switching the model runs the same image again.
+	other := ModelEntry{Name: "vgg_cifar", URL: "models/v.csm", Available: true}
+	ee.Lock()
+	c.useModel(ee, other)
+	ee.UnlockOnly()
+	waitFor(t, ee, "the re-run", func() bool { return c.Current == "vgg_cifar" && c.Running })
+	h.mu.Lock()
+	again := h.runs[len(h.runs)-1]
+	h.mu.Unlock()
+	if !again {
+		t.Error("the model switch did not classify the last image again")
+	}
+	h.release <- struct{}{}
+	waitFor(t, ee, "the second result", func() bool { return c.Runs == 2 && !c.Running })
+
+	// A failed download leaves the loaded model in place.
+	h.mu.Lock()
+	h.loadError = &Error{Code: protocol.CodeHash, Message: "the file does not have the expected SHA-256"}
+	h.mu.Unlock()
+	ee.Lock()
+	c.useModel(ee, ModelEntry{Name: "bad", URL: "models/b.csm", Available: true})
+	ee.UnlockOnly()
+	waitFor(t, ee, "the download error", func() bool { return !c.ModelBusy && c.Alert != "" })
+	if c.Selected != "vgg_cifar" || c.Info == nil || !strings.Contains(c.Alert, "bad") {
+		t.Errorf("after a failed load: selected %q, info %v, alert %q", c.Selected, c.Info != nil, c.Alert)
+	}
+}
