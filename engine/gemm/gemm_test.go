@@ -214,8 +214,8 @@ func TestEpilogueFused(t *testing.T) {
 				for i := 0; i < c.m; i++ {
 					for j := 0; j < c.n; j++ {
 						v := want[i*ldc+j] + bias[i]
-						if relu {
-							v = max(v, 0)
+						if relu && v < 0 {
+							v = 0
 						}
 						want[i*ldc+j] = v
 					}

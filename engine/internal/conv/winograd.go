@@ -189,8 +189,19 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, ld, t0, tc, til
 				y01 := s01 - s02 - s03 + bv
 				y10 := s10 + s11 + s12 + bv
 				y11 := s11 - s12 - s13 + bv
-				if relu {
-					y00, y01, y10, y11 = max(y00, 0), max(y01, 0), max(y10, 0), max(y11, 0)
+				if relu { // comparisons, not max: see gemm.Epilogue
+					if y00 < 0 {
+						y00 = 0
+					}
+					if y01 < 0 {
+						y01 = 0
+					}
+					if y10 < 0 {
+						y10 = 0
+					}
+					if y11 < 0 {
+						y11 = 0
+					}
 				}
 				ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
 				oy, ox := 2*ty, 2*tx
