@@ -20,7 +20,8 @@ import train
 
 
 def main():
-    torch.set_num_threads(2)
+    # One thread: on a shared machine 2-thread runs stall in OpenMP barriers.
+    torch.set_num_threads(1)
     names = sys.argv[1:] or list(nets.NETS)
     x, y = train.load_split("test")
     for name in names:
