@@ -166,7 +166,7 @@ func (a appPage) eval(expr string, out any) {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(a.p.Context(), time.Minute)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		a.t.Fatalf("%s: %v", expr, err)
 	}
@@ -636,6 +636,32 @@ func TestAppE2E(t *testing.T) {
 			t.Errorf("classify after cancel: %d classes", len(got))
 		}
 		a.useModel(mainModels[0], -1)
+	})
+
+	t.Run("paste and drop", func(t *testing.T) {
+		a := appPage{t: t, p: p}
+		// The page's handlers get the same events a real paste or drop
+		// makes: a ClipboardEvent or DragEvent whose DataTransfer holds a
+		// File (built here from a sample image of the site).
+		for _, kind := range []string{"paste", "drop"} {
+			before := a.runs()
+			a.eval(fmt.Sprintf(`(async () => {
+				const blob = await (await fetch("samples/cifar10/horse.jpg")).blob();
+				const dt = new DataTransfer();
+				dt.items.add(new File([blob], "%s-horse.jpg", {type: "image/jpeg"}));
+				const ev = %q === "paste"
+					? new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true})
+					: new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true});
+				document.querySelector("#drop-zone").dispatchEvent(ev);
+				return "ok";
+			})()`, kind, kind), nil)
+			a.wait(fmt.Sprintf(`Number(document.querySelector("#result").dataset.runs) > %d && !document.querySelector("#run") && "ok"`, before), time.Minute)
+			caption, _ := p.Text(".view figcaption")
+			if !strings.HasPrefix(caption, kind+"-horse.jpg") {
+				t.Errorf("%s: the result is for %q", kind, caption)
+			}
+			t.Logf("%s: %s", kind, caption)
+		}
 	})
 
 	t.Run("sample and tampered download", func(t *testing.T) {
