@@ -5,8 +5,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"syscall/js"
 
 	"convscope/web"
@@ -133,21 +131,7 @@ func (h *host) Revoke(url string) {
 }
 
 // Fetch reads a file of the site (a sample image), relative to the page.
-func (h *host) Fetch(rel string) ([]byte, error) {
-	u, err := resolve(rel)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.Get(u.String())
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", u.Path, resp.Status)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, web.MaxImageBytes))
-}
+func (h *host) Fetch(rel string) ([]byte, error) { return fetchBytes(rel, web.MaxImageBytes) }
 
 // Camera is true on devices with a coarse pointer (phones, tablets), where
 // the capture attribute opens the camera.

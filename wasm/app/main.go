@@ -10,9 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
 	"net/url"
 	"strconv"
 	"syscall/js"
@@ -109,22 +107,47 @@ func resolve(rel string) (*url.URL, error) {
 // loadModels fetches api/models relative to the page, so the same code works
 // under the server and from a static export at any base path.
 func loadModels() ([]web.ModelEntry, error) {
-	u, err := resolve("api/models")
+	data, err := fetchBytes("api/models", maxListBytes)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := http.Get(u.String())
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", u.Path, resp.Status)
 	}
 	var list []web.ModelEntry
-	dec := json.NewDecoder(io.LimitReader(resp.Body, maxListBytes))
-	if err := dec.Decode(&list); err != nil {
-		return nil, fmt.Errorf("%s: %w", u.Path, err)
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("api/models: %w", err)
 	}
 	return list, nil
+}
+
+// fetchBytes GETs a URL relative to the page with the browser's fetch (not
+// net/http, which would add megabytes of TLS and HTTP code to app.wasm for
+// nothing: the browser does the HTTP) and refuses answers over limit bytes.
+func fetchBytes(rel string, limit int) ([]byte, error) {
+	u, err := resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := await(js.Global().Call("fetch", u.String()))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u.Path, err)
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("%s: %d %s", u.Path, resp.Get("status").Int(), resp.Get("statusText").String())
+	}
+	if n := resp.Get("headers").Call("get", "Content-Length"); n.Type() == js.TypeString {
+		if size, err := strconv.ParseInt(n.String(), 10, 64); err == nil && size > int64(limit) {
+			return nil, fmt.Errorf("%s: %d bytes, more than %d", u.Path, size, limit)
+		}
+	}
+	buf, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u.Path, err)
+	}
+	u8 := js.Global().Get("Uint8Array").New(buf)
+	n := u8.Get("byteLength").Int()
+	if n > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than %d", u.Path, n, limit)
+	}
+	out := make([]byte, n)
+	js.CopyBytesToGo(out, u8)
+	return out, nil
 }
