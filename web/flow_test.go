@@ -22,6 +22,7 @@ type fakeHost struct {
 	cancel    chan struct{}
 	release   chan struct{}
 	read      int // File.Read calls
+	progress  []string
 	loadError error
 }
 
@@ -65,6 +66,11 @@ func (h *fakeHost) ObjectURL(data []byte, mime string) string        { return "b
 func (h *fakeHost) Revoke(string)                                    {}
 func (h *fakeHost) Fetch(string) ([]byte, error)                     { return []byte("x"), nil }
 func (h *fakeHost) Camera() bool                                     { return false }
+func (h *fakeHost) ShowProgress(name, label string, value, max float64) {
+	h.mu.Lock()
+	h.progress = append(h.progress, name+": "+label)
+	h.mu.Unlock()
+}
 
 // waitFor polls cond under the render lock.
 func waitFor(t *testing.T, ee vugu.EventEnv, what string, cond func() bool) {
@@ -111,6 +117,12 @@ func TestFlow(t *testing.T) {
 	waitFor(t, ee, "the run's progress", func() bool { return c.Running && c.Step.Total == 2 && c.Alert == "" })
 	if got := c.StepText(); got != "Layer 1 of 2: conv1" {
 		t.Errorf("StepText = %q", got)
+	}
+	h.mu.Lock()
+	shown := strings.Join(h.progress, " | ")
+	h.mu.Unlock()
+	if !strings.Contains(shown, "run: Layer 1 of 2: conv1") || !strings.Contains(shown, "download: Loading resnet20_cifar: 50 B of 100 B") {
+		t.Errorf("progress shown in place: %s", shown)
 	}
 	ee.Lock()
 	c.Cancel(vugu.NewDOMEvent(ee, nil))

@@ -32,6 +32,13 @@ type Host interface {
 	Activations(layer string) (*protocol.Maps, error)
 	// Filters returns the first convolution's filters as RGB patches.
 	Filters() (*protocol.Patches, error)
+	// ShowProgress updates a progress bar in place ("run" or "download":
+	// the elements #NAME-step and #NAME-progress), without a render. A
+	// render rebuilds the whole page (the layer table too) on the main
+	// thread; doing that for each of VGG16's layers as it finishes would
+	// keep the thread busy and make clicks wait. The component keeps the
+	// same values in its state, so the next render shows them too.
+	ShowProgress(name, label string, value, max float64)
 	// ShowMaps, ShowFilters and ViewerSettings post to the viewer iframe.
 	ShowMaps(m *protocol.Maps, image *protocol.Image)
 	ShowFilters(p *protocol.Patches)

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/png"
 	"strconv"
-	"time"
 
 	"convscope/web/protocol"
 
@@ -48,13 +47,13 @@ func (c *Root) useModel(ee vugu.EventEnv, m ModelEntry) {
 	c.Selected, c.ModelBusy, c.DLLoaded, c.DLTotal, c.Info = m.Name, true, 0, m.Bytes, nil
 	c.Alert, c.Notice, c.Layer, c.Filters, c.LayerNote, c.Hover = "", "", "", false, "", ""
 	go func() {
-		var shown time.Time
 		info, err := c.Host.Load(m, func(loaded, total int64) {
 			ee.Lock()
+			defer ee.UnlockOnly()
 			if gen == c.loadGen {
 				c.DLLoaded, c.DLTotal = loaded, total
+				c.Host.ShowProgress("download", c.DownloadText(), float64(loaded), float64(total))
 			}
-			unlockThrottled(ee, &shown)
 		})
 		ee.Lock()
 		defer ee.UnlockRender()
@@ -75,24 +74,6 @@ func (c *Root) useModel(ee vugu.EventEnv, m ModelEntry) {
 			c.classify(ee, nil)
 		}
 	}()
-}
-
-// progressEvery is how often progress re-renders the page at most. Every
-// render rebuilds the whole page (the layer table too) on the main thread;
-// rendering each of VGG16's layers as it finishes would keep that thread
-// busy and make clicks wait.
-const progressEvery = 200 * time.Millisecond
-
-// unlockThrottled releases the render lock, rendering only when the last
-// progress render is at least progressEvery old. The final answer of a
-// request always renders.
-func unlockThrottled(ee vugu.EventEnv, shown *time.Time) {
-	if time.Since(*shown) < progressEvery {
-		ee.UnlockOnly()
-		return
-	}
-	*shown = time.Now()
-	ee.UnlockRender()
 }
 
 // PickFile is the change event of the file inputs.
@@ -164,13 +145,13 @@ func (c *Root) classify(ee vugu.EventEnv, data []byte) {
 	gen := c.runGen
 	c.Running, c.Step, c.Alert, c.Notice = true, protocol.LayerDone{}, "", ""
 	go func() {
-		var shown time.Time
 		res, err := c.Host.Classify(data, func(s protocol.LayerDone) {
 			ee.Lock()
+			defer ee.UnlockOnly()
 			if gen == c.runGen {
 				c.Step = s
+				c.Host.ShowProgress("run", c.StepText(), float64(s.Index+1), float64(s.Total))
 			}
-			unlockThrottled(ee, &shown)
 		})
 		ee.Lock()
 		defer ee.UnlockRender()

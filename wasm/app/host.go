@@ -45,6 +45,22 @@ func (h *host) ShowMaps(m *protocol.Maps, img *protocol.Image) { h.viewer.showMa
 func (h *host) ShowFilters(p *protocol.Patches)                { h.viewer.showFilters(p) }
 func (h *host) ViewerSettings(colormap, norm string)           { h.viewer.setSettings(colormap, norm) }
 
+// ShowProgress sets a progress bar and its label directly in the DOM.
+func (h *host) ShowProgress(name, label string, value, max float64) {
+	doc := js.Global().Get("document")
+	if el := doc.Call("getElementById", name+"-step"); !el.IsNull() {
+		el.Set("textContent", label)
+	}
+	if el := doc.Call("getElementById", name+"-progress"); !el.IsNull() {
+		if max > 0 {
+			el.Set("max", max)
+			el.Set("value", value)
+		} else {
+			el.Call("removeAttribute", "value") // indeterminate
+		}
+	}
+}
+
 // InputFile takes the first file of an <input type=file> and clears the
 // input, so that choosing the same file again (after fixing something) is a
 // change too.
