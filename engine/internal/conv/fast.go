@@ -42,7 +42,7 @@ func forward(g Geom, x, w, bias, y []float32, relu bool, workers int, pa paths) 
 		depthwise(g, x, w, bias, y, relu, workers)
 		return
 	}
-	if pa.winograd && useWinograd(g) {
+	if pa.winograd && useWinograd(g, pa.tiles.Kernel) {
 		winograd(g, x, w, bias, y, relu, workers, pa.tiles)
 		return
 	}

@@ -1,6 +1,10 @@
 package conv
 
-import "convscope/engine/gemm"
+import (
+	"runtime"
+
+	"convscope/engine/gemm"
+)
 
 // Winograd F(2x2, 3x3) for 3x3 convolutions with stride 1 and dilation 1
 // (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks",
@@ -17,21 +21,28 @@ import "convscope/engine/gemm"
 //	G  = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //	At = [1 1 1 0; 0 1 -1 -1]
 
-// useWinograd reports whether g takes the Winograd path: a 3x3 kernel,
-// stride 1, dilation 1, no groups, at least 16 channels in and out (with 3
-// input channels, as in a network's first layer, the GEMMs' inner dimension
-// would be 3) and at least 400 output pixels. Below that the 16 GEMMs are
-// too narrow and the weight transform (redone on every call) does not pay
-// off: per CPU-second on one thread here, with bias and ReLU, Winograd
-// against im2col ran
+// useWinograd reports whether g takes the Winograd path with GEMM kernel
+// kern: a 3x3 kernel, stride 1, dilation 1, no groups, at least 16 output
+// channels, at least 400 output pixels, and enough input channels (with 3,
+// as in a network's first layer, the GEMMs' inner dimension would be 3).
+// Below 400 pixels the 16 GEMMs are too narrow and the weight transform
+// (redone on every call) does not pay off. With the amd64 SIMD kernels the
+// GEMMs are so fast that the transforms, which are scalar, dominate unless
+// there are at least 128 input channels. Per CPU-second on one thread here,
+// with bias and ReLU, Winograd against im2col ran (BenchmarkConv3x3):
 //
 //	                    64ch 56x56   128ch 28x28   256ch 14x14
-//	amd64 avx512_4x32      1.18x        1.35x         0.63x
-//	amd64 generic4x2       2.2x         2.1x          1.9x
-//	wasm simd128_4x12      1.5x         1.5x          1.1x
-func useWinograd(g Geom) bool {
+//	amd64 avx512_4x32      0.78x        1.1x          0.63x
+//	amd64 avx2fma_4x16     0.96x        1.2x
+//	amd64 generic4x2       2.1x         2.1x          1.9x
+//	wasm simd128_4x12      1.43x        1.54x         1.1x
+func useWinograd(g Geom, kern gemm.Kernel) bool {
+	minC := 16
+	if runtime.GOARCH == "amd64" && kern.Name != gemm.Generic.Name {
+		minC = 128
+	}
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
-		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= 400
+		g.Group == 1 && g.C >= minC && g.M >= 16 && g.OH*g.OW >= 400
 }
 
 // winograd computes the same result as Naive for geometries useWinograd
