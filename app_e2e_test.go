@@ -564,6 +564,24 @@ func TestAppE2E(t *testing.T) {
 			shots[l] = shot
 			t.Logf("%s: %s", l, note)
 		}
+		// Hovering a map shows its channel and value under the viewer.
+		r, err := p.Rect("#viewer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range [][2]float64{{0.2, 0.2}, {0.3, 0.35}, {0.5, 0.5}, {0.25, 0.6}} {
+			x, y := float64(r.Min.X)+f[0]*float64(r.Dx()), float64(r.Min.Y)+f[1]*float64(r.Dy())
+			if err := p.Do(chromedp.MouseEvent(chromedp.MouseMoved, x, y)); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := p.WaitJS(`document.querySelector("#hover").textContent.startsWith("Channel ") && document.querySelector("#hover").textContent`, 3*time.Second); err == nil {
+				t.Logf("hover: %s", v)
+				break
+			}
+		}
+		if txt, _ := p.Text("#hover"); !strings.HasPrefix(txt, "Channel ") {
+			t.Errorf("hovering the maps shows %q, want a channel and value", txt)
+		}
 		if d := appDiffer(shots[layers[0]], shots[layers[len(layers)/2]]); d < 0.05 {
 			t.Errorf("two layers look the same (%.1f%% of pixels differ)", 100*d)
 		}

@@ -197,10 +197,17 @@ func (v *viewer) listen(env vugu.EventEnv, root *web.Root) {
 			if ok {
 				f = val.Float()
 			}
+			// Hover comes at mouse-move rate: update the text in place
+			// rather than re-render the page, whose main thread the
+			// viewer (same origin, same thread) needs to draw.
 			go func() {
 				env.Lock()
 				root.ViewerHover(ch, x, y, f, ok)
-				env.UnlockRender()
+				text := root.Hover
+				env.UnlockOnly()
+				if el := js.Global().Get("document").Call("getElementById", "hover"); !el.IsNull() {
+					el.Set("textContent", text)
+				}
 			}()
 		}
 		return nil
