@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +48,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
 	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads); all = every CPU")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-models a,b] [-runs 5] [-threads 1,all]
+		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-models a,b] [-runs 5] [-threads 1,all] [-print FILE]
+
+Build with GOEXPERIMENT=simd (GOEXPERIMENT=simd go run . bench) so the native
+engine uses its SIMD kernels; the wasm engine is always built with them.
 
 Runs ConvScope's engine and onnxruntime on the same architectures, exported
 from the Go definitions with the same random weights to ONNX, and prints
@@ -153,6 +157,9 @@ func runBenchmarks(o *benchOptions, logw io.Writer) (*benchReport, error) {
 			}
 		}()
 	}
+	if o.native && !builtWithSIMD() {
+		rep.Notes = append(rep.Notes, "the native engine was built without GOEXPERIMENT=simd (generic kernels); run `GOEXPERIMENT=simd go run . bench` for the SIMD kernels")
+	}
 	var node, nodeTools string
 	var br *benchBrowser
 	if o.native {
@@ -227,4 +234,24 @@ func printBenchReport(path string, asJSON bool, w io.Writer) error {
 		return rep.writeJSON(w)
 	}
 	return rep.writeTable(w)
+}
+
+// builtWithSIMD reports whether this binary was built with
+// GOEXPERIMENT=simd, which selects the engine's SIMD kernels natively (the
+// browser's wasm engine is always built with it).
+func builtWithSIMD() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "GOEXPERIMENT" {
+			for _, e := range strings.Split(s.Value, ",") {
+				if e == "simd" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
