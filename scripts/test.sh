@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test of ConvScope: all packages natively (including the
-# headless-Chromium browser tests and the server's load test), then the
-# engine and preprocessing tests compiled to WebAssembly and run by Node
-# through go_js_wasm_exec. Ends with go test's own summary lines.
+# Runs every test of ConvScope: first scripts/setup.sh (installs Chromium,
+# the ONNX test data and the bench's npm packages, only when missing; set
+# CONVSCOPE_SKIP_SETUP=1 to skip it), then all packages natively (including
+# the headless-Chromium browser tests and the server's load test), the
+# engine again with the SIMD kernels (GOEXPERIMENT=simd), then the engine and
+# preprocessing tests compiled to WebAssembly and run by Node through
+# go_js_wasm_exec, with and without SIMD. Ends with go test's own summary
+# lines.
 #
 # Extra arguments go to both go test runs (for example -run, -count=1).
 set -uo pipefail
@@ -13,12 +17,24 @@ goroot="$(go env GOROOT)"
 # go test runs GOOS=js binaries with go_js_wasm_exec, which lives here.
 export PATH="$goroot/lib/wasm:$PATH"
 
+if [ "${CONVSCOPE_SKIP_SETUP:-0}" != 1 ]; then
+	bash scripts/setup.sh
+fi
+
 status=0
 
 echo "== go test ./... (native)"
 go test -timeout 25m "$@" ./... || status=1
 
+# The SIMD kernels exist only under GOEXPERIMENT=simd; the plain run above
+# covers the generic kernel. The PyTorch goldens run again on the fast path.
+echo "== GOEXPERIMENT=simd go test ./engine/... ./models/importpth (native, SIMD kernels)"
+GOEXPERIMENT=simd go test -timeout 15m "$@" ./engine/... ./models/importpth || status=1
+
 echo "== GOOS=js GOARCH=wasm go test ./engine/... ./models/preprocess/... (Node)"
 GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... ./models/preprocess/... || status=1
+
+echo "== GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test ./engine/... (Node, SIMD kernels)"
+GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... || status=1
 
 exit $status
