@@ -53,9 +53,6 @@ func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
 		return nil, err
 	}
 	b := newBuilder(root, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	// A binary built with GOEXPERIMENT=simd reports go1.27.3-X:simd, which
-	// is not a toolchain name: pin the release it names.
-	b.toolchain, _, _ = strings.Cut(b.toolchain, "-X:")
 	if _, err := b.run(b.goCmd(wasmEnv, "build", "-trimpath", "-o", filepath.Join(dir, "gobench.wasm"), "./tools/bench/gowasm")); err != nil {
 		return nil, fmt.Errorf("building the wasm engine: %w", err)
 	}

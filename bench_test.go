@@ -123,7 +123,7 @@ func TestBenchJSON(t *testing.T) {
 }
 
 func TestParseBenchFlags(t *testing.T) {
-	o, err := parseBenchFlags([]string{"-models", "tinynet, alexnet,tinynet", "-threads", "1,all,1"}, io.Discard)
+	o, err := parseBenchFlags([]string{"-archs", "tinynet, alexnet,tinynet", "-threads", "1,all,1"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +143,8 @@ func TestParseBenchFlags(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"-runs", "0"},
-		{"-models", "nosuchnet"},
-		{"-models", ","},
+		{"-archs", "nosuchnet"},
+		{"-archs", ","},
 		{"-threads", "0"},
 		{"-threads", "two"},
 		{"extra"},
@@ -237,7 +237,7 @@ func TestBenchNativeTinynet(t *testing.T) {
 		t.Skip(err)
 	}
 	var out, log bytes.Buffer
-	if err := benchCmd([]string{"-native", "-json", "-models", "tinynet", "-runs", "2", "-threads", "1"}, &out, &log); err != nil {
+	if err := benchCmd([]string{"-native", "-json", "-archs", "tinynet", "-runs", "2", "-threads", "1"}, &out, &log); err != nil {
 		t.Fatalf("bench: %v\n%s", err, log.String())
 	}
 	var rep benchReport
@@ -270,7 +270,7 @@ func TestBenchBrowserTinynet(t *testing.T) {
 		t.Skip(err)
 	}
 	var out, log bytes.Buffer
-	if err := benchCmd([]string{"-browser", "-json", "-models", "tinynet", "-runs", "2"}, &out, &log); err != nil {
+	if err := benchCmd([]string{"-browser", "-json", "-archs", "tinynet", "-runs", "2"}, &out, &log); err != nil {
 		t.Fatalf("bench: %v\n%s", err, log.String())
 	}
 	var rep benchReport

@@ -77,6 +77,9 @@ func findModuleRoot(dir string) (string, error) {
 
 func newBuilder(root string, log *slog.Logger) *builder {
 	tc, _, _ := strings.Cut(runtime.Version(), " ")
+	// A binary built with GOEXPERIMENT=simd reports go1.27.3-X:simd, which
+	// is not a toolchain name: pin the release it names.
+	tc, _, _ = strings.Cut(tc, "-X:")
 	if !strings.HasPrefix(tc, "go1.") {
 		tc = "" // a development toolchain: let go choose
 	}

@@ -43,12 +43,12 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.BoolVar(&o.json, "json", false, "print the results as one JSON object")
 	fs.BoolVar(&o.native, "native", false, "Go engine vs onnxruntime-node (default: both modes)")
 	fs.BoolVar(&o.browser, "browser", false, "Go engine in wasm vs onnxruntime-web in headless Chromium (default: both modes)")
-	list := fs.String("models", strings.Join(benchArchs, ","), "comma-separated architectures (see models.ArchNames)")
+	list := fs.String("archs", strings.Join(benchArchs, ","), "comma-separated architectures (see models.ArchNames)")
 	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after one warm-up; the median is reported")
 	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
 	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads); all = every CPU")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-models a,b] [-runs 5] [-threads 1,all] [-print FILE]
+		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-archs a,b] [-runs 5] [-threads 1,all] [-print FILE]
 
 Build with GOEXPERIMENT=simd (GOEXPERIMENT=simd go run . bench) so the native
 engine uses its SIMD kernels; the wasm engine is always built with them.
@@ -86,14 +86,14 @@ the wasm backend, SIMD on, one thread.
 			continue
 		}
 		if _, err := models.ArchDataset(m); err != nil {
-			return nil, fmt.Errorf("-models: %w", err)
+			return nil, fmt.Errorf("-archs: %w", err)
 		}
 		if !slices.Contains(o.models, m) {
 			o.models = append(o.models, m)
 		}
 	}
 	if len(o.models) == 0 {
-		return nil, errors.New("-models: no architecture given")
+		return nil, errors.New("-archs: no architecture given")
 	}
 	for _, t := range strings.Split(*threads, ",") {
 		t = strings.TrimSpace(t)
