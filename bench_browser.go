@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"convscope/internal/chromium"
 )
 
 // benchBrowser is headless Chromium and the loopback server of
@@ -79,23 +81,11 @@ func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
 	br := &benchBrowser{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, base: "http://" + ln.Addr().String()}
 	go br.srv.Serve(ln)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.NoFirstRun,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
+	opts := append(chromium.Options(exe, filepath.Join(dir, "chromium-profile")),
 		// A hidden tab must not be throttled while it computes.
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium-profile")),
-	}
+	)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	br.ctx, br.cancel = ctx, func() { cancel(); allocCancel() }

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"convscope/internal/chromium"
 )
 
 // DefaultExecPath is where Debian's chromium package puts the browser;
@@ -57,25 +59,13 @@ func Start(t testing.TB) *Browser {
 	if exe == "" {
 		t.Skipf("Chromium not found at %s (install Debian's chromium, as scripts/setup.sh does, or set $CHROMIUM)", DefaultExecPath)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.NoFirstRun,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
+	opts := append(chromium.Options(exe, t.TempDir()),
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("mute-audio", true),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
-	}
+	)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// The first Run starts the browser and binds it to ctx, which has no
