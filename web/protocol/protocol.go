@@ -41,6 +41,8 @@ const (
 	TypeClassify    Type = "classify"
 	TypeActivations Type = "activations"
 	TypeFilters     Type = "filters"
+	TypeExplain     Type = "explain"
+	TypeSlide       Type = "slide"
 	TypeCancel      Type = "cancel"
 )
 
@@ -53,6 +55,8 @@ const (
 	TypeResult    Type = "result"
 	TypeMaps      Type = "maps"
 	TypePatches   Type = "patches"
+	TypeHeatmap   Type = "heatmap"
+	TypeSlides    Type = "slides"
 	TypeError     Type = "error"
 )
 
@@ -148,6 +152,25 @@ type LayerInfo struct {
 	Block  string `json:"block,omitempty"` // enclosing BlockInfo.Name
 	// Maps is true when Activations can show this layer's output.
 	Maps bool `json:"maps"`
+
+	// Geometry, for the lessons that compute from the real graph
+	// (receptive fields, bottleneck costs, conv vs fully connected).
+	// Kernel, Stride, Pads and Dilation are set for conv and pooling
+	// layers: Kernel (kh, kw), Stride (sh, sw), Pads (top, left, bottom,
+	// right), Dilation (dh, dw); global pooling has Kernel = the input's
+	// (H, W). Group is the conv's group count (1 for ordinary convs).
+	Kernel   []int `json:"kernel,omitempty"`
+	Stride   []int `json:"stride,omitempty"`
+	Pads     []int `json:"pads,omitempty"`
+	Dilation []int `json:"dilation,omitempty"`
+	Group    int   `json:"group,omitempty"`
+	// InShape is the shape of the layer's (first) input, (N, C, H, W) or
+	// (N, F).
+	InShape []int `json:"in_shape,omitempty"`
+	// Inputs names the layers whose outputs this layer reads, in order
+	// ("input" for the image): the edges of the layer graph, with
+	// batch norm folded and pass-through nodes skipped.
+	Inputs []string `json:"inputs,omitempty"`
 }
 
 // BlockInfo groups layers: a residual block or an inception module.
@@ -218,6 +241,86 @@ type Result struct {
 	RunMs   float64  `json:"run_ms"`
 	View    Image    `json:"view"` // the image as the model sees it (after resize and crop)
 	Timings []Timing `json:"timings"`
+	// Stats summarises every layer's output on this image, in
+	// Loaded.Layers order (layers without a kept output are left out).
+	Stats []LayerStat `json:"stats,omitempty"`
+}
+
+// LayerStat summarises one layer's output for one image.
+type LayerStat struct {
+	Name  string  `json:"name"`
+	Zeros float64 `json:"zeros"` // fraction of outputs exactly 0 (after a ReLU: the dead units)
+	Min   float32 `json:"min"`
+	Max   float32 `json:"max"`
+	Mean  float32 `json:"mean"`
+	Bytes int64   `json:"bytes"` // activation memory of the output, float32
+}
+
+// Explain asks where the network looks for class Class on the last
+// classified image. Answer: Heatmap or Error (CodeNoResult before any
+// Result).
+type Explain struct {
+	ID    int `json:"id"`
+	Class int `json:"class"` // index into Loaded.Labels
+}
+
+// Heatmap answers Explain: a W x H grid of values over the model's input
+// (Crop x Crop) image, row after row, higher = more evidence for the class.
+// Method "cam" is the exact class activation map of a network that ends in
+// global average pooling and one fully connected layer (Layer is the last
+// conv layer whose maps are weighted); "occlusion" is the drop of the
+// class's probability when a Patch x Patch grey square (stride Stride
+// input pixels) hides each part of the image.
+type Heatmap struct {
+	ID     int       `json:"id"`
+	Class  int       `json:"class"`
+	Method string    `json:"method"` // "cam" | "occlusion"
+	Layer  string    `json:"layer,omitempty"`
+	Patch  int       `json:"patch,omitempty"`
+	Stride int       `json:"stride,omitempty"`
+	W      int       `json:"w"`
+	H      int       `json:"h"`
+	Values []float32 `json:"values"` // W*H
+	Ms     float64   `json:"ms"`
+}
+
+// Slide asks for what one conv kernel does on the last classified image:
+// input channel In of conv layer Layer, the kernel that maps it to output
+// channel Out, and output channel Out itself. Answer: Slides or Error.
+type Slide struct {
+	ID    int    `json:"id"`
+	Layer string `json:"layer"`
+	Out   int    `json:"out"`
+	In    int    `json:"in"`
+}
+
+// Grid is a dense 2-D array of float32, row after row.
+type Grid struct {
+	W      int       `json:"w"`
+	H      int       `json:"h"`
+	Values []float32 `json:"values"` // W*H
+}
+
+// Slides answers Slide. Input is the layer's input channel In (unpadded),
+// Kernel the weights W[Out][In] (kh x kw, as the engine runs them), Partial
+// the contribution of input channel In alone (the kernel slid over Input
+// with the layer's stride, pads and dilation, no bias): what one kernel
+// sliding over one input map produces. Output is the layer's kept output
+// channel Out (the sum of every input channel's partial plus the bias,
+// after the ReLU when one is fused into the conv).
+type Slides struct {
+	ID      int    `json:"id"`
+	Layer   string `json:"layer"`
+	Out     int    `json:"out"`
+	In      int    `json:"in"`
+	InCh    int    `json:"in_ch"`  // input channels of the layer (per group)
+	OutCh   int    `json:"out_ch"` // output channels
+	Stride  []int  `json:"stride"`
+	Pads    []int  `json:"pads"`
+	Input   Grid   `json:"input"`
+	Kernel  Grid   `json:"kernel"`
+	Partial Grid   `json:"partial"`
+	Output  Grid   `json:"output"`
 }
 
 // Maps answers Activations: Shape[0] maps of Shape[1] x Shape[2] values,
@@ -274,6 +377,10 @@ func (Load) Type() Type        { return TypeLoad }
 func (Classify) Type() Type    { return TypeClassify }
 func (Activations) Type() Type { return TypeActivations }
 func (Filters) Type() Type     { return TypeFilters }
+func (Explain) Type() Type     { return TypeExplain }
+func (Slide) Type() Type       { return TypeSlide }
+func (Heatmap) Type() Type     { return TypeHeatmap }
+func (Slides) Type() Type      { return TypeSlides }
 func (Cancel) Type() Type      { return TypeCancel }
 func (Ready) Type() Type       { return TypeReady }
 func (Progress) Type() Type    { return TypeProgress }
@@ -288,6 +395,10 @@ func (m Load) RequestID() int        { return m.ID }
 func (m Classify) RequestID() int    { return m.ID }
 func (m Activations) RequestID() int { return m.ID }
 func (m Filters) RequestID() int     { return m.ID }
+func (m Explain) RequestID() int     { return m.ID }
+func (m Slide) RequestID() int       { return m.ID }
+func (m Heatmap) RequestID() int     { return m.ID }
+func (m Slides) RequestID() int      { return m.ID }
 func (m Cancel) RequestID() int      { return m.ID }
 func (Ready) RequestID() int         { return 0 }
 func (m Progress) RequestID() int    { return m.ID }
@@ -301,7 +412,7 @@ func (m Error) RequestID() int       { return m.ID }
 // IsRequest reports whether t is sent by the page (and handled by the worker).
 func IsRequest(t Type) bool {
 	switch t {
-	case TypeLoad, TypeClassify, TypeActivations, TypeFilters, TypeCancel:
+	case TypeLoad, TypeClassify, TypeActivations, TypeFilters, TypeExplain, TypeSlide, TypeCancel:
 		return true
 	}
 	return false
@@ -311,7 +422,7 @@ func IsRequest(t Type) bool {
 // Progress and LayerDone).
 func IsFinal(m Message) bool {
 	switch m.Type() {
-	case TypeLoaded, TypeResult, TypeMaps, TypePatches, TypeError:
+	case TypeLoaded, TypeResult, TypeMaps, TypePatches, TypeHeatmap, TypeSlides, TypeError:
 		return true
 	}
 	return false
@@ -328,6 +439,14 @@ func newMessage(t Type) (Message, error) {
 		return &Activations{}, nil
 	case TypeFilters:
 		return &Filters{}, nil
+	case TypeExplain:
+		return &Explain{}, nil
+	case TypeSlide:
+		return &Slide{}, nil
+	case TypeHeatmap:
+		return &Heatmap{}, nil
+	case TypeSlides:
+		return &Slides{}, nil
 	case TypeCancel:
 		return &Cancel{}, nil
 	case TypeReady:
@@ -531,9 +650,44 @@ func validate(m Message) error {
 		if n := int64(m.Count) * int64(m.W) * int64(m.H) * 4; int64(len(m.RGBA)) != n {
 			return bad("%d bytes for %d patches of %dx%d (want %d)", len(m.RGBA), m.Count, m.W, m.H, n)
 		}
+	case Explain:
+		if m.Class < 0 {
+			return bad("class %d", m.Class)
+		}
+	case Slide:
+		if m.Layer == "" || m.Out < 0 || m.In < 0 {
+			return bad("layer %q, out %d, in %d", m.Layer, m.Out, m.In)
+		}
+	case Heatmap:
+		if err := checkGrid(Grid{W: m.W, H: m.H, Values: m.Values}); err != nil {
+			return bad("%v", err)
+		}
+	case Slides:
+		for _, g := range []Grid{m.Input, m.Kernel, m.Partial, m.Output} {
+			if err := checkGrid(g); err != nil {
+				return bad("%v", err)
+			}
+		}
 	case Error:
 		if m.Message == "" {
 			return bad("no message")
+		}
+	}
+	return nil
+}
+
+// checkGrid checks that a grid's values fill its size and are finite
+// (JSON has no NaN or infinity).
+func checkGrid(g Grid) error {
+	if g.W < 1 || g.H < 1 || g.W > MaxSide || g.H > MaxSide {
+		return fmt.Errorf("grid size %dx%d", g.W, g.H)
+	}
+	if int64(len(g.Values)) != int64(g.W)*int64(g.H) {
+		return fmt.Errorf("%d values for a %dx%d grid", len(g.Values), g.W, g.H)
+	}
+	for _, v := range g.Values {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("grid value %v", v)
 		}
 	}
 	return nil
@@ -550,6 +704,14 @@ func deref(m Message) Message {
 	case *Activations:
 		return *p
 	case *Filters:
+		return *p
+	case *Explain:
+		return *p
+	case *Slide:
+		return *p
+	case *Heatmap:
+		return *p
+	case *Slides:
 		return *p
 	case *Cancel:
 		return *p
