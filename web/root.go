@@ -25,6 +25,13 @@ type ModelEntry struct {
 	BuiltIn   bool    `json:"builtin"`
 	SHA256    string  `json:"sha256,omitempty"`
 	URL       string  `json:"url,omitempty"` // relative to the page; empty when not available
+
+	// Computed by the server from the architecture's definition (so they
+	// are known before a download), for the comparison lessons.
+	Depth      int    `json:"depth,omitempty"`       // weight layers on the longest path (conv + fc)
+	ConvParams int64  `json:"conv_params,omitempty"` // parameters of the conv layers (batch norm folded in)
+	FCParams   int64  `json:"fc_params,omitempty"`   // parameters of the fully connected layers
+	Published  string `json:"published,omitempty"`   // where Top1/Top5 come from (paper, torchvision, this project's eval)
 }
 
 // Root is the page's root component: the image input, the model picker, the
