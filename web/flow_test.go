@@ -58,6 +58,8 @@ func (h *fakeHost) Cancel()                                          { h.cancel 
 func (h *fakeHost) CancelLoad()                                      {}
 func (h *fakeHost) Activations(layer string) (*protocol.Maps, error) { return nil, errors.New("none") }
 func (h *fakeHost) Filters() (*protocol.Patches, error)              { return nil, errors.New("none") }
+func (h *fakeHost) Explain(int) (*protocol.Heatmap, error)           { return nil, errors.New("none") }
+func (h *fakeHost) Slide(string, int, int) (*protocol.Slides, error) { return nil, errors.New("none") }
 func (h *fakeHost) ShowMaps(*protocol.Maps, *protocol.Image)         {}
 func (h *fakeHost) ShowFilters(*protocol.Patches)                    {}
 func (h *fakeHost) ViewerSettings(string, string)                    {}

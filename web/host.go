@@ -11,10 +11,10 @@ import (
 // gives. wasm/app implements it with syscall/js; the component itself stays
 // plain Go so its logic builds and is tested natively.
 //
-// ModelList, Load, Classify, Activations, Filters and Fetch may block for
-// a long time (a download, a VGG16 run): the component calls them from its
-// own goroutines, never while it holds the render lock, so the page keeps
-// answering clicks. The other methods return at once.
+// ModelList, Load, Classify, Activations, Filters, Explain, Slide and Fetch
+// may block for a long time (a download, a VGG16 run): the component calls
+// them from its own goroutines, never while it holds the render lock, so the
+// page keeps answering clicks. The other methods return at once.
 type Host interface {
 	// ModelList fetches api/models.
 	ModelList() ([]ModelEntry, error)
@@ -24,14 +24,22 @@ type Host interface {
 	// Classify runs the current model on an image file, or again on the last
 	// image when image is nil; step is called for every executed layer.
 	Classify(image []byte, step func(protocol.LayerDone)) (*protocol.Result, error)
-	// Cancel stops the Classify requests in flight and CancelLoad the Load
-	// requests; they end with an *Error of code protocol.CodeCancelled.
+	// Cancel stops the Classify and Explain requests in flight and
+	// CancelLoad the Load requests; they end with an *Error of code
+	// protocol.CodeCancelled.
 	Cancel()
 	CancelLoad()
 	// Activations returns the feature maps of a layer of the last result.
 	Activations(layer string) (*protocol.Maps, error)
 	// Filters returns the first convolution's filters as RGB patches.
 	Filters() (*protocol.Patches, error)
+	// Explain returns where the network looks for class (an index into
+	// Loaded.Labels) on the last result's image: an exact class activation
+	// map, or occlusion sensitivity (many runs: Cancel stops it).
+	Explain(class int) (*protocol.Heatmap, error)
+	// Slide returns one kernel of a conv layer of the last result sliding
+	// over one of its real input maps (input channel in, output channel out).
+	Slide(layer string, out, in int) (*protocol.Slides, error)
 	// ShowProgress updates a progress bar in place ("run" or "download":
 	// the elements #NAME-step and #NAME-progress), without a render. A
 	// render rebuilds the whole page (the layer table too) on the main

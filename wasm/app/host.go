@@ -32,7 +32,13 @@ func (h *host) Classify(img []byte, step func(protocol.LayerDone)) (*protocol.Re
 	return h.engine.classify(img, step)
 }
 
-func (h *host) Cancel()     { h.engine.cancel(protocol.TypeClassify) }
+// Cancel also stops an Explain: occlusion is many runs on the old image,
+// and the user moved on.
+func (h *host) Cancel() {
+	h.engine.cancel(protocol.TypeClassify)
+	h.engine.cancel(protocol.TypeExplain)
+}
+
 func (h *host) CancelLoad() { h.engine.cancel(protocol.TypeLoad) }
 
 func (h *host) Activations(layer string) (*protocol.Maps, error) {
@@ -40,6 +46,12 @@ func (h *host) Activations(layer string) (*protocol.Maps, error) {
 }
 
 func (h *host) Filters() (*protocol.Patches, error) { return h.engine.filters() }
+
+func (h *host) Explain(class int) (*protocol.Heatmap, error) { return h.engine.explain(class) }
+
+func (h *host) Slide(layer string, out, in int) (*protocol.Slides, error) {
+	return h.engine.slide(layer, out, in)
+}
 
 func (h *host) ShowMaps(m *protocol.Maps, img *protocol.Image) { h.viewer.showMaps(m, img) }
 func (h *host) ShowFilters(p *protocol.Patches)                { h.viewer.showFilters(p) }

@@ -220,3 +220,31 @@ func (e *engine) filters() (*protocol.Patches, error) {
 	}
 	return p, nil
 }
+
+func (e *engine) explain(class int) (*protocol.Heatmap, error) {
+	ans, err := e.do(protocol.TypeExplain, func(id int) protocol.Message {
+		return protocol.Explain{ID: id, Class: class}
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := ans.(*protocol.Heatmap)
+	if !ok {
+		return nil, unexpected(ans)
+	}
+	return h, nil
+}
+
+func (e *engine) slide(layer string, out, in int) (*protocol.Slides, error) {
+	ans, err := e.do(protocol.TypeSlide, func(id int) protocol.Message {
+		return protocol.Slide{ID: id, Layer: layer, Out: out, In: in}
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := ans.(*protocol.Slides)
+	if !ok {
+		return nil, unexpected(ans)
+	}
+	return s, nil
+}
