@@ -41,6 +41,16 @@ type Info struct {
 	BuiltIn        bool    `json:"builtin"`
 	SHA256         string  `json:"sha256,omitempty"` // of the model file, when available
 	Path           string  `json:"-"`                // where the file is, when available in dir
+
+	// Depth, ConvParams and FCParams come from the architecture's
+	// definition (see Summary), so they are known before a download; they
+	// are zero for a file of an architecture ConvScope has no definition
+	// of (an ONNX import) or one whose parameter count disagrees with it.
+	Depth      int   `json:"depth,omitempty"`
+	ConvParams int64 `json:"conv_params,omitempty"` // batch norm folded in: its 2 per channel count here
+	FCParams   int64 `json:"fc_params,omitempty"`
+	// Published says in words where Top1 and Top5 come from (see published).
+	Published string `json:"published,omitempty"`
 }
 
 // Errors Find and Open wrap, so that callers (the server) can tell a
@@ -102,7 +112,7 @@ func Catalog(dir string) ([]Info, error) {
 		out = append(out, info)
 	}
 	if dir == "" {
-		return out, nil
+		return withPublished(out), nil
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -123,7 +133,7 @@ func Catalog(dir string) ([]Info, error) {
 		extra = append(extra, info)
 	}
 	sort.Slice(extra, func(i, j int) bool { return extra[i].Name < extra[j].Name })
-	return append(out, extra...), nil
+	return withPublished(append(out, extra...)), nil
 }
 
 // Find returns the catalog entry of name in dir.
@@ -231,10 +241,12 @@ func torchvisionInfo(dir string, w Weights) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{
+	info := Info{
 		Name: w.Name, Arch: w.Name, Dataset: "imagenet", Params: w.Params, MACs: est.macs,
 		Bytes: est.bytes, BytesEstimated: true, Top1: w.Top1, Top5: w.Top5, AccuracySource: AccuracySource,
-	}, nil
+	}
+	addSummary(&info, Config{})
+	return info, nil
 }
 
 // fileInfo describes a model file in a directory; its SHA-256 is cached by
@@ -273,6 +285,7 @@ func metaInfo(r io.Reader) (Info, error) {
 	if len(m.Accuracy) > 0 {
 		info.Top1, info.Top5, info.AccuracySource = m.Accuracy[0].Top1, m.Accuracy[0].Top5, m.Accuracy[0].Source
 	}
+	addFileSummary(&info, m)
 	return info, nil
 }
 
