@@ -126,6 +126,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--bf16", action="store_true",
+                    help="forward and backward under torch.cpu.amp.autocast(bfloat16); "
+                         "weights, optimizer and evaluation stay float32")
     ap.add_argument("--budget", type=float, default=0,
                     help="train for this many wall-clock seconds instead of a fixed number "
                          "of epochs: the schedule runs on elapsed time (see README)")
@@ -174,7 +177,8 @@ def main():
             xb = normalise(augment(xtr[idx], gen))
             if args.channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            loss = F.cross_entropy(model(xb), ytr[idx], label_smoothing=args.smoothing)
+            with torch.cpu.amp.autocast(enabled=args.bf16, dtype=torch.bfloat16):
+                loss = F.cross_entropy(model(xb), ytr[idx], label_smoothing=args.smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -187,7 +191,7 @@ def main():
         print(json.dumps({"net": args.net, "s_per_batch": round(per, 4),
                           "s_per_epoch": round(per * steps_per_epoch + ev, 1),
                           "channels_last": args.channels_last,
-                          "threads": args.threads}), flush=True)
+                          "threads": args.threads, "bf16": args.bf16}), flush=True)
         return
 
     os.makedirs(os.path.join(HERE, "records"), exist_ok=True)
@@ -206,7 +210,7 @@ def main():
                                 ("wall-clock seconds since the start / budget" if args.budget else "step / total steps")),
                    "optimizer": "SGD momentum 0.9 nesterov", "weight_decay": args.wd,
                    "label_smoothing": args.smoothing, "seed": args.seed,
-                   "threads": args.threads, "channels_last": args.channels_last,
+                   "threads": args.threads, "channels_last": args.channels_last, "bf16": args.bf16,
                    "augmentation": "random crop 32 with zero padding 4, horizontal flip",
                    "mean": MEAN, "std": STD},
         "torch": torch.__version__,
@@ -242,8 +246,9 @@ def main():
             if args.channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             yb = ytr[idx]
-            out = model(xb)
-            loss = F.cross_entropy(out, yb, label_smoothing=args.smoothing)
+            with torch.cpu.amp.autocast(enabled=args.bf16, dtype=torch.bfloat16):
+                out = model(xb)
+                loss = F.cross_entropy(out.float(), yb, label_smoothing=args.smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
