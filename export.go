@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"convscope/train/records"
 )
 
 func init() {
@@ -67,9 +69,10 @@ const headersFile = `/*
   Cache-Control: public, max-age=31536000, immutable
 `
 
-// exportSite writes the site, api/models and the available model files into
-// a temporary folder beside out, then renames it to out. It returns the
-// number of model files written.
+// exportSite writes the site, api/models, api/training (the embedded
+// training records) and the available model files into a temporary folder
+// beside out, then renames it to out. It returns the number of model files
+// written.
 func exportSite(site string, cat catalog, out string) (int, error) {
 	out = filepath.Clean(out)
 	if err := checkReplaceable(out); err != nil {
@@ -116,6 +119,18 @@ func exportSite(site string, cat catalog, out string) (int, error) {
 	body = append(body, '\n')
 	apiFile := filepath.Join(tmp, filepath.FromSlash(exportMarker))
 	if err := writeFileAtomic(apiFile, body); err != nil {
+		return 0, err
+	}
+	runs, err := records.Runs()
+	if err != nil {
+		return 0, err
+	}
+	body, err = json.Marshal(trainingList{Runs: runs})
+	if err != nil {
+		return 0, err
+	}
+	body = append(body, '\n')
+	if err := writeFileAtomic(filepath.Join(tmp, "api", "training"), body); err != nil {
 		return 0, err
 	}
 	if err := writeFileAtomic(filepath.Join(tmp, "_headers"), []byte(headersFile)); err != nil {

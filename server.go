@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"convscope/train/records"
 )
 
 // contentSecurityPolicy allows only this origin. 'wasm-unsafe-eval' lets the
@@ -41,6 +43,8 @@ type server struct {
 	site   *os.Root // the build's site directory; every app file is opened through it
 	models catalog
 	log    *slog.Logger
+	// training replaces the embedded training records when set (tests).
+	training func() ([]records.Run, error)
 }
 
 // newHTTPServer wraps h in an http.Server with every timeout set.
@@ -62,6 +66,7 @@ func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /api/models", s.serveModelList)
+	mux.HandleFunc("GET /api/training", s.serveTraining)
 	mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})

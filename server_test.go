@@ -166,7 +166,7 @@ func testModel() []byte {
 
 func TestSecurityHeaders(t *testing.T) {
 	base := startServer(t, testSite(t), newFakeCatalog(nil))
-	for _, path := range []string{"/", "/api/models", "/healthz", "/nope", "/models/x.0123456789abcdef.csm"} {
+	for _, path := range []string{"/", "/api/models", "/api/training", "/healthz", "/nope", "/models/x.0123456789abcdef.csm"} {
 		resp, _ := get(t, base+path, nil)
 		h := resp.Header
 		if got := h.Get("Content-Security-Policy"); got != contentSecurityPolicy {
@@ -184,7 +184,7 @@ func TestSecurityHeaders(t *testing.T) {
 func TestNoMethodAcceptsBodies(t *testing.T) {
 	base := startServer(t, testSite(t), newFakeCatalog(map[string][]byte{"tiny": []byte("x")}))
 	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
-		for _, path := range []string{"/", "/api/models", "/models/tiny.csm", "/classify", "/healthz"} {
+		for _, path := range []string{"/", "/api/models", "/api/training", "/models/tiny.csm", "/classify", "/healthz"} {
 			resp, body := do(t, method, base+path, nil)
 			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
 				t.Errorf("%s %s = %d (Allow %q), want 405", method, path, resp.StatusCode, resp.Header.Get("Allow"))
