@@ -31,6 +31,7 @@ func newFakeHost() *fakeHost {
 }
 
 func (h *fakeHost) ModelList() ([]ModelEntry, error) { return nil, nil }
+func (h *fakeHost) Training() ([]TrainingRun, error) { return nil, errors.New("none") }
 func (h *fakeHost) Load(m ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error) {
 	h.mu.Lock()
 	h.loads = append(h.loads, m.Name)

@@ -11,13 +11,16 @@ import (
 // gives. wasm/app implements it with syscall/js; the component itself stays
 // plain Go so its logic builds and is tested natively.
 //
-// ModelList, Load, Classify, Activations, Filters, Explain, Slide and Fetch
-// may block for a long time (a download, a VGG16 run): the component calls
-// them from its own goroutines, never while it holds the render lock, so the
-// page keeps answering clicks. The other methods return at once.
+// ModelList, Training, Load, Classify, Activations, Filters, Explain, Slide
+// and Fetch may block for a long time (a download, a VGG16 run): the
+// component calls them from its own goroutines, never while it holds the
+// render lock, so the page keeps answering clicks. The other methods return at once.
 type Host interface {
 	// ModelList fetches api/models.
 	ModelList() ([]ModelEntry, error)
+	// Training fetches api/training: the built-in models' per-epoch
+	// training records (the residual-connection lesson's curves).
+	Training() ([]TrainingRun, error)
 	// Load makes m the worker's current model (downloaded with progress,
 	// SHA-256 checked, kept in the Cache API).
 	Load(m ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error)

@@ -24,6 +24,8 @@ var _ web.Host = (*host)(nil)
 
 func (h *host) ModelList() ([]web.ModelEntry, error) { return loadModels() }
 
+func (h *host) Training() ([]web.TrainingRun, error) { return loadTraining() }
+
 func (h *host) Load(m web.ModelEntry, progress func(loaded, total int64)) (*protocol.Loaded, error) {
 	return h.engine.load(m, progress)
 }
