@@ -3,8 +3,9 @@
 // Command worker is the engine of the browser app, run in a dedicated Web
 // Worker (static/worker.js starts it) so that a long inference never
 // freezes the page. It speaks package protocol: the page posts Load,
-// Classify, Activations, Filters and Cancel; the worker answers each
-// request, in order, with progress messages and one final message.
+// Classify, Activations, Filters, Explain, Slide and Cancel; the worker
+// answers each request, in order, with progress messages and one final
+// message.
 //
 // Go's WebAssembly port is single-threaded: while a goroutine computes, no
 // JavaScript event (such as the page's Cancel) is delivered. The run
@@ -210,6 +211,25 @@ func (w *worker) handle(j job) {
 		}
 		p.ID = id
 		w.post(p)
+	case *protocol.Explain:
+		// Occlusion is dozens of runs: yield between layers, as a
+		// Classify does, so a Cancel gets through.
+		w.yield.reset()
+		h, err := w.sess.Explain(j.ctx, m.Class, w.yield.maybe)
+		if err != nil {
+			w.fail(id, err)
+			return
+		}
+		h.ID = id
+		w.post(h)
+	case *protocol.Slide:
+		sl, err := w.sess.Slide(m.Layer, m.Out, m.In)
+		if err != nil {
+			w.fail(id, err)
+			return
+		}
+		sl.ID = id
+		w.post(sl)
 	default:
 		w.post(protocol.Error{ID: id, Code: protocol.CodeRequest, Message: fmt.Sprintf("unexpected %s request", m.Type())})
 	}

@@ -71,6 +71,11 @@ type Session struct {
 	byName  map[string]int    // layer name -> index in layers
 	lastImg image.Image       // last decoded image, for Classify Again
 	kept    map[string]*engine.Tensor
+	x       *engine.Tensor // the last run's input, preprocessed (for Slide and occlusion)
+
+	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
+	cam    *camHead          // nil unless the network has an exact CAM
+	lean   *engine.Program   // keeps nothing, for occlusion runs; compiled on first use
 }
 
 // Model returns the current model (nil before a Load).
@@ -102,20 +107,40 @@ func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
 		}
 	}
 	// Keep the output of every layer of the table (after batch norm
-	// folding, a conv and its batch norm name the same value).
+	// folding, a conv and its batch norm name the same value), the input
+	// of every conv (for Slide; nearly always another layer's output) and
+	// the maps a class activation map weighs (the same).
 	var keep []string
 	seen := map[string]bool{}
-	for _, l := range m.Meta.Layers {
-		if produced[l.Value] && !seen[l.Value] {
-			seen[l.Value] = true
-			keep = append(keep, l.Value)
+	keepValue := func(v string) {
+		if produced[v] && !seen[v] {
+			seen[v] = true
+			keep = append(keep, v)
 		}
+	}
+	for _, l := range m.Meta.Layers {
+		keepValue(l.Value)
+	}
+	ix := newGraphIndex(g, m.Meta.Layers)
+	convIn := map[string]string{}
+	for _, l := range m.Meta.Layers {
+		if n := ix.node(l); n != nil && n.Op == engine.OpConv && len(n.Inputs) > 0 {
+			convIn[l.Name] = n.Inputs[0]
+			keepValue(n.Inputs[0])
+		}
+	}
+	cam := findCAM(ix, m.Meta.Layers)
+	if cam != nil {
+		keepValue(cam.value)
 	}
 	prog, err := m.Program(engine.Options{Keep: keep})
 	if err != nil {
 		return nil, fail(protocol.CodeModel, "%v", err)
 	}
 	shapes := prog.Shapes()
+	if cam != nil && !cam.fits(shapes) {
+		cam = nil
+	}
 	layers := make([]protocol.LayerInfo, len(m.Meta.Layers))
 	values := map[string]string{}
 	byName := map[string]int{}
@@ -131,11 +156,15 @@ func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
 			byName[l.Name] = i
 		}
 	}
+	fillGeometry(layers, m.Meta.Layers, ix, shapes)
 	blocks := make([]protocol.BlockInfo, len(m.Meta.Blocks))
 	for i, b := range m.Meta.Blocks {
 		blocks[i] = protocol.BlockInfo{Name: b.Name, Kind: string(b.Kind), Params: b.Params, MACs: b.MACs}
 	}
-	*s = Session{model: m, prog: prog, input: g.Inputs[0].Name, layers: layers, values: values, byName: byName, lastImg: s.lastImg}
+	*s = Session{
+		model: m, prog: prog, input: g.Inputs[0].Name, layers: layers, values: values, byName: byName, lastImg: s.lastImg,
+		convIn: convIn, cam: cam,
+	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
 		Labels: append([]string(nil), m.Meta.Labels...), Crop: m.Meta.Preprocess.Crop,
@@ -174,7 +203,7 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	}
 	// The old maps are dropped before the run, so a VGG16's maps are never
 	// held twice.
-	s.kept = nil
+	s.kept, s.x = nil, nil
 
 	start := time.Now()
 	spec := s.model.Meta.Preprocess
@@ -211,7 +240,7 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	}
 	preds := models.TopK(models.Softmax(logits.Data), labels, top)
 	total := ms(time.Since(start))
-	s.kept = res.Kept
+	s.kept, s.x = res.Kept, x
 
 	out := &protocol.Result{
 		Model: s.model.Meta.Name, Ms: total, RunMs: runMs,
@@ -223,6 +252,7 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	for _, t := range res.Timings {
 		out.Timings = append(out.Timings, protocol.Timing{Name: t.Node, Op: t.Op.String(), Ms: ms(t.Duration)})
 	}
+	out.Stats = layerStats(s.layers, s.values, s.kept)
 	return out, nil
 }
 

@@ -1,0 +1,78 @@
+package session
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"convscope/web/protocol"
+)
+
+func TestSummarise(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	st := summarise([]float32{0, -2, 0, nan, 4, inf, 1, float32(math.Inf(-1))})
+	// Zeros count over every value; range and mean over the finite ones.
+	want := protocol.LayerStat{Zeros: 2.0 / 8, Min: -2, Max: 4, Mean: 3.0 / 5, Bytes: 32}
+	if st != want {
+		t.Errorf("got %+v, want %+v", st, want)
+	}
+	if st := summarise([]float32{nan, inf}); st != (protocol.LayerStat{Bytes: 8}) {
+		t.Errorf("no finite value: %+v", st)
+	}
+}
+
+// TestStats checks a real run's stats against the kept maps, value by
+// value, and that computing them is cheap next to the run.
+func TestStats(t *testing.T) {
+	for _, name := range []string{"resnet20_cifar", "vgg_cifar"} {
+		t.Run(name, func(t *testing.T) {
+			b, _ := builtinModel(t, name)
+			s, loaded, res := classified(t, b)
+			if len(res.Stats) != len(loaded.Layers) {
+				t.Fatalf("%d stats for %d layers (every layer's output is kept)", len(res.Stats), len(loaded.Layers))
+			}
+			relus := 0
+			for i, st := range res.Stats {
+				l := loaded.Layers[i]
+				if st.Name != l.Name {
+					t.Fatalf("stat %d is %s, layer %s", i, st.Name, l.Name)
+				}
+				vals := s.kept[s.values[l.Name]].Data
+				n := 1
+				for _, d := range l.Shape {
+					n *= d
+				}
+				zeros, lo, hi, sum := 0, vals[0], vals[0], 0.0
+				for _, v := range vals {
+					if v == 0 {
+						zeros++
+					}
+					lo, hi, sum = min(lo, v), max(hi, v), sum+float64(v)
+				}
+				if st.Bytes != 4*int64(n) || st.Zeros != float64(zeros)/float64(n) || st.Min != lo || st.Max != hi || math.Abs(float64(st.Mean)-sum/float64(n)) > 1e-5*(1+math.Abs(sum/float64(n))) {
+					t.Errorf("%s: %+v; computed zeros %d of %d, range %v..%v, mean %v", l.Name, st, zeros, n, lo, hi, sum/float64(n))
+				}
+				if l.Kind == "relu" {
+					relus++
+					if st.Min != 0 || st.Zeros == 0 || st.Zeros == 1 {
+						t.Errorf("%s: a ReLU's output with minimum %v and %.3f zeros", l.Name, st.Min, st.Zeros)
+					}
+				}
+			}
+			if relus == 0 {
+				t.Error("no ReLU layer")
+			}
+			start := time.Now()
+			layerStats(s.layers, s.values, s.kept)
+			took := time.Since(start)
+			t.Logf("stats of %d layers: %v; the run: %.2f ms", len(res.Stats), took, res.RunMs)
+			if ms(took) > res.RunMs/4 {
+				t.Errorf("stats took %v, the run %.2f ms", took, res.RunMs)
+			}
+			res.ID = 1
+			if _, _, err := protocol.Encode(res); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
