@@ -43,9 +43,10 @@ type Info struct {
 	Path           string  `json:"-"`                // where the file is, when available in dir
 
 	// Depth, ConvParams and FCParams come from the architecture's
-	// definition (see Summary), so they are known before a download; they
-	// are zero for a file of an architecture ConvScope has no definition
-	// of (an ONNX import) or one whose parameter count disagrees with it.
+	// definition (see Summary), so they are known before a download; a file
+	// of an architecture ConvScope has no definition of (an ONNX import) is
+	// summarized from its own graph. They are zero when the figures would
+	// not add up to Params.
 	Depth      int   `json:"depth,omitempty"`
 	ConvParams int64 `json:"conv_params,omitempty"` // batch norm folded in: its 2 per channel count here
 	FCParams   int64 `json:"fc_params,omitempty"`

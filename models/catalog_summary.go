@@ -9,27 +9,34 @@ import (
 // addSummary fills info's Depth, ConvParams and FCParams from the summary
 // of info.Arch built for cfg, if ConvScope has that architecture and its
 // parameter count is info.Params (otherwise the figures would describe
-// another network, and the fields stay zero).
-func addSummary(info *Info, cfg Config) {
+// another network, and the fields stay zero). It reports whether it did.
+func addSummary(info *Info, cfg Config) bool {
 	if _, ok := archs[info.Arch]; !ok {
-		return
+		return false
 	}
 	s, err := ArchSummary(info.Arch, cfg)
 	if err != nil || s.ConvParams+s.FCParams+s.OtherParams != info.Params {
-		return
+		return false
 	}
 	info.Depth, info.ConvParams, info.FCParams = s.Depth, s.ConvParams, s.FCParams
+	return true
 }
 
 // addFileSummary is addSummary for a model file: the definition is built
 // for the file's input size and class count (an import may have changed
-// either), taken from its metadata.
+// either), taken from its metadata. A file without a definition (an ONNX
+// import) is summarized from its own graph and table (see metaSummary).
 func addFileSummary(info *Info, m *modelfile.Meta) {
 	cfg := Config{Classes: len(m.Labels)}
 	if len(m.Inputs) > 0 && len(m.Inputs[0].Shape) == 4 {
 		cfg.Height, cfg.Width = m.Inputs[0].Shape[2], m.Inputs[0].Shape[3]
 	}
-	addSummary(info, cfg)
+	if addSummary(info, cfg) {
+		return
+	}
+	if s, ok := metaSummary(m); ok && m.Params == info.Params {
+		info.Depth, info.ConvParams, info.FCParams = s.Depth, s.ConvParams, s.FCParams
+	}
 }
 
 // builtinEvalSource starts the accuracy source that train/stamp writes

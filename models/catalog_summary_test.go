@@ -3,6 +3,8 @@ package models
 import (
 	"strings"
 	"testing"
+
+	"convscope/models/modelfile"
 )
 
 // TestCatalogSummary: every catalog entry with a definition carries its
@@ -101,5 +103,57 @@ func TestPublished(t *testing.T) {
 		if got := published(c.info); !strings.HasPrefix(got, c.want) || (c.want == "") != (got == "") {
 			t.Errorf("published(%+v) = %q, want %q...", c.info, got, c.want)
 		}
+	}
+}
+
+// TestCatalogSummaryGraphFile: a file without a definition (arch "onnx", as
+// ConvertGraph writes for ONNX imports) is summarized from its own graph
+// after batch norm folding, and gets the same figures as the definition it
+// was made from: ResNet-20 has two projection shortcuts beside its longest
+// path and a batch norm after every conv.
+func TestCatalogSummaryGraphFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, arch := range []string{"resnet20_cifar", "tinynet"} {
+		d := mustArch(t, arch, Config{})
+		g, err := d.Graph(d.RandomStateDict(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ConvertGraph(g, testMeta(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Meta.Arch != "onnx" {
+			t.Fatalf("ConvertGraph wrote arch %q", f.Meta.Arch)
+		}
+		b, err := modelfile.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := modelfile.WriteBytes(PathFor(dir, "graph-"+arch), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := Catalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, info := range all {
+		arch, ok := strings.CutPrefix(info.Name, "graph-")
+		if !ok {
+			continue
+		}
+		found++
+		want, err := ArchSummary(arch, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Depth != want.Depth || info.ConvParams != want.ConvParams || info.FCParams != want.FCParams || info.ConvParams+info.FCParams != info.Params {
+			t.Errorf("%s: depth %d conv %d fc %d params %d, want the definition's %+v", info.Name, info.Depth, info.ConvParams, info.FCParams, info.Params, want)
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d graph files in the catalog, want 2", found)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"convscope/engine"
 	"convscope/models/modelfile"
 )
 
@@ -33,37 +34,21 @@ func (d *Def) Summary() Summary {
 	for _, l := range d.Layers {
 		kind[l.Value] = l.Kind
 	}
-	// producer maps a value to the node input that produced it (the first
-	// input of the node that wrote it), to find the layer before a batch norm.
+	// producerInput maps a value to the first input of the node that wrote
+	// it, to find the layer before a batch norm.
 	producerInput := map[string]string{}
-	depth := map[string]int{}
-	for _, in := range d.graph.Inputs {
-		depth[in.Name] = 0
-	}
 	for _, n := range d.graph.Nodes {
-		deepest := 0
-		for _, in := range n.Inputs {
-			// Constants (weights) are not in depth and start no path.
-			if v, ok := depth[in]; ok && v > deepest {
-				deepest = v
-			}
-		}
 		for _, out := range n.Outputs {
-			switch kind[out] {
-			case modelfile.LayerConv, modelfile.LayerFC:
-				depth[out] = deepest + 1
-			default:
-				depth[out] = deepest
-			}
 			if len(n.Inputs) > 0 {
 				producerInput[out] = n.Inputs[0]
 			}
 		}
 	}
 	var s Summary
-	if len(d.graph.Outputs) > 0 {
-		s.Depth = depth[d.graph.Outputs[0]]
-	}
+	s.Depth = longestPath(d.graph.Inputs, d.graph.Nodes, d.graph.Outputs, func(n *engine.Node) bool {
+		k := kind[n.Outputs[0]]
+		return k == modelfile.LayerConv || k == modelfile.LayerFC
+	})
 	for _, l := range d.Layers {
 		k := l.Kind
 		if k == modelfile.LayerBatchNorm {
@@ -79,6 +64,68 @@ func (d *Def) Summary() Summary {
 		}
 	}
 	return s
+}
+
+// longestPath counts the weight layers (nodes for which weight is true) on
+// the longest path from the graph inputs to the first output. Nodes are in
+// topological order; constants (weights) start no path.
+func longestPath(inputs []engine.ValueInfo, nodes []*engine.Node, outputs []string, weight func(*engine.Node) bool) int {
+	if len(outputs) == 0 {
+		return 0
+	}
+	depth := map[string]int{}
+	for _, in := range inputs {
+		depth[in.Name] = 0
+	}
+	for _, n := range nodes {
+		if len(n.Outputs) == 0 {
+			continue
+		}
+		deepest := 0
+		for _, in := range n.Inputs {
+			if v, ok := depth[in]; ok && v > deepest {
+				deepest = v
+			}
+		}
+		if weight(n) {
+			deepest++
+		}
+		for _, out := range n.Outputs {
+			depth[out] = deepest
+		}
+	}
+	return depth[outputs[0]]
+}
+
+// metaSummary computes the Summary of a model file with no definition (an
+// ONNX import) from its metadata: depth from its graph (after batch norm
+// folding: Conv, Gemm and MatMul nodes are the weight layers), params from
+// its per-layer table, batch norms on the conv side as for definitions. ok
+// is false when the table's conv and fc parameters (and batch norms) are
+// not all of the file's Params: then the split would mislead.
+func metaSummary(m *modelfile.Meta) (s Summary, ok bool) {
+	nodes := make([]*engine.Node, len(m.Nodes))
+	for i, n := range m.Nodes {
+		nodes[i] = (*engine.Node)(n)
+	}
+	inputs := make([]engine.ValueInfo, len(m.Inputs))
+	for i, in := range m.Inputs {
+		inputs[i] = engine.ValueInfo{Name: in.Name, Shape: in.Shape}
+	}
+	s.Depth = longestPath(inputs, nodes, m.Outputs, func(n *engine.Node) bool {
+		return n.Op == engine.OpConv || n.Op == engine.OpGemm || n.Op == engine.OpMatMul
+	})
+	for _, l := range m.Layers {
+		switch l.Kind {
+		case modelfile.LayerConv, modelfile.LayerBatchNorm:
+			s.ConvParams += l.Params
+		case modelfile.LayerFC:
+			s.FCParams += l.Params
+		default:
+			s.OtherParams += l.Params
+		}
+	}
+	return s, s.Depth > 0 && s.OtherParams == 0 && s.ConvParams+s.FCParams == m.Params
 }
 
 // summaryKey names one build of an architecture.
