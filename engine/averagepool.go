@@ -15,50 +15,33 @@ func init() {
 }
 
 func runAveragePool(_ *execCtx, n *Node, in, out []*Tensor) error {
-	p, err := poolParams(n)
-	if err != nil {
-		return err
-	}
-	g, err := resolvePool(p, in[0].Shape)
-	if err != nil {
-		return err
-	}
-	for m := 0; m < g.n*g.c; m++ {
-		src := in[0].Data[m*g.h*g.w : (m+1)*g.h*g.w]
-		dst := out[0].Data[m*g.oh*g.ow : (m+1)*g.oh*g.ow]
-		for oy := 0; oy < g.oh; oy++ {
-			for ox := 0; ox < g.ow; ox++ {
-				y0, x0 := g.window(oy, ox)
-				var sum float32
-				valid, padded := 0, 0
-				for ky := 0; ky < g.kh; ky++ {
-					y := y0 + ky*g.dh
-					if y < -g.pt || y >= g.h+g.pb {
-						continue
-					}
-					for kx := 0; kx < g.kw; kx++ {
-						x := x0 + kx*g.dw
-						if x < -g.pl || x >= g.w+g.pr {
-							continue
-						}
-						padded++
-						if y >= 0 && y < g.h && x >= 0 && x < g.w {
-							sum += src[y*g.w+x]
-							valid++
-						}
-					}
+	return runPool(n, in, out, func(p *PoolParams, g *poolGeom, src []float32, y0, x0 int) float32 {
+		var sum float32
+		valid, padded := 0, 0
+		for ky := 0; ky < g.kh; ky++ {
+			y := y0 + ky*g.dh
+			if y < -g.pt || y >= g.h+g.pb {
+				continue
+			}
+			for kx := 0; kx < g.kw; kx++ {
+				x := x0 + kx*g.dw
+				if x < -g.pl || x >= g.w+g.pr {
+					continue
 				}
-				div := valid
-				if p.CountIncludePad {
-					div = padded
-				}
-				if div == 0 {
-					dst[oy*g.ow+ox] = 0
-				} else {
-					dst[oy*g.ow+ox] = sum / float32(div)
+				padded++
+				if y >= 0 && y < g.h && x >= 0 && x < g.w {
+					sum += src[y*g.w+x]
+					valid++
 				}
 			}
 		}
-	}
-	return nil
+		div := valid
+		if p.CountIncludePad {
+			div = padded
+		}
+		if div == 0 {
+			return 0
+		}
+		return sum / float32(div)
+	})
 }

@@ -25,6 +25,32 @@ type poolGeom struct {
 
 func poolParams(n *Node) (*PoolParams, error) { return paramsOf[PoolParams](n) }
 
+// runPool is the loop MaxPool and AveragePool share: it resolves the
+// geometry, then sets every output cell to window(src, y0, x0), the
+// reduction over the window of map src whose first tap is (y0, x0) (which
+// may lie in the padding).
+func runPool(n *Node, in, out []*Tensor, window func(p *PoolParams, g *poolGeom, src []float32, y0, x0 int) float32) error {
+	p, err := poolParams(n)
+	if err != nil {
+		return err
+	}
+	g, err := resolvePool(p, in[0].Shape)
+	if err != nil {
+		return err
+	}
+	for m := 0; m < g.n*g.c; m++ {
+		src := in[0].Data[m*g.h*g.w : (m+1)*g.h*g.w]
+		dst := out[0].Data[m*g.oh*g.ow : (m+1)*g.oh*g.ow]
+		for oy := 0; oy < g.oh; oy++ {
+			for ox := 0; ox < g.ow; ox++ {
+				y0, x0 := g.window(oy, ox)
+				dst[oy*g.ow+ox] = window(p, &g, src, y0, x0)
+			}
+		}
+	}
+	return nil
+}
+
 // inferPool is the shape rule of MaxPool and AveragePool.
 func inferPool(n *Node, in [][]int) ([][]int, error) {
 	p, err := poolParams(n)
