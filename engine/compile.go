@@ -136,6 +136,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 		p.keep[p.resolve(k)] = true
 	}
 	p.pruneConsts()
+	p.dequantizeConsts()
 	p.planMemory()
 	return p, nil
 }
@@ -238,6 +239,39 @@ func (p *Program) pruneConsts() {
 	for name := range p.consts {
 		if !used[name] {
 			delete(p.consts, name)
+		}
+	}
+}
+
+// readsInt8 reports whether input i of n may be an int8 constant: the
+// weights of a Conv (int8 along the output channels) and either operand of
+// Gemm and MatMul (gemm.Matrix dequantizes them while packing).
+func readsInt8(n *Node, i int, t *Tensor) bool {
+	switch n.Op {
+	case OpConv:
+		return i == 1 && t.Int8.Axis == 0
+	case OpGemm, OpMatMul:
+		return i <= 1 && len(t.Shape) == 2
+	}
+	return false
+}
+
+// dequantizeConsts replaces each int8 constant that some node reads where
+// it takes only float32 (a bias, a batch norm's statistics, an Add operand)
+// by its float32 values. Model files store only conv and fc weights as
+// int8, so this copies nothing for them.
+func (p *Program) dequantizeConsts() {
+	for _, n := range p.nodes {
+		for i, name := range n.Inputs {
+			t, ok := p.consts[name]
+			if ok && t.Int8 != nil && !readsInt8(n, i, t) {
+				p.consts[name] = t.Dequantized()
+			}
+		}
+	}
+	for _, o := range p.outputs {
+		if t, ok := p.consts[p.resolve(o)]; ok && t.Int8 != nil {
+			p.consts[p.resolve(o)] = t.Dequantized() // returned as float32 values
 		}
 	}
 }

@@ -113,6 +113,11 @@ func runConv(x *execCtx, n *Node, in, out []*Tensor) error {
 	if len(in) == 3 && in[2] != nil {
 		bias = in[2].Data
 	}
-	conv.Forward(g, in[0].Data, in[1].Data, bias, out[0].Data, p.Relu, x.workers)
+	w := conv.Weights{F: in[1].Data}
+	if q := in[1].Int8; q != nil {
+		// Compile hands a conv int8 weights only along the output channels.
+		w = conv.Weights{Q: q.Q, Scales: q.Scales}
+	}
+	conv.Forward(g, in[0].Data, w, bias, out[0].Data, p.Relu, x.workers)
 	return nil
 }

@@ -129,22 +129,25 @@ func (p *Program) foldBatchNorm(conv, bn *Node) (*Node, error) {
 		if b, ok = p.consts[conv.Inputs[2]]; !ok {
 			return nil, nil
 		}
+		b = b.Dequantized()
 	}
 	var bnT [4]*Tensor // scale, beta, mean, var: each (outC)
 	for k := range bnT {
 		if bnT[k], ok = p.consts[bn.Inputs[k+1]]; !ok {
 			return nil, nil
 		}
+		bnT[k] = bnT[k].Dequantized()
 	}
 	outC := w.Shape[0]
 	per := w.Len() / outC
+	wf := w.Float32() // the folded weights are float32 either way
 	nw := &Tensor{Shape: append([]int{}, w.Shape...), Data: make([]float32, w.Len())}
 	nb := &Tensor{Shape: []int{outC}, Data: make([]float32, outC)}
 	for oc := 0; oc < outC; oc++ {
 		// Computed in float64 so folding adds no error beyond the final rounding.
 		s := float64(bnT[0].Data[oc]) / math.Sqrt(float64(bnT[3].Data[oc])+float64(bp.Epsilon))
 		for k := oc * per; k < (oc+1)*per; k++ {
-			nw.Data[k] = float32(float64(w.Data[k]) * s)
+			nw.Data[k] = float32(float64(wf[k]) * s)
 		}
 		bias := 0.0
 		if b != nil {

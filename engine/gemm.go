@@ -82,7 +82,16 @@ func runGemm(x *execCtx, n *Node, in, out []*Tensor) error {
 			}
 		}
 	}
-	gemm.Parallel(x.workers, p.TransA, p.TransB, m, nn, k, p.Alpha,
-		a.Data, a.Shape[1], b.Data, b.Shape[1], beta, y.Data, nn)
+	gemm.ParallelMatrix(gemm.DefaultTiles, gemm.Epilogue{}, x.workers, p.TransA, p.TransB, m, nn, k, p.Alpha,
+		matrixOf(a), matrixOf(b), beta, y.Data, nn)
 	return nil
+}
+
+// matrixOf returns a 2-D tensor as a GEMM operand: float32, or int8 with
+// its scales along rows (axis 0) or columns (axis 1).
+func matrixOf(t *Tensor) gemm.Matrix {
+	if q := t.Int8; q != nil {
+		return gemm.Int8(q.Q, q.Scales, q.Axis == 1, t.Shape[1])
+	}
+	return gemm.Float(t.Data, t.Shape[1])
 }

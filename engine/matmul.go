@@ -30,6 +30,6 @@ func inferMatMul(n *Node, in [][]int) ([][]int, error) {
 func runMatMul(x *execCtx, _ *Node, in, out []*Tensor) error {
 	a, b := in[0], in[1]
 	m, k, nn := a.Shape[0], a.Shape[1], b.Shape[1]
-	gemm.Parallel(x.workers, false, false, m, nn, k, 1, a.Data, k, b.Data, nn, 0, out[0].Data, nn)
+	gemm.ParallelMatrix(gemm.DefaultTiles, gemm.Epilogue{}, x.workers, false, false, m, nn, k, 1, matrixOf(a), matrixOf(b), 0, out[0].Data, nn)
 	return nil
 }

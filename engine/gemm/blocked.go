@@ -17,22 +17,22 @@ var bufPool = sync.Pool{New: func() any { return new(buffers) }}
 // arithmetic. Either way, how an element is summed depends only on m, k and
 // t, never on the element's position - the property Parallel relies on.
 func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	blocked(t, Epilogue{}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	blocked(t, Epilogue{}, transA, transB, m, n, k, alpha, Float(a, lda), Float(b, ldb), beta, c, ldc)
 }
 
-func blocked(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func blocked(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a, b Matrix, beta float32, c []float32, ldc int) {
 	if m == 1 && n > 0 && k > 0 {
-		gemv(transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
+		gemv(transB, n, k, alpha, a, transA, b, beta, c)
 		ep.apply(c, 0, 1, n, ldc, 0)
 		return
 	}
-	packed(t, ep, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	packed(t, ep, transA, transB, m, n, k, alpha, a, b, beta, c, ldc)
 }
 
 // packed is Blocked's packed path, for any m. Element (i, j) is accumulated
 // over p in KC-sized slices in increasing order, each slice summed by the
 // micro-kernel in order of p.
-func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a, b Matrix, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -57,11 +57,11 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		nc := min(ncMax, n-j0)
 		for p0 := 0; p0 < k; p0 += kcMax {
 			kc := min(kcMax, k-p0)
-			packB(buf.b, nr, transB, b, ldb, p0, j0, kc, nc)
+			packB(buf.b, nr, transB, b, p0, j0, kc, nc)
 			first, last := p0 == 0, p0+kc == k
 			for i0 := 0; i0 < m; i0 += mcMax {
 				mc := min(mcMax, m-i0)
-				packA(buf.a, mr, transA, a, lda, i0, p0, mc, kc)
+				packA(buf.a, mr, transA, a, i0, p0, mc, kc)
 				for js := 0; js*nr < nc; js++ {
 					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)
@@ -152,31 +152,61 @@ func store(acc []float32, nr, rows, cols int, alpha, beta float32, first bool, c
 }
 
 // gemv handles m == 1: c[j] = alpha * sum_p a(p) * op(B)(p, j) + beta*c[j],
-// with the row of A at a[p] (or a[p*lda] when transA). With transB (the
+// with the row of A at a(0, p) (or a(p, 0) when transA). With transB (the
 // weights of a fully connected layer, (out, in)) each output is a dot
 // product over a contiguous row, summed in four interleaved partial sums so
 // the adds do not wait on each other; without, B's rows are accumulated in
 // order of p (axpy). Columns are independent, so any column split gives the
-// same bits.
-func gemv(transB bool, n, k int, alpha float32, a []float32, lda int, transA bool, b []float32, ldb int, beta float32, c []float32) {
-	x := a[:k]
-	if transA {
-		x = make([]float32, k) // the row of A, made contiguous
+// same bits. An int8 B is dequantized value by value inside the loops (the
+// weights of VGG16's first fc layer are 400 MB as float32): the same values
+// and the same order of sums as with a float32 copy.
+func gemv(transB bool, n, k int, alpha float32, a Matrix, transA bool, b Matrix, beta float32, c []float32) {
+	var x []float32
+	if !transA && !a.IsInt8() {
+		x = a.F[:k]
+	} else {
+		x = make([]float32, k) // the row of A, contiguous and float32
 		for p := range x {
-			x[p] = a[p*lda]
+			if transA {
+				x[p] = a.at(p, 0)
+			} else {
+				x[p] = a.at(0, p)
+			}
 		}
 	}
 	if transB {
 		for j := 0; j < n; j++ {
-			c[j] = epilogue(dot(x, b[j*ldb:j*ldb+k]), alpha, beta, c[j])
+			var s float32
+			switch {
+			case !b.IsInt8():
+				s = dot(x, b.F[j*b.LD:j*b.LD+k])
+			case !b.ScaleCols:
+				s = dotInt8(x, b.Q[j*b.LD:j*b.LD+k], b.Scales[j])
+			default:
+				s = dotInt8Cols(x, b.Q[j*b.LD:j*b.LD+k], b.Scales[:k])
+			}
+			c[j] = epilogue(s, alpha, beta, c[j])
 		}
 		return
 	}
 	acc := make([]float32, n)
 	for p, xv := range x {
-		row := b[p*ldb : p*ldb+n]
-		for j, v := range row {
-			acc[j] += xv * v
+		switch {
+		case !b.IsInt8():
+			row := b.F[p*b.LD : p*b.LD+n]
+			for j, v := range row {
+				acc[j] += xv * v
+			}
+		case !b.ScaleCols:
+			row, s := b.Q[p*b.LD:p*b.LD+n], b.Scales[p]
+			for j, q := range row {
+				acc[j] += xv * dequant(q, s)
+			}
+		default:
+			row, sc := b.Q[p*b.LD:p*b.LD+n], b.Scales[:n]
+			for j, q := range row {
+				acc[j] += xv * dequant(q, sc[j])
+			}
 		}
 	}
 	for j, s := range acc {
@@ -203,6 +233,45 @@ func dot(x, y []float32) float32 {
 		s += x[p] * y[p]
 	}
 	return s
+}
+
+// dotInt8 is dot(x, y) for y[p] = dequant(q[p], s), with the same
+// partial sums in the same order.
+func dotInt8(x []float32, q []int8, s float32) float32 {
+	q = q[:len(x)]
+	var s0, s1, s2, s3 float32
+	p := 0
+	for ; p+4 <= len(x); p += 4 {
+		xv := (*[4]float32)(x[p:])
+		qv := (*[4]int8)(q[p:])
+		s0 += xv[0] * dequant(qv[0], s)
+		s1 += xv[1] * dequant(qv[1], s)
+		s2 += xv[2] * dequant(qv[2], s)
+		s3 += xv[3] * dequant(qv[3], s)
+	}
+	sum := (s0 + s1) + (s2 + s3)
+	for ; p < len(x); p++ {
+		sum += x[p] * dequant(q[p], s)
+	}
+	return sum
+}
+
+// dotInt8Cols is dot(x, y) for y[p] = dequant(q[p], scales[p]).
+func dotInt8Cols(x []float32, q []int8, scales []float32) float32 {
+	q, scales = q[:len(x)], scales[:len(x)]
+	var s0, s1, s2, s3 float32
+	p := 0
+	for ; p+4 <= len(x); p += 4 {
+		s0 += x[p] * dequant(q[p], scales[p])
+		s1 += x[p+1] * dequant(q[p+1], scales[p+1])
+		s2 += x[p+2] * dequant(q[p+2], scales[p+2])
+		s3 += x[p+3] * dequant(q[p+3], scales[p+3])
+	}
+	sum := (s0 + s1) + (s2 + s3)
+	for ; p < len(x); p++ {
+		sum += x[p] * dequant(q[p], scales[p])
+	}
+	return sum
 }
 
 // epilogue applies alpha and beta to one finished sum; beta 0 never reads

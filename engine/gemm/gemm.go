@@ -22,47 +22,15 @@
 // fastest unless the CONVSCOPE_NOSIMD environment variable is set, and the
 // convscope_nosimd build tag leaves the SIMD kernels out. TilesFor holds the
 // blocking sizes. ParallelEpilogue fuses a per-row bias and ReLU into the
-// product.
+// product. ParallelMatrix takes Matrix operands, which may be int8 with
+// per-channel scales (a model's weights, kept int8 in memory): they are
+// dequantized into the packed panels, with the same bits as a float32 copy.
 package gemm
-
-import "fmt"
 
 // CheckSizes reports whether the slices are long enough for a call with
 // these sizes and strides.
 func CheckSizes(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) error {
-	if m < 0 || n < 0 || k < 0 {
-		return fmt.Errorf("gemm: negative size %dx%dx%d", m, n, k)
-	}
-	if m == 0 || n == 0 {
-		return nil
-	}
-	need := func(name string, s []float32, rows, cols, ld int) error {
-		if rows == 0 || cols == 0 {
-			return nil
-		}
-		if ld < cols {
-			return fmt.Errorf("gemm: %s stride %d < %d columns", name, ld, cols)
-		}
-		if len(s) < (rows-1)*ld+cols {
-			return fmt.Errorf("gemm: %s has %d elements, need %d", name, len(s), (rows-1)*ld+cols)
-		}
-		return nil
-	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	if err := need("A", a, ar, ac, lda); err != nil {
-		return err
-	}
-	if err := need("B", b, br, bc, ldb); err != nil {
-		return err
-	}
-	return need("C", c, m, n, ldc)
+	return CheckMatrices(transA, transB, m, n, k, Float(a, lda), Float(b, ldb), c, ldc)
 }
 
 // Naive is the reference: a triple loop with one float32 sum per element,

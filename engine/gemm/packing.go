@@ -2,8 +2,10 @@ package gemm
 
 // packA copies the mc x kc block of op(A) at (i0, p0) into dst as mr-row
 // slivers: sliver s holds rows s*mr.. s*mr+mr-1, laid out p-major
-// (dst[s*kc*mr + p*mr + i]). Rows past mc are zero.
-func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, p0, mc, kc int) {
+// (dst[s*kc*mr + p*mr + i]). Rows past mc are zero. An int8 A (a conv's
+// weights) is dequantized here, into the block the micro-kernel reads.
+func packA(dst []float32, mr int, transA bool, a Matrix, i0, p0, mc, kc int) {
+	lda := a.LD
 	for s := 0; s*mr < mc; s++ {
 		d := dst[s*kc*mr : (s+1)*kc*mr]
 		rows := min(mr, mc-s*mr)
@@ -13,8 +15,16 @@ func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, p0, mc, kc 
 			// a stride of MR). With conv weights as A this packing runs
 			// once per call, about a tenth of a ResNet-18 pass with AVX-512.
 			r := (i0 + s*mr) * lda
-			packA4(d, a[r+p0:r+p0+kc], a[r+lda+p0:r+lda+p0+kc], a[r+2*lda+p0:r+2*lda+p0+kc], a[r+3*lda+p0:r+3*lda+p0+kc])
-			continue
+			if !a.IsInt8() {
+				packA4(d, a.F[r+p0:r+p0+kc], a.F[r+lda+p0:r+lda+p0+kc], a.F[r+2*lda+p0:r+2*lda+p0+kc], a.F[r+3*lda+p0:r+3*lda+p0+kc])
+				continue
+			}
+			if !a.ScaleCols {
+				i := i0 + s*mr
+				packA4Int8(d, a.Q[r+p0:r+p0+kc], a.Q[r+lda+p0:r+lda+p0+kc], a.Q[r+2*lda+p0:r+2*lda+p0+kc], a.Q[r+3*lda+p0:r+3*lda+p0+kc],
+					[4]float32(a.Scales[i:i+4]))
+				continue
+			}
 		}
 		for i := 0; i < mr; i++ {
 			if i >= rows {
@@ -24,12 +34,21 @@ func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, p0, mc, kc 
 				continue
 			}
 			r := i0 + s*mr + i
-			if transA {
+			switch {
+			case a.IsInt8() && transA:
 				for p := 0; p < kc; p++ {
-					d[p*mr+i] = a[(p0+p)*lda+r]
+					d[p*mr+i] = a.at(p0+p, r)
 				}
-			} else {
-				src := a[r*lda+p0 : r*lda+p0+kc]
+			case a.IsInt8():
+				for p := 0; p < kc; p++ {
+					d[p*mr+i] = a.at(r, p0+p)
+				}
+			case transA:
+				for p := 0; p < kc; p++ {
+					d[p*mr+i] = a.F[(p0+p)*lda+r]
+				}
+			default:
+				src := a.F[r*lda+p0 : r*lda+p0+kc]
 				for p, v := range src {
 					d[p*mr+i] = v
 				}
@@ -48,9 +67,25 @@ func packA4(d, r0, r1, r2, r3 []float32) {
 	}
 }
 
+// packA4Int8 is packA4 for four int8 rows with one scale each.
+func packA4Int8(d []float32, r0, r1, r2, r3 []int8, sc [4]float32) {
+	n := len(r0)
+	d = d[:4*n]
+	r1, r2, r3 = r1[:n], r2[:n], r3[:n]
+	for p := 0; p < n; p++ {
+		*(*[4]float32)(d[4*p:]) = [4]float32{dequant(r0[p], sc[0]), dequant(r1[p], sc[1]), dequant(r2[p], sc[2]), dequant(r3[p], sc[3])}
+	}
+}
+
 // packB copies the kc x nc panel of op(B) at (p0, j0) into dst as nr-column
-// slivers (dst[s*kc*nr + p*nr + j]). Columns past nc are zero.
-func packB(dst []float32, nr int, transB bool, b []float32, ldb, p0, j0, kc, nc int) {
+// slivers (dst[s*kc*nr + p*nr + j]). Columns past nc are zero. An int8 B
+// (the weights of a batched fully connected layer) is dequantized here.
+func packB(dst []float32, nr int, transB bool, b Matrix, p0, j0, kc, nc int) {
+	if b.IsInt8() {
+		packBInt8(dst, nr, transB, b, p0, j0, kc, nc)
+		return
+	}
+	ldb := b.LD
 	for s := 0; s*nr < nc; s++ {
 		d := dst[s*kc*nr : (s+1)*kc*nr]
 		cols := min(nr, nc-s*nr)
@@ -60,14 +95,14 @@ func packB(dst []float32, nr int, transB bool, b []float32, ldb, p0, j0, kc, nc 
 			if transB {
 				for j := 0; j < nr; j++ {
 					if j < cols {
-						row[j] = b[(c0+j)*ldb+p0+p]
+						row[j] = b.F[(c0+j)*ldb+p0+p]
 					} else {
 						row[j] = 0
 					}
 				}
 				continue
 			}
-			src := b[(p0+p)*ldb+c0:]
+			src := b.F[(p0+p)*ldb+c0:]
 			if cols == nr {
 				copySliver(row, src, nr)
 				continue
@@ -77,6 +112,28 @@ func packB(dst []float32, nr int, transB bool, b []float32, ldb, p0, j0, kc, nc 
 					row[j] = src[j]
 				} else {
 					row[j] = 0
+				}
+			}
+		}
+	}
+}
+
+// packBInt8 is packB for an int8 B, element by element.
+func packBInt8(dst []float32, nr int, transB bool, b Matrix, p0, j0, kc, nc int) {
+	for s := 0; s*nr < nc; s++ {
+		d := dst[s*kc*nr : (s+1)*kc*nr]
+		cols := min(nr, nc-s*nr)
+		c0 := j0 + s*nr
+		for p := 0; p < kc; p++ {
+			row := d[p*nr : p*nr+nr]
+			for j := range row {
+				switch {
+				case j >= cols:
+					row[j] = 0
+				case transB:
+					row[j] = b.at(c0+j, p0+p)
+				default:
+					row[j] = b.at(p0+p, c0+j)
 				}
 			}
 		}

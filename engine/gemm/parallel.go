@@ -26,12 +26,19 @@ func ParallelTiles(t Tiles, workers int, transA, transB bool, m, n, k int, alpha
 // fused into the product (ep.RowBias, when set, has m values). The result
 // is bit-identical to running the epilogue as a separate pass.
 func ParallelEpilogue(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ParallelMatrix(t, ep, workers, transA, transB, m, n, k, alpha, Float(a, lda), Float(b, ldb), beta, c, ldc)
+}
+
+// ParallelMatrix is ParallelEpilogue with operands that may be int8 (see
+// Matrix). With an int8 operand the result is bit-identical to the product
+// of its dequantized float32 values.
+func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n, k int, alpha float32, a, b Matrix, beta float32, c []float32, ldc int) {
 	if t.Kernel.Fn == nil {
 		t.Kernel = Generic
 	}
 	mr, nr := t.Kernel.MR, t.Kernel.NR
 	if workers <= 1 || float64(m)*float64(n)*float64(k) < minWork || m == 1 && n < 2*nr {
-		blocked(t, ep, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		blocked(t, ep, transA, transB, m, n, k, alpha, a, b, beta, c, ldc)
 		return
 	}
 	byCols := n >= m || m == 1
@@ -42,7 +49,7 @@ func ParallelEpilogue(t Tiles, ep Epilogue, workers int, transA, transB bool, m,
 	units := (total + unit - 1) / unit
 	w := min(workers, units)
 	if w <= 1 {
-		blocked(t, ep, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		blocked(t, ep, transA, transB, m, n, k, alpha, a, b, beta, c, ldc)
 		return
 	}
 	var wg sync.WaitGroup
@@ -55,15 +62,19 @@ func ParallelEpilogue(t Tiles, ep Epilogue, workers int, transA, transB bool, m,
 		go func() {
 			defer wg.Done()
 			if byCols {
-				bOff := lo
+				var bs Matrix
 				if transB {
-					bOff = lo * ldb
+					bs = b.Sub(lo, 0)
+				} else {
+					bs = b.Sub(0, lo)
 				}
-				blocked(t, ep, transA, transB, m, hi-lo, k, alpha, a, lda, b[bOff:], ldb, beta, c[lo:], ldc)
+				blocked(t, ep, transA, transB, m, hi-lo, k, alpha, a, bs, beta, c[lo:], ldc)
 			} else {
-				aOff := lo * lda
+				var as Matrix
 				if transA {
-					aOff = lo
+					as = a.Sub(0, lo)
+				} else {
+					as = a.Sub(lo, 0)
 				}
 				// m > 1 here: each strip takes the packed path even when it
 				// has a single row, as the whole product would.
@@ -71,7 +82,7 @@ func ParallelEpilogue(t Tiles, ep Epilogue, workers int, transA, transB bool, m,
 				if sub.RowBias != nil {
 					sub.RowBias = sub.RowBias[lo:hi]
 				}
-				packed(t, sub, transA, transB, hi-lo, n, k, alpha, a[aOff:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+				packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
 			}
 		}()
 	}

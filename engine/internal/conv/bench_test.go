@@ -51,10 +51,10 @@ func BenchmarkConv3x3(b *testing.B) {
 		for i, pa := range ps {
 			b.Run(cc.name+"/"+names[i], func(b *testing.B) {
 				// Untimed warm-up: WebAssembly runs baseline code first.
-				forward(g, x, w, bias, y, true, 1, pa)
+				forward(g, x, Weights{F: w}, bias, y, true, 1, pa)
 				b.ResetTimer()
 				for b.Loop() {
-					forward(g, x, w, bias, y, true, 1, pa)
+					forward(g, x, Weights{F: w}, bias, y, true, 1, pa)
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -5,6 +5,8 @@
 // never graph types; the engine validates sizes before calling them.
 package conv
 
+import "convscope/engine/gemm"
+
 // Geom is the geometry of one NCHW convolution.
 type Geom struct {
 	N, C, H, W     int // input (N, C, H, W)
@@ -67,4 +69,39 @@ func Naive(g Geom, x, w, bias, y []float32, relu bool) {
 			}
 		}
 	}
+}
+
+// Weights are a conv's weights (M, C/Group, KH, KW): float32 values F, or
+// int8 values Q with one scale per output channel (M Scales), as a model
+// file stores them. Int8 weights are never copied to float32 as a whole:
+// the GEMM dequantizes them into its packed panels, Winograd and depthwise
+// one kernel at a time. The values are rounded as a float32 copy would
+// hold them, so both forms give the same bits.
+type Weights struct {
+	F      []float32
+	Q      []int8
+	Scales []float32
+}
+
+// matrix returns the weights of output channels m0.. as a GEMM operand
+// with k = C/Group*KH*KW columns.
+func (w Weights) matrix(m0, k int) gemm.Matrix {
+	if w.Q == nil {
+		return gemm.Float(w.F[m0*k:], k)
+	}
+	return gemm.Int8(w.Q[m0*k:], w.Scales[m0:], false, k)
+}
+
+// values returns the n weights at element offset off, which belong to
+// output channel m: a view of F, or Q dequantized into dst (len >= n).
+func (w Weights) values(off, n, m int, dst []float32) []float32 {
+	if w.Q == nil {
+		return w.F[off : off+n]
+	}
+	s := w.Scales[m]
+	dst = dst[:n]
+	for i, q := range w.Q[off : off+n] {
+		dst[i] = float32(float32(q) * s) // rounded as gemm.Matrix rounds it
+	}
+	return dst
 }

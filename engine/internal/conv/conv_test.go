@@ -63,7 +63,7 @@ func TestForwardMatchesNaive(t *testing.T) {
 			for j := range got {
 				got[j] = float32(math.NaN()) // Forward must write every element
 			}
-			Forward(g, x, w, bias, got, relu, workers)
+			Forward(g, x, Weights{F: w}, bias, got, relu, workers)
 			for j := range got {
 				if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
 					t.Fatalf("%+v bias=%v relu=%v workers=%d: y[%d] = %v, naive %v", g, bias != nil, relu, workers, j, got[j], want[j])
@@ -85,7 +85,7 @@ func TestForwardChunked(t *testing.T) {
 	x, w := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M*g.C*9)
 	want, got := make([]float32, g.M*g.OH*g.OW), make([]float32, g.M*g.OH*g.OW)
 	Naive(g, x, w, nil, want, false)
-	Forward(g, x, w, nil, got, false, 2)
+	Forward(g, x, Weights{F: w}, nil, got, false, 2)
 	for j := range got {
 		if d := math.Abs(float64(got[j] - want[j])); d > 1e-3 {
 			t.Fatalf("y[%d] = %v, naive %v", j, got[j], want[j])
@@ -105,10 +105,10 @@ func TestForwardBitIdenticalWorkers(t *testing.T) {
 		w := randSlice(r, g.M*g.C/g.Group*g.KH*g.KW)
 		bias := randSlice(r, g.M)
 		one := make([]float32, g.N*g.M*g.OH*g.OW)
-		Forward(g, x, w, bias, one, true, 1)
+		Forward(g, x, Weights{F: w}, bias, one, true, 1)
 		for _, workers := range []int{2, 5} {
 			got := make([]float32, len(one))
-			Forward(g, x, w, bias, got, true, workers)
+			Forward(g, x, Weights{F: w}, bias, got, true, workers)
 			for j := range got {
 				if math.Float32bits(got[j]) != math.Float32bits(one[j]) {
 					t.Fatalf("%+v workers=%d: y[%d] = %v, 1 worker %v", g, workers, j, got[j], one[j])

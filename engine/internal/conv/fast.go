@@ -25,7 +25,7 @@ var colPool = sync.Pool{New: func() any { return new([]float32) }}
 //   - otherwise im2col over chunks of output pixels + GEMM per group.
 //
 // workers bounds the goroutines; results are bit-identical for any value.
-func Forward(g Geom, x, w, bias, y []float32, relu bool, workers int) {
+func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
 }
 
@@ -36,7 +36,7 @@ type paths struct {
 	winograd bool
 }
 
-func forward(g Geom, x, w, bias, y []float32, relu bool, workers int, pa paths) {
+func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, pa paths) {
 	cg, mg := g.C/g.Group, g.M/g.Group
 	if cg == 1 && g.KH*g.KW <= 64 {
 		depthwise(g, x, w, bias, y, relu, workers)
@@ -64,7 +64,7 @@ func forward(g Geom, x, w, bias, y []float32, relu bool, workers int, pa paths) 
 	for n := 0; n < g.N; n++ {
 		for grp := 0; grp < g.Group; grp++ {
 			xg := x[(n*g.C+grp*cg)*g.H*g.W:]
-			wg := w[grp*mg*k:]
+			wg := w.matrix(grp*mg, k)
 			yg := y[(n*g.M+grp*mg)*npix:]
 			// Bias and ReLU run in the GEMM's epilogue, on each register
 			// tile while it is in L1.
@@ -73,13 +73,13 @@ func forward(g Geom, x, w, bias, y []float32, relu bool, workers int, pa paths) 
 				ep.RowBias = bias[grp*mg : (grp+1)*mg]
 			}
 			if pointwise {
-				gemm.ParallelEpilogue(pa.tiles, ep, workers, false, false, mg, npix, k, 1, wg, k, xg, npix, 0, yg, npix)
+				gemm.ParallelMatrix(pa.tiles, ep, workers, false, false, mg, npix, k, 1, wg, gemm.Float(xg, npix), 0, yg, npix)
 				continue
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
 				im2col(g, xg, col, cg, p0, pc, workers)
-				gemm.ParallelEpilogue(pa.tiles, ep, workers, false, false, mg, pc, k, 1, wg, k, col, pc, 0, yg[p0:], npix)
+				gemm.ParallelMatrix(pa.tiles, ep, workers, false, false, mg, pc, k, 1, wg, gemm.Float(col, pc), 0, yg[p0:], npix)
 			}
 		}
 	}
@@ -134,14 +134,15 @@ func im2col(g Geom, x, col []float32, cg, p0, pc, workers int) {
 // depthwise, or any conv with C == Group): each output channel is a direct
 // KH x KW stencil over its input channel. Channels are split over workers;
 // each output element is computed by one goroutine in a fixed order.
-func depthwise(g Geom, x, w, bias, y []float32, relu bool, workers int) {
+func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	mg := g.M / g.Group
 	total := g.N * g.M
 	parallelFor(workers, total, func(lo, hi int) {
+		buf := make([]float32, g.KH*g.KW) // one channel's dequantized kernel
 		for nm := lo; nm < hi; nm++ {
 			n, m := nm/g.M, nm%g.M
 			img := x[(n*g.C+m/mg)*g.H*g.W:]
-			ker := w[m*g.KH*g.KW : (m+1)*g.KH*g.KW]
+			ker := w.values(m*g.KH*g.KW, g.KH*g.KW, m, buf)
 			out := y[nm*g.OH*g.OW : (nm+1)*g.OH*g.OW]
 			var b float32
 			if bias != nil {

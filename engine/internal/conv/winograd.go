@@ -49,7 +49,7 @@ func useWinograd(g Geom, kern gemm.Kernel) bool {
 // accepts. Output tiles are processed in chunks so the transformed input
 // and products fit colBudget-sized buffers; results are bit-identical for
 // any number of workers.
-func winograd(g Geom, x, w, bias, y []float32, relu bool, workers int, t gemm.Tiles) {
+func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, t gemm.Tiles) {
 	tilesY, tilesX := (g.OH+1)/2, (g.OW+1)/2
 	tiles := tilesY * tilesX
 	chunk := min(tiles, max(16, colBudget/(16*max(g.C, g.M))))
@@ -82,12 +82,17 @@ func winograd(g Geom, x, w, bias, y []float32, relu bool, workers int, t gemm.Ti
 }
 
 // transformWeights writes U = G g Gt for every (m, c) kernel g of w
-// (M, C, 3, 3) into u laid out (16, M, C).
-func transformWeights(w, u []float32, mCount, cCount, workers int) {
+// (M, C, 3, 3) into u laid out (16, M, C). It runs on every call, so int8
+// weights are transformed from int8, one kernel at a time: no float32 copy
+// of the weights is kept (at 16/9 of their size, the transformed weights of
+// VGG16 would be 0.5 GB more). The buffer u is per call (colPool), at most
+// 16*512*512 floats (16.8 MB) for VGG16's 512-channel layers.
+func transformWeights(w Weights, u []float32, mCount, cCount, workers int) {
 	plane := mCount * cCount
 	parallelFor(workers, plane, func(lo, hi int) {
+		var buf [9]float32
 		for mc := lo; mc < hi; mc++ {
-			k := (*[9]float32)(w[mc*9:])
+			k := (*[9]float32)(w.values(mc*9, 9, mc/cCount, buf[:]))
 			// q = G g: rows 0..3, three columns each.
 			var q [4][3]float32
 			for j := 0; j < 3; j++ {

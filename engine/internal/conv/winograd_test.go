@@ -49,7 +49,7 @@ func TestWinogradMatchesNaive(t *testing.T) {
 					for j := range got {
 						got[j] = float32(math.NaN()) // every element must be written
 					}
-					winograd(g, x, w, bias, got, relu, workers, gemm.TilesFor(kern))
+					winograd(g, x, Weights{F: w}, bias, got, relu, workers, gemm.TilesFor(kern))
 					for j := range got {
 						e := math.Abs(float64(got[j]-want[j])) / scale
 						if !(e <= 1e-5) {
@@ -83,7 +83,7 @@ func TestForwardUsesWinograd(t *testing.T) {
 		w := randSlice(r, g.M*g.C/g.Group*9)
 		want, got := make([]float32, g.M*g.OH*g.OW), make([]float32, g.M*g.OH*g.OW)
 		Naive(g, x, w, nil, want, true)
-		Forward(g, x, w, nil, got, true, 2)
+		Forward(g, x, Weights{F: w}, nil, got, true, 2)
 		for j := range got {
 			if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
 				t.Fatalf("%+v (winograd %v): y[%d] = %v, naive %v", g, useWinograd(g, gemm.DefaultTiles.Kernel), j, got[j], want[j])
