@@ -140,3 +140,19 @@ func mul(a int64, bs ...int64) (int64, error) {
 	}
 	return a, nil
 }
+
+// resultStats checks that r is a run of g's model and returns its
+// per-layer statistics by layer name.
+func (g *graph) resultStats(r *protocol.Result) (map[string]protocol.LayerStat, error) {
+	if r.Model != "" && g.l.Name != "" && r.Model != g.l.Name {
+		return nil, fmt.Errorf("lessons: the last result is of model %s, the loaded model is %s", r.Model, g.l.Name)
+	}
+	stats := make(map[string]protocol.LayerStat, len(r.Stats))
+	for _, s := range r.Stats {
+		if g.layer(s.Name) == nil {
+			return nil, fmt.Errorf("lessons: the last result has statistics of %q, which is not a layer of model %s", s.Name, g.l.Name)
+		}
+		stats[s.Name] = s
+	}
+	return stats, nil
+}
