@@ -142,3 +142,23 @@ func TestInt8TensorCheck(t *testing.T) {
 		t.Error("a tensor with both float32 and int8 values passed Check")
 	}
 }
+
+// TestInt8Values: Values and Float32 give the values of Dequantized, along
+// either axis.
+func TestInt8Values(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, axis := range []int{0, 1, 2} {
+		q, f := quantConst(t, r, axis, 3, 4, 5)
+		if got := q.Dequantized(); got.Int8 != nil || len(got.Data) != 60 {
+			t.Fatalf("axis %d: Dequantized is not float32", axis)
+		}
+		for lo := 0; lo < 60; lo += 7 {
+			hi := min(lo+11, 60)
+			for i, v := range q.Values(lo, hi) {
+				if v != f.Data[lo+i] {
+					t.Fatalf("axis %d: Values(%d, %d)[%d] = %v, want %v", axis, lo, hi, i, v, f.Data[lo+i])
+				}
+			}
+		}
+	}
+}

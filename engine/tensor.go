@@ -75,6 +75,27 @@ func (t *Tensor) Float32() []float32 {
 	return out
 }
 
+// Values returns the float32 values of elements [lo, hi): a view of Data,
+// or a dequantized copy of those int8 values (one conv kernel, one row of
+// an fc layer) without dequantizing the whole tensor.
+func (t *Tensor) Values(lo, hi int) []float32 {
+	q := t.Int8
+	if q == nil {
+		return t.Data[lo:hi]
+	}
+	inner := 1
+	for _, d := range t.Shape[q.Axis+1:] {
+		inner *= d
+	}
+	channels := t.Shape[q.Axis]
+	out := make([]float32, hi-lo)
+	for i := range out {
+		s := q.Scales[(lo+i)/inner%channels]
+		out[i] = float32(float32(q.Q[lo+i]) * s)
+	}
+	return out
+}
+
 // Dequantized returns t itself when it is float32, else a float32 tensor
 // with its dequantized values.
 func (t *Tensor) Dequantized() *Tensor {
