@@ -30,6 +30,8 @@ import (
 	"convscope/models/labels"
 	"convscope/models/modelfile"
 	"convscope/models/preprocess"
+	"convscope/wasm/worker/session"
+	"convscope/web/protocol"
 )
 
 // The worker end-to-end tests drive the engine worker (static/worker.js +
@@ -53,7 +55,7 @@ window.T = (() => {
 		log.push({type: m.type, id: m.id, code: m.code, message: m.message, name: m.name, index: m.index});
 		if (log.length > 200) log.shift();
 	}
-	const finals = ["loaded", "result", "maps", "patches", "error"];
+	const finals = ["loaded", "result", "maps", "patches", "heatmap", "slides", "error"];
 	function start() {
 		if (worker) worker.terminate();
 		listeners.clear();
@@ -115,6 +117,16 @@ window.T = (() => {
 		again: async (top) => summary(await request("classify", {top: top, again: true}).done),
 		activations: async (layer) => summary(await request("activations", {layer: layer}).done),
 		filters: async (layer) => summary(await request("filters", {layer: layer}).done),
+		explain: async (cls) => summary(await request("explain", {class: cls}).done),
+		slide: async (layer, out, inp) => summary(await request("slide", {layer: layer, out: out, in: inp}).done),
+		// explainCancel sends an explain and cancels it after ms
+		// milliseconds; a slide queued behind it must still run.
+		explainCancel: async (cls, ms, layer) => {
+			const r = request("explain", {class: cls});
+			setTimeout(() => worker.postMessage({json: JSON.stringify({type: "cancel", id: r.id})}), ms);
+			const next = request("slide", {layer: layer, out: 0, in: 0});
+			return JSON.stringify({cancelled: JSON.parse(summary(await r.done)), next: JSON.parse(summary(await next.done))});
+		},
 		// loadCancel sends a load and cancels it at its second progress
 		// message (bytes are arriving); a classify queued behind it must run.
 		loadCancel: async (model, b64) => {
@@ -642,6 +654,10 @@ func TestWorkerE2E(t *testing.T) {
 		t.Logf("%d layers' maps, %d filters of %dx%d", shown, f.Final.Count, f.Final.W, f.Final.H)
 	})
 
+	t.Run("explain and slide", func(t *testing.T) {
+		testExplainSlide(t, harness{t: t, p: p}, mainModels, srv.URL, anyImage)
+	})
+
 	t.Run("cancel", func(t *testing.T) {
 		h := harness{t: t, p: p}
 		if r := h.reply(time.Minute, "load", ref(slow)); r.Final.Type != "loaded" {
@@ -753,6 +769,171 @@ func TestWorkerE2E(t *testing.T) {
 	})
 
 	p.CheckNoErrors()
+}
+
+// typed calls T.fn and decodes the final answer into out (a protocol
+// message); it returns the reply's type and error code too.
+func typed(h harness, out any, timeout time.Duration, fn string, args ...any) harnessReply {
+	h.t.Helper()
+	var raw json.RawMessage
+	h.call(&raw, timeout, fn, args...)
+	var r harnessReply
+	wrap := struct {
+		Final any `json:"final"`
+	}{out}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &wrap); err != nil {
+		h.t.Fatalf("T.%s answered %.300s: %v", fn, raw, err)
+	}
+	return r
+}
+
+func closeGrid(a, b []float32, tol float64) (int, bool) {
+	if len(a) != len(b) {
+		return -1, false
+	}
+	for i := range a {
+		if math.Abs(float64(a[i])-float64(b[i])) > tol*(1+math.Abs(float64(b[i]))) {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// testExplainSlide checks the lessons' data from the real worker against
+// the same session code run natively: the layer geometry and edges, the
+// per-layer stats, a class activation map (a model with global average
+// pooling), occlusion sensitivity (a model with a fully connected head, and
+// its cancel) and conv kernels sliding over the real input.
+func testExplainSlide(t *testing.T, h harness, list []modelEntry, site string, img []byte) {
+	b64 := base64.StdEncoding.EncodeToString(img)
+	methods := map[string]bool{}
+	for _, m := range list {
+		file, err := io.ReadAll(mustGet(t, site+"/"+m.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var native session.Session
+		nl, err := native.Load(file, m.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nr, err := native.Classify(context.Background(), img, false, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		class := nr.Top[0].Index
+		nh, err := native.Explain(context.Background(), class, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if methods[nh.Method] {
+			continue // one model per method
+		}
+		methods[nh.Method] = true
+
+		var bl protocol.Loaded
+		if r := typed(h, &bl, time.Minute, "load", ref(m)); r.Final.Type != "loaded" {
+			t.Fatalf("%s: %+v", m.Name, r.Final)
+		}
+		if len(bl.Layers) != len(nl.Layers) {
+			t.Fatalf("%s: %d layers in the browser, %d natively", m.Name, len(bl.Layers), len(nl.Layers))
+		}
+		for i, l := range bl.Layers {
+			n := nl.Layers[i]
+			if fmt.Sprint(l.Kernel, l.Stride, l.Pads, l.Dilation, l.Group, l.InShape, l.Inputs) != fmt.Sprint(n.Kernel, n.Stride, n.Pads, n.Dilation, n.Group, n.InShape, n.Inputs) {
+				t.Errorf("%s %s: browser %+v, native %+v", m.Name, l.Name, l, n)
+			}
+			if len(l.Inputs) == 0 {
+				t.Errorf("%s %s: no inputs", m.Name, l.Name)
+			}
+		}
+		var br protocol.Result
+		if r := typed(h, &br, time.Minute, "classify", b64, 5); r.Final.Type != "result" {
+			t.Fatalf("%s: %+v", m.Name, r.Final)
+		}
+		if br.Top[0].Index != class || len(br.Stats) != len(nr.Stats) {
+			t.Fatalf("%s: top-1 %d (native %d), %d stats (native %d)", m.Name, br.Top[0].Index, class, len(br.Stats), len(nr.Stats))
+		}
+		for i, st := range br.Stats {
+			n := nr.Stats[i]
+			if st.Name != n.Name || st.Bytes != n.Bytes || math.Abs(st.Zeros-n.Zeros) > 0.01 || math.Abs(float64(st.Max-n.Max)) > 1e-3*(1+math.Abs(float64(n.Max))) {
+				t.Errorf("%s stats %d: browser %+v, native %+v", m.Name, i, st, n)
+			}
+		}
+
+		var bh protocol.Heatmap
+		start := time.Now()
+		if r := typed(h, &bh, 5*time.Minute, "explain", class); r.Final.Type != "heatmap" {
+			t.Fatalf("%s explain: %+v", m.Name, r.Final)
+		}
+		tol := 1e-3 // CAM: the browser's maps differ from the native ones by float rounding
+		if nh.Method == "occlusion" {
+			tol = 1e-4 // differences of probabilities
+		}
+		if bh.Method != nh.Method || bh.Layer != nh.Layer || bh.W != nh.W || bh.H != nh.H || bh.Patch != nh.Patch || bh.Stride != nh.Stride || bh.Class != class {
+			t.Errorf("%s: browser heatmap %s %s %dx%d patch %d stride %d; native %s %s %dx%d patch %d stride %d", m.Name,
+				bh.Method, bh.Layer, bh.W, bh.H, bh.Patch, bh.Stride, nh.Method, nh.Layer, nh.W, nh.H, nh.Patch, nh.Stride)
+		} else if i, ok := closeGrid(bh.Values, nh.Values, tol); !ok {
+			t.Errorf("%s: heatmap value %d: browser %v, native %v", m.Name, i, bh.Values[i], nh.Values[i])
+		}
+		t.Logf("%s: %s heatmap %dx%d for %s in %.1f ms in the worker (%v round trip; native %.1f ms)", m.Name, bh.Method, bh.W, bh.H, nr.Top[0].Label, bh.Ms, time.Since(start).Round(time.Millisecond), nh.Ms)
+
+		// Slides: the first conv (on the image) and the last one.
+		var convs []protocol.LayerInfo
+		for _, l := range nl.Layers {
+			if l.Kind == "conv" {
+				convs = append(convs, l)
+			}
+		}
+		for _, l := range []protocol.LayerInfo{convs[0], convs[len(convs)-1]} {
+			out, in := l.Shape[1]-1, l.InShape[1]/l.Group-1
+			want, err := native.Slide(l.Name, out, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got protocol.Slides
+			if r := typed(h, &got, time.Minute, "slide", l.Name, out, in); r.Final.Type != "slides" {
+				t.Fatalf("%s slide %s: %+v", m.Name, l.Name, r.Final)
+			}
+			for _, g := range []struct {
+				name      string
+				got, want protocol.Grid
+			}{{"input", got.Input, want.Input}, {"kernel", got.Kernel, want.Kernel}, {"partial", got.Partial, want.Partial}, {"output", got.Output, want.Output}} {
+				if g.got.W != g.want.W || g.got.H != g.want.H {
+					t.Errorf("%s %s %s: %dx%d, native %dx%d", m.Name, l.Name, g.name, g.got.W, g.got.H, g.want.W, g.want.H)
+				} else if i, ok := closeGrid(g.got.Values, g.want.Values, 1e-4); !ok {
+					t.Errorf("%s %s %s value %d: browser %v, native %v", m.Name, l.Name, g.name, i, g.got.Values[i], g.want.Values[i])
+				}
+			}
+		}
+		var bad harnessReply
+		h.call(&bad, time.Minute, "slide", nl.Layers[len(nl.Layers)-1].Name, 0, 0)
+		if bad.Final.Code != protocol.CodeLayer {
+			t.Errorf("%s: slide of %s: %+v, want a layer error", m.Name, nl.Layers[len(nl.Layers)-1].Name, bad.Final)
+		}
+
+		if nh.Method == "occlusion" {
+			var c struct {
+				Cancelled harnessReply `json:"cancelled"`
+				Next      harnessReply `json:"next"`
+			}
+			start := time.Now()
+			h.call(&c, 5*time.Minute, "explainCancel", class, 200, convs[0].Name)
+			if c.Cancelled.Final.Code != protocol.CodeCancelled || c.Next.Final.Type != "slides" {
+				t.Errorf("%s: cancelled explain %+v, then %+v", m.Name, c.Cancelled.Final, c.Next.Final)
+			} else {
+				t.Logf("%s: explain cancelled after 200 ms, the next request answered after %v", m.Name, time.Since(start).Round(time.Millisecond))
+			}
+		}
+	}
+	for _, want := range []string{"cam", "occlusion"} {
+		if !methods[want] {
+			t.Logf("no model among %d for method %s", len(list), want)
+		}
+	}
 }
 
 func timeoutCtx(p *browsertest.Page, d time.Duration) (context.Context, context.CancelFunc) {
