@@ -35,6 +35,7 @@ import (
 //	  app.wasm (and one NAME.wasm per main package under wasm/)
 //	  wasm_exec.js          copied from $(go env GOROOT)/lib/wasm
 //	  vugu-render.js        Vugu's DOM helper script, extracted from its source
+//	  sw.js, sw-manifest.json  the service worker for offline use (build_sw.go)
 //	  NAME.br, NAME.gz      precompressed variants of .wasm, .js, .css, .html
 //	build/stamps/NAME.wasm  hash of the inputs of each wasm, to skip rebuilding
 //
@@ -117,6 +118,10 @@ func (b *builder) build() error {
 		}
 	}
 	if err := b.prune(mains); err != nil {
+		return err
+	}
+	// After every other file of the site is final: the manifest hashes them.
+	if err := b.writeServiceWorker(); err != nil {
 		return err
 	}
 	if err := b.compressSite(); err != nil {
@@ -205,6 +210,8 @@ func (b *builder) copyStatic() error {
 		case !d.Type().IsRegular():
 			b.log.Warn("static: skipping a file that is not a regular file", "path", p)
 			return nil
+		case rel == swSource:
+			return nil // written with the build's version by writeServiceWorker
 		}
 		st, err := d.Info()
 		if err != nil {
