@@ -1,0 +1,30 @@
+package chart
+
+// Palette is the colours of bars, points and series in order: the
+// Okabe-Ito colour-blind-safe set with its yellow dropped and its orange
+// and sky blue darkened, so that every colour has at least 3:1 contrast
+// with a white background (WCAG's minimum for graphics; checked by
+// TestPaletteContrast).
+var Palette = []string{
+	"#0072B2", // blue
+	"#D55E00", // vermillion
+	"#007D5A", // bluish green
+	"#B5529A", // reddish purple
+	"#A86E00", // orange, darkened
+	"#2A7FB8", // sky blue, darkened
+	"#555555", // grey
+}
+
+// dashes tell the lines of a chart apart without colour, in series order.
+var dashes = []string{"", "7 4", "2 3", "9 3 2 3", "4 4", "1 5"}
+
+// Colours of the frame.
+const (
+	textColor = "#222222"
+	axisColor = "#666666"
+	gridColor = "#DDDDDD"
+)
+
+func color(i int) string { return Palette[i%len(Palette)] }
+
+func dash(i int) string { return dashes[i%len(dashes)] }
