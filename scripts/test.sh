@@ -3,10 +3,10 @@
 # the ONNX test data and the bench's npm packages, only when missing; set
 # CONVSCOPE_SKIP_SETUP=1 to skip it), then all packages natively with the SIMD
 # kernels (including the headless-Chromium browser tests and the server's
-# load test), the engine again in a plain build, then the engine and
-# preprocessing tests compiled to WebAssembly and run by Node through
-# go_js_wasm_exec, with and without SIMD. Ends with go test's own summary
-# lines.
+# load test), the engine again in a plain build, then the engine,
+# preprocessing and worker session tests compiled to WebAssembly and run by
+# Node through go_js_wasm_exec, with and without SIMD. Ends with go test's
+# own summary lines.
 #
 # Extra arguments go to both go test runs (for example -run, -count=1).
 set -uo pipefail
@@ -33,8 +33,8 @@ GOEXPERIMENT=simd go test -timeout 25m "$@" ./... || status=1
 echo "== go test ./engine/... (native, plain build)"
 go test -timeout 15m "$@" ./engine/... || status=1
 
-echo "== GOOS=js GOARCH=wasm go test ./engine/... ./models/preprocess/... ./web/protocol ./wasm/viewer/{colormap,grid} (Node)"
-GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... ./models/preprocess/... ./web/protocol ./wasm/viewer/colormap ./wasm/viewer/grid || status=1
+echo "== GOOS=js GOARCH=wasm go test ./engine/... ./models/preprocess/... ./web/protocol ./wasm/viewer/{colormap,grid} ./wasm/worker/session (Node)"
+GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... ./models/preprocess/... ./web/protocol ./wasm/viewer/colormap ./wasm/viewer/grid ./wasm/worker/session || status=1
 
 echo "== GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test ./engine/... (Node, SIMD kernels)"
 GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... || status=1
