@@ -15,8 +15,9 @@ const InputName = "input"
 
 // graph indexes a model's layer table by layer name.
 type graph struct {
-	l     *protocol.Loaded
-	index map[string]int
+	l       *protocol.Loaded
+	index   map[string]int
+	readers map[string]bool // names some layer reads (built on first use)
 }
 
 // newGraph indexes l, rejecting what would make every lesson ambiguous: no
@@ -82,8 +83,8 @@ func (g *graph) shapeOf(name string, li *protocol.LayerInfo) ([]int, error) {
 	return nil, fmt.Errorf("lessons: layer %s reads the image, but neither its InShape nor the model's crop size is known", li.Name)
 }
 
-// inShape returns the shape of li's first input, checking that InShape,
-// when set, agrees with the producer's output shape.
+// inShape returns the output shape of the layer li reads first, checking
+// that li's InShape, when set, holds as many values.
 func (g *graph) inShape(li *protocol.LayerInfo) ([]int, error) {
 	ins, err := g.inputs(li)
 	if err != nil {
@@ -93,8 +94,16 @@ func (g *graph) inShape(li *protocol.LayerInfo) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The edges skip reshapes (flatten, dropout), so an fc layer reads
+	// "avgpool" (N, C, H, W) while its InShape is (N, C*H*W): the same
+	// values. The producer's shape is the one that says which units feed
+	// which.
 	if len(li.InShape) > 0 && !slices.Equal(li.InShape, s) {
-		return nil, fmt.Errorf("lessons: layer %s says its input is %v, but %s outputs %v", li.Name, li.InShape, ins[0], s)
+		a, errA := units(li.InShape)
+		b, errB := units(s)
+		if errA != nil || errB != nil || a != b {
+			return nil, fmt.Errorf("lessons: layer %s says its input is %v, but %s outputs %v", li.Name, li.InShape, ins[0], s)
+		}
 	}
 	return s, nil
 }

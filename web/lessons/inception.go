@@ -170,11 +170,14 @@ func (g *graph) inception(block string) (Inception, error) {
 }
 
 // branch walks back from end, the output of one branch, to the first layer
-// outside block: the module's input.
+// outside block: the module's input. The branch's layers are that chain
+// plus the rows hanging off it that nothing reads (a batch norm folded
+// into its conv reads the conv and is read by no one: the ReLU's edge
+// skips it), in table order.
 func (g *graph) branch(block, end string) (b Branch, input string, err error) {
 	b.Output = end
+	in := map[string]bool{}
 	name := end
-	var parts []string
 	for name != InputName {
 		li := g.layer(name)
 		if li.Block != block {
@@ -187,30 +190,53 @@ func (g *graph) branch(block, end string) (b Branch, input string, err error) {
 		if len(ins) != 1 {
 			return Branch{}, "", fmt.Errorf("lessons: inception module %s: layer %s inside a branch reads %d inputs", block, name, len(ins))
 		}
-		if len(b.Layers) > len(g.l.Layers) {
+		if in[name] {
 			return Branch{}, "", fmt.Errorf("lessons: inception module %s: the branch to %s loops", block, end)
 		}
-		b.Layers = append([]string{name}, b.Layers...)
+		in[name] = true
+		name = ins[0]
+	}
+	input = name
+	var parts []string
+	for i := range g.l.Layers {
+		li := &g.l.Layers[i]
+		side := li.Block == block && li.Kind != "concat" && len(li.Inputs) == 1 && in[li.Inputs[0]] && !g.read(li.Name)
+		if !in[li.Name] && !side {
+			continue
+		}
+		in[li.Name] = true
+		b.Layers = append(b.Layers, li.Name)
 		b.Params += li.Params
 		b.MACs += li.MACs
+		k := kernelOf(li)
 		switch li.Kind {
 		case "conv":
-			if k := kernelOf(li); k[0]*k[1] > b.Kernel[0]*b.Kernel[1] {
+			if k[0]*k[1] > b.Kernel[0]*b.Kernel[1] {
 				b.Kernel = k
 			}
-			k := kernelOf(li)
-			parts = append([]string{fmt.Sprintf("%dx%d conv %d", k[0], k[1], li.Shape[1])}, parts...)
+			parts = append(parts, fmt.Sprintf("%dx%d conv %d", k[0], k[1], li.Shape[1]))
 		case "maxpool", "avgpool":
-			k := kernelOf(li)
-			parts = append([]string{fmt.Sprintf("%dx%d %s pool", k[0], k[1], strings.TrimSuffix(li.Kind, "pool"))}, parts...)
+			parts = append(parts, fmt.Sprintf("%dx%d %s pool", k[0], k[1], strings.TrimSuffix(li.Kind, "pool")))
 		}
-		name = ins[0]
 	}
 	if len(parts) == 0 {
 		parts = []string{"identity"}
 	}
 	b.Summary = strings.Join(parts, " → ")
-	return b, name, nil
+	return b, input, nil
+}
+
+// read reports whether any layer reads name.
+func (g *graph) read(name string) bool {
+	if g.readers == nil {
+		g.readers = map[string]bool{}
+		for _, li := range g.l.Layers {
+			for _, in := range li.Inputs {
+				g.readers[in] = true
+			}
+		}
+	}
+	return g.readers[name]
 }
 
 func kernelOf(li *protocol.LayerInfo) [2]int {
