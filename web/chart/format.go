@@ -9,8 +9,14 @@ import (
 // Number formats v for a tick label: three significant digits, with k, M,
 // G and T for thousands, millions, billions and trillions (61.1M, 1.5G),
 // followed by unit ("%" directly, other units after a space: "20 ms").
+// Bytes (unit "B") take the prefix on the unit: "1.5 MB".
 func Number(v float64, unit string) string {
 	s := short(v)
+	if unit == "B" {
+		if n := len(s); n > 0 && strings.ContainsAny(s[n-1:], "kMGT") {
+			return s[:n-1] + " " + s[n-1:] + "B"
+		}
+	}
 	return withUnit(s, unit)
 }
 

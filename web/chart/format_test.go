@@ -25,7 +25,9 @@ func TestNumber(t *testing.T) {
 		{1e-5, "", "1.0e-05"},
 		{20, "ms", "20 ms"},
 		{67.3, "%", "67.3%"},
-		{4e6, "B", "4M B"},
+		{4e6, "B", "4 MB"},
+		{774400, "B", "774 kB"},
+		{512, "B", "512 B"},
 	} {
 		if got := Number(tc.v, tc.unit); got != tc.want {
 			t.Errorf("Number(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
