@@ -26,10 +26,19 @@ func TestSubnetworks(t *testing.T) {
 		}
 	}
 	// The power of ten is the digit count minus one, for every size up
-	// to VGG16's largest dropout input and then some.
-	for n := 41; n <= 30000; n += 97 {
-		digits := len(new(big.Int).Lsh(big.NewInt(1), uint(n)).String())
-		want := fmt.Sprintf("2^%d (about 10^%s)", n, groupDigits(fmt.Sprint(digits-1)))
+	// to 100,000: k with 10^k <= 2^n < 10^(k+1), tracked exactly.
+	p, pow10, k := big.NewInt(1), big.NewInt(1), 0
+	next := new(big.Int)
+	for n := 1; n <= 100000; n++ {
+		p.Lsh(p, 1)
+		for next.Mul(pow10, big.NewInt(10)).Cmp(p) <= 0 {
+			pow10.Set(next)
+			k++
+		}
+		if n <= exactUpTo {
+			continue
+		}
+		want := fmt.Sprintf("2^%d (about 10^%s)", n, groupDigits(fmt.Sprint(k)))
 		if got := Subnetworks(n); got != want {
 			t.Fatalf("Subnetworks(%d) = %q, want %q", n, got, want)
 		}
