@@ -77,6 +77,10 @@ type Root struct {
 	Norm      string
 	Hover     string // the value under the cursor in the viewer
 	mapsGen   int
+
+	// The page-level lessons (comparison table, Compare, Classroom:
+	// table.go, compare.go, classroom.go) keep what they share here.
+	Lab Lab
 }
 
 // Init starts loading the model list without blocking the first render,
