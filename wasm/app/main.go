@@ -13,6 +13,7 @@ import (
 	"log"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -90,7 +91,10 @@ func newRenderer(mount string) (*domrender.JSRenderer, error) {
 // resolve turns a URL relative to the page (as api/models gives them) into
 // an absolute one.
 func resolve(rel string) (*url.URL, error) {
-	base, err := url.Parse(js.Global().Get("location").Get("href").String())
+	// Without the fragment: a classroom link's fragment may hold anything,
+	// including escapes url.Parse refuses, and never affects the result.
+	href, _, _ := strings.Cut(js.Global().Get("location").Get("href").String(), "#")
+	base, err := url.Parse(href)
 	if err != nil {
 		return nil, err
 	}
