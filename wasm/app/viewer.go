@@ -23,13 +23,15 @@ type viewer struct {
 	origin   string
 	settings js.Value // last settings message
 	content  js.Value // last maps or filters message
+	selected js.Value // last select message (classroom.go): posted after content
+	exports  exportWaiters
 }
 
 func newViewer() *viewer {
 	return &viewer{
 		box: js.Undefined(), iframe: js.Undefined(),
 		origin:   js.Global().Get("location").Get("origin").String(),
-		settings: js.Undefined(), content: js.Undefined(),
+		settings: js.Undefined(), content: js.Undefined(), selected: js.Undefined(),
 	}
 }
 
@@ -101,6 +103,7 @@ func (v *viewer) post(msg js.Value) {
 func (v *viewer) repost() {
 	v.post(v.settings)
 	v.post(v.content)
+	v.post(v.selected)
 }
 
 func floatsJS(fs []float32) js.Value {
@@ -131,7 +134,7 @@ func (v *viewer) showMaps(m *protocol.Maps, img *protocol.Image) {
 		im.Set("rgba", bytesJS(img.RGBA))
 		msg.Set("image", im)
 	}
-	v.content = msg
+	v.content, v.selected = msg, js.Undefined() // new maps open as a grid
 	v.post(msg)
 }
 
@@ -155,7 +158,7 @@ func (v *viewer) showFilters(p *protocol.Patches) {
 		"shape": []any{p.Count, 3, p.H, p.W},
 	})
 	msg.Set("data", bytesJS(data))
-	v.content = msg
+	v.content, v.selected = msg, js.Undefined()
 	v.post(msg)
 }
 
@@ -188,6 +191,16 @@ func (v *viewer) listen(env vugu.EventEnv, root *web.Root) {
 			v.iframe.Call("setAttribute", "data-drawn", data.Get("layer").String()+":"+data.Get("kind").String()+":"+data.Get("mode").String())
 		case "error":
 			js.Global().Get("console").Call("warn", "convscope viewer: "+data.Get("message").String())
+		case "select":
+			// A map was enlarged or the grid is back: a share link carries it.
+			ch := intOf(data.Get("channel"), -1)
+			go func() {
+				env.Lock()
+				root.ViewerSelected(ch)
+				env.UnlockRender()
+			}()
+		case "png":
+			v.exports.deliver(data) // the answer to an "export" (classroom.go)
 		case "hover":
 			ch := intOf(data.Get("channel"), -1)
 			x, y := intOf(data.Get("x"), 0), intOf(data.Get("y"), 0)

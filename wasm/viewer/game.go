@@ -40,6 +40,7 @@ type game struct {
 	imgVersion   int
 	drawnVersion int    // content version last announced with "drawn"
 	shown        *frame // what the last drawn frame showed; nil = redraw
+	exports      []int  // export requests to answer after the next frame (export.go)
 }
 
 // frame is everything a drawn frame depends on: when none of it changes,
@@ -91,6 +92,9 @@ func (g *game) apply(cmd command) {
 		if ok {
 			postSelect(sel)
 		}
+	case cmd.export != nil:
+		g.exports = append(g.exports, *cmd.export)
+		g.shown = nil // draw a whole frame, then read it
 	}
 	if err != nil {
 		post(map[string]any{"type": "error", "message": err.Error()})
@@ -150,6 +154,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if content != nil && g.drawnVersion != version {
 		g.drawnVersion = version
 		postDrawn(g.v)
+	}
+	if len(g.exports) > 0 {
+		postPNG(screen, g.exports)
+		g.exports = nil
 	}
 }
 

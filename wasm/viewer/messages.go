@@ -11,6 +11,7 @@ package main
 //	{type:"filters", layer?, count, w, h, rgba: Uint8Array(count*h*w*4), min?:[count], max?:[count]}  (web/protocol's Patches as they are)
 //	{type:"settings", colormap?: "viridis"|"magma"|"grey", norm?: "map"|"layer", overlay?: 0..1}
 //	{type:"select", channel}  (enlarge a map from the page; -1 = back to the grid)
+//	{type:"export", id}  (send what is on screen as a PNG)
 //
 // The viewer posts to its parent, with its own origin as the target:
 //
@@ -21,6 +22,7 @@ package main
 //	{type:"select", channel}                           a map was enlarged (-1: back to the grid)
 //	{type:"drawn", layer, kind:"maps"|"filters", mode:"grid"|"detail"}  new content is on screen
 //	{type:"error", message}                            a message was refused
+//	{type:"png", id, w, h, data: Uint8Array}           the answer to export (PNG file bytes)
 //
 // Keys (the canvas takes focus when clicked or tabbed to): arrows pan, + and
 // - zoom, 0 resets, Enter enlarges the map at the centre, [ ] or Page
@@ -45,6 +47,7 @@ type command struct {
 	filters  *grid.Filters
 	settings *grid.Settings
 	selected *int
+	export   *int // the id of an export request
 }
 
 // inbox hands commands from the JavaScript event handler to the game loop.
@@ -131,6 +134,12 @@ func decode(data js.Value) (command, error) {
 			return command{}, errors.New("viewer: select needs an integer channel")
 		}
 		return command{selected: &c}, nil
+	case "export":
+		id, ok := integer(data.Get("id"))
+		if !ok {
+			return command{}, errors.New("viewer: export needs an integer id")
+		}
+		return command{export: &id}, nil
 	default:
 		return command{}, fmt.Errorf("viewer: unknown message type %q", t)
 	}
