@@ -37,6 +37,7 @@ type Program struct {
 	keep    map[string]bool // resolved (after alias) names to keep
 	keepAs  []string        // Options.Keep names other than "*", as the caller wrote them
 	free    [][]string      // free[i]: intermediates to release after nodes[i]
+	held    map[string]bool // values Run hands to the caller (outputs, kept values)
 
 	arena sync.Pool // *bufferPool of released intermediate buffers, reused across runs
 
@@ -296,6 +297,10 @@ func (p *Program) planMemory() {
 	for _, o := range p.outputs {
 		held[p.resolve(o)] = true
 	}
+	for k := range p.keep {
+		held[k] = true
+	}
+	p.held = held
 	p.free = make([][]string, len(p.nodes))
 	produced := map[string]bool{}
 	for _, n := range p.nodes {

@@ -88,7 +88,12 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 			if name == "" {
 				continue
 			}
-			out[j] = pool.get(shapes[name])
+			if p.keepAll || p.held[name] {
+				// The caller's: exactly its size, never a pooled buffer.
+				out[j] = &Tensor{Shape: append([]int{}, shapes[name]...), Data: make([]float32, numElements(shapes[name]))}
+			} else {
+				out[j] = pool.get(shapes[name])
+			}
 			vals[name] = out[j]
 		}
 		start := time.Now()
@@ -187,33 +192,48 @@ func (p *Program) checkInputs(inputs map[string]*Tensor) ([]int, error) {
 }
 
 // bufferPool recycles the buffers of released intermediates, within a run
-// and across runs of a program; a buffer is reused for a tensor of exactly
-// the same length.
+// and across runs of a program. A tensor takes the smallest free buffer
+// that holds it, not only one of its exact size: a chain of layers then
+// cycles through a few buffers of its largest activations (VGG16: two of
+// 12.8 MB) instead of keeping one or two per distinct size (50 MB).
+// Outputs and kept values never come from the pool (see RunWith), so a
+// small result never pins a large buffer.
 type bufferPool struct {
-	free map[int][][]float32
+	free [][]float32 // released buffers at full capacity
 }
 
 func (b *bufferPool) get(shape []int) *Tensor {
-	n := 1
-	for _, d := range shape {
-		n *= d // shapes were checked against MaxElements by inference
-	}
+	n := numElements(shape)
 	t := &Tensor{Shape: append([]int{}, shape...)}
-	if l := b.free[n]; len(l) > 0 {
-		t.Data = l[len(l)-1]
-		b.free[n] = l[:len(l)-1]
+	best := -1
+	for i, buf := range b.free {
+		if cap(buf) >= n && (best < 0 || cap(buf) < cap(b.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		t.Data = make([]float32, n)
 		return t
 	}
-	t.Data = make([]float32, n)
+	t.Data = b.free[best][:n]
+	b.free[best] = b.free[len(b.free)-1]
+	b.free = b.free[:len(b.free)-1]
 	return t
 }
 
 func (b *bufferPool) put(t *Tensor) {
-	if t == nil {
+	if t == nil || t.Data == nil {
 		return
 	}
-	if b.free == nil {
-		b.free = map[int][][]float32{}
+	b.free = append(b.free, t.Data[:cap(t.Data)])
+}
+
+// numElements is the product of a shape inference already checked against
+// MaxElements.
+func numElements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
 	}
-	b.free[len(t.Data)] = append(b.free[len(t.Data)], t.Data)
+	return n
 }
