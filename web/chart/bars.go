@@ -110,7 +110,7 @@ func orName(s, def string) string {
 func (w *svg) bar(b Bar, unit string, fill string, x, y, width, height float64) {
 	w.raw(`<g><title>` + esc(b.Label+": "+Exact(b.Value, unit)) + `</title>`)
 	w.raw(`<rect x="` + coord(x) + `" y="` + coord(y) + `" width="` + coord(math.Max(width, 0)) + `" height="` + coord(math.Max(height, 0)) +
-		`" fill="` + fill + `" ` + attr("data-label", b.Label) + " " + attr("data-value", fmt.Sprint(b.Value)) + "/></g>")
+		`" fill="` + fill + `" ` + attr("data-label", b.Label) + " " + attr("data-value", dataNum(b.Value)) + "/></g>")
 }
 
 func (w *svg) groupLegend(x, y, width float64, groups []string) {

@@ -88,6 +88,9 @@ func TestBars(t *testing.T) {
 			// Linear bars are proportional: classifier.0 / features.28
 			// (features.0 is shorter than the 0.1-unit rounding).
 			fc, conv := indexOf(t, bars, "classifier.0"), indexOf(t, bars, "features.28")
+			if got := rects[fc].attr["data-value"]; got != "102764544" {
+				t.Errorf("%s: classifier.0 data-value %q, want 102764544", name, got)
+			}
 			if !log {
 				ratio := length(rects[fc]) / length(rects[conv])
 				if want := bars[fc].Value / bars[conv].Value; math.Abs(ratio-want)/want > 0.02 {

@@ -107,3 +107,13 @@ func coord(v float64) string {
 	}
 	return trimZeros(strconv.FormatFloat(r, 'f', 1, 64))
 }
+
+// dataNum writes a value for a data-* attribute: exact (it parses back to
+// the same float64) and, for the sizes charts show, without an exponent
+// (102764544, not 1.02764544e+08), so a test or a script reads it as is.
+func dataNum(v float64) string {
+	if a := math.Abs(v); a == 0 || a >= 1e-6 && a < 1e21 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

@@ -61,3 +61,11 @@ func TestCoord(t *testing.T) {
 		}
 	}
 }
+
+func TestDataNum(t *testing.T) {
+	for v, want := range map[float64]string{102764544: "102764544", 0.1: "0.1", 67.3: "67.3", 0: "0", 1e-9: "1e-09", 2.5e22: "2.5e+22", -3: "-3"} {
+		if got := dataNum(v); got != want {
+			t.Errorf("dataNum(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func Scatter(c ScatterChart) (string, error) {
 		x, y := f.xs.px(p.X), f.ys.px(p.Y)
 		w.raw("<g><title>" + esc(fmt.Sprintf("%s: %s, %s", p.Label, Exact(p.X, c.X.Unit), Exact(p.Y, c.Y.Unit))) + "</title>")
 		w.raw(`<circle cx="` + coord(x) + `" cy="` + coord(y) + `" r="4.5" fill="` + color(gi[p.Group]) + `" ` +
-			attr("data-label", p.Label) + " " + attr("data-x", fmt.Sprint(p.X)) + " " + attr("data-y", fmt.Sprint(p.Y)) + "/></g>")
+			attr("data-label", p.Label) + " " + attr("data-x", dataNum(p.X)) + " " + attr("data-y", dataNum(p.Y)) + "/></g>")
 		lb := f.placeLabel(x, y, textWidth(p.Label, markSize), taken)
 		taken = append(taken, lb)
 		w.text(lb.x, lb.y+lb.h-1, markSize, "", p.Label)
