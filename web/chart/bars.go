@@ -54,10 +54,16 @@ func Bars(c BarChart) (string, error) {
 			groups = append(groups, b.Group)
 		}
 	}
-	if !c.Value.Log {
+	switch {
+	case !c.Value.Log:
 		lo = 0 // bars start at zero, or their lengths lie
-	} else if math.IsInf(lo, 1) {
+	case math.IsInf(lo, 1):
 		lo, hi = 1, 10 // every bar is 0: an empty log axis
+	default:
+		// A log axis starts at the power of ten below the smallest bar;
+		// a smallest bar of exactly 1,000 would start at 1,000 and have
+		// no length, like a 0, so its axis starts at 100.
+		lo *= 0.99
 	}
 	s, err := newScale(lo, hi, c.Value.Log)
 	if err != nil {

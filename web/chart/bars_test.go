@@ -204,8 +204,17 @@ func TestBarsErrors(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", tc.c, err, tc.want)
 		}
 	}
+	// The smallest bar is a power of ten: it still has a length.
+	out, err := Bars(BarChart{Title: "t", Bars: []Bar{{Label: "a", Value: 1000}, {Label: "b", Value: 1e6}}, Value: Axis{Log: true}, Horizontal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := checkCommon(t, out, "t").all(hasAttr("rect", "data-value"))
+	if a, b := num(t, r[0], "width"), num(t, r[1], "width"); a <= 0 || math.Abs(b/a-4) > 0.01 {
+		t.Errorf("1,000 and 1,000,000 from 100 on a log axis: lengths %v and %v, want 1:4", a, b)
+	}
 	// All zeros on a log axis: empty bars, not an error.
-	out, err := Bars(BarChart{Title: "t", Bars: []Bar{{Label: "relu", Value: 0}}, Value: Axis{Log: true}})
+	out, err = Bars(BarChart{Title: "t", Bars: []Bar{{Label: "relu", Value: 0}}, Value: Axis{Log: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

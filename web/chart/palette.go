@@ -1,17 +1,18 @@
 package chart
 
 // Palette is the colours of bars, points and series in order: the
-// Okabe-Ito colour-blind-safe set with its yellow dropped and its orange
-// and sky blue darkened, so that every colour has at least 3:1 contrast
-// with a white background (WCAG's minimum for graphics; checked by
-// TestPaletteContrast).
+// Okabe-Ito colour-blind-safe set without its yellow and sky blue (too
+// light, and the sky blue too close to the blue once darkened), its green,
+// purple and orange darkened, and Paul Tol's wine added, so that every
+// colour has at least 3:1 contrast with a white background (WCAG's
+// minimum for graphics; checked by TestPaletteContrast).
 var Palette = []string{
 	"#0072B2", // blue
 	"#D55E00", // vermillion
 	"#007D5A", // bluish green
 	"#B5529A", // reddish purple
 	"#A86E00", // orange, darkened
-	"#2A7FB8", // sky blue, darkened
+	"#882255", // wine
 	"#555555", // grey
 }
 
