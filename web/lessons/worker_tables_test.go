@@ -1,9 +1,13 @@
 package lessons
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -126,6 +130,81 @@ func TestWorkerTables(t *testing.T) {
 				}
 				return out, nil
 			})
+		})
+	}
+}
+
+// TestWorkerRuns classifies a CIFAR-10 test image with each built-in model
+// in the worker's session and checks the lessons that read the run: every
+// node's time lands on a layer row, activation memory comes from the
+// measured statistics, and every ReLU has its fraction of zeros.
+func TestWorkerRuns(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "shared", "data", "cifar10", "test", "cat", "0000.jpg")
+	img, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("needs the CIFAR-10 test images in /work/shared/data: %v", err)
+	}
+	for _, name := range builtin.Names() {
+		t.Run(name, func(t *testing.T) {
+			b, err := fs.ReadFile(builtin.FS(), name+builtin.Ext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(b)
+			var s session.Session
+			l, err := s.Load(b, hex.EncodeToString(sum[:]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Classify(context.Background(), img, false, 5, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			costs, err := LayerCosts(l, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var timed, onRows float64
+			for _, tm := range r.Timings {
+				timed += tm.Ms
+			}
+			stats := map[string]protocol.LayerStat{}
+			for _, st := range r.Stats {
+				stats[st.Name] = st
+			}
+			for i, c := range costs {
+				onRows += c.Ms
+				if st, ok := stats[c.Name]; ok && c.Bytes != st.Bytes {
+					t.Errorf("%s: %d bytes, the run measured %d", c.Name, c.Bytes, st.Bytes)
+				}
+				if n, _ := units(l.Layers[i].Shape); c.Bytes != 4*n {
+					t.Errorf("%s: %d bytes for %v float32 values", c.Name, c.Bytes, l.Layers[i].Shape)
+				}
+			}
+			if math.Abs(timed-onRows) > 1e-6 {
+				t.Errorf("nodes took %.3f ms, the layer rows carry %.3f", timed, onRows)
+			}
+			zeros, err := ReLUZeros(l, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			relus := 0
+			for _, li := range l.Layers {
+				if li.Kind == "relu" {
+					relus++
+					if st := stats[li.Name]; st.Min < 0 {
+						t.Errorf("%s: a ReLU output of %v", li.Name, st.Min)
+					}
+				}
+			}
+			some := false
+			for _, z := range zeros {
+				some = some || z.Fraction > 0
+			}
+			if len(zeros) != relus || !some {
+				t.Errorf("%d ReLU rows, %d with zero fractions %v", relus, len(zeros), zeros)
+			}
+			t.Logf("%s: %.1f ms in %d nodes on %d rows; ReLU zeros %.2f (first) to %.2f (last)", name, onRows, len(r.Timings), len(costs), zeros[0].Fraction, zeros[len(zeros)-1].Fraction)
 		})
 	}
 }
