@@ -14,6 +14,17 @@
 		fail("this browser has no WebAssembly support.");
 		return;
 	}
+	// Offline use: the service worker (sw.js) keeps the app for the next
+	// visit. Registered after the page has loaded so that it does not compete
+	// with the wasm for the network; only in secure contexts (https,
+	// localhost), where browsers offer it at all.
+	if ("serviceWorker" in navigator) {
+		window.addEventListener("load", () => {
+			navigator.serviceWorker.register("sw.js").catch((err) => {
+				console.warn("convscope: offline use is not available: " + err);
+			});
+		});
+	}
 	const go = new Go();
 	// Relative URL: the app works from any base path (a static export).
 	WebAssembly.instantiateStreaming(fetch("app.wasm"), go.importObject)

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"convscope/internal/browsertest"
+)
+
+// The offline tests check the service worker (static/sw.js, build_sw.go):
+// after one visit the page reloads and classifies with the server gone, from
+// the real server and from a static export; a new build replaces the cached
+// one on the next visits; a half-deployed build never replaces it.
+
+// TestOfflineManifest: the manifest lists the site's files with their hashes
+// and no compressed variant; its version follows their content; sw.js gets
+// that version.
+func TestOfflineManifest(t *testing.T) {
+	site := t.TempDir()
+	write := func(rel, s string) {
+		p := filepath.Join(site, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("index.html", "<!doctype html>")
+	write("index.html.br", "compressed")
+	write("index.html.gz", "compressed")
+	write("samples/a.jpg", "\xff\xd8\xff")
+	write("samples/a.jpg.gz", "not a variant: JPEGs have none, so this is a file of its own")
+	write("sw.js", "old")
+	write("sw-manifest.json", "{}")
+	write(".tmp-app.wasm-123", "half written")
+	m, err := siteManifest(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range m.Files {
+		paths = append(paths, f.Path)
+	}
+	if got := strings.Join(paths, " "); got != "index.html samples/a.jpg samples/a.jpg.gz" {
+		t.Errorf("manifest lists %q", got)
+	}
+	if f, sum := m.Files[0], sha256.Sum256([]byte("<!doctype html>")); f.SHA256 != hex.EncodeToString(sum[:]) || f.Bytes != 15 {
+		t.Errorf("index.html: %+v", f)
+	}
+	write("samples/a.jpg", "\xff\xd8\xff\xd9")
+	m2, err := siteManifest(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Version == m.Version || len(m.Version) != 16 {
+		t.Errorf("versions %q and %q: a changed file must change the version", m.Version, m2.Version)
+	}
+
+	sw, err := stampServiceWorker([]byte(`const BUILD = "@BUILD@";`), m.Version)
+	if err != nil || string(sw) != `const BUILD = "`+m.Version+`";` {
+		t.Errorf("stamped: %q, %v", sw, err)
+	}
+	for _, bad := range []string{`const BUILD = "dev";`, `"@BUILD@" "@BUILD@"`} {
+		if _, err := stampServiceWorker([]byte(bad), m.Version); err == nil {
+			t.Errorf("%q was stamped", bad)
+		}
+	}
+	os.Remove(filepath.Join(site, "index.html"))
+	if _, err := siteManifest(site); err == nil {
+		t.Error("a site without index.html got a manifest")
+	}
+}
+
+// offlineServer serves a site on a fixed address that survives a stop: the
+// page's origin (scheme, host, port) must stay the same for its service
+// worker and caches.
+type offlineServer struct {
+	t    *testing.T
+	addr string
+	srv  *httptest.Server
+}
+
+func (o *offlineServer) start(h http.Handler) {
+	o.t.Helper()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		o.t.Fatalf("listening on %s again: %v", o.addr, err)
+	}
+	o.addr = ln.Addr().String()
+	o.srv = httptest.NewUnstartedServer(h)
+	o.srv.Listener.Close()
+	o.srv.Listener = ln
+	o.srv.Start()
+}
+
+// stop closes the listener and every connection: requests then fail as with
+// the server process stopped.
+func (o *offlineServer) stop() {
+	if o.srv != nil {
+		o.srv.Close()
+		o.srv = nil
+	}
+}
+
+func (o *offlineServer) url() string { return "http://" + o.addr + "/" }
+
+// siteHandler is the real server's handler on a site directory.
+func siteHandler(t *testing.T, site string, cat catalog) http.Handler {
+	t.Helper()
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return (&server{site: root, models: cat, log: slog.New(slog.NewTextHandler(io.Discard, nil))}).handler()
+}
+
+// newBuildOf copies site as a new build whose index.html carries a marker
+// (a changed file, as a real rebuild has), with its own manifest and sw.js.
+func newBuildOf(t *testing.T, site, marker string) string {
+	t.Helper()
+	root := t.TempDir()
+	dst := filepath.Join(root, "build", "site")
+	if err := copyTree(site, dst); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join("static", swSource))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(root, "static"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, "static", swSource), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dst, "index.html")
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html = []byte(strings.Replace(string(html), "<head>", `<head><meta name="convscope-test-build" content="`+marker+`">`, 1))
+	// A newer mtime than index.html.br and .gz: the server skips the stale
+	// variants and serves this file.
+	if err := os.WriteFile(page, html, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(page, later, later)
+	b := &builder{root: root, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := b.writeServiceWorker(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{swSource, swManifest} {
+		os.Chtimes(filepath.Join(dst, f), later, later)
+	}
+	return dst
+}
+
+func readManifest(t *testing.T, site string) swManifestFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(site, swManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m swManifestFile
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// untilJS evaluates an async expression (a promise of a string) until it
+// gives a non-empty string.
+func untilJS(a appPage, what, expr string, timeout time.Duration) string {
+	a.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var s string
+		a.eval(expr, &s)
+		if s != "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			a.p.Screenshot("failed")
+			a.t.Fatalf("%s: not after %v", what, timeout)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// JavaScript read by the tests.
+const (
+	jsController = `navigator.serviceWorker.controller ? "ok" : ""`
+	// The service worker's state, its build and the caches of the origin.
+	jsSWState = `(async () => {
+		const reg = await navigator.serviceWorker.getRegistration();
+		const state = (w) => w ? w.state : null;
+		return JSON.stringify({active: state(reg && reg.active), waiting: state(reg && reg.waiting), installing: state(reg && reg.installing), caches: await caches.keys(),
+			build: document.querySelector('meta[name=convscope-test-build]')?.content || "1"});
+	})()`
+	// Checks for a new sw.js now and waits for the outcome of its install.
+	jsUpdate = `(async () => {
+		const reg = await navigator.serviceWorker.getRegistration();
+		try { await reg.update(); } catch (e) { return "update failed: " + e.message; }
+		const w = reg.installing;
+		if (!w) return "nothing to install";
+		await new Promise((done) => {
+			const check = () => { if (w.state !== "installing") done(); };
+			w.addEventListener("statechange", check);
+			check();
+		});
+		return w.state;
+	})()`
+	jsInstalled   = `(async () => { const s = JSON.parse(await ` + jsSWState + `); return s.installing ? "" : JSON.stringify(s); })()`
+	jsModelCached = `caches.open("convscope-models-v1").then((c) => c.keys()).then((k) => k.map((r) => r.url).join(" "))`
+)
+
+// visit loads the page, waits for the default model and classifies a
+// sample; it returns the top-5 and how long it took.
+func offlineVisit(a appPage, url string) (string, time.Duration) {
+	a.t.Helper()
+	start := time.Now()
+	if err := a.p.Navigate(url); err != nil {
+		a.t.Fatal(err)
+	}
+	a.wait(`document.querySelector("html[data-wasm=running] #file-input") && document.querySelector("#layer-table") && !document.querySelector("#download") && "ok"`, 2*time.Minute)
+	before := a.runs()
+	if err := a.p.Click(`#samples button.sample[data-sample="ship"]`); err != nil {
+		a.t.Fatal(err)
+	}
+	a.wait(fmt.Sprintf(`Number(document.querySelector("#result").dataset.runs) > %d && !document.querySelector("#run") && "ok"`, before), 2*time.Minute)
+	top := a.top5()
+	if len(top) != 5 {
+		a.t.Fatalf("top-5 has %d rows", len(top))
+	}
+	var s []string
+	for _, p := range top {
+		s = append(s, fmt.Sprintf("%s %.4f", p.Label, p.Prob))
+	}
+	return strings.Join(s, ", "), time.Since(start)
+}
+
+func TestOfflineE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm app and starts Chromium; skipped in -short mode")
+	}
+	browser := browsertest.Start(t)
+	site := buildSite(t)
+	cat, err := newCatalog(t.TempDir()) // the built-in models only
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := modelList(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readManifest(t, site)
+	sw, err := os.ReadFile(filepath.Join(site, swSource))
+	if err != nil || !strings.Contains(string(sw), `const BUILD = "`+m.Version+`";`) {
+		t.Fatalf("build/site/sw.js does not carry the manifest's version %s (%v)", m.Version, err)
+	}
+	var total int64
+	for _, f := range m.Files {
+		total += f.Bytes
+	}
+	t.Logf("build %s: %d files, %.1f MB to precache", m.Version, len(m.Files), float64(total)/1e6)
+
+	// One visit online, one with the server stopped.
+	offline := func(t *testing.T, srv *offlineServer, h http.Handler) appPage {
+		a := appPage{t: t, p: browser.NewPage(t)}
+		srv.start(h)
+		first, took := offlineVisit(a, srv.url())
+		t.Logf("online visit to first top-5 (sample ship, %s): %v: %s", firstSelected(a), took.Round(time.Millisecond), first)
+		start := time.Now()
+		untilJS(a, "the service worker controls the page", `Promise.resolve(`+jsController+`)`, 3*time.Minute)
+		cached := untilJS(a, "the model is in the Cache API", jsModelCached, time.Minute)
+		var state string
+		a.eval(jsSWState, &state)
+		t.Logf("service worker in control %v after the top-5; %s; models cached: %s", time.Since(start).Round(time.Millisecond), state, cached)
+
+		srv.stop()
+		if resp, err := http.Get(srv.url()); err == nil {
+			resp.Body.Close()
+			t.Fatal("the server still answers after stop")
+		}
+		again, took := offlineVisit(a, srv.url())
+		t.Logf("offline reload to top-5: %v: %s", took.Round(time.Millisecond), again)
+		if again != first {
+			t.Errorf("offline top-5 %q differs from the online one %q", again, first)
+		}
+		rows, _ := a.p.Count("#model-table tbody tr")
+		if rows != len(list) {
+			t.Errorf("offline the model table has %d rows, api/models had %d", rows, len(list))
+		}
+		a.p.Screenshot("offline")
+		return a
+	}
+
+	t.Run("server", func(t *testing.T) {
+		var state string
+		srv := &offlineServer{t: t, addr: "127.0.0.1:0"}
+		defer srv.stop()
+		a := offline(t, srv, siteHandler(t, site, cat))
+
+		// The server comes back with a new build: the visit after it is
+		// found (and precached in the background) runs it, and the old
+		// build's cache is gone.
+		site2 := newBuildOf(t, site, "2")
+		srv.start(siteHandler(t, site2, cat))
+		v2 := readManifest(t, site2).Version
+		var upd string
+		a.eval(jsUpdate, &upd)
+		a.eval(jsSWState, &state)
+		t.Logf("build 2's service worker: %s; %s", upd, state)
+		if upd != "installed" {
+			t.Errorf("build 2's service worker is %s, want installed (waiting)", upd)
+		}
+		top, took := offlineVisit(a, srv.url())
+		a.eval(jsSWState, &state)
+		t.Logf("visit after the update: %v, %s; %s", took.Round(time.Millisecond), top, state)
+		var s struct {
+			Active, Waiting *string
+			Caches          []string
+			Build           string
+		}
+		json.Unmarshal([]byte(state), &s)
+		if s.Build != "2" || s.Waiting != nil {
+			t.Errorf("the page runs build %s (waiting worker %v), want build 2 running", s.Build, s.Waiting)
+		}
+		var shells []string
+		for _, c := range s.Caches {
+			if strings.HasPrefix(c, "convscope-shell ") {
+				shells = append(shells, c)
+			}
+		}
+		if len(shells) != 1 || !strings.HasSuffix(shells[0], " "+v2) {
+			t.Errorf("shell caches %q, want only build %s's", shells, v2)
+		}
+
+		// A half-deployed build 3 (style.css changed after its manifest was
+		// written): its service worker refuses to install, build 2 stays.
+		site3 := newBuildOf(t, site, "3")
+		css := filepath.Join(site3, "style.css")
+		if err := os.WriteFile(css, []byte("body { color: red; }\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(2 * time.Hour)
+		os.Chtimes(css, later, later)
+		srv.stop()
+		srv.start(siteHandler(t, site3, cat))
+		a.eval(jsUpdate, &upd)
+		a.eval(jsSWState, &state)
+		t.Logf("half-deployed build 3's service worker: %s; %s", upd, state)
+		if upd != "redundant" {
+			t.Errorf("build 3's service worker is %s, want redundant (its install failed)", upd)
+		}
+		top3, _ := offlineVisit(a, srv.url())
+		// The visit checks for an update again: wait for that install too.
+		state = untilJS(a, "no service worker installing", jsInstalled, 3*time.Minute)
+		json.Unmarshal([]byte(state), &s)
+		if s.Build != "2" || s.Waiting != nil || strings.Contains(state, readManifest(t, site3).Version) {
+			t.Errorf("after a half-deployed build 3: %s", state)
+		}
+		if top3 != top {
+			t.Errorf("build 2 classifies differently after the failed update: %q vs %q", top3, top)
+		}
+		a.p.CheckNoErrors()
+	})
+
+	t.Run("export", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "export")
+		if _, err := exportSite(site, cat, out); err != nil {
+			t.Fatal(err)
+		}
+		srv := &offlineServer{t: t, addr: "127.0.0.1:0"}
+		defer srv.stop()
+		a := offline(t, srv, http.FileServer(http.Dir(out)))
+		a.p.CheckNoErrors()
+	})
+}
