@@ -10,8 +10,11 @@ import (
 // Branch is one path of an inception module, from the module's input to
 // the concatenation.
 type Branch struct {
-	Layers []string // in order; empty for a branch that passes the input on unchanged
-	Output string   // the layer the concatenation reads (the module input for an empty branch)
+	// Layers are the branch's rows in table order, those hanging off it
+	// included (a batch norm folded into its conv); empty for a branch
+	// that passes the input on unchanged.
+	Layers []string
+	Output string // the layer the concatenation reads (the module input for an empty branch)
 	// Summary reads like the paper's figure: "1x1 conv 96 → 3x3 conv 128",
 	// "3x3 max pool → 1x1 conv 32".
 	Summary string
@@ -24,7 +27,7 @@ type Branch struct {
 }
 
 // Inception is one inception module of the loaded model with the cost of
-// its widest branch with and without its 1x1 bottleneck.
+// its largest-kernel branch with and without its 1x1 bottleneck.
 type Inception struct {
 	Name     string
 	Input    string // the layer feeding every branch
@@ -35,8 +38,9 @@ type Inception struct {
 	// Largest is the index in Branches of the branch with the largest
 	// kernel (the paper's 5x5 branch; torchvision's GoogLeNet uses 3x3
 	// there, so two branches tie and the one with the narrower 1x1
-	// bottleneck, which is the "5x5" one, wins). LargestKernel and
-	// LargestOut are that conv's kernel and output channels.
+	// bottleneck, which is the "5x5" one, wins); -1 when every conv of
+	// the module is 1x1. LargestKernel and LargestOut are that conv's
+	// kernel and output channels.
 	Largest       int
 	LargestKernel [2]int
 	LargestOut    int
