@@ -54,16 +54,16 @@ func graphLayers(g *engine.Graph) ([]Layer, error) {
 			// Batch norm running statistics (inputs 3, 4) are buffers, and a
 			// Reshape's shape is not a parameter: torchvision counts neither.
 			if t, ok := g.Consts[in]; ok && n.Op != engine.OpReshape && (n.Op != engine.OpBatchNorm || i < 3) {
-				l.Params += int64(len(t.Data))
+				l.Params += int64(t.Len())
 			}
 		}
 		if len(n.Inputs) > 1 {
 			if w, ok := g.Consts[n.Inputs[1]]; ok {
 				switch {
 				case n.Op == engine.OpConv && len(shape) == 4:
-					l.MACs = int64(shape[2]) * int64(shape[3]) * int64(len(w.Data))
+					l.MACs = int64(shape[2]) * int64(shape[3]) * int64(w.Len())
 				case n.Op == engine.OpGemm || n.Op == engine.OpMatMul:
-					l.MACs = int64(len(w.Data))
+					l.MACs = int64(w.Len())
 				}
 			}
 		}

@@ -13,8 +13,10 @@ import (
 	"convscope/models/modelfile"
 )
 
-// Model is a loaded model file: its metadata and its graph with the
-// weights dequantized to float32, compiled once for Classify.
+// Model is a loaded model file: its metadata and its graph, compiled once
+// for Classify. Conv and fc weights stay int8 (views of the file's bytes
+// when loaded with LoadBytes; the engine dequantizes them panel by panel),
+// so a model takes about the size of its file in memory.
 type Model struct {
 	Meta   modelfile.Meta
 	SHA256 string // hex SHA-256 of the file's bytes
@@ -43,7 +45,8 @@ func Load(path string) (*Model, error) {
 }
 
 // LoadBytes decodes, verifies and compiles a model file held in memory
-// (the browser's path: the bytes come from the Cache API).
+// (the browser's path: the bytes come from the Cache API). The model's
+// int8 weights are b itself, not a copy: b must not be modified afterwards.
 func LoadBytes(b []byte) (*Model, error) {
 	meta, g, err := modelfile.DecodeGraph(b)
 	if err != nil {
@@ -73,8 +76,9 @@ func newModel(meta *modelfile.Meta, g *engine.Graph, sum string) (*Model, error)
 	return m, nil
 }
 
-// Graph returns the model's graph (float32 constants). It is shared: do
-// not modify it.
+// Graph returns the model's graph. It is shared: do not modify it. Conv
+// and fc weights are int8 constants (engine.Tensor.Int8; Values and
+// Float32 give their float32 values), the rest float32.
 func (m *Model) Graph() *engine.Graph { return m.graph }
 
 // Program compiles the model's graph with opt, e.g. with Keep set to see

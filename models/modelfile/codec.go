@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"unsafe"
 
 	"convscope/engine"
 )
@@ -122,9 +123,12 @@ func Decode(b []byte) (*File, error) {
 	return decodeContent(h, b[:hashedHeader], b[HeaderSize:], false)
 }
 
-// DecodeGraph is Decode followed by File.Graph, without the intermediate
-// int8 copies: int8 weights are dequantized straight from b. It is the
-// loader with the least memory (the browser's: for VGG16 it saves 138 MB).
+// DecodeGraph is Decode followed by File.Graph, without copying the int8
+// weights: the graph's int8 constants are views of b, so a loaded model
+// costs the size of its file (VGG16: 138 MB, where float32 weights would
+// be 553 MB, and a copy of the int8 values another 138 MB while b is still
+// held). b must not be modified while the graph is in use. It is the loader
+// with the least memory (the browser's).
 func DecodeGraph(b []byte) (*Meta, *engine.Graph, error) {
 	h, err := parseHeader(b)
 	if err != nil {
@@ -222,9 +226,9 @@ func ReadMeta(r io.Reader) (*Meta, Header, error) {
 }
 
 // decodeContent checks the checksum over head and content (metadata +
-// data), then decodes the metadata and the tensors; with dequantize, int8
-// tensors come back as their float32 values.
-func decodeContent(h Header, head, content []byte, dequantize bool) (*File, error) {
+// data), then decodes the metadata and the tensors; with view, int8
+// tensors are views of content instead of copies.
+func decodeContent(h Header, head, content []byte, view bool) (*File, error) {
 	if sum := checksum(head, content); sum != h.Sum {
 		return nil, formatErr("SHA-256 mismatch: the file is corrupt or was modified (stored %x, computed %x)", h.Sum[:8], sum[:8])
 	}
@@ -244,7 +248,7 @@ func decodeContent(h Header, head, content []byte, dequantize bool) (*File, erro
 			return nil, formatErr("tensor %d has an empty or repeated name %q", i, info.Name)
 		}
 		seen[info.Name] = true
-		t, nbytes, err := decodeTensor(info, data, dequantize)
+		t, nbytes, err := decodeTensor(info, data, view)
 		if err != nil {
 			return nil, err
 		}
@@ -273,9 +277,9 @@ func checkMeta(m *Meta) error {
 }
 
 // decodeTensor checks info against the data section and copies the values
-// out (int8 ones as float32 with dequantize). It returns the number of
-// bytes the tensor occupies.
-func decodeTensor(info *TensorInfo, data []byte, dequantize bool) (*Tensor, int64, error) {
+// out (int8 ones only without view). It returns the number of bytes the
+// tensor occupies.
+func decodeTensor(info *TensorInfo, data []byte, view bool) (*Tensor, int64, error) {
 	if len(info.Shape) > maxRank {
 		return nil, 0, formatErr("tensor %q has rank %d (at most %d)", info.Name, len(info.Shape), maxRank)
 	}
@@ -317,16 +321,11 @@ func decodeTensor(info *TensorInfo, data []byte, dequantize bool) (*Tensor, int6
 			}
 			scales[i] = s
 		}
-		if dequantize {
-			t.DType, t.F32 = Float32, make([]float32, n)
-			channelRuns(t.Shape, info.Axis, func(c, lo, hi int) {
-				s, dst := scales[c], t.F32[lo:hi]
-				for i, v := range b[lo:hi] {
-					dst[i] = float32(int8(v)) * s
-				}
-			})
+		t.Axis, t.Scales = info.Axis, scales
+		if view {
+			t.Q = int8View(b)
 		} else {
-			t.Axis, t.Scales, t.Q = info.Axis, scales, make([]int8, n)
+			t.Q = make([]int8, n)
 			for i, v := range b {
 				t.Q[i] = int8(v)
 			}
@@ -344,8 +343,9 @@ func span(data []byte, off, n int64, what string) ([]byte, error) {
 	return data[off : off+n], nil
 }
 
-// Graph builds the engine graph the file describes, with its constants as
-// float32 (int8 weights dequantized).
+// Graph builds the engine graph the file describes. Its constants share
+// the file's slices: int8 weights stay int8 (the engine dequantizes them
+// as it uses them, see engine.Int8), float32 tensors stay float32.
 func (f *File) Graph() (*engine.Graph, error) {
 	g := &engine.Graph{Consts: make(map[string]*engine.Tensor, len(f.Tensors))}
 	for _, in := range f.Meta.Inputs {
@@ -359,11 +359,21 @@ func (f *File) Graph() (*engine.Graph, error) {
 		g.Nodes = append(g.Nodes, &c)
 	}
 	for _, t := range f.Tensors {
-		ft, err := t.Float()
+		et, err := t.Engine()
 		if err != nil {
 			return nil, err
 		}
-		g.Consts[t.Name] = ft
+		g.Consts[t.Name] = et
 	}
 	return g, nil
+}
+
+// int8View returns b's bytes as int8 values without copying them (the
+// two's complement reading a conversion int8(v) gives, byte for byte).
+// Both types have size and alignment 1, so the view is valid for any b.
+func int8View(b []byte) []int8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
 }

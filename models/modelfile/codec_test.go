@@ -88,10 +88,31 @@ func TestRoundTrip(t *testing.T) {
 	if len(dg.Consts) != len(fg.Consts) || len(dg.Nodes) != len(fg.Nodes) {
 		t.Errorf("DecodeGraph: %d consts, %d nodes; Graph: %d, %d", len(dg.Consts), len(dg.Nodes), len(fg.Consts), len(fg.Nodes))
 	}
+	int8s = 0
 	for name, c := range fg.Consts {
-		if d := dg.Consts[name]; d == nil || !slices.Equal(d.Data, c.Data) || !slices.Equal(d.Shape, c.Shape) {
+		d := dg.Consts[name]
+		if d == nil || !slices.Equal(d.Float32(), c.Float32()) || !slices.Equal(d.Shape, c.Shape) || (d.Int8 == nil) != (c.Int8 == nil) {
 			t.Errorf("constant %s differs", name)
+			continue
 		}
+		if d.Int8 == nil {
+			continue
+		}
+		int8s++
+		// The weights stay int8 and are the file's own bytes, not a copy.
+		q := d.Int8.Q
+		if q[0] != 0 {
+			q[0] = -q[0]
+		} else {
+			q[0] = 1
+		}
+		if err := decodeErr(b); err == nil {
+			t.Errorf("constant %s: changing it did not change the file's bytes", name)
+		}
+		q[0] = c.Int8.Q[0]
+	}
+	if int8s != 7 {
+		t.Errorf("DecodeGraph: %d int8 constants, want 7", int8s)
 	}
 	m, h, err := modelfile.ReadMeta(bytes.NewReader(b))
 	if err != nil || m.Name != "tiny" || h.Size() != int64(len(b)) {
@@ -252,4 +273,11 @@ func check(t *testing.T, data []byte) {
 	if _, err := modelfile.Decode(out); err != nil {
 		t.Fatalf("decoding a re-encoded file: %v", err)
 	}
+}
+
+// decodeErr decodes b and returns the error (a checksum mismatch once b
+// was changed).
+func decodeErr(b []byte) error {
+	_, err := modelfile.Decode(b)
+	return err
 }

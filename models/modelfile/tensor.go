@@ -123,6 +123,19 @@ func (t *Tensor) Float() (*engine.Tensor, error) {
 	return nil, fmt.Errorf("tensor %q: unknown dtype %q", t.Name, t.DType)
 }
 
+// Engine returns the tensor as an engine constant without copying its
+// values: float32, or int8 with its per-channel scales.
+func (t *Tensor) Engine() (*engine.Tensor, error) {
+	if t.DType != Int8 {
+		return t.Float()
+	}
+	et, err := engine.NewInt8Tensor(t.Q, t.Scales, t.Axis, t.Shape...)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
+	}
+	return et, nil
+}
+
 // dataBytes is the size of the tensor's values (without int8 scales).
 func (t *Tensor) dataBytes() int64 {
 	if t.DType == Int8 {

@@ -52,6 +52,7 @@ func findCAM(ix *graphIndex, layers []modelfile.Layer) *camHead {
 	if h.w = ix.g.Consts[fc.Inputs[1]]; h.w == nil || len(h.w.Shape) != 2 {
 		return nil
 	}
+	h.w = h.w.Dequantized() // int8 in a model file; the map reads float32 values
 	pool := ix.producer[ix.through(fc.Inputs[0])]
 	if pool == nil || len(pool.Inputs) != 1 {
 		return nil

@@ -43,7 +43,7 @@ func TestCAM(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := run.Kept[c.layer]
-			w, bias := g.Consts["fc.weight"], g.Consts["fc.bias"] // (10, C), (10)
+			w, bias := g.Consts["fc.weight"].Dequantized(), g.Consts["fc.bias"] // (10, C), (10)
 			logits := run.Outputs[g.Outputs[0]].Data
 			ch, hw := a.Shape[1], a.Shape[2]*a.Shape[3]
 			for class := range loaded.Labels {

@@ -366,6 +366,6 @@ func (s *Session) Filters(layer string) (*protocol.Patches, error) {
 	}
 	w := g.Consts[node.Inputs[1]] // (outC, 3, kH, kW)
 	n, kh, kw := w.Shape[0], w.Shape[2], w.Shape[3]
-	rgba, lo, hi := Patches(w.Data, n, kh, kw)
+	rgba, lo, hi := Patches(w.Float32(), n, kh, kw)
 	return &protocol.Patches{Layer: node.Name, Count: n, W: kw, H: kh, Min: lo, Max: hi, RGBA: rgba}, nil
 }

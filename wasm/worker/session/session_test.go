@@ -355,7 +355,7 @@ func TestFilters(t *testing.T) {
 		for ch := 0; ch < 3; ch++ {
 			for i := 0; i < 9; i++ {
 				got := float64(p.Min[f]) + float64(p.RGBA[f*36+4*i+ch])*step
-				want := float64(w.Data[f*27+ch*9+i])
+				want := float64(w.Float32()[f*27+ch*9+i])
 				if math.Abs(got-want) > step/2+1e-6 {
 					t.Fatalf("filter %d channel %d weight %d: %v, want %v", f, ch, i, got, want)
 				}

@@ -65,7 +65,7 @@ func (s *Session) Slide(layer string, out, in int) (*protocol.Slides, error) {
 	ih, iw := src.Shape[2], src.Shape[3]
 	oh, ow := dst.Shape[2], dst.Shape[3]
 	input := src.Data[ic*ih*iw : (ic+1)*ih*iw]
-	kernel := w.Data[(out*inPer+in)*kh*kw : (out*inPer+in+1)*kh*kw]
+	kernel := w.Values((out*inPer+in)*kh*kw, (out*inPer+in+1)*kh*kw)
 	partial := make([]float32, oh*ow)
 	for oy := range oh {
 		for ox := range ow {

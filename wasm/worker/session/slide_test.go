@@ -47,7 +47,7 @@ func checkSlides(t *testing.T, s *Session, loaded *protocol.Loaded) {
 				sum = make([]float64, len(sl.Partial.Values))
 				output = sl.Output.Values
 			}
-			k := w.Data[(out*w.Shape[1]+in)*len(sl.Kernel.Values):]
+			k := w.Values((out*w.Shape[1]+in)*len(sl.Kernel.Values), (out*w.Shape[1]+in+1)*len(sl.Kernel.Values))
 			for i, v := range sl.Kernel.Values {
 				if v != k[i] {
 					t.Fatalf("%s: kernel value %d is %v, weight %v", l.Name, i, v, k[i])
