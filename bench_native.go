@@ -42,14 +42,15 @@ func benchInput(shape []int) (*engine.Tensor, error) {
 	return x, nil
 }
 
-// benchModel is one architecture prepared for benchmarking: its random
-// float32 graph and the files the reference runtimes and the browser read.
+// benchModel is one architecture prepared for benchmarking: the files the
+// runtimes read. ConvScope's engine runs the model file, as the app and
+// classify do (int8 weights, kept int8 in memory); onnxruntime runs the
+// float32 ONNX export of the same random weights.
 type benchModel struct {
-	name  string
-	def   *models.Def
-	graph *engine.Graph // float32 weights, batch norm not folded
-	onnx  string        // path of the exported ONNX model
-	csm   string        // path of the model file (int8, as the app loads it); "" unless asked for
+	name string
+	def  *models.Def
+	onnx string // path of the exported ONNX model
+	csm  string // path of the model file (int8, as the app loads it)
 	// logits is the Go graph's output for benchInput, the reference for
 	// the round-trip check and the cross-runtime comparison.
 	logits []float32
@@ -57,9 +58,10 @@ type benchModel struct {
 
 // prepareBenchModel builds the architecture with random weights, exports
 // it to ONNX in dir, checks that the exported file read back through
-// engine/onnx gives the Go graph's logits, and, with csm, writes the model
-// file the browser bench loads.
-func prepareBenchModel(name, dir string, csm bool) (*benchModel, error) {
+// engine/onnx gives the Go graph's logits, and writes the model file both
+// benches load. The float32 graph is not kept: the native bench measures
+// the memory of the model as the app holds it.
+func prepareBenchModel(name, dir string) (*benchModel, error) {
 	def, err := models.Arch(name)
 	if err != nil {
 		return nil, err
@@ -69,7 +71,7 @@ func prepareBenchModel(name, dir string, csm bool) (*benchModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	bm := &benchModel{name: name, def: def, graph: g, onnx: filepath.Join(dir, name+".onnx")}
+	bm := &benchModel{name: name, def: def, onnx: filepath.Join(dir, name+".onnx")}
 	if err := writeONNXFile(bm.onnx, g); err != nil {
 		return nil, fmt.Errorf("%s: export to ONNX: %w", name, err)
 	}
@@ -84,28 +86,26 @@ func prepareBenchModel(name, dir string, csm bool) (*benchModel, error) {
 	if err := checkONNXRoundTrip(bm.onnx, x, bm.logits); err != nil {
 		return nil, fmt.Errorf("%s: ONNX round trip: %w", name, err)
 	}
-	if csm {
-		ds, err := models.ArchDataset(name)
-		if err != nil {
-			return nil, err
-		}
-		lb, err := labels.For(ds)
-		if err != nil {
-			return nil, err
-		}
-		spec := preprocess.ImageNet()
-		if ds == "cifar10" {
-			spec = preprocess.CIFAR10()
-		}
-		f, err := models.Convert(def, sd, models.Meta{Name: name, Dataset: ds, Labels: lb, Preprocess: spec,
-			Source: fmt.Sprintf("random weights, seed %d (convscope bench)", benchSeed)})
-		if err != nil {
-			return nil, fmt.Errorf("%s: convert: %w", name, err)
-		}
-		bm.csm = filepath.Join(dir, name+".csm")
-		if err := modelfile.Write(bm.csm, f); err != nil {
-			return nil, err
-		}
+	ds, err := models.ArchDataset(name)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := labels.For(ds)
+	if err != nil {
+		return nil, err
+	}
+	spec := preprocess.ImageNet()
+	if ds == "cifar10" {
+		spec = preprocess.CIFAR10()
+	}
+	f, err := models.Convert(def, sd, models.Meta{Name: name, Dataset: ds, Labels: lb, Preprocess: spec,
+		Source: fmt.Sprintf("random weights, seed %d (convscope bench)", benchSeed)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: convert: %w", name, err)
+	}
+	bm.csm = filepath.Join(dir, name+".csm")
+	if err := modelfile.Write(bm.csm, f); err != nil {
+		return nil, err
 	}
 	return bm, nil
 }
@@ -172,17 +172,28 @@ func checkONNXRoundTrip(path string, x *engine.Tensor, want []float32) error {
 	return nil
 }
 
-// timeGo compiles g with the given workers and times one warm-up and runs
-// timed runs; it returns the times in milliseconds, the process's peak RSS
-// during compile and runs (0 where VmHWM cannot be reset), and the logits.
-func timeGo(g *engine.Graph, x *engine.Tensor, workers, runs int) ([]float64, int64, []float32, error) {
+// timeGo loads the model file at path as the app does (models.LoadBytes),
+// compiles it with the given workers and times one warm-up and runs timed
+// runs; it returns the times in milliseconds, the process's peak RSS
+// during loading, compile and runs (0 where VmHWM cannot be reset), and
+// the logits.
+func timeGo(path string, x *engine.Tensor, workers, runs int) ([]float64, int64, []float32, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	canPeak := resetPeakRSS() == nil
-	p, err := engine.Compile(g, engine.Options{Workers: workers})
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, nil, err
 	}
+	m, err := models.LoadBytes(data)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	p, err := m.Program(engine.Options{Workers: workers})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	g := m.Graph()
 	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
 	res, err := p.Run(in) // warm-up
 	if err != nil {
@@ -301,7 +312,7 @@ func benchNative(bm *benchModel, node, toolsDir string, threads []int, runs int,
 		return err
 	}
 	for _, th := range threads {
-		times, peak, out, err := timeGo(bm.graph, x, th, runs)
+		times, peak, out, err := timeGo(bm.csm, x, th, runs)
 		if err != nil {
 			return fmt.Errorf("%s: Go engine: %w", bm.name, err)
 		}

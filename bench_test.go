@@ -166,7 +166,7 @@ func TestBenchToolsMissing(t *testing.T) {
 // logits (prepareBenchModel checks it) and the model file loads.
 func TestPrepareBenchModel(t *testing.T) {
 	dir := t.TempDir()
-	bm, err := prepareBenchModel("tinynet", dir, true)
+	bm, err := prepareBenchModel("tinynet", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,8 +251,13 @@ func TestBenchNativeTinynet(t *testing.T) {
 	if r.Mode != "native" || r.Threads != 1 || len(r.OursRuns) != 2 || len(r.RefRuns) != 2 || r.Ratio <= 0 {
 		t.Errorf("row %+v", r)
 	}
-	if r.LogitDiff > 1e-3 {
+	// The engine runs the int8 model file against float32 ONNX, as in the
+	// browser: close, not equal.
+	if r.LogitDiff > 0.05 {
 		t.Errorf("logits of onnxruntime-node and the engine differ by %g: not the same network", r.LogitDiff)
+	}
+	if r.OursPeak <= 0 && resetPeakRSS() == nil {
+		t.Errorf("peak RSS not measured")
 	}
 	if rep.RefVersion == "" {
 		t.Error("no onnxruntime version")
