@@ -1,8 +1,9 @@
-// Package engine is ConvScope's pure-Go inference engine: float32 tensors, a
-// graph of typed operator nodes, a compiler that checks shapes and fuses
-// layers, and an executor that reports per-node timings and hands back any
-// intermediate value (the feature maps the app draws). It uses no cgo and no
-// syscall/js, so the same code runs natively and in WebAssembly.
+// Package engine is ConvScope's pure-Go inference engine: float32 tensors
+// (and int8 weights), a graph of typed operator nodes, a compiler that checks
+// shapes and fuses layers, and an executor that reports per-node timings and
+// hands back any intermediate value (the feature maps the app draws). It uses
+// no cgo and no syscall/js, so the same code runs natively and in
+// WebAssembly.
 //
 // # Building and running a graph
 //
@@ -34,7 +35,25 @@
 //
 // Each Run allocates its own buffers (a Program is safe for concurrent use).
 // An intermediate value's buffer is released after its last reader, unless it
-// is an output or kept, and reused for a later value of the same length.
+// is an output or kept, and reused for any later value it can hold (the
+// smallest free buffer that fits); outputs and kept values get buffers of
+// their own exact size.
+//
+// # Int8 weights
+//
+// A constant may hold int8 values with one float32 scale per output channel
+// (Tensor.Int8), as model files store conv and fc weights: they stay int8 in
+// memory (VGG16: 138 MB instead of 553 MB of float32). Conv weights, and
+// either operand of Gemm and MatMul, are read as int8 by the kernels:
+// gemm.Matrix dequantizes them into the packed panels the micro-kernel
+// streams (and value by value in the batch-1 matrix-vector path), Winograd
+// transforms its weights from int8 on every call (it already transformed
+// them per call, so no float32 or transformed copy is ever kept) and the
+// depthwise loop dequantizes one kernel at a time. Each value is rounded to
+// float32 exactly as a float32 copy of the weights would hold it, so results
+// are bit-identical to running on dequantized weights. Compile gives any
+// other reader of an int8 constant (a bias, an Add operand) a float32 copy.
+// Float32 constants (graphs from ONNX or PyTorch float files) work as before.
 //
 // # Kernels
 //
