@@ -1,0 +1,116 @@
+package web
+
+import (
+	"fmt"
+
+	"convscope/web/protocol"
+
+	"github.com/vugu/vugu"
+)
+
+// The "where the network looks" lesson: a heatmap of the evidence for one
+// of the top-5 classes, overlaid on the model's view of the image. The
+// worker computes it (an exact class activation map for networks that end
+// in global average pooling and one fc layer, occlusion otherwise); the
+// page blends it over the view in Go.
+
+// explainClass is the class shown: the user's pick if it is in the current
+// top-5, else the top-1.
+func (c *Lessons) explainClass() (protocol.Prediction, bool) {
+	r := c.result()
+	if r == nil || len(r.Top) == 0 {
+		return protocol.Prediction{}, false
+	}
+	for _, p := range r.Top {
+		if p.Index == c.ExplainClass {
+			return p, true
+		}
+	}
+	return r.Top[0], true
+}
+
+// ExplainIndex is the class shown (-1 before a run), for aria-pressed.
+func (c *Lessons) ExplainIndex() int {
+	p, ok := c.explainClass()
+	if !ok {
+		return -1
+	}
+	return p.Index
+}
+
+// Top is the last run's top-5 (the classes the lesson offers).
+func (c *Lessons) Top() []protocol.Prediction {
+	if r := c.result(); r != nil {
+		return r.Top
+	}
+	return nil
+}
+
+// SetExplainClass is the click on a class button.
+func (c *Lessons) SetExplainClass(event vugu.DOMEvent, class int) { c.ExplainClass = class }
+
+func (c *Lessons) heatmap() (*protocol.Heatmap, error, bool) {
+	p, ok := c.explainClass()
+	if !ok {
+		return nil, nil, false
+	}
+	key := fmt.Sprintf("%s|%d", c.runKey(), p.Index)
+	v, err, busy := c.fetch("explain", key, func() (any, error) { return c.Root.Host.Explain(p.Index) })
+	h, _ := v.(*protocol.Heatmap)
+	return h, err, busy
+}
+
+// ExplainURL is the heatmap blended over the model's view.
+func (c *Lessons) ExplainURL() string {
+	h, _, _ := c.heatmap()
+	r := c.result()
+	if h == nil || r == nil {
+		return ""
+	}
+	key := fmt.Sprintf("%s|%d", c.runKey(), h.Class)
+	return c.pngURL("explain", key, func() []byte {
+		return HeatPNG(r.View, h, 0.65, max(1, 256/max(r.View.W, r.View.H)))
+	})
+}
+
+// ExplainMethod is the heatmap's method ("cam" or "occlusion"), for tests.
+func (c *Lessons) ExplainMethod() string {
+	if h, _, _ := c.heatmap(); h != nil {
+		return h.Method
+	}
+	return ""
+}
+
+// ExplainNote says how the heatmap was computed, or why there is none.
+func (c *Lessons) ExplainNote() string {
+	if c.result() == nil {
+		return NeedsImage
+	}
+	p, _ := c.explainClass()
+	h, err, busy := c.heatmap()
+	switch {
+	case busy:
+		return fmt.Sprintf("Computing where %s looks for %s...", c.result().Model, p.Label)
+	case err != nil:
+		return "Could not compute the heatmap: " + err.Error()
+	case h == nil:
+		return ""
+	}
+	switch h.Method {
+	case "cam":
+		return fmt.Sprintf("Class activation map for %s (%s): the %dx%d maps of %s weighted by the fc layer's weights for this class. "+
+			"This is exact for a network that ends in global average pooling and one fc layer: the class score is the average of this map plus a bias. Bright: evidence for %s. %s.",
+			p.Label, Percent(p.Prob), h.W, h.H, h.Layer, p.Label, Millis(h.Ms))
+	case "occlusion":
+		return fmt.Sprintf("Occlusion sensitivity for %s (%s): a grey %dx%d square was slid over the image with a stride of %d pixels, and the network run again each time. "+
+			"Bright: hiding this part lowers the probability of %s most. %s.",
+			p.Label, Percent(p.Prob), h.Patch, h.Patch, h.Stride, p.Label, Millis(h.Ms))
+	}
+	return fmt.Sprintf("Heatmap for %s (%s method).", p.Label, h.Method)
+}
+
+// ExplainLabel is the explained class's label.
+func (c *Lessons) ExplainLabel() string {
+	p, _ := c.explainClass()
+	return p.Label
+}

@@ -1,0 +1,46 @@
+package web
+
+import (
+	"fmt"
+
+	"convscope/web/lessons"
+)
+
+// The ReLU lesson: ReLU and the sigmoid with their derivatives, and how
+// many units each ReLU of the loaded model switched off on the user's
+// image (the worker's per-layer statistics).
+
+// zeros are the fractions of exact zeros after each ReLU on the last run.
+func (c *Lessons) zeros() ([]lessons.Zeros, error) {
+	if c.result() == nil {
+		return nil, nil
+	}
+	return lessons.ReLUZeros(c.info(), c.result())
+}
+
+// ZerosText sums the fractions up.
+func (c *Lessons) ZerosText() string {
+	if c.result() == nil {
+		return NeedsImage
+	}
+	zs, err := c.zeros()
+	if err != nil {
+		return "The zero fractions cannot be computed: " + err.Error()
+	}
+	if len(zs) == 0 {
+		return "The last run has no statistics of this model's ReLU layers."
+	}
+	lo, hi, sum := zs[0], zs[0], 0.0
+	for _, z := range zs {
+		if z.Fraction < lo.Fraction {
+			lo = z
+		}
+		if z.Fraction > hi.Fraction {
+			hi = z
+		}
+		sum += z.Fraction
+	}
+	return fmt.Sprintf("On your image, %d ReLU layers output exactly 0 for %.1f %% of their units on average, from %.1f %% in %s to %.1f %% in %s. "+
+		"A zero passes nothing on, and in training no gradient either: the network is sparse, and cheap to differentiate. A sigmoid is never exactly 0.",
+		len(zs), 100*sum/float64(len(zs)), 100*lo.Fraction, lo.Name, 100*hi.Fraction, hi.Name)
+}

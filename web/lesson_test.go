@@ -1,0 +1,177 @@
+package web
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"strings"
+	"testing"
+
+	"convscope/web/protocol"
+)
+
+func decodePNG(t *testing.T, b []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func TestBoxPNG(t *testing.T) {
+	v := protocol.Image{W: 4, H: 4, RGBA: bytes.Repeat([]byte{200, 200, 200, 255}, 16)}
+	img := decodePNG(t, BoxPNG(v, 1, 1, 3, 3, 4))
+	if img.Bounds().Dx() != 16 {
+		t.Fatalf("size %v", img.Bounds())
+	}
+	grey := func(x, y int) uint32 { r, _, _, _ := img.At(x, y).RGBA(); return r >> 8 }
+	if g := grey(0, 0); g >= 200 {
+		t.Errorf("outside the window is not dimmed: %d", g)
+	}
+	if g := grey(8, 8); g != 200 {
+		t.Errorf("inside the window changed: %d", g)
+	}
+	if r, g, b, _ := img.At(4, 4).RGBA(); r>>8 != 255 || g>>8 != 221 || b != 0 {
+		t.Errorf("no outline at the window's corner: %d %d %d", r>>8, g>>8, b>>8)
+	}
+	if BoxPNG(protocol.Image{W: 2, H: 2}, 0, 0, 1, 1, 1) != nil {
+		t.Error("an image without pixels was drawn")
+	}
+}
+
+func TestDropoutMask(t *testing.T) {
+	a, b := DropoutMask(10000, 0.3, 7), DropoutMask(10000, 0.3, 7)
+	kept := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatal("the same seed gave another mask")
+		}
+		if a[i] {
+			kept++
+		}
+	}
+	// 7000 expected, standard deviation 46.
+	if kept < 6800 || kept > 7200 {
+		t.Errorf("p = 0.3 kept %d of 10000", kept)
+	}
+	for _, k := range DropoutMask(100, 0, 1) {
+		if !k {
+			t.Fatal("p = 0 dropped a unit")
+		}
+	}
+	c := DropoutMask(10000, 0.3, 8)
+	same := 0
+	for i := range a {
+		if a[i] == c[i] {
+			same++
+		}
+	}
+	if same == len(a) {
+		t.Error("another seed gave the same mask")
+	}
+}
+
+func TestDropoutPNGs(t *testing.T) {
+	m := &protocol.Maps{Layer: "relu", Shape: [3]int{1, 2, 2}, Min: []float32{0}, Max: []float32{1}, Data: []byte{0, 85, 170, 255}}
+	inf, tr := DropoutPNGs(m, 0, []bool{true, false, true, true}, 0.5, 1)
+	a, b := decodePNG(t, inf), decodePNG(t, tr)
+	if r, g, bl, _ := b.At(1, 0).RGBA(); r|g|bl != 0 {
+		t.Error("a dropped unit is not black")
+	}
+	// Kept units are doubled at p = 0.5, on the same range: brighter.
+	lum := func(img image.Image, x, y int) uint32 { r, g, b, _ := img.At(x, y).RGBA(); return r + g + b }
+	if lum(b, 0, 1) <= lum(a, 0, 1) {
+		t.Error("a kept unit is not scaled up by 1/(1-p)")
+	}
+	if i, _ := DropoutPNGs(m, 0, []bool{true}, 0.5, 1); i != nil {
+		t.Error("a mask of the wrong size was applied")
+	}
+}
+
+func TestHeatPNG(t *testing.T) {
+	v := protocol.Image{W: 8, H: 8, RGBA: bytes.Repeat([]byte{128, 128, 128, 255}, 64)}
+	h := &protocol.Heatmap{W: 2, H: 2, Values: []float32{0, 0, 0, 1}}
+	img := decodePNG(t, HeatPNG(v, h, 0.65, 2))
+	if r, g, b, _ := img.At(0, 0).RGBA(); r>>8 != 128 || g>>8 != 128 || b>>8 != 128 {
+		t.Error("the heatmap's minimum is not clear")
+	}
+	if r, g, b, _ := img.At(15, 15).RGBA(); r>>8 == 128 && g>>8 == 128 && b>>8 == 128 {
+		t.Error("the heatmap's maximum does not show")
+	}
+	if HeatPNG(v, &protocol.Heatmap{W: 2, H: 2, Values: []float32{1}}, 0.5, 1) != nil {
+		t.Error("an inconsistent heatmap was drawn")
+	}
+}
+
+func TestSlideSVG(t *testing.T) {
+	g := func(w, h int) protocol.Grid {
+		v := make([]float32, w*h)
+		for i := range v {
+			v[i] = float32(i)
+		}
+		return protocol.Grid{W: w, H: h, Values: v}
+	}
+	s := &protocol.Slides{Layer: "conv2", Out: 1, In: 2, InCh: 4, OutCh: 8, Stride: []int{2, 2}, Pads: []int{1, 1, 1, 1},
+		Input: g(6, 6), Kernel: g(3, 3), Partial: g(3, 3), Output: g(3, 3)}
+	svg := string(SlideSVG(s, 10))
+	for _, want := range []string{"<title>Kernel 1 of input channel 2", "<animate", "data:image/png;base64,"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	// The window starts one cell up and left (the padding) and steps two
+	// cells (the stride): x positions inX-10, inX+10, inX+30.
+	if !strings.Contains(svg, `values="10;30;50;10;30;50;10;30;50"`) {
+		t.Errorf("window positions wrong: %s", svg)
+	}
+	if SlideSVG(&protocol.Slides{}, 10) != nil {
+		t.Error("empty slides drawn")
+	}
+}
+
+func TestGroupRatio(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 268435456: "268,435,456", -1234: "-1,234"} {
+		if got := Group(n); got != want {
+			t.Errorf("Group(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := Ratio(116508.4); got != "116,508" {
+		t.Errorf("Ratio = %q", got)
+	}
+	if got := Ratio(2.25); got != "2.25" {
+		t.Errorf("Ratio = %q", got)
+	}
+}
+
+func TestResidualParts(t *testing.T) {
+	c := &Lessons{Root: &Root{Info: &protocol.Loaded{
+		Name: "r",
+		Layers: []protocol.LayerInfo{
+			{Name: "relu", Kind: "relu"},
+			{Name: "layer2.0.conv1", Kind: "conv", Block: "layer2.0", Inputs: []string{"relu"}},
+			{Name: "layer2.0.conv2", Kind: "conv", Block: "layer2.0", Inputs: []string{"layer2.0.conv1"}},
+			{Name: "layer2.0.downsample.0", Kind: "conv", Block: "layer2.0", Inputs: []string{"relu"}},
+			{Name: "layer2.0.add", Kind: "add", Block: "layer2.0", Shape: []int{1, 32, 16, 16}, Inputs: []string{"layer2.0.conv2", "layer2.0.downsample.0"}},
+		},
+		Blocks: []protocol.BlockInfo{{Name: "layer2.0", Kind: "basic_block"}},
+	}}}
+	got := strings.Join(c.ResidualLayers(), " ")
+	if want := "layer2.0.downsample.0 layer2.0.conv2 layer2.0.add"; got != want {
+		t.Errorf("ResidualLayers = %q, want %q", got, want)
+	}
+}
+
+func TestMissingText(t *testing.T) {
+	c := &Lessons{Root: &Root{
+		Info:   &protocol.Loaded{Name: "resnet20_cifar"},
+		Models: []ModelEntry{{Name: "googlenet", Arch: "googlenet"}, {Name: "googlenet_cifar", Arch: "googlenet_cifar", Available: true, URL: "models/g.csm"}},
+	}}
+	if got := c.MissingText("inception modules", "googlenet"); !strings.Contains(got, "googlenet_cifar has: load it") {
+		t.Errorf("MissingText prefers a model that is not available: %q", got)
+	}
+	c.Root.Models = c.Root.Models[:1]
+	if got := c.MissingText("inception modules", "googlenet"); !strings.Contains(got, "go run . fetch googlenet") {
+		t.Errorf("MissingText for a model to fetch: %q", got)
+	}
+}
