@@ -493,6 +493,7 @@ func tensorHeader(name string, dims []int, dt DataType) []byte {
 // writeFloatInitializer streams one float32 initializer as a graph field,
 // its raw_data little-endian in chunks.
 func writeFloatInitializer(w *bufio.Writer, name string, t *engine.Tensor) error {
+	t = t.Dequantized() // int8 weights of a loaded model file are written as float32
 	hdr := tensorHeader(name, t.Shape, Float)
 	rawLen := 4 * len(t.Data)
 	n := len(hdr) + protowire.SizeTag(tensorRawData) + protowire.SizeBytes(rawLen)

@@ -250,3 +250,31 @@ func TestWriteModelWriterError(t *testing.T) {
 		t.Fatalf("WriteModel to a failing writer: %v, want the writer's error", err)
 	}
 }
+
+// TestWriteModelInt8Weights: int8 constants (a loaded model file's
+// weights) are written as their float32 values.
+func TestWriteModelInt8Weights(t *testing.T) {
+	q := []int8{1, -2, 3, -4, 5, -6}
+	w, err := engine.NewInt8Tensor(q, []float32{0.5, 0.25}, 0, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &engine.Graph{
+		Inputs:  []engine.ValueInfo{{Name: "x", Shape: []int{1, 3}}},
+		Outputs: []string{"y"},
+		Consts:  map[string]*engine.Tensor{"w": w},
+		Nodes: []*engine.Node{{Name: "fc", Op: engine.OpGemm, Inputs: []string{"x", "w"}, Outputs: []string{"y"},
+			Params: &engine.GemmParams{Alpha: 1, Beta: 1, TransB: true}}},
+	}
+	back, _ := roundTrip(t, g)
+	got := back.Consts["w"]
+	want := []float32{0.5, -1, 1.5, -1, 1.25, -1.5}
+	if got == nil || got.Int8 != nil || len(got.Data) != len(want) {
+		t.Fatalf("weights read back: %+v", got)
+	}
+	for i, v := range want {
+		if got.Data[i] != v {
+			t.Fatalf("weight %d = %v, want %v", i, got.Data[i], v)
+		}
+	}
+}

@@ -25,6 +25,8 @@ var colPool = sync.Pool{New: func() any { return new([]float32) }}
 //   - otherwise im2col over chunks of output pixels + GEMM per group.
 //
 // workers bounds the goroutines; results are bit-identical for any value.
+// Int8 weights give the bits their dequantized float32 values would give
+// (see Weights).
 func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
 }
