@@ -20,7 +20,7 @@ import (
 type camHead struct {
 	value string         // A, the global pooling's input
 	layer string         // the table row whose output A is
-	w     *engine.Tensor // the fc weight
+	w     *engine.Tensor // the fc weight (int8 in a model file: read through Values)
 	trans bool           // w is (classes, C); else (C, classes)
 	alpha float32
 }
@@ -52,7 +52,6 @@ func findCAM(ix *graphIndex, layers []modelfile.Layer) *camHead {
 	if h.w = ix.g.Consts[fc.Inputs[1]]; h.w == nil || len(h.w.Shape) != 2 {
 		return nil
 	}
-	h.w = h.w.Dequantized() // int8 in a model file; the map reads float32 values
 	pool := ix.producer[ix.through(fc.Inputs[0])]
 	if pool == nil || len(pool.Inputs) != 1 {
 		return nil
@@ -94,17 +93,23 @@ func (h *camHead) fits(shapes map[string][]int) bool {
 func (h *camHead) cam(a *engine.Tensor, class int) *protocol.Heatmap {
 	c, ht, wd := a.Shape[1], a.Shape[2], a.Shape[3]
 	hw := ht * wd
-	acc := make([]float64, hw)
-	for k := 0; k < c; k++ {
-		var wk float64
-		if h.trans {
-			wk = float64(h.w.Data[class*c+k])
-		} else {
-			wk = float64(h.w.Data[k*h.w.Shape[1]+class])
+	// The class's C weights, dequantized alone: a row of (classes, C), a
+	// column of (C, classes).
+	var row []float32
+	if h.trans {
+		row = h.w.Values(class*c, (class+1)*c)
+	} else {
+		classes := h.w.Shape[1]
+		row = make([]float32, c)
+		for k := range row {
+			row[k] = h.w.Values(k*classes+class, k*classes+class+1)[0]
 		}
+	}
+	acc := make([]float64, hw)
+	for k, wk := range row {
 		m := a.Data[k*hw : (k+1)*hw]
 		for i, v := range m {
-			acc[i] += wk * float64(v)
+			acc[i] += float64(wk) * float64(v)
 		}
 	}
 	vals := make([]float32, hw)

@@ -132,7 +132,7 @@ func TestGeometry(t *testing.T) {
 // TestGeometryGraph: a graph as an ONNX import gives it, with a strided
 // conv, a grouped dilated conv and an Identity on the way.
 func TestGeometryGraph(t *testing.T) {
-	b := graphModel(t)
+	b := graphModel(t, true)
 	var s Session
 	l, err := s.Load(b, hexSHA(b))
 	if err != nil {

@@ -47,8 +47,9 @@ func classified(t *testing.T, b []byte) (*Session, *protocol.Loaded, *protocol.R
 // graphModel is a small graph written node by node, as an ONNX import
 // would give it (one table row per node): a strided conv, a grouped and
 // dilated conv, an Identity, global average pooling, Flatten and one Gemm.
-// It covers what the built-in definitions do not.
-func graphModel(t *testing.T) []byte {
+// It covers what the built-in definitions do not; transB false stores
+// the fc weight (in, out).
+func graphModel(t *testing.T, transB bool) []byte {
 	t.Helper()
 	const side = 16
 	rnd := uint32(1)
@@ -69,7 +70,7 @@ func graphModel(t *testing.T) []byte {
 		Consts: map[string]*engine.Tensor{
 			"a.w": tensor(6, 3, 3, 3), "a.b": tensor(6),
 			"b.w": tensor(4, 3, 3, 3), "b.b": tensor(4), // group 2: 6 -> 4 channels, 3 per group
-			"fc.w": tensor(10, 4), "fc.b": tensor(10),
+			"fc.w": tensor(10, 4), "fc.b": tensor(10), // (out, in); (in, out) below without transB
 		},
 		Nodes: []*engine.Node{
 			{Name: "a", Op: engine.OpConv, Inputs: []string{"image", "a.w", "a.b"}, Outputs: []string{"a.out"},
@@ -81,8 +82,11 @@ func graphModel(t *testing.T) []byte {
 			{Name: "gap", Op: engine.OpGlobalAveragePool, Inputs: []string{"same.out"}, Outputs: []string{"gap.out"}},
 			{Name: "flat", Op: engine.OpFlatten, Inputs: []string{"gap.out"}, Outputs: []string{"flat.out"}, Params: &engine.FlattenParams{Axis: 1}},
 			{Name: "fc", Op: engine.OpGemm, Inputs: []string{"flat.out", "fc.w", "fc.b"}, Outputs: []string{"logits"},
-				Params: &engine.GemmParams{Alpha: 1, Beta: 1, TransB: true}},
+				Params: &engine.GemmParams{Alpha: 1, Beta: 1, TransB: transB}},
 		},
+	}
+	if !transB {
+		g.Consts["fc.w"].Shape = []int{4, 10}
 	}
 	spec := preprocess.CIFAR10()
 	spec.Crop = side

@@ -97,7 +97,7 @@ func TestSlide(t *testing.T) {
 // TestSlideGraph: a strided conv and a grouped, dilated one (where input
 // channel In of output channel Out is the In-th channel of Out's group).
 func TestSlideGraph(t *testing.T) {
-	s, loaded, _ := classified(t, graphModel(t))
+	s, loaded, _ := classified(t, graphModel(t, true))
 	checkSlides(t, s, loaded)
 	// b: 6 -> 4 channels in 2 groups, so output 3 reads input channels
 	// 3..5; its input 1 is channel 4 of a.relu.
