@@ -253,6 +253,7 @@ func (b *builder) prune(mains []string) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	keep[swManifest] = keep[swSource] // written beside the service worker
 	return filepath.WalkDir(b.siteDir(), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -387,4 +388,64 @@ func TestOfflineE2E(t *testing.T) {
 		a := offline(t, srv, http.FileServer(http.Dir(out)))
 		a.p.CheckNoErrors()
 	})
+}
+
+// TestOfflineBuild: the build writes sw.js and sw-manifest.json, a second
+// build is quiet, a changed file changes both, and without static/sw.js
+// both leave the site.
+func TestOfflineBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a wasm binary; skipped in -short mode")
+	}
+	dir := tinyModule(t)
+	src := filepath.Join(dir, "static", swSource)
+	if err := os.WriteFile(src, []byte("const BUILD = \"@BUILD@\";\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBuilder(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	build := func() []string {
+		t.Helper()
+		b.built, b.removed = nil, nil
+		if err := b.build(); err != nil {
+			t.Fatal(err)
+		}
+		return b.built
+	}
+	site := b.siteDir()
+	stamped := func() (string, string) {
+		t.Helper()
+		sw, err := os.ReadFile(filepath.Join(site, swSource))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(sw), readManifest(t, site).Version
+	}
+	first := build()
+	for _, want := range []string{swSource, swManifest, swSource + ".br", swManifest + ".gz"} {
+		if !slices.Contains(first, want) {
+			t.Errorf("the build did not write %s: %v", want, first)
+		}
+	}
+	sw, v1 := stamped()
+	if sw != `const BUILD = "`+v1+`";`+"\n" {
+		t.Errorf("sw.js is %q, manifest version %s", sw, v1)
+	}
+	if again := build(); len(again) != 0 || len(b.removed) != 0 {
+		t.Errorf("second build: rebuilt %v, removed %v", again, b.removed)
+	}
+	css := filepath.Join(dir, "static", "style.css")
+	os.WriteFile(css, []byte("body { color: navy; }\n"), 0o644)
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(css, later, later)
+	got := build()
+	if sw, v2 := stamped(); v2 == v1 || !strings.Contains(sw, v2) || !slices.Contains(got, swSource) || !slices.Contains(got, swManifest) {
+		t.Errorf("after editing style.css: rebuilt %v, version %s -> %s, sw.js %q", got, v1, v2, sw)
+	}
+	os.Remove(src)
+	build()
+	for _, gone := range []string{swSource, swManifest, swManifest + ".br"} {
+		if _, err := os.Stat(filepath.Join(site, gone)); err == nil {
+			t.Errorf("%s stayed in the site after static/sw.js was removed", gone)
+		}
+	}
 }
