@@ -15,6 +15,8 @@ import (
 // page compile WebAssembly (it does not allow JavaScript eval); workers may be
 // started from blob: URLs, and the feature-map viewer runs in a same-origin
 // iframe. Models are fetched from this origin, hence connect-src 'self'.
+// worker-src 'self' also admits the offline service worker (static/sw.js),
+// whose own fetches (precaching the site) stay on this origin.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
 	"worker-src 'self' blob:; frame-src 'self'; img-src 'self' blob: data:; style-src 'self'; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
