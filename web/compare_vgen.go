@@ -18,7 +18,7 @@ func (c *Compare) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "lesson compare"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "compare"}, vugu.VGAttribute{Namespace: "", Key: "aria-labelledby", Val: "compare-title"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	vgn.AddAttrInterface("data-done", c.Done)
-	vgn.AddAttrInterface("data-running", c.Running)
+	vgn.AddAttrInterface("data-running", UseState(c.Running))
 	{
 		vgparent := vgn
 		_ = vgparent

@@ -5,16 +5,20 @@ import (
 	"strings"
 
 	"convscope/web/chart"
+
+	"github.com/vugu/vugu"
 )
 
 // SVG is the accuracy vs cost scatter plot of the chosen dataset (inline
-// SVG from web/chart), or a short HTML note when there is nothing to plot.
+// SVG from web/chart, which escapes every text it draws), or a short HTML
+// note when there is nothing to plot. It is vugu.HTML because vg-html
+// escapes a plain string.
 // Costs span orders of magnitude (AlexNet's 0.7 G MACs to VGG19's 19.6 G),
 // so the cost axis is logarithmic.
-func (c *Table) SVG() string {
+func (c *Table) SVG() vugu.HTML {
 	pts := c.Points()
 	if len(pts) == 0 {
-		return `<p class="status">Nothing to plot for this choice yet.</p>`
+		return vugu.HTML(`<p class="status">Nothing to plot for this choice yet.</p>`)
 	}
 	cp := make([]chart.Point, len(pts))
 	for i, p := range pts {
@@ -31,7 +35,7 @@ func (c *Table) SVG() string {
 		Y:      chart.Axis{Label: "top-1 accuracy", Unit: "%"},
 	})
 	if err != nil {
-		return `<p class="status error">` + html.EscapeString(err.Error()) + `</p>`
+		return vugu.HTML(`<p class="status error">` + html.EscapeString(err.Error()) + `</p>`)
 	}
-	return svg
+	return vugu.HTML(svg)
 }

@@ -129,12 +129,12 @@ func TestShortSource(t *testing.T) {
 
 func TestTableSVG(t *testing.T) {
 	c := &Table{Root: &Root{Models: tableModels()}, Dataset: "imagenet", Cost: "macs"}
-	svg := c.SVG()
+	svg := string(c.SVG())
 	if !strings.HasPrefix(svg, "<svg") || !strings.Contains(svg, `data-label="vgg16"`) || !strings.Contains(svg, `data-label="alexnet"`) || strings.Contains(svg, "resnet20_cifar") {
 		t.Errorf("ImageNet scatter: %.300s", svg)
 	}
 	c.Dataset, c.Cost = "cifar10", "ms"
-	if svg := c.SVG(); strings.HasPrefix(svg, "<svg") {
+	if svg := string(c.SVG()); strings.HasPrefix(svg, "<svg") {
 		t.Errorf("a plot of times with no run: %.200s", svg)
 	}
 }
