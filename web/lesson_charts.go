@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 
 	"convscope/web/chart"
 	"convscope/web/lessons"
@@ -151,3 +152,80 @@ func (c *Lessons) TrainingChartURL() string {
 		return s
 	})
 }
+
+// DataRow is one row of the table of numbers behind a chart: the chart is
+// an image, and the table is its text for screen readers, for copying
+// into notes, and for checking.
+type DataRow struct {
+	Label  string
+	Values []string
+	Raw    string // the first value, unformatted (data-value)
+}
+
+// CostData are the cost chart's bars.
+func (c *Lessons) CostData() []DataRow {
+	m := c.measure()
+	if m.ID == "ms" && c.result() == nil {
+		return nil
+	}
+	names, values := c.costBars()
+	out := make([]DataRow, len(names))
+	for i, n := range names {
+		out[i] = DataRow{Label: n, Values: []string{c.costAmount(m.ID, values[i])}, Raw: strconv.FormatFloat(values[i], 'f', -1, 64)}
+	}
+	return out
+}
+
+// ZerosData are the zero fractions after each ReLU.
+func (c *Lessons) ZerosData() []DataRow {
+	zs, err := c.zeros()
+	if err != nil {
+		return nil
+	}
+	out := make([]DataRow, len(zs))
+	for i, z := range zs {
+		out[i] = DataRow{Label: z.Name, Values: []string{ShareText(100 * z.Fraction)}, Raw: strconv.FormatFloat(z.Fraction, 'f', -1, 64)}
+	}
+	return out
+}
+
+// HeadsData are the models' fc shares.
+func (c *Lessons) HeadsData() []DataRow {
+	rows := c.HeadRows()
+	out := make([]DataRow, len(rows))
+	for i, r := range rows {
+		out[i] = DataRow{Label: r.Name, Values: []string{Group(r.FC), Group(r.Params), ShareText(r.Share)}, Raw: strconv.FormatInt(r.FC, 10)}
+	}
+	return out
+}
+
+// TrainingData are the test accuracies per epoch of the two runs.
+func (c *Lessons) TrainingData() []DataRow {
+	res, plain := c.curveRuns()
+	if res == nil || plain == nil {
+		return nil
+	}
+	acc := func(r *TrainingRun, epoch int) string {
+		for _, e := range r.Epochs {
+			if e.Epoch == epoch {
+				return strconv.FormatFloat(e.TestAcc, 'f', 1, 64) + " %"
+			}
+		}
+		return "-"
+	}
+	var out []DataRow
+	n := max(len(res.Epochs), len(plain.Epochs))
+	for i := 0; i < n; i++ {
+		var epoch int
+		if i < len(res.Epochs) {
+			epoch = res.Epochs[i].Epoch
+		} else {
+			epoch = plain.Epochs[i].Epoch
+		}
+		out = append(out, DataRow{Label: strconv.Itoa(epoch), Values: []string{acc(res, epoch), acc(plain, epoch)}, Raw: strconv.Itoa(epoch)})
+	}
+	return out
+}
+
+// CostUnit is the cost table's value column heading.
+func (c *Lessons) CostUnit() string { return c.measure().Title }

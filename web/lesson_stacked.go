@@ -278,20 +278,27 @@ func (c *Lessons) WidthFirst(w lessons.Width) string {
 	return w.Layers[0]
 }
 
-// WidthText sums the stages up: the sizes shrink, the widths grow.
+// WidthText sums the stages up: the sizes shrink, and at each reduction
+// the width doubles, grows or stays, as this model's table has it.
 func (c *Lessons) WidthText() string {
 	ws := c.Widths()
 	if len(ws) < 2 {
 		return ""
 	}
 	sizes, widths := "", ""
+	doubled := 0
 	for i, w := range ws {
 		if i > 0 {
 			sizes += " → "
 			widths += " → "
+			if w.Out() == 2*ws[i-1].Out() {
+				doubled++
+			}
 		}
 		sizes += fmt.Sprintf("%dx%d", w.H, w.W)
 		widths += strconv.Itoa(w.Out())
 	}
-	return fmt.Sprintf("Stage by stage the maps shrink (%s) while the channels grow (%s): where a map loses three quarters of its positions, more channels keep the layer's work and capacity up.", sizes, widths)
+	return fmt.Sprintf("Stage by stage the maps shrink (%s) and the channels go %s: the width doubles at %d of the %d reductions. "+
+		"Halving the map's side leaves a quarter of the positions; doubling the channels keeps a layer's work about the same, and the features richer.",
+		sizes, widths, doubled, len(ws)-1)
 }
