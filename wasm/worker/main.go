@@ -18,14 +18,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"syscall/js"
 
+	"convscope/models"
 	"convscope/wasm/worker/session"
 	"convscope/web/protocol"
 )
 
 func main() {
+	debug.SetGCPercent(models.GCPercent) // a loaded model must not double the wasm memory
 	w := &worker{
 		self:    js.Global(),
 		wake:    make(chan struct{}, 1),

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"syscall/js"
 	"time"
 
@@ -31,6 +32,7 @@ type result struct {
 }
 
 func main() {
+	debug.SetGCPercent(models.GCPercent) // as the app's worker runs
 	js.Global().Set("convscopeBench", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		var r result
 		if len(args) != 2 {
