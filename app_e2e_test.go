@@ -42,7 +42,8 @@ import (
 // appRequest is one request the server saw.
 type appRequest struct {
 	Method, Path string
-	Body         int64 // Content-Length (or -1 when unknown but a body is sent)
+	Body         int64  // Content-Length (or -1 when unknown but a body is sent)
+	Dest         string // Sec-Fetch-Dest: "iframe" for the viewer's page, "empty" for the service worker's precaching
 }
 
 // appRecorder wraps the server handler and records every request; the
@@ -56,7 +57,7 @@ type appRecorder struct {
 
 func (r *appRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
-	r.log = append(r.log, appRequest{Method: req.Method, Path: req.URL.RequestURI(), Body: req.ContentLength})
+	r.log = append(r.log, appRequest{Method: req.Method, Path: req.URL.RequestURI(), Body: req.ContentLength, Dest: req.Header.Get("Sec-Fetch-Dest")})
 	tamper := r.tamper[req.URL.Path]
 	r.mu.Unlock()
 	if tamper {
@@ -361,6 +362,11 @@ func TestAppE2E(t *testing.T) {
 
 	p := browser.NewPage(t)
 	a := appPage{t: t, p: p}
+	// The page's requests go to the server, not to the service worker's
+	// cache (TestOfflineE2E tests that): the viewer check below counts them.
+	if _, err := chromedp.Call(p.Context(), network.SetBypassServiceWorker, network.SetBypassServiceWorkerParams{Bypass: true}); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	if err := p.Navigate(srv.URL + "/"); err != nil {
 		t.Fatal(err)
@@ -759,7 +765,7 @@ func TestAppE2E(t *testing.T) {
 	// The viewer iframe was loaded once: renders never reload it.
 	loads := 0
 	for _, r := range rec.since(0) {
-		if r.Path == "/viewer.html" {
+		if r.Path == "/viewer.html" && r.Dest == "iframe" {
 			loads++
 		}
 	}
