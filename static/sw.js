@@ -50,7 +50,8 @@ function hex(buf) {
 }
 
 async function precacheFile(cache, file) {
-	const url = file.path === "index.html" ? scope.href : new URL(file.path, scope).href;
+	// Each segment escaped: a sample named "a#1.jpg" is a file, not a fragment.
+	const url = file.path === "index.html" ? scope.href : new URL(file.path.split("/").map(encodeURIComponent).join("/"), scope).href;
 	// "no-cache" revalidates: the files the first visit just loaded come from
 	// the HTTP cache after a 304 instead of being sent again.
 	const resp = await fetch(url, { cache: "no-cache", credentials: "same-origin" });
