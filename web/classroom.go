@@ -22,13 +22,23 @@ type ClassroomHost interface {
 	// called, without the render lock, when the user leaves full screen
 	// with the browser's own controls (Escape).
 	Present(on bool, left func())
-	// ExportSVG draws the SVG chart in the element with that id on a
-	// canvas and downloads it as a PNG; ExportViewer downloads what the
-	// feature-map viewer shows. They block until the file is made.
-	ExportSVG(id, filename string) (Export, error)
+	// Figures lists the figures on the page that ExportFigure can save:
+	// SVG charts and the lessons' images, each with an id.
+	Figures() []Figure
+	// ExportFigure draws the figure with that id (an <svg>, an <img>, or
+	// an element holding one) on a canvas and downloads it as a PNG;
+	// ExportViewer downloads what the feature-map viewer shows. They block
+	// until the file is made.
+	ExportFigure(id, filename string) (Export, error)
 	ExportViewer(filename string) (Export, error)
 	// SelectChannel enlarges a map in the viewer (-1: back to the grid).
 	SelectChannel(channel int)
+}
+
+// Figure is one figure of the page that can be saved.
+type Figure struct {
+	ID    string
+	Title string // its accessible name (the chart's title, the image's alt)
 }
 
 // Export describes a PNG the page made for download.
@@ -51,6 +61,8 @@ type Classroom struct {
 	Notes      []string // what the link restored, and what it could not
 	ShareURL   string   // the link made by "Make a link"
 	Presenting bool
+	Figures    []Figure // the page's figures as of the last render
+	Figure     string   // the figure chosen for "Save as PNG" ("viewer": the maps)
 }
 
 // linkRestore is a link being applied: each stage starts an action of the
@@ -93,10 +105,18 @@ func (c *Classroom) Init(ctx vugu.InitCtx) {
 // Tools reports whether the browser side of the panel is there.
 func (c *Classroom) Tools() bool { return c.host != nil }
 
-// BeforeBuild moves the link's restore along.
+// BeforeBuild moves the link's restore along and lists the page's figures
+// (as the last render left them: a figure that just appeared is listed at
+// the next render).
 func (c *Classroom) BeforeBuild() {
-	if c.restore != nil && c.Root != nil {
+	if c.Root == nil {
+		return
+	}
+	if c.restore != nil {
 		c.step()
+	}
+	if c.host != nil {
+		c.Figures = c.host.Figures()
 	}
 }
 
@@ -313,14 +333,51 @@ func (c *Classroom) ExportMaps(event vugu.DOMEvent) {
 	root.export(event.EventEnv(), "viewer", name, func(h ClassroomHost) (Export, error) { return h.ExportViewer(name) })
 }
 
+// SetFigure is the change of the figure list.
+func (c *Classroom) SetFigure(event vugu.DOMEvent) {
+	c.Figure = event.PropString("target", "value")
+}
+
+// ChosenFigure is the figure "Save as PNG" saves: the chosen one while it
+// is on the page, else the first.
+func (c *Classroom) ChosenFigure() (Figure, bool) {
+	for _, f := range c.Figures {
+		if f.ID == c.Figure {
+			return f, true
+		}
+	}
+	if len(c.Figures) > 0 {
+		return c.Figures[0], true
+	}
+	return Figure{}, false
+}
+
+// ExportChosen is the click on the figure list's "Save as PNG".
+func (c *Classroom) ExportChosen(event vugu.DOMEvent) {
+	f, ok := c.ChosenFigure()
+	if !ok {
+		return
+	}
+	c.Figure = f.ID
+	c.Root.export(event.EventEnv(), "figure", f.ID+".png", func(h ClassroomHost) (Export, error) { return h.ExportFigure(f.ID, f.ID+".png") })
+}
+
+// FigureLabel is a figure's entry in the list.
+func FigureLabel(f Figure) string {
+	if f.Title == "" {
+		return f.ID
+	}
+	return f.Title
+}
+
 // CanExportMaps reports whether the viewer shows something.
 func (c *Classroom) CanExportMaps() bool { return c.Root.Layer != "" || c.Root.Filters }
 
-// ExportSVG saves the SVG chart inside the element with that id as a PNG
-// (any chart of the page: a button's click handler calls it). The note
-// under the button (ExportNote(id)) says what was saved.
-func (c *Root) ExportSVG(event vugu.DOMEvent, id, filename string) {
-	c.export(event.EventEnv(), id, filename, func(h ClassroomHost) (Export, error) { return h.ExportSVG(id, filename) })
+// ExportFigure saves the figure with that id (an SVG chart or an image, or
+// an element holding one) as a PNG: a button's click handler calls it. The
+// note under the button (ExportNote(id)) says what was saved.
+func (c *Root) ExportFigure(event vugu.DOMEvent, id, filename string) {
+	c.export(event.EventEnv(), id, filename, func(h ClassroomHost) (Export, error) { return h.ExportFigure(id, filename) })
 }
 
 func (c *Root) export(ee vugu.EventEnv, id, filename string, do func(ClassroomHost) (Export, error)) {

@@ -259,7 +259,7 @@ func (c *Table) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.Root.ExportSVG(event, "scatter", "accuracy-vs-cost.png") },
+				Func:      func(event vugu.DOMEvent) { c.Root.ExportFigure(event, "scatter", "accuracy-vs-cost.png") },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{

@@ -100,45 +100,99 @@ var svgStyleProps = []string{
 	"opacity", "font-family", "font-size", "font-weight", "text-anchor", "dominant-baseline", "visibility",
 }
 
-// ExportSVG draws the chart on a canvas and downloads it.
-func (h *host) ExportSVG(id, filename string) (web.Export, error) {
+// figureSelector finds the page's figures: SVG charts and the lessons'
+// images (inside a <figure>, or an image with class chart).
+const figureSelector = "figure svg, figure img[id], img.chart[id]"
+
+// Figures lists the figures on screen (not hidden, not empty) with the id
+// ExportFigure takes: the image's own, or the nearest enclosing element's.
+func (h *host) Figures() []web.Figure {
+	doc := js.Global().Get("document")
+	els := doc.Call("querySelectorAll", figureSelector)
+	var out []web.Figure
+	seen := map[string]bool{}
+	for i := 0; i < els.Length(); i++ {
+		el := els.Index(i)
+		if el.Call("getClientRects").Length() == 0 {
+			continue // hidden
+		}
+		holder := el
+		if el.Get("id").String() == "" {
+			holder = el.Call("closest", "[id]")
+		}
+		if holder.IsNull() || !el.Call("closest", "#classroom").IsNull() {
+			continue
+		}
+		id := holder.Get("id").String()
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		title := ""
+		if strings.ToLower(el.Get("tagName").String()) == "svg" {
+			if t := el.Call("querySelector", "title"); !t.IsNull() {
+				title = t.Get("textContent").String()
+			}
+		} else {
+			title = el.Get("alt").String()
+		}
+		out = append(out, web.Figure{ID: id, Title: strings.TrimSpace(title)})
+	}
+	return out
+}
+
+// ExportFigure draws a figure (an <svg> or an <img>, or the first one inside
+// the element with that id) on a canvas at twice its size on screen, and
+// downloads it as a PNG.
+func (h *host) ExportFigure(id, filename string) (web.Export, error) {
 	doc := js.Global().Get("document")
 	el := doc.Call("getElementById", id)
 	if el.IsNull() {
 		return web.Export{}, fmt.Errorf("no element #%s on the page", id)
 	}
-	svg := el
-	if strings.ToLower(el.Get("tagName").String()) != "svg" {
-		svg = el.Call("querySelector", "svg")
+	switch strings.ToLower(el.Get("tagName").String()) {
+	case "svg", "img":
+	default:
+		el = el.Call("querySelector", "svg, img")
 	}
-	if svg.IsNull() {
-		return web.Export{}, errors.New("there is no chart to save yet")
+	if el.IsNull() {
+		return web.Export{}, errors.New("there is no figure to save yet")
 	}
-	r := svg.Call("getBoundingClientRect")
+	r := el.Call("getBoundingClientRect")
 	w, hh := int(math.Ceil(r.Get("width").Float())), int(math.Ceil(r.Get("height").Float()))
 	if w <= 0 || hh <= 0 {
-		return web.Export{}, errors.New("the chart is not on screen")
+		return web.Export{}, errors.New("the figure is not on screen")
+	}
+	img := el
+	if strings.ToLower(el.Get("tagName").String()) == "svg" {
+		// Drawn as an image, where style.css does not apply: the copy
+		// carries its computed styles as attributes.
+		clone := el.Call("cloneNode", true)
+		inlineStyles(el, clone)
+		clone.Call("setAttribute", "xmlns", "http://www.w3.org/2000/svg")
+		clone.Call("setAttribute", "width", w)
+		clone.Call("setAttribute", "height", hh)
+		text := js.Global().Get("XMLSerializer").New().Call("serializeToString", clone)
+		svgURL := blobURL(text, "image/svg+xml")
+		defer js.Global().Get("URL").Call("revokeObjectURL", svgURL)
+		img = js.Global().Get("Image").New()
+		img.Set("src", svgURL)
+	}
+	if _, err := await(img.Call("decode")); err != nil {
+		return web.Export{}, fmt.Errorf("the figure could not be drawn: %v", err)
 	}
 	cw, ch := min(w*exportScale, maxExportSide), min(hh*exportScale, maxExportSide)
-	clone := svg.Call("cloneNode", true)
-	inlineStyles(svg, clone)
-	clone.Call("setAttribute", "xmlns", "http://www.w3.org/2000/svg")
-	clone.Call("setAttribute", "width", w)
-	clone.Call("setAttribute", "height", hh)
-	text := js.Global().Get("XMLSerializer").New().Call("serializeToString", clone)
-	svgURL := blobURL(text, "image/svg+xml")
-	defer js.Global().Get("URL").Call("revokeObjectURL", svgURL)
-	img := js.Global().Get("Image").New()
-	img.Set("src", svgURL)
-	if _, err := await(img.Call("decode")); err != nil {
-		return web.Export{}, fmt.Errorf("the chart could not be drawn: %v", err)
-	}
 	canvas := doc.Call("createElement", "canvas")
 	canvas.Set("width", cw)
 	canvas.Set("height", ch)
 	ctx := canvas.Call("getContext", "2d")
 	ctx.Set("fillStyle", "#ffffff") // charts have a transparent background
 	ctx.Call("fillRect", 0, 0, cw, ch)
+	// Feature maps are small images shown with square pixels: keep them
+	// square when enlarging (vector images are redrawn at any size anyway).
+	if nw := img.Get("naturalWidth"); nw.Type() == js.TypeNumber && nw.Int() < cw {
+		ctx.Set("imageSmoothingEnabled", false)
+	}
 	ctx.Call("drawImage", img, 0, 0, cw, ch)
 	blob, err := canvasPNG(canvas)
 	if err != nil {
