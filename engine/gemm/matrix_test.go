@@ -113,3 +113,23 @@ func TestCheckMatricesInt8(t *testing.T) {
 		t.Fatal("short int8 A accepted")
 	}
 }
+
+// BenchmarkGemvInt8 compares float32 and int8 weights in a fully connected
+// layer at batch 1 (VGG16's classifier.3: 4096 x 4096), one worker.
+func BenchmarkGemvInt8(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	n, k := 4096, 4096
+	x := randMat(r, k)
+	wq, wf := quantize(r, n, k, false)
+	y := make([]float32, n)
+	for _, c := range []struct {
+		name string
+		w    Matrix
+	}{{"float32", Float(wf, k)}, {"int8", wq}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ParallelMatrix(DefaultTiles, Epilogue{}, 1, false, true, 1, n, k, 1, Float(x, k), c.w, 0, y, n)
+			}
+		})
+	}
+}
