@@ -372,8 +372,15 @@ func TestLessons(t *testing.T) {
 			t.Errorf("%s: fc equivalent %d, want %d x %d = %d", name, got, inUnits, outUnits, want)
 		}
 		a.figure("#slide-anim", 8)
-		if txt := a.text("#slide-note"); !strings.HasPrefix(txt, "Kernel 0<-0 of "+name) {
-			t.Errorf("slide note: %q", txt)
+		// By default the input channel is the one that varies most on
+		// this image; the note and the control agree on it.
+		in0 := a.js(`document.querySelector("#conv-in").value`)
+		if txt := a.text("#slide-note"); !strings.HasPrefix(txt, "Kernel 0<-"+in0+" of "+name) {
+			t.Errorf("slide note: %q (input channel control: %s)", txt, in0)
+		}
+		a.figure("#slide-kernel", 2)
+		if txt := a.text("#kernel-text"); strings.Count(txt, " / ") != 2 {
+			t.Errorf("kernel weights of a 3x3 kernel: %q", txt)
 		}
 		a.figure("#slide-out", 8)
 		a.shot("lesson-conv")

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"convscope/web/lessons"
 	"convscope/web/protocol"
@@ -45,7 +46,7 @@ func (c *Lessons) ConvName() string {
 // SetConvLayer, SetConvOut and SetConvIn are the controls' change events.
 func (c *Lessons) SetConvLayer(event vugu.DOMEvent) {
 	c.ConvLayer = event.PropString("target", "value")
-	c.ConvOut, c.ConvIn = 0, 0
+	c.ConvOut, c.ConvIn = 0, -1
 }
 
 func (c *Lessons) SetConvOut(event vugu.DOMEvent) {
@@ -143,6 +144,48 @@ func Ratio(r float64) string {
 	return trim(r)
 }
 
+// ConvInShown is the input channel shown (for the number input).
+func (c *Lessons) ConvInShown() int {
+	in, _, _ := c.convIn()
+	return in
+}
+
+// convIn is the input channel the slide shows: the user's, else the
+// channel of the layer's input that varies most on this image (the
+// widest range of values), so the first picture is not a dead map.
+func (c *Lessons) convIn() (int, error, bool) {
+	li, ok := c.convLayer()
+	if !ok {
+		return 0, nil, false
+	}
+	if c.ConvIn >= 0 {
+		return min(c.ConvIn, c.ConvInMax()), nil, false
+	}
+	src, ok := c.layer(firstOf(li.Inputs))
+	if !ok || !src.Maps || max(1, li.Group) > 1 || c.result() == nil {
+		return 0, nil, false
+	}
+	v, err, busy := c.fetch("conv-in", c.runKey()+"|"+src.Name, func() (any, error) { return c.Root.Host.Activations(src.Name) })
+	m, _ := v.(*protocol.Maps)
+	if busy || err != nil || m == nil {
+		return 0, err, busy
+	}
+	best := 0
+	for ch := range m.Min {
+		if m.Max[ch]-m.Min[ch] > m.Max[best]-m.Min[best] {
+			best = ch
+		}
+	}
+	return min(best, c.ConvInMax()), nil, false
+}
+
+func firstOf(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
 // slides is the chosen kernel's slide on the last image (busy or failed:
 // nil, with the reason in SlideNote).
 func (c *Lessons) slides() (*protocol.Slides, error, bool) {
@@ -150,7 +193,11 @@ func (c *Lessons) slides() (*protocol.Slides, error, bool) {
 	if !ok || c.result() == nil {
 		return nil, nil, false
 	}
-	out, in := min(c.ConvOut, c.ConvOutMax()), min(c.ConvIn, c.ConvInMax())
+	in, err, busy := c.convIn()
+	if busy || err != nil {
+		return nil, err, busy
+	}
+	out := min(c.ConvOut, c.ConvOutMax())
 	key := fmt.Sprintf("%s|%s|%d|%d", c.runKey(), li.Name, out, in)
 	v, err, busy := c.fetch("slide", key, func() (any, error) { return c.Root.Host.Slide(li.Name, out, in) })
 	s, _ := v.(*protocol.Slides)
@@ -179,6 +226,34 @@ func (c *Lessons) OutputURL() string {
 	}
 	key := fmt.Sprintf("%s|%d|%d", s.Layer, s.Out, c.Root.Runs)
 	return c.pngURL("slide-out", key, func() []byte { return GridPNG(s.Output, 1) })
+}
+
+// KernelURL is the kernel's weights, enlarged.
+func (c *Lessons) KernelURL() string {
+	s, _, _ := c.slides()
+	if s == nil {
+		return ""
+	}
+	key := fmt.Sprintf("%s|%d|%d", s.Layer, s.Out, s.In)
+	return c.pngURL("slide-kernel", key, func() []byte { return GridPNG(s.Kernel, 1) })
+}
+
+// KernelText lists the kernel's weights, row by row.
+func (c *Lessons) KernelText() string {
+	s, _, _ := c.slides()
+	if s == nil {
+		return ""
+	}
+	rows := make([]string, s.Kernel.H)
+	for y := range rows {
+		for x := 0; x < s.Kernel.W; x++ {
+			if x > 0 {
+				rows[y] += " "
+			}
+			rows[y] += strconv.FormatFloat(float64(s.Kernel.Values[y*s.Kernel.W+x]), 'f', 3, 32)
+		}
+	}
+	return fmt.Sprintf("Its %dx%d weights: %s.", s.Kernel.H, s.Kernel.W, strings.Join(rows, " / "))
 }
 
 // SlideNote says what the animation shows, or why there is none.

@@ -125,6 +125,14 @@ func TestSlideSVG(t *testing.T) {
 	if !strings.Contains(svg, `values="10;30;50;10;30;50;10;30;50"`) {
 		t.Errorf("window positions wrong: %s", svg)
 	}
+	// A 100x100 map is swept 5 positions a frame: 2,000 frames.
+	big := &protocol.Slides{Layer: "conv1", Stride: []int{1, 1}, Pads: []int{1, 1, 1, 1}, Input: g(100, 100), Kernel: g(3, 3), Partial: g(100, 100), Output: g(100, 100)}
+	svg = string(SlideSVG(big, 2))
+	i := strings.Index(svg, `attributeName="x" `)
+	j := strings.Index(svg[i:], `values="`) + i + len(`values="`)
+	if frames := strings.Count(svg[j:j+strings.Index(svg[j:], `"`)], ";") + 1; frames != 2000 {
+		t.Errorf("100x100 map: %d frames, want 2000", frames)
+	}
 	if SlideSVG(&protocol.Slides{}, 10) != nil {
 		t.Error("empty slides drawn")
 	}

@@ -260,10 +260,15 @@ func SlideSVG(s *protocol.Slides, cell int) []byte {
 	width := outX + out.W*cell + cell
 	height := inY + max(in.H+at(s.Pads, 2, 0), out.H)*cell + cell
 	n := out.W * out.H
-	// About 25 ms a position, at least 4 s and at most 40 s for the map.
-	dur := min(40, max(4, float64(n)*0.025))
+	// At most maxFrames frames (a 224x224 map has 50,176 positions): a
+	// large map is swept several positions a frame.
+	const maxFrames = 2048
+	step := (n + maxFrames - 1) / maxFrames
+	frames := (n + step - 1) / step
+	// About 25 ms a frame, at least 4 s and at most 40 s for the map.
+	dur := min(40, max(4, float64(frames)*0.025))
 	var xs, ys, cx, ry, cy bytes.Buffer
-	for i := 0; i < n; i++ {
+	for i := 0; i < n; i += step {
 		oy, ox := i/out.W, i%out.W
 		if i > 0 {
 			for _, b := range []*bytes.Buffer{&xs, &ys, &cx, &ry, &cy} {

@@ -31,7 +31,7 @@ type Lessons struct {
 	CostMeasure    string // "params", "macs", "bytes", "ms"
 	ConvLayer      string
 	ConvOut        int
-	ConvIn         int
+	ConvIn         int // -1: the input channel that varies most
 	DropLayer      string
 	DropChannel    int
 	DropP          float64
@@ -101,6 +101,7 @@ func (c *Lessons) Init(ctx vugu.InitCtx) {
 	c.DropSeed = 1
 	c.ExplainClass = -1
 	c.FieldY, c.FieldX = -1, -1
+	c.ConvIn = -1
 	c.async = map[string]*asyncValue{}
 	c.figs = map[string]figure{}
 }
