@@ -162,3 +162,20 @@ func TestInt8Values(t *testing.T) {
 		}
 	}
 }
+
+// TestInt8InputRefused: int8 values are for constants; a fed input with
+// them is an error, not a kernel reading nil float32 data.
+func TestInt8InputRefused(t *testing.T) {
+	g, _ := oneNode(OpRelu, nil, 1, tensor(t, []int{2, 3}))
+	p, err := Compile(g, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := NewInt8Tensor(make([]int8, 6), make([]float32, 2), 0, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(map[string]*Tensor{"i0": x}); err == nil || !strings.Contains(err.Error(), "int8") {
+		t.Fatalf("int8 input: error %v", err)
+	}
+}

@@ -172,6 +172,9 @@ func (p *Program) checkInputs(inputs map[string]*Tensor) ([]int, error) {
 		if err := t.Check(); err != nil {
 			return nil, fmt.Errorf("run: input %q: %w", vi.Name, err)
 		}
+		if t.Int8 != nil {
+			return nil, fmt.Errorf("run: input %q holds int8 values; only constants may (inputs are float32)", vi.Name)
+		}
 		if len(t.Shape) != len(vi.Shape) || len(t.Shape) > 0 && !sameShape(t.Shape[1:], vi.Shape[1:]) {
 			return nil, fmt.Errorf("run: input %q has shape %v, want %v (any batch size)", vi.Name, t.Shape, vi.Shape)
 		}
