@@ -64,6 +64,13 @@ func (a lessonPage) tab(id string) {
 	a.wait(fmt.Sprintf(`document.querySelector("#lesson-%s") && document.querySelector("#tab-%s").getAttribute("aria-selected") === "true" && "ok"`, id, id), time.Minute)
 }
 
+// tabbed opens a lesson and returns the page, for chaining.
+func (a lessonPage) tabbed(id string) lessonPage {
+	a.t.Helper()
+	a.tab(id)
+	return a
+}
+
 // set changes a control's value and fires the event its handler listens to.
 func (a lessonPage) set(sel, value, event string) {
 	a.t.Helper()
@@ -394,6 +401,15 @@ func TestLessons(t *testing.T) {
 		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
 		a.tab("relu")
 		a.figure("#relu-chart", 4)
+		weights := 0
+		for _, l := range res.Layers {
+			if l.Kind == "conv" || l.Kind == "fc" {
+				weights++
+			}
+		}
+		if txt, want := a.text("#relu-text"), fmt.Sprintf("through the %d conv and fc layers of resnet20_cifar, even at the best slope, it would be multiplied by %.2g.", weights, math.Pow(0.25, float64(weights))); !strings.Contains(txt, want) {
+			t.Errorf("relu text %q lacks %q", txt, want)
+		}
 		a.figure("#zeros-chart", 3)
 		zs := a.rows("#zeros-data")
 		n := 0
@@ -608,7 +624,13 @@ func TestLessons(t *testing.T) {
 
 	t.Run("googlenet", func(t *testing.T) {
 		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
-		use("googlenet_cifar")
+		// The inception lesson on ResNet-20 points to GoogLeNet: its
+		// button loads it.
+		a.tab("inception")
+		if err := p.Click("#lesson-inception .use-other"); err != nil {
+			t.Fatal(err)
+		}
+		a.wait(fmt.Sprintf(`document.querySelector("#lessons-title")?.textContent === "Lessons on googlenet_cifar" && document.querySelectorAll("#layer-table tbody tr").length === %d && !document.querySelector("#download") && !document.querySelector("#run") && "ok"`, len(meta("googlenet_cifar").Layers)), 2*time.Minute)
 		classify()
 		g := meta("googlenet_cifar")
 		a.tab("inception")
@@ -661,6 +683,37 @@ func TestLessons(t *testing.T) {
 		if txt := a.text("#residual-missing"); !strings.Contains(txt, "resnet20_cifar") {
 			t.Errorf("residual on GoogLeNet: %q", txt)
 		}
+	})
+
+	t.Run("vgg", func(t *testing.T) {
+		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		use("vgg_cifar")
+		classify()
+		m := meta("vgg_cifar")
+		a.tab("stacked")
+		// VGG's stages: the width of each map size, from the table.
+		var want []string
+		for _, l := range m.Layers {
+			if l.Kind != "conv" {
+				continue
+			}
+			key := fmt.Sprintf("%dx%d", l.Shape[2], l.Shape[3])
+			if len(want) == 0 || !strings.HasPrefix(want[len(want)-1], key+" ") {
+				want = append(want, key+" ")
+			}
+			want[len(want)-1] = fmt.Sprintf("%s %d", key, l.Shape[1])
+		}
+		rows := a.js(`JSON.stringify([...document.querySelectorAll("#width-table tbody tr")].map(tr => tr.children[1].textContent.split(" ")[0] + " " + tr.children[2].textContent.split(" → ").pop()))`)
+		if got, _ := json.Marshal(want); string(got) != rows {
+			t.Errorf("vgg_cifar width table %s, want %s", rows, got)
+		}
+		a.figure("#field-image", 8)
+		C := a.int("#stacked-text", "data-c")
+		if got := a.int("#stacked-text", "data-stacked"); got != 27*C*C {
+			t.Errorf("vgg_cifar: stacked weights %d for C = %d", got, C)
+		}
+		a.shot("lesson-stacked-vgg")
+		checkHeads(t, a.tabbed("heads"), m)
 	})
 
 	t.Run("alexnet", func(t *testing.T) {

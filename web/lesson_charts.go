@@ -99,10 +99,15 @@ func (c *Lessons) HeadsChartURL() string {
 	})
 }
 
+// actRange is the input range the activation chart plots, -actRange to
+// actRange: wide enough for the sigmoid to flatten out, narrow enough that
+// ReLU's line does not squash it.
+const actRange = 4
+
 // ActivationChartURL plots ReLU, the sigmoid and their derivatives.
 func (c *Lessons) ActivationChartURL() string {
 	return c.svgURL("activations", "fixed", func() string {
-		curves, err := lessons.ActivationCurves(-6, 6, 241)
+		curves, err := lessons.ActivationCurves(-actRange, actRange, 241)
 		if err != nil {
 			return ""
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 
 	"convscope/web/lessons"
 )
@@ -9,6 +10,16 @@ import (
 // The ReLU lesson: ReLU and the sigmoid with their derivatives, and how
 // many units each ReLU of the loaded model switched off on the user's
 // image (the worker's per-layer statistics).
+
+// ReluText compares the two functions' slopes, computed, and what the
+// sigmoid's would do to a gradient through the loaded model's depth.
+func (c *Lessons) ReluText() string {
+	depth := len(c.layersOfKind("conv")) + len(c.layersOfKind("fc"))
+	best := lessons.SigmoidGrad(0)
+	return fmt.Sprintf("ReLU passes positive inputs and outputs 0 for negative ones; its slope is %g wherever it is active, so gradients go back through many layers undiminished. "+
+		"The sigmoid squashes everything into (0, 1); its slope is at most %g (at 0) and %.3f at %d, so a gradient shrinks at every sigmoid it crosses: through the %d conv and fc layers of %s, even at the best slope, it would be multiplied by %.2g.",
+		lessons.ReLUGrad(1), best, lessons.SigmoidGrad(actRange), actRange, depth, c.info().Name, math.Pow(best, float64(depth)))
+}
 
 // zeros are the fractions of exact zeros after each ReLU on the last run.
 func (c *Lessons) zeros() ([]lessons.Zeros, error) {

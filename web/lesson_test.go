@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"convscope/web/protocol"
+
+	"github.com/vugu/vugu"
 )
 
 func decodePNG(t *testing.T, b []byte) image.Image {
@@ -181,5 +185,69 @@ func TestMissingText(t *testing.T) {
 	c.Root.Models = c.Root.Models[:1]
 	if got := c.MissingText("inception modules", "googlenet"); !strings.Contains(got, "go run . fetch googlenet") {
 		t.Errorf("MissingText for a model to fetch: %q", got)
+	}
+}
+
+// lessonHost answers Activations with a 2x2 map per layer and counts the
+// calls, the blob: URLs made and the ones revoked.
+type lessonHost struct {
+	*fakeHost
+	calls, made, revoked int
+}
+
+func (h *lessonHost) Activations(layer string) (*protocol.Maps, error) {
+	h.mu.Lock()
+	h.calls++
+	h.mu.Unlock()
+	return &protocol.Maps{Layer: layer, Shape: [3]int{1, 2, 2}, Min: []float32{0}, Max: []float32{1}, Data: []byte{0, 1, 2, 3}}, nil
+}
+
+func (h *lessonHost) ObjectURL(data []byte, mime string) string {
+	h.made++
+	return "blob:" + strconv.Itoa(h.made)
+}
+
+func (h *lessonHost) Revoke(string) { h.revoked++ }
+
+// TestLessonFetchAndFigures checks the lazy fetches and the figure cache:
+// one fetch per key, a new run fetches again, a figure is made once per
+// key and the one it replaces is revoked.
+func TestLessonFetchAndFigures(t *testing.T) {
+	h := &lessonHost{fakeHost: newFakeHost()}
+	ee := vugu.NewEventEnvImpl(&sync.RWMutex{}, make(chan bool, 64))
+	root := &Root{Host: h, Runs: 1,
+		Info:   &protocol.Loaded{Name: "m", Layers: []protocol.LayerInfo{{Name: "relu", Kind: "relu", Maps: true, Shape: []int{1, 1, 2, 2}}}},
+		Result: &protocol.Result{Model: "m"},
+	}
+	c := &Lessons{Root: root}
+	c.Init(nil)
+	c.ee = ee
+	ee.Lock()
+	if _, _, busy := c.dropMaps(); !busy {
+		t.Fatal("the first call did not start a fetch")
+	}
+	ee.UnlockOnly()
+	waitFor(t, ee, "the maps", func() bool { m, _, _ := c.dropMaps(); return m != nil })
+	ee.Lock()
+	c.dropMaps()
+	if h.calls != 1 {
+		t.Errorf("%d fetches for one key", h.calls)
+	}
+	u1 := c.DropTrainingURL()
+	if u2 := c.DropTrainingURL(); u2 != u1 || h.made != 1 {
+		t.Errorf("the same figure was made again: %q %q (%d made)", u1, u2, h.made)
+	}
+	c.DropSeed++
+	if u3 := c.DropTrainingURL(); u3 == u1 || h.revoked != 1 {
+		t.Errorf("a new mask did not replace the figure: %q, %d revoked", u3, h.revoked)
+	}
+	root.Runs++ // a new image
+	if _, _, busy := c.dropMaps(); !busy {
+		t.Error("a new run did not fetch again")
+	}
+	ee.UnlockOnly()
+	waitFor(t, ee, "the new maps", func() bool { m, _, _ := c.dropMaps(); return m != nil })
+	if h.calls != 2 {
+		t.Errorf("%d fetches for two runs", h.calls)
 	}
 }

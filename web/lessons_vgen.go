@@ -436,9 +436,9 @@ func (c *Lessons) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t"}
 				vgparent.AppendChild(vgn)
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "lesson-text"}}}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "lesson-text"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "relu-text"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("ReLU passes positive inputs and outputs 0 for negative ones; its slope is 1 wherever it is active, so gradients go back through many layers undiminished. The sigmoid squashes everything into (0, 1); its slope is at most 0.25 and nearly 0 for large inputs, so gradients shrink at every layer they cross."))
+				vgn.SetInnerHTML(c.ReluText())
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t"}
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "figure", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "lesson-figure wide"}}}
@@ -449,8 +449,9 @@ func (c *Lessons) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t"}
 					vgparent.AppendChild(vgn)
 					if c.ActivationChartURL() != "" {
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "img", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "id", Val: "relu-chart"}, vugu.VGAttribute{Namespace: "", Key: "class", Val: "chart"}, vugu.VGAttribute{Namespace: "", Key: "alt", Val: "ReLU and sigmoid and their derivatives from -6 to 6"}}}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "img", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "id", Val: "relu-chart"}, vugu.VGAttribute{Namespace: "", Key: "class", Val: "chart"}}}
 						vgparent.AppendChild(vgn)
+						vgn.AddAttrInterface("alt", "ReLU and sigmoid and their derivatives from -"+Itoa(actRange)+" to "+Itoa(actRange))
 						vgn.AddAttrInterface("src", c.ActivationChartURL())
 					}
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t"}
