@@ -219,12 +219,13 @@ func TestClassroomLink(t *testing.T) {
 			a := s.open(t, "/#"+c.frag)
 			notes := a.wait(fmt.Sprintf(`(() => { const n = document.querySelector("#classroom-notes")?.textContent || ""; return %s && n; })()`, jsAllIncluded("n", c.want)), 3*time.Minute)
 			t.Logf("#%s: %s", c.frag, notes)
-			// The page still works: a model is loaded and a sample runs.
+			// The page still works: a model is loaded (and, once, a sample
+			// runs: each page load costs half a minute on a busy machine).
 			a.idle()
-			if got := a.pickSample("ship"); len(got) != 5 {
-				t.Errorf("#%s: after the link, a sample gives %d classes", c.frag, len(got))
-			}
 			if i == 0 {
+				if got := a.pickSample("ship"); len(got) != 5 {
+					t.Errorf("#%s: after the link, a sample gives %d classes", c.frag, len(got))
+				}
 				shot(t, a.p, "classroom-bad-link")
 			}
 			a.p.CheckNoErrors()
