@@ -319,13 +319,19 @@ func TestOfflineE2E(t *testing.T) {
 		site2 := newBuildOf(t, site, "2")
 		srv.start(siteHandler(t, site2, cat))
 		v2 := readManifest(t, site2).Version
-		var upd string
-		a.eval(jsUpdate, &upd)
-		a.eval(jsSWState, &state)
-		t.Logf("build 2's service worker: %s; %s", upd, state)
-		if upd != "installed" {
-			t.Errorf("build 2's service worker is %s, want installed (waiting)", upd)
+		// update checks for the new sw.js at once (a visit would too, in
+		// the background) and wants its install to end in the state want.
+		update := func(build, want string) {
+			t.Helper()
+			var upd string
+			a.eval(jsUpdate, &upd)
+			a.eval(jsSWState, &state)
+			t.Logf("%s's service worker: %s; %s", build, upd, state)
+			if upd != want {
+				t.Errorf("%s's service worker is %s, want %s", build, upd, want)
+			}
 		}
+		update("build 2", "installed") // and waiting
 		top, took := offlineVisit(a, srv.url())
 		a.eval(jsSWState, &state)
 		t.Logf("visit after the update: %v, %s; %s", took.Round(time.Millisecond), top, state)
@@ -359,12 +365,7 @@ func TestOfflineE2E(t *testing.T) {
 		os.Chtimes(css, later, later)
 		srv.stop()
 		srv.start(siteHandler(t, site3, cat))
-		a.eval(jsUpdate, &upd)
-		a.eval(jsSWState, &state)
-		t.Logf("half-deployed build 3's service worker: %s; %s", upd, state)
-		if upd != "redundant" {
-			t.Errorf("build 3's service worker is %s, want redundant (its install failed)", upd)
-		}
+		update("half-deployed build 3", "redundant") // its install failed
 		top3, _ := offlineVisit(a, srv.url())
 		// The visit checks for an update again: wait for that install too.
 		state = untilJS(a, "no service worker installing", jsInstalled, 3*time.Minute)
