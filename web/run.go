@@ -1,10 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"image/png"
 	"strconv"
 
 	"convscope/web/protocol"
@@ -238,12 +236,7 @@ func PNG(v protocol.Image) []byte {
 	if v.W <= 0 || v.H <= 0 || len(v.RGBA) != v.W*v.H*4 {
 		return nil
 	}
-	img := &image.RGBA{Pix: v.RGBA, Stride: 4 * v.W, Rect: image.Rect(0, 0, v.W, v.H)}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		return nil
-	}
-	return b.Bytes()
+	return encodePNG(&image.RGBA{Pix: v.RGBA, Stride: 4 * v.W, Rect: image.Rect(0, 0, v.W, v.H)})
 }
 
 // TopLabelID is the id of the i-th class label of the top-5, which its bar
