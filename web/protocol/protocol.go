@@ -196,6 +196,18 @@ type Loaded struct {
 	Blocks    []BlockInfo `json:"blocks,omitempty"`
 	FromCache bool        `json:"from_cache"` // the file came from the Cache API, not the network
 	Ms        float64     `json:"ms"`         // fetch or cache read, verification and compilation
+	Memory    *Memory     `json:"memory,omitempty"`
+}
+
+// Memory is the worker's memory when it answered (nil from a worker that
+// cannot tell, such as a test outside the browser).
+type Memory struct {
+	// Wasm is the size of the worker's WebAssembly memory in bytes. It
+	// only ever grows, so it is the worker's peak so far.
+	Wasm int64 `json:"wasm"`
+	// GoSys is what the Go runtime obtained from that memory
+	// (runtime.MemStats.Sys): a cross-check, a little below Wasm.
+	GoSys int64 `json:"go_sys"`
 }
 
 // LayerDone reports one executed node of a Classify run.
@@ -243,7 +255,8 @@ type Result struct {
 	Timings []Timing `json:"timings"`
 	// Stats summarises every layer's output on this image, in
 	// Loaded.Layers order (layers without a kept output are left out).
-	Stats []LayerStat `json:"stats,omitempty"`
+	Stats  []LayerStat `json:"stats,omitempty"`
+	Memory *Memory     `json:"memory,omitempty"`
 }
 
 // LayerStat summarises one layer's output for one image.
