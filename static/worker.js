@@ -21,7 +21,11 @@ if (typeof WebAssembly !== "object" || typeof Go !== "function") {
 	const go = new Go();
 	// Relative to this script, so the app works under any base path.
 	WebAssembly.instantiateStreaming(fetch("worker.wasm"), go.importObject)
-		.then((result) => go.run(result.instance))
+		.then((result) => {
+			// The worker reports its memory's size (see wasm/worker/memory.go).
+			self.convscopeWasmMemory = result.instance.exports.mem;
+			return go.run(result.instance);
+		})
 		.then(() => startFailed("the engine stopped"))
 		.catch(startFailed);
 }

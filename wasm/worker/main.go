@@ -177,6 +177,7 @@ func (w *worker) handle(j job) {
 			return
 		}
 		loaded.ID = id
+		loaded.Memory = memory()
 		w.post(loaded)
 		if w.after != nil {
 			w.after()
@@ -197,6 +198,7 @@ func (w *worker) handle(j job) {
 			return
 		}
 		res.ID = id
+		res.Memory = memory()
 		w.post(res)
 	case *protocol.Activations:
 		maps, err := w.sess.Activations(m.Layer)
