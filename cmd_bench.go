@@ -34,6 +34,9 @@ type benchOptions struct {
 	threads               []int
 	root                  string // module root: tools/bench and the wasm sources are under it
 	print                 string // a saved -json report to print as a table instead of measuring
+	app                   bool   // -browser -app: the app worker's memory instead of the engine's speed
+	explain               bool   // -app: also ask the worker to explain (occlusion runs the network 65 times)
+	image                 string // -app: the photo the worker classifies
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
@@ -46,9 +49,13 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	list := fs.String("archs", strings.Join(benchArchs, ","), "comma-separated architectures (see models.ArchNames)")
 	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after one warm-up; the median is reported")
 	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
+	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
+	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")
+	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default ../shared/data/samples/dog.jpg from the module root)")
 	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads); all = every CPU")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-archs a,b] [-runs 5] [-threads 1,all] [-print FILE]
+       convscope bench -browser -app [-json] [-archs a,b] [-explain=false] [-image FILE]
 
 Build with GOEXPERIMENT=simd (GOEXPERIMENT=simd go run . bench) so the native
 engine uses its SIMD kernels; the wasm engine is always built with them.
@@ -68,6 +75,13 @@ The reference runtimes come from npm and are not installed by bench:
 mode runs one engine instance in a Web Worker against onnxruntime-web with
 the wasm backend, SIMD on, one thread.
 
+-browser -app measures memory instead: it builds the app, serves it and
+random-weight model files of the architectures, and drives the app's own
+worker in headless Chromium (load, classify the photo, every layer's maps,
+explain, two slides, classify again), printing the worker's WebAssembly
+memory after each stage (it never shrinks: the peak so far). It needs
+Chromium, not onnxruntime.
+
 `)
 		fs.PrintDefaults()
 	}
@@ -76,6 +90,12 @@ the wasm backend, SIMD on, one thread.
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.app && o.native {
+		return nil, errors.New("-app measures the app worker in the browser: use it with -browser, not -native")
+	}
+	if o.app {
+		o.browser = true
 	}
 	if !o.native && !o.browser {
 		o.native, o.browser = true, true
@@ -128,6 +148,9 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.root, err = findModuleRoot(wd); err != nil {
 		return fmt.Errorf("bench builds the wasm engine and reads tools/bench from the source tree: %w", err)
+	}
+	if o.app {
+		return benchApp(o, stdout, stderr)
 	}
 	rep, err := runBenchmarks(o, stderr)
 	if rep != nil && len(rep.Rows) > 0 {
