@@ -825,7 +825,7 @@ func testExplainSlide(t *testing.T, h harness, list []modelEntry, site string, i
 			t.Fatal(err)
 		}
 		class := nr.Top[0].Index
-		nh, err := native.Explain(context.Background(), class, nil)
+		nh, err := native.Explain(context.Background(), class, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

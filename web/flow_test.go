@@ -59,7 +59,10 @@ func (h *fakeHost) Cancel()                                          { h.cancel 
 func (h *fakeHost) CancelLoad()                                      {}
 func (h *fakeHost) Activations(layer string) (*protocol.Maps, error) { return nil, errors.New("none") }
 func (h *fakeHost) Filters() (*protocol.Patches, error)              { return nil, errors.New("none") }
-func (h *fakeHost) Explain(int) (*protocol.Heatmap, error)           { return nil, errors.New("none") }
+func (h *fakeHost) Explain(int, func(int, int)) (*protocol.Heatmap, error) {
+	return nil, errors.New("none")
+}
+func (h *fakeHost) CancelExplain()                                   {}
 func (h *fakeHost) Slide(string, int, int) (*protocol.Slides, error) { return nil, errors.New("none") }
 func (h *fakeHost) ShowMaps(*protocol.Maps, *protocol.Image)         {}
 func (h *fakeHost) ShowFilters(*protocol.Patches)                    {}

@@ -27,19 +27,22 @@ type Host interface {
 	// Classify runs the current model on an image file, or again on the last
 	// image when image is nil; step is called for every executed layer.
 	Classify(image []byte, step func(protocol.LayerDone)) (*protocol.Result, error)
-	// Cancel stops the Classify and Explain requests in flight and
-	// CancelLoad the Load requests; they end with an *Error of code
-	// protocol.CodeCancelled.
+	// Cancel stops the Classify and Explain requests in flight,
+	// CancelLoad the Load requests and CancelExplain the Explain
+	// requests; they end with an *Error of code protocol.CodeCancelled.
 	Cancel()
 	CancelLoad()
+	CancelExplain()
 	// Activations returns the feature maps of a layer of the last result.
 	Activations(layer string) (*protocol.Maps, error)
 	// Filters returns the first convolution's filters as RGB patches.
 	Filters() (*protocol.Patches, error)
 	// Explain returns where the network looks for class (an index into
 	// Loaded.Labels) on the last result's image: an exact class activation
-	// map, or occlusion sensitivity (many runs: Cancel stops it).
-	Explain(class int) (*protocol.Heatmap, error)
+	// map, or occlusion sensitivity (many runs: progress is called after
+	// each patch position with the positions done and their total, from
+	// the calling goroutine; Cancel or CancelExplain stops it).
+	Explain(class int, progress func(done, total int)) (*protocol.Heatmap, error)
 	// Slide returns one kernel of a conv layer of the last result sliding
 	// over one of its real input maps (input channel in, output channel out).
 	Slide(layer string, out, in int) (*protocol.Slides, error)

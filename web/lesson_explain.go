@@ -49,16 +49,72 @@ func (c *Lessons) Top() []protocol.Prediction {
 // SetExplainClass is the click on a class button.
 func (c *Lessons) SetExplainClass(event vugu.DOMEvent, class int) { c.ExplainClass = class }
 
+// explainKey names the heatmap wanted now ("" before a run).
+func (c *Lessons) explainKey() string {
+	p, ok := c.explainClass()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s|%d|%d", c.runKey(), p.Index, c.explainTry)
+}
+
 func (c *Lessons) heatmap() (*protocol.Heatmap, error, bool) {
 	p, ok := c.explainClass()
 	if !ok {
 		return nil, nil, false
 	}
-	key := fmt.Sprintf("%s|%d", c.runKey(), p.Index)
-	v, err, busy := c.fetch("explain", key, func() (any, error) { return c.Root.Host.Explain(p.Index) })
+	key := c.explainKey()
+	// The worker answers one request at a time: an occlusion map still
+	// running for another class (or image) would hold the new one up for
+	// as long as it has left, so it is stopped.
+	if a := c.async["explain"]; a != nil && a.busy && a.key != key {
+		c.Root.Host.CancelExplain()
+	}
+	ee := c.ee
+	v, err, busy := c.fetch("explain", key, func() (any, error) {
+		return c.Root.Host.Explain(p.Index, func(done, total int) {
+			ee.Lock()
+			defer ee.UnlockRender()
+			c.occlusion = occlusionProgress{key: key, done: done, total: total}
+		})
+	})
 	h, _ := v.(*protocol.Heatmap)
 	return h, err, busy
 }
+
+// occlusionProgress is how far the occlusion map of key got: done of
+// total patch positions run.
+type occlusionProgress struct {
+	key         string
+	done, total int
+}
+
+// ExplainProgress is the positions run so far and their total while an
+// occlusion map is computed (0, 0 otherwise, or before its first report).
+func (c *Lessons) ExplainProgress() (done, total int) {
+	if _, _, busy := c.heatmap(); !busy || c.occlusion.key != c.explainKey() {
+		return 0, 0
+	}
+	return c.occlusion.done, c.occlusion.total
+}
+
+// ExplainDone and ExplainMax are ExplainProgress for the progress bar.
+func (c *Lessons) ExplainDone() int { d, _ := c.ExplainProgress(); return d }
+func (c *Lessons) ExplainMax() int  { _, t := c.ExplainProgress(); return t }
+
+// ExplainBusy is true while the heatmap is computed (the Stop button).
+func (c *Lessons) ExplainBusy() bool { _, _, busy := c.heatmap(); return busy }
+
+// ExplainStopped is true when the user stopped the heatmap (the button to
+// start it again).
+func (c *Lessons) ExplainStopped() bool { _, err, _ := c.heatmap(); return isCancelled(err) }
+
+// StopExplain is the Stop button: the occlusion runs end at the next
+// layer.
+func (c *Lessons) StopExplain(event vugu.DOMEvent) { c.Root.Host.CancelExplain() }
+
+// AgainExplain is the button that computes a stopped heatmap again.
+func (c *Lessons) AgainExplain(event vugu.DOMEvent) { c.explainTry++ }
 
 // ExplainURL is the heatmap blended over the model's view.
 func (c *Lessons) ExplainURL() string {
@@ -88,9 +144,17 @@ func (c *Lessons) ExplainNote() string {
 	}
 	p, _ := c.explainClass()
 	h, err, busy := c.heatmap()
+	done, total := c.ExplainProgress()
 	switch {
+	case busy && total > 0:
+		return fmt.Sprintf("Occlusion sensitivity for %s: %d of %d positions run (the network runs once more for each place the grey square hides)...", p.Label, done, total)
 	case busy:
 		return fmt.Sprintf("Computing where %s looks for %s...", c.result().Model, p.Label)
+	case isCancelled(err):
+		if c.occlusion.key == c.explainKey() {
+			return fmt.Sprintf("Stopped after %d of %d positions.", c.occlusion.done, c.occlusion.total)
+		}
+		return "Stopped."
 	case err != nil:
 		return "Could not compute the heatmap: " + err.Error()
 	case h == nil:

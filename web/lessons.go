@@ -54,6 +54,12 @@ type Lessons struct {
 	// The inception modules of incFor (computed once per model).
 	incFor  *protocol.Loaded
 	incList []lessons.Inception
+
+	// The occlusion map in flight: its last progress report, and the
+	// number of times the user asked again after stopping one (part of
+	// the heatmap's key, so asking again fetches again).
+	occlusion  occlusionProgress
+	explainTry int
 }
 
 // LessonTab is one lesson of the panel.

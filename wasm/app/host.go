@@ -49,7 +49,11 @@ func (h *host) Activations(layer string) (*protocol.Maps, error) {
 
 func (h *host) Filters() (*protocol.Patches, error) { return h.engine.filters() }
 
-func (h *host) Explain(class int) (*protocol.Heatmap, error) { return h.engine.explain(class) }
+func (h *host) Explain(class int, progress func(done, total int)) (*protocol.Heatmap, error) {
+	return h.engine.explain(class, progress)
+}
+
+func (h *host) CancelExplain() { h.engine.cancel(protocol.TypeExplain) }
 
 func (h *host) Slide(layer string, out, in int) (*protocol.Slides, error) {
 	return h.engine.slide(layer, out, in)

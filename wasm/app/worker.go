@@ -221,10 +221,14 @@ func (e *engine) filters() (*protocol.Patches, error) {
 	return p, nil
 }
 
-func (e *engine) explain(class int) (*protocol.Heatmap, error) {
+func (e *engine) explain(class int, progress func(done, total int)) (*protocol.Heatmap, error) {
 	ans, err := e.do(protocol.TypeExplain, func(id int) protocol.Message {
 		return protocol.Explain{ID: id, Class: class}
-	}, nil)
+	}, func(m protocol.Message) {
+		if p, ok := m.(*protocol.Progress); ok && progress != nil {
+			progress(int(p.Loaded), int(p.Total))
+		}
+	})
 	if err != nil {
 		return nil, err
 	}

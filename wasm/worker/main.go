@@ -218,9 +218,12 @@ func (w *worker) handle(j job) {
 		w.post(p)
 	case *protocol.Explain:
 		// Occlusion is dozens of runs: yield between layers, as a
-		// Classify does, so a Cancel gets through.
+		// Classify does, so a Cancel gets through, and say after each
+		// patch position how far it got.
 		w.yield.reset()
-		h, err := w.sess.Explain(j.ctx, m.Class, w.yield.maybe)
+		h, err := w.sess.Explain(j.ctx, m.Class, w.yield.maybe, func(done, total int) {
+			w.post(protocol.Progress{ID: id, Loaded: int64(done), Total: int64(total)})
+		})
 		if err != nil {
 			w.fail(id, err)
 			return

@@ -135,11 +135,13 @@ type Ready struct {
 	Version string `json:"version"` // Go version that built the worker
 }
 
-// Progress reports a model download.
+// Progress reports how far a long request got: for a Load, the model
+// download (bytes); for an Explain that computes occlusion, the patch
+// positions run so far of all of them.
 type Progress struct {
 	ID     int   `json:"id"`
-	Loaded int64 `json:"loaded"` // bytes so far
-	Total  int64 `json:"total"`  // expected bytes; 0 = unknown
+	Loaded int64 `json:"loaded"` // bytes (Load) or positions (Explain) so far
+	Total  int64 `json:"total"`  // expected bytes (0 = unknown) or positions
 }
 
 // LayerInfo is one row of the model's per-layer table.
@@ -270,8 +272,8 @@ type LayerStat struct {
 }
 
 // Explain asks where the network looks for class Class on the last
-// classified image. Answer: Heatmap or Error (CodeNoResult before any
-// Result).
+// classified image. Answers: for occlusion, Progress after each patch
+// position; then Heatmap or Error (CodeNoResult before any Result).
 type Explain struct {
 	ID    int `json:"id"`
 	Class int `json:"class"` // index into Loaded.Labels

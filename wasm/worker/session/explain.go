@@ -157,8 +157,9 @@ func occlusionGrid(side int) (stride, patch, cell int, pos []int) {
 // classified image: the exact class activation map when the network ends in
 // global average pooling and one fully connected layer, otherwise occlusion
 // sensitivity (one run per patch position: step is called after each
-// executed node, to yield; ctx cancels).
-func (s *Session) Explain(ctx context.Context, class int, step func()) (*protocol.Heatmap, error) {
+// executed node, to yield; progress, when not nil, after each position
+// with the positions done and their total; ctx cancels).
+func (s *Session) Explain(ctx context.Context, class int, step func(), progress func(done, total int)) (*protocol.Heatmap, error) {
 	if s.model == nil {
 		return nil, fail(protocol.CodeNoModel, "no model is loaded yet")
 	}
@@ -178,7 +179,7 @@ func (s *Session) Explain(ctx context.Context, class int, step func()) (*protoco
 		h = s.cam.cam(a, class)
 	} else {
 		var err error
-		if h, err = s.occlusion(ctx, class, step); err != nil {
+		if h, err = s.occlusion(ctx, class, step, progress); err != nil {
 			return nil, err
 		}
 	}
@@ -190,7 +191,7 @@ func (s *Session) Explain(ctx context.Context, class int, step func()) (*protoco
 // (zero after normalisation: the dataset's mean colour) and records how
 // much the class's probability drops. A heatmap cell's value is the mean
 // drop over the patches that cover it.
-func (s *Session) occlusion(ctx context.Context, class int, step func()) (*protocol.Heatmap, error) {
+func (s *Session) occlusion(ctx context.Context, class int, step func(), progress func(done, total int)) (*protocol.Heatmap, error) {
 	if s.lean == nil {
 		// The session's program keeps every layer's output; these runs
 		// need none, so they use a program that frees them as it goes.
@@ -229,6 +230,7 @@ func (s *Session) occlusion(ctx context.Context, class int, step func()) (*proto
 	sum := make([]float64, n*n)
 	count := make([]int, n*n)
 	hidden := x.Clone()
+	done, total := 0, len(pos)*len(pos)
 	for _, py := range pos {
 		for _, px := range pos {
 			copy(hidden.Data, x.Data)
@@ -243,6 +245,9 @@ func (s *Session) occlusion(ctx context.Context, class int, step func()) (*proto
 				return nil, err
 			}
 			drop := base - p
+			if done++; progress != nil {
+				progress(done, total)
+			}
 			for cy := py / cell; cy < n && cy*cell < py+patch; cy++ {
 				for cx := px / cell; cx < n && cx*cell < px+patch; cx++ {
 					sum[cy*n+cx] += drop

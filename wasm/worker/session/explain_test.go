@@ -47,7 +47,7 @@ func TestCAM(t *testing.T) {
 			logits := run.Outputs[g.Outputs[0]].Data
 			ch, hw := a.Shape[1], a.Shape[2]*a.Shape[3]
 			for class := range loaded.Labels {
-				h, err := s.Explain(context.Background(), class, nil)
+				h, err := s.Explain(context.Background(), class, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -73,7 +73,7 @@ func TestCAM(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			top, err := s.Explain(context.Background(), res.Top[0].Index, nil)
+			top, err := s.Explain(context.Background(), res.Top[0].Index, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestCAMGraph(t *testing.T) {
 	for _, transB := range []bool{true, false} {
 		s, _, res := classified(t, graphModel(t, transB))
 		class := res.Top[1].Index
-		h, err := s.Explain(context.Background(), class, nil)
+		h, err := s.Explain(context.Background(), class, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,21 +119,21 @@ func TestCAMGraph(t *testing.T) {
 
 func TestExplainErrors(t *testing.T) {
 	var s Session
-	if _, err := s.Explain(context.Background(), 0, nil); code(err) != protocol.CodeNoModel {
+	if _, err := s.Explain(context.Background(), 0, nil, nil); code(err) != protocol.CodeNoModel {
 		t.Errorf("explain without a model: %v", err)
 	}
 	b, _ := randomModel(t, "resnet20_cifar")
 	if _, err := s.Load(b, hexSHA(b)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Explain(context.Background(), 0, nil); code(err) != protocol.CodeNoResult {
+	if _, err := s.Explain(context.Background(), 0, nil, nil); code(err) != protocol.CodeNoResult {
 		t.Errorf("explain before a result: %v", err)
 	}
 	if _, err := s.Classify(context.Background(), testImage(t), false, 5, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, class := range []int{-1, 10} {
-		if _, err := s.Explain(context.Background(), class, nil); code(err) != protocol.CodeRequest {
+		if _, err := s.Explain(context.Background(), class, nil, nil); code(err) != protocol.CodeRequest {
 			t.Errorf("class %d of 10: %v", class, err)
 		}
 	}
@@ -176,7 +176,13 @@ func TestOcclusion(t *testing.T) {
 			s, loaded, res := classified(t, b)
 			class := res.Top[0].Index
 			steps := 0
-			h, err := s.Explain(context.Background(), class, func() { steps++ })
+			var done []int // the progress reports, in order
+			h, err := s.Explain(context.Background(), class, func() { steps++ }, func(d, total int) {
+				if total != 49 {
+					t.Errorf("progress %d of %d, want of 7 x 7 positions", d, total)
+				}
+				done = append(done, d)
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,6 +192,15 @@ func TestOcclusion(t *testing.T) {
 			nodes := len(s.lean.Nodes())
 			if steps != 50*nodes {
 				t.Errorf("%d steps, want 50 runs of %d nodes", steps, nodes)
+			}
+			// One report per position, after its run: 1, 2, ..., 49.
+			for i, d := range done {
+				if d != i+1 {
+					t.Fatalf("progress reports %v, want 1 to 49 in order", done)
+				}
+			}
+			if len(done) != 49 {
+				t.Errorf("%d progress reports, want 49", len(done))
 			}
 			p, err := m.Program(engine.Options{NoFuse: true})
 			if err != nil {
@@ -229,7 +244,7 @@ func TestOcclusion(t *testing.T) {
 				if steps++; steps == 3*nodes {
 					cancel()
 				}
-			}); code(err) != protocol.CodeCancelled || steps != 3*nodes {
+			}, nil); code(err) != protocol.CodeCancelled || steps != 3*nodes {
 				t.Errorf("cancelled occlusion: %v after %d steps", err, steps)
 			}
 			// The session is intact: the last result's maps are still there.
