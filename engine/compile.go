@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -38,6 +39,12 @@ type Program struct {
 	keepAs  []string        // Options.Keep names other than "*", as the caller wrote them
 	free    [][]string      // free[i]: intermediates to release after nodes[i]
 	held    map[string]bool // values Run hands to the caller (outputs, kept values)
+	// lastKept[i]: kept values (resolved) whose last reader is nodes[i],
+	// offered to RunOptions.Consume after it; consumable is their set and
+	// keptAs the caller's names of each.
+	lastKept   [][]string
+	consumable map[string]bool
+	keptAs     map[string][]string
 
 	arena sync.Pool // *bufferPool of released intermediate buffers, reused across runs
 
@@ -313,6 +320,31 @@ func (p *Program) planMemory() {
 			continue
 		}
 		p.free[i] = append(p.free[i], name)
+	}
+	// Kept values that are not also outputs may be handed back early (see
+	// RunOptions.Consume), in the order the nodes make them free.
+	outputs := map[string]bool{}
+	for _, o := range p.outputs {
+		outputs[p.resolve(o)] = true
+	}
+	p.lastKept = make([][]string, len(p.nodes))
+	p.consumable = map[string]bool{}
+	p.keptAs = map[string][]string{}
+	if p.keepAll {
+		return
+	}
+	for _, k := range p.keepAs {
+		r := p.resolve(k)
+		if !produced[r] || outputs[r] {
+			continue
+		}
+		if !p.consumable[r] {
+			p.consumable[r] = true
+			p.lastKept[last[r]] = append(p.lastKept[last[r]], r)
+		}
+		if !slices.Contains(p.keptAs[r], k) {
+			p.keptAs[r] = append(p.keptAs[r], k)
+		}
 	}
 }
 

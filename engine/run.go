@@ -29,6 +29,17 @@ type RunOptions struct {
 	// Progress, if set, is called after each node with the number of nodes
 	// done, the total and that node's timing (progress by layer).
 	Progress func(done, total int, t NodeTiming)
+	// Consume, if set, is offered each kept value (Options.Keep) as soon as
+	// no later node reads it, in execution order, once per name the caller
+	// kept it under. Returning true for every name hands the tensor back:
+	// its buffer is reused by later nodes like any intermediate's (the
+	// caller must not hold on to it) and the value is left out of
+	// Result.Kept; otherwise it stays in Result.Kept as usual. A caller that
+	// keeps many values only to summarise them (the browser worker turns
+	// each layer's output into 8-bit maps) then holds one float32 value at a
+	// time instead of all of them. Values that are graph outputs are not
+	// offered, nor are any under Keep "*".
+	Consume func(name string, t *Tensor) bool
 }
 
 // Run executes the program; see RunWith.
@@ -88,7 +99,7 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 			if name == "" {
 				continue
 			}
-			if p.keepAll || p.held[name] {
+			if p.keepAll || p.held[name] && !(ro.Consume != nil && p.consumable[name]) {
 				// The caller's: exactly its size, never a pooled buffer.
 				out[j] = &Tensor{Shape: append([]int{}, shapes[name]...), Data: make([]float32, numElements(shapes[name]))}
 			} else {
@@ -105,6 +116,11 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 		for _, name := range p.free[i] {
 			pool.put(vals[name])
 			delete(vals, name)
+		}
+		if ro.Consume != nil {
+			for _, name := range p.lastKept[i] {
+				p.offer(ro.Consume, name, vals, pool)
+			}
 		}
 		if ro.Progress != nil {
 			ro.Progress(i+1, len(p.nodes), t)
@@ -124,6 +140,9 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 		res.Outputs[o] = owned(o)
 	}
 	for _, k := range p.keepAs {
+		if _, ok := vals[p.resolve(k)]; !ok {
+			continue // consumed
+		}
 		res.Kept[k] = owned(k)
 	}
 	if p.keepAll {
@@ -141,6 +160,29 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 		}
 	}
 	return res, nil
+}
+
+// offer hands kept value name (resolved) to consume under each name the
+// caller kept it as; if every call returns true its buffer goes back to the
+// pool and it is dropped from vals. A value the caller keeps came from the
+// pool: it is copied into a buffer of its own size when the pooled one is
+// larger, so a small result never pins a large buffer.
+func (p *Program) offer(consume func(string, *Tensor) bool, name string, vals map[string]*Tensor, pool *bufferPool) {
+	t := vals[name]
+	done := true
+	for _, k := range p.keptAs[name] {
+		done = consume(k, t) && done
+	}
+	if done {
+		pool.put(t)
+		delete(vals, name)
+		return
+	}
+	if cap(t.Data) > len(t.Data) {
+		own := &Tensor{Shape: t.Shape, Data: append([]float32(nil), t.Data...)}
+		pool.put(t)
+		vals[name] = own
+	}
 }
 
 // runNode runs one node's kernel. Shapes were checked by Compile and
