@@ -115,10 +115,11 @@ func TestConsumeExactSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	pooled := 0
+	var offered *Tensor
 	res, err := p.RunWith(map[string]*Tensor{"x": randTensor(r, 1, 3, 32, 32)}, RunOptions{
 		Consume: func(name string, x *Tensor) bool {
 			if name == "d" {
-				pooled = cap(x.Data)
+				pooled, offered = cap(x.Data), x
 			}
 			return name == "a"
 		},
@@ -129,5 +130,8 @@ func TestConsumeExactSize(t *testing.T) {
 	d := res.Kept["d"]
 	if d == nil || len(d.Data) != 16*8*8 || cap(d.Data) != len(d.Data) || pooled <= len(d.Data) {
 		t.Fatalf("kept d: %d values in a buffer of %d (offered in a buffer of %d)", len(d.Data), cap(d.Data), pooled)
+	}
+	if offered != d {
+		t.Error("Kept holds another tensor than the one offered (a caller holding it would see a pooled buffer)")
 	}
 }

@@ -34,7 +34,8 @@ type RunOptions struct {
 	// kept it under. Returning true for every name hands the tensor back:
 	// its buffer is reused by later nodes like any intermediate's (the
 	// caller must not hold on to it) and the value is left out of
-	// Result.Kept; otherwise it stays in Result.Kept as usual. A caller that
+	// Result.Kept; otherwise it stays in Result.Kept as usual, as the same
+	// *Tensor (which the caller may keep from the call). A caller that
 	// keeps many values only to summarise them (the browser worker turns
 	// each layer's output into 8-bit maps) then holds one float32 value at a
 	// time instead of all of them. Values that are graph outputs are not
@@ -179,9 +180,10 @@ func (p *Program) offer(consume func(string, *Tensor) bool, name string, vals ma
 		return
 	}
 	if cap(t.Data) > len(t.Data) {
-		own := &Tensor{Shape: t.Shape, Data: append([]float32(nil), t.Data...)}
-		pool.put(t)
-		vals[name] = own
+		// In place: the caller may hold t, which Result.Kept returns.
+		pooled := &Tensor{Data: t.Data}
+		t.Data = append([]float32(nil), t.Data...)
+		pool.put(pooled)
 	}
 }
 
