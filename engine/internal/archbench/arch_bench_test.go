@@ -1,0 +1,97 @@
+// Package archbench benchmarks the engine on whole architectures (the
+// classic ImageNet networks of issue 7, random weights, int8 as the app
+// loads them), so that a CPU profile of a real pass can be taken without
+// onnxruntime:
+//
+//	GOEXPERIMENT=simd go test ./engine/internal/archbench -run '^$' \
+//	    -bench 'Arch/googlenet/w2' -benchtime 10x -cpuprofile cpu.out
+//
+// It lives under engine/internal because it imports models (which imports
+// engine); nothing imports it.
+package archbench
+
+import (
+	"fmt"
+	"testing"
+
+	"convscope/engine"
+	"convscope/models"
+	"convscope/models/labels"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
+)
+
+var archs = []string{"alexnet", "vgg16", "googlenet", "resnet18", "resnet50"}
+
+// load builds name with random weights and returns it as the app holds it:
+// a model file (int8 weights) decoded from bytes.
+func load(b *testing.B, name string) *models.Model {
+	b.Helper()
+	def, err := models.Arch(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := models.ArchDataset(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lb, err := labels.For(ds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec := preprocess.ImageNet()
+	if ds == "cifar10" {
+		spec = preprocess.CIFAR10()
+	}
+	f, err := models.Convert(def, def.RandomStateDict(1), models.Meta{Name: name, Dataset: ds, Labels: lb, Preprocess: spec, Source: "archbench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := modelfile.Encode(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := models.LoadBytes(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkArch runs one forward pass per iteration with 1 and 2 workers.
+func BenchmarkArch(b *testing.B) {
+	for _, name := range archs {
+		b.Run(name, func(b *testing.B) {
+			var m *models.Model
+			for _, w := range []int{1, 2} {
+				b.Run(fmt.Sprintf("w%d", w), func(b *testing.B) {
+					if m == nil {
+						m = load(b, name)
+					}
+					p, err := m.Program(engine.Options{Workers: w})
+					if err != nil {
+						b.Fatal(err)
+					}
+					g := m.Graph()
+					x, err := engine.NewTensor(g.Inputs[0].Shape...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for i := range x.Data {
+						x.Data[i] = float32((i*7919)%1000)/500 - 1
+					}
+					in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
+					if _, err := p.Run(in); err != nil { // warm-up
+						b.Fatal(err)
+					}
+					b.ResetTimer()
+					for b.Loop() {
+						if _, err := p.Run(in); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
