@@ -36,9 +36,17 @@ func (c *Lessons) CostChartURL() string {
 	key := fmt.Sprintf("%s|%s|%s", l.Name, m.ID, c.runKey())
 	return c.svgURL("cost", key, func() string {
 		var bars []chart.Bar
-		for _, k := range c.costs() {
-			if v := costValue(k, m.ID); v > 0 {
-				bars = append(bars, chart.Bar{Label: k.Name, Value: v, Group: k.Kind})
+		per := "layer"
+		if parts, ok := c.costParts(); ok {
+			per = "block"
+			for _, p := range parts {
+				bars = append(bars, chart.Bar{Label: p.Name, Value: p.Value, Group: p.Kind})
+			}
+		} else {
+			for _, k := range c.costs() {
+				if v := costValue(k, m.ID); v > 0 {
+					bars = append(bars, chart.Bar{Label: k.Name, Value: v, Group: k.Kind})
+				}
 			}
 		}
 		unit := ""
@@ -49,7 +57,7 @@ func (c *Lessons) CostChartURL() string {
 			unit = "B"
 		}
 		s, err := chart.Bars(chart.BarChart{
-			Title:      fmt.Sprintf("%s per layer of %s", m.Title, l.Name),
+			Title:      fmt.Sprintf("%s per %s of %s", m.Title, per, l.Name),
 			Bars:       bars,
 			Value:      chart.Axis{Label: m.Unit, Unit: unit},
 			Horizontal: true,

@@ -76,6 +76,23 @@ func (c *Lessons) costBars() (names []string, values []float64) {
 	return names, values
 }
 
+// maxCostBars is the most bars the cost chart draws one per layer: 60
+// rows of 18 px are about a screen. Past it (GoogLeNet has 115 layers with
+// parameters, ResNet-152 311) the chart adds up each block instead.
+const maxCostBars = 60
+
+// costParts are the cost chart's bars per block, when the layers are too
+// many for a bar each and the model has blocks to add them up in.
+func (c *Lessons) costParts() ([]lessons.Part, bool) {
+	names, _ := c.costBars()
+	if len(names) <= maxCostBars {
+		return nil, false
+	}
+	m := c.measure().ID
+	parts := lessons.ByBlock(c.costs(), func(k lessons.Cost) float64 { return costValue(k, m) })
+	return parts, len(parts) < len(names)
+}
+
 // CostText names the layers that dominate the chosen measure.
 func (c *Lessons) CostText() string {
 	m := c.measure()
@@ -126,18 +143,27 @@ func (c *Lessons) costAmount(measure string, v float64) string {
 
 // CostCaption says where the numbers come from.
 func (c *Lessons) CostCaption() string {
+	s := "Learnable parameters of each layer (batch norm's scale and shift included)."
 	switch c.measure().ID {
 	case "ms":
-		return "Measured in this browser on the last run. The engine fuses batch norm and ReLU into the conv before them, so the conv's bar carries their time."
+		s = "Measured in this browser on the last run. The engine fuses batch norm and ReLU into the conv before them, so the conv's bar carries their time."
 	case "bytes":
-		return "Memory of each layer's output for one image, in float32."
+		s = "Memory of each layer's output for one image, in float32."
 	case "macs":
-		return "Multiply-accumulates of each conv and fc layer for one image."
+		s = "Multiply-accumulates of each conv and fc layer for one image."
 	}
-	return "Learnable parameters of each layer (batch norm's scale and shift included)."
+	if parts, ok := c.costParts(); ok {
+		names, _ := c.costBars()
+		s += fmt.Sprintf(" %d layers are too many for a bar each: each bar adds up one block (residual block or inception module), %d bars in all; the numbers below list every layer.", len(names), len(parts))
+	}
+	return s
 }
 
 // CostChartAlt is the chart's text alternative.
 func (c *Lessons) CostChartAlt() string {
-	return fmt.Sprintf("Bar chart: %s per layer of %s", c.measure().Title, c.info().Name)
+	per := "layer"
+	if _, ok := c.costParts(); ok {
+		per = "block"
+	}
+	return fmt.Sprintf("Bar chart: %s per %s of %s", c.measure().Title, per, c.info().Name)
 }

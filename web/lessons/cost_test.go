@@ -81,3 +81,30 @@ func TestCostsErrors(t *testing.T) {
 		t.Error("no model: no error")
 	}
 }
+
+func TestByBlock(t *testing.T) {
+	costs := []Cost{
+		{Name: "conv1", Kind: "conv", Params: 10},
+		{Name: "relu", Kind: "relu"},
+		{Name: "layer1.0.conv1", Kind: "conv", Block: "layer1.0", Params: 5},
+		{Name: "layer1.0.bn1", Kind: "batchnorm", Block: "layer1.0", Params: 2},
+		{Name: "layer1.0.add", Kind: "add", Block: "layer1.0"},
+		{Name: "layer1.1.conv1", Kind: "conv", Block: "layer1.1", Params: 7},
+		{Name: "fc", Kind: "fc", Params: 3},
+	}
+	parts := ByBlock(costs, func(c Cost) float64 { return float64(c.Params) })
+	want := []Part{
+		{Name: "conv1", Kind: "conv", Layers: 1, Value: 10},
+		{Name: "layer1.0", Kind: "block", Layers: 2, Value: 7},
+		{Name: "layer1.1", Kind: "block", Layers: 1, Value: 7},
+		{Name: "fc", Kind: "fc", Layers: 1, Value: 3},
+	}
+	if len(parts) != len(want) {
+		t.Fatalf("parts %+v, want %+v", parts, want)
+	}
+	for i := range want {
+		if parts[i] != want[i] {
+			t.Errorf("part %d: %+v, want %+v", i, parts[i], want[i])
+		}
+	}
+}
