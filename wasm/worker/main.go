@@ -231,7 +231,10 @@ func (w *worker) handle(j job) {
 		h.ID = id
 		w.post(h)
 	case *protocol.Slide:
-		sl, err := w.sess.Slide(m.Layer, m.Out, m.In)
+		// A slide replays the run up to its layer: yield as a Classify
+		// does, so a Cancel gets through.
+		w.yield.reset()
+		sl, err := w.sess.SlideCtx(j.ctx, m.Layer, m.Out, m.In, w.yield.maybe)
 		if err != nil {
 			w.fail(id, err)
 			return

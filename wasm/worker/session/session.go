@@ -70,8 +70,18 @@ type Session struct {
 	values  map[string]string // layer name -> graph value holding its output
 	byName  map[string]int    // layer name -> index in layers
 	lastImg image.Image       // last decoded image, for Classify Again
-	kept    map[string]*engine.Tensor
-	x       *engine.Tensor // the last run's input, preprocessed (for Slide and occlusion)
+	x       *engine.Tensor    // the last run's input, preprocessed (for Slide and occlusion)
+
+	// What the last run leaves (all nil before a Classify). Each layer's
+	// output becomes 8-bit maps as soon as the engine is done with it and
+	// its float32 buffer goes back to the engine's pool (VGG16: 45 MB of
+	// maps instead of 180 MB of float32 values); only kept holds float32:
+	// the maps a class activation map weighs (an empty map without one).
+	// Slide replays the run for the float32 maps it needs (see slide.go).
+	kept     map[string]*engine.Tensor
+	maps     map[string]*protocol.Maps // graph value -> its maps (Layer unset)
+	slide    *slideCache               // the last Slide's layer input and output
+	showMaps map[string]bool           // graph values of the layers with Maps
 
 	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
 	cam    *camHead          // nil unless the network has an exact CAM
@@ -161,9 +171,15 @@ func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
 	for i, b := range m.Meta.Blocks {
 		blocks[i] = protocol.BlockInfo{Name: b.Name, Kind: string(b.Kind), Params: b.Params, MACs: b.MACs}
 	}
+	showMaps := map[string]bool{}
+	for _, l := range layers {
+		if l.Maps {
+			showMaps[values[l.Name]] = true
+		}
+	}
 	*s = Session{
 		model: m, prog: prog, input: g.Inputs[0].Name, layers: layers, values: values, byName: byName, lastImg: s.lastImg,
-		convIn: convIn, cam: cam,
+		convIn: convIn, cam: cam, showMaps: showMaps,
 	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
@@ -203,7 +219,7 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	}
 	// The old maps are dropped before the run, so a VGG16's maps are never
 	// held twice.
-	s.kept, s.x = nil, nil
+	s.kept, s.x, s.maps, s.slide = nil, nil, nil, nil
 
 	start := time.Now()
 	spec := s.model.Meta.Preprocess
@@ -225,6 +241,14 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 			progress(protocol.LayerDone{Index: done - 1, Total: total, Name: t.Node, Op: t.Op.String(), Layer: li, Ms: ms(t.Duration)})
 		}
 	}
+	// Each kept value is summarised and quantized when the engine is done
+	// with it, and handed back unless the CAM needs its float32 values.
+	stats := map[string]protocol.LayerStat{}
+	maps := map[string]*protocol.Maps{}
+	ro.Consume = func(name string, t *engine.Tensor) bool {
+		s.absorb(name, t, stats, maps)
+		return s.cam == nil || name != s.cam.value
+	}
 	runStart := time.Now()
 	res, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: x}, ro)
 	if err != nil {
@@ -239,8 +263,17 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 		return nil, fail(protocol.CodeInternal, "model %s: output does not have one value per label", s.model.Meta.Name)
 	}
 	preds := models.TopK(models.Softmax(logits.Data), labels, top)
+	// What the engine did not offer (a layer that is a graph output) or
+	// the CAM kept.
+	for name, t := range res.Kept {
+		s.absorb(name, t, stats, maps)
+	}
+	kept := map[string]*engine.Tensor{}
+	if s.cam != nil && res.Kept[s.cam.value] != nil {
+		kept[s.cam.value] = res.Kept[s.cam.value]
+	}
 	total := ms(time.Since(start))
-	s.kept, s.x = res.Kept, x
+	s.kept, s.x, s.maps = kept, x, maps
 
 	out := &protocol.Result{
 		Model: s.model.Meta.Name, Ms: total, RunMs: runMs,
@@ -252,8 +285,34 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	for _, t := range res.Timings {
 		out.Timings = append(out.Timings, protocol.Timing{Name: t.Node, Op: t.Op.String(), Ms: ms(t.Duration)})
 	}
-	out.Stats = layerStats(s.layers, s.values, s.kept)
+	out.Stats = layerStats(s.layers, s.values, stats)
 	return out, nil
+}
+
+// absorb records what the session keeps of kept value name (the tensor t,
+// float32, batch 1) before its buffer is reused: the layer's stats, and its
+// 8-bit maps when a layer with maps has this output. Each value is read
+// once however many layers name it.
+func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protocol.LayerStat, maps map[string]*protocol.Maps) {
+	if _, done := stats[name]; done {
+		return
+	}
+	stats[name] = summarise(t.Data)
+	if !s.showMaps[name] {
+		return
+	}
+	var c, h, w int
+	switch len(t.Shape) {
+	case 4:
+		c, h, w = t.Shape[1], t.Shape[2], t.Shape[3]
+	case 2:
+		c, h, w = 1, 1, t.Shape[1]
+	default:
+		return // Activations says it has no maps
+	}
+	// Batch 1: the first image's maps are the first c*h*w values.
+	data, lo, hi := Quantize(t.Data[:c*h*w], c)
+	maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}
 }
 
 // WarmUp runs the current model once on a blank image and throws the
@@ -276,7 +335,9 @@ func (s *Session) WarmUp(ctx context.Context, step func()) error {
 	if err != nil {
 		return fail(protocol.CodeInternal, "warm-up input: %v", err)
 	}
-	ro := engine.RunOptions{Context: ctx}
+	// Every kept value is handed back at once: a warm-up holds no more
+	// memory than the run it prepares.
+	ro := engine.RunOptions{Context: ctx, Consume: func(string, *engine.Tensor) bool { return true }}
 	if step != nil {
 		ro.Progress = func(int, int, engine.NodeTiming) { step() }
 	}
@@ -309,25 +370,16 @@ func (s *Session) Activations(layer string) (*protocol.Maps, error) {
 	if !s.layers[i].Maps {
 		return nil, fail(protocol.CodeLayer, "layer %q has no feature maps to show", layer)
 	}
-	if s.kept == nil {
+	if s.maps == nil {
 		return nil, fail(protocol.CodeNoResult, "classify an image first")
 	}
-	t := s.kept[s.values[layer]]
-	if t == nil {
+	m := s.maps[s.values[layer]]
+	if m == nil {
 		return nil, fail(protocol.CodeInternal, "the run kept no output for layer %q", layer)
 	}
-	var c, h, w int
-	switch len(t.Shape) {
-	case 4:
-		c, h, w = t.Shape[1], t.Shape[2], t.Shape[3]
-	case 2:
-		c, h, w = 1, 1, t.Shape[1]
-	default:
-		return nil, fail(protocol.CodeLayer, "layer %q has shape %v, not maps", layer, t.Shape)
-	}
-	// Batch 1: the first image's maps are the first c*h*w values.
-	data, lo, hi := Quantize(t.Data[:c*h*w], c)
-	return &protocol.Maps{Layer: layer, Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}, nil
+	out := *m // the bytes are shared: messages copy them, nobody writes them
+	out.Layer = layer
+	return &out, nil
 }
 
 // Filters returns the weights of an image conv (three input channels) as

@@ -1,6 +1,9 @@
 package session
 
 import (
+	"context"
+	"errors"
+
 	"convscope/engine"
 	"convscope/web/protocol"
 )
@@ -33,8 +36,15 @@ func (s *Session) convOf(layer string) (*engine.Node, *engine.ConvParams, *engin
 // Slide returns what one kernel of conv layer does on the last classified
 // image: input channel in of the layer's input, the weights from it to
 // output channel out, their convolution alone (no bias) and the layer's
-// real output channel out.
+// real output channel out. See SlideCtx.
 func (s *Session) Slide(layer string, out, in int) (*protocol.Slides, error) {
+	return s.SlideCtx(context.Background(), layer, out, in, nil)
+}
+
+// SlideCtx is Slide for the worker: the layer's float32 input and output,
+// which a Classify does not keep, are computed again by replaying the run
+// (step is called after each node, to yield; ctx cancels).
+func (s *Session) SlideCtx(ctx context.Context, layer string, out, in int, step func()) (*protocol.Slides, error) {
 	if s.model == nil {
 		return nil, fail(protocol.CodeNoModel, "no model is loaded yet")
 	}
@@ -49,14 +59,10 @@ func (s *Session) Slide(layer string, out, in int) (*protocol.Slides, error) {
 	if s.kept == nil {
 		return nil, fail(protocol.CodeNoResult, "classify an image first")
 	}
-	x := s.convIn[layer]
-	var src *engine.Tensor
-	if x == s.input {
-		src = s.x
-	} else {
-		src = s.kept[x]
+	src, dst, err := s.convMaps(ctx, layer, step)
+	if err != nil {
+		return nil, err
 	}
-	dst := s.kept[s.values[layer]]
 	if src == nil || dst == nil || len(src.Shape) != 4 || len(dst.Shape) != 4 {
 		return nil, fail(protocol.CodeInternal, "the run kept no input or output maps for layer %q", layer)
 	}
@@ -97,4 +103,76 @@ func (s *Session) Slide(layer string, out, in int) (*protocol.Slides, error) {
 		Partial: protocol.Grid{W: ow, H: oh, Values: partial},
 		Output:  grid(ow, oh, dst.Data[out*oh*ow:(out+1)*oh*ow]),
 	}, nil
+}
+
+// slideCache is one conv layer's float32 input and output on the last
+// image, kept after a Slide so that the other kernels of the same layer
+// (the lesson's sliders) answer without a replay.
+type slideCache struct {
+	layer    string
+	src, dst *engine.Tensor
+}
+
+// convMaps returns the float32 input and output of conv layer on the last
+// classified image. A Classify keeps only 8-bit maps (VGG16's float32
+// outputs are 180 MB), so they are computed again: the session's program
+// runs on the kept input until both values are made (the same program on
+// the same input gives the same bits as the Classify, so a slide's partial
+// sums add up to the output the maps show) and every other value is handed
+// back as the run goes. That costs at most one run, against keeping every
+// layer's float32 output for a request that reads one layer; the answer is
+// kept until the next Classify or Slide of another layer.
+func (s *Session) convMaps(ctx context.Context, layer string, step func()) (src, dst *engine.Tensor, err error) {
+	if c := s.slide; c != nil && c.layer == layer {
+		return c.src, c.dst, nil
+	}
+	s.slide = nil // the previous layer's maps are not held through the replay
+	inV, outV := s.convIn[layer], s.values[layer]
+	want := map[string]*engine.Tensor{outV: nil}
+	if inV != s.input {
+		want[inV] = nil
+	}
+	found := 0
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ro := engine.RunOptions{Context: rctx, Consume: func(name string, t *engine.Tensor) bool {
+		got, wanted := want[name]
+		if !wanted {
+			return true
+		}
+		if got == nil {
+			want[name] = t
+			if found++; found == len(want) {
+				stop() // the rest of the network is not needed
+			}
+		}
+		return false
+	}}
+	if step != nil {
+		ro.Progress = func(int, int, engine.NodeTiming) { step() }
+	}
+	res, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: s.x}, ro)
+	if found < len(want) {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, nil, &Error{Code: protocol.CodeCancelled, Err: errors.New("cancelled")}
+		case err != nil:
+			return nil, nil, fail(protocol.CodeInternal, "model %s: %v", s.model.Meta.Name, err)
+		}
+		// A value the engine does not offer: a graph output.
+		for name, t := range want {
+			if t == nil {
+				want[name] = res.Kept[name]
+			}
+		}
+	}
+	src, dst = s.x, want[outV]
+	if inV != s.input {
+		src = want[inV]
+	}
+	if src == nil || dst == nil {
+		return nil, nil, fail(protocol.CodeInternal, "the run kept no input or output maps for layer %q", layer)
+	}
+	s.slide = &slideCache{layer: layer, src: src, dst: dst}
+	return src, dst, nil
 }

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"convscope/web/protocol"
@@ -105,7 +107,7 @@ func TestSlideGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := s.kept["a.relu.out"]
+	a := floatRun(t, s)["a.relu.out"]
 	hw := a.Shape[2] * a.Shape[3]
 	for i, v := range sl.Input.Values {
 		if v != a.Data[4*hw+i] {
@@ -148,4 +150,50 @@ func TestSlideErrors(t *testing.T) {
 	if sl, err := s.Slide("layer1.0.conv1", 15, 15); err != nil || sl.Out != 15 || sl.In != 15 {
 		t.Errorf("the last kernel: %v", err)
 	}
+}
+
+// TestSlideReplay: a Classify keeps no float32 maps but the CAM's; Slide
+// replays the run for a layer's input and output, which are the bits a
+// float32 run computes, keeps them for the next kernel of the same layer,
+// and a cancelled replay is a cancellation.
+func TestSlideReplay(t *testing.T) {
+	b, _ := builtinModel(t, "resnet20_cifar")
+	s, loaded, _ := classified(t, b)
+	if len(s.kept) > 1 || (s.cam != nil && s.kept[s.cam.value] == nil) {
+		t.Fatalf("the session keeps %d float32 values after a Classify, want only the CAM's maps", len(s.kept))
+	}
+	ref := floatRun(t, s)
+	last := ""
+	for _, l := range loaded.Layers {
+		if l.Kind == "conv" {
+			last = l.Name
+		}
+	}
+	if _, err := s.SlideCtx(cancelled(), last, 0, 0, nil); code(err) != protocol.CodeCancelled {
+		t.Fatalf("cancelled slide: %v", err)
+	}
+	steps := 0
+	sl, err := s.SlideCtx(context.Background(), last, 3, 1, func() { steps++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := ref[s.convIn[last]], ref[s.values[last]]
+	hw, ohw := in.Shape[2]*in.Shape[3], out.Shape[2]*out.Shape[3]
+	if !slices.Equal(sl.Input.Values, in.Data[hw:2*hw]) || !slices.Equal(sl.Output.Values, out.Data[3*ohw:4*ohw]) {
+		t.Fatal("the replayed input or output differs from a float32 run's")
+	}
+	if steps == 0 || steps >= len(s.prog.Nodes()) {
+		t.Errorf("the replay ran %d of %d nodes, want it to stop after the layer's last reader", steps, len(s.prog.Nodes()))
+	}
+	cached := s.slide.dst
+	steps = 0
+	if _, err := s.SlideCtx(context.Background(), last, 5, 2, func() { steps++ }); err != nil || steps != 0 || s.slide.dst != cached {
+		t.Errorf("a second kernel of the same layer ran %d nodes (%v)", steps, err)
+	}
+}
+
+func cancelled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }

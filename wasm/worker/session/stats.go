@@ -3,26 +3,19 @@ package session
 import (
 	"math"
 
-	"convscope/engine"
 	"convscope/web/protocol"
 )
 
-// layerStats summarises every kept layer output of a run, in table order.
-// Each value is read once, in one pass, however many rows name it (a conv
-// and its folded batch norm share one): a few percent of a run's time.
-func layerStats(layers []protocol.LayerInfo, values map[string]string, kept map[string]*engine.Tensor) []protocol.LayerStat {
-	done := map[string]protocol.LayerStat{}
+// layerStats lists the summaries of a run's kept values (by graph value,
+// each computed once as the run went, in one pass, however many rows name
+// it: a conv and its folded batch norm share one) in table order, one per
+// layer with a kept output.
+func layerStats(layers []protocol.LayerInfo, values map[string]string, byValue map[string]protocol.LayerStat) []protocol.LayerStat {
 	var out []protocol.LayerStat
 	for _, l := range layers {
-		v := values[l.Name]
-		t := kept[v]
-		if t == nil {
-			continue
-		}
-		st, ok := done[v]
+		st, ok := byValue[values[l.Name]]
 		if !ok {
-			st = summarise(t.Data)
-			done[v] = st
+			continue
 		}
 		st.Name = l.Name
 		out = append(out, st)
