@@ -22,7 +22,7 @@ func Blocked(t Tiles, transA, transB bool, m, n, k int, alpha float32, a []float
 
 func blocked(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float32, a, b Matrix, beta float32, c []float32, ldc int) {
 	if m == 1 && n > 0 && k > 0 {
-		gemv(transB, n, k, alpha, a, transA, b, beta, c)
+		gemv(t.Kernel, transB, n, k, alpha, a, transA, b, beta, c)
 		ep.apply(c, 0, 1, n, ldc, 0)
 		return
 	}
@@ -157,10 +157,20 @@ func store(acc []float32, nr, rows, cols int, alpha, beta float32, first bool, c
 // product over a contiguous row, summed in four interleaved partial sums so
 // the adds do not wait on each other; without, B's rows are accumulated in
 // order of p (axpy). Columns are independent, so any column split gives the
-// same bits. An int8 B is dequantized value by value inside the loops (the
-// weights of VGG16's first fc layer are 400 MB as float32): the same values
-// and the same order of sums as with a float32 copy.
-func gemv(transB bool, n, k int, alpha float32, a Matrix, transA bool, b Matrix, beta float32, c []float32) {
+// same bits.
+//
+// An int8 B with transB and one scale per row (a fully connected layer's
+// weights as model files store them) takes the kernel's DotQ: the row's
+// int8 values are widened to float32 in vector registers and the row's
+// scale is applied once to the finished sum, y[j] = s[j] * sum_p q[j,p]*x[p]
+// (the weights of VGG16's first fc layer are 400 MB as float32, and
+// dequantizing value by value made AlexNet's classifier the largest part of
+// its pass). That differs from the product of the dequantized float32
+// weights by rounding only: the scale is applied after the sum instead of
+// to each term (a relative error of a few float32 ulps of the terms' sum).
+// Other int8 layouts are dequantized value by value inside the loops, with
+// the same values and order of sums as a float32 copy.
+func gemv(kern Kernel, transB bool, n, k int, alpha float32, a Matrix, transA bool, b Matrix, beta float32, c []float32) {
 	var x []float32
 	if !transA && !a.IsInt8() {
 		x = a.F[:k]
@@ -175,13 +185,17 @@ func gemv(transB bool, n, k int, alpha float32, a Matrix, transA bool, b Matrix,
 		}
 	}
 	if transB {
+		dotQ := kern.DotQ
+		if dotQ == nil {
+			dotQ = Generic.DotQ
+		}
 		for j := 0; j < n; j++ {
 			var s float32
 			switch {
 			case !b.IsInt8():
 				s = dot(x, b.F[j*b.LD:j*b.LD+k])
 			case !b.ScaleCols:
-				s = dotInt8(x, b.Q[j*b.LD:j*b.LD+k], b.Scales[j])
+				s = b.Scales[j] * dotQ(x, b.Q[j*b.LD:j*b.LD+k])
 			default:
 				s = dotInt8Cols(x, b.Q[j*b.LD:j*b.LD+k], b.Scales[:k])
 			}
@@ -233,27 +247,6 @@ func dot(x, y []float32) float32 {
 		s += x[p] * y[p]
 	}
 	return s
-}
-
-// dotInt8 is dot(x, y) for y[p] = dequant(q[p], s), with the same
-// partial sums in the same order.
-func dotInt8(x []float32, q []int8, s float32) float32 {
-	q = q[:len(x)]
-	var s0, s1, s2, s3 float32
-	p := 0
-	for ; p+4 <= len(x); p += 4 {
-		xv := (*[4]float32)(x[p:])
-		qv := (*[4]int8)(q[p:])
-		s0 += xv[0] * dequant(qv[0], s)
-		s1 += xv[1] * dequant(qv[1], s)
-		s2 += xv[2] * dequant(qv[2], s)
-		s3 += xv[3] * dequant(qv[3], s)
-	}
-	sum := (s0 + s1) + (s2 + s3)
-	for ; p < len(x); p++ {
-		sum += x[p] * dequant(q[p], s)
-	}
-	return sum
 }
 
 // dotInt8Cols is dot(x, y) for y[p] = dequant(q[p], scales[p]).

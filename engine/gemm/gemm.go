@@ -24,7 +24,8 @@
 // blocking sizes. ParallelEpilogue fuses a per-row bias and ReLU into the
 // product. ParallelMatrix takes Matrix operands, which may be int8 with
 // per-channel scales (a model's weights, kept int8 in memory): they are
-// dequantized into the packed panels, with the same bits as a float32 copy.
+// dequantized into the packed panels, with the same bits as a float32 copy
+// (except at batch 1, see gemv).
 package gemm
 
 // CheckSizes reports whether the slices are long enough for a call with

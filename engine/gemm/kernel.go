@@ -11,6 +11,12 @@ type Kernel struct {
 	Name   string
 	MR, NR int
 	Fn     func(kc int, a, b, acc []float32)
+	// DotQ returns sum over p of x[p] * float32(q[p]) (len(q) >= len(x)):
+	// the dot product of a fully connected layer's int8 weight row with
+	// its input at batch 1 (gemv), before the row's scale is applied. The
+	// order of the sum is the kernel's own (vector lanes, then a fixed
+	// reduction), the same for every row.
+	DotQ func(x []float32, q []int8) float32
 }
 
 // Generic is the portable kernel, with no build tag: a 4x2 tile in scalar
@@ -19,7 +25,7 @@ type Kernel struct {
 // float registers), where a 4x4 tile spilled about half its operands to the
 // stack: 4x4 ran 3.9 GFLOP/s per CPU-second here, 4x2 4.5, 6x2 4.2 and 3x3
 // 4.7 (not worth an odd tile the SIMD kernels would not share).
-var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2}
+var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2, DotQ: dotQ}
 
 // Kernels returns every micro-kernel this build can run on this CPU,
 // Generic first, then the SIMD kernels fastest first. SIMD kernels live in
@@ -54,4 +60,31 @@ func kernel4x2(kc int, a, b, acc []float32) {
 	}
 	out := (*[mr * nr]float32)(acc)
 	*out = [mr * nr]float32{c00, c01, c10, c11, c20, c21, c30, c31}
+}
+
+// dotQ is Generic's DotQ: four partial sums over p mod 4, combined as
+// (s0+s1)+(s2+s3), plus the tail in order.
+func dotQ(x []float32, q []int8) float32 {
+	q = q[:len(x)]
+	var s0, s1, s2, s3 float32
+	p := 0
+	for ; p+4 <= len(x); p += 4 {
+		xv := (*[4]float32)(x[p:])
+		qv := (*[4]int8)(q[p:])
+		s0 += xv[0] * float32(qv[0])
+		s1 += xv[1] * float32(qv[1])
+		s2 += xv[2] * float32(qv[2])
+		s3 += xv[3] * float32(qv[3])
+	}
+	s := (s0 + s1) + (s2 + s3)
+	for ; p < len(x); p++ {
+		s += x[p] * float32(q[p])
+	}
+	return s
+}
+
+// sumLanes16 adds 16 vector lanes in a fixed pairwise tree.
+func sumLanes16(l *[16]float32) float32 {
+	return (((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))) +
+		(((l[8] + l[9]) + (l[10] + l[11])) + ((l[12] + l[13]) + (l[14] + l[15])))
 }

@@ -25,11 +25,11 @@ import "simd/archsimd"
 
 // AVX512 is the 4x32 Float32x16 kernel, available when the CPU has AVX-512
 // (F, CD, BW, DQ, VL: archsimd's X86.AVX512).
-var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32}
+var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512}
 
 // AVX2 is the 4x16 Float32x8 kernel for CPUs with AVX2 and FMA but no
 // AVX-512.
-var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16}
+var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2}
 
 // archKernels lists the SIMD kernels this CPU can run, fastest first. The
 // check happens at run time, so a binary built with GOEXPERIMENT=simd never
@@ -121,4 +121,70 @@ func kernelAVX2x4x16(kc int, a, b, acc []float32) {
 	c30.StoreArray((*[8]float32)(out[48:]))
 	c31.StoreArray((*[8]float32)(out[56:]))
 	archsimd.ClearAVXUpperBits()
+}
+
+// dotQAVX512 is AVX512's DotQ: 16 int8 weights at a time are sign-extended
+// to int32 (VPMOVSXBD), converted to float32 (exact: |q| <= 128) and
+// multiply-added into one of four accumulators (four FMA chains keep the
+// FMA units busy); the accumulators are added pairwise, then the 16 lanes
+// in a fixed tree, then the tail in order.
+func dotQAVX512(x []float32, q []int8) float32 {
+	n := len(x)
+	q = q[:n]
+	var a0, a1, a2, a3 archsimd.Float32x16
+	p := 0
+	for ; p+64 <= n; p += 64 {
+		a0 = qf16(q[p:]).MulAdd(archsimd.LoadFloat32x16Array((*[16]float32)(x[p:])), a0)
+		a1 = qf16(q[p+16:]).MulAdd(archsimd.LoadFloat32x16Array((*[16]float32)(x[p+16:])), a1)
+		a2 = qf16(q[p+32:]).MulAdd(archsimd.LoadFloat32x16Array((*[16]float32)(x[p+32:])), a2)
+		a3 = qf16(q[p+48:]).MulAdd(archsimd.LoadFloat32x16Array((*[16]float32)(x[p+48:])), a3)
+	}
+	for ; p+16 <= n; p += 16 {
+		a0 = qf16(q[p:]).MulAdd(archsimd.LoadFloat32x16Array((*[16]float32)(x[p:])), a0)
+	}
+	var lanes [16]float32
+	a0.Add(a1).Add(a2.Add(a3)).StoreArray(&lanes)
+	archsimd.ClearAVXUpperBits()
+	s := sumLanes16(&lanes)
+	for ; p < n; p++ {
+		s += x[p] * float32(q[p])
+	}
+	return s
+}
+
+// qf16 returns q[0:16] as 16 float32 values.
+func qf16(q []int8) archsimd.Float32x16 {
+	return archsimd.LoadInt8x16Array((*[16]int8)(q)).ExtendToInt32().ConvertToFloat32()
+}
+
+// dotQAVX2 is AVX2's DotQ: 16 int8 weights at a time are sign-extended to
+// int16 (VPMOVSXBW), each half to int32 (VPMOVSXWD), converted to float32
+// and multiply-added into two pairs of accumulators; then reduced as in
+// dotQAVX512.
+func dotQAVX2(x []float32, q []int8) float32 {
+	n := len(x)
+	q = q[:n]
+	var a0, a1, a2, a3 archsimd.Float32x8
+	p := 0
+	for ; p+32 <= n; p += 32 {
+		w := archsimd.LoadInt8x16Array((*[16]int8)(q[p:])).ExtendToInt16()
+		a0 = w.GetLo().ExtendToInt32().ConvertToFloat32().MulAdd(archsimd.LoadFloat32x8Array((*[8]float32)(x[p:])), a0)
+		a1 = w.GetHi().ExtendToInt32().ConvertToFloat32().MulAdd(archsimd.LoadFloat32x8Array((*[8]float32)(x[p+8:])), a1)
+		w = archsimd.LoadInt8x16Array((*[16]int8)(q[p+16:])).ExtendToInt16()
+		a2 = w.GetLo().ExtendToInt32().ConvertToFloat32().MulAdd(archsimd.LoadFloat32x8Array((*[8]float32)(x[p+16:])), a2)
+		a3 = w.GetHi().ExtendToInt32().ConvertToFloat32().MulAdd(archsimd.LoadFloat32x8Array((*[8]float32)(x[p+24:])), a3)
+	}
+	for ; p+16 <= n; p += 16 {
+		w := archsimd.LoadInt8x16Array((*[16]int8)(q[p:])).ExtendToInt16()
+		a0 = w.GetLo().ExtendToInt32().ConvertToFloat32().MulAdd(archsimd.LoadFloat32x8Array((*[8]float32)(x[p:])), a0)
+		a1 = w.GetHi().ExtendToInt32().ConvertToFloat32().MulAdd(archsimd.LoadFloat32x8Array((*[8]float32)(x[p+8:])), a1)
+	}
+	var lanes [8]float32
+	a0.Add(a2).Add(a1.Add(a3)).StoreArray(&lanes)
+	archsimd.ClearAVXUpperBits()
+	s := ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+	for ; p < n; p++ {
+		s += x[p] * float32(q[p])
+	}
+	return s
 }

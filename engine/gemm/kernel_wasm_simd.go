@@ -13,7 +13,7 @@ import "simd/archsimd"
 // machine, kc = 256, in GFLOP/s: 4x12 25, 3x16 25, 6x8 23, 2x16 17,
 // 4x16 16, 4x8 14, 8x8 13, 5x12 13, 2x32 8. V8 maps the values onto 16
 // XMM registers: 4x12 uses exactly 16, 4x16 spills.
-var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12}
+var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128}
 
 // archKernels lists the SIMD kernels of this build. WebAssembly SIMD is
 // checked when the module is compiled (an engine without it rejects the
@@ -63,4 +63,36 @@ func kernelSIMD128x4x12(kc int, a, b, acc []float32) {
 	c30.StoreArray((*[4]float32)(out[36:]))
 	c31.StoreArray((*[4]float32)(out[40:]))
 	c32.StoreArray((*[4]float32)(out[44:]))
+}
+
+// dotQSIMD128 is SIMD128's DotQ: 16 int8 weights at a time are
+// sign-extended to int16 (i16x8.extend_low/high_i8x16_s), each quarter to
+// int32 and converted to float32 (f32x4.convert_i32x4_s), then multiplied
+// by x and added into one of four accumulators (no FMA in WebAssembly).
+// The accumulators are added pairwise, then the 16 lanes in a fixed tree,
+// then the tail in order.
+func dotQSIMD128(x []float32, q []int8) float32 {
+	n := len(x)
+	q = q[:n]
+	var a0, a1, a2, a3 archsimd.Float32x4
+	p := 0
+	for ; p+16 <= n; p += 16 {
+		w := archsimd.LoadInt8x16Array((*[16]int8)(q[p:]))
+		lo, hi := w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
+		a0 = a0.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p:]))))
+		a1 = a1.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p+4:]))))
+		a2 = a2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p+8:]))))
+		a3 = a3.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p+12:]))))
+	}
+	var l0, l1, l2, l3 [4]float32
+	a0.StoreArray(&l0)
+	a1.StoreArray(&l1)
+	a2.StoreArray(&l2)
+	a3.StoreArray(&l3)
+	s := (((l0[0] + l0[1]) + (l0[2] + l0[3])) + ((l1[0] + l1[1]) + (l1[2] + l1[3]))) +
+		(((l2[0] + l2[1]) + (l2[2] + l2[3])) + ((l3[0] + l3[1]) + (l3[2] + l3[3])))
+	for ; p < n; p++ {
+		s += x[p] * float32(q[p])
+	}
+	return s
 }

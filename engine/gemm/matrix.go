@@ -13,7 +13,10 @@ import "fmt"
 // panels the micro-kernel streams), so no float32 copy of the whole matrix
 // is ever made, and each value is rounded exactly as a float32 copy made
 // beforehand would hold it: an int8 product gives the same bits as the
-// float32 product of the dequantized matrix.
+// float32 product of the dequantized matrix. The exception is a product
+// with one row (a fully connected layer at batch 1) whose int8 B is stored
+// transposed with a scale per row: it applies each scale once to the
+// finished dot product (see gemv), which changes the rounding only.
 type Matrix struct {
 	F         []float32
 	Q         []int8

@@ -82,16 +82,82 @@ func TestInt8MatchesFloat(t *testing.T) {
 					ep := Epilogue{RowBias: bias, Relu: true}
 					want := append([]float32(nil), c0...)
 					ParallelEpilogue(tiles, ep, 1, c.transA, c.transB, c.m, c.n, c.k, c.alpha, af, a.LD, bf, b.LD, c.beta, want, ldc)
+					// The one inexact case: batch-1 fc weights, (out, in)
+					// with a scale per row, take DotQ, which applies the
+					// scale to the sum (see gemv).
+					dotQPath := c.m == 1 && c.transB && which != "A" && !cols
+					var one []float32
 					for _, w := range []int{1, 3} {
 						got := append([]float32(nil), c0...)
 						ParallelMatrix(tiles, ep, w, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, b, c.beta, got, ldc)
+						if one == nil {
+							one = got
+						}
 						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(one[i]) {
+								t.Fatalf("%s, %d workers: element %d = %v, 1 worker %v", name, w, i, got[i], one[i])
+							}
+							if dotQPath {
+								continue
+							}
 							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 								t.Fatalf("%s, %d workers: element %d = %v, float32 weights %v", name, w, i, got[i], want[i])
 							}
 						}
 					}
+					if dotQPath {
+						checkDotQRounding(t, name, c, af, a.LD, bf, b.LD, bias, c0, ldc, one, want)
+					}
 				}
+			}
+		}
+	}
+}
+
+// checkDotQRounding checks a batch-1 product with int8 fc weights (row
+// scales applied to the sum) against the one of the dequantized weights
+// (scales applied to each term): both are within float32 summation error of
+// the exact value, so they may differ by at most (k+4) * 2^-22 times the sum
+// of the terms' magnitudes (plus those of the bias and beta*C), a bound a
+// missing or misplaced scale breaks by orders of magnitude.
+func checkDotQRounding(t *testing.T, name string, c gemmCase, af []float32, lda int, bf []float32, ldb int, bias, c0 []float32, ldc int, got, want []float32) {
+	t.Helper()
+	for j := 0; j < c.n; j++ {
+		var mag float64
+		for p := 0; p < c.k; p++ {
+			av := af[p] // m == 1: row 0 of A, or column 0 when transA
+			if c.transA {
+				av = af[p*lda]
+			}
+			mag += math.Abs(float64(av) * float64(bf[j*ldb+p]))
+		}
+		mag = math.Abs(float64(c.alpha))*mag + math.Abs(float64(c.beta)*float64(c0[j])) + math.Abs(float64(bias[0]))
+		tol := float64(c.k+4) * math.Ldexp(1, -22) * mag
+		if d := math.Abs(float64(got[j]) - float64(want[j])); d > tol {
+			t.Fatalf("%s: element %d = %v, float32 weights %v: differs by %g > %g", name, j, got[j], want[j], d, tol)
+		}
+	}
+}
+
+// TestDotQ: every kernel's DotQ is within float32 summation error of the
+// exact dot product, for lengths around its vector widths and unroll.
+func TestDotQ(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, kern := range Kernels() {
+		for _, n := range []int{0, 1, 3, 4, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 129, 4099} {
+			x := randMat(r, n)
+			q := make([]int8, n+5) // longer than x: DotQ reads len(x) values
+			for i := range q {
+				q[i] = int8(r.IntN(256) - 128)
+			}
+			var exact, mag float64
+			for p := range x {
+				exact += float64(x[p]) * float64(q[p])
+				mag += math.Abs(float64(x[p]) * float64(q[p]))
+			}
+			got := kern.DotQ(x, q)
+			if d := math.Abs(float64(got) - exact); d > float64(n+1)*math.Ldexp(1, -24)*mag {
+				t.Fatalf("%s n=%d: DotQ = %v, exact %v", kern.Name, n, got, exact)
 			}
 		}
 	}

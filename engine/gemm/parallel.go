@@ -31,7 +31,8 @@ func ParallelEpilogue(t Tiles, ep Epilogue, workers int, transA, transB bool, m,
 
 // ParallelMatrix is ParallelEpilogue with operands that may be int8 (see
 // Matrix). With an int8 operand the result is bit-identical to the product
-// of its dequantized float32 values.
+// of its dequantized float32 values, except for the batch-1 fc layer case
+// of gemv (scales applied to the sum).
 func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n, k int, alpha float32, a, b Matrix, beta float32, c []float32, ldc int) {
 	if t.Kernel.Fn == nil {
 		t.Kernel = Generic
