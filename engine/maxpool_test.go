@@ -1,6 +1,11 @@
 package engine
 
-import "testing"
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
 
 // ramp returns a (1, 1, h, w) tensor holding 1, 2, 3, ...
 func ramp(t *testing.T, h, w int) *Tensor {
@@ -52,5 +57,73 @@ func TestPoolErrors(t *testing.T) {
 	}
 	if compileErr(OpAveragePool, &PoolParams{Kernel: [2]int{2, 2}}, tensor(t, []int{1, 4, 4})) == nil {
 		t.Error("3-D input accepted")
+	}
+}
+
+// TestMaxPoolMatchesWindow: the separable pool gives exactly the bits of
+// the tap-by-tap maximum (maxPoolWindow), NaN where it gives NaN, on random geometries (kernels 1 to
+// 4, strides, dilations, pads, ceil mode, the 3x3 and 2x2 fast paths at the
+// border and inside) with NaN, signed zeros and infinities in the input,
+// for 1 and 3 workers on inputs large enough to be split.
+func TestMaxPoolMatchesWindow(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
+	for i := 0; i < 150; i++ {
+		k := [2]int{1 + r.IntN(4), 1 + r.IntN(4)}
+		if i%3 == 0 {
+			k = [2]int{3, 3}
+		}
+		p := PoolParams{Kernel: k, Strides: [2]int{1 + r.IntN(3), 1 + r.IntN(3)}, CeilMode: r.IntN(2) == 0}
+		if r.IntN(4) == 0 {
+			p.Dilations = [2]int{1 + r.IntN(2), 1 + r.IntN(2)}
+		}
+		for j := range p.Pads {
+			p.Pads[j] = r.IntN(k[j%2]) // a pad below the kernel, as ONNX requires
+		}
+		shape := []int{1 + r.IntN(2), 1 + r.IntN(4), 5 + r.IntN(20), 5 + r.IntN(20)}
+		if i%10 == 0 {
+			shape[1] = 64 // enough elements for the planes to be split
+		}
+		x := randTensor(r, shape...)
+		for j := range x.Data {
+			if r.IntN(20) == 0 {
+				x.Data[j] = special[r.IntN(len(special))]
+			}
+		}
+		g, err := resolvePool(&p, shape)
+		if err != nil || g.oh <= 0 {
+			continue // a kernel larger than the padded input
+		}
+		want := make([]float32, g.n*g.c*g.oh*g.ow)
+		for m := 0; m < g.n*g.c; m++ {
+			src := x.Data[m*g.h*g.w : (m+1)*g.h*g.w]
+			for oy := 0; oy < g.oh; oy++ {
+				for ox := 0; ox < g.ow; ox++ {
+					y0, x0 := g.window(oy, ox)
+					want[(m*g.oh+oy)*g.ow+ox] = maxPoolWindow(&g, src, y0, x0)
+				}
+			}
+		}
+		for _, workers := range []int{1, 3} {
+			name := fmt.Sprintf("%+v %v workers=%d", p, shape, workers)
+			gr, feeds := oneNode(OpMaxPool, &p, 1, x)
+			prog, err := Compile(gr, Options{Workers: workers})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			res, err := prog.Run(feeds)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got := res.Outputs["o0"].Data
+			for j := range want {
+				if got[j] != got[j] && want[j] != want[j] {
+					continue // both NaN (which NaN's bits win depends on the order)
+				}
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%s: y[%d] = %v, tap by tap %v", name, j, got[j], want[j])
+				}
+			}
+		}
 	}
 }
