@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"convscope/engine/gemm"
 )
 
 // Options configure Compile. The zero value is usable.
@@ -47,6 +49,8 @@ type Program struct {
 	keptAs     map[string][]string
 
 	arena sync.Pool // *bufferPool of released intermediate buffers, reused across runs
+
+	packed map[*Tensor]*gemm.PackedA // int8 conv weights laid out for the GEMM (prepack.go)
 
 	mu    sync.Mutex
 	plans map[string]map[string][]int // value shapes per set of input batch sizes
@@ -145,6 +149,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	}
 	p.pruneConsts()
 	p.dequantizeConsts()
+	p.prepackConvWeights()
 	p.planMemory()
 	return p, nil
 }

@@ -116,7 +116,7 @@ func runConv(x *execCtx, n *Node, in, out []*Tensor) error {
 	w := conv.Weights{F: in[1].Data}
 	if q := in[1].Int8; q != nil {
 		// Compile hands a conv int8 weights only along the output channels.
-		w = conv.Weights{Q: q.Q, Scales: q.Scales}
+		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
 	}
 	conv.Forward(g, in[0].Data, w, bias, out[0].Data, p.Relu, x.workers)
 	return nil

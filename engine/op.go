@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"convscope/engine/gemm"
+)
 
 // opImpl is what an operator file registers for its kind: params decoding,
 // shape inference and execution. The graph code switches on OpKind through
@@ -33,6 +37,7 @@ func register(k OpKind, impl opImpl) {
 // execCtx carries per-run settings to kernels.
 type execCtx struct {
 	workers int
+	packed  map[*Tensor]*gemm.PackedA // Program.packed
 }
 
 // paramsOf returns n.Params as *T. A nil Params means the zero value of T

@@ -82,7 +82,7 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 		pool = new(bufferPool)
 	}
 	defer p.arena.Put(pool)
-	x := &execCtx{workers: p.workers}
+	x := &execCtx{workers: p.workers, packed: p.packed}
 	res := &Result{Outputs: map[string]*Tensor{}, Kept: map[string]*Tensor{}}
 	res.Timings = make([]NodeTiming, 0, len(p.nodes))
 	for i, n := range p.nodes {

@@ -47,6 +47,11 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	}
 	mr, nr := kern.MR, kern.NR
 	kcMax, mcMax, ncMax := max(t.KC, 1), roundUp(max(t.MC, mr), mr), roundUp(max(t.NC, nr), nr)
+	prepacked := a.Packed.usable(mr, kcMax, k, transA)
+	deq := kern.Dequant
+	if deq == nil {
+		deq = dequant4
+	}
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	buf.a = grow(buf.a, mcMax*kcMax)
@@ -61,7 +66,11 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 			first, last := p0 == 0, p0+kc == k
 			for i0 := 0; i0 < m; i0 += mcMax {
 				mc := min(mcMax, m-i0)
-				packA(buf.a, mr, transA, a, i0, p0, mc, kc)
+				if prepacked {
+					packAPrepacked(buf.a, deq, a.Packed, a.PackedRow, i0, p0, mc, kc)
+				} else {
+					packA(buf.a, mr, transA, a, i0, p0, mc, kc)
+				}
 				for js := 0; js*nr < nc; js++ {
 					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)

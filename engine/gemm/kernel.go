@@ -17,6 +17,10 @@ type Kernel struct {
 	// order of the sum is the kernel's own (vector lanes, then a fixed
 	// reduction), the same for every row.
 	DotQ func(x []float32, q []int8) float32
+	// Dequant sets dst[i] = float32(q[i]) * sc[i%4] for i < len(q),
+	// rounded as dequant rounds: a sliver of prepacked int8 weights (MR 4
+	// rows interleaved) into the packed A block (see PackedA).
+	Dequant func(dst []float32, q []int8, sc *[4]float32)
 }
 
 // Generic is the portable kernel, with no build tag: a 4x2 tile in scalar
@@ -25,7 +29,7 @@ type Kernel struct {
 // float registers), where a 4x4 tile spilled about half its operands to the
 // stack: 4x4 ran 3.9 GFLOP/s per CPU-second here, 4x2 4.5, 6x2 4.2 and 3x3
 // 4.7 (not worth an odd tile the SIMD kernels would not share).
-var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2, DotQ: dotQ}
+var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2, DotQ: dotQ, Dequant: dequant4}
 
 // Kernels returns every micro-kernel this build can run on this CPU,
 // Generic first, then the SIMD kernels fastest first. SIMD kernels live in

@@ -25,11 +25,11 @@ import "simd/archsimd"
 
 // AVX512 is the 4x32 Float32x16 kernel, available when the CPU has AVX-512
 // (F, CD, BW, DQ, VL: archsimd's X86.AVX512).
-var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512}
+var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512, Dequant: dequantAVX512}
 
 // AVX2 is the 4x16 Float32x8 kernel for CPUs with AVX2 and FMA but no
 // AVX-512.
-var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2}
+var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2, Dequant: dequantAVX2}
 
 // archKernels lists the SIMD kernels this CPU can run, fastest first. The
 // check happens at run time, so a binary built with GOEXPERIMENT=simd never
@@ -187,4 +187,39 @@ func dotQAVX2(x []float32, q []int8) float32 {
 		s += x[p] * float32(q[p])
 	}
 	return s
+}
+
+// dequantAVX512 is AVX512's Dequant: 16 values at a time, widened as in
+// dotQAVX512 and multiplied by the four scales repeated four times (a
+// plain multiply: the same rounding as dequant).
+func dequantAVX512(dst []float32, q []int8, sc *[4]float32) {
+	n := len(q)
+	dst = dst[:n]
+	s := archsimd.LoadFloat32x16Array(&[16]float32{sc[0], sc[1], sc[2], sc[3], sc[0], sc[1], sc[2], sc[3],
+		sc[0], sc[1], sc[2], sc[3], sc[0], sc[1], sc[2], sc[3]})
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		qf16(q[i:]).Mul(s).StoreArray((*[16]float32)(dst[i:]))
+	}
+	archsimd.ClearAVXUpperBits()
+	for ; i < n; i++ {
+		dst[i] = dequant(q[i], sc[i%4])
+	}
+}
+
+// dequantAVX2 is AVX2's Dequant, 16 values at a time as in dotQAVX2.
+func dequantAVX2(dst []float32, q []int8, sc *[4]float32) {
+	n := len(q)
+	dst = dst[:n]
+	s := archsimd.LoadFloat32x8Array(&[8]float32{sc[0], sc[1], sc[2], sc[3], sc[0], sc[1], sc[2], sc[3]})
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		w := archsimd.LoadInt8x16Array((*[16]int8)(q[i:])).ExtendToInt16()
+		w.GetLo().ExtendToInt32().ConvertToFloat32().Mul(s).StoreArray((*[8]float32)(dst[i:]))
+		w.GetHi().ExtendToInt32().ConvertToFloat32().Mul(s).StoreArray((*[8]float32)(dst[i+8:]))
+	}
+	archsimd.ClearAVXUpperBits()
+	for ; i < n; i++ {
+		dst[i] = dequant(q[i], sc[i%4])
+	}
 }

@@ -13,7 +13,7 @@ import "simd/archsimd"
 // machine, kc = 256, in GFLOP/s: 4x12 25, 3x16 25, 6x8 23, 2x16 17,
 // 4x16 16, 4x8 14, 8x8 13, 5x12 13, 2x32 8. V8 maps the values onto 16
 // XMM registers: 4x12 uses exactly 16, 4x16 spills.
-var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128}
+var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, Dequant: dequantSIMD128}
 
 // archKernels lists the SIMD kernels of this build. WebAssembly SIMD is
 // checked when the module is compiled (an engine without it rejects the
@@ -95,4 +95,25 @@ func dotQSIMD128(x []float32, q []int8) float32 {
 		s += x[p] * float32(q[p])
 	}
 	return s
+}
+
+// dequantSIMD128 is SIMD128's Dequant: 16 values at a time, widened as in
+// dotQSIMD128 and multiplied by the four scales (f32x4.mul: the same
+// rounding as dequant).
+func dequantSIMD128(dst []float32, q []int8, sc *[4]float32) {
+	n := len(q)
+	dst = dst[:n]
+	s := archsimd.LoadFloat32x4Array(sc)
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		w := archsimd.LoadInt8x16Array((*[16]int8)(q[i:]))
+		lo, hi := w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
+		lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i:]))
+		lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i+4:]))
+		hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i+8:]))
+		hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i+12:]))
+	}
+	for ; i < n; i++ {
+		dst[i] = dequant(q[i], sc[i%4])
+	}
 }

@@ -23,6 +23,10 @@ type Matrix struct {
 	Scales    []float32
 	ScaleCols bool
 	LD        int
+	// Packed, when set, is the same int8 matrix laid out for the packed
+	// path (see PackedA); this matrix's row 0 is its row PackedRow.
+	Packed    *PackedA
+	PackedRow int
 }
 
 // Float returns the float32 matrix f with row stride ld.
@@ -45,6 +49,13 @@ func (x Matrix) Sub(r, c int) Matrix {
 		return x
 	}
 	x.Q = x.Q[off:]
+	if x.Packed != nil {
+		if c == 0 && (x.PackedRow+r)%x.Packed.MR == 0 {
+			x.PackedRow += r // a row strip of Parallel: slivers stay whole
+		} else {
+			x.Packed = nil
+		}
+	}
 	if x.ScaleCols {
 		x.Scales = x.Scales[c:]
 	} else {

@@ -81,6 +81,9 @@ type Weights struct {
 	F      []float32
 	Q      []int8
 	Scales []float32
+	// Packed, when set, is Q laid out for the GEMM's packed path (see
+	// Prepack); it changes no result bit.
+	Packed *gemm.PackedA
 }
 
 // matrix returns the weights of output channels m0.. as a GEMM operand
@@ -89,7 +92,25 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 	if w.Q == nil {
 		return gemm.Float(w.F[m0*k:], k)
 	}
-	return gemm.Int8(w.Q[m0*k:], w.Scales[m0:], false, k)
+	m := gemm.Int8(w.Q[m0*k:], w.Scales[m0:], false, k)
+	if w.Packed != nil && m0 == 0 {
+		m = m.WithPacked(w.Packed)
+	}
+	return m
+}
+
+// Prepack returns int8 weights w (not yet packed) laid out once for the
+// GEMM that Forward runs for g (im2col or pointwise, no groups), or nil when
+// g takes another path (Winograd and depthwise read the weights their own
+// way) or the weights are float32. The result goes into Weights.Packed.
+// It costs one more int8 copy of those weights, made when a model is
+// compiled instead of packing them value by value on every run.
+func Prepack(g Geom, w Weights) *gemm.PackedA {
+	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 || useWinograd(g, gemm.DefaultTiles.Kernel) {
+		return nil
+	}
+	k := g.C * g.KH * g.KW
+	return gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)
 }
 
 // values returns the n weights at element offset off, which belong to

@@ -1,0 +1,124 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestPrepackedA: for every kernel, the A blocks packed from a PackedA are
+// exactly those packA makes from the plain int8 matrix (every MC x KC block,
+// rows not a multiple of MR, a partial last KC slice, row strips), and whole
+// products with a prepacked A have exactly the bits of the plain int8 ones,
+// for 1 and 3 workers, with the epilogue.
+func TestPrepackedA(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	for _, kern := range Kernels() {
+		tiles := TilesFor(kern)
+		tiles.KC, tiles.MC = 64, 8 // several KC slices and MC blocks
+		for _, c := range []struct{ m, n, k, pad int }{
+			{1, 5, 3, 0}, {4, 40, 64, 0}, {7, 33, 65, 2}, {64, 300, 200, 1}, {30, 4, 130, 0}, {13, 70, 27, 3},
+		} {
+			name := fmt.Sprintf("%s m=%d n=%d k=%d", kern.Name, c.m, c.n, c.k)
+			a, _ := quantize(r, c.m, c.k+c.pad, false)
+			pa := PackInt8A(tiles, a.Q, a.Scales, a.LD, c.m, c.k)
+			mr, kcMax, mcMax := kern.MR, tiles.KC, roundUp(tiles.MC, kern.MR)
+			want := make([]float32, mcMax*kcMax)
+			got := make([]float32, mcMax*kcMax)
+			for _, row0 := range []int{0, roundUp(c.m/2, mr)} { // a row strip starting at row0
+				if row0 >= c.m {
+					continue
+				}
+				sub := a.WithPacked(pa).Sub(row0, 0)
+				if sub.Packed == nil {
+					t.Fatalf("%s: Sub(%d, 0) dropped the prepacked layout", name, row0)
+				}
+				m := c.m - row0
+				for p0 := 0; p0 < c.k; p0 += kcMax {
+					kc := min(kcMax, c.k-p0)
+					for i0 := 0; i0 < m; i0 += mcMax {
+						mc := min(mcMax, m-i0)
+						for i := range want {
+							want[i], got[i] = float32(math.NaN()), float32(math.NaN())
+						}
+						packA(want, mr, false, sub, i0, p0, mc, kc)
+						packAPrepacked(got, kern.Dequant, pa, sub.PackedRow, i0, p0, mc, kc)
+						for i := range roundUp(mc, mr) * kc {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s row0=%d block (%d, %d): value %d = %v, packA %v", name, row0, i0, p0, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+			b := Float(randMat(r, c.k*c.n), c.n)
+			ep := Epilogue{RowBias: randMat(r, c.m), Relu: true}
+			plain := make([]float32, c.m*c.n)
+			ParallelMatrix(tiles, ep, 1, false, false, c.m, c.n, c.k, 1, a, b, 0, plain, c.n)
+			for _, w := range []int{1, 3} {
+				out := make([]float32, c.m*c.n)
+				ParallelMatrix(tiles, ep, w, false, false, c.m, c.n, c.k, 1, a.WithPacked(pa), b, 0, out, c.n)
+				for i := range out {
+					if math.Float32bits(out[i]) != math.Float32bits(plain[i]) {
+						t.Fatalf("%s workers=%d: C[%d] = %v prepacked, %v plain", name, w, i, out[i], plain[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDequantKernels: every kernel's Dequant rounds as dequant does, for
+// lengths around its vector width.
+func TestDequantKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(63, 64))
+	sc := [4]float32{r.Float32() / 64, r.Float32(), 3, 1.0 / 3}
+	for _, kern := range Kernels() {
+		for _, n := range []int{0, 4, 12, 16, 20, 32, 36, 100, 1028} {
+			q := make([]int8, n)
+			for i := range q {
+				q[i] = int8(r.IntN(256) - 128)
+			}
+			got := make([]float32, n)
+			kern.Dequant(got, q, &sc)
+			for i, v := range q {
+				if want := dequant(v, sc[i%4]); math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("%s n=%d: dst[%d] = %v, dequant %v", kern.Name, n, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPackA compares packing the A blocks of a conv's int8 weights
+// (ResNet-50's 3x3 512-channel conv: 512 x 4608) value by value and from
+// the prepacked layout, with the default kernel.
+func BenchmarkPackA(b *testing.B) {
+	r := rand.New(rand.NewPCG(65, 66))
+	m, k := 512, 4608
+	a, _ := quantize(r, m, k, false)
+	t := DefaultTiles
+	pa := PackInt8A(t, a.Q, a.Scales, k, m, k)
+	kern := t.Kernel
+	deq := kern.Dequant
+	buf := make([]float32, roundUp(t.MC, kern.MR)*t.KC)
+	for _, prepacked := range []bool{false, true} {
+		b.Run(fmt.Sprintf("prepacked=%v", prepacked), func(b *testing.B) {
+			for b.Loop() {
+				for p0 := 0; p0 < k; p0 += t.KC {
+					kc := min(t.KC, k-p0)
+					for i0 := 0; i0 < m; i0 += t.MC {
+						mc := min(t.MC, m-i0)
+						if prepacked {
+							packAPrepacked(buf, deq, pa, 0, i0, p0, mc, kc)
+						} else {
+							packA(buf, kern.MR, false, a, i0, p0, mc, kc)
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gvalues/s")
+		})
+	}
+}
