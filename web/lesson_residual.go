@@ -144,7 +144,7 @@ func (c *Lessons) ResidualURL(i int) string {
 	key := fmt.Sprintf("%s|%s|%d", c.runKey(), m.Layer, ch)
 	return c.pngURL(fmt.Sprintf("res%d", i), key, func() []byte {
 		scale := max(1, 128/max(m.Shape[1], m.Shape[2]))
-		return encodePNG(gridImage(m.Shape[2], m.Shape[1], func(y, x int) float32 { return mapValue(m, ch, y, x) }, lo, hi, colormap.Viridis(), scale))
+		return encodePNG(gridImage(m.Shape[2], m.Shape[1], func(y, x int) float32 { return m.Value(ch, y, x) }, lo, hi, colormap.Viridis(), scale))
 	})
 }
 

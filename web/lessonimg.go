@@ -28,13 +28,6 @@ func encodePNG(img image.Image) []byte {
 	return b.Bytes()
 }
 
-// mapValue returns the real value of unit (y, x) of map ch, undoing the
-// 8-bit quantisation the worker applied on the map's own range.
-func mapValue(m *protocol.Maps, ch, y, x int) float32 {
-	q := m.Data[(ch*m.Shape[1]+y)*m.Shape[2]+x]
-	return m.Min[ch] + float32(q)/255*(m.Max[ch]-m.Min[ch])
-}
-
 // validMaps reports whether m holds channel ch with data of the right size.
 func validMaps(m *protocol.Maps, ch int) bool {
 	return m != nil && ch >= 0 && ch < m.Shape[0] && len(m.Min) == m.Shape[0] && len(m.Max) == m.Shape[0] &&
@@ -73,7 +66,7 @@ func MapPNG(m *protocol.Maps, ch, scale int) []byte {
 		return nil
 	}
 	h, w := m.Shape[1], m.Shape[2]
-	img := gridImage(w, h, func(y, x int) float32 { return mapValue(m, ch, y, x) }, m.Min[ch], m.Max[ch], colormap.Viridis(), scale)
+	img := gridImage(w, h, func(y, x int) float32 { return m.Value(ch, y, x) }, m.Min[ch], m.Max[ch], colormap.Viridis(), scale)
 	return encodePNG(img)
 }
 
@@ -91,7 +84,7 @@ func MosaicPNG(m *protocol.Maps, n, cols, scale int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, cols*cw-scale, rows*ch-scale))
 	fill(img, 0, 0, img.Rect.Dx(), img.Rect.Dy(), color.RGBA{255, 255, 255, 255})
 	for c := 0; c < n; c++ {
-		tile := gridImage(w, h, func(y, x int) float32 { return mapValue(m, c, y, x) }, m.Min[c], m.Max[c], colormap.Viridis(), scale)
+		tile := gridImage(w, h, func(y, x int) float32 { return m.Value(c, y, x) }, m.Min[c], m.Max[c], colormap.Viridis(), scale)
 		ox, oy := (c%cols)*cw, (c/cols)*ch
 		for y := 0; y < tile.Rect.Dy(); y++ {
 			copy(img.Pix[img.PixOffset(ox, oy+y):], tile.Pix[tile.PixOffset(0, y):tile.PixOffset(tile.Rect.Dx(), y)])
@@ -222,7 +215,7 @@ func DropoutPNGs(m *protocol.Maps, ch int, keep []bool, p float64, scale int) (i
 	lo := min(0, m.Min[ch]*k)
 	hi := max(m.Max[ch]*k, m.Max[ch])
 	cm := colormap.Viridis()
-	at := func(y, x int) float32 { return mapValue(m, ch, y, x) }
+	at := func(y, x int) float32 { return m.Value(ch, y, x) }
 	inf := gridImage(w, h, at, lo, hi, cm, scale)
 	tr := gridImage(w, h, func(y, x int) float32 { return at(y, x) * k }, lo, hi, cm, scale)
 	for y := 0; y < h; y++ {

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"convscope/web/protocol"
 )
 
 // Limits on what one message may ask the viewer to hold. Real layers are far
@@ -107,10 +109,12 @@ func (im *Image) Validate() error {
 // Q returns the quantised byte of map c at (y, x).
 func (m *Maps) Q(c, y, x int) byte { return m.Data[(c*m.H+y)*m.W+x] }
 
-// Value returns the de-quantised activation of map c at (y, x).
+// Value returns the de-quantised activation of map c at (y, x): the
+// protocol's reading of the byte (protocol.Maps.Value), so the viewer shows
+// the value the lessons' figures use.
 func (m *Maps) Value(c, y, x int) float64 {
-	lo, hi := float64(m.Min[c]), float64(m.Max[c])
-	return lo + float64(m.Q(c, y, x))/255*(hi-lo)
+	pm := protocol.Maps{Shape: [3]int{m.C, m.H, m.W}, Min: m.Min, Max: m.Max, Data: m.Data}
+	return float64(pm.Value(c, y, x))
 }
 
 // Filters are the first convolution's kernels as RGB patches: C filters of
