@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"convscope/engine"
 	"convscope/models"
 	"convscope/models/importonnx"
 	"convscope/models/importpth"
@@ -33,9 +34,10 @@ func importCmd(args []string, w io.Writer) error {
 	arch := fs.String("arch", "", "architecture of a .pth state_dict (see below); for .onnx, an optional label")
 	dataset := fs.String("dataset", "", "imagenet or cifar10: labels and preprocessing (default: the architecture's, imagenet for .onnx)")
 	labelsFile := fs.String("labels", "", "file with one class name per line, in output order (overrides -dataset's labels)")
+	twin := fs.Bool("float32", false, "write the float32 twin of model NAME instead (weights not quantized, to "+models.TwinDir+"/NAME"+models.Ext+" in the models folder; .pth only): the reference the int8 lesson compares with")
 	dir := addModelsDirFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: convscope import [-name NAME] -arch ARCH [-dataset D] [-labels FILE] [-models DIR] FILE.pth")
+		fmt.Fprintln(fs.Output(), "usage: convscope import [-name NAME] -arch ARCH [-dataset D] [-labels FILE] [-models DIR] [-float32] FILE.pth")
 		fmt.Fprintln(fs.Output(), "       convscope import [-name NAME] [-arch LABEL] [-dataset D] [-labels FILE] [-models DIR] FILE.onnx")
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "architectures: %s\n", strings.Join(models.ArchNames(), ", "))
@@ -58,7 +60,12 @@ func importCmd(args []string, w io.Writer) error {
 		return err
 	}
 	dst := models.PathFor(*dir, *name)
-	if _, err := os.Stat(dst); err == nil {
+	if *twin {
+		dst = models.TwinPath(*dir, *name)
+		if _, err := os.Stat(dst); err == nil {
+			return fmt.Errorf("model %q already has a float32 twin (%s): remove it first", *name, dst)
+		}
+	} else if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("a model named %q already exists (%s): choose another -name or remove it", *name, dst)
 	}
 
@@ -69,8 +76,11 @@ func importCmd(args []string, w io.Writer) error {
 		if *arch == "" {
 			return fmt.Errorf("-arch is required for %s files (one of %s)", ext, strings.Join(models.ArchNames(), ", "))
 		}
-		f, err = importPth(file, *name, *arch, *dataset, *labelsFile)
+		f, err = importPth(file, *name, *arch, *dataset, *labelsFile, *twin)
 	case ".onnx":
+		if *twin {
+			return errors.New("-float32 takes a .pth checkpoint (an ONNX graph's weights are converted as the importer finds them)")
+		}
 		f, err = importONNX(file, *name, *arch, *dataset, *labelsFile)
 	default:
 		return fmt.Errorf("%s: unknown file type %q (want .pth or .onnx)", file, ext)
@@ -78,10 +88,15 @@ func importCmd(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if err := storeModel(dst, f); err != nil {
+	if *twin {
+		err = storeTwin(dst, f, *dir, w)
+	} else {
+		err = storeModel(dst, f)
+	}
+	if err != nil {
 		return err
 	}
 	st, err := os.Stat(dst)
@@ -96,7 +111,7 @@ func importCmd(args []string, w io.Writer) error {
 // importPth reads a torchvision state_dict checkpoint and converts it for
 // arch. A checkpoint whose SHA-256 matches torchvision's published file for
 // arch gets torchvision's accuracy figures.
-func importPth(file, name, arch, dataset, labelsFile string) (*modelfile.File, error) {
+func importPth(file, name, arch, dataset, labelsFile string, twin bool) (*modelfile.File, error) {
 	def, err := models.Arch(arch)
 	if err != nil {
 		return nil, err
@@ -125,11 +140,20 @@ func importPth(file, name, arch, dataset, labelsFile string) (*modelfile.File, e
 		meta.Source = "torchvision " + tv.File
 		meta.Accuracy = torchvisionAccuracy(tv)
 	}
+	if twin {
+		return convertPthWith(file, def, meta, models.ConvertFloat32)
+	}
 	return convertPth(file, def, meta)
 }
 
 // convertPth is the checkpoint -> model file path shared by import and fetch.
 func convertPth(file string, def *models.Def, meta models.Meta) (*modelfile.File, error) {
+	return convertPthWith(file, def, meta, models.Convert)
+}
+
+// convertPthWith reads and matches the checkpoint, then converts it with
+// convert (models.Convert, or models.ConvertFloat32 for a twin).
+func convertPthWith(file string, def *models.Def, meta models.Meta, convert func(*models.Def, map[string]*engine.Tensor, models.Meta) (*modelfile.File, error)) (*modelfile.File, error) {
 	raw, err := importpth.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -138,7 +162,7 @@ func convertPth(file string, def *models.Def, meta models.Meta) (*modelfile.File
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return models.Convert(def, sd, meta)
+	return convert(def, sd, meta)
 }
 
 func importONNX(file, name, arch, dataset, labelsFile string) (*modelfile.File, error) {

@@ -126,6 +126,9 @@ func Catalog(dir string) ([]Info, error) {
 			continue
 		}
 		info, err := fileInfo(PathFor(dir, name))
+		if errors.Is(err, errTwinFile) {
+			continue // a float32 twin is a reference, not a model to pick
+		}
 		if err != nil {
 			// One unreadable file does not hide the others; it shows as
 			// unavailable so the user sees it is there.
@@ -281,6 +284,9 @@ func metaInfo(r io.Reader) (Info, error) {
 	m, _, err := modelfile.ReadMeta(r)
 	if err != nil {
 		return Info{}, err
+	}
+	if m.TwinOf != "" {
+		return Info{}, fmt.Errorf("%w of %s", errTwinFile, m.TwinOf)
 	}
 	info := Info{Name: m.Name, Arch: m.Arch, Dataset: m.Dataset, Params: m.Params, MACs: m.MACs}
 	if len(m.Accuracy) > 0 {

@@ -33,7 +33,31 @@ func Convert(def *Def, stateDict map[string]*engine.Tensor, meta Meta) (*modelfi
 	}
 	layers := append([]Layer(nil), def.Layers...)
 	blocks := append([]Block(nil), def.Blocks...)
-	return convert(g, meta, def.Name, layers, blocks)
+	return convert(g, meta, def.Name, layers, blocks, false)
+}
+
+// ConvertFloat32 is Convert without the quantization: the float32 twin of
+// the model Convert makes from the same state_dict (same graph, same batch
+// norm folding, same metadata), with every weight stored as the float32
+// value Convert would have quantized, and Meta.TwinOf set to meta.Name.
+// Quantizing its weights per output channel gives Convert's int8 bytes
+// exactly (CheckTwin checks that).
+func ConvertFloat32(def *Def, stateDict map[string]*engine.Tensor, meta Meta) (*modelfile.File, error) {
+	if len(meta.Labels) != def.NumClasses {
+		return nil, fmt.Errorf("convert %s: %d labels for %d classes", def.Name, len(meta.Labels), def.NumClasses)
+	}
+	g, err := def.Graph(stateDict)
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	layers := append([]Layer(nil), def.Layers...)
+	blocks := append([]Block(nil), def.Blocks...)
+	f, err := convert(g, meta, def.Name, layers, blocks, true)
+	if err != nil {
+		return nil, err
+	}
+	f.Meta.TwinOf = meta.Name
+	return f, nil
 }
 
 // ConvertGraph turns an arbitrary graph (an ONNX import) into a model file
@@ -44,10 +68,12 @@ func ConvertGraph(g *engine.Graph, meta Meta) (*modelfile.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("convert %s: %w", meta.Name, err)
 	}
-	return convert(g, meta, "onnx", layers, nil)
+	return convert(g, meta, "onnx", layers, nil, false)
 }
 
-func convert(g *engine.Graph, meta Meta, arch string, layers []Layer, blocks []Block) (*modelfile.File, error) {
+// convert builds the model file; keepFloat keeps the weights float32 (a
+// twin) instead of quantizing them.
+func convert(g *engine.Graph, meta Meta, arch string, layers []Layer, blocks []Block, keepFloat bool) (*modelfile.File, error) {
 	var params, macs int64
 	for _, l := range layers {
 		params += l.Params
@@ -91,7 +117,7 @@ func convert(g *engine.Graph, meta Meta, arch string, layers []Layer, blocks []B
 			}
 			seen[name] = true
 			var st *modelfile.Tensor
-			if a, q := axis[name]; q {
+			if a, q := axis[name]; q && !keepFloat {
 				st, err = modelfile.QuantizeInt8(name, t, a)
 			} else {
 				st, err = modelfile.FromFloat32(name, t)

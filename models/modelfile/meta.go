@@ -30,6 +30,12 @@ type Meta struct {
 	MACs     int64      `json:"macs"`             // multiply-accumulates per image
 	Accuracy []Accuracy `json:"accuracy,omitempty"`
 
+	// TwinOf is set in a float32 twin: the same graph as the model named
+	// TwinOf, with its conv and fc weights stored as float32 (the values
+	// before quantization) instead of int8. A twin is a reference for
+	// measuring what int8 costs, never a model of the catalog itself.
+	TwinOf string `json:"twin_of,omitempty"`
+
 	// Tensors describes the data section; Encode fills it in.
 	Tensors []TensorInfo `json:"tensors"`
 }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"convscope/models"
+	"convscope/models/modelfile"
+)
+
+// TestImportFloat32: -float32 writes the twin into the models folder's
+// float32/ subfolder, checked against the int8 model of the same name
+// (its weights quantize to that model's bytes exactly); the catalog still
+// lists one model; a second twin, a twin of other weights and -float32 on
+// an ONNX file are refused with a reason.
+func TestImportFloat32(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := importCmd(append([]string{"-models", dir}, args...), &out)
+		return out.String(), err
+	}
+	// Without the int8 model the twin is stored unchecked, and says so.
+	out, err := run("-float32", "-name", "lone", "-arch", "tinynet", tinynetZip)
+	if err != nil || !strings.Contains(out, "stored unchecked") {
+		t.Fatalf("twin without a model: %v, %q", err, out)
+	}
+	if _, err := run("-name", "tiny", "-arch", "tinynet", tinynetZip); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("-float32", "-name", "tiny", "-arch", "tinynet", tinynetZip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "quantize to the int8 bytes of "+models.PathFor(dir, "tiny")+" exactly") {
+		t.Errorf("output %q does not say the twin was checked", out)
+	}
+	q, err := models.Load(models.PathFor(dir, "tiny"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := models.Load(models.TwinPath(dir, "tiny"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.CheckTwin(q, twin); err != nil {
+		t.Fatal(err)
+	}
+	assertModelsDir(t, dir, "float32", "tiny.csm")
+	list, err := models.Catalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.Name == "lone" || m.Name == "float32" {
+			t.Errorf("the catalog lists %q", m.Name)
+		}
+	}
+
+	if _, err := run("-float32", "-name", "tiny", "-arch", "tinynet", tinynetZip); err == nil || !strings.Contains(err.Error(), "already has a float32 twin") {
+		t.Errorf("second twin: %v", err)
+	}
+	// A model "other" of random weights: the fixture's twin is not its.
+	if err := modelfile.WriteBytes(models.PathFor(dir, "other"), tinyModelBytes(t, "other", 5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run("-float32", "-name", "other", "-arch", "tinynet", tinynetZip); !errors.Is(err, models.ErrNotTwin) {
+		t.Errorf("twin of other weights: %v", err)
+	} else {
+		t.Logf("refused: %v", err)
+	}
+	if _, err := os.Stat(models.TwinPath(dir, "other")); err == nil {
+		t.Error("the refused twin was stored")
+	}
+	if _, err := run("-float32", "-name", "tiny2", smallONNX); err == nil || !strings.Contains(err.Error(), ".pth") {
+		t.Errorf("-float32 on ONNX: %v", err)
+	}
+}
