@@ -78,6 +78,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						kern.Fn(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc)
 						rows := min(mr, mc-is*mr)
 						off := (i0+is*mr)*ldc + j0 + js*nr
+						if kern.StoreTile != nil && rows == mr && cols == nr && alpha == 1 && beta == 0 {
+							var bias []float32
+							if ep.RowBias != nil {
+								bias = ep.RowBias[i0+is*mr : i0+is*mr+mr]
+							}
+							kern.StoreTile(acc, c[off:], ldc, first, last, bias, ep.Relu)
+							continue
+						}
 						store(acc, nr, rows, cols, alpha, beta, first, c, off, ldc)
 						if last {
 							// While the tile is in L1, not in a second pass.

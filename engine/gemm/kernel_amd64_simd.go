@@ -25,11 +25,11 @@ import "simd/archsimd"
 
 // AVX512 is the 4x32 Float32x16 kernel, available when the CPU has AVX-512
 // (F, CD, BW, DQ, VL: archsimd's X86.AVX512).
-var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512, Dequant: dequantAVX512}
+var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512, Dequant: dequantAVX512, StoreTile: storeTileAVX512}
 
 // AVX2 is the 4x16 Float32x8 kernel for CPUs with AVX2 and FMA but no
 // AVX-512.
-var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2, Dequant: dequantAVX2}
+var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2, Dequant: dequantAVX2, StoreTile: storeTileAVX2}
 
 // archKernels lists the SIMD kernels this CPU can run, fastest first. The
 // check happens at run time, so a binary built with GOEXPERIMENT=simd never
@@ -222,4 +222,59 @@ func dequantAVX2(dst []float32, q []int8, sc *[4]float32) {
 	for ; i < n; i++ {
 		dst[i] = dequant(q[i], sc[i%4])
 	}
+}
+
+// storeTileAVX512 is AVX512's StoreTile: each row of the 4x32 tile is two
+// Float32x16. ReLU keeps v unless v < 0, as Epilogue.apply does (-0 and
+// NaN stay).
+func storeTileAVX512(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
+	var zero archsimd.Float32x16
+	for i := 0; i < 4; i++ {
+		row := (*[32]float32)(c[i*ldc:])
+		a := (*[32]float32)(acc[i*32:])
+		v0 := archsimd.LoadFloat32x16Array((*[16]float32)(a[0:]))
+		v1 := archsimd.LoadFloat32x16Array((*[16]float32)(a[16:]))
+		if !first {
+			v0 = archsimd.LoadFloat32x16Array((*[16]float32)(row[0:])).Add(v0)
+			v1 = archsimd.LoadFloat32x16Array((*[16]float32)(row[16:])).Add(v1)
+		}
+		if last && bias != nil {
+			b := archsimd.BroadcastFloat32x16(bias[i])
+			v0, v1 = v0.Add(b), v1.Add(b)
+		}
+		if last && relu {
+			v0 = zero.IfElse(v0.Less(zero), v0)
+			v1 = zero.IfElse(v1.Less(zero), v1)
+		}
+		v0.StoreArray((*[16]float32)(row[0:]))
+		v1.StoreArray((*[16]float32)(row[16:]))
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// storeTileAVX2 is AVX2's StoreTile: each row of the 4x16 tile is two
+// Float32x8.
+func storeTileAVX2(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
+	var zero archsimd.Float32x8
+	for i := 0; i < 4; i++ {
+		row := (*[16]float32)(c[i*ldc:])
+		a := (*[16]float32)(acc[i*16:])
+		v0 := archsimd.LoadFloat32x8Array((*[8]float32)(a[0:]))
+		v1 := archsimd.LoadFloat32x8Array((*[8]float32)(a[8:]))
+		if !first {
+			v0 = archsimd.LoadFloat32x8Array((*[8]float32)(row[0:])).Add(v0)
+			v1 = archsimd.LoadFloat32x8Array((*[8]float32)(row[8:])).Add(v1)
+		}
+		if last && bias != nil {
+			b := archsimd.BroadcastFloat32x8(bias[i])
+			v0, v1 = v0.Add(b), v1.Add(b)
+		}
+		if last && relu {
+			v0 = zero.IfElse(v0.Less(zero), v0)
+			v1 = zero.IfElse(v1.Less(zero), v1)
+		}
+		v0.StoreArray((*[8]float32)(row[0:]))
+		v1.StoreArray((*[8]float32)(row[8:]))
+	}
+	archsimd.ClearAVXUpperBits()
 }

@@ -13,7 +13,7 @@ import "simd/archsimd"
 // machine, kc = 256, in GFLOP/s: 4x12 25, 3x16 25, 6x8 23, 2x16 17,
 // 4x16 16, 4x8 14, 8x8 13, 5x12 13, 2x32 8. V8 maps the values onto 16
 // XMM registers: 4x12 uses exactly 16, 4x16 spills.
-var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, Dequant: dequantSIMD128}
+var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128}
 
 // archKernels lists the SIMD kernels of this build. WebAssembly SIMD is
 // checked when the module is compiled (an engine without it rejects the
@@ -115,5 +115,35 @@ func dequantSIMD128(dst []float32, q []int8, sc *[4]float32) {
 	}
 	for ; i < n; i++ {
 		dst[i] = dequant(q[i], sc[i%4])
+	}
+}
+
+// storeTileSIMD128 is SIMD128's StoreTile: each row of the 4x12 tile is
+// three Float32x4. ReLU keeps v unless v < 0, as Epilogue.apply does.
+func storeTileSIMD128(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
+	var zero archsimd.Float32x4
+	for i := 0; i < 4; i++ {
+		row := (*[12]float32)(c[i*ldc:])
+		a := (*[12]float32)(acc[i*12:])
+		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[0:]))
+		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[4:]))
+		v2 := archsimd.LoadFloat32x4Array((*[4]float32)(a[8:]))
+		if !first {
+			v0 = archsimd.LoadFloat32x4Array((*[4]float32)(row[0:])).Add(v0)
+			v1 = archsimd.LoadFloat32x4Array((*[4]float32)(row[4:])).Add(v1)
+			v2 = archsimd.LoadFloat32x4Array((*[4]float32)(row[8:])).Add(v2)
+		}
+		if last && bias != nil {
+			b := archsimd.BroadcastFloat32x4(bias[i])
+			v0, v1, v2 = v0.Add(b), v1.Add(b), v2.Add(b)
+		}
+		if last && relu {
+			v0 = zero.IfElse(v0.Less(zero), v0)
+			v1 = zero.IfElse(v1.Less(zero), v1)
+			v2 = zero.IfElse(v2.Less(zero), v2)
+		}
+		v0.StoreArray((*[4]float32)(row[0:]))
+		v1.StoreArray((*[4]float32)(row[4:]))
+		v2.StoreArray((*[4]float32)(row[8:]))
 	}
 }

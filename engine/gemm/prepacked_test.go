@@ -122,3 +122,50 @@ func BenchmarkPackA(b *testing.B) {
 		})
 	}
 }
+
+// TestStoreTile: every kernel's StoreTile gives the bits of store followed
+// by Epilogue.apply, on first, middle and last KC slices, with and without
+// bias and ReLU, on values that include NaN, signed zeros and infinities.
+func TestStoreTile(t *testing.T) {
+	r := rand.New(rand.NewPCG(67, 68))
+	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
+	val := func() float32 {
+		if r.IntN(8) == 0 {
+			return special[r.IntN(len(special))]
+		}
+		return r.Float32()*2 - 1
+	}
+	for _, kern := range Kernels() {
+		if kern.StoreTile == nil {
+			continue
+		}
+		mr, nr, ldc := kern.MR, kern.NR, kern.NR+3
+		for trial := 0; trial < 50; trial++ {
+			acc := make([]float32, mr*nr)
+			c0 := make([]float32, mr*ldc)
+			bias := make([]float32, mr)
+			for _, s := range [][]float32{acc, c0, bias} {
+				for i := range s {
+					s[i] = val()
+				}
+			}
+			first, last, relu := trial%3 == 0, trial%2 == 0, trial%4 < 2
+			b := bias
+			if trial%5 == 0 {
+				b = nil
+			}
+			want := append([]float32(nil), c0...)
+			store(acc, nr, mr, nr, 1, 0, first, want, 0, ldc)
+			if last {
+				Epilogue{RowBias: b, Relu: relu}.apply(want, 0, mr, nr, ldc, 0)
+			}
+			got := append([]float32(nil), c0...)
+			kern.StoreTile(acc, got, ldc, first, last, b, relu)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("%s first=%v last=%v bias=%v relu=%v: C[%d] = %v, store+apply %v", kern.Name, first, last, b != nil, relu, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
