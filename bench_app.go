@@ -19,9 +19,6 @@ import (
 
 	"convscope/internal/chromium"
 	"convscope/models"
-	"convscope/models/labels"
-	"convscope/models/modelfile"
-	"convscope/models/preprocess"
 )
 
 // `bench -browser -app` measures the memory of the app's own engine worker
@@ -262,33 +259,16 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 }
 
 // writeRandomModel writes arch with the bench's random weights as the
-// model file name in dir (int8, as `fetch` stores real weights).
+// model file name in dir.
 func writeRandomModel(arch, name, dir string) error {
 	def, err := models.Arch(arch)
 	if err != nil {
 		return err
 	}
-	ds, err := models.ArchDataset(arch)
-	if err != nil {
-		return err
-	}
-	lb, err := labels.For(ds)
-	if err != nil {
-		return err
-	}
-	spec := preprocess.ImageNet()
-	if ds == "cifar10" {
-		spec = preprocess.CIFAR10()
-	}
-	f, err := models.Convert(def, def.RandomStateDict(benchSeed), models.Meta{Name: name, Dataset: ds, Labels: lb, Preprocess: spec,
-		Source: fmt.Sprintf("random weights, seed %d (convscope bench -app)", benchSeed)})
-	if err != nil {
-		return fmt.Errorf("%s: convert: %w", arch, err)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return modelfile.Write(models.PathFor(dir, name), f)
+	return writeBenchModelFile(def, def.RandomStateDict(benchSeed), arch, name, models.PathFor(dir, name))
 }
 
 // appBenchOne runs the harness on one model in a fresh tab (a fresh worker,

@@ -86,13 +86,24 @@ func prepareBenchModel(name, dir string) (*benchModel, error) {
 	if err := checkONNXRoundTrip(bm.onnx, x, bm.logits); err != nil {
 		return nil, fmt.Errorf("%s: ONNX round trip: %w", name, err)
 	}
-	ds, err := models.ArchDataset(name)
-	if err != nil {
+	bm.csm = filepath.Join(dir, name+".csm")
+	if err := writeBenchModelFile(def, sd, name, name, bm.csm); err != nil {
 		return nil, err
+	}
+	return bm, nil
+}
+
+// writeBenchModelFile writes architecture arch with the state dict sd as
+// the int8 model file path, named name (the form `fetch` stores real
+// weights in, which the app and the wasm bench load).
+func writeBenchModelFile(def *models.Def, sd map[string]*engine.Tensor, arch, name, path string) error {
+	ds, err := models.ArchDataset(arch)
+	if err != nil {
+		return err
 	}
 	lb, err := labels.For(ds)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	spec := preprocess.ImageNet()
 	if ds == "cifar10" {
@@ -101,13 +112,9 @@ func prepareBenchModel(name, dir string) (*benchModel, error) {
 	f, err := models.Convert(def, sd, models.Meta{Name: name, Dataset: ds, Labels: lb, Preprocess: spec,
 		Source: fmt.Sprintf("random weights, seed %d (convscope bench)", benchSeed)})
 	if err != nil {
-		return nil, fmt.Errorf("%s: convert: %w", name, err)
+		return fmt.Errorf("%s: convert: %w", arch, err)
 	}
-	bm.csm = filepath.Join(dir, name+".csm")
-	if err := modelfile.Write(bm.csm, f); err != nil {
-		return nil, err
-	}
-	return bm, nil
+	return modelfile.Write(path, f)
 }
 
 func writeONNXFile(path string, g *engine.Graph) error {
