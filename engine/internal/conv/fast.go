@@ -184,7 +184,7 @@ func parallelFor(workers, n int, f func(lo, hi int)) {
 	}
 	w := min(workers, n)
 	var wg sync.WaitGroup
-	for i := 0; i < w; i++ {
+	for i := 1; i < w; i++ {
 		lo, hi := n*i/w, n*(i+1)/w
 		wg.Add(1)
 		go func() {
@@ -192,5 +192,6 @@ func parallelFor(workers, n int, f func(lo, hi int)) {
 			f(lo, hi)
 		}()
 	}
+	f(0, n/w) // the first range on the caller's goroutine, which would only wait
 	wg.Wait()
 }
