@@ -111,6 +111,12 @@ func exportSite(site string, cat catalog, out string) (int, error) {
 			return 0, err
 		}
 		n++
+		if m.Float32 != nil {
+			if err := exportTwin(cat, m, filepath.Join(tmp, filepath.FromSlash(m.Float32.URL))); err != nil {
+				return 0, err
+			}
+			n++
+		}
 	}
 	body, err := json.Marshal(list)
 	if err != nil {

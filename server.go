@@ -73,6 +73,7 @@ func (s *server) handler() http.Handler {
 		writeJSONError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})
 	mux.HandleFunc("GET /models/{file}", s.serveModelFile)
+	mux.HandleFunc("GET /models/float32/{file}", s.serveTwinFile)
 	mux.HandleFunc("GET /models/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such model file: "+r.URL.Path)
 	})

@@ -44,6 +44,9 @@ type modelsCatalog struct {
 	list    []models.Info
 	dirStat dirState
 	files   map[string]fileState // by model name, files in dir only
+
+	twins    map[string]twinInfo // float32 twins by model name (server_twins.go)
+	twinStat dirState            // of dir's float32 folder
 }
 
 type dirState struct {
@@ -68,8 +71,8 @@ func (c *modelsCatalog) currentDirState() dirState {
 func (c *modelsCatalog) load(force bool) ([]models.Info, map[string]fileState, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ds := c.currentDirState()
-	if c.list != nil && !force && ds == c.dirStat {
+	ds, ts := c.currentDirState(), c.twinDirState()
+	if c.list != nil && !force && ds == c.dirStat && ts == c.twinStat {
 		return c.list, c.files, nil
 	}
 	list, err := models.Catalog(c.dir)
@@ -84,7 +87,12 @@ func (c *modelsCatalog) load(force bool) ([]models.Info, map[string]fileState, e
 			}
 		}
 	}
+	twins, err := findTwins(c.dir, list)
+	if err != nil {
+		return nil, nil, err
+	}
 	c.list, c.files, c.dirStat = list, files, ds
+	c.twins, c.twinStat = twins, ts
 	return list, files, nil
 }
 

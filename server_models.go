@@ -17,6 +17,8 @@ import (
 type modelEntry struct {
 	modelInfo
 	URL string `json:"url,omitempty"`
+	// Float32 is the model's float32 twin, when it has one (server_twins.go).
+	Float32 *twinEntry `json:"float32,omitempty"`
 }
 
 // modelFile is an open model file, ready for http.ServeContent.
@@ -84,6 +86,9 @@ func modelList(c catalog) ([]modelEntry, error) {
 	list := make([]modelEntry, len(infos))
 	for i, m := range infos {
 		list[i] = modelEntry{modelInfo: m, URL: modelURL(m)}
+	}
+	if err := addTwins(c, list); err != nil {
+		return nil, err
 	}
 	return list, nil
 }
