@@ -427,7 +427,7 @@ func (m Error) RequestID() int       { return m.ID }
 // IsRequest reports whether t is sent by the page (and handled by the worker).
 func IsRequest(t Type) bool {
 	switch t {
-	case TypeLoad, TypeClassify, TypeActivations, TypeFilters, TypeExplain, TypeSlide, TypeCancel:
+	case TypeLoad, TypeClassify, TypeActivations, TypeFilters, TypeExplain, TypeSlide, TypeCancel, TypeInt8Cost:
 		return true
 	}
 	return false
@@ -437,7 +437,7 @@ func IsRequest(t Type) bool {
 // Progress and LayerDone).
 func IsFinal(m Message) bool {
 	switch m.Type() {
-	case TypeLoaded, TypeResult, TypeMaps, TypePatches, TypeHeatmap, TypeSlides, TypeError:
+	case TypeLoaded, TypeResult, TypeMaps, TypePatches, TypeHeatmap, TypeSlides, TypeError, TypeInt8Report:
 		return true
 	}
 	return false
@@ -480,6 +480,10 @@ func newMessage(t Type) (Message, error) {
 		return &Patches{}, nil
 	case TypeError:
 		return &Error{}, nil
+	case TypeInt8Cost:
+		return &Int8Cost{}, nil
+	case TypeInt8Report:
+		return &Int8Report{}, nil
 	}
 	return nil, fmt.Errorf("protocol: unknown message type %q", t)
 }
@@ -687,6 +691,8 @@ func validate(m Message) error {
 		if m.Message == "" {
 			return bad("no message")
 		}
+	case Int8Cost, Int8Report:
+		return validateInt8(m)
 	}
 	return nil
 }
@@ -745,6 +751,10 @@ func deref(m Message) Message {
 	case *Patches:
 		return *p
 	case *Error:
+		return *p
+	case *Int8Cost:
+		return *p
+	case *Int8Report:
 		return *p
 	}
 	return m
