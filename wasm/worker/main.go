@@ -241,6 +241,8 @@ func (w *worker) handle(j job) {
 		}
 		sl.ID = id
 		w.post(sl)
+	case *protocol.Int8Cost:
+		w.int8Cost(j.ctx, m) // int8cost.go
 	default:
 		w.post(protocol.Error{ID: id, Code: protocol.CodeRequest, Message: fmt.Sprintf("unexpected %s request", m.Type())})
 	}
