@@ -40,7 +40,8 @@ type Lessons struct {
 	FieldY, FieldX int
 	InceptionBlock string
 	ResidualBlock  string
-	ExplainClass   int // index into the labels; -1 = the top-1 class
+	ExplainClass   int    // index into the labels; -1 = the top-1 class
+	Int8Mode       string // whose top-5 the int8 lesson shows: ModeInt8 ("" too) or ModeFloat32
 
 	ee    vugu.EventEnv
 	async map[string]*asyncValue
@@ -68,9 +69,7 @@ type LessonTab struct {
 	Title string
 }
 
-// LessonTabs lists the lessons in teaching order. The issue's "int8 vs
-// float32" lesson is not here: the model files hold int8 weights only, so
-// there is no float32 model in the browser to compare with.
+// LessonTabs lists the lessons in teaching order.
 var LessonTabs = []LessonTab{
 	{"cost", "Cost per layer"},
 	{"conv", "Convolution"},
@@ -81,6 +80,7 @@ var LessonTabs = []LessonTab{
 	{"heads", "GAP vs FC heads"},
 	{"residual", "Residual"},
 	{"explain", "Where it looks"},
+	{"int8", "What int8 costs"},
 }
 
 // asyncValue is one answer fetched for a lesson: key says what it was

@@ -32,6 +32,10 @@ type ModelEntry struct {
 	ConvParams int64  `json:"conv_params,omitempty"` // parameters of the conv layers (batch norm folded in)
 	FCParams   int64  `json:"fc_params,omitempty"`   // parameters of the fully connected layers
 	Published  string `json:"published,omitempty"`   // where Top1/Top5 come from (paper, torchvision, this project's eval)
+
+	// Float32 is the model's float32 twin (same graph, weights before
+	// quantization), when the server has one: the int8 lesson's reference.
+	Float32 *TwinRef `json:"float32,omitempty"`
 }
 
 // Root is the page's root component: the image input, the model picker, the

@@ -39,6 +39,7 @@ func (h *host) Classify(img []byte, step func(protocol.LayerDone)) (*protocol.Re
 func (h *host) Cancel() {
 	h.engine.cancel(protocol.TypeClassify)
 	h.engine.cancel(protocol.TypeExplain)
+	h.engine.cancel(protocol.TypeInt8Cost)
 }
 
 func (h *host) CancelLoad() { h.engine.cancel(protocol.TypeLoad) }
