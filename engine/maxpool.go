@@ -2,7 +2,8 @@ package engine
 
 import (
 	"math"
-	"sync"
+
+	"convscope/engine/internal/conv"
 )
 
 // MaxPool: the maximum over each (dilated) window; padded cells never win.
@@ -41,7 +42,7 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	if planes*g.h*g.w < 1<<15 {
 		workers = 1 // too little work for goroutines to pay off
 	}
-	planeFor(workers, planes, func(lo, hi int) {
+	conv.ParallelFor(workers, planes, func(lo, hi int) {
 		hm := make([]float32, g.h*g.ow)
 		for m := lo; m < hi; m++ {
 			maxPoolPlane(&g, in[0].Data[m*g.h*g.w:(m+1)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+1)*g.oh*g.ow], hm)
@@ -130,25 +131,4 @@ func maxPoolWindow(g *poolGeom, src []float32, y0, x0 int) float32 {
 		}
 	}
 	return best
-}
-
-// planeFor runs f over [0, n) split into up to workers contiguous ranges,
-// on the calling goroutine when workers <= 1.
-func planeFor(workers, n int, f func(lo, hi int)) {
-	if workers <= 1 || n <= 1 {
-		f(0, n)
-		return
-	}
-	w := min(workers, n)
-	var wg sync.WaitGroup
-	for i := 1; i < w; i++ {
-		lo, hi := n*i/w, n*(i+1)/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	f(0, n/w) // the caller's share: one goroutine fewer to start and wait for
-	wg.Wait()
 }

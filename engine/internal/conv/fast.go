@@ -176,6 +176,9 @@ func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, wor
 	})
 }
 
+// ParallelFor is parallelFor, for the engine's other kernels (MaxPool).
+func ParallelFor(workers, n int, f func(lo, hi int)) { parallelFor(workers, n, f) }
+
 // parallelFor runs f over [0, n) split into up to workers contiguous ranges.
 func parallelFor(workers, n int, f func(lo, hi int)) {
 	if workers <= 1 || n <= 1 {
