@@ -129,10 +129,20 @@ func (c *Lessons) BottleneckText() string {
 		return fmt.Sprintf("%s: its largest-kernel branch has no 1x1 bottleneck.", m.Name)
 	}
 	kh, kw := m.LargestKernel[0], m.LargestKernel[1]
+	// torchvision's GoogLeNet (and the built-in one, made like it) has a
+	// 3x3 kernel where the paper draws 5x5, so two branches tie: say
+	// which one this is, or the numbers look like they contradict the
+	// paper's figure.
+	quirk := ""
+	for i, b := range m.Branches {
+		if i != m.Largest && b.Kernel == m.LargestKernel && kh == 3 && kw == 3 {
+			quirk = " (This is the branch the paper draws with a 5x5 kernel; torchvision's GoogLeNet, which this model follows, has 3x3 there.)"
+		}
+	}
 	return fmt.Sprintf("%s reads %d channels of %dx%d. Its %dx%d branch first reduces them to %d with a 1x1 conv, then makes %d channels: "+
 		"%dx%d x (%d x %d + %d x %d x %d) = %s multiply-accumulates. The same %dx%d conv reading all %d channels would cost %dx%d x %d x %d x %d = %s: %s times as much, and %s weights instead of %s.",
 		m.Name, m.In, m.H, m.W, kh, kw, m.Bottleneck, m.LargestOut,
 		m.H, m.W, m.In, m.Bottleneck, kh*kw, m.Bottleneck, m.LargestOut, Group(m.BottleneckMACs),
 		kh, kw, m.In, m.H, m.W, kh*kw, m.In, m.LargestOut, Group(m.DirectMACs),
-		Ratio(float64(m.DirectMACs)/float64(m.BottleneckMACs)), Group(m.DirectParams), Group(m.BottleneckParams))
+		Ratio(float64(m.DirectMACs)/float64(m.BottleneckMACs)), Group(m.DirectParams), Group(m.BottleneckParams)) + quirk
 }
