@@ -913,6 +913,14 @@ func (c *Lessons) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t"}
 				vgparent.AppendChild(vgn)
+				if c.FieldURL() == "" && c.FieldCaption() != "" {
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "lesson-text"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "field-caption"}}}
+					vgparent.AppendChild(vgn)
+					vgn.AddAttrInterface("data-size", c.FieldSize())
+					vgn.SetInnerHTML(c.FieldCaption())
+				}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t"}
+				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "status"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "field-note"}}}
 				vgparent.AppendChild(vgn)
 				vgn.SetInnerHTML(c.FieldNote())
