@@ -68,6 +68,32 @@ func (c *Lessons) dropUnits() int {
 	return li.Shape[1] * li.Shape[2] * li.Shape[3]
 }
 
+// dropChannel is the channel of m the mask is shown on: the user's, else
+// the one whose values span the widest range on this image. Channel 0 of
+// a deep ReLU layer is often all zeros (a dead map shows no mask), as in
+// AlexNet's features.11 with random weights.
+func (c *Lessons) dropChannel(m *protocol.Maps) int {
+	if c.DropChannel >= 0 {
+		return min(c.DropChannel, m.Shape[0]-1)
+	}
+	best := 0
+	for ch := range m.Min {
+		if m.Max[ch]-m.Min[ch] > m.Max[best]-m.Min[best] {
+			best = ch
+		}
+	}
+	return best
+}
+
+// DropChannelShown is the channel the mask is shown on, for the number
+// input (the user's choice until the maps are there).
+func (c *Lessons) DropChannelShown() int {
+	if m, _, _ := c.dropMaps(); m != nil {
+		return c.dropChannel(m)
+	}
+	return max(0, min(c.DropChannel, c.DropChannelMax()))
+}
+
 // DropoutLayers names the dropout layers this model was trained with and
 // the sub-networks each samples from.
 func (c *Lessons) DropoutLayers() string {
@@ -99,7 +125,7 @@ func (c *Lessons) SubnetText() string {
 
 // SetDropLayer, SetDropChannel, SetDropP and Resample are the controls.
 func (c *Lessons) SetDropLayer(event vugu.DOMEvent) {
-	c.DropLayer, c.DropChannel = event.PropString("target", "value"), 0
+	c.DropLayer, c.DropChannel = event.PropString("target", "value"), -1
 }
 
 func (c *Lessons) SetDropChannel(event vugu.DOMEvent) {
@@ -131,7 +157,7 @@ func (c *Lessons) dropMaps() (*protocol.Maps, error, bool) {
 
 // dropKey names the mask and image shown now.
 func (c *Lessons) dropKey() string {
-	return fmt.Sprintf("%s|%s|%d|%.2f|%d", c.runKey(), c.DropName(), min(c.DropChannel, c.DropChannelMax()), c.DropP, c.DropSeed)
+	return fmt.Sprintf("%s|%s|%d|%.2f|%d", c.runKey(), c.DropName(), c.DropChannelShown(), c.DropP, c.DropSeed)
 }
 
 // dropMask is the current mask over one map of the chosen layer.
@@ -145,7 +171,7 @@ func (c *Lessons) DropInferenceURL() string {
 	if m == nil {
 		return ""
 	}
-	ch := min(c.DropChannel, m.Shape[0]-1)
+	ch := c.dropChannel(m)
 	return c.pngURL("drop-inf", c.dropKey(), func() []byte {
 		inf, _ := DropoutPNGs(m, ch, c.dropMask(m), c.DropP, dropScale(m))
 		return inf
@@ -157,7 +183,7 @@ func (c *Lessons) DropTrainingURL() string {
 	if m == nil {
 		return ""
 	}
-	ch := min(c.DropChannel, m.Shape[0]-1)
+	ch := c.dropChannel(m)
 	return c.pngURL("drop-train", c.dropKey(), func() []byte {
 		_, tr := DropoutPNGs(m, ch, c.dropMask(m), c.DropP, dropScale(m))
 		return tr
@@ -198,5 +224,5 @@ func (c *Lessons) DropNote() string {
 	}
 	n := m.Shape[1] * m.Shape[2]
 	return fmt.Sprintf("Channel %d of %s: the mask keeps %d of %d units (%.0f expected at p = %s); the kept ones are multiplied by 1/(1-p) = %.3g, so the layer's expected output is the same as at inference. Black: dropped.",
-		min(c.DropChannel, m.Shape[0]-1), m.Layer, c.DropKept(), n, float64(n)*(1-c.DropP), c.DropPText(), 1/(1-c.DropP))
+		c.dropChannel(m), m.Layer, c.DropKept(), n, float64(n)*(1-c.DropP), c.DropPText(), 1/(1-c.DropP))
 }

@@ -33,7 +33,7 @@ type Lessons struct {
 	ConvOut        int
 	ConvIn         int // -1: the input channel that varies most
 	DropLayer      string
-	DropChannel    int
+	DropChannel    int // -1: the channel that varies most
 	DropP          float64
 	DropSeed       uint64
 	FieldLayer     string
@@ -104,6 +104,7 @@ func (c *Lessons) Init(ctx vugu.InitCtx) {
 	c.Tab = LessonTabs[0].ID
 	c.CostMeasure = "params"
 	c.DropP = 0.5
+	c.DropChannel = -1
 	c.DropSeed = 1
 	c.ExplainClass = -1
 	c.FieldY, c.FieldX = -1, -1

@@ -658,7 +658,7 @@ func (c *Lessons) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "type", Val: "number"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "drop-channel"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0"}}}
 							vgparent.AppendChild(vgn)
 							vgn.AddAttrInterface("max", c.DropChannelMax())
-							vgn.AddAttrInterface("value", min(c.DropChannel, c.DropChannelMax()))
+							vgn.AddAttrInterface("value", c.DropChannelShown())
 							vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 								EventType: "change",
 								Func:      func(event vugu.DOMEvent) { c.SetDropChannel(event) },
