@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,7 +97,7 @@ func (c *Lessons) Int8Missing() string {
 	var with []string
 	if c.Root != nil {
 		for _, m := range c.Root.Models {
-			if m.Float32 != nil && m.Name != l.Name {
+			if m.Float32 != nil && m.Name != l.Name && !slices.Contains(with, m.Name) {
 				with = append(with, m.Name)
 			}
 		}
