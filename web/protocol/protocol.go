@@ -122,9 +122,10 @@ type Filters struct {
 	Layer string `json:"layer,omitempty"`
 }
 
-// Cancel stops the request ID (a Load or a Classify) as soon as possible;
-// that request then ends with Error{Code: CodeCancelled}. Cancel itself gets
-// no answer, and cancelling a request that already ended does nothing.
+// Cancel stops the request ID (a Load, Classify, Explain or Slide) as soon
+// as possible; that request then ends with Error{Code: CodeCancelled}.
+// Cancel itself gets no answer, and cancelling a request that already ended
+// does nothing.
 type Cancel struct {
 	ID int `json:"id"`
 }
@@ -301,7 +302,10 @@ type Heatmap struct {
 
 // Slide asks for what one conv kernel does on the last classified image:
 // input channel In of conv layer Layer, the kernel that maps it to output
-// channel Out, and output channel Out itself. Answer: Slides or Error.
+// channel Out, and output channel Out itself. Answer: Slides or Error. The
+// worker keeps only 8-bit maps of a run, so the first Slide of a layer
+// replays the run up to that layer (at most one run's time); the other
+// kernels of the same layer then answer at once.
 type Slide struct {
 	ID    int    `json:"id"`
 	Layer string `json:"layer"`
