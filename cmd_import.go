@@ -244,21 +244,32 @@ func readLabels(path string) ([]string, error) {
 // the encoded file loads (so nothing unusable is ever stored) and writes it
 // atomically.
 func storeModel(dst string, f *modelfile.File) error {
+	b, _, err := encodeLoadable(f)
+	if err != nil {
+		return err
+	}
+	return modelfile.WriteBytes(dst, b)
+}
+
+// encodeLoadable fits the preprocessing to the model's input size, encodes
+// the file and loads it back.
+func encodeLoadable(f *modelfile.File) ([]byte, *models.Model, error) {
 	if len(f.Meta.Inputs) == 1 {
 		spec, err := fitPreprocess(f.Meta.Preprocess, f.Meta.Inputs[0].Shape)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		f.Meta.Preprocess = spec
 	}
 	b, err := modelfile.Encode(f)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if _, err := models.LoadBytes(b); err != nil {
-		return fmt.Errorf("the converted model does not load: %w", err)
+	m, err := models.LoadBytes(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the converted model does not load: %w", err)
 	}
-	return modelfile.WriteBytes(dst, b)
+	return b, m, nil
 }
 
 // fitPreprocess adapts a dataset's preprocessing to a model whose input is

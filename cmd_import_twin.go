@@ -18,20 +18,9 @@ import (
 // made from other weights (another training run) is never stored: the int8
 // lesson would otherwise blame on int8 what comes from training.
 func storeTwin(dst string, f *modelfile.File, dir string, w io.Writer) error {
-	if len(f.Meta.Inputs) == 1 {
-		spec, err := fitPreprocess(f.Meta.Preprocess, f.Meta.Inputs[0].Shape)
-		if err != nil {
-			return err
-		}
-		f.Meta.Preprocess = spec
-	}
-	b, err := modelfile.Encode(f)
+	b, twin, err := encodeLoadable(f)
 	if err != nil {
 		return err
-	}
-	twin, err := models.LoadBytes(b)
-	if err != nil {
-		return fmt.Errorf("the converted twin does not load: %w", err)
 	}
 	name := f.Meta.TwinOf
 	q, from, err := int8Model(dir, name)

@@ -246,6 +246,12 @@ func exportModel(cat catalog, m modelInfo, dst string) error {
 		return fmt.Errorf("model %s: %w", m.Name, err)
 	}
 	defer f.Close()
+	return copyChecked(f, dst, m.SHA256, "model "+m.Name)
+}
+
+// copyChecked writes r to the new file dst and fails unless its bytes hash
+// to want (what names the file in errors).
+func copyChecked(r io.Reader, dst, want, what string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
@@ -254,15 +260,15 @@ func exportModel(cat catalog, m modelInfo, dst string) error {
 		return err
 	}
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(out, h), f); err != nil {
+	if _, err := io.Copy(io.MultiWriter(out, h), r); err != nil {
 		out.Close()
-		return fmt.Errorf("model %s: %w", m.Name, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if err := out.Close(); err != nil {
 		return err
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != m.SHA256 {
-		return fmt.Errorf("model %s: file hashes to %s, the catalog says %s (changed while exporting?)", m.Name, got, m.SHA256)
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("%s: file hashes to %s, the catalog says %s (changed while exporting?)", what, got, want)
 	}
 	return nil
 }

@@ -133,9 +133,15 @@ func (s *server) serveModelFile(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, fmt.Sprintf("model %q has no version %s (the list has the current URL)", name, prefix))
 		return
 	}
+	serveImmutable(w, r, f, info.SHA256)
+}
+
+// serveImmutable serves a content-addressed file whose SHA-256 is sum:
+// cacheable forever, with the sum as its strong ETag.
+func serveImmutable(w http.ResponseWriter, r *http.Request, f io.ReadSeeker, sum string) {
 	h := w.Header()
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+info.SHA256+`"`)
+	h.Set("ETag", `"`+sum+`"`)
 	h.Set("Content-Type", "application/octet-stream")
 	http.ServeContent(newProgressWriter(w), r, "", time.Time{}, f)
 }

@@ -215,11 +215,7 @@ func (s *server) serveTwinFile(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, fmt.Sprintf("the float32 twin of %q has no version %s (the list has the current URL)", name, prefix))
 		return
 	}
-	h := w.Header()
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+t.SHA256+`"`)
-	h.Set("Content-Type", "application/octet-stream")
-	http.ServeContent(newProgressWriter(w), r, "", time.Time{}, f)
+	serveImmutable(w, r, f, t.SHA256)
 }
 
 // exportTwin copies the twin of m into an export at its URL, checking its
@@ -234,23 +230,5 @@ func exportTwin(cat catalog, m modelEntry, dst string) error {
 		return fmt.Errorf("float32 twin of %s: %w", m.Name, err)
 	}
 	defer f.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(out, h), f); err != nil {
-		out.Close()
-		return fmt.Errorf("float32 twin of %s: %w", m.Name, err)
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != m.Float32.SHA256 {
-		return fmt.Errorf("float32 twin of %s: file hashes to %s, the list says %s (changed while exporting?)", m.Name, got, m.Float32.SHA256)
-	}
-	return nil
+	return copyChecked(f, dst, m.Float32.SHA256, "float32 twin of "+m.Name)
 }

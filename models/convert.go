@@ -24,6 +24,11 @@ type Meta struct {
 // before it (in float32), quantizes conv and fc weights to int8 per output
 // channel, and fills in the metadata (per-layer table, params, MACs).
 func Convert(def *Def, stateDict map[string]*engine.Tensor, meta Meta) (*modelfile.File, error) {
+	return convertDef(def, stateDict, meta, false)
+}
+
+// convertDef binds the state_dict to def and converts the graph.
+func convertDef(def *Def, stateDict map[string]*engine.Tensor, meta Meta, keepFloat bool) (*modelfile.File, error) {
 	if len(meta.Labels) != def.NumClasses {
 		return nil, fmt.Errorf("convert %s: %d labels for %d classes", def.Name, len(meta.Labels), def.NumClasses)
 	}
@@ -33,7 +38,7 @@ func Convert(def *Def, stateDict map[string]*engine.Tensor, meta Meta) (*modelfi
 	}
 	layers := append([]Layer(nil), def.Layers...)
 	blocks := append([]Block(nil), def.Blocks...)
-	return convert(g, meta, def.Name, layers, blocks, false)
+	return convert(g, meta, def.Name, layers, blocks, keepFloat)
 }
 
 // ConvertFloat32 is Convert without the quantization: the float32 twin of
@@ -43,16 +48,7 @@ func Convert(def *Def, stateDict map[string]*engine.Tensor, meta Meta) (*modelfi
 // Quantizing its weights per output channel gives Convert's int8 bytes
 // exactly (CheckTwin checks that).
 func ConvertFloat32(def *Def, stateDict map[string]*engine.Tensor, meta Meta) (*modelfile.File, error) {
-	if len(meta.Labels) != def.NumClasses {
-		return nil, fmt.Errorf("convert %s: %d labels for %d classes", def.Name, len(meta.Labels), def.NumClasses)
-	}
-	g, err := def.Graph(stateDict)
-	if err != nil {
-		return nil, fmt.Errorf("convert: %w", err)
-	}
-	layers := append([]Layer(nil), def.Layers...)
-	blocks := append([]Block(nil), def.Blocks...)
-	f, err := convert(g, meta, def.Name, layers, blocks, true)
+	f, err := convertDef(def, stateDict, meta, true)
 	if err != nil {
 		return nil, err
 	}
