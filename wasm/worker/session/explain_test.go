@@ -189,7 +189,7 @@ func TestOcclusion(t *testing.T) {
 			if h.Method != "occlusion" || h.W != 8 || h.H != 8 || h.Patch != 8 || h.Stride != 4 || len(h.Values) != 64 {
 				t.Fatalf("%s %dx%d patch %d stride %d", h.Method, h.W, h.H, h.Patch, h.Stride)
 			}
-			nodes := len(s.lean.Nodes())
+			nodes := len(s.prog.Nodes())
 			if steps != 50*nodes {
 				t.Errorf("%d steps, want 50 runs of %d nodes", steps, nodes)
 			}
