@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"convscope/internal/browsertest"
-	"convscope/models"
-	"convscope/models/labels"
 	"convscope/models/modelfile"
-	"convscope/models/preprocess"
 )
 
 // The download test makes the page fetch a real model file of tens of MB (a
@@ -111,27 +107,7 @@ func (w *throttledWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter
 // 26 MB) into dir.
 func bigModel(t *testing.T, dir, name string) *modelfile.File {
 	t.Helper()
-	start := time.Now()
-	def, err := models.Arch("resnet50")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := models.Convert(def, def.RandomStateDict(11), models.Meta{
-		Name: name, Dataset: "imagenet", Labels: labels.ImageNet(), Preprocess: preprocess.ImageNet(),
-		Source: "random weights (download e2e test)",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.Stat(models.PathFor(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %.1f MB written in %v", name, float64(st.Size())/1e6, time.Since(start).Round(time.Millisecond))
-	return f
+	return randomModelFile(t, dir, "resnet50", name, 11)
 }
 
 // jsWatchDownload samples the download bar every 20 ms into

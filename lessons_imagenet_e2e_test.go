@@ -37,19 +37,26 @@ import (
 // model, available) and returns its metadata.
 func randomImageNetModel(t *testing.T, dir, arch string, seed uint64) *modelfile.Meta {
 	t.Helper()
+	return &randomModelFile(t, dir, arch, arch, seed).Meta
+}
+
+// randomModelFile writes the ImageNet architecture arch with random
+// weights (seed) into dir as the model name.
+func randomModelFile(t *testing.T, dir, arch, name string, seed uint64) *modelfile.File {
+	t.Helper()
 	start := time.Now()
 	def, err := models.Arch(arch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f, err := models.Convert(def, def.RandomStateDict(seed), models.Meta{
-		Name: arch, Dataset: "imagenet", Labels: labels.ImageNet(), Preprocess: preprocess.ImageNet(),
-		Source: "random weights (ImageNet lessons e2e test)",
+		Name: name, Dataset: "imagenet", Labels: labels.ImageNet(), Preprocess: preprocess.ImageNet(),
+		Source: "random weights (e2e test)",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := models.PathFor(dir, arch)
+	path := models.PathFor(dir, name)
 	if err := modelfile.Write(path, f); err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +64,8 @@ func randomImageNetModel(t *testing.T, dir, arch string, seed uint64) *modelfile
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: %s parameters, %.1f MB written in %v", arch, group(f.Meta.Params), float64(st.Size())/1e6, time.Since(start).Round(time.Millisecond))
-	return &f.Meta
+	t.Logf("%s (%s): %s parameters, %.1f MB written in %v", name, arch, group(f.Meta.Params), float64(st.Size())/1e6, time.Since(start).Round(time.Millisecond))
+	return f
 }
 
 // geometry is a conv or pooling node's kernel, stride and dilation (rows).
@@ -127,6 +134,23 @@ func sumParams(m *modelfile.Meta) (fc, total int64) {
 		total += l.Params
 	}
 	return fc, total
+}
+
+// checkCostParams opens the cost lesson on parameters and checks its
+// chart and table: one row per layer with parameters, as many as the
+// model file's table gives it.
+func checkCostParams(t *testing.T, a lessonPage, m *modelfile.Meta) {
+	t.Helper()
+	a.tab("cost")
+	a.figure("#cost-chart", 3)
+	want := map[string]float64{}
+	for _, l := range m.Layers {
+		if l.Params > 0 {
+			want[l.Name] = float64(l.Params)
+		}
+	}
+	checkRows(t, "parameters per layer", a.rows("#cost-data"), want)
+	t.Logf("cost: %s", a.text("#cost-text"))
 }
 
 // percent is part of whole in percent.
@@ -306,16 +330,7 @@ func TestLessonsImageNet(t *testing.T) {
 		checkHeads(t, a, v)
 		t.Logf("heads: %s", a.text("#heads-text"))
 
-		a.tab("cost")
-		a.figure("#cost-chart", 3)
-		want := map[string]float64{}
-		for _, l := range v.Layers {
-			if l.Params > 0 {
-				want[l.Name] = float64(l.Params)
-			}
-		}
-		checkRows(t, "parameters per layer", a.rows("#cost-data"), want)
-		t.Logf("cost: %s", a.text("#cost-text"))
+		checkCostParams(t, a, v)
 		a.set("#cost-measure", "macs", "change")
 		a.wait(`document.querySelector("#cost-text")?.textContent.startsWith("Multiply-accumulates") && "ok"`, time.Minute)
 		a.figure("#cost-chart", 3)
@@ -409,16 +424,7 @@ func TestLessonsImageNet(t *testing.T) {
 		}
 		a.figure("#zeros-chart", 3)
 
-		a.tab("cost")
-		a.figure("#cost-chart", 3)
-		want := map[string]float64{}
-		for _, l := range m.Layers {
-			if l.Params > 0 {
-				want[l.Name] = float64(l.Params)
-			}
-		}
-		checkRows(t, "parameters per layer", a.rows("#cost-data"), want)
-		t.Logf("cost: %s", a.text("#cost-text"))
+		checkCostParams(t, a, m)
 
 		// AlexNet has no global average pooling: where it looks is
 		// occlusion, one run per patch position, with its progress shown,
