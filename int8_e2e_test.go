@@ -286,6 +286,7 @@ func TestInt8Lesson(t *testing.T) {
 		t.Fatalf("%d layer rows, the model has %d conv and fc layers (%v)", len(layers), len(want.layers), want.layers)
 	}
 	worst, worstAt := 0.0, ""
+	dev := 0.0 // the largest relative difference of a layer's error, page against native
 	for i, l := range layers {
 		name := want.layers[i]
 		num := func(s string) float64 {
@@ -296,6 +297,7 @@ func TestInt8Lesson(t *testing.T) {
 			return v
 		}
 		rel, mx, cos := num(l.Value), num(l.MaxAbs), num(l.Cosine)
+		dev = math.Max(dev, math.Abs(rel-want.rel[name])/want.rel[name])
 		if l.Label != name || math.Abs(rel-want.rel[name]) > relTol*want.rel[name]+1e-7 ||
 			math.Abs(mx-want.maxAbs[name]) > relTol*want.maxAbs[name]+1e-6 || math.Abs(cos-want.cosine[name]) > 1e-6 {
 			t.Errorf("layer %d: page %s rel %.6g max %.6g cos %.9f; native %s rel %.6g max %.6g cos %.9f", i, l.Label, rel, mx, cos, name, want.rel[name], want.maxAbs[name], want.cosine[name])
@@ -309,12 +311,13 @@ func TestInt8Lesson(t *testing.T) {
 	if !strings.Contains(txt, "the largest error is "+strconv.FormatFloat(100*worst, 'g', 2, 64)+" %, at "+worstAt) {
 		t.Errorf("depth text %q does not name the largest error %.4f at %s", txt, worst, worstAt)
 	}
-	t.Logf("%s on %s: int8 top-1 %s %.4f, float32 top-1 %s %.4f; largest layer error %.4f%% at %s; %s", model, filepath.Base(photo),
-		want.int8Top[0].Label, want.int8Top[0].Prob, want.f32Top[0].Label, want.f32Top[0].Prob, 100*worst, worstAt, a.text("#int8-summary"))
+	t.Logf("%s on %s: int8 top-1 %s %.4f, float32 top-1 %s %.4f; largest layer error %.4f%% at %s; page and native layer errors differ by at most %.2g of their value; %s", model, filepath.Base(photo),
+		want.int8Top[0].Label, want.int8Top[0].Prob, want.f32Top[0].Label, want.f32Top[0].Prob, 100*worst, worstAt, dev, a.text("#int8-summary"))
 
 	t.Run("no twin", func(t *testing.T) {
 		a := lessonPage{appPage: appPage{t: t, p: p}}
 		use(noTwin)
+		t.Logf("model without a twin: %s", noTwin)
 		a.tab("int8")
 		if txt := a.text("#int8-missing"); !strings.HasPrefix(txt, noTwin+" has no float32 twin") {
 			t.Errorf("%s: %q", noTwin, txt)
