@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 
 	"convscope/engine"
@@ -204,6 +205,7 @@ func (s *Session) occlusion(ctx context.Context, class int, step func(), progres
 	// faster (its ReLUs fused) but would hold its own buffers and its own
 	// packed weights (VGG16: about 50 MB more at the peak).
 	ro := engine.RunOptions{Context: ctx, Consume: func(string, *engine.Tensor) bool { return true }}
+	runtime.GC() // what earlier requests left is collected before 65 runs allocate
 	if step != nil {
 		ro.Progress = func(int, int, engine.NodeTiming) { step() }
 	}

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"runtime"
 
 	"convscope/engine"
 	"convscope/web/protocol"
@@ -126,7 +127,10 @@ func (s *Session) convMaps(ctx context.Context, layer string, step func()) (src,
 	if c := s.slide; c != nil && c.layer == layer {
 		return c.src, c.dst, nil
 	}
-	s.slide = nil // the previous layer's maps are not held through the replay
+	// The previous layer's maps are not held through the replay, and are
+	// collected before it allocates (WebAssembly memory never shrinks).
+	s.slide = nil
+	runtime.GC()
 	inV, outV := s.convIn[layer], s.values[layer]
 	want := map[string]*engine.Tensor{outV: nil}
 	if inV != s.input {
