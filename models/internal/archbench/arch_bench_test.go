@@ -1,13 +1,3 @@
-// Package archbench benchmarks the engine on whole architectures (the
-// classic ImageNet networks of issue 7, random weights, int8 as the app
-// loads them), so that a CPU profile of a real pass can be taken without
-// onnxruntime:
-//
-//	GOEXPERIMENT=simd go test ./engine/internal/archbench -run '^$' \
-//	    -bench 'Arch/googlenet/w2' -benchtime 10x -cpuprofile cpu.out
-//
-// It lives under engine/internal because it imports models (which imports
-// engine); nothing imports it.
 package archbench
 
 import (
