@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -45,6 +43,47 @@ type lessonFigure struct {
 type lessonPage struct {
 	appPage
 	shots string // where screenshots go besides the test's out dir ("" = nowhere)
+}
+
+// openLessonPage opens the app at url in a new page of browser,
+// 1280 x 1000, and waits until the wasm runs and the model table is there.
+func openLessonPage(t *testing.T, browser *browsertest.Browser, url string) lessonPage {
+	t.Helper()
+	shots := "/tmp/team/shots"
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		shots = ""
+	}
+	p := browser.NewPage(t)
+	a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+	if err := p.Do(chromedp.EmulateViewport(1280, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Navigate(url + "/"); err != nil {
+		t.Fatal(err)
+	}
+	a.wait(`document.querySelector("html[data-wasm=running] #file-input") && document.querySelector("#model-table") && "ok"`, 2*time.Minute)
+	return a
+}
+
+// checkWidthTable checks the stacked-3x3 lesson's width table against the
+// model's conv layers: for each map size, the width of its last conv.
+func checkWidthTable(t *testing.T, a lessonPage, model string, layers []modelfile.Layer) {
+	t.Helper()
+	var want []string
+	for _, l := range layers {
+		if l.Kind != "conv" {
+			continue
+		}
+		key := fmt.Sprintf("%dx%d", l.Shape[2], l.Shape[3])
+		if len(want) == 0 || !strings.HasPrefix(want[len(want)-1], key+" ") {
+			want = append(want, key+" ")
+		}
+		want[len(want)-1] = fmt.Sprintf("%s %d", key, l.Shape[1])
+	}
+	rows := a.js(`JSON.stringify([...document.querySelectorAll("#width-table tbody tr")].map(tr => tr.children[1].textContent.split(" ")[0] + " " + tr.children[2].textContent.split(" → ").pop()))`)
+	if got, _ := json.Marshal(want); string(got) != rows {
+		t.Errorf("%s width table %s, want %s", model, rows, got)
+	}
 }
 
 // js runs an expression that returns a string.
@@ -253,27 +292,10 @@ func TestLessons(t *testing.T) {
 		}
 		return &m.Meta
 	}
-	root, err := os.OpenRoot(site)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	srv := httptest.NewServer((&server{site: root, models: cat, log: slog.New(slog.NewTextHandler(io.Discard, nil))}).handler())
+	srv := httptest.NewServer(siteHandler(t, site, cat))
 	defer srv.Close()
-
-	shots := "/tmp/team/shots"
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		shots = ""
-	}
-	p := browser.NewPage(t)
-	a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
-	if err := p.Do(chromedp.EmulateViewport(1280, 1000)); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Navigate(srv.URL + "/"); err != nil {
-		t.Fatal(err)
-	}
-	a.wait(`document.querySelector("html[data-wasm=running] #file-input") && document.querySelector("#model-table") && "ok"`, 2*time.Minute)
+	a := openLessonPage(t, browser, srv.URL)
+	p, shots := a.p, a.shots
 
 	// classify runs the first sample image on the current model.
 	classify := func() {
@@ -692,21 +714,7 @@ func TestLessons(t *testing.T) {
 		m := meta("vgg_cifar")
 		a.tab("stacked")
 		// VGG's stages: the width of each map size, from the table.
-		var want []string
-		for _, l := range m.Layers {
-			if l.Kind != "conv" {
-				continue
-			}
-			key := fmt.Sprintf("%dx%d", l.Shape[2], l.Shape[3])
-			if len(want) == 0 || !strings.HasPrefix(want[len(want)-1], key+" ") {
-				want = append(want, key+" ")
-			}
-			want[len(want)-1] = fmt.Sprintf("%s %d", key, l.Shape[1])
-		}
-		rows := a.js(`JSON.stringify([...document.querySelectorAll("#width-table tbody tr")].map(tr => tr.children[1].textContent.split(" ")[0] + " " + tr.children[2].textContent.split(" → ").pop()))`)
-		if got, _ := json.Marshal(want); string(got) != rows {
-			t.Errorf("vgg_cifar width table %s, want %s", rows, got)
-		}
+		checkWidthTable(t, a, "vgg_cifar", m.Layers)
 		a.figure("#field-image", 8)
 		C := a.int("#stacked-text", "data-c")
 		if got := a.int("#stacked-text", "data-stacked"); got != 27*C*C {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"convscope/engine"
 	"convscope/internal/browsertest"
 	"convscope/models"
@@ -217,19 +215,8 @@ func TestLessonsImageNet(t *testing.T) {
 	srv := httptest.NewServer(siteHandler(t, site, cat))
 	defer srv.Close()
 
-	shots := "/tmp/team/shots"
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		shots = ""
-	}
-	p := browser.NewPage(t)
-	a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
-	if err := p.Do(chromedp.EmulateViewport(1280, 1000)); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Navigate(srv.URL + "/"); err != nil {
-		t.Fatal(err)
-	}
-	a.wait(`document.querySelector("html[data-wasm=running] #file-input") && document.querySelector("#model-table") && "ok"`, 2*time.Minute)
+	a := openLessonPage(t, browser, srv.URL)
+	p, shots := a.p, a.shots
 	a.idle()
 
 	// use loads a model (VGG16 is 138 MB to download, hash and compile)
@@ -622,21 +609,7 @@ func TestLessonsImageNet(t *testing.T) {
 		t.Logf("heads: %s", a.text("#heads-text"))
 
 		a.tab("stacked")
-		var want []string
-		for _, l := range r.Layers {
-			if l.Kind != "conv" {
-				continue
-			}
-			key := fmt.Sprintf("%dx%d", l.Shape[2], l.Shape[3])
-			if len(want) == 0 || !strings.HasPrefix(want[len(want)-1], key+" ") {
-				want = append(want, key+" ")
-			}
-			want[len(want)-1] = fmt.Sprintf("%s %d", key, l.Shape[1])
-		}
-		rows := a.js(`JSON.stringify([...document.querySelectorAll("#width-table tbody tr")].map(tr => tr.children[1].textContent.split(" ")[0] + " " + tr.children[2].textContent.split(" → ").pop()))`)
-		if got, _ := json.Marshal(want); string(got) != rows {
-			t.Errorf("resnet18 width table %s, want %s", rows, got)
-		}
+		checkWidthTable(t, a, "resnet18", r.Layers)
 		t.Logf("widths: %s", a.text("#width-text"))
 
 		a.tab("explain")
