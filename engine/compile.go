@@ -24,6 +24,9 @@ type Options struct {
 	// NoFuse keeps every node as written: no BatchNormalization folding, no
 	// ReLU fusion, Identity and Dropout run as copies.
 	NoFuse bool
+	// Shard, with Count > 1, makes the program one of several that split
+	// the convs and fully connected layers between them (see Shard).
+	Shard Shard
 }
 
 // Program is a compiled graph. It is safe for concurrent use by several
@@ -51,6 +54,10 @@ type Program struct {
 	arena sync.Pool // *bufferPool of released intermediate buffers, reused across runs
 
 	packed map[*Tensor]*gemm.PackedA // int8 conv weights laid out for the GEMM (prepack.go)
+
+	shard   Shard            // Options.Shard, when Count > 1
+	splits  map[*Node]*split // nodes computing only their part (shard.go)
+	dropped map[string][]int // shapes of constants replaced by their parts
 
 	mu    sync.Mutex
 	plans map[string]map[string][]int // value shapes per set of input batch sizes
@@ -149,7 +156,11 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	}
 	p.pruneConsts()
 	p.dequantizeConsts()
+	if err := p.shardNodes(opt.Shard); err != nil {
+		return nil, err
+	}
 	p.prepackConvWeights()
+	p.prepackSplits()
 	p.planMemory()
 	return p, nil
 }
@@ -167,6 +178,9 @@ func (p *Program) inputShapes(dims []int) map[string][]int {
 	}
 	for name, t := range p.consts {
 		m[name] = t.Shape
+	}
+	for name, s := range p.dropped {
+		m[name] = s // shape inference sees the whole weights
 	}
 	return m
 }

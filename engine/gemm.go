@@ -64,7 +64,25 @@ func runGemm(x *execCtx, n *Node, in, out []*Tensor) error {
 	if err != nil {
 		return err
 	}
-	a, b, y := in[0], in[1], out[0]
+	gemmColumns(x, p, in, matrixOf(in[1]), out[0], 0, out[0].Shape[1])
+	return nil
+}
+
+// runGemmPart computes a split Gemm's columns (see Shard) with its part of
+// B.
+func runGemmPart(x *execCtx, n *Node, in []*Tensor, y *Tensor, sp *split) error {
+	p, err := paramsOf[GemmParams](n)
+	if err != nil {
+		return err
+	}
+	gemmColumns(x, p, in, matrixOf(sp.w), y, sp.lo, sp.hi)
+	return nil
+}
+
+// gemmColumns computes columns [lo, hi) of Y, b being B's part for them
+// (all of B when they are all of Y's columns); in[1] is not read.
+func gemmColumns(x *execCtx, p *GemmParams, in []*Tensor, b gemm.Matrix, y *Tensor, lo, hi int) {
+	a := in[0]
 	m, nn := y.Shape[0], y.Shape[1]
 	k := a.Shape[1]
 	if p.TransA {
@@ -77,14 +95,13 @@ func runGemm(x *execCtx, n *Node, in, out []*Tensor) error {
 		c := in[2]
 		cs := broadcastStrides(c.Shape, 2)
 		for i := 0; i < m; i++ {
-			for j := 0; j < nn; j++ {
+			for j := lo; j < hi; j++ {
 				y.Data[i*nn+j] = c.Data[i*cs[0]+j*cs[1]]
 			}
 		}
 	}
-	gemm.ParallelMatrix(gemm.DefaultTiles, gemm.Epilogue{}, x.workers, p.TransA, p.TransB, m, nn, k, p.Alpha,
-		matrixOf(a), matrixOf(b), beta, y.Data, nn)
-	return nil
+	gemm.ParallelMatrix(gemm.DefaultTiles, gemm.Epilogue{}, x.workers, p.TransA, p.TransB, m, hi-lo, k, p.Alpha,
+		matrixOf(a), b, beta, y.Data[lo:], nn)
 }
 
 // matrixOf returns a 2-D tensor as a GEMM operand: float32, or int8 with

@@ -109,7 +109,11 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 			vals[name] = out[j]
 		}
 		start := time.Now()
-		if err := runNode(x, n, in, out); err != nil {
+		run := runNode
+		if sp := p.splits[n]; sp != nil {
+			run = func(x *execCtx, n *Node, in, out []*Tensor) error { return p.runSplit(x, n, sp, in, out) }
+		}
+		if err := run(x, n, in, out); err != nil {
 			return nil, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
 		}
 		t := NodeTiming{Node: n.Name, Op: n.Op, Duration: time.Since(start)}

@@ -1,0 +1,270 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"convscope/engine/internal/conv"
+)
+
+// Shard makes a compiled program one of Count programs that run the same
+// graph on the same inputs at the same time, each on its own core (the
+// browser's Web Workers: Go's wasm is single-threaded, so one instance per
+// core). Every Conv (no groups) and fully connected Gemm computes only its
+// part of the output channels, with only that part of the weights in
+// memory; Gather then exchanges the parts so that each program holds the
+// whole output, and every other op runs on every program on whole tensors
+// (they are cheap next to the convs). Each output channel is summed exactly
+// as in the program without Shard, so the results keep every bit.
+//
+// The programs must be compiled from the same graph with the same Options
+// (but for Index) and run together, run after run: each calls Gather the
+// same number of times in the same order. Count <= 1 is the usual program.
+type Shard struct {
+	Index, Count int
+	// Gather is called by every program after each split node. It must
+	// return once every program's part is in g.Y, or with an error (it
+	// must not wait forever when a peer fails: Run then fails too).
+	Gather func(g Gathered) error
+}
+
+// Gathered is one split node's output, seen by one program. Y holds Outer
+// blocks of len(Y)/Outer values; in each block this program computed the
+// values [Lo*Inner, Hi*Inner) (output channels Lo to Hi of a conv, whose
+// blocks are the batch's images and Inner its output pixels; columns of a
+// Gemm's rows, Inner 1). Lo == Hi when it computed nothing.
+type Gathered struct {
+	Node         string
+	Y            []float32
+	Outer, Inner int
+	Lo, Hi       int
+}
+
+// minSplit is the fewest output channels a part gets: narrower convs run
+// whole on every program (too little work to pay for a gather), and conv
+// keeps the algorithm it picks for the whole conv (Winograd wants 16).
+const minSplit = 16
+
+// split is how one node of a sharded program runs: its part [lo, hi) of
+// the dim output channels (columns), with the weights of that part only.
+type split struct {
+	lo, hi, dim int
+	w           *Tensor // the part's weights: conv (hi-lo, C, kH, kW); Gemm B's rows or columns
+}
+
+// splitRange returns part i of n of dim channels, balanced and on
+// multiples of 8 (the GEMM's register tiles) when dim allows.
+func splitRange(dim, n, i int) (lo, hi int) {
+	unit := 1
+	if dim%8 == 0 {
+		unit = 8
+	}
+	units := dim / unit
+	lo, hi = i*units/n*unit, (i+1)*units/n*unit
+	if i == n-1 {
+		hi = dim
+	}
+	return lo, hi
+}
+
+// shardNodes replaces, for every node it splits, the weights by this
+// program's part (the whole weights are dropped when no other node reads
+// them) and records the split. It runs after the constants are final and
+// before prepacking.
+func (p *Program) shardNodes(s Shard) error {
+	if s.Count <= 1 {
+		return nil
+	}
+	if s.Index < 0 || s.Index >= s.Count {
+		return fmt.Errorf("compile: shard %d of %d", s.Index, s.Count)
+	}
+	if s.Gather == nil {
+		return errors.New("compile: Shard.Gather is nil")
+	}
+	p.shard = s
+	p.splits = map[*Node]*split{}
+	readers := map[string]int{}
+	for _, n := range p.nodes {
+		for _, in := range n.Inputs {
+			readers[in]++
+		}
+	}
+	for _, n := range p.nodes {
+		w, dim, axis, ok := p.splittable(n)
+		if !ok {
+			continue
+		}
+		parts := min(s.Count, dim/minSplit)
+		if parts <= 1 {
+			continue
+		}
+		sp := &split{lo: dim, hi: dim, dim: dim}
+		if s.Index < parts {
+			sp.lo, sp.hi = splitRange(dim, parts, s.Index)
+		}
+		sp.w = sliceTensor(w, axis, sp.lo, sp.hi)
+		p.splits[n] = sp
+		name := n.Inputs[1]
+		if readers[name] == 1 && !p.keep[name] && !slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == name }) {
+			if p.dropped == nil {
+				p.dropped = map[string][]int{}
+			}
+			p.dropped[name] = w.Shape
+			delete(p.consts, name)
+		}
+	}
+	return nil
+}
+
+// splittable reports whether n can be split: a Conv without groups or a
+// Gemm without transposed A, whose weights are a constant. It returns the
+// weights, the number of output channels (columns) and the axis of the
+// weights they run along.
+func (p *Program) splittable(n *Node) (w *Tensor, dim, axis int, ok bool) {
+	if len(n.Inputs) < 2 {
+		return nil, 0, 0, false
+	}
+	w, ok = p.consts[n.Inputs[1]]
+	if !ok {
+		return nil, 0, 0, false
+	}
+	switch n.Op {
+	case OpConv:
+		cp, err := paramsOf[ConvParams](n)
+		if err != nil || orOne(cp.Group) != 1 || len(w.Shape) != 4 || w.Int8 != nil && w.Int8.Axis != 0 {
+			return nil, 0, 0, false
+		}
+		return w, w.Shape[0], 0, true
+	case OpGemm:
+		gp, err := paramsOf[GemmParams](n)
+		if err != nil || gp.TransA || len(w.Shape) != 2 {
+			return nil, 0, 0, false
+		}
+		if gp.TransB {
+			return w, w.Shape[0], 0, true // (out, in): rows
+		}
+		return w, w.Shape[1], 1, true // (in, out): columns
+	}
+	return nil, 0, 0, false
+}
+
+// sliceTensor copies indices [lo, hi) along axis (0: rows of t seen as
+// (Shape[0], rest); 1: columns of a 2-D t), int8 staying int8 with the
+// scales of the part.
+func sliceTensor(t *Tensor, axis, lo, hi int) *Tensor {
+	rows := t.Shape[0]
+	cols := t.Len() / rows
+	shape := append([]int{}, t.Shape...)
+	shape[axis] = hi - lo
+	var q []int8
+	var f []float32
+	if t.Int8 != nil {
+		q = sliceOf(t.Int8.Q, rows, cols, axis, lo, hi)
+	} else {
+		f = sliceOf(t.Data, rows, cols, axis, lo, hi)
+	}
+	out := &Tensor{Shape: shape, Data: f}
+	if t.Int8 != nil {
+		sc := t.Int8.Scales
+		if t.Int8.Axis == axis {
+			sc = sc[lo:hi]
+		}
+		out.Int8 = &Int8{Q: q, Scales: append([]float32(nil), sc...), Axis: t.Int8.Axis}
+	}
+	return out
+}
+
+func sliceOf[T int8 | float32](v []T, rows, cols, axis, lo, hi int) []T {
+	if axis == 0 {
+		return append([]T(nil), v[lo*cols:hi*cols]...)
+	}
+	out := make([]T, 0, rows*(hi-lo))
+	for r := range rows {
+		out = append(out, v[r*cols+lo:r*cols+hi]...)
+	}
+	return out
+}
+
+// prepackSplits lays out the int8 weights of split convs for the GEMM, as
+// prepackConvWeights does for whole ones.
+func (p *Program) prepackSplits() {
+	for n, sp := range p.splits {
+		if n.Op != OpConv || sp.w.Int8 == nil || sp.hi == sp.lo {
+			continue
+		}
+		g, err := p.splitGeom(n, sp, p.shapes[n.Inputs[0]])
+		if err != nil {
+			continue // Run reports it
+		}
+		if pa := conv.Prepack(g, conv.Weights{Q: sp.w.Int8.Q, Scales: sp.w.Int8.Scales}); pa != nil {
+			p.packed[sp.w] = pa
+		}
+	}
+}
+
+// splitGeom is the geometry of a split conv's part for one image.
+func (p *Program) splitGeom(n *Node, sp *split, xs []int) (conv.Geom, error) {
+	cp, err := paramsOf[ConvParams](n)
+	if err != nil {
+		return conv.Geom{}, err
+	}
+	ws := append([]int{}, sp.w.Shape...)
+	g, err := convGeom(cp, xs, ws)
+	if err != nil {
+		return g, err
+	}
+	g.N = 1
+	return g, nil
+}
+
+// runSplit runs this program's part of a split node into the whole output
+// and gathers the other parts. Like runNode, it turns a kernel's panic
+// into an error.
+func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	y := out[0]
+	g := Gathered{Node: n.Name, Y: y.Data, Lo: sp.lo, Hi: sp.hi}
+	switch n.Op {
+	case OpConv:
+		cp, _ := paramsOf[ConvParams](n)
+		geo, err := p.splitGeom(n, sp, in[0].Shape)
+		if err != nil {
+			return err
+		}
+		g.Outer, g.Inner = in[0].Shape[0], geo.OH*geo.OW
+		if sp.hi > sp.lo {
+			var bias []float32
+			if len(in) == 3 && in[2] != nil {
+				bias = in[2].Data[sp.lo:sp.hi]
+			}
+			w := conv.Weights{F: sp.w.Data}
+			if q := sp.w.Int8; q != nil {
+				w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[sp.w]}
+			}
+			// One image at a time: the part's channels are contiguous
+			// in each image's block of the whole output.
+			xn, yn := geo.C*geo.H*geo.W, sp.dim*g.Inner
+			for i := range g.Outer {
+				conv.Forward(geo, in[0].Data[i*xn:(i+1)*xn], w, bias, y.Data[i*yn+sp.lo*g.Inner:], cp.Relu, x.workers)
+			}
+		}
+	case OpGemm:
+		g.Outer, g.Inner = y.Shape[0], 1
+		if sp.hi > sp.lo {
+			if err := runGemmPart(x, n, in, y, sp); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("internal error: %v is not split", n.Op)
+	}
+	if err := p.shard.Gather(g); err != nil {
+		return fmt.Errorf("gathering the shards' parts: %w", err)
+	}
+	return nil
+}
