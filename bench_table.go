@@ -20,7 +20,7 @@ type benchReport struct {
 	GoVersion  string `json:"go_version"`
 	RefVersion string `json:"reference_version,omitempty"` // onnxruntime
 	Browser    string `json:"browser,omitempty"`           // Chromium's version, -browser only
-	Runs       int    `json:"runs"`                        // timed runs per measurement, after one warm-up
+	Runs       int    `json:"runs"`                        // timed runs per measurement, after the warm-up (one run natively, 3 s of runs in the browser)
 	// LoadAvg is /proc/loadavg at the start and the end: other work on
 	// the machine slows both sides, not always equally.
 	LoadAvg []string   `json:"loadavg,omitempty"`
@@ -123,8 +123,14 @@ func (r *benchReport) writeTable(w io.Writer) error {
 	if r.RefVersion != "" {
 		ref += " " + r.RefVersion
 	}
-	fmt.Fprintf(w, "ConvScope engine vs %s: %s/%s, %d CPUs, %s; median of %d runs after 1 warm-up\n",
-		ref, r.GOOS, r.GOARCH, r.CPUs, r.GoVersion, r.Runs)
+	// In the browser V8 tiers hot wasm code up in the background, so each
+	// side warms up for a time budget there (tools/bench/gowasm: warmupMS).
+	warm := "1 warm-up run"
+	if r.Browser != "" {
+		warm = "1 warm-up run natively, 3 s of warm-up runs in the browser"
+	}
+	fmt.Fprintf(w, "ConvScope engine vs %s: %s/%s, %d CPUs, %s; median of %d runs after %s\n",
+		ref, r.GOOS, r.GOARCH, r.CPUs, r.GoVersion, r.Runs, warm)
 	if r.Browser != "" {
 		fmt.Fprintf(w, "browser: %s\n", r.Browser)
 	}

@@ -47,7 +47,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.BoolVar(&o.native, "native", false, "Go engine vs onnxruntime-node (default: both modes)")
 	fs.BoolVar(&o.browser, "browser", false, "Go engine in wasm vs onnxruntime-web in headless Chromium (default: both modes)")
 	list := fs.String("archs", strings.Join(benchArchs, ","), "comma-separated architectures (see models.ArchNames)")
-	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after one warm-up; the median is reported")
+	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after the warm-up (1 run natively, 3 s of runs in the browser); the median is reported")
 	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
 	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
 	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")

@@ -7,9 +7,9 @@
 //
 // It defines convscopeBench(modelFile Uint8Array, runs) -> JSON string:
 // the model file (.csm, int8 weights as the app downloads them) is loaded
-// with models.LoadBytes, compiled with one worker, run once to warm up and
-// then runs times on the fixed input of the bench (see benchInput in the
-// convscope command). The JSON is {"times_ms": [...], "output": [...]} or
+// with models.LoadBytes, compiled with one worker, warmed up for 3 s of
+// runs (V8 tiers hot code up in the background) and then run runs times on
+// the fixed input of the bench (see benchInput in the convscope command). The JSON is {"times_ms": [...], "output": [...]} or
 // {"error": "..."}.
 package main
 
@@ -25,10 +25,18 @@ import (
 	"convscope/models"
 )
 
+// warmupMS is how long each side warms up before the timed runs (at least
+// one run, at most maxWarmupRuns); tools/bench/web/bench.js has the same.
+const (
+	warmupMS      = 3000
+	maxWarmupRuns = 100
+)
+
 type result struct {
-	TimesMS []float64 `json:"times_ms,omitempty"`
-	Output  []float32 `json:"output,omitempty"`
-	Error   string    `json:"error,omitempty"`
+	WarmupRuns int       `json:"warmup_runs"`
+	TimesMS    []float64 `json:"times_ms,omitempty"`
+	Output     []float32 `json:"output,omitempty"`
+	Error      string    `json:"error,omitempty"`
 }
 
 func main() {
@@ -74,11 +82,20 @@ func bench(file js.Value, runs int) result {
 		x.Data[i] = float32((i*7919)%1000)/500 - 1
 	}
 	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-	res, err := p.Run(in) // warm-up: the browser tiers the code up on first use
-	if err != nil {
-		return result{Error: err.Error()}
-	}
 	r := result{}
+	// Warm-up: V8 first runs wasm from its baseline compiler (Liftoff) and
+	// recompiles hot functions with TurboFan in the background; on this
+	// 2-core machine resnet20_cifar took ~1 s of runs (24 runs, 103 ms ->
+	// 11 ms) to reach its steady state. So warm up for warmupMS of runs,
+	// not a fixed count; bench.js does the same for onnxruntime-web.
+	var res *engine.Result
+	warm := time.Now()
+	for r.WarmupRuns == 0 || time.Since(warm) < warmupMS*time.Millisecond && r.WarmupRuns < maxWarmupRuns {
+		if res, err = p.Run(in); err != nil {
+			return result{Error: err.Error()}
+		}
+		r.WarmupRuns++
+	}
 	for range runs {
 		start := time.Now()
 		if res, err = p.Run(in); err != nil {
