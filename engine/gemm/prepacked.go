@@ -17,6 +17,10 @@ type PackedA struct {
 	M, K   int
 	Q      []int8    // len roundUp(M, MR) * K
 	Scales []float32 // len roundUp(M, MR); 0 for padding rows
+	// Ext, when set, is a caller's own layout of the same weights, kept
+	// with them for the program's life (conv's Winograd path: its
+	// transformed kernels). A PackedA with Q nil is never used as A.
+	Ext any
 }
 
 // PackInt8A lays out the m x k int8 matrix q (row stride ld, one scale per
