@@ -18,6 +18,10 @@ import (
 // (they are cheap next to the convs). Each output channel is summed exactly
 // as in the program without Shard, so the results keep every bit.
 //
+// A sharded program holds no view of the graph's int8 weights (the parts
+// and the int8 constants it keeps whole are copies), so a caller that
+// decoded a model file without copying can drop the file once compiled.
+//
 // The programs must be compiled from the same graph with the same Options
 // (but for Index) and run together, run after run: each calls Gather the
 // same number of times in the same order. Count <= 1 is the usual program.
@@ -112,6 +116,16 @@ func (p *Program) shardNodes(s Shard) error {
 			}
 			p.dropped[name] = w.Shape
 			delete(p.consts, name)
+		}
+	}
+	// The int8 constants kept whole (narrow or grouped convs) may be views
+	// of the caller's model file (modelfile.DecodeGraph); copying them
+	// lets a shard free the file once compiled and keep only its part.
+	for name, t := range p.consts {
+		if t.Int8 != nil {
+			c := *t.Int8
+			c.Q, c.Scales = slices.Clone(c.Q), slices.Clone(c.Scales)
+			p.consts[name] = &Tensor{Shape: t.Shape, Int8: &c}
 		}
 	}
 	return nil
