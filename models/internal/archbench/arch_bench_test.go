@@ -15,7 +15,7 @@ var archs = []string{"alexnet", "vgg16", "googlenet", "resnet18", "resnet50"}
 
 // load builds name with random weights and returns it as the app holds it:
 // a model file (int8 weights) decoded from bytes.
-func load(b *testing.B, name string) *models.Model {
+func load(b testing.TB, name string) *models.Model {
 	b.Helper()
 	def, err := models.Arch(name)
 	if err != nil {
