@@ -15,16 +15,6 @@ func inferUnary(n *Node, in [][]int) ([][]int, error) {
 }
 
 func runRelu(_ *execCtx, _ *Node, in, out []*Tensor) error {
-	relu(out[0].Data, in[0].Data)
+	reluVec(out[0].Data, in[0].Data)
 	return nil
-}
-
-// relu writes max(x, 0) into dst; dst may be src.
-func relu(dst, src []float32) {
-	for i, v := range src[:len(dst)] {
-		if v < 0 {
-			v = 0
-		}
-		dst[i] = v
-	}
 }

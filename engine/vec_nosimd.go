@@ -1,0 +1,10 @@
+//go:build !(wasm && goexperiment.simd) || convscope_nosimd
+
+package engine
+
+// vecPaths: this build has only the generic loops.
+var vecPaths = []vecPath{vecGeneric}
+
+func addVec(dst, a, b []float32) { addGeneric(dst, a, b) }
+func reluVec(dst, src []float32) { reluGeneric(dst, src) }
+func maxVec(dst, a, b []float32) { maxGeneric(dst, a, b) }

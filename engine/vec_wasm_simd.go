@@ -1,0 +1,63 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+package engine
+
+import "simd/archsimd"
+
+// vecSIMD128 does four float32 at a time with WebAssembly SIMD128 (the tail
+// with the generic loop). f32x4.add is the scalar add lane by lane; ReLU
+// keeps v unless v < 0 as reluGeneric does; f32x4.max gives max's bits
+// (NaN if either is NaN, +0 over -0) except which NaN comes out when there
+// is one (the WebAssembly spec leaves its payload open), which no caller
+// depends on.
+var vecSIMD128 = vecPath{name: "simd128", add: addSIMD128, relu: reluSIMD128, max: maxSIMD128}
+
+var vecPaths = []vecPath{vecGeneric, vecSIMD128}
+
+func addVec(dst, a, b []float32) { addSIMD128(dst, a, b) }
+func reluVec(dst, src []float32) { reluSIMD128(dst, src) }
+func maxVec(dst, a, b []float32) { maxSIMD128(dst, a, b) }
+
+func addSIMD128(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i:]))
+		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i+4:]))
+		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i:]))
+		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i+4:]))
+		x0.Add(y0).StoreArray((*[4]float32)(dst[i:]))
+		x1.Add(y1).StoreArray((*[4]float32)(dst[i+4:]))
+	}
+	addGeneric(dst[i:], a[i:], b[i:])
+}
+
+func reluSIMD128(dst, src []float32) {
+	n := len(dst)
+	src = src[:n]
+	var zero archsimd.Float32x4
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(src[i:]))
+		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(src[i+4:]))
+		zero.IfElse(v0.Less(zero), v0).StoreArray((*[4]float32)(dst[i:]))
+		zero.IfElse(v1.Less(zero), v1).StoreArray((*[4]float32)(dst[i+4:]))
+	}
+	reluGeneric(dst[i:], src[i:])
+}
+
+func maxSIMD128(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i:]))
+		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i+4:]))
+		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i:]))
+		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i+4:]))
+		x0.Max(y0).StoreArray((*[4]float32)(dst[i:]))
+		x1.Max(y1).StoreArray((*[4]float32)(dst[i+4:]))
+	}
+	maxGeneric(dst[i:], a[i:], b[i:])
+}
