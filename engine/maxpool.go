@@ -17,17 +17,19 @@ func init() {
 	})
 }
 
-// runMaxPool computes the pool separably: first the maximum over each
-// window's columns for every input row (hm, H x OW), then over each
-// window's rows of hm. Go's max on floats is associative and commutative,
-// including for NaN (any NaN wins) and signed zeros (+0 wins), so this
-// gives exactly the bits of the maximum over the window taken tap by tap
-// (maxPoolWindow, the reference; only which NaN comes out of a window
-// holding several may differ), with kh+kw instead of kh*kw comparisons
-// per output and inner loops over contiguous rows. Planes (n, c) are split
-// over the workers. GoogLeNet has 13 max pools (one per inception block)
-// and the tap-by-tap loop, with a closure call per output, took a fifth of
-// its pass.
+// runMaxPool computes the pool separably, one plane at a time: first, for
+// every output row, the maximum of its window's input rows, element by
+// element (vm, OH x W), then, along vm taken as one long row, the maximum of
+// every run of kw consecutive values (hm), from which each output takes its
+// window's. Go's max on floats is associative and commutative, including
+// for NaN (any NaN wins) and signed zeros (+0 wins), so this gives exactly
+// the bits of the maximum over the window taken tap by tap (maxPoolWindow,
+// the reference; only which NaN comes out of a window holding several may
+// differ). Both steps are maxVec over long contiguous runs (four lanes at a
+// time in WebAssembly, a few calls per plane: GoogLeNet's pools are on maps
+// of 7 to 28 columns, where a call per row cost more than its work);
+// windows that cross the border (padding) or are dilated along the row are
+// taken tap by tap from vm. Planes (n, c) are split over the workers.
 func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	p, err := poolParams(n)
 	if err != nil {
@@ -43,51 +45,82 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		workers = 1 // too little work for goroutines to pay off
 	}
 	conv.ParallelFor(workers, planes, func(lo, hi int) {
-		hm := make([]float32, g.h*g.ow)
+		buf := make([]float32, 2*g.oh*g.w)
 		for m := lo; m < hi; m++ {
-			maxPoolPlane(&g, in[0].Data[m*g.h*g.w:(m+1)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+1)*g.oh*g.ow], hm)
+			maxPoolPlane(&g, in[0].Data[m*g.h*g.w:(m+1)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+1)*g.oh*g.ow], buf[:g.oh*g.w], buf[g.oh*g.w:])
 		}
 	})
 	return nil
 }
 
-// maxPoolPlane pools one (H, W) map src into dst (OH, OW) using hm
-// (H*OW floats) for the row maxima. A window with no tap inside the input
-// gives -Inf, as the reference does.
-func maxPoolPlane(g *poolGeom, src, dst, hm []float32) {
+// maxPoolPlane pools one (H, W) map src into dst (OH, OW) using vm and hm
+// (OH*W floats each). A window with no tap inside the input gives -Inf, as
+// the reference does.
+func maxPoolPlane(g *poolGeom, src, dst, vm, hm []float32) {
+	maxPoolRows(g, src, vm)
+	// hm[i] is the maximum of vm[i .. i+kw-1] for i < runs; runs that cross
+	// the end of a row of vm are never read.
+	runs := 0
+	if g.dw == 1 && g.kw <= g.w {
+		runs = len(vm) - g.kw + 1
+		copy(hm[:runs], vm[:runs])
+		for kx := 1; kx < g.kw; kx++ {
+			maxVec(hm[:runs], hm[:runs], vm[kx:kx+runs])
+		}
+	}
 	negInf := float32(math.Inf(-1))
-	for y := 0; y < g.h; y++ {
-		row := src[y*g.w : (y+1)*g.w]
-		hrow := hm[y*g.ow : (y+1)*g.ow]
-		for ox := range hrow {
+	for oy := 0; oy < g.oh; oy++ {
+		drow := dst[oy*g.ow : (oy+1)*g.ow]
+		vrow := vm[oy*g.w : (oy+1)*g.w]
+		hrow := hm[oy*g.w : oy*g.w+max(0, g.w-g.kw+1)]
+		for ox := range drow {
 			x0 := ox*g.sw - g.pl
-			if x0 >= 0 && x0+(g.kw-1)*g.dw < g.w {
-				// Inside the row: no bounds to test per tap.
-				switch {
-				case g.kw == 3 && g.dw == 1:
-					hrow[ox] = max(row[x0], row[x0+1], row[x0+2])
-				case g.kw == 2 && g.dw == 1:
-					hrow[ox] = max(row[x0], row[x0+1])
-				default:
-					best := row[x0]
-					for kx := 1; kx < g.kw; kx++ {
-						best = max(best, row[x0+kx*g.dw])
-					}
-					hrow[ox] = best
-				}
+			if runs > 0 && x0 >= 0 && x0 < len(hrow) {
+				drow[ox] = hrow[x0]
 				continue
 			}
 			best := negInf
 			for kx := 0; kx < g.kw; kx++ {
 				if x := x0 + kx*g.dw; x >= 0 && x < g.w {
-					best = max(best, row[x])
+					best = maxf(best, vrow[x])
 				}
 			}
-			hrow[ox] = best
+			drow[ox] = best
 		}
 	}
+}
+
+// maxPoolRows sets row oy of vm (OH x W) to the element-wise maximum of the
+// input rows of output row oy's windows, or -Inf when none is inside the
+// input. Rows whose windows lie wholly inside the input (all but a few at
+// the border) are done together: with stride 1 they are one contiguous
+// block of vm and of src per kernel row.
+func maxPoolRows(g *poolGeom, src, vm []float32) {
+	w := g.w
+	// Output rows oyA..oyB-1 have every window row inside the input.
+	oyA := min(g.oh, max(0, (g.pt+g.sh-1)/g.sh))
+	oyB := oyA
+	for oyB < g.oh && oyB*g.sh-g.pt+(g.kh-1)*g.dh < g.h {
+		oyB++
+	}
+	if g.sh == 1 && oyB > oyA {
+		blk := vm[oyA*w : oyB*w]
+		for ky := 0; ky < g.kh; ky++ {
+			y := oyA - g.pt + ky*g.dh
+			s := src[y*w : y*w+len(blk)]
+			if ky == 0 {
+				copy(blk, s)
+			} else {
+				maxVec(blk, blk, s)
+			}
+		}
+	}
+	negInf := float32(math.Inf(-1))
 	for oy := 0; oy < g.oh; oy++ {
-		drow := dst[oy*g.ow : (oy+1)*g.ow]
+		if g.sh == 1 && oy >= oyA && oy < oyB {
+			continue
+		}
+		vrow := vm[oy*w : (oy+1)*w]
 		first := true
 		y0 := oy*g.sh - g.pt
 		for ky := 0; ky < g.kh; ky++ {
@@ -95,19 +128,17 @@ func maxPoolPlane(g *poolGeom, src, dst, hm []float32) {
 			if y < 0 || y >= g.h {
 				continue
 			}
-			hrow := hm[y*g.ow : (y+1)*g.ow]
+			row := src[y*w : (y+1)*w]
 			if first {
-				copy(drow, hrow)
+				copy(vrow, row)
 				first = false
 				continue
 			}
-			for ox, v := range hrow {
-				drow[ox] = max(drow[ox], v)
-			}
+			maxVec(vrow, vrow, row)
 		}
 		if first {
-			for ox := range drow {
-				drow[ox] = negInf
+			for i := range vrow {
+				vrow[i] = negInf
 			}
 		}
 	}
