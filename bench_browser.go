@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +79,7 @@ func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
 	if err != nil {
 		return nil, err
 	}
-	br := &benchBrowser{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, base: "http://" + ln.Addr().String()}
+	br := &benchBrowser{srv: &http.Server{Handler: crossOriginIsolated(mux), ReadHeaderTimeout: 10 * time.Second}, base: "http://" + ln.Addr().String()}
 	go br.srv.Serve(ln)
 
 	opts := append(chromium.Options(exe, filepath.Join(dir, "chromium-profile")),
@@ -111,6 +112,18 @@ func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
 	return br, nil
 }
 
+// crossOriginIsolated serves every response with the headers that make
+// the page and its workers cross-origin isolated, which SharedArrayBuffer
+// needs (the sharded engine's exchange buffers). Everything the page loads
+// is from this server, so require-corp blocks nothing.
+func crossOriginIsolated(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
+		h.ServeHTTP(w, r)
+	})
+}
+
 func (br *benchBrowser) close() {
 	br.cancel()
 	br.srv.Close()
@@ -130,7 +143,18 @@ type browserResult struct {
 		Peak    int64     `json:"peak_bytes"`
 		Threads int       `json:"threads"`
 	} `json:"ort"`
-	Cores int `json:"cores"`
+	// Shards is the engine split over Count workers (one per core), or
+	// Error when the page could not run it.
+	Shards struct {
+		Count   int       `json:"count"`
+		TimesMS []float64 `json:"times_ms"`
+		Output  []float32 `json:"output"`
+		Peak    int64     `json:"peak_bytes"`
+		Gathers int       `json:"gathers_per_run"`
+		Error   string    `json:"error"`
+	} `json:"shards"`
+	Cores    int  `json:"cores"`
+	Isolated bool `json:"isolated"`
 }
 
 // benchPageTimeout bounds one model's page: loading plus (runs+1) runs on
@@ -173,5 +197,44 @@ func (br *benchBrowser) bench(bm *benchModel, runs int, rep *benchReport) error 
 		return fmt.Errorf("%s: the wasm engine gave %d logits, onnxruntime-web %d", bm.name, len(res.Go.Output), len(res.Ort.Output))
 	}
 	rep.Rows = append(rep.Rows, row)
+	return br.addShardRow(bm, runs, &res, rep)
+}
+
+// addShardRow adds the "all cores" row: the engine split over one worker
+// per core against the same onnxruntime-web runs (1 thread). The shards
+// must end with exactly the one-worker engine's logits.
+func (br *benchBrowser) addShardRow(bm *benchModel, runs int, res *browserResult, rep *benchReport) error {
+	sh := &res.Shards
+	if sh.Error != "" {
+		if !res.Isolated {
+			rep.Notes = append(rep.Notes, bm.name+": no all-cores row: "+sh.Error)
+			return nil
+		}
+		return fmt.Errorf("%s: sharded engine: %s", bm.name, sh.Error)
+	}
+	if len(sh.TimesMS) != runs {
+		return errors.New(bm.name + ": the sharded engine returned the wrong number of runs")
+	}
+	if len(sh.Output) != len(res.Go.Output) {
+		return fmt.Errorf("%s: the sharded engine gave %d logits, one worker %d", bm.name, len(sh.Output), len(res.Go.Output))
+	}
+	for i, v := range res.Go.Output {
+		if math.Float32bits(sh.Output[i]) != math.Float32bits(v) {
+			return fmt.Errorf("%s: the sharded engine's logit %d is %v, one worker's %v: they must be bit-identical", bm.name, i, sh.Output[i], v)
+		}
+	}
+	row := newBenchRow(bm.name, "browser", bm.def.Input, sh.Count, sh.TimesMS, res.Ort.TimesMS)
+	row.RefThreads, row.Gathers = 1, sh.Gathers
+	row.OursPeak, row.RefPeak = sh.Peak, res.Ort.Peak
+	row.LogitDiff = relDiff(sh.Output, res.Ort.Output)
+	rep.Rows = append(rep.Rows, row)
+	if !slices.Contains(rep.Notes, shardNote) {
+		rep.Notes = append(rep.Notes, shardNote)
+	}
 	return nil
 }
+
+// shardNote explains the browser rows with more than one thread.
+const shardNote = "browser rows with threads > 1: ours is the engine split over that many Web Workers " +
+	"(every conv and fc layer by output channels, the parts exchanged through SharedArrayBuffers; logits bit-identical " +
+	"to one worker's), onnxruntime-web still 1 thread; ours peak MB is the sum of the workers' wasm memories and the shared buffers"

@@ -35,8 +35,11 @@ type benchRow struct {
 	// Mode is "native" (Go engine vs onnxruntime-node) or "browser" (Go
 	// engine in wasm vs onnxruntime-web, headless Chromium).
 	Mode string `json:"mode"`
-	// Threads is the engine's Workers and the reference's thread count.
-	Threads int `json:"threads"`
+	// Threads is the engine's Workers (browser: Web Workers, the engine
+	// split between them) and the reference's thread count, unless
+	// RefThreads says otherwise.
+	Threads    int `json:"threads"`
+	RefThreads int `json:"ref_threads,omitempty"`
 	// Input is the model's input shape, (N, C, H, W).
 	Input []int `json:"input"`
 	// Medians of the timed runs, in milliseconds; Ratio = ours / reference.
@@ -54,9 +57,12 @@ type benchRow struct {
 	// networks give logits in the thousands), a check that both ran the
 	// same network: float32 weights on both sides natively, the app's int8
 	// model file against float32 ONNX in the browser. -1 = not compared.
-	LogitDiff float64   `json:"logit_rel_diff"`
-	OursRuns  []float64 `json:"ours_runs_ms"`
-	RefRuns   []float64 `json:"ref_runs_ms"`
+	LogitDiff float64 `json:"logit_rel_diff"`
+	// Gathers is, for the engine split over browser workers, how many
+	// layers' parts they exchanged in each run (the split layers).
+	Gathers  int       `json:"gathers_per_run,omitempty"`
+	OursRuns []float64 `json:"ours_runs_ms"`
+	RefRuns  []float64 `json:"ref_runs_ms"`
 }
 
 // median returns the median of xs (the mean of the middle two for an even
@@ -140,8 +146,8 @@ func (r *benchReport) writeTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tinput\tmode\tthreads\tours ms\tref ms\tours/ref\tours peak MB\tref peak MB\tlogit diff (rel)\t")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			row.Model, fmtShape(row.Input), row.Mode, row.Threads, fmtMS(row.OursMS), fmtMS(row.RefMS), fmtRatio(row.Ratio),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			row.Model, fmtShape(row.Input), row.Mode, fmtThreads(row), fmtMS(row.OursMS), fmtMS(row.RefMS), fmtRatio(row.Ratio),
 			fmtMB(row.OursPeak), fmtMB(row.RefPeak), fmtDiff(row.LogitDiff))
 	}
 	if err := tw.Flush(); err != nil {
@@ -163,6 +169,15 @@ func fmtShape(s []int) string {
 		parts[i] = strconv.Itoa(d)
 	}
 	return strings.Join(parts, "x")
+}
+
+// fmtThreads writes the thread count, as ours/reference when they differ
+// (2/1: the engine over two browser workers, onnxruntime-web one thread).
+func fmtThreads(r benchRow) string {
+	if r.RefThreads > 0 && r.RefThreads != r.Threads {
+		return fmt.Sprintf("%d/%d", r.Threads, r.RefThreads)
+	}
+	return strconv.Itoa(r.Threads)
 }
 
 func fmtMS(ms float64) string {

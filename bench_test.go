@@ -282,20 +282,61 @@ func TestBenchBrowserTinynet(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("bench -json output: %v\n%s", err, out.String())
 	}
-	if len(rep.Rows) != 1 || rep.Rows[0].Mode != "browser" || rep.Rows[0].Ratio <= 0 {
+	// One worker, then the engine over every core (tinynet's layers are
+	// too narrow to split: the shards run it whole, with no gather).
+	if len(rep.Rows) != 2 || rep.Rows[0].Threads != 1 || rep.Rows[1].RefThreads != 1 {
 		t.Fatalf("rows %+v", rep.Rows)
 	}
-	r := rep.Rows[0]
-	if r.OursPeak <= 0 || r.RefPeak <= 0 {
-		t.Errorf("peak wasm memory not measured: ours %d, reference %d", r.OursPeak, r.RefPeak)
-	}
-	// The browser runs the int8 model file against float32 ONNX: close,
-	// not equal.
-	if r.LogitDiff > 0.05 {
-		t.Errorf("logits differ by %g: not the same network", r.LogitDiff)
+	for _, r := range rep.Rows {
+		if r.Mode != "browser" || r.Ratio <= 0 {
+			t.Errorf("row %+v", r)
+		}
+		if r.OursPeak <= 0 || r.RefPeak <= 0 {
+			t.Errorf("peak wasm memory not measured: ours %d, reference %d", r.OursPeak, r.RefPeak)
+		}
+		// The browser runs the int8 model file against float32 ONNX:
+		// close, not equal.
+		if r.LogitDiff > 0.05 {
+			t.Errorf("logits differ by %g: not the same network", r.LogitDiff)
+		}
 	}
 	if !strings.HasPrefix(rep.Browser, "Chromium") {
 		t.Errorf("browser %q", rep.Browser)
+	}
+}
+
+// TestBenchBrowserShards runs the "all cores" row on a network whose convs
+// and fc split (resnet20_cifar: 32 and 64 channels): one Web Worker per
+// core, the parts exchanged through SharedArrayBuffers of a cross-origin
+// isolated page. bench itself fails unless the shards' logits are
+// bit-identical to the one-worker engine's.
+func TestBenchBrowserShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the wasm engine and starts Chromium")
+	}
+	toolsOrSkip(t, "onnxruntime-web")
+	if _, err := benchChromium(); err != nil {
+		t.Skip(err)
+	}
+	var out, log bytes.Buffer
+	if err := benchCmd([]string{"-browser", "-json", "-archs", "resnet20_cifar", "-runs", "2"}, &out, &log); err != nil {
+		t.Fatalf("bench: %v\n%s", err, log.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("bench -json output: %v\n%s", err, out.String())
+	}
+	if len(rep.Rows) != 2 {
+		t.Fatalf("rows %+v, notes %q", rep.Rows, rep.Notes)
+	}
+	r := rep.Rows[1]
+	t.Logf("all cores: %d workers, %.1f ms (one worker %.1f ms), %d gathers a run, %d MB", r.Threads, r.OursMS, rep.Rows[0].OursMS, r.Gathers, r.OursPeak>>20)
+	if r.Threads < 2 {
+		t.Skipf("the browser reports %d core: nothing to split", r.Threads)
+	}
+	// resnet20_cifar has 12 convs of 32 or 64 channels: each splits.
+	if r.Gathers < 12 || r.OursPeak <= rep.Rows[0].OursPeak/2 || r.LogitDiff > 0.05 {
+		t.Errorf("all-cores row %+v", r)
 	}
 }
 

@@ -73,7 +73,14 @@ The reference runtimes come from npm and are not installed by bench:
 
 -browser also needs Chromium (/usr/bin/chromium or $CHROMIUM). The browser
 mode runs one engine instance in a Web Worker against onnxruntime-web with
-the wasm backend, SIMD on, one thread.
+the wasm backend, SIMD on, one thread; then a second row per model, threads
+N/1: the engine split over N Web Workers, N = navigator.hardwareConcurrency
+(every conv and fc layer by output channels, each worker holding its part of
+the weights, the parts exchanged through SharedArrayBuffers), against the
+same onnxruntime-web runs. Its time is the slowest worker's per run, its
+peak memory the sum of the workers' WebAssembly memories and the shared
+buffers; bench fails unless its logits equal the one-worker engine's bit for
+bit.
 
 -browser -app measures memory instead: it builds the app, serves it and
 random-weight model files of the architectures, and drives the app's own

@@ -1,6 +1,9 @@
 // Browser side of `convscope bench -browser`. For one model (?model=NAME&runs=N):
 // 1. the Go engine, compiled to wasm with SIMD, in a dedicated Web Worker as in the
 //    app (gobench_worker.js), loads /files/NAME.csm and times warm-up + N runs;
+// 1b. the Go engine split over navigator.hardwareConcurrency workers, one per
+//    core (benchGoShards; needs the page cross-origin isolated, as the bench
+//    server's COOP/COEP headers make it);
 // 2. onnxruntime-web (wasm backend, SIMD, one thread, files served from the
 //    local node_modules) runs /files/NAME.onnx the same way.
 // Peak memory is the byteLength of each side's WebAssembly.Memory after its
@@ -27,6 +30,41 @@ function benchGo() {
     };
     w.onerror = (e) => { w.terminate(); reject(new Error('Go worker: ' + e.message)); };
     w.postMessage({ url: `/files/${model}.csm`, runs });
+  });
+}
+
+// benchGoShards runs the Go engine split over count Web Workers, one per
+// core (gobench_shard_worker.js: every conv and fc layer split by output
+// channels, the parts exchanged through SharedArrayBuffers, which need the
+// page to be cross-origin isolated). A run's time is the slowest shard's
+// (they finish together: each waits for the others at every gather); peak
+// memory is the sum of the shards' wasm memories and the shared buffers.
+function benchGoShards(count) {
+  if (!self.crossOriginIsolated) {
+    return Promise.resolve({ error: 'the page is not cross-origin isolated (COOP/COEP headers): no SharedArrayBuffer, so one worker only' });
+  }
+  const ctl = new SharedArrayBuffer(16);
+  const bufs = [0, 1].map(() => new SharedArrayBuffer(0, { maxByteLength: 1 << 30 }));
+  const workers = [];
+  const one = (index) => new Promise((resolve, reject) => {
+    const w = new Worker('gobench_shard_worker.js');
+    workers.push(w);
+    w.onmessage = (e) => {
+      if (e.data.error) reject(new Error(`Go engine, shard ${index} of ${count}: ${e.data.error}`));
+      else resolve(e.data);
+    };
+    w.onerror = (e) => reject(new Error(`Go shard worker ${index}: ${e.message}`));
+    w.postMessage({ url: `/files/${model}.csm`, runs, index, count, ctl, bufs });
+  });
+  const done = Promise.all(Array.from({ length: count }, (_, i) => one(i)));
+  return done.finally(() => workers.forEach((w) => w.terminate())).then((shards) => {
+    const times = shards[0].times_ms.map((_, r) => Math.max(...shards.map((s) => s.times_ms[r])));
+    const same = shards.every((s) => s.output.length === shards[0].output.length &&
+      s.output.every((v, i) => Object.is(v, shards[0].output[i])));
+    if (!same) throw new Error('the shards ended with different outputs');
+    const peak = shards.reduce((m, s) => m + s.peak_bytes, 0) + ctl.byteLength + bufs[0].byteLength + bufs[1].byteLength;
+    return { count, times_ms: times, output: shards[0].output, peak_bytes: peak, warmup_runs: shards[0].warmup_runs,
+      gathers_per_run: shards[0].gathers_per_run };
   });
 }
 
@@ -107,9 +145,12 @@ async function main() {
   if (!model || !(runs > 0)) throw new Error('want ?model=NAME&runs=N');
   log(`${model}: Go engine (wasm, 1 worker)...`);
   const go = await benchGo();
+  const cores = navigator.hardwareConcurrency || 1;
+  log(`${model}: Go engine (wasm, ${cores} shard workers)...`);
+  const shards = await benchGoShards(cores).catch((e) => ({ error: String(e && e.message || e) }));
   log(`${model}: onnxruntime-web (wasm SIMD, 1 thread)...`);
   const ref = await benchOrt();
-  window.benchResult = JSON.stringify({ go, ort: ref, cores: navigator.hardwareConcurrency, isolated: self.crossOriginIsolated });
+  window.benchResult = JSON.stringify({ go, shards, ort: ref, cores: navigator.hardwareConcurrency, isolated: self.crossOriginIsolated });
   log('done');
 }
 
