@@ -69,71 +69,9 @@ type Program struct {
 // malformed graph is an error here, never a panic later. The graph and its
 // tensors are not modified; Compile's output does not alias g.Nodes.
 func Compile(g *Graph, opt Options) (*Program, error) {
-	if g == nil {
-		return nil, errors.New("compile: nil graph")
-	}
-	p := &Program{
-		workers: opt.Workers,
-		consts:  make(map[string]*Tensor, len(g.Consts)),
-		alias:   map[string]string{},
-		keep:    map[string]bool{},
-		plans:   map[string]map[string][]int{},
-	}
-	if p.workers <= 0 {
-		p.workers = runtime.GOMAXPROCS(0)
-	}
-	if p.workers > 256 {
-		p.workers = 256
-	}
-	for name, t := range g.Consts {
-		if name == "" {
-			return nil, errors.New("compile: constant with empty name")
-		}
-		if err := t.Check(); err != nil {
-			return nil, fmt.Errorf("compile: constant %q: %w", name, err)
-		}
-		p.consts[name] = t
-	}
-	seen := map[string]bool{}
-	for _, vi := range g.Inputs {
-		if _, isConst := p.consts[vi.Name]; isConst {
-			// Older ONNX files list initializers among the inputs; the
-			// constant is used and the input needs no feed.
-			continue
-		}
-		if vi.Name == "" {
-			return nil, errors.New("compile: graph input with empty name")
-		}
-		if seen[vi.Name] {
-			return nil, fmt.Errorf("compile: graph input %q listed twice", vi.Name)
-		}
-		seen[vi.Name] = true
-		if _, err := NumElements(vi.Shape); err != nil {
-			return nil, fmt.Errorf("compile: graph input %q: %w", vi.Name, err)
-		}
-		p.inputs = append(p.inputs, ValueInfo{vi.Name, append([]int{}, vi.Shape...)})
-	}
-	for i, n := range g.Nodes {
-		if n == nil {
-			return nil, fmt.Errorf("compile: node %d is nil", i)
-		}
-		c := *n
-		c.Inputs = append([]string(nil), n.Inputs...)
-		c.Outputs = append([]string(nil), n.Outputs...)
-		p.nodes = append(p.nodes, &c)
-	}
-	shapes, err := p.inferAll(p.inputShapes(nil))
+	p, shapes, err := checkGraph(g, opt.Workers)
 	if err != nil {
 		return nil, err
-	}
-	p.shapes = shapes
-	if len(g.Outputs) == 0 {
-		return nil, errors.New("compile: graph has no outputs")
-	}
-	for _, o := range g.Outputs {
-		if _, ok := shapes[o]; !ok {
-			return nil, fmt.Errorf("compile: graph output %q is not computed by the graph", o)
-		}
 	}
 	p.outputs = append([]string(nil), g.Outputs...)
 	for _, k := range opt.Keep {
@@ -163,6 +101,89 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	p.prepackSplits()
 	p.planMemory()
 	return p, nil
+}
+
+// InferShapes checks g as Compile does and returns the shape of every value
+// of the graph as written (before any pass), without compiling a program:
+// no weights are copied or laid out, so a caller that only needs to know
+// whether a graph is sound and what it computes (a model loader checking
+// its output against its labels) holds no second copy of the weights.
+func InferShapes(g *Graph) (map[string][]int, error) {
+	_, shapes, err := checkGraph(g, 1)
+	return shapes, err
+}
+
+// checkGraph checks g (constants, inputs, nodes, every node's params and
+// shapes, outputs) and returns the program's first state and the shape of
+// every value: the part of Compile that InferShapes also needs.
+func checkGraph(g *Graph, workers int) (*Program, map[string][]int, error) {
+	if g == nil {
+		return nil, nil, errors.New("compile: nil graph")
+	}
+	p := &Program{
+		workers: workers,
+		consts:  make(map[string]*Tensor, len(g.Consts)),
+		alias:   map[string]string{},
+		keep:    map[string]bool{},
+		plans:   map[string]map[string][]int{},
+	}
+	if p.workers <= 0 {
+		p.workers = runtime.GOMAXPROCS(0)
+	}
+	if p.workers > 256 {
+		p.workers = 256
+	}
+	for name, t := range g.Consts {
+		if name == "" {
+			return nil, nil, errors.New("compile: constant with empty name")
+		}
+		if err := t.Check(); err != nil {
+			return nil, nil, fmt.Errorf("compile: constant %q: %w", name, err)
+		}
+		p.consts[name] = t
+	}
+	seen := map[string]bool{}
+	for _, vi := range g.Inputs {
+		if _, isConst := p.consts[vi.Name]; isConst {
+			// Older ONNX files list initializers among the inputs; the
+			// constant is used and the input needs no feed.
+			continue
+		}
+		if vi.Name == "" {
+			return nil, nil, errors.New("compile: graph input with empty name")
+		}
+		if seen[vi.Name] {
+			return nil, nil, fmt.Errorf("compile: graph input %q listed twice", vi.Name)
+		}
+		seen[vi.Name] = true
+		if _, err := NumElements(vi.Shape); err != nil {
+			return nil, nil, fmt.Errorf("compile: graph input %q: %w", vi.Name, err)
+		}
+		p.inputs = append(p.inputs, ValueInfo{vi.Name, append([]int{}, vi.Shape...)})
+	}
+	for i, n := range g.Nodes {
+		if n == nil {
+			return nil, nil, fmt.Errorf("compile: node %d is nil", i)
+		}
+		c := *n
+		c.Inputs = append([]string(nil), n.Inputs...)
+		c.Outputs = append([]string(nil), n.Outputs...)
+		p.nodes = append(p.nodes, &c)
+	}
+	shapes, err := p.inferAll(p.inputShapes(nil))
+	if err != nil {
+		return nil, nil, err
+	}
+	p.shapes = shapes
+	if len(g.Outputs) == 0 {
+		return nil, nil, errors.New("compile: graph has no outputs")
+	}
+	for _, o := range g.Outputs {
+		if _, ok := shapes[o]; !ok {
+			return nil, nil, fmt.Errorf("compile: graph output %q is not computed by the graph", o)
+		}
+	}
+	return p, shapes, nil
 }
 
 // inputShapes returns the graph input and constant shapes; dims, if not

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -180,10 +181,39 @@ func TestCompileErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
+		// InferShapes checks the graph as Compile does (it has no Keep).
+		if c.name != "unknown keep" {
+			if _, err := InferShapes(c.g); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: InferShapes error %v, want one containing %q", c.name, err, c.want)
+			}
+		}
 	}
 	_, err := Compile(&Graph{Inputs: []ValueInfo{{"x", []int{1 << 10, 1 << 10, 1 << 10, 1 << 10}}}, Outputs: []string{"x"}}, Options{})
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("2^40-element input: %v, want ErrTooLarge", err)
+	}
+}
+
+// TestInferShapes: every value of the graph as written gets the shape
+// Compile infers, including values the passes fuse away.
+func TestInferShapes(t *testing.T) {
+	g := convBNReluGraph(rand.New(rand.NewPCG(1, 2)))
+	got, err := InferShapes(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(g, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.Shapes()
+	for _, v := range []string{"x", "c", "n", "r", "i", "y"} {
+		if !slices.Equal(got[v], want[v]) || got[v] == nil {
+			t.Errorf("%s: InferShapes %v, Compile %v", v, got[v], want[v])
+		}
+	}
+	if !slices.Equal(got["y"], []int{1, 4, 1, 1}) {
+		t.Errorf("y: %v, want [1 4 1 1]", got["y"])
 	}
 }
 

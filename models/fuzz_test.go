@@ -48,6 +48,13 @@ func FuzzLoadBytes(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = m.prog.Run(map[string]*engine.Tensor{m.Meta.Inputs[0].Name: x})
+		// A graph that passed LoadBytes's checks may still fail to compile
+		// (an error, never a panic); if it compiles, it must run or fail
+		// cleanly.
+		p, err := m.defaultProgram()
+		if err != nil {
+			return
+		}
+		_, _ = p.Run(map[string]*engine.Tensor{m.Meta.Inputs[0].Name: x})
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"sync"
 
 	"convscope/engine"
 	"convscope/models/modelfile"
@@ -21,7 +22,15 @@ type Model struct {
 	Meta   modelfile.Meta
 	SHA256 string // hex SHA-256 of the file's bytes
 	graph  *engine.Graph
-	prog   *engine.Program // default options; engine programs are safe for concurrent use
+
+	// prog is the program of Classify, compiled on its first use: a caller
+	// that compiles its own (the browser worker keeps feature maps, the
+	// bench picks the worker count) would otherwise hold a second copy of
+	// the int8 conv weights the engine lays out per program (ResNet-50: 23
+	// MB). Engine programs are safe for concurrent use.
+	progOnce sync.Once
+	prog     *engine.Program
+	progErr  error
 }
 
 // GCPercent is the garbage collector setting (debug.SetGCPercent) for a
@@ -76,11 +85,11 @@ func newModel(meta *modelfile.Meta, g *engine.Graph, sum string) (*Model, error)
 		return nil, fmt.Errorf("model %s: input shape %v does not take the %dx%d RGB images its preprocessing makes", meta.Name, in, c, c)
 	}
 	m := &Model{Meta: *meta, SHA256: sum, graph: g}
-	var err error
-	if m.prog, err = m.Program(engine.Options{}); err != nil {
-		return nil, err
+	shapes, err := engine.InferShapes(g)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", meta.Name, err)
 	}
-	out := m.prog.Shapes()[g.Outputs[0]]
+	out := shapes[g.Outputs[0]]
 	if len(out) != 2 || out[1] != len(meta.Labels) {
 		return nil, fmt.Errorf("model %s: output %q has shape %v for %d labels", meta.Name, g.Outputs[0], out, len(meta.Labels))
 	}
@@ -110,7 +119,17 @@ func (m *Model) Input(img image.Image) (*engine.Tensor, error) {
 // Classify returns the k most probable classes of img, most probable first.
 // k must be between 1 and the number of classes.
 func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
-	return m.ClassifyWith(m.prog, img, k)
+	p, err := m.defaultProgram()
+	if err != nil {
+		return nil, err
+	}
+	return m.ClassifyWith(p, img, k)
+}
+
+// defaultProgram returns Classify's program, compiling it on first use.
+func (m *Model) defaultProgram() (*engine.Program, error) {
+	m.progOnce.Do(func() { m.prog, m.progErr = m.Program(engine.Options{}) })
+	return m.prog, m.progErr
 }
 
 // ClassifyWith is Classify on a program the caller compiled with

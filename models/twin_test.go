@@ -74,7 +74,11 @@ func TestConvertFloat32(t *testing.T) {
 		x.Data[i] = float32(i%7) - 3
 	}
 	run := func(m *Model) []float32 {
-		res, err := m.prog.Run(map[string]*engine.Tensor{m.Graph().Inputs[0].Name: x})
+		p, err := m.defaultProgram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Run(map[string]*engine.Tensor{m.Graph().Inputs[0].Name: x})
 		if err != nil {
 			t.Fatal(err)
 		}
