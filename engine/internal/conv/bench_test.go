@@ -16,6 +16,12 @@ var convCases = []struct {
 	{"3x3_64to64_56x56", Geom{N: 1, C: 64, M: 64, H: 56, W: 56}},
 	{"3x3_128to128_28x28", Geom{N: 1, C: 128, M: 128, H: 28, W: 28}},
 	{"3x3_256to256_14x14", Geom{N: 1, C: 256, M: 256, H: 14, W: 14}},
+	{"3x3_64to192_56x56", Geom{N: 1, C: 64, M: 192, H: 56, W: 56}},   // GoogLeNet conv2
+	{"3x3_96to128_28x28", Geom{N: 1, C: 96, M: 128, H: 28, W: 28}},   // GoogLeNet 3a
+	{"3x3_160to320_14x14", Geom{N: 1, C: 160, M: 320, H: 14, W: 14}}, // GoogLeNet 4e
+	{"3x3_512to512_14x14", Geom{N: 1, C: 512, M: 512, H: 14, W: 14}}, // VGG16 conv5
+	{"3x3_512to512_7x7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7}},     // ResNet-18 layer4
+	{"3x3_64to64_224x224", Geom{N: 1, C: 64, M: 64, H: 224, W: 224}}, // VGG16 conv1_2
 }
 
 // benchPaths lists every (kernel, algorithm) pair, so one benchmark run
@@ -35,8 +41,11 @@ func benchPaths() (names []string, ps []paths) {
 }
 
 // BenchmarkConv3x3 runs 3x3 pad-1 stride-1 convs with bias and ReLU on one
-// worker through each kernel and algorithm, reporting GFLOP/s of the direct
-// algorithm (2*M*C*9*OH*OW, whatever the algorithm actually computes).
+// worker through each kernel and algorithm (Winograd even where
+// useWinograd would pick im2col), with int8 weights as a model file holds
+// them, reporting GFLOP/s of the direct algorithm (2*M*C*9*OH*OW, whatever
+// the algorithm actually computes), and the CPU time per op (Linux), what
+// counts on a machine busy with other work.
 func BenchmarkConv3x3(b *testing.B) {
 	names, ps := benchPaths()
 	for _, cc := range convCases {
@@ -45,18 +54,34 @@ func BenchmarkConv3x3(b *testing.B) {
 		g.PT, g.PL, g.PB, g.PR = 1, 1, 1, 1
 		g.OH, g.OW = g.H, g.W
 		r := rand.New(rand.NewPCG(1, 2))
-		x, w, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M*g.C*9), randSlice(r, g.M)
+		x, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M)
+		w, _ := quantWeights(r, g)
 		y := make([]float32, g.M*g.OH*g.OW)
 		flops := 2 * float64(g.M*g.C*9*g.OH*g.OW)
 		for i, pa := range ps {
 			b.Run(cc.name+"/"+names[i], func(b *testing.B) {
 				// Untimed warm-up: WebAssembly runs baseline code first.
-				forward(g, x, Weights{F: w}, bias, y, true, 1, pa)
-				b.ResetTimer()
-				for b.Loop() {
-					forward(g, x, Weights{F: w}, bias, y, true, 1, pa)
+				w := w
+				if keepWinogradWeights {
+					// As Prepack keeps them: transformed once.
+					w.Packed = &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, pa.tiles.Kernel.MR)}
 				}
+				run := func() {
+					if pa.winograd {
+						winograd(g, x, w, bias, y, true, 1, pa.tiles)
+					} else {
+						forward(g, x, w, bias, y, true, 1, pa)
+					}
+				}
+				run()
+				b.ResetTimer()
+				cpu0 := cpuSeconds()
+				for b.Loop() {
+					run()
+				}
+				cpu := cpuSeconds() - cpu0
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 			})
 		}
 	}

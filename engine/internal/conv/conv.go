@@ -101,13 +101,22 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 
 // Prepack returns int8 weights w (not yet packed) laid out once for the
 // GEMM that Forward runs for g (im2col or pointwise, no groups), or nil when
-// g takes another path (Winograd and depthwise read the weights their own
-// way) or the weights are float32. The result goes into Weights.Packed.
+// g takes the depthwise path or the weights are float32. The result goes into Weights.Packed.
 // It costs one more int8 copy of those weights, made when a model is
 // compiled instead of packing them value by value on every run.
+//
+// For a conv that takes the Winograd path it returns, natively, a PackedA
+// holding only the transformed kernels (Ext, see winogradWeights), and nil
+// in WebAssembly, where the memory is not there (VGG16's would be 105 MB).
 func Prepack(g Geom, w Weights) *gemm.PackedA {
-	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 || useWinograd(g, gemm.DefaultTiles.Kernel) {
+	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
 		return nil
+	}
+	if useWinograd(g, keepWinogradWeights) {
+		if !keepWinogradWeights {
+			return nil
+		}
+		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, gemm.DefaultTiles.Kernel.MR)}
 	}
 	k := g.C * g.KH * g.KW
 	return gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)

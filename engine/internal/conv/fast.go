@@ -20,8 +20,9 @@ var colPool = sync.Pool{New: func() any { return new([]float32) }}
 //   - 1x1 kernel, stride 1, no padding: the input image of a group already is
 //     the GEMM's B matrix (C/Group x H*W);
 //   - depthwise (one input channel per group): a direct loop per channel;
-//   - 3x3, stride 1, no groups, at least 16 channels in and out: Winograd
-//     F(2x2, 3x3) (winograd.go), 2.25 times fewer multiplies;
+//   - 3x3, stride 1, no groups, at least 16 channels in and out and enough
+//     output pixels (useWinograd): Winograd F(2x2, 3x3) (winograd.go),
+//     2.25 times fewer multiplies;
 //   - otherwise im2col over chunks of output pixels + GEMM per group.
 //
 // workers bounds the goroutines; results are bit-identical for any value.
@@ -44,7 +45,7 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 		depthwise(g, x, w, bias, y, relu, workers)
 		return
 	}
-	if pa.winograd && useWinograd(g, pa.tiles.Kernel) {
+	if pa.winograd && useWinograd(g, w.winograd() != nil) {
 		winograd(g, x, w, bias, y, relu, workers, pa.tiles)
 		return
 	}

@@ -21,223 +21,397 @@ import (
 //	G  = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //	At = [1 1 1 0; 0 1 -1 -1]
 
-// useWinograd reports whether g takes the Winograd path with GEMM kernel
-// kern: a 3x3 kernel, stride 1, dilation 1, no groups, at least 16 output
-// channels, at least 400 output pixels, and enough input channels (with 3,
-// as in a network's first layer, the GEMMs' inner dimension would be 3).
-// Below 400 pixels the 16 GEMMs are too narrow and the weight transform
-// (redone on every call) does not pay off. With the amd64 SIMD kernels the
-// GEMMs are so fast that the transforms, which are scalar, dominate unless
-// there are at least 128 input channels. Per CPU-second on one thread here,
-// with bias and ReLU, Winograd against im2col ran (BenchmarkConv3x3):
+// useWinograd reports whether g takes the Winograd path: a 3x3 kernel,
+// stride 1, dilation 1, no groups, at least 16 channels in and out (with 3,
+// as in a network's first layer, the products' inner dimension would be
+// 3), and enough output pixels for the weight transform to pay off: at
+// least 400 when it is redone on every call, 49 (7x7) when kept is set,
+// the weights' transform being computed once (Prepack, natively).
+// With the kernel driven on packed transforms (winograd), Winograd beat
+// im2col + GEMM on every layer of the archs measured, AVX-512, int8
+// weights kept transformed, cpu-ms per call on one thread
+// (BenchmarkConv3x3, machine loaded by other builds, so +-20%):
 //
-//	                    64ch 56x56   128ch 28x28   256ch 14x14
-//	amd64 avx512_4x32      0.78x        1.1x          0.63x
-//	amd64 avx2fma_4x16     0.96x        1.2x
-//	amd64 generic4x2       2.1x         2.1x          1.9x
-//	wasm simd128_4x12      1.43x        1.54x         1.1x
-func useWinograd(g Geom, kern gemm.Kernel) bool {
-	minC := 16
-	if runtime.GOARCH == "amd64" && kern.Name != gemm.Generic.Name {
-		minC = 128
+//	                 im2col  winograd
+//	64ch 56x56         4.7     3.2
+//	128ch 28x28        6.0     2.8
+//	256ch 14x14        5.5     2.3
+//	512ch 14x14       16.2     7.8
+//	512ch 7x7          6.8     4.7
+//	64->192 56x56      8.3     6.7
+//	96->128 28x28      2.6     1.6
+func useWinograd(g Geom, kept bool) bool {
+	minPix := 400
+	if kept {
+		minPix = 49
 	}
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
-		g.Group == 1 && g.C >= minC && g.M >= 16 && g.OH*g.OW >= 400
+		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= minPix
 }
 
 // winograd computes the same result as Naive for geometries useWinograd
-// accepts. Output tiles are processed in chunks so the transformed input
-// and products fit colBudget-sized buffers; results are bit-identical for
-// any number of workers.
+// accepts. Instead of 16 separate GEMMs over whole transformed planes, it
+// drives the GEMM micro-kernel itself on operands transformed straight into
+// the kernel's packed layouts, block by block, so that nothing is copied
+// twice and the working set of a block stays in L2:
+//
+//   - U = G g Gt of every kernel, once per call, into MR-row slivers:
+//     u[sliver][xi][c][MR] (xi = one of the 16 positions of the 4x4 tile);
+//   - per block of tb output tiles (a multiple of the kernel's NR), V = Bt
+//     d B of every input channel into NR-column slivers: v[xi][js][c][NR];
+//   - per group of mb output channels, the kernel computes each (sliver,
+//     xi, js) product over all C at once into prod[xi][sliver][js][MR][NR],
+//     then At m A turns prod into outputs (with bias and ReLU).
+//
+// Work items are (image, tile block, channel group), split over workers in
+// contiguous ranges (a worker transforms a tile block's input once for its
+// consecutive items). Every output element is computed by the same
+// operations in the same order whatever the split, so results are
+// bit-identical for any number of workers.
 func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, t gemm.Tiles) {
+	kern := t.Kernel
+	if kern.Fn == nil {
+		kern = gemm.Generic
+	}
+	mr, nr := kern.MR, kern.NR
 	tilesY, tilesX := (g.OH+1)/2, (g.OW+1)/2
 	tiles := tilesY * tilesX
-	chunk := min(tiles, max(16, colBudget/(16*max(g.C, g.M))))
+	slivers := (g.M + mr - 1) / mr
 
-	buf := colPool.Get().(*[]float32)
-	defer colPool.Put(buf)
-	need := 16*g.M*g.C + 16*g.C*chunk + 16*g.M*chunk
-	if cap(*buf) < need {
-		*buf = make([]float32, need)
+	// Tile block: nj slivers of nr tiles, about 64 tiles, fewer when the
+	// block's transformed input (16*C*tb floats) would outgrow winoBlock.
+	nj := max(1, min((64+nr-1)/nr, winoBlock/(16*g.C*nr), (tiles+nr-1)/nr))
+	tb := nj * nr
+	blocks := (tiles + tb - 1) / tb
+	// Channel group: sm slivers, so prod (16*mb*tb floats) fits winoBlock.
+	sm := max(1, min(slivers, winoBlock/(16*mr*tb)))
+	groups := (slivers + sm - 1) / sm
+
+	var u []float32
+	if ww := w.winograd(); ww != nil && ww.mr == mr && ww.m == g.M && ww.c == g.C {
+		u = ww.u
+	} else {
+		ubuf := colPool.Get().(*[]float32)
+		defer colPool.Put(ubuf)
+		*ubuf = grow(*ubuf, 16*slivers*mr*g.C)
+		u = (*ubuf)[:16*slivers*mr*g.C]
+		transformWeights(w, u, g.M, g.C, mr, workers)
 	}
-	all := (*buf)[:need]
-	u := all[:16*g.M*g.C]                          // (16, M, C)
-	v := all[16*g.M*g.C : 16*g.M*g.C+16*g.C*chunk] // (16, C, chunk)
-	prod := all[16*g.M*g.C+16*g.C*chunk:]          // (16, M, chunk)
 
-	transformWeights(w, u, g.M, g.C, workers)
-	for n := 0; n < g.N; n++ {
-		xn := x[n*g.C*g.H*g.W : (n+1)*g.C*g.H*g.W]
-		yn := y[n*g.M*g.OH*g.OW : (n+1)*g.M*g.OH*g.OW]
-		for t0 := 0; t0 < tiles; t0 += chunk {
-			tc := min(chunk, tiles-t0)
-			transformInput(g, xn, v, chunk, t0, tc, tilesX, workers)
-			for xi := 0; xi < 16; xi++ {
-				gemm.ParallelTiles(t, workers, false, false, g.M, tc, g.C, 1,
-					u[xi*g.M*g.C:], g.C, v[xi*g.C*chunk:], chunk, 0, prod[xi*g.M*chunk:], chunk)
+	// One position's plane of transformed input and of products, padded
+	// by a cache line: unpadded, the 16 planes lie a power of two apart
+	// (16 KiB for 64 channels), map to the same L1 sets and evict each
+	// other on every tile (that made the transforms 4 times the products).
+	vst := nj*g.C*nr + winoPad
+	pst := sm*nj*mr*nr + winoPad
+	items := g.N * blocks * groups
+	if items*16*g.C*tb*sm*mr < 1<<16 {
+		workers = 1
+	}
+	parallelFor(workers, items, func(lo, hi int) {
+		vbuf := colPool.Get().(*[]float32)
+		defer colPool.Put(vbuf)
+		*vbuf = grow(*vbuf, 16*vst+16*pst)
+		v := (*vbuf)[:16*vst]
+		prod := (*vbuf)[16*vst : 16*vst+16*pst]
+		lastBlock := -1
+		for it := lo; it < hi; it++ {
+			nb, grp := it/groups, it%groups
+			n, blk := nb/blocks, nb%blocks
+			xn := x[n*g.C*g.H*g.W : (n+1)*g.C*g.H*g.W]
+			yn := y[n*g.M*g.OH*g.OW : (n+1)*g.M*g.OH*g.OW]
+			t0 := blk * tb
+			tc := min(tb, tiles-t0)
+			if nb != lastBlock {
+				transformInput(g, xn, v, vst, nr, t0, tc, tilesX)
+				lastBlock = nb
 			}
-			transformOutput(g, prod, yn, bias, relu, chunk, t0, tc, tilesX, workers)
+			s0 := grp * sm
+			sc := min(sm, slivers-s0)
+			jc := (tc + nr - 1) / nr
+			for xi := 0; xi < 16; xi++ {
+				for js := 0; js < jc; js++ {
+					b := v[xi*vst+js*g.C*nr : xi*vst+(js+1)*g.C*nr]
+					for s := 0; s < sc; s++ {
+						a := u[((s0+s)*16+xi)*g.C*mr : ((s0+s)*16+xi+1)*g.C*mr]
+						o := xi*pst + (s*nj+js)*mr*nr
+						kern.Fn(g.C, a, b, prod[o:o+mr*nr])
+					}
+				}
+			}
+			transformOutput(g, prod, yn, bias, relu, pst, mr, nr, nj, s0, sc, t0, tc, tilesX)
 		}
+	})
+}
+
+// winoBlock bounds a worker's transformed input block and product block
+// (in float32s each, 256 KiB) so both stay in a core's L2 cache.
+const winoBlock = 1 << 16
+
+// winoPad pads each position's plane (in float32s: one 64-byte line).
+const winoPad = 16
+
+// grow returns s with room for n values (contents undefined).
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
 	}
+	return s[:n]
+}
+
+// keepWinogradWeights: Prepack computes the transformed kernels once, at
+// Compile, instead of on every call. They are float32 at 16/9 of the
+// weights' count, 7.1 times the int8 weights' bytes: ResNet-18 17 MB,
+// GoogLeNet 14 MB, ResNet-50 30 MB, VGG16 105 MB natively. Not in
+// WebAssembly, where VGG16 must stay within 300 MB of memory in all.
+// On every call, a 256-channel 14x14 layer's transform cost more than its
+// 16 products (49 tiles per kernel).
+const keepWinogradWeights = runtime.GOARCH != "wasm"
+
+// winogradWeights are a conv's Winograd-transformed kernels for a
+// micro-kernel of mr rows, as transformWeights lays them out.
+type winogradWeights struct {
+	mr, m, c int
+	u        []float32
+}
+
+// winograd returns w's precomputed transformed kernels, or nil.
+func (w Weights) winograd() *winogradWeights {
+	if w.Packed == nil {
+		return nil
+	}
+	ww, _ := w.Packed.Ext.(*winogradWeights)
+	return ww
+}
+
+func newWinogradWeights(w Weights, m, c, mr int) *winogradWeights {
+	ww := &winogradWeights{mr: mr, m: m, c: c, u: make([]float32, 16*((m+mr-1)/mr)*mr*c)}
+	transformWeights(w, ww.u, m, c, mr, 1)
+	return ww
 }
 
 // transformWeights writes U = G g Gt for every (m, c) kernel g of w
-// (M, C, 3, 3) into u laid out (16, M, C). It runs on every call, so int8
-// weights are transformed from int8, one kernel at a time: no float32 copy
-// of the weights is kept (at 16/9 of their size, the transformed weights of
-// VGG16 would be 0.5 GB more). The buffer u is per call (colPool), at most
-// 16*512*512 floats (16.8 MB) for VGG16's 512-channel layers.
-func transformWeights(w Weights, u []float32, mCount, cCount, workers int) {
-	plane := mCount * cCount
-	parallelFor(workers, plane, func(lo, hi int) {
+// (M, C, 3, 3) into u laid out as the micro-kernel reads A: for each sliver
+// of mr output channels, for each of the 16 positions, C rows of mr values
+// (rows past M are zero). It runs on every call, so int8 weights are
+// transformed from int8, one kernel at a time: no float32 copy of the
+// weights is kept (at 16/9 of their size, the transformed weights of VGG16
+// would be 0.5 GB more, and the browser has 300 MB for everything). The
+// buffer u is per call (colPool), at most 16*512*512 floats (16.8 MB) for
+// VGG16's 512-channel layers.
+func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
+	slivers := (mCount + mr - 1) / mr
+	if mCount*cCount < 1<<12 {
+		workers = 1
+	}
+	parallelFor(workers, slivers, func(lo, hi int) {
 		var buf [9]float32
-		for mc := lo; mc < hi; mc++ {
-			k := (*[9]float32)(w.values(mc*9, 9, mc/cCount, buf[:]))
-			// q = G g: rows 0..3, three columns each.
-			var q [4][3]float32
-			for j := 0; j < 3; j++ {
-				g0, g1, g2 := k[j], k[3+j], k[6+j]
-				q[0][j] = g0
-				q[1][j] = 0.5 * (g0 + g1 + g2)
-				q[2][j] = 0.5 * (g0 - g1 + g2)
-				q[3][j] = g2
-			}
-			for i := 0; i < 4; i++ {
-				q0, q1, q2 := q[i][0], q[i][1], q[i][2]
-				u[(i*4+0)*plane+mc] = q0
-				u[(i*4+1)*plane+mc] = 0.5 * (q0 + q1 + q2)
-				u[(i*4+2)*plane+mc] = 0.5 * (q0 - q1 + q2)
-				u[(i*4+3)*plane+mc] = q2
+		for s := lo; s < hi; s++ {
+			us := u[s*16*cCount*mr : (s+1)*16*cCount*mr]
+			for r := 0; r < mr; r++ {
+				m := s*mr + r
+				if m >= mCount {
+					for xi := 0; xi < 16; xi++ {
+						for c := 0; c < cCount; c++ {
+							us[(xi*cCount+c)*mr+r] = 0
+						}
+					}
+					continue
+				}
+				for c := 0; c < cCount; c++ {
+					mc := m*cCount + c
+					k := (*[9]float32)(w.values(mc*9, 9, m, buf[:]))
+					// q = G g: rows 0..3, three columns each.
+					var q [4][3]float32
+					for j := 0; j < 3; j++ {
+						g0, g1, g2 := k[j], k[3+j], k[6+j]
+						q[0][j] = g0
+						q[1][j] = 0.5 * (g0 + g1 + g2)
+						q[2][j] = 0.5 * (g0 - g1 + g2)
+						q[3][j] = g2
+					}
+					o := c*mr + r
+					st := cCount * mr
+					for i := 0; i < 4; i++ {
+						q0, q1, q2 := q[i][0], q[i][1], q[i][2]
+						us[(i*4+0)*st+o] = q0
+						us[(i*4+1)*st+o] = 0.5 * (q0 + q1 + q2)
+						us[(i*4+2)*st+o] = 0.5 * (q0 - q1 + q2)
+						us[(i*4+3)*st+o] = q2
+					}
+				}
 			}
 		}
 	})
 }
 
 // transformInput writes V = Bt d B for output tiles t0..t0+tc-1 of every
-// input channel into v laid out (16, C, ld). Tile t covers outputs
-// (2*ty.., 2*tx..) and reads the 4x4 input patch at (2*ty-PT, 2*tx-PL),
-// zero outside the image. The patch and the transform are written out in
-// scalars: Go keeps them in registers, where a [4][4] array would live on
-// the stack (that made the transforms cost more than the GEMMs).
-func transformInput(g Geom, x, v []float32, ld, t0, tc, tilesX, workers int) {
-	plane := g.C * ld
-	parallelFor(workers, g.C, func(lo, hi int) {
-		var d [16]float32
-		for c := lo; c < hi; c++ {
-			img := x[c*g.H*g.W : (c+1)*g.H*g.W]
-			for t := 0; t < tc; t++ {
-				ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
-				iy0, ix0 := 2*ty-g.PT, 2*tx-g.PL
-				var r0, r1, r2, r3 [4]float32
-				if iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.H && ix0+4 <= g.W {
-					o := iy0*g.W + ix0
-					r0 = *(*[4]float32)(img[o:])
-					r1 = *(*[4]float32)(img[o+g.W:])
-					r2 = *(*[4]float32)(img[o+2*g.W:])
-					r3 = *(*[4]float32)(img[o+3*g.W:])
-				} else {
-					for r := 0; r < 4; r++ {
-						iy := iy0 + r
-						for q := 0; q < 4; q++ {
-							ix := ix0 + q
-							if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-								d[r*4+q] = img[iy*g.W+ix]
-							} else {
-								d[r*4+q] = 0
-							}
-						}
-					}
-					r0, r1, r2, r3 = [4]float32(d[0:4]), [4]float32(d[4:8]), [4]float32(d[8:12]), [4]float32(d[12:16])
-				}
-				// Bt d: rows b0..b3.
-				b00, b01, b02, b03 := r0[0]-r2[0], r0[1]-r2[1], r0[2]-r2[2], r0[3]-r2[3]
-				b10, b11, b12, b13 := r1[0]+r2[0], r1[1]+r2[1], r1[2]+r2[2], r1[3]+r2[3]
-				b20, b21, b22, b23 := r2[0]-r1[0], r2[1]-r1[1], r2[2]-r1[2], r2[3]-r1[3]
-				b30, b31, b32, b33 := r1[0]-r3[0], r1[1]-r3[1], r1[2]-r3[2], r1[3]-r3[3]
-				// (Bt d) B, row by row.
-				o := c*ld + t
-				v[o] = b00 - b02
-				v[o+plane] = b01 + b02
-				v[o+2*plane] = b02 - b01
-				v[o+3*plane] = b01 - b03
-				v[o+4*plane] = b10 - b12
-				v[o+5*plane] = b11 + b12
-				v[o+6*plane] = b12 - b11
-				v[o+7*plane] = b11 - b13
-				v[o+8*plane] = b20 - b22
-				v[o+9*plane] = b21 + b22
-				v[o+10*plane] = b22 - b21
-				v[o+11*plane] = b21 - b23
-				v[o+12*plane] = b30 - b32
-				v[o+13*plane] = b31 + b32
-				v[o+14*plane] = b32 - b31
-				v[o+15*plane] = b31 - b33
+// input channel into v laid out as the micro-kernel reads B: for each of
+// the 16 positions (plane floats apart), for each sliver of nr tiles, C
+// rows of nr values (columns past tc are zero). Tile t covers outputs (2*ty.., 2*tx..)
+// and reads the 4x4 input patch at (2*ty-PT, 2*tx-PL), zero outside the
+// image. The patch and the transform are written out in scalars: Go keeps
+// them in registers, where a [4][4] array would live on the stack (that
+// made the transforms cost more than the GEMMs).
+func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
+	cn := g.C * nr
+	jc := (tc + nr - 1) / nr
+	if pad := jc*nr - tc; pad > 0 {
+		// The last sliver's columns past tc: zero, so the kernel never
+		// meets stale NaNs or subnormals there.
+		js, j0 := tc/nr, tc%nr
+		for xi := 0; xi < 16; xi++ {
+			for c := 0; c < g.C; c++ {
+				clear(v[xi*plane+js*cn+c*nr+j0 : xi*plane+js*cn+c*nr+nr])
 			}
 		}
-	})
+	}
+	var d [16]float32
+	for t := 0; t < tc; t++ {
+		ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
+		iy0, ix0 := 2*ty-g.PT, 2*tx-g.PL
+		inside := iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.H && ix0+4 <= g.W
+		o := (t/nr)*cn + t%nr
+		for c := 0; c < g.C; c++ {
+			img := x[c*g.H*g.W : (c+1)*g.H*g.W]
+			var r0, r1, r2, r3 [4]float32
+			if inside {
+				p := iy0*g.W + ix0
+				r0 = *(*[4]float32)(img[p:])
+				r1 = *(*[4]float32)(img[p+g.W:])
+				r2 = *(*[4]float32)(img[p+2*g.W:])
+				r3 = *(*[4]float32)(img[p+3*g.W:])
+			} else {
+				for r := 0; r < 4; r++ {
+					iy := iy0 + r
+					for q := 0; q < 4; q++ {
+						ix := ix0 + q
+						if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+							d[r*4+q] = img[iy*g.W+ix]
+						} else {
+							d[r*4+q] = 0
+						}
+					}
+				}
+				r0, r1, r2, r3 = [4]float32(d[0:4]), [4]float32(d[4:8]), [4]float32(d[8:12]), [4]float32(d[12:16])
+			}
+			// Bt d: rows b0..b3.
+			b00, b01, b02, b03 := r0[0]-r2[0], r0[1]-r2[1], r0[2]-r2[2], r0[3]-r2[3]
+			b10, b11, b12, b13 := r1[0]+r2[0], r1[1]+r2[1], r1[2]+r2[2], r1[3]+r2[3]
+			b20, b21, b22, b23 := r2[0]-r1[0], r2[1]-r1[1], r2[2]-r1[2], r2[3]-r1[3]
+			b30, b31, b32, b33 := r1[0]-r3[0], r1[1]-r3[1], r1[2]-r3[2], r1[3]-r3[3]
+			// (Bt d) B, row by row.
+			q := o + c*nr
+			v[q] = b00 - b02
+			v[q+plane] = b01 + b02
+			v[q+2*plane] = b02 - b01
+			v[q+3*plane] = b01 - b03
+			v[q+4*plane] = b10 - b12
+			v[q+5*plane] = b11 + b12
+			v[q+6*plane] = b12 - b11
+			v[q+7*plane] = b11 - b13
+			v[q+8*plane] = b20 - b22
+			v[q+9*plane] = b21 + b22
+			v[q+10*plane] = b22 - b21
+			v[q+11*plane] = b21 - b23
+			v[q+12*plane] = b30 - b32
+			v[q+13*plane] = b31 + b32
+			v[q+14*plane] = b32 - b31
+			v[q+15*plane] = b31 - b33
+		}
+	}
 }
 
-// transformOutput turns the 16 products of each tile (prod laid out
-// (16, M, ld)) into its 2x2 outputs Y = At m A, adds the bias, applies
-// ReLU and writes those inside the output.
-func transformOutput(g Geom, prod, y, bias []float32, relu bool, ld, t0, tc, tilesX, workers int) {
-	plane := g.M * ld
-	parallelFor(workers, g.M, func(lo, hi int) {
-		for m := lo; m < hi; m++ {
+// transformOutput turns the 16 products of each tile of one channel group
+// (prod laid out [xi][sliver][js][mr][nr], positions plane floats apart,
+// slivers s0..s0+sc-1) into its 2x2 outputs Y = At m A, adds the bias,
+// applies ReLU and writes those inside the output. With an NR that is a
+// multiple of 4, four tiles at a time (winoOut4: vectors where the build
+// has them); the scalar ReLU's branches, which a ReLU's input takes at
+// random, cost more than the rest of the transform.
+func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, nj, s0, sc, t0, tc, tilesX int) {
+	step := 1
+	if nr%4 == 0 {
+		step = 4
+	}
+	var ys [4][4]float32
+	for s := 0; s < sc; s++ {
+		for r := 0; r < mr; r++ {
+			m := (s0+s)*mr + r
+			if m >= g.M {
+				break
+			}
 			var bv float32
 			if bias != nil {
 				bv = bias[m]
 			}
 			out := y[m*g.OH*g.OW : (m+1)*g.OH*g.OW]
-			for t := 0; t < tc; t++ {
-				o := m*ld + t
-				p := prod[o : o+15*plane+1]
-				// At m: rows s0 (m0+m1+m2) and s1 (m1-m2-m3) of the 4x4 m.
-				s00 := p[0] + p[4*plane] + p[8*plane]
-				s01 := p[plane] + p[5*plane] + p[9*plane]
-				s02 := p[2*plane] + p[6*plane] + p[10*plane]
-				s03 := p[3*plane] + p[7*plane] + p[11*plane]
-				s10 := p[4*plane] - p[8*plane] - p[12*plane]
-				s11 := p[5*plane] - p[9*plane] - p[13*plane]
-				s12 := p[6*plane] - p[10*plane] - p[14*plane]
-				s13 := p[7*plane] - p[11*plane] - p[15*plane]
-				y00 := s00 + s01 + s02 + bv
-				y01 := s01 - s02 - s03 + bv
-				y10 := s10 + s11 + s12 + bv
-				y11 := s11 - s12 - s13 + bv
-				if relu { // comparisons, not max: see gemm.Epilogue
-					if y00 < 0 {
-						y00 = 0
-					}
-					if y01 < 0 {
-						y01 = 0
-					}
-					if y10 < 0 {
-						y10 = 0
-					}
-					if y11 < 0 {
-						y11 = 0
-					}
+			ty, tx := t0/tilesX, t0%tilesX
+			for t := 0; t < tc; t += step {
+				p := prod[(s*nj+t/nr)*mr*nr+r*nr+t%nr:]
+				if step == 4 {
+					winoOut4(p, plane, bv, relu, &ys)
+				} else {
+					ys[0][0], ys[1][0], ys[2][0], ys[3][0] = winoOut(p, plane, bv, relu)
 				}
-				ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
-				oy, ox := 2*ty, 2*tx
-				if oy+2 <= g.OH && ox+2 <= g.OW {
-					o := oy*g.OW + ox
-					out[o], out[o+1] = y00, y01
-					out[o+g.OW], out[o+g.OW+1] = y10, y11
-					continue
-				}
-				out[oy*g.OW+ox] = y00
-				if ox+1 < g.OW {
-					out[oy*g.OW+ox+1] = y01
-				}
-				if oy+1 < g.OH {
-					out[(oy+1)*g.OW+ox] = y10
+				for k := 0; k < min(step, tc-t); k++ {
+					y00, y01, y10, y11 := ys[0][k], ys[1][k], ys[2][k], ys[3][k]
+					oy, ox := 2*ty, 2*tx
+					if tx++; tx == tilesX {
+						tx, ty = 0, ty+1
+					}
+					if oy+2 <= g.OH && ox+2 <= g.OW {
+						o := oy*g.OW + ox
+						out[o], out[o+1] = y00, y01
+						out[o+g.OW], out[o+g.OW+1] = y10, y11
+						continue
+					}
+					out[oy*g.OW+ox] = y00
 					if ox+1 < g.OW {
-						out[(oy+1)*g.OW+ox+1] = y11
+						out[oy*g.OW+ox+1] = y01
+					}
+					if oy+1 < g.OH {
+						out[(oy+1)*g.OW+ox] = y10
+						if ox+1 < g.OW {
+							out[(oy+1)*g.OW+ox+1] = y11
+						}
 					}
 				}
 			}
 		}
-	})
+	}
+}
+
+// winoOut returns the 2x2 outputs Y = At m A of the tile whose 16 products
+// are p[0], p[plane], ..., p[15*plane], plus bv, then ReLU when relu.
+func winoOut(p []float32, plane int, bv float32, relu bool) (y00, y01, y10, y11 float32) {
+	p = p[:15*plane+1]
+	// At m: rows s0 (m0+m1+m2) and s1 (m1-m2-m3) of the 4x4 m.
+	s00 := p[0] + p[4*plane] + p[8*plane]
+	s01 := p[plane] + p[5*plane] + p[9*plane]
+	s02 := p[2*plane] + p[6*plane] + p[10*plane]
+	s03 := p[3*plane] + p[7*plane] + p[11*plane]
+	s10 := p[4*plane] - p[8*plane] - p[12*plane]
+	s11 := p[5*plane] - p[9*plane] - p[13*plane]
+	s12 := p[6*plane] - p[10*plane] - p[14*plane]
+	s13 := p[7*plane] - p[11*plane] - p[15*plane]
+	y00 = s00 + s01 + s02 + bv
+	y01 = s01 - s02 - s03 + bv
+	y10 = s10 + s11 + s12 + bv
+	y11 = s11 - s12 - s13 + bv
+	if relu { // comparisons, not max: see gemm.Epilogue
+		if y00 < 0 {
+			y00 = 0
+		}
+		if y01 < 0 {
+			y01 = 0
+		}
+		if y10 < 0 {
+			y10 = 0
+		}
+		if y11 < 0 {
+			y11 = 0
+		}
+	}
+	return y00, y01, y10, y11
 }

@@ -27,7 +27,7 @@ func TestWinogradMatchesNaive(t *testing.T) {
 		g.Group, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 3, 3, 1, 1, 1, 1
 		g.OH = OutSize(g.H, g.PT, g.PB, 3, 1, 1)
 		g.OW = OutSize(g.W, g.PL, g.PR, 3, 1, 1)
-		if !useWinograd(g, gemm.Generic) {
+		if !useWinograd(g, false) {
 			t.Fatalf("%+v does not take the Winograd path", g)
 		}
 		if tiles := (g.OH + 1) / 2 * ((g.OW + 1) / 2); g.C == 300 && tiles <= colBudget/(16*g.C) {
@@ -86,11 +86,49 @@ func TestForwardUsesWinograd(t *testing.T) {
 		Forward(g, x, Weights{F: w}, nil, got, true, 2)
 		for j := range got {
 			if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
-				t.Fatalf("%+v (winograd %v): y[%d] = %v, naive %v", g, useWinograd(g, gemm.DefaultTiles.Kernel), j, got[j], want[j])
+				t.Fatalf("%+v (winograd %v): y[%d] = %v, naive %v", g, useWinograd(g, false), j, got[j], want[j])
 			}
 		}
 	}
-	if useWinograd(Geom{C: 16, M: 32, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, Group: 1, OH: 30, OW: 30}, gemm.Generic) {
+	if useWinograd(Geom{C: 16, M: 32, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, Group: 1, OH: 30, OW: 30}, true) {
 		t.Fatal("stride 2 takes the Winograd path")
+	}
+}
+
+// TestWinogradKeptWeightsSameBits: the transformed kernels Prepack keeps
+// (natively) give the bits of the transform done on every call, with every
+// GEMM kernel and worker count; a kernel of another MR falls back to the
+// per-call transform.
+func TestWinogradKeptWeightsSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, g := range []Geom{
+		{N: 2, C: 20, M: 18, H: 21, W: 19, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 1, C: 64, M: 64, H: 30, W: 30, PT: 1, PL: 1, PB: 1, PR: 1},
+	} {
+		g.Group, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 3, 3, 1, 1, 1, 1
+		g.OH = OutSize(g.H, g.PT, g.PB, 3, 1, 1)
+		g.OW = OutSize(g.W, g.PL, g.PR, 3, 1, 1)
+		x := randSlice(r, g.N*g.C*g.H*g.W)
+		wq, _ := quantWeights(r, g)
+		bias := randSlice(r, g.M)
+		for _, kern := range gemm.Kernels() {
+			want := make([]float32, g.N*g.M*g.OH*g.OW)
+			winograd(g, x, wq, bias, want, true, 1, gemm.TilesFor(kern))
+			kept := wq
+			kept.Packed = &gemm.PackedA{Ext: newWinogradWeights(wq, g.M, g.C, kern.MR)}
+			other := wq
+			other.Packed = &gemm.PackedA{Ext: newWinogradWeights(wq, g.M, g.C, kern.MR+1)}
+			for _, w := range []Weights{kept, other} {
+				for _, workers := range []int{1, 2} {
+					got := make([]float32, len(want))
+					winograd(g, x, w, bias, got, true, workers, gemm.TilesFor(kern))
+					for j := range got {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("%+v %s workers=%d: y[%d] = %v with kept weights, %v without", g, kern.Name, workers, j, got[j], want[j])
+						}
+					}
+				}
+			}
+		}
 	}
 }

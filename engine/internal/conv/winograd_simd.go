@@ -1,0 +1,54 @@
+//go:build (amd64 || wasm) && goexperiment.simd && !convscope_nosimd
+
+package conv
+
+import "simd/archsimd"
+
+// winoOut4 is winoOut for four consecutive tiles at once, one per lane of
+// Float32x4 (SSE on amd64, SIMD128 in WebAssembly): the same additions in
+// the same order as the scalar code, so the same bits. ReLU keeps v unless
+// v < 0, as gemm.Epilogue does (-0 and NaN stay). It writes y[0] = y00,
+// y[1] = y01, y[2] = y10, y[3] = y11 of the four tiles.
+func winoOut4(p []float32, plane int, bv float32, relu bool, y *[4][4]float32) {
+	p = p[:15*plane+4]
+	m0 := archsimd.LoadFloat32x4Array((*[4]float32)(p[0:]))
+	m1 := archsimd.LoadFloat32x4Array((*[4]float32)(p[plane:]))
+	m2 := archsimd.LoadFloat32x4Array((*[4]float32)(p[2*plane:]))
+	m3 := archsimd.LoadFloat32x4Array((*[4]float32)(p[3*plane:]))
+	m4 := archsimd.LoadFloat32x4Array((*[4]float32)(p[4*plane:]))
+	m5 := archsimd.LoadFloat32x4Array((*[4]float32)(p[5*plane:]))
+	m6 := archsimd.LoadFloat32x4Array((*[4]float32)(p[6*plane:]))
+	m7 := archsimd.LoadFloat32x4Array((*[4]float32)(p[7*plane:]))
+	m8 := archsimd.LoadFloat32x4Array((*[4]float32)(p[8*plane:]))
+	m9 := archsimd.LoadFloat32x4Array((*[4]float32)(p[9*plane:]))
+	m10 := archsimd.LoadFloat32x4Array((*[4]float32)(p[10*plane:]))
+	m11 := archsimd.LoadFloat32x4Array((*[4]float32)(p[11*plane:]))
+	m12 := archsimd.LoadFloat32x4Array((*[4]float32)(p[12*plane:]))
+	m13 := archsimd.LoadFloat32x4Array((*[4]float32)(p[13*plane:]))
+	m14 := archsimd.LoadFloat32x4Array((*[4]float32)(p[14*plane:]))
+	m15 := archsimd.LoadFloat32x4Array((*[4]float32)(p[15*plane:]))
+	s00 := m0.Add(m4).Add(m8)
+	s01 := m1.Add(m5).Add(m9)
+	s02 := m2.Add(m6).Add(m10)
+	s03 := m3.Add(m7).Add(m11)
+	s10 := m4.Sub(m8).Sub(m12)
+	s11 := m5.Sub(m9).Sub(m13)
+	s12 := m6.Sub(m10).Sub(m14)
+	s13 := m7.Sub(m11).Sub(m15)
+	b := archsimd.BroadcastFloat32x4(bv)
+	y00 := s00.Add(s01).Add(s02).Add(b)
+	y01 := s01.Sub(s02).Sub(s03).Add(b)
+	y10 := s10.Add(s11).Add(s12).Add(b)
+	y11 := s11.Sub(s12).Sub(s13).Add(b)
+	if relu {
+		var zero archsimd.Float32x4
+		y00 = zero.IfElse(y00.Less(zero), y00)
+		y01 = zero.IfElse(y01.Less(zero), y01)
+		y10 = zero.IfElse(y10.Less(zero), y10)
+		y11 = zero.IfElse(y11.Less(zero), y11)
+	}
+	y00.StoreArray(&y[0])
+	y01.StoreArray(&y[1])
+	y10.StoreArray(&y[2])
+	y11.StoreArray(&y[3])
+}
