@@ -80,29 +80,16 @@ func loadTestSplit(t *testing.T, labels []string) []sample {
 	if len(out) == 0 {
 		t.Skipf("no images under %s", testDir)
 	}
-	var wg sync.WaitGroup
 	errs := make([]error, len(out))
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f, err := os.Open(out[i].path)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				out[i].img, errs[i] = preprocess.Decode(f, 1<<20)
-				f.Close()
-			}
-		}()
-	}
-	for i := range out {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	forEach(len(out), func(i int) {
+		f, err := os.Open(out[i].path)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		out[i].img, errs[i] = preprocess.Decode(f, 1<<20)
+		f.Close()
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("%s: %v", out[i].path, err)
@@ -119,43 +106,45 @@ func top1(t *testing.T, m *models.Model, samples []sample) float64 {
 		t.Fatal(err)
 	}
 	var (
-		wg      sync.WaitGroup
 		mu      sync.Mutex
 		correct int
 		first   error
 	)
+	forEach(len(samples), func(i int) {
+		p, err := m.ClassifyWith(prog, samples[i].img, 1)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			first = cmpErr(first, fmt.Errorf("%s: %w", samples[i].path, err))
+		} else if p[0].Index == samples[i].label {
+			correct++
+		}
+	})
+	if first != nil {
+		t.Fatal(first)
+	}
+	return 100 * float64(correct) / float64(len(samples))
+}
+
+// forEach calls f(i) for every i in [0, n) on one goroutine per core: the
+// images are independent, and that is how `eval` runs them.
+func forEach(n int, f func(i int)) {
+	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := 0
 			for i := range next {
-				p, err := m.ClassifyWith(prog, samples[i].img, 1)
-				if err != nil {
-					mu.Lock()
-					first = cmpErr(first, fmt.Errorf("%s: %w", samples[i].path, err))
-					mu.Unlock()
-					continue
-				}
-				if p[0].Index == samples[i].label {
-					n++
-				}
+				f(i)
 			}
-			mu.Lock()
-			correct += n
-			mu.Unlock()
 		}()
 	}
-	for i := range samples {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	if first != nil {
-		t.Fatal(first)
-	}
-	return 100 * float64(correct) / float64(len(samples))
 }
 
 func cmpErr(a, b error) error {

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -146,41 +145,28 @@ func TestInt8InMemoryTestSplit(t *testing.T) {
 				t.Fatal(err)
 			}
 			var (
-				wg    sync.WaitGroup
 				mu    sync.Mutex
 				first error
 				minC  = 1.0
 				worst float64
 			)
-			next := make(chan int)
-			for range runtime.GOMAXPROCS(0) {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range next {
-						x, err := m.Input(samples[i].img)
-						var tq, tf int
-						var cos, rel float64
-						if err == nil {
-							tq, tf, cos, rel, err = agree(m.Graph(), qp, fp, x)
-						}
-						if err == nil && (tq != tf || cos < 0.999) {
-							err = fmt.Errorf("top-1 %d with int8 weights in memory, %d with float32; cosine %v", tq, tf, cos)
-						}
-						mu.Lock()
-						if err != nil {
-							first = cmpErr(first, fmt.Errorf("%s: %w", samples[i].path, err))
-						}
-						minC, worst = min(minC, cos), max(worst, rel)
-						mu.Unlock()
-					}
-				}()
-			}
-			for i := range samples {
-				next <- i
-			}
-			close(next)
-			wg.Wait()
+			forEach(len(samples), func(i int) {
+				x, err := m.Input(samples[i].img)
+				var tq, tf int
+				var cos, rel float64
+				if err == nil {
+					tq, tf, cos, rel, err = agree(m.Graph(), qp, fp, x)
+				}
+				if err == nil && (tq != tf || cos < 0.999) {
+					err = fmt.Errorf("top-1 %d with int8 weights in memory, %d with float32; cosine %v", tq, tf, cos)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					first = cmpErr(first, fmt.Errorf("%s: %w", samples[i].path, err))
+				}
+				minC, worst = min(minC, cos), max(worst, rel)
+			})
 			if first != nil {
 				t.Fatal(first)
 			}
