@@ -61,10 +61,13 @@ func BenchmarkConv3x3(b *testing.B) {
 		for i, pa := range ps {
 			b.Run(cc.name+"/"+names[i], func(b *testing.B) {
 				// Untimed warm-up: WebAssembly runs baseline code first.
+				// The weights as Compile leaves them: packed for the GEMM,
+				// or (natively) transformed once for Winograd.
 				w := w
-				if keepWinogradWeights {
-					// As Prepack keeps them: transformed once.
+				if pa.winograd && keepWinogradWeights {
 					w.Packed = &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, pa.tiles.Kernel.MR)}
+				} else if !pa.winograd {
+					w.Packed = gemm.PackInt8A(pa.tiles, w.Q, w.Scales, g.C*9, g.M, g.C*9)
 				}
 				run := func() {
 					if pa.winograd {

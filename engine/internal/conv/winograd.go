@@ -25,25 +25,24 @@ import (
 // stride 1, dilation 1, no groups, at least 16 channels in and out (with 3,
 // as in a network's first layer, the products' inner dimension would be
 // 3), and enough output pixels for the weight transform to pay off: at
-// least 400 when it is redone on every call, 49 (7x7) when kept is set,
-// the weights' transform being computed once (Prepack, natively).
-// With the kernel driven on packed transforms (winograd), Winograd beat
-// im2col + GEMM on every layer of the archs measured, AVX-512, int8
-// weights kept transformed, cpu-ms per call on one thread
-// (BenchmarkConv3x3, machine loaded by other builds, so +-20%):
+// least 400 when it is redone on every call, 196 (14x14) when kept is set,
+// the weights' transform being computed once (Prepack, natively). At 7x7
+// the 16 tiles fill half of a 32-wide register tile and the kept kernels,
+// float32, are 7 times the bytes of the int8 ones im2col streams.
+// AVX-512, int8 weights packed (im2col) or kept transformed (Winograd),
+// cpu-ms per call on one thread, two rounds (BenchmarkConv3x3; the machine
+// was at load 7 from other builds):
 //
-//	                 im2col  winograd
-//	64ch 56x56         4.7     3.2
-//	128ch 28x28        6.0     2.8
-//	256ch 14x14        5.5     2.3
-//	512ch 14x14       16.2     7.8
-//	512ch 7x7          6.8     4.7
-//	64->192 56x56      8.3     6.7
-//	96->128 28x28      2.6     1.6
+//	                 im2col      winograd
+//	64ch 56x56      3.7  3.8     2.1  2.4
+//	256ch 14x14     2.6  2.9     1.4  1.6
+//	160->320 14x14  2.2  2.5     1.1  1.5
+//	512ch 14x14    10.2 16.0     8.7  7.3
+//	512ch 7x7       3.3  3.3     3.4  4.8
 func useWinograd(g Geom, kept bool) bool {
 	minPix := 400
 	if kept {
-		minPix = 49
+		minPix = 196
 	}
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
 		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= minPix
@@ -162,7 +161,7 @@ func grow(s []float32, n int) []float32 {
 // keepWinogradWeights: Prepack computes the transformed kernels once, at
 // Compile, instead of on every call. They are float32 at 16/9 of the
 // weights' count, 7.1 times the int8 weights' bytes: ResNet-18 17 MB,
-// GoogLeNet 14 MB, ResNet-50 30 MB, VGG16 105 MB natively. Not in
+// GoogLeNet 14 MB, ResNet-50 25 MB, VGG16 105 MB natively. Not in
 // WebAssembly, where VGG16 must stay within 300 MB of memory in all.
 // On every call, a 256-channel 14x14 layer's transform cost more than its
 // 16 products (49 tiles per kernel).
