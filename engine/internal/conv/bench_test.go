@@ -89,3 +89,35 @@ func BenchmarkConv3x3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIm2col times im2col alone on strided first layers (ResNet's 7x7
+// stride 2, AlexNet's 11x11 stride 4) and a strided 3x3, one worker, one
+// colBudget-sized chunk of output pixels.
+func BenchmarkIm2col(b *testing.B) {
+	for _, cc := range []struct {
+		name string
+		g    Geom
+	}{
+		{"7x7s2_3ch_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 7, KW: 7, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3}},
+		{"11x11s4_3ch_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 11, KW: 11, SH: 4, SW: 4, PT: 2, PL: 2, PB: 2, PR: 2}},
+		{"3x3s2_128ch_56", Geom{N: 1, C: 128, M: 256, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},
+	} {
+		g := cc.g
+		g.Group, g.DH, g.DW = 1, 1, 1
+		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, 1)
+		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, 1)
+		k := g.C * g.KH * g.KW
+		pc := min(g.OH*g.OW, max(64, colBudget/k))
+		x := randSlice(rand.New(rand.NewPCG(3, 4)), g.C*g.H*g.W)
+		col := make([]float32, k*pc)
+		b.Run(cc.name, func(b *testing.B) {
+			im2col(g, x, col, g.C, 0, pc, 1)
+			b.ResetTimer()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				im2col(g, x, col, g.C, 0, pc, 1)
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
