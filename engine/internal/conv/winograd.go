@@ -79,7 +79,7 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 
 	// Tile block: nj slivers of nr tiles, about 64 tiles, fewer when the
 	// block's transformed input (16*C*tb floats) would outgrow winoBlock.
-	nj := max(1, min((64+nr-1)/nr, winoBlock/(16*g.C*nr), (tiles+nr-1)/nr))
+	nj := max(1, min((64+nr-1)/nr, winoBlock/(16*g.C*nr), (tiles+nr-1)/nr, winoMaxTiles/nr))
 	tb := nj * nr
 	blocks := (tiles + tb - 1) / tb
 	// Channel group: sm slivers, so prod (16*mb*tb floats) fits winoBlock.
@@ -146,6 +146,9 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 // winoBlock bounds a worker's transformed input block and product block
 // (in float32s each, 256 KiB) so both stay in a core's L2 cache.
 const winoBlock = 1 << 16
+
+// winoMaxTiles bounds a tile block (a kernel's NR is at most 32).
+const winoMaxTiles = 128
 
 // winoPad pads each position's plane (in float32s: one 64-byte line).
 const winoPad = 16
@@ -265,22 +268,32 @@ func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
 			}
 		}
 	}
-	var d [16]float32
+	// Channels outer, tiles inner: each of the 16 planes is then written
+	// in order (tiles outer wrote 16*C scattered lines per tile, more than
+	// L1 holds, so every store missed). Tile positions are worked out once.
+	var pos [winoMaxTiles]int32 // patch offset in a channel, or -1 at a border
 	for t := 0; t < tc; t++ {
 		ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
 		iy0, ix0 := 2*ty-g.PT, 2*tx-g.PL
-		inside := iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.H && ix0+4 <= g.W
-		o := (t/nr)*cn + t%nr
-		for c := 0; c < g.C; c++ {
-			img := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		pos[t] = -1
+		if iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.H && ix0+4 <= g.W {
+			pos[t] = int32(iy0*g.W + ix0)
+		}
+	}
+	var d [16]float32
+	for c := 0; c < g.C; c++ {
+		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
+		for t := 0; t < tc; t++ {
+			o := (t/nr)*cn + t%nr
 			var r0, r1, r2, r3 [4]float32
-			if inside {
-				p := iy0*g.W + ix0
+			if p := int(pos[t]); p >= 0 {
 				r0 = *(*[4]float32)(img[p:])
 				r1 = *(*[4]float32)(img[p+g.W:])
 				r2 = *(*[4]float32)(img[p+2*g.W:])
 				r3 = *(*[4]float32)(img[p+3*g.W:])
 			} else {
+				ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
+				iy0, ix0 := 2*ty-g.PT, 2*tx-g.PL
 				for r := 0; r < 4; r++ {
 					iy := iy0 + r
 					for q := 0; q < 4; q++ {
