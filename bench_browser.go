@@ -34,6 +34,7 @@ type benchBrowser struct {
 	ctx     context.Context
 	cancel  func()
 	version string
+	log     io.Writer // progress and the sharded engine's gather times
 }
 
 // benchChromium returns the Chromium binary ($CHROMIUM or Debian's).
@@ -151,6 +152,9 @@ type browserResult struct {
 		Output  []float32 `json:"output"`
 		Peak    int64     `json:"peak_bytes"`
 		Gathers int       `json:"gathers_per_run"`
+		// GatherMS is each worker's time per run in gathers: copying
+		// its part in and the whole out, and waiting for the others.
+		GatherMS []float64 `json:"gather_ms"`
 		Error   string    `json:"error"`
 	} `json:"shards"`
 	Cores    int  `json:"cores"`
@@ -225,6 +229,8 @@ func (br *benchBrowser) addShardRow(bm *benchModel, runs int, res *browserResult
 	}
 	row := newBenchRow(bm.name, "browser", bm.def.Input, sh.Count, sh.TimesMS, res.Ort.TimesMS)
 	row.RefThreads, row.Gathers = 1, sh.Gathers
+	fmt.Fprintf(br.log, "bench: %s: %d workers, %.0f ms a run (one worker %.0f ms); ms a run in %d gathers (copies and waits), per worker: %.1f\n",
+		bm.name, sh.Count, median(sh.TimesMS), median(res.Go.TimesMS), sh.Gathers, sh.GatherMS)
 	row.OursPeak, row.RefPeak = sh.Peak, res.Ort.Peak
 	row.LogitDiff = relDiff(sh.Output, res.Ort.Output)
 	rep.Rows = append(rep.Rows, row)

@@ -219,6 +219,7 @@ func runBenchmarks(o *benchOptions, logw io.Writer) (*benchReport, error) {
 			return nil, err
 		}
 		defer br.close()
+		br.log = logw
 		rep.Browser = br.version
 	}
 	for _, name := range o.models {

@@ -32,7 +32,8 @@ import (
 // split layers).
 type shardResult struct {
 	result
-	GathersPerRun int `json:"gathers_per_run"`
+	GathersPerRun int     `json:"gathers_per_run"`
+	GatherMS      float64 `json:"gather_ms"` // per timed run, in gathers (copies and waits)
 }
 
 func shardErr(msg string) shardResult { return shardResult{result: result{Error: msg}} }
@@ -56,13 +57,18 @@ func init() {
 // sabGather is engine.Shard's Gather over the worker's exchange buffers.
 // Gather k uses buffer k%2: a shard can only reach gather k+2 once every
 // shard has passed gather k+1's barrier, after reading gather k's buffer.
-type sabGather struct{ seq int }
+type sabGather struct {
+	seq  int
+	time time.Duration // spent in gather: copies and waiting for the others
+}
 
 func (s *sabGather) gather(g engine.Gathered) error {
 	n := 4 * len(g.Y)
 	if n == 0 || g.Outer <= 0 {
 		return fmt.Errorf("gather %s: nothing to gather", g.Node)
 	}
+	start := time.Now()
+	defer func() { s.time += time.Since(start) }()
 	view := js.Global().Call("shardView", s.seq%2, n)
 	s.seq++
 	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(g.Y))), n)
@@ -131,7 +137,7 @@ func benchShard(file js.Value, runs, index, count int) shardResult {
 			break
 		}
 	}
-	before := sg.seq
+	before, beforeT := sg.seq, sg.time
 	for range runs {
 		start := time.Now()
 		if res, err = p.Run(in); err != nil {
@@ -141,5 +147,6 @@ func benchShard(file js.Value, runs, index, count int) shardResult {
 	}
 	r.Output = res.Outputs[outName].Data
 	r.GathersPerRun = (sg.seq - before) / runs
+	r.GatherMS = float64((sg.time - beforeT).Nanoseconds()) / 1e6 / float64(runs)
 	return r
 }

@@ -64,7 +64,7 @@ function benchGoShards(count) {
     if (!same) throw new Error('the shards ended with different outputs');
     const peak = shards.reduce((m, s) => m + s.peak_bytes, 0) + ctl.byteLength + bufs[0].byteLength + bufs[1].byteLength;
     return { count, times_ms: times, output: shards[0].output, peak_bytes: peak, warmup_runs: shards[0].warmup_runs,
-      gathers_per_run: shards[0].gathers_per_run };
+      gathers_per_run: shards[0].gathers_per_run, gather_ms: shards.map((s) => s.gather_ms) };
   });
 }
 
