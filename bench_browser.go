@@ -155,7 +155,7 @@ type browserResult struct {
 		// GatherMS is each worker's time per run in gathers: copying
 		// its part in and the whole out, and waiting for the others.
 		GatherMS []float64 `json:"gather_ms"`
-		Error   string    `json:"error"`
+		Error    string    `json:"error"`
 	} `json:"shards"`
 	Cores    int  `json:"cores"`
 	Isolated bool `json:"isolated"`
