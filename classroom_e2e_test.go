@@ -104,24 +104,11 @@ func (a appPage) pickSample(name string) []models.Prediction {
 	return a.top5()
 }
 
-// shot saves a full-page screenshot and copies it to /tmp/team/shots.
+// shot saves a full-page screenshot to the test's out dir.
 func shot(t *testing.T, p *browsertest.Page, name string) {
 	t.Helper()
-	path, err := p.Screenshot(name)
-	if err != nil {
+	if _, err := p.Screenshot(name); err != nil {
 		t.Error(err)
-		return
-	}
-	if err := os.MkdirAll("/tmp/team/shots", 0o755); err != nil {
-		t.Logf("no shots folder: %v", err)
-		return
-	}
-	data, err := os.ReadFile(path)
-	if err == nil {
-		err = os.WriteFile(filepath.Join("/tmp/team/shots", "hui2-"+name+".png"), data, 0o644)
-	}
-	if err != nil {
-		t.Logf("copying the screenshot: %v", err)
 	}
 }
 
@@ -362,9 +349,6 @@ func waitPNG(t *testing.T, path string) image.Image {
 				t.Fatalf("%s: %d bytes, not a PNG: %v", path, len(data), err)
 			}
 			t.Logf("downloaded %s: %d bytes, %v", filepath.Base(path), len(data), img.Bounds())
-			if os.MkdirAll("/tmp/team/shots", 0o755) == nil {
-				os.WriteFile(filepath.Join("/tmp/team/shots", "hui2-export-"+filepath.Base(path)), data, 0o644)
-			}
 			return img
 		}
 		if time.Now().After(deadline) {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,19 +43,14 @@ type lessonFigure struct {
 // lessonPage is the app in one tab, with the lesson helpers.
 type lessonPage struct {
 	appPage
-	shots string // where screenshots go besides the test's out dir ("" = nowhere)
 }
 
 // openLessonPage opens the app at url in a new page of browser,
 // 1280 x 1000, and waits until the wasm runs and the model table is there.
 func openLessonPage(t *testing.T, browser *browsertest.Browser, url string) lessonPage {
 	t.Helper()
-	shots := "/tmp/team/shots"
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		shots = ""
-	}
 	p := browser.NewPage(t)
-	a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+	a := lessonPage{appPage: appPage{t: t, p: p}}
 	if err := p.Do(chromedp.EmulateViewport(1280, 1000)); err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +190,7 @@ func checkRows(t *testing.T, what string, got map[string]string, want map[string
 	}
 }
 
-// shot saves a screenshot of the lessons panel to the test's out dir and
-// to the shots dir.
+// shot saves a screenshot of the lessons panel to the test's out dir.
 func (a lessonPage) shot(name string) {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(a.p.Context(), time.Minute)
@@ -206,21 +201,17 @@ func (a lessonPage) shot(name string) {
 		a.t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	dirs := []string{a.shots}
-	if out, err := browsertest.OutDir(a.t); err == nil {
-		dirs = append(dirs, out)
+	out, err := browsertest.OutDir(a.t)
+	if err != nil {
+		a.t.Error(err)
+		return
 	}
-	for _, dir := range dirs {
-		if dir == "" {
-			continue
-		}
-		path := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			a.t.Error(err)
-			continue
-		}
-		a.t.Logf("screenshot: %s", path)
+	path := filepath.Join(out, name+".png")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		a.t.Error(err)
+		return
 	}
+	a.t.Logf("screenshot: %s", path)
 }
 
 // group formats like the page's Group: 1,234,567.
@@ -295,7 +286,7 @@ func TestLessons(t *testing.T) {
 	srv := httptest.NewServer(siteHandler(t, site, cat))
 	defer srv.Close()
 	a := openLessonPage(t, browser, srv.URL)
-	p, shots := a.p, a.shots
+	p := a.p
 
 	// classify runs the first sample image on the current model.
 	classify := func() {
@@ -317,7 +308,14 @@ func TestLessons(t *testing.T) {
 	t.Run("controls are labelled", func(t *testing.T) {
 		a := lessonPage{appPage: appPage{t: t, p: p}}
 		var bad []string
-		for _, tab := range []string{"cost", "conv", "relu", "dropout", "stacked", "inception", "heads", "residual", "explain"} {
+		// Every tab the page has, read from the page so that a new lesson
+		// is checked too.
+		var tabs []string
+		a.jsonEval(`JSON.stringify([...document.querySelectorAll("#lessons [role=tab]")].map(e => e.dataset.lesson))`, &tabs)
+		if len(tabs) < 10 || !slices.Contains(tabs, "int8") {
+			t.Fatalf("lesson tabs %v: want the 10 tabs (web.LessonTabs), int8 among them", tabs)
+		}
+		for _, tab := range tabs {
 			a.tab(tab)
 			s := a.js(`JSON.stringify([...document.querySelectorAll("#lessons input, #lessons select, #lessons button")].filter(e =>
 				!(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim())).map(e => e.id || e.outerHTML.slice(0, 80)))`)
@@ -331,7 +329,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("cost", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("cost")
 		var total int64
 		for _, l := range res.Layers {
@@ -385,7 +383,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("conv", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("conv")
 		name := a.js(`document.querySelector("#conv-layer").value`)
 		l := metaLayer(t, res, name)
@@ -420,7 +418,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("relu", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("relu")
 		a.figure("#relu-chart", 4)
 		weights := 0
@@ -454,7 +452,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("dropout", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("dropout")
 		name := a.js(`document.querySelector("#drop-layer").value`)
 		l := metaLayer(t, res, name)
@@ -488,7 +486,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("stacked", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("stacked")
 		name := a.js(`document.querySelector("#field-layer").value`)
 		// The default layer is the third conv; in ResNet-20 the first three
@@ -548,7 +546,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("heads", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("heads")
 		checkHeads(t, a, res)
 		a.figure("#heads-chart", 3)
@@ -563,7 +561,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("residual", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("residual")
 		block := a.js(`document.querySelector("#residual-block").value`)
 		for i := 0; i < 3; i++ {
@@ -608,7 +606,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("explain", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		a.tab("explain")
 		top := a.js(`JSON.stringify([...document.querySelectorAll(".explain-class")].map(b => b.dataset.index))`)
 		var idx []string
@@ -645,7 +643,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("googlenet", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		// The inception lesson on ResNet-20 points to GoogLeNet: its
 		// button loads it.
 		a.tab("inception")
@@ -708,7 +706,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("vgg", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		use("vgg_cifar")
 		classify()
 		m := meta("vgg_cifar")
@@ -725,7 +723,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("alexnet", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		use("alexnet_cifar")
 		classify()
 		m := meta("alexnet_cifar")
@@ -746,7 +744,7 @@ func TestLessons(t *testing.T) {
 	})
 
 	t.Run("phone", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		if err := p.Do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
 			t.Fatal(err)
 		}

@@ -216,7 +216,7 @@ func TestLessonsImageNet(t *testing.T) {
 	defer srv.Close()
 
 	a := openLessonPage(t, browser, srv.URL)
-	p, shots := a.p, a.shots
+	p := a.p
 	a.idle()
 
 	// use loads a model (VGG16 is 138 MB to download, hash and compile)
@@ -278,7 +278,7 @@ func TestLessonsImageNet(t *testing.T) {
 	}
 
 	t.Run("vgg16", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		v := meta["vgg16"]
 		use("vgg16") // first, before any image: a model switch runs the last image again, and these lessons are about its shapes
 		a.tab("stacked")
@@ -326,7 +326,7 @@ func TestLessonsImageNet(t *testing.T) {
 	})
 
 	t.Run("alexnet", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		m := meta["alexnet"]
 		geo := layerGeometry(m)
 		use("alexnet")
@@ -471,7 +471,7 @@ func TestLessonsImageNet(t *testing.T) {
 	})
 
 	t.Run("googlenet", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		g := meta["googlenet"]
 		use("googlenet")
 		classify()
@@ -565,7 +565,7 @@ func TestLessonsImageNet(t *testing.T) {
 	})
 
 	t.Run("resnet18", func(t *testing.T) {
-		a := lessonPage{appPage: appPage{t: t, p: p}, shots: shots}
+		a := lessonPage{appPage: appPage{t: t, p: p}}
 		r := meta["resnet18"]
 		use("resnet18")
 		classify()
