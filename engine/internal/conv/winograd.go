@@ -85,6 +85,15 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	// Channel group: sm slivers, so prod (16*mb*tb floats) fits winoBlock.
 	sm := max(1, min(slivers, winoBlock/(16*mr*tb)))
 	groups := (slivers + sm - 1) / sm
+	// Workers take contiguous ranges of items, which split few items
+	// unevenly (7 over 2 workers: 4 and 3). Smaller channel groups give at
+	// least 4 items per worker; two workers may then both transform a
+	// block's input, which costs little beside its products. The group
+	// size changes no arithmetic, so results keep their bits.
+	for workers > 1 && g.N*blocks*groups < 4*workers && sm > 1 {
+		sm = (sm + 1) / 2
+		groups = (slivers + sm - 1) / sm
+	}
 
 	var u []float32
 	if ww := w.winograd(); ww != nil && ww.mr == mr && ww.m == g.M && ww.c == g.C {
