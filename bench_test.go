@@ -264,9 +264,11 @@ func TestBenchNativeTinynet(t *testing.T) {
 	}
 }
 
-// TestBenchBrowserTinynet runs the real -browser path: the wasm engine in a
-// worker and onnxruntime-web in headless Chromium.
-func TestBenchBrowserTinynet(t *testing.T) {
+// benchBrowserJSON runs `bench -browser -json -runs 2` on arch (skipping
+// without Chromium or onnxruntime-web, or under -short) and returns the
+// report.
+func benchBrowserJSON(t *testing.T, arch string) *benchReport {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: builds the wasm engine and starts Chromium")
 	}
@@ -275,13 +277,20 @@ func TestBenchBrowserTinynet(t *testing.T) {
 		t.Skip(err)
 	}
 	var out, log bytes.Buffer
-	if err := benchCmd([]string{"-browser", "-json", "-archs", "tinynet", "-runs", "2"}, &out, &log); err != nil {
+	if err := benchCmd([]string{"-browser", "-json", "-archs", arch, "-runs", "2"}, &out, &log); err != nil {
 		t.Fatalf("bench: %v\n%s", err, log.String())
 	}
 	var rep benchReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("bench -json output: %v\n%s", err, out.String())
 	}
+	return &rep
+}
+
+// TestBenchBrowserTinynet runs the real -browser path: the wasm engine in a
+// worker and onnxruntime-web in headless Chromium.
+func TestBenchBrowserTinynet(t *testing.T) {
+	rep := benchBrowserJSON(t, "tinynet")
 	// One worker, then the engine over every core (tinynet's layers are
 	// too narrow to split: the shards run it whole, with no gather).
 	if len(rep.Rows) != 2 || rep.Rows[0].Threads != 1 || rep.Rows[1].RefThreads != 1 {
@@ -311,21 +320,7 @@ func TestBenchBrowserTinynet(t *testing.T) {
 // isolated page. bench itself fails unless the shards' logits are
 // bit-identical to the one-worker engine's.
 func TestBenchBrowserShards(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: builds the wasm engine and starts Chromium")
-	}
-	toolsOrSkip(t, "onnxruntime-web")
-	if _, err := benchChromium(); err != nil {
-		t.Skip(err)
-	}
-	var out, log bytes.Buffer
-	if err := benchCmd([]string{"-browser", "-json", "-archs", "resnet20_cifar", "-runs", "2"}, &out, &log); err != nil {
-		t.Fatalf("bench: %v\n%s", err, log.String())
-	}
-	var rep benchReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("bench -json output: %v\n%s", err, out.String())
-	}
+	rep := benchBrowserJSON(t, "resnet20_cifar")
 	if len(rep.Rows) != 2 {
 		t.Fatalf("rows %+v, notes %q", rep.Rows, rep.Notes)
 	}
@@ -364,5 +359,59 @@ func TestBenchPrint(t *testing.T) {
 	}
 	if err := benchCmd([]string{"-print", path}, &out, io.Discard); err == nil {
 		t.Error("-print of a report without rows: no error")
+	}
+}
+
+// TestAddShardRow: the all-cores row needs the shards' logits bit-identical
+// to one worker's; a page that is not cross-origin isolated gives a note
+// instead of a row, any other failure of the shards an error.
+func TestAddShardRow(t *testing.T) {
+	def, err := models.Arch("tinynet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bm := &benchModel{name: "tinynet", def: def}
+	br := &benchBrowser{log: io.Discard}
+	res := func() *browserResult {
+		var r browserResult
+		r.Isolated = true
+		r.Go.Output = []float32{1, 2.5, -3}
+		r.Ort.Output = []float32{1, 2.5, -3.01}
+		r.Ort.TimesMS = []float64{10, 11}
+		r.Shards.Count = 2
+		r.Shards.TimesMS = []float64{6, 7}
+		r.Shards.Output = []float32{1, 2.5, -3}
+		r.Shards.Peak = 100 << 20
+		r.Shards.Gathers = 3
+		return &r
+	}
+	var rep benchReport
+	if err := br.addShardRow(bm, 2, res(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Threads != 2 || rep.Rows[0].RefThreads != 1 || rep.Rows[0].OursMS != 6.5 || rep.Rows[0].Gathers != 3 || len(rep.Notes) != 1 {
+		t.Errorf("row %+v, notes %q", rep.Rows, rep.Notes)
+	}
+	var table bytes.Buffer
+	if err := rep.writeTable(&table); err != nil || !strings.Contains(table.String(), " 2/1 ") {
+		t.Errorf("table (%v):\n%s", err, table.String())
+	}
+
+	off := res()
+	off.Shards.Output[1] = math.Nextafter32(2.5, 3) // one ulp
+	if err := br.addShardRow(bm, 2, off, &benchReport{}); err == nil || !strings.Contains(err.Error(), "bit-identical") {
+		t.Errorf("shards one ulp off: %v", err)
+	}
+	notIsolated := res()
+	notIsolated.Isolated = false
+	notIsolated.Shards.Error = "the page is not cross-origin isolated"
+	rep = benchReport{}
+	if err := br.addShardRow(bm, 2, notIsolated, &rep); err != nil || len(rep.Rows) != 0 || len(rep.Notes) != 1 {
+		t.Errorf("not isolated: %v, rows %+v, notes %q", err, rep.Rows, rep.Notes)
+	}
+	failed := res()
+	failed.Shards.Error = "shard 1: timed out"
+	if err := br.addShardRow(bm, 2, failed, &benchReport{}); err == nil {
+		t.Error("a failed shard gave no error")
 	}
 }
