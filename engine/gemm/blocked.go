@@ -206,7 +206,17 @@ func gemv(kern Kernel, transB bool, n, k int, alpha float32, a Matrix, transA bo
 		if dotQ == nil {
 			dotQ = Generic.DotQ
 		}
-		for j := 0; j < n; j++ {
+		j := 0
+		if dotQ4 := kern.DotQ4; dotQ4 != nil && b.IsInt8() && !b.ScaleCols {
+			ld := b.LD
+			for ; j+4 <= n; j += 4 {
+				s := dotQ4(x, b.Q[j*ld:j*ld+k], b.Q[(j+1)*ld:(j+1)*ld+k], b.Q[(j+2)*ld:(j+2)*ld+k], b.Q[(j+3)*ld:(j+3)*ld+k])
+				for i, v := range s {
+					c[j+i] = epilogue(b.Scales[j+i]*v, alpha, beta, c[j+i])
+				}
+			}
+		}
+		for ; j < n; j++ {
 			var s float32
 			switch {
 			case !b.IsInt8():

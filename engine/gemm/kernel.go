@@ -17,6 +17,10 @@ type Kernel struct {
 	// order of the sum is the kernel's own (vector lanes, then a fixed
 	// reduction), the same for every row.
 	DotQ func(x []float32, q []int8) float32
+	// DotQ4, when set, is DotQ on four rows at once (each len >= len(x)),
+	// each result with exactly DotQ's bits: x is loaded once for the four
+	// rows. gemv calls it on groups of four rows, DotQ on the last ones.
+	DotQ4 func(x []float32, q0, q1, q2, q3 []int8) [4]float32
 	// Dequant sets dst[i] = float32(q[i]) * sc[i%4] for i < len(q),
 	// rounded as dequant rounds: a sliver of prepacked int8 weights (MR 4
 	// rows interleaved) into the packed A block (see PackedA).

@@ -163,6 +163,51 @@ func TestDotQ(t *testing.T) {
 	}
 }
 
+// TestDotQ4: every kernel's DotQ4 (where it has one) gives, for each of its
+// four rows, exactly the bits of DotQ on that row, with special values
+// (NaN, infinities, signed zeros) in x.
+func TestDotQ4(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	tested := 0
+	for _, kern := range Kernels() {
+		if kern.DotQ4 == nil {
+			continue
+		}
+		tested++
+		for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 100, 4099} {
+			for _, withSpecial := range []bool{false, true} {
+				x := randMat(r, n)
+				if withSpecial && n > 0 {
+					x[r.IntN(n)] = special[r.IntN(len(special))]
+				}
+				var q [4][]int8
+				for i := range q {
+					q[i] = make([]int8, n+i) // longer than x: DotQ4 reads len(x) values
+					for j := range q[i] {
+						q[i][j] = int8(r.IntN(256) - 128)
+					}
+				}
+				got := kern.DotQ4(x, q[0], q[1], q[2], q[3])
+				for i := range q {
+					if want := kern.DotQ(x, q[i]); !sameBits(got[i], want) {
+						t.Fatalf("%s n=%d: DotQ4 row %d = %v, DotQ %v", kern.Name, n, i, got[i], want)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d kernels with DotQ4", tested)
+}
+
+// sameBits: equal bits, or both NaN.
+func sameBits(a, b float32) bool {
+	if a != a && b != b {
+		return true
+	}
+	return math.Float32bits(a) == math.Float32bits(b)
+}
+
 func TestCheckMatricesInt8(t *testing.T) {
 	q := make([]int8, 6)
 	f := make([]float32, 6)
