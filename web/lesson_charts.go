@@ -69,18 +69,23 @@ func (c *Lessons) CostChartURL() string {
 	})
 }
 
-// ZerosChartURL is the fraction of zeros after each ReLU, in percent.
+// ZerosChartURL is the fraction of zeros after each ReLU, in percent; per
+// block when the ReLUs are too many for a bar each (see zerosBars).
 func (c *Lessons) ZerosChartURL() string {
-	zs, err := c.zeros()
-	if err != nil || len(zs) == 0 {
+	zs, perBlock := c.zerosBars()
+	if len(zs) == 0 {
 		return ""
 	}
 	bars := make([]chart.Bar, len(zs))
 	for i, z := range zs {
 		bars[i] = chart.Bar{Label: z.Name, Value: 100 * z.Fraction}
 	}
+	title := "Zeros after each ReLU on this image"
+	if perBlock {
+		title = "Zeros after the ReLUs of each block on this image"
+	}
 	return c.barsURL("zeros", c.runKey(), chart.BarChart{
-		Title:      "Zeros after each ReLU on this image",
+		Title:      title,
 		Bars:       bars,
 		Value:      chart.Axis{Label: "units exactly 0", Unit: "%"},
 		Horizontal: true,

@@ -29,6 +29,31 @@ func (c *Lessons) zeros() ([]lessons.Zeros, error) {
 	return lessons.ReLUZeros(c.info(), c.result())
 }
 
+// zerosBars are the zeros chart's bars: one per ReLU, or, past
+// maxCostBars ReLUs in a model with blocks, one per block (the zeros among
+// all its ReLUs' units). The data table under the chart keeps every ReLU.
+func (c *Lessons) zerosBars() (zs []lessons.Zeros, perBlock bool) {
+	all, err := c.zeros()
+	if err != nil || len(all) <= maxCostBars {
+		return all, false
+	}
+	byBlock, _ := lessons.ZerosByBlock(all)
+	if len(byBlock) == len(all) {
+		return all, false
+	}
+	return byBlock, true
+}
+
+// ZerosCaption says what a bar of the zeros chart is.
+func (c *Lessons) ZerosCaption() string {
+	s := "Fraction of exact zeros after each ReLU, on this image."
+	if zs, perBlock := c.zerosBars(); perBlock {
+		all, _ := c.zeros()
+		s = fmt.Sprintf("Fraction of exact zeros after the ReLUs, on this image. %d ReLU layers are too many for a bar each: each bar is one block (residual block or inception module), the zeros among all its ReLUs' outputs, %d bars in all; the numbers below list every ReLU.", len(all), len(zs))
+	}
+	return s
+}
+
 // ZerosText sums the fractions up.
 func (c *Lessons) ZerosText() string {
 	if c.result() == nil {

@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,5 +251,53 @@ func TestLessonFetchAndFigures(t *testing.T) {
 	waitFor(t, ee, "the new maps", func() bool { m, _, _ := c.dropMaps(); return m != nil })
 	if h.calls != 2 {
 		t.Errorf("%d fetches for two runs", h.calls)
+	}
+}
+
+// TestZerosPerBlock: with more ReLUs than maxCostBars (ResNet-152 has 151)
+// the zeros chart draws one bar per block and says so, and the data table
+// still lists every ReLU; with few ReLUs it draws one bar each.
+func TestZerosPerBlock(t *testing.T) {
+	for _, c := range []struct {
+		blocks, perBlock int
+		grouped          bool
+	}{{50, 3, true}, {5, 3, false}} {
+		info := &protocol.Loaded{Name: "m", Layers: []protocol.LayerInfo{{Name: "relu", Kind: "relu", Shape: []int{1, 64, 112, 112}}}}
+		res := &protocol.Result{Model: "m", Stats: []protocol.LayerStat{{Name: "relu", Zeros: 0.5}}}
+		for b := range c.blocks {
+			block := fmt.Sprintf("layer.%d", b)
+			for r := range c.perBlock {
+				name := fmt.Sprintf("%s.relu%d", block, r)
+				info.Layers = append(info.Layers, protocol.LayerInfo{Name: name, Kind: "relu", Block: block, Shape: []int{1, 256, 14, 14}})
+				res.Stats = append(res.Stats, protocol.LayerStat{Name: name, Zeros: float64(r) / 4})
+			}
+		}
+		h := &lessonHost{fakeHost: newFakeHost()}
+		c2 := &Lessons{Root: &Root{Host: h, Runs: 1, Info: info, Result: res}}
+		c2.Init(nil)
+		relus := 1 + c.blocks*c.perBlock
+		if rows := c2.ZerosData(); len(rows) != relus {
+			t.Errorf("%d blocks: the data table has %d rows for %d ReLUs", c.blocks, len(rows), relus)
+		}
+		bars, grouped := c2.zerosBars()
+		caption := c2.ZerosCaption()
+		if grouped != c.grouped {
+			t.Errorf("%d ReLUs: grouped %v, want %v", relus, grouped, c.grouped)
+		}
+		if c.grouped {
+			// The stem's ReLU on its own, then one bar per block with the
+			// mean of its three ReLUs (equal sizes): (0 + 1/4 + 2/4) / 3.
+			if len(bars) != 1+c.blocks || bars[1].Name != "layer.0" || math.Abs(bars[1].Fraction-0.25) > 1e-12 {
+				t.Errorf("%d bars, second %+v; want %d, layer.0 at 0.25", len(bars), bars[1], 1+c.blocks)
+			}
+			if want := fmt.Sprintf("%d ReLU layers are too many for a bar each", relus); !strings.Contains(caption, want) || !strings.Contains(caption, fmt.Sprintf("%d bars in all", 1+c.blocks)) {
+				t.Errorf("caption %q: want %q and %d bars", caption, want, 1+c.blocks)
+			}
+		} else if len(bars) != relus || strings.Contains(caption, "too many") {
+			t.Errorf("%d ReLUs: %d bars, caption %q", relus, len(bars), caption)
+		}
+		if c2.ZerosChartURL() == "" {
+			t.Errorf("%d ReLUs: no zeros chart", relus)
+		}
 	}
 }

@@ -114,6 +114,8 @@ func withStep(c Curve, x, ylo, yhi float64) Curve {
 type Zeros struct {
 	Name     string
 	Fraction float64
+	Block    string // enclosing block (residual block, inception module) or ""
+	Units    int    // outputs of the layer for one image
 }
 
 // ReLUZeros returns the fraction of zeros after every ReLU of l measured on
@@ -139,8 +141,43 @@ func ReLUZeros(l *protocol.Loaded, r *protocol.Result) ([]Zeros, error) {
 	var out []Zeros
 	for _, li := range l.Layers {
 		if s, ok := stats[li.Name]; ok && li.Kind == "relu" {
-			out = append(out, Zeros{Name: li.Name, Fraction: s.Zeros})
+			units := 1
+			for _, d := range li.Shape[min(1, len(li.Shape)):] {
+				units *= d
+			}
+			out = append(out, Zeros{Name: li.Name, Fraction: s.Zeros, Block: li.Block, Units: units})
 		}
 	}
 	return out, nil
+}
+
+// ZerosByBlock merges the ReLUs of each block (in table order; ReLUs
+// outside any block stay on their own) into one entry named after the
+// block: the fraction of zeros among all the block's units, so a block's
+// 56x56 ReLU weighs more than its 7x7 one. Layers counts the ReLUs each
+// entry stands for.
+func ZerosByBlock(zs []Zeros) (out []Zeros, layers []int) {
+	at := map[string]int{}
+	zeros := []float64{}
+	for _, z := range zs {
+		if z.Block == "" {
+			out, layers, zeros = append(out, z), append(layers, 1), append(zeros, z.Fraction*float64(z.Units))
+			continue
+		}
+		i, ok := at[z.Block]
+		if !ok {
+			i = len(out)
+			at[z.Block] = i
+			out, layers, zeros = append(out, Zeros{Name: z.Block, Block: z.Block}), append(layers, 0), append(zeros, 0)
+		}
+		out[i].Units += z.Units
+		layers[i]++
+		zeros[i] += z.Fraction * float64(z.Units)
+	}
+	for i := range out {
+		if out[i].Units > 0 {
+			out[i].Fraction = zeros[i] / float64(out[i].Units)
+		}
+	}
+	return out, layers
 }

@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +73,33 @@ func TestActivationCurves(t *testing.T) {
 	}
 }
 
+func TestZerosByBlock(t *testing.T) {
+	zs := []Zeros{
+		{Name: "relu", Fraction: 0.5, Units: 100},
+		{Name: "layer1.0.relu", Fraction: 0.2, Block: "layer1.0", Units: 300},
+		{Name: "layer1.0.relu2", Fraction: 0.6, Block: "layer1.0", Units: 100},
+		{Name: "layer1.1.relu", Fraction: 0.4, Block: "layer1.1", Units: 50},
+		{Name: "fc.relu", Fraction: 0.9, Units: 10},
+	}
+	got, layers := ZerosByBlock(zs)
+	want := []Zeros{
+		{Name: "relu", Fraction: 0.5, Units: 100},
+		// (0.2*300 + 0.6*100) / 400 zeros: weighted by units, not 0.4.
+		{Name: "layer1.0", Fraction: 0.3, Block: "layer1.0", Units: 400},
+		{Name: "layer1.1", Fraction: 0.4, Block: "layer1.1", Units: 50},
+		{Name: "fc.relu", Fraction: 0.9, Units: 10},
+	}
+	if len(got) != len(want) || !slices.Equal(layers, []int{1, 2, 1, 1}) {
+		t.Fatalf("ZerosByBlock: %+v %v, want %+v [1 2 1 1]", got, layers, want)
+	}
+	for i := range want {
+		g := got[i]
+		if g.Name != want[i].Name || g.Block != want[i].Block || g.Units != want[i].Units || math.Abs(g.Fraction-want[i].Fraction) > 1e-12 {
+			t.Errorf("entry %d: %+v, want %+v", i, g, want[i])
+		}
+	}
+}
+
 func TestReLUZeros(t *testing.T) {
 	l := alexnetNet()
 	r := &protocol.Result{Model: "alexnet", Stats: []protocol.LayerStat{
@@ -83,8 +111,12 @@ func TestReLUZeros(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(z) != 2 || z[0] != (Zeros{"features.1", 0.5}) || z[1] != (Zeros{"features.4", 0.75}) {
+	if len(z) != 2 || z[0].Name != "features.1" || z[0].Fraction != 0.5 || z[1].Name != "features.4" || z[1].Fraction != 0.75 {
 		t.Errorf("zeros %v", z)
+	}
+	// AlexNet's features.1 follows conv1: 64 x 55 x 55 units.
+	if z[0].Units != 64*55*55 || z[0].Block != "" {
+		t.Errorf("features.1: %d units in block %q, want 193600 in none", z[0].Units, z[0].Block)
 	}
 	for _, tc := range []struct {
 		r    *protocol.Result
