@@ -110,12 +110,52 @@ func BenchmarkIm2col(b *testing.B) {
 		pc := min(g.OH*g.OW, max(64, colBudget/k))
 		x := randSlice(rand.New(rand.NewPCG(3, 4)), g.C*g.H*g.W)
 		col := make([]float32, k*pc)
+		var ph []float32
+		if g.KH*g.KW >= 4*g.SH*g.SW { // as forward decides
+			ph = make([]float32, g.C*g.H*g.SW*phaseWidth(g))
+		}
 		b.Run(cc.name, func(b *testing.B) {
-			im2col(g, x, col, g.C, 0, pc, 1)
 			b.ResetTimer()
 			cpu0 := cpuSeconds()
 			for b.Loop() {
-				im2col(g, x, col, g.C, 0, pc, 1)
+				// As forward does: split once per call, then gather.
+				if ph != nil {
+					splitPhases(g, x, ph, g.C, 1)
+				}
+				im2col(g, x, ph, col, g.C, 0, pc, 1)
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// BenchmarkConvLayer runs whole convs that take im2col + GEMM (first
+// layers, strided 3x3) through Forward on one worker with int8 weights
+// prepacked as Compile leaves them, in cpu-ms.
+func BenchmarkConvLayer(b *testing.B) {
+	for _, cc := range []struct {
+		name string
+		g    Geom
+	}{
+		{"7x7s2_3to64_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 7, KW: 7, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3}},
+		{"3x3s2_128to256_28", Geom{N: 1, C: 128, M: 256, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},
+		{"3x3_512to512_7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PL: 1, PB: 1, PR: 1}},
+	} {
+		g := cc.g
+		g.Group, g.DH, g.DW = 1, 1, 1
+		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, 1)
+		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, 1)
+		r := rand.New(rand.NewPCG(5, 6))
+		x, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M)
+		w, _ := quantWeights(r, g)
+		w.Packed = Prepack(g, w)
+		y := make([]float32, g.M*g.OH*g.OW)
+		b.Run(cc.name, func(b *testing.B) {
+			Forward(g, x, w, bias, y, true, 1)
+			b.ResetTimer()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				Forward(g, x, w, bias, y, true, 1)
 			}
 			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})

@@ -134,3 +134,38 @@ func TestNaiveHandComputed(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colPhases: im2col from the phase-split input (strided convs)
+// writes exactly the matrix of the strided gather from x, for random
+// strides, pads, dilations and chunks.
+func TestIm2colPhases(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for i := 0; i < 300; i++ {
+		g := randomGeom(r, 0)
+		g.SW = 2 + r.IntN(4)
+		g.W += r.IntN(20)
+		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+		if g.OW <= 0 {
+			continue
+		}
+		cg := g.C / g.Group
+		x := randSlice(r, cg*g.H*g.W)
+		npix := g.OH * g.OW
+		p0 := r.IntN(npix)
+		pc := 1 + r.IntN(npix-p0)
+		k := cg * g.KH * g.KW
+		want, got := make([]float32, k*pc), make([]float32, k*pc)
+		for j := range got {
+			got[j] = float32(math.NaN()) // every element must be written
+		}
+		im2col(g, x, nil, want, cg, p0, pc, 1)
+		ph := make([]float32, cg*g.H*g.SW*phaseWidth(g))
+		splitPhases(g, x, ph, cg, 2)
+		im2col(g, x, ph, got, cg, p0, pc, 2)
+		for j := range got {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%+v p0=%d pc=%d: col[%d] = %v from phases, %v gathered", g, p0, pc, j, got[j], want[j])
+			}
+		}
+	}
+}

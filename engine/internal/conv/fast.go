@@ -64,9 +64,23 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 		}
 		col = (*buf)[:k*chunk]
 	}
+	// The group's input split by column phase, for strided convs that
+	// visit each input value at least 4 times (first layers: 7x7 stride 2,
+	// 11x11 stride 4). For a 3x3 stride 2 the split cost more than the
+	// gather it saved (BenchmarkIm2col).
+	var ph []float32
+	if !pointwise && g.SW > 1 && g.KH*g.KW >= 4*g.SH*g.SW {
+		buf := colPool.Get().(*[]float32)
+		defer colPool.Put(buf)
+		*buf = grow(*buf, cg*g.H*g.SW*phaseWidth(g))
+		ph = *buf
+	}
 	for n := 0; n < g.N; n++ {
 		for grp := 0; grp < g.Group; grp++ {
 			xg := x[(n*g.C+grp*cg)*g.H*g.W:]
+			if ph != nil {
+				splitPhases(g, xg, ph, cg, workers)
+			}
 			wg := w.matrix(grp*mg, k)
 			yg := y[(n*g.M+grp*mg)*npix:]
 			// Bias and ReLU run in the GEMM's epilogue, on each register
@@ -81,7 +95,7 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
-				im2col(g, xg, col, cg, p0, pc, workers)
+				im2col(g, xg, ph, col, cg, p0, pc, workers)
 				gemm.ParallelMatrix(pa.tiles, ep, workers, false, false, mg, pc, k, 1, wg, gemm.Float(col, pc), 0, yg[p0:], npix)
 			}
 		}
@@ -91,8 +105,11 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 // im2col writes the (cg*KH*KW) x pc matrix of input taps for output pixels
 // p0..p0+pc-1 of one group (x points at the group's first channel): row
 // (c, ky, kx), column p holds x[c, iy, ix] or 0 outside the input. Rows are
-// independent copies, so they are split over workers.
-func im2col(g Geom, x, col []float32, cg, p0, pc, workers int) {
+// independent copies, so they are split over workers. With a column stride
+// above 1, ph is the group's input split by column phase (splitPhases), so
+// that a row segment is one contiguous copy there instead of a strided
+// gather; nil, the gather is done from x.
+func im2col(g Geom, x, ph, col []float32, cg, p0, pc, workers int) {
 	rows := cg * g.KH * g.KW
 	if pc*rows < 1<<15 {
 		workers = 1 // too little to copy for goroutines to pay off
@@ -120,6 +137,22 @@ func im2col(g Geom, x, col []float32, cg, p0, pc, workers int) {
 					copy(seg, src[ix:])
 					continue
 				}
+				if ph != nil {
+					// ix + j*SW = (j0+j)*SW + r: element j0+j of phase r.
+					r, j0 := ix%g.SW, ix/g.SW
+					if r < 0 {
+						r, j0 = r+g.SW, j0-1
+					}
+					pw := phaseWidth(g)
+					wr := (g.W - r + g.SW - 1) / g.SW
+					row := ph[((c*g.SW+r)*g.H+iy)*pw:][:wr]
+					lo, hi := max(0, -j0), max(0, min(len(seg), wr-j0))
+					lo = min(lo, hi)
+					clear(seg[:lo])
+					copy(seg[lo:hi], row[j0+lo:j0+hi])
+					clear(seg[hi:])
+					continue
+				}
 				for j := range seg {
 					if ix >= 0 && ix < g.W {
 						seg[j] = src[ix]
@@ -127,6 +160,36 @@ func im2col(g Geom, x, col []float32, cg, p0, pc, workers int) {
 						seg[j] = 0
 					}
 					ix += g.SW
+				}
+			}
+		}
+	})
+}
+
+// phaseWidth is the row length of the phase planes of splitPhases: the
+// longest phase, phase 0, ceil(W/SW).
+func phaseWidth(g Geom) int { return (g.W + g.SW - 1) / g.SW }
+
+// splitPhases writes the cg channels of x split by column phase into ph:
+// row iy of phase r of channel c, at ((c*SW + r)*H + iy)*phaseWidth, holds
+// x[c, iy, r], x[c, iy, r+SW], ... A strided im2col row segment, every
+// SW-th value of an input row, is then contiguous in one phase's row. It
+// reads the input once; the gather it replaces visited each value about
+// KH*KW/(SH*SW) times, one strided load at a time (a quarter of ResNet's
+// 7x7 stride-2 first layer).
+func splitPhases(g Geom, x, ph []float32, cg, workers int) {
+	pw := phaseWidth(g)
+	if cg*g.H*g.W < 1<<15 {
+		workers = 1
+	}
+	parallelFor(workers, cg*g.H, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			c, iy := ch/g.H, ch%g.H
+			src := x[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
+			for r := 0; r < g.SW; r++ {
+				dst := ph[((c*g.SW+r)*g.H+iy)*pw:][:(g.W-r+g.SW-1)/g.SW]
+				for j := range dst {
+					dst[j] = src[r+j*g.SW]
 				}
 			}
 		}
