@@ -74,8 +74,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 				for js := 0; js*nr < nc; js++ {
 					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)
+					edge := cols < nr && kern.Edge != nil
 					for is := 0; is*mr < mc; is++ {
-						kern.Fn(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc)
+						if edge {
+							kern.Edge(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc, cols)
+						} else {
+							kern.Fn(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc)
+						}
 						rows := min(mr, mc-is*mr)
 						off := (i0+is*mr)*ldc + j0 + js*nr
 						if kern.StoreTile != nil && rows == mr && cols == nr && alpha == 1 && beta == 0 {

@@ -233,3 +233,43 @@ func TestEpilogueFused(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgeKernels: every kernel's Edge (where it has one) gives, for each
+// width 1 .. NR-1, exactly Fn's bits in the columns it is asked for, on
+// slivers with NaN, infinities and signed zeros among the values; the
+// packed path's partial slivers (TestBlockedMatchesNaive's shapes) go
+// through it.
+func TestEdgeKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(81, 82))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	tested := 0
+	for _, kern := range Kernels() {
+		if kern.Edge == nil {
+			continue
+		}
+		tested++
+		mr, nr := kern.MR, kern.NR
+		for _, kc := range []int{1, 7, 256} {
+			a, b := randMat(r, kc*mr), randMat(r, kc*nr)
+			for i := 0; i < 3; i++ {
+				a[r.IntN(len(a))] = special[r.IntN(len(special))]
+				b[r.IntN(len(b))] = special[r.IntN(len(special))]
+			}
+			want := make([]float32, mr*nr)
+			kern.Fn(kc, a, b, want)
+			for cols := 1; cols < nr; cols++ {
+				got := make([]float32, mr*nr)
+				kern.Edge(kc, a, b, got, cols)
+				for i := 0; i < mr; i++ {
+					for j := 0; j < cols; j++ {
+						g, w := got[i*nr+j], want[i*nr+j]
+						if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+							t.Fatalf("%s kc=%d cols=%d: acc[%d][%d] = %v, Fn %v", kern.Name, kc, cols, i, j, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d kernels with Edge", tested)
+}

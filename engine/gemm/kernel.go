@@ -33,6 +33,11 @@ type Kernel struct {
 	// Epilogue.apply, lane by lane, so the bits are theirs. Those two are
 	// scalar loops, about a fifth of GoogLeNet's GEMM time with AVX-512.
 	StoreTile func(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool)
+	// Edge, when set, is Fn for a tile of which only the first cols
+	// columns (0 < cols < NR) are wanted, over the same packed slivers:
+	// those columns of acc get exactly Fn's bits, the others any value.
+	// A narrower tile saves the work on the last sliver's zero padding.
+	Edge func(kc int, a, b, acc []float32, cols int)
 }
 
 // Generic is the portable kernel, with no build tag: a 4x2 tile in scalar

@@ -13,7 +13,7 @@ import "simd/archsimd"
 // machine, kc = 256, in GFLOP/s: 4x12 25, 3x16 25, 6x8 23, 2x16 17,
 // 4x16 16, 4x8 14, 8x8 13, 5x12 13, 2x32 8. V8 maps the values onto 16
 // XMM registers: 4x12 uses exactly 16, 4x16 spills.
-var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128}
+var SIMD128 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128, Edge: edgeSIMD128}
 
 // archKernels lists the SIMD kernels of this build. WebAssembly SIMD is
 // checked when the module is compiled (an engine without it rejects the
@@ -63,6 +63,84 @@ func kernelSIMD128x4x12(kc int, a, b, acc []float32) {
 	c30.StoreArray((*[4]float32)(out[36:]))
 	c31.StoreArray((*[4]float32)(out[40:]))
 	c32.StoreArray((*[4]float32)(out[44:]))
+}
+
+// edgeSIMD128 is SIMD128's Edge: the last, partial column sliver of a
+// product (n not a multiple of 12: 169 columns in AlexNet's 13x13 convs,
+// 49 in ResNet's and GoogLeNet's 7x7 ones, where 11 of the last 12 or 1 of
+// every 5 slivers' columns were zero padding) takes the 4x4 or 4x8 tile
+// over the same packed sliver (row stride 12), each lane computed with
+// kernelSIMD128x4x12's operations in its order.
+func edgeSIMD128(kc int, a, b, acc []float32, cols int) {
+	if cols <= 4 {
+		kernelSIMD128x4x4s12(kc, a, b, acc)
+		return
+	}
+	if cols <= 8 {
+		kernelSIMD128x4x8s12(kc, a, b, acc)
+		return
+	}
+	kernelSIMD128x4x12(kc, a, b, acc)
+}
+
+// kernelSIMD128x4x4s12 is columns 0-3 of kernelSIMD128x4x12.
+func kernelSIMD128x4x4s12(kc int, a, b, acc []float32) {
+	const mr, nr = 4, 12
+	var c00, c10, c20, c30 archsimd.Float32x4
+	a = a[:kc*mr]
+	b = b[:kc*nr]
+	for len(a) >= mr && len(b) >= nr {
+		av := (*[mr]float32)(a)
+		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(b))
+		c00 = archsimd.BroadcastFloat32x4(av[0]).MulAdd(b0, c00)
+		c10 = archsimd.BroadcastFloat32x4(av[1]).MulAdd(b0, c10)
+		c20 = archsimd.BroadcastFloat32x4(av[2]).MulAdd(b0, c20)
+		c30 = archsimd.BroadcastFloat32x4(av[3]).MulAdd(b0, c30)
+		a = a[mr:]
+		b = b[nr:]
+	}
+	out := (*[mr * nr]float32)(acc)
+	c00.StoreArray((*[4]float32)(out[0:]))
+	c10.StoreArray((*[4]float32)(out[12:]))
+	c20.StoreArray((*[4]float32)(out[24:]))
+	c30.StoreArray((*[4]float32)(out[36:]))
+}
+
+// kernelSIMD128x4x8s12 is columns 0-7 of kernelSIMD128x4x12.
+func kernelSIMD128x4x8s12(kc int, a, b, acc []float32) {
+	const mr, nr = 4, 12
+	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x4
+	a = a[:kc*mr]
+	b = b[:kc*nr]
+	for len(a) >= mr && len(b) >= nr {
+		av := (*[mr]float32)(a)
+		bv := (*[nr]float32)(b)
+		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[0:]))
+		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(bv[4:]))
+		x := archsimd.BroadcastFloat32x4(av[0])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = archsimd.BroadcastFloat32x4(av[1])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = archsimd.BroadcastFloat32x4(av[2])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = archsimd.BroadcastFloat32x4(av[3])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		a = a[mr:]
+		b = b[nr:]
+	}
+	out := (*[mr * nr]float32)(acc)
+	c00.StoreArray((*[4]float32)(out[0:]))
+	c01.StoreArray((*[4]float32)(out[4:]))
+	c10.StoreArray((*[4]float32)(out[12:]))
+	c11.StoreArray((*[4]float32)(out[16:]))
+	c20.StoreArray((*[4]float32)(out[24:]))
+	c21.StoreArray((*[4]float32)(out[28:]))
+	c30.StoreArray((*[4]float32)(out[36:]))
+	c31.StoreArray((*[4]float32)(out[40:]))
 }
 
 // dotQSIMD128 is SIMD128's DotQ: 16 int8 weights at a time are
