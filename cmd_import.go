@@ -34,11 +34,11 @@ func importCmd(args []string, w io.Writer) error {
 	arch := fs.String("arch", "", "architecture of a .pth state_dict (see below); for .onnx, an optional label")
 	dataset := fs.String("dataset", "", "imagenet or cifar10: labels and preprocessing (default: the architecture's, imagenet for .onnx)")
 	labelsFile := fs.String("labels", "", "file with one class name per line, in output order (overrides -dataset's labels)")
-	twin := fs.Bool("float32", false, "write the float32 twin of model NAME instead (weights not quantized, to "+models.TwinDir+"/NAME"+models.Ext+" in the models folder; .pth only): the reference the int8 lesson compares with")
+	twin := fs.Bool("float32", false, "write the float32 twin of model NAME instead (weights not quantized, to "+models.TwinDir+"/NAME"+models.Ext+" in the models folder): the reference the int8 lesson compares with")
 	dir := addModelsDirFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: convscope import [-name NAME] -arch ARCH [-dataset D] [-labels FILE] [-models DIR] [-float32] FILE.pth")
-		fmt.Fprintln(fs.Output(), "       convscope import [-name NAME] [-arch LABEL] [-dataset D] [-labels FILE] [-models DIR] FILE.onnx")
+		fmt.Fprintln(fs.Output(), "       convscope import [-name NAME] [-arch LABEL] [-dataset D] [-labels FILE] [-models DIR] [-float32] FILE.onnx")
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "architectures: %s\n", strings.Join(models.ArchNames(), ", "))
 	}
@@ -78,10 +78,7 @@ func importCmd(args []string, w io.Writer) error {
 		}
 		f, err = importPth(file, *name, *arch, *dataset, *labelsFile, *twin)
 	case ".onnx":
-		if *twin {
-			return errors.New("-float32 takes a .pth checkpoint (an ONNX graph's weights are converted as the importer finds them)")
-		}
-		f, err = importONNX(file, *name, *arch, *dataset, *labelsFile)
+		f, err = importONNX(file, *name, *arch, *dataset, *labelsFile, *twin)
 	default:
 		return fmt.Errorf("%s: unknown file type %q (want .pth or .onnx)", file, ext)
 	}
@@ -165,7 +162,7 @@ func convertPthWith(file string, def *models.Def, meta models.Meta, convert func
 	return convert(def, sd, meta)
 }
 
-func importONNX(file, name, arch, dataset, labelsFile string) (*modelfile.File, error) {
+func importONNX(file, name, arch, dataset, labelsFile string, twin bool) (*modelfile.File, error) {
 	if dataset == "" {
 		dataset = labels.DatasetImageNet
 	}
@@ -186,7 +183,11 @@ func importONNX(file, name, arch, dataset, labelsFile string) (*modelfile.File, 
 	}
 	sum := sha256.Sum256(data)
 	meta.Source = fmt.Sprintf("%s (sha256 %s)", filepath.Base(file), hex.EncodeToString(sum[:8]))
-	f, err := importonnx.Convert(data, meta)
+	convert := importonnx.Convert
+	if twin {
+		convert = importonnx.ConvertFloat32
+	}
+	f, err := convert(data, meta)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

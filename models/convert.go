@@ -67,6 +67,22 @@ func ConvertGraph(g *engine.Graph, meta Meta) (*modelfile.File, error) {
 	return convert(g, meta, "onnx", layers, nil, false)
 }
 
+// ConvertGraphFloat32 is ConvertGraph without the quantization: the float32
+// twin of the model ConvertGraph makes from the same graph (see
+// ConvertFloat32), Meta.TwinOf set to meta.Name.
+func ConvertGraphFloat32(g *engine.Graph, meta Meta) (*modelfile.File, error) {
+	layers, err := graphLayers(g)
+	if err != nil {
+		return nil, fmt.Errorf("convert %s: %w", meta.Name, err)
+	}
+	f, err := convert(g, meta, "onnx", layers, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	f.Meta.TwinOf = meta.Name
+	return f, nil
+}
+
 // convert builds the model file; keepFloat keeps the weights float32 (a
 // twin) instead of quantizing them.
 func convert(g *engine.Graph, meta Meta, arch string, layers []Layer, blocks []Block, keepFloat bool) (*modelfile.File, error) {

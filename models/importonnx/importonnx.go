@@ -23,6 +23,18 @@ const maxFile = 1 << 30
 // input image (1, 3, H, W) and give one output whose last dimension is the
 // number of labels.
 func Convert(data []byte, meta models.Meta) (*modelfile.File, error) {
+	return convertWith(data, meta, models.ConvertGraph)
+}
+
+// ConvertFloat32 is Convert without the quantization: the float32 twin of
+// the model Convert makes from the same file (models.ConvertGraphFloat32).
+func ConvertFloat32(data []byte, meta models.Meta) (*modelfile.File, error) {
+	return convertWith(data, meta, models.ConvertGraphFloat32)
+}
+
+// convertWith reads and checks the ONNX model, then converts its graph
+// with convert.
+func convertWith(data []byte, meta models.Meta, convert func(*engine.Graph, models.Meta) (*modelfile.File, error)) (*modelfile.File, error) {
 	if len(data) > maxFile {
 		return nil, fmt.Errorf("onnx: %d bytes, more than the %d this importer reads", len(data), maxFile)
 	}
@@ -38,7 +50,7 @@ func Convert(data []byte, meta models.Meta) (*modelfile.File, error) {
 	if err := checkInterface(g, len(meta.Labels)); err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
-	return models.ConvertGraph(g, meta)
+	return convert(g, meta)
 }
 
 // checkInterface checks that g classifies one image into classes classes.
