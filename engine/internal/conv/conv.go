@@ -112,7 +112,7 @@ func Prepack(g Geom, w Weights) *gemm.PackedA {
 	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
 		return nil
 	}
-	if useWinograd(g, keepWinogradWeights) {
+	if useWinograd(g) {
 		if !keepWinogradWeights {
 			return nil
 		}

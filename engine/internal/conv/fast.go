@@ -45,7 +45,7 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 		depthwise(g, x, w, bias, y, relu, workers)
 		return
 	}
-	if pa.winograd && useWinograd(g, w.winograd() != nil) {
+	if pa.winograd && useWinograd(g) {
 		winograd(g, x, w, bias, y, relu, workers, pa.tiles)
 		return
 	}

@@ -49,7 +49,7 @@ func TestInt8WeightsMatchFloat(t *testing.T) {
 		bias := randSlice(r, g.M)
 		for _, kern := range gemm.Kernels() {
 			pa := paths{tiles: gemm.TilesFor(kern), winograd: true}
-			if useWinograd(g, false) {
+			if useWinograd(g) {
 				winograds++
 			}
 			want := make([]float32, g.N*g.M*g.OH*g.OW)

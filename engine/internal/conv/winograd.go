@@ -24,14 +24,12 @@ import (
 // useWinograd reports whether g takes the Winograd path: a 3x3 kernel,
 // stride 1, dilation 1, no groups, at least 16 channels in and out (with 3,
 // as in a network's first layer, the products' inner dimension would be
-// 3), and enough output pixels for the weight transform to pay off: at
-// least 400 when it is redone on every call, 196 (14x14) when kept is set,
-// the weights' transform being computed once (Prepack, natively). At 7x7
-// the 16 tiles fill half of a 32-wide register tile and the kept kernels,
-// float32, are 7 times the bytes of the int8 ones im2col streams.
-// AVX-512, int8 weights packed (im2col) or kept transformed (Winograd),
-// cpu-ms per call on one thread, two rounds (BenchmarkConv3x3; the machine
-// was at load 7 from other builds):
+// 3), and at least 196 (14x14) output pixels. At 7x7 the 16 tiles fill half
+// of a 32-wide register tile, and the kernels' transform (kept or not) is
+// more bytes than the int8 weights im2col streams.
+// cpu-ms per call on one thread (BenchmarkConv3x3, int8 weights packed for
+// im2col, kept transformed for Winograd; the machine was at load 7 from
+// other builds), AVX-512, two rounds:
 //
 //	                 im2col      winograd
 //	64ch 56x56      3.7  3.8     2.1  2.4
@@ -39,13 +37,13 @@ import (
 //	160->320 14x14  2.2  2.5     1.1  1.5
 //	512ch 14x14    10.2 16.0     8.7  7.3
 //	512ch 7x7       3.3  3.3     3.4  4.8
-func useWinograd(g Geom, kept bool) bool {
-	minPix := 400
-	if kept {
-		minPix = 196
-	}
+//
+// WebAssembly (Node, SIMD128, weights transformed on every call), best of
+// 18 runs in ms: 160->320 14x14 10.1 / 7.6, 256ch 14x14 13.5 / 10.8, 512ch
+// 14x14 50.5 / 42.2, 512ch 7x7 14.7 / 28.2.
+func useWinograd(g Geom) bool {
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
-		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= minPix
+		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= 196
 }
 
 // winograd computes the same result as Naive for geometries useWinograd

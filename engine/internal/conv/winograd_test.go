@@ -27,7 +27,7 @@ func TestWinogradMatchesNaive(t *testing.T) {
 		g.Group, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 3, 3, 1, 1, 1, 1
 		g.OH = OutSize(g.H, g.PT, g.PB, 3, 1, 1)
 		g.OW = OutSize(g.W, g.PL, g.PR, 3, 1, 1)
-		if !useWinograd(g, false) {
+		if !useWinograd(g) {
 			t.Fatalf("%+v does not take the Winograd path", g)
 		}
 		if tiles := (g.OH + 1) / 2 * ((g.OW + 1) / 2); g.C == 300 && tiles <= colBudget/(16*g.C) {
@@ -86,11 +86,11 @@ func TestForwardUsesWinograd(t *testing.T) {
 		Forward(g, x, Weights{F: w}, nil, got, true, 2)
 		for j := range got {
 			if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
-				t.Fatalf("%+v (winograd %v): y[%d] = %v, naive %v", g, useWinograd(g, false), j, got[j], want[j])
+				t.Fatalf("%+v (winograd %v): y[%d] = %v, naive %v", g, useWinograd(g), j, got[j], want[j])
 			}
 		}
 	}
-	if useWinograd(Geom{C: 16, M: 32, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, Group: 1, OH: 30, OW: 30}, true) {
+	if useWinograd(Geom{C: 16, M: 32, KH: 3, KW: 3, SH: 2, SW: 2, DH: 1, DW: 1, Group: 1, OH: 30, OW: 30}) {
 		t.Fatal("stride 2 takes the Winograd path")
 	}
 }
