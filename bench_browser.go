@@ -145,7 +145,8 @@ type browserResult struct {
 		Threads int       `json:"threads"`
 	} `json:"ort"`
 	// Shards is the engine split over Count workers (one per core), or
-	// Error when the page could not run it.
+	// Skip says why the page could not run it (not cross-origin isolated,
+	// one core).
 	Shards struct {
 		Count   int       `json:"count"`
 		TimesMS []float64 `json:"times_ms"`
@@ -155,7 +156,7 @@ type browserResult struct {
 		// GatherMS is each worker's time per run in gathers: copying
 		// its part in and the whole out, and waiting for the others.
 		GatherMS []float64 `json:"gather_ms"`
-		Error    string    `json:"error"`
+		Skip     string    `json:"skip"`
 	} `json:"shards"`
 	Cores    int  `json:"cores"`
 	Isolated bool `json:"isolated"`
@@ -209,12 +210,9 @@ func (br *benchBrowser) bench(bm *benchModel, runs int, rep *benchReport) error 
 // must end with exactly the one-worker engine's logits.
 func (br *benchBrowser) addShardRow(bm *benchModel, runs int, res *browserResult, rep *benchReport) error {
 	sh := &res.Shards
-	if sh.Error != "" {
-		if !res.Isolated {
-			rep.Notes = append(rep.Notes, bm.name+": no all-cores row: "+sh.Error)
-			return nil
-		}
-		return fmt.Errorf("%s: sharded engine: %s", bm.name, sh.Error)
+	if sh.Skip != "" {
+		rep.Notes = append(rep.Notes, bm.name+": no all-cores row: "+sh.Skip)
+		return nil
 	}
 	if len(sh.TimesMS) != runs {
 		return errors.New(bm.name + ": the sharded engine returned the wrong number of runs")

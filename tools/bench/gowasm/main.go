@@ -1,16 +1,23 @@
 //go:build js && wasm
 
 // Command gowasm is the Go side of `convscope bench -browser`: the engine
-// compiled to WebAssembly (GOEXPERIMENT=simd), run in a Web Worker the way
+// compiled to WebAssembly (GOEXPERIMENT=simd), run in Web Workers the way
 // the app runs it. It lives under tools/bench, not wasm/, so the app's
 // build does not ship it.
 //
-// It defines convscopeBench(modelFile Uint8Array, runs) -> JSON string:
-// the model file (.csm, int8 weights as the app downloads them) is loaded
-// with models.LoadBytes, compiled with one worker, warmed up for 3 s of
-// runs (V8 tiers hot code up in the background) and then run runs times on
-// the fixed input of the bench (see benchInput in the convscope command). The JSON is {"times_ms": [...], "output": [...]} or
-// {"error": "..."}.
+// The page (tools/bench/web/bench.js) drives each worker run by run, so
+// that the one-worker engine and the engine split over every core
+// (shard.go) take turns and share the machine's load alike:
+//
+//	convscopeBenchLoad(modelFile Uint8Array, index, count) -> "" or an error
+//	convscopeBenchRun() -> JSON {"ms", "gathers", "gather_ms"} or {"error"}
+//	convscopeBenchResult() -> JSON {"output": [...]}: the last run's logits
+//
+// With count 1 the model file (.csm, int8 weights as the app downloads
+// them) is loaded with models.LoadBytes and compiled with one worker, as
+// the app's worker does; with count > 1 this instance is shard index of
+// count (see shard.go). Every run uses the fixed input of the bench (see
+// benchInput in the convscope command).
 package main
 
 import (
@@ -25,84 +32,126 @@ import (
 	"convscope/models"
 )
 
-// warmupMS is how long each side warms up before the timed runs (at least
-// one run, at most maxWarmupRuns); tools/bench/web/bench.js has the same.
-const (
-	warmupMS      = 3000
-	maxWarmupRuns = 100
-)
+// loaded is the program this instance runs and its input.
+type loaded struct {
+	p      *engine.Program
+	in     map[string]*engine.Tensor
+	output string
+	sg     *sabGather // count > 1
+	res    *engine.Result
+}
 
-type result struct {
-	WarmupRuns int       `json:"warmup_runs"`
-	TimesMS    []float64 `json:"times_ms,omitempty"`
-	Output     []float32 `json:"output,omitempty"`
-	Error      string    `json:"error,omitempty"`
+var cur *loaded
+
+// runResult is convscopeBenchRun's answer.
+type runResult struct {
+	MS       float64 `json:"ms"`
+	Gathers  int     `json:"gathers"`   // split layers exchanged in the run
+	GatherMS float64 `json:"gather_ms"` // time in those exchanges: copies and waiting for the other shards
+	Error    string  `json:"error,omitempty"`
 }
 
 func main() {
 	debug.SetGCPercent(models.GCPercent) // as the app's worker runs
-	js.Global().Set("convscopeBench", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		var r result
-		if len(args) != 2 {
-			r.Error = "convscopeBench(modelFile, runs): want 2 arguments"
-		} else {
-			r = bench(args[0], args[1].Int())
+	js.Global().Set("convscopeBenchLoad", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) != 3 {
+			return "convscopeBenchLoad(modelFile, index, count): want 3 arguments"
 		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			b = []byte(fmt.Sprintf(`{"error": %q}`, err.Error()))
+		var err error
+		if cur, err = load(args[0], args[1].Int(), args[2].Int()); err != nil {
+			return err.Error()
 		}
-		return string(b)
+		return ""
+	}))
+	js.Global().Set("convscopeBenchRun", js.FuncOf(func(js.Value, []js.Value) any {
+		return jsonOf(run())
+	}))
+	js.Global().Set("convscopeBenchResult", js.FuncOf(func(js.Value, []js.Value) any {
+		if cur == nil || cur.res == nil {
+			return jsonOf(map[string]string{"error": "no run yet"})
+		}
+		return jsonOf(map[string][]float32{"output": cur.res.Outputs[cur.output].Data})
 	}))
 	select {}
 }
 
-func bench(file js.Value, runs int) result {
-	if runs < 1 {
-		return result{Error: fmt.Sprintf("runs %d: want at least 1", runs)}
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(fmt.Sprintf(`{"error": %q}`, err.Error()))
+	}
+	return string(b)
+}
+
+func load(file js.Value, index, count int) (*loaded, error) {
+	if count < 1 || index < 0 || index >= count {
+		return nil, fmt.Errorf("shard %d of %d", index, count)
 	}
 	data := make([]byte, file.Get("length").Int())
 	js.CopyBytesToGo(data, file)
-	m, err := models.LoadBytes(data)
-	if err != nil {
-		return result{Error: err.Error()}
+	var l *loaded
+	var g *engine.Graph
+	if count == 1 {
+		m, err := models.LoadBytes(data)
+		if err != nil {
+			return nil, err
+		}
+		if l, err = compileWhole(m); err != nil {
+			return nil, err
+		}
+		g = m.Graph()
+	} else {
+		var err error
+		if l, g, err = compileShard(data, index, count); err != nil {
+			return nil, err
+		}
 	}
-	data = nil
+	inName, shape := g.Inputs[0].Name, g.Inputs[0].Shape
+	l.output = g.Outputs[0]
+	// A shard's graph is what still points into data: with both gone the
+	// collector frees the file (count 1 keeps it: the model's int8 weights
+	// are views of it, as in the app).
+	data, g = nil, nil
 	runtime.GC()
-	p, err := m.Program(engine.Options{Workers: 1})
+	x, err := engine.NewTensor(shape...)
 	if err != nil {
-		return result{Error: err.Error()}
-	}
-	g := m.Graph()
-	x, err := engine.NewTensor(g.Inputs[0].Shape...)
-	if err != nil {
-		return result{Error: err.Error()}
+		return nil, err
 	}
 	for i := range x.Data {
 		x.Data[i] = float32((i*7919)%1000)/500 - 1
 	}
-	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-	r := result{}
-	// Warm-up: V8 first runs wasm from its baseline compiler (Liftoff) and
-	// recompiles hot functions with TurboFan in the background; on this
-	// 2-core machine resnet20_cifar took ~1 s of runs (24 runs, 103 ms ->
-	// 11 ms) to reach its steady state. So warm up for warmupMS of runs,
-	// not a fixed count; bench.js does the same for onnxruntime-web.
-	var res *engine.Result
-	warm := time.Now()
-	for r.WarmupRuns == 0 || time.Since(warm) < warmupMS*time.Millisecond && r.WarmupRuns < maxWarmupRuns {
-		if res, err = p.Run(in); err != nil {
-			return result{Error: err.Error()}
-		}
-		r.WarmupRuns++
+	l.in = map[string]*engine.Tensor{inName: x}
+	return l, nil
+}
+
+func compileWhole(m *models.Model) (*loaded, error) {
+	p, err := m.Program(engine.Options{Workers: 1})
+	if err != nil {
+		return nil, err
 	}
-	for range runs {
-		start := time.Now()
-		if res, err = p.Run(in); err != nil {
-			return result{Error: err.Error()}
-		}
-		r.TimesMS = append(r.TimesMS, float64(time.Since(start).Nanoseconds())/1e6)
+	return &loaded{p: p}, nil
+}
+
+func run() runResult {
+	if cur == nil {
+		return runResult{Error: "no model loaded"}
 	}
-	r.Output = res.Outputs[g.Outputs[0]].Data
+	var seq int
+	var spent time.Duration
+	if cur.sg != nil {
+		seq, spent = cur.sg.seq, cur.sg.time
+	}
+	start := time.Now()
+	res, err := cur.p.Run(cur.in)
+	if err != nil {
+		js.Global().Call("shardFail")
+		return runResult{Error: err.Error()}
+	}
+	r := runResult{MS: float64(time.Since(start).Nanoseconds()) / 1e6}
+	cur.res = res
+	if cur.sg != nil {
+		r.Gathers = cur.sg.seq - seq
+		r.GatherMS = float64((cur.sg.time - spent).Nanoseconds()) / 1e6
+	}
 	return r
 }

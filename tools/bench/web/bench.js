@@ -1,17 +1,23 @@
 // Browser side of `convscope bench -browser`. For one model (?model=NAME&runs=N):
 // 1. the Go engine, compiled to wasm with SIMD, in a dedicated Web Worker as in the
-//    app (gobench_worker.js), loads /files/NAME.csm and times warm-up + N runs;
-// 1b. the Go engine split over navigator.hardwareConcurrency workers, one per
-//    core (benchGoShards; needs the page cross-origin isolated, as the bench
-//    server's COOP/COEP headers make it);
+//    app (gobench_worker.js), loading /files/NAME.csm, and
+// 1b. the same engine split over navigator.hardwareConcurrency workers, one per
+//    core (engine.Shard; SharedArrayBuffers need the page cross-origin isolated,
+//    as the bench server's COOP/COEP headers make it),
+//    take turns run by run (warm-up, then N timed runs each), so that both meet
+//    the same load on a busy machine;
 // 2. onnxruntime-web (wasm backend, SIMD, one thread, files served from the
-//    local node_modules) runs /files/NAME.onnx the same way.
+//    local node_modules) then runs /files/NAME.onnx the same way.
 // Peak memory is the byteLength of each side's WebAssembly.Memory after its
-// runs (wasm memories only grow, so that is the peak).
-// Both use the bench's fixed input x[i] = ((i*7919) % 1000)/500 - 1.
+// runs (wasm memories only grow, so that is the peak); for the split engine,
+// the sum over its workers plus the shared buffers.
+// All use the bench's fixed input x[i] = ((i*7919) % 1000)/500 - 1.
 
-// Each side warms up for WARMUP_MS of runs before the timed ones (see
-// tools/bench/gowasm: warmupMS).
+// Each side warms up for WARMUP_MS of runs (at least one, at most
+// MAX_WARMUP_RUNS) before the timed ones: V8 first runs wasm from its baseline
+// compiler (Liftoff) and recompiles hot functions with TurboFan in the
+// background; on the 2-core machine resnet20_cifar took ~1 s of runs (24
+// runs, 103 ms -> 11 ms) to reach its steady state.
 const WARMUP_MS = 3000;
 const MAX_WARMUP_RUNS = 100;
 
@@ -20,52 +26,106 @@ const model = params.get('model');
 const runs = parseInt(params.get('runs') || '5', 10);
 const log = (s) => { document.getElementById('log').textContent += '\n' + s; };
 
-function benchGo() {
+// call sends one command to a gobench_worker.js and resolves with its answer.
+function call(w, msg) {
   return new Promise((resolve, reject) => {
-    const w = new Worker('gobench_worker.js');
-    w.onmessage = (e) => {
-      w.terminate();
-      if (e.data.error) reject(new Error('Go engine: ' + e.data.error));
-      else resolve(e.data);
-    };
-    w.onerror = (e) => { w.terminate(); reject(new Error('Go worker: ' + e.message)); };
-    w.postMessage({ url: `/files/${model}.csm`, runs });
+    w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
+    w.onerror = (e) => reject(new Error('Go worker: ' + e.message));
+    w.postMessage(msg);
   });
 }
 
-// benchGoShards runs the Go engine split over count Web Workers, one per
-// core (gobench_shard_worker.js: every conv and fc layer split by output
-// channels, the parts exchanged through SharedArrayBuffers, which need the
-// page to be cross-origin isolated). A run's time is the slowest shard's
-// (they finish together: each waits for the others at every gather); peak
-// memory is the sum of the shards' wasm memories and the shared buffers.
-function benchGoShards(count) {
-  if (!self.crossOriginIsolated) {
-    return Promise.resolve({ error: 'the page is not cross-origin isolated (COOP/COEP headers): no SharedArrayBuffer, so one worker only' });
+// startGo starts the Go engine in count workers (count > 1: split between
+// them) and loads the model in each.
+async function startGo(count) {
+  const side = { count, workers: [], warmMs: 0, warmRuns: 0, times: [], gathers: 0, gatherMs: Array(count).fill(0) };
+  if (count > 1) {
+    side.ctl = new SharedArrayBuffer(16);
+    side.bufs = [0, 1].map(() => new SharedArrayBuffer(0, { maxByteLength: 1 << 30 }));
   }
-  const ctl = new SharedArrayBuffer(16);
-  const bufs = [0, 1].map(() => new SharedArrayBuffer(0, { maxByteLength: 1 << 30 }));
-  const workers = [];
-  const one = (index) => new Promise((resolve, reject) => {
-    const w = new Worker('gobench_shard_worker.js');
-    workers.push(w);
-    w.onmessage = (e) => {
-      if (e.data.error) reject(new Error(`Go engine, shard ${index} of ${count}: ${e.data.error}`));
-      else resolve(e.data);
-    };
-    w.onerror = (e) => reject(new Error(`Go shard worker ${index}: ${e.message}`));
-    w.postMessage({ url: `/files/${model}.csm`, runs, index, count, ctl, bufs });
-  });
-  const done = Promise.all(Array.from({ length: count }, (_, i) => one(i)));
-  return done.finally(() => workers.forEach((w) => w.terminate())).then((shards) => {
-    const times = shards[0].times_ms.map((_, r) => Math.max(...shards.map((s) => s.times_ms[r])));
-    const same = shards.every((s) => s.output.length === shards[0].output.length &&
-      s.output.every((v, i) => Object.is(v, shards[0].output[i])));
-    if (!same) throw new Error('the shards ended with different outputs');
-    const peak = shards.reduce((m, s) => m + s.peak_bytes, 0) + ctl.byteLength + bufs[0].byteLength + bufs[1].byteLength;
-    return { count, times_ms: times, output: shards[0].output, peak_bytes: peak, warmup_runs: shards[0].warmup_runs,
-      gathers_per_run: shards[0].gathers_per_run, gather_ms: shards.map((s) => s.gather_ms) };
-  });
+  for (let i = 0; i < count; i++) side.workers.push(new Worker('gobench_worker.js'));
+  try {
+    await Promise.all(side.workers.map((w, index) =>
+      call(w, { cmd: 'load', url: `/files/${model}.csm`, index, count, ctl: side.ctl, bufs: side.bufs })));
+  } catch (e) {
+    stopGo(side);
+    throw e;
+  }
+  return side;
+}
+
+function stopGo(side) {
+  side.workers.forEach((w) => w.terminate());
+}
+
+// runGo runs side once (every worker; they finish together, each waiting
+// for the others at every gather) and returns the slowest worker's time.
+async function runGo(side, timed) {
+  const rs = await Promise.all(side.workers.map((w) => call(w, { cmd: 'run' })));
+  const ms = Math.max(...rs.map((r) => r.ms));
+  if (timed) {
+    side.times.push(ms);
+    side.gathers = rs[0].gathers;
+    rs.forEach((r, i) => { side.gatherMs[i] += r.gather_ms / runs; });
+  } else {
+    side.warmMs += ms;
+    side.warmRuns++;
+  }
+}
+
+// warming reports whether side still warms up.
+const warming = (side) => side.warmRuns === 0 || (side.warmMs < WARMUP_MS && side.warmRuns < MAX_WARMUP_RUNS);
+
+// finishGo collects side's logits (every worker must have the same) and
+// peak memory, and stops its workers.
+async function finishGo(side) {
+  const rs = await Promise.all(side.workers.map((w) => call(w, { cmd: 'result' })));
+  stopGo(side);
+  const out = rs[0].output;
+  if (!rs.every((r) => r.output.length === out.length && r.output.every((v, i) => Object.is(v, out[i])))) {
+    throw new Error('the shards ended with different outputs');
+  }
+  let peak = rs.reduce((m, r) => m + r.peak_bytes, 0);
+  if (side.count > 1) peak += side.ctl.byteLength + side.bufs[0].byteLength + side.bufs[1].byteLength;
+  return { count: side.count, times_ms: side.times, output: out, peak_bytes: peak, warmup_runs: side.warmRuns,
+    gathers_per_run: side.gathers, gather_ms: side.gatherMs };
+}
+
+// benchGo times the one-worker engine and, when the page is cross-origin
+// isolated and there is more than one core, the engine split over every
+// core, taking turns. It returns {go, shards}; shards is {skip: why} when
+// the split engine cannot run here.
+async function benchGo(cores) {
+  const one = await startGo(1);
+  let split = null;
+  let skip = '';
+  if (!self.crossOriginIsolated) {
+    skip = 'the page is not cross-origin isolated (COOP/COEP headers): no SharedArrayBuffer, so one worker only';
+  } else if (cores < 2) {
+    skip = `the browser reports ${cores} core: nothing to split`;
+  } else {
+    try {
+      split = await startGo(cores);
+    } catch (e) {
+      one.workers.forEach((w) => w.terminate());
+      throw new Error(`Go engine split over ${cores} workers: ${e && e.message || e}`);
+    }
+  }
+  const sides = split ? [one, split] : [one];
+  try {
+    while (sides.some(warming)) {
+      for (const s of sides) if (warming(s)) await runGo(s, false);
+    }
+    for (let r = 0; r < runs; r++) {
+      for (const s of sides) await runGo(s, true);
+    }
+  } catch (e) {
+    sides.forEach(stopGo);
+    throw e;
+  }
+  const go = await finishGo(one);
+  const shards = split ? await finishGo(split) : { skip };
+  return { go, shards };
 }
 
 // watchMemories records every WebAssembly.Memory the page creates or
@@ -119,7 +179,7 @@ async function benchOrt() {
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = ((i * 7919) % 1000) / 500 - 1;
   const feeds = { [inName]: new ort.Tensor('float32', data, shape) };
-  // Warm-up for WARMUP_MS of runs (at least one), as gowasm does: V8 tiers
+  // Warm-up for WARMUP_MS of runs (at least one), as the Go side does: V8 tiers
   // hot wasm functions up to TurboFan in the background.
   let out;
   let warmupRuns = 0;
@@ -143,11 +203,9 @@ async function benchOrt() {
 
 async function main() {
   if (!model || !(runs > 0)) throw new Error('want ?model=NAME&runs=N');
-  log(`${model}: Go engine (wasm, 1 worker)...`);
-  const go = await benchGo();
   const cores = navigator.hardwareConcurrency || 1;
-  log(`${model}: Go engine (wasm, ${cores} shard workers)...`);
-  const shards = await benchGoShards(cores).catch((e) => ({ error: String(e && e.message || e) }));
+  log(`${model}: Go engine (wasm), 1 worker and ${cores} workers (split) taking turns...`);
+  const { go, shards } = await benchGo(cores);
   log(`${model}: onnxruntime-web (wasm SIMD, 1 thread)...`);
   const ref = await benchOrt();
   window.benchResult = JSON.stringify({ go, shards, ort: ref, cores: navigator.hardwareConcurrency, isolated: self.crossOriginIsolated });
