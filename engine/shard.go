@@ -23,8 +23,12 @@ import (
 // decoded a model file without copying can drop the file once compiled.
 //
 // The programs must be compiled from the same graph with the same Options
-// (but for Index) and run together, run after run: each calls Gather the
-// same number of times in the same order. Count <= 1 is the usual program.
+// (but for Index) and run together, run after run, on the same inputs: each
+// calls Gather the same number of times in the same order, so unlike other
+// programs a sharded one must not run concurrently with itself. A run that
+// fails or is cancelled between nodes leaves the others waiting in Gather,
+// which must then fail too (LocalGather.Abort; the browser's shards set a
+// shared flag). Count <= 1 is the usual program.
 type Shard struct {
 	Index, Count int
 	// Gather is called by every program after each split node. It must
