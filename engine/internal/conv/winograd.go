@@ -177,6 +177,10 @@ func grow(s []float32, n int) []float32 {
 // 16 products (49 tiles per kernel).
 const keepWinogradWeights = runtime.GOARCH != "wasm"
 
+// vectorWeights lets transformWeights use transformSliver4 (tests turn it
+// off to compare with the scalar code).
+var vectorWeights = true
+
 // winogradWeights are a conv's Winograd-transformed kernels for a
 // micro-kernel of mr rows, as transformWeights lays them out.
 type winogradWeights struct {
@@ -217,6 +221,9 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 		var buf [9]float32
 		for s := lo; s < hi; s++ {
 			us := u[s*16*cCount*mr : (s+1)*16*cCount*mr]
+			if vectorWeights && mr == 4 && s*mr+mr <= mCount && transformSliver4(w, us, s*mr, cCount) {
+				continue
+			}
 			for r := 0; r < mr; r++ {
 				m := s*mr + r
 				if m >= mCount {

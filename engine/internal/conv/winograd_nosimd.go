@@ -9,3 +9,6 @@ func winoOut4(p []float32, plane int, bv float32, relu bool, y *[4][4]float32) {
 		y[0][k], y[1][k], y[2][k], y[3][k] = winoOut(p[k:], plane, bv, relu)
 	}
 }
+
+// transformSliver4 has a vector form only (winograd_simd.go).
+func transformSliver4(w Weights, us []float32, m0, cCount int) bool { return false }

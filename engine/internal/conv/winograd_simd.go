@@ -52,3 +52,62 @@ func winoOut4(p []float32, plane int, bv float32, relu bool, y *[4][4]float32) {
 	y10.StoreArray(&y[2])
 	y11.StoreArray(&y[3])
 }
+
+// transformSliver4 is transformWeights for one sliver of four output
+// channels m0..m0+3 (all < M): the four kernels of each input channel are
+// transformed at once, one per lane, and each of the 16 results is one
+// vector store into the sliver's layout (us[(xi*C + c)*4:]). Same values,
+// same operations in the same order as the scalar code, so the same bits.
+// It reports false when it does not apply (not built with vectors).
+func transformSliver4(w Weights, us []float32, m0, cCount int) bool {
+	var sc archsimd.Float32x4
+	if w.Q != nil {
+		sc = archsimd.LoadFloat32x4Array((*[4]float32)(w.Scales[m0:]))
+	}
+	half := archsimd.BroadcastFloat32x4(0.5)
+	per := cCount * 9
+	var k [9][4]float32 // k[j][r]: tap j of channel m0+r's kernel
+	for c := 0; c < cCount; c++ {
+		if w.Q != nil {
+			for r := 0; r < 4; r++ {
+				q := (*[9]int8)(w.Q[(m0+r)*per+c*9:])
+				for j := 0; j < 9; j++ {
+					k[j][r] = float32(q[j])
+				}
+			}
+		} else {
+			for r := 0; r < 4; r++ {
+				f := (*[9]float32)(w.F[(m0+r)*per+c*9:])
+				for j := 0; j < 9; j++ {
+					k[j][r] = f[j]
+				}
+			}
+		}
+		var g [9]archsimd.Float32x4
+		for j := 0; j < 9; j++ {
+			g[j] = archsimd.LoadFloat32x4Array(&k[j])
+			if w.Q != nil {
+				g[j] = g[j].Mul(sc) // float32(q) * s, as Weights.values rounds it
+			}
+		}
+		// q = G g: rows 0..3, three columns each.
+		var q [4][3]archsimd.Float32x4
+		for j := 0; j < 3; j++ {
+			g0, g1, g2 := g[j], g[3+j], g[6+j]
+			q[0][j] = g0
+			q[1][j] = half.Mul(g0.Add(g1).Add(g2))
+			q[2][j] = half.Mul(g0.Sub(g1).Add(g2))
+			q[3][j] = g2
+		}
+		st := cCount * 4
+		o := c * 4
+		for i := 0; i < 4; i++ {
+			q0, q1, q2 := q[i][0], q[i][1], q[i][2]
+			q0.StoreArray((*[4]float32)(us[(i*4+0)*st+o:]))
+			half.Mul(q0.Add(q1).Add(q2)).StoreArray((*[4]float32)(us[(i*4+1)*st+o:]))
+			half.Mul(q0.Sub(q1).Add(q2)).StoreArray((*[4]float32)(us[(i*4+2)*st+o:]))
+			q2.StoreArray((*[4]float32)(us[(i*4+3)*st+o:]))
+		}
+	}
+	return true
+}
