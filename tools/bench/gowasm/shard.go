@@ -7,7 +7,7 @@ package main
 // layer split between them by output channels (engine.Shard). The parts
 // are exchanged through SharedArrayBuffers: each shard copies its part in,
 // waits at a barrier (Atomics.wait; blocking the Go thread of a worker is
-// allowed) and copies the whole tensor out. The worker script
+// allowed) and copies the others' parts out. The worker script
 // (tools/bench/web/gobench_worker.js) defines the JS side:
 // shardView(parity, bytes) -> Uint8Array over exchange buffer parity (0 or
 // 1, grown to bytes if needed), shardBarrier() -> "" or an error message,
@@ -52,7 +52,15 @@ func (s *sabGather) gather(g engine.Gathered) error {
 	if msg := js.Global().Call("shardBarrier").String(); msg != "" {
 		return errors.New(msg)
 	}
-	js.CopyBytesToGo(b, view)
+	// The others' parts: each block but this shard's own range.
+	for o := range g.Outer {
+		lo, hi := o*block+4*g.Lo*g.Inner, o*block+4*g.Hi*g.Inner
+		for _, r := range [2][2]int{{o * block, lo}, {hi, (o + 1) * block}} {
+			if r[1] > r[0] {
+				js.CopyBytesToGo(b[r[0]:r[1]], view.Call("subarray", r[0], r[1]))
+			}
+		}
+	}
 	return nil
 }
 
