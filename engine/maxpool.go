@@ -58,27 +58,51 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 // the reference does.
 func maxPoolPlane(g *poolGeom, src, dst, vm, hm []float32) {
 	maxPoolRows(g, src, vm)
-	// hm[i] is the maximum of vm[i .. i+kw-1] for i < runs; runs that cross
-	// the end of a row of vm are never read.
-	runs := 0
+	// Output columns oxA..oxB-1 have every tap of their windows inside the
+	// row; the others (at most a few, in the padding) are taken tap by tap.
+	oxA, oxB := g.ow, g.ow
 	if g.dw == 1 && g.kw <= g.w {
+		oxA = min(g.ow, (g.pl+g.sw-1)/g.sw)
+		oxB = max(oxA, min(g.ow, (g.w-g.kw+g.pl)/g.sw+1))
+	}
+	// runs: hm[i] is the maximum of vm[i .. i+kw-1] for i < runs; runs that
+	// cross the end of a row of vm are never read as such.
+	runs := 0
+	if oxB > oxA {
 		runs = len(vm) - g.kw + 1
-		copy(hm[:runs], vm[:runs])
-		for kx := 1; kx < g.kw; kx++ {
-			maxVec(hm[:runs], hm[:runs], vm[kx:kx+runs])
+	}
+	if runs > 0 && g.sw == 1 && g.ow == g.w {
+		// Stride 1 with "same" padding (GoogLeNet's inception pools):
+		// output (oy, ox) is run oy*W + ox - pl, so the runs land in dst
+		// in one pass and only the border columns are redone below.
+		slidingMax(dst[g.pl:g.pl+runs], vm, g.kw)
+	} else if runs > 0 {
+		slidingMax(hm[:runs], vm, g.kw)
+		for oy := 0; oy < g.oh; oy++ {
+			drow := dst[oy*g.ow+oxA : oy*g.ow+oxB]
+			hrow := hm[oy*g.w+oxA*g.sw-g.pl:]
+			if g.sw == 1 {
+				copy(drow, hrow)
+				continue
+			}
+			hrow = hrow[:(len(drow)-1)*g.sw+1]
+			for i := range drow {
+				drow[i] = hrow[i*g.sw]
+			}
 		}
 	}
 	negInf := float32(math.Inf(-1))
 	for oy := 0; oy < g.oh; oy++ {
 		drow := dst[oy*g.ow : (oy+1)*g.ow]
 		vrow := vm[oy*g.w : (oy+1)*g.w]
-		hrow := hm[oy*g.w : oy*g.w+max(0, g.w-g.kw+1)]
-		for ox := range drow {
-			x0 := ox*g.sw - g.pl
-			if runs > 0 && x0 >= 0 && x0 < len(hrow) {
-				drow[ox] = hrow[x0]
-				continue
+		for ox := 0; ox < len(drow); ox++ {
+			if ox == oxA {
+				ox = oxB // the interior is done
+				if ox >= len(drow) {
+					break
+				}
 			}
+			x0 := ox*g.sw - g.pl
 			best := negInf
 			for kx := 0; kx < g.kw; kx++ {
 				if x := x0 + kx*g.dw; x >= 0 && x < g.w {
@@ -86,6 +110,25 @@ func maxPoolPlane(g *poolGeom, src, dst, vm, hm []float32) {
 				}
 			}
 			drow[ox] = best
+		}
+	}
+}
+
+// slidingMax sets dst[i] to the maximum of v[i .. i+k-1] (len(dst) =
+// len(v)-k+1).
+func slidingMax(dst, v []float32, k int) {
+	n := len(dst)
+	switch k {
+	case 1:
+		copy(dst, v[:n])
+	case 2:
+		maxVec(dst, v[:n], v[1:1+n])
+	case 3:
+		max3Vec(dst, v[:n], v[1:1+n], v[2:2+n])
+	default:
+		max3Vec(dst, v[:n], v[1:1+n], v[2:2+n])
+		for kx := 3; kx < k; kx++ {
+			maxVec(dst, dst, v[kx:kx+n])
 		}
 	}
 }
@@ -105,15 +148,7 @@ func maxPoolRows(g *poolGeom, src, vm []float32) {
 	}
 	if g.sh == 1 && oyB > oyA {
 		blk := vm[oyA*w : oyB*w]
-		for ky := 0; ky < g.kh; ky++ {
-			y := oyA - g.pt + ky*g.dh
-			s := src[y*w : y*w+len(blk)]
-			if ky == 0 {
-				copy(blk, s)
-			} else {
-				maxVec(blk, blk, s)
-			}
-		}
+		windowRowsMax(blk, src, (oyA-g.pt)*w, g.dh*w, g.kh)
 	}
 	negInf := float32(math.Inf(-1))
 	for oy := 0; oy < g.oh; oy++ {
@@ -121,8 +156,12 @@ func maxPoolRows(g *poolGeom, src, vm []float32) {
 			continue
 		}
 		vrow := vm[oy*w : (oy+1)*w]
-		first := true
 		y0 := oy*g.sh - g.pt
+		if oy >= oyA && oy < oyB {
+			windowRowsMax(vrow, src, y0*w, g.dh*w, g.kh)
+			continue
+		}
+		first := true
 		for ky := 0; ky < g.kh; ky++ {
 			y := y0 + ky*g.dh
 			if y < 0 || y >= g.h {
@@ -140,6 +179,24 @@ func maxPoolRows(g *poolGeom, src, vm []float32) {
 			for i := range vrow {
 				vrow[i] = negInf
 			}
+		}
+	}
+}
+
+// windowRowsMax sets dst to the element-wise maximum of the k runs of
+// src at off, off+step, ..., each len(dst) long.
+func windowRowsMax(dst, src []float32, off, step, k int) {
+	n := len(dst)
+	switch k {
+	case 1:
+		copy(dst, src[off:off+n])
+	case 2:
+		maxVec(dst, src[off:off+n], src[off+step:off+step+n])
+	default:
+		max3Vec(dst, src[off:off+n], src[off+step:off+step+n], src[off+2*step:off+2*step+n])
+		for ky := 3; ky < k; ky++ {
+			o := off + ky*step
+			maxVec(dst, dst, src[o:o+n])
 		}
 	}
 }

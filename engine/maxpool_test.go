@@ -68,21 +68,43 @@ func TestPoolErrors(t *testing.T) {
 func TestMaxPoolMatchesWindow(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
 	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
-	for i := 0; i < 150; i++ {
-		k := [2]int{1 + r.IntN(4), 1 + r.IntN(4)}
-		if i%3 == 0 {
-			k = [2]int{3, 3}
-		}
-		p := PoolParams{Kernel: k, Strides: [2]int{1 + r.IntN(3), 1 + r.IntN(3)}, CeilMode: r.IntN(2) == 0}
-		if r.IntN(4) == 0 {
-			p.Dilations = [2]int{1 + r.IntN(2), 1 + r.IntN(2)}
-		}
-		for j := range p.Pads {
-			p.Pads[j] = r.IntN(k[j%2]) // a pad below the kernel, as ONNX requires
-		}
-		shape := []int{1 + r.IntN(2), 1 + r.IntN(4), 5 + r.IntN(20), 5 + r.IntN(20)}
-		if i%10 == 0 {
-			shape[1] = 64 // enough elements for the planes to be split
+	// The pools of the ImageNet networks first (GoogLeNet's 3x3 stride 1
+	// "same" pools take their own path, as do 3-tap windows), then random
+	// geometries.
+	fixed := []struct {
+		p     PoolParams
+		shape []int
+	}{
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}, CeilMode: true}, []int{1, 5, 14, 14}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 3, 7, 9}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 4, 112, 112}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 56, 56}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}}, []int{1, 4, 55, 55}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{1, 4, 28, 28}},
+		{PoolParams{Kernel: [2]int{5, 5}, Strides: [2]int{1, 1}, Pads: [4]int{2, 2, 2, 2}}, []int{1, 3, 11, 13}},
+		{PoolParams{Kernel: [2]int{4, 4}, Strides: [2]int{1, 1}, Pads: [4]int{1, 2, 2, 1}}, []int{1, 3, 9, 10}},
+	}
+	for i := 0; i < len(fixed)+150; i++ {
+		var p PoolParams
+		var shape []int
+		if i < len(fixed) {
+			p, shape = fixed[i].p, fixed[i].shape
+		} else {
+			k := [2]int{1 + r.IntN(4), 1 + r.IntN(4)}
+			if i%3 == 0 {
+				k = [2]int{3, 3}
+			}
+			p = PoolParams{Kernel: k, Strides: [2]int{1 + r.IntN(3), 1 + r.IntN(3)}, CeilMode: r.IntN(2) == 0}
+			if r.IntN(4) == 0 {
+				p.Dilations = [2]int{1 + r.IntN(2), 1 + r.IntN(2)}
+			}
+			for j := range p.Pads {
+				p.Pads[j] = r.IntN(k[j%2]) // a pad below the kernel, as ONNX requires
+			}
+			shape = []int{1 + r.IntN(2), 1 + r.IntN(4), 5 + r.IntN(20), 5 + r.IntN(20)}
+			if i%10 == 0 {
+				shape[1] = 64 // enough elements for the planes to be split
+			}
 		}
 		x := randTensor(r, shape...)
 		for j := range x.Data {

@@ -16,9 +16,11 @@ type vecPath struct {
 	add  func(dst, a, b []float32) // dst[i] = a[i] + b[i]
 	relu func(dst, src []float32)  // dst[i] = 0 if src[i] < 0, else src[i]
 	max  func(dst, a, b []float32) // dst[i] = max(a[i], b[i])
+	// max3: dst[i] = max(a[i], b[i], c[i]), one pass for a 3-tap window.
+	max3 func(dst, a, b, c []float32)
 }
 
-var vecGeneric = vecPath{name: "generic", add: addGeneric, relu: reluGeneric, max: maxGeneric}
+var vecGeneric = vecPath{name: "generic", add: addGeneric, relu: reluGeneric, max: maxGeneric, max3: max3Generic}
 
 func addGeneric(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
@@ -42,5 +44,12 @@ func maxGeneric(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = maxf(a[i], b[i])
+	}
+}
+
+func max3Generic(dst, a, b, c []float32) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	for i := range dst {
+		dst[i] = maxf(maxf(a[i], b[i]), c[i])
 	}
 }

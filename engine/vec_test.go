@@ -51,6 +51,13 @@ func TestVecPaths(t *testing.T) {
 					t.Fatalf("%s relu n=%d: [%d] relu(%v) = %v", vp.name, n, i, a[i], got[i])
 				}
 			}
+			c := gen(n)
+			vp.max3(got, a, b, c)
+			for i := range got {
+				if !same(got[i], max(a[i], b[i], c[i])) {
+					t.Fatalf("%s max3 n=%d: [%d] max(%v, %v, %v) = %v", vp.name, n, i, a[i], b[i], c[i], got[i])
+				}
+			}
 			copy(got, a)
 			vp.max(got, got, b) // in place, as MaxPool calls it
 			for i := range got {

@@ -10,13 +10,14 @@ import "simd/archsimd"
 // (NaN if either is NaN, +0 over -0) except which NaN comes out when there
 // is one (the WebAssembly spec leaves its payload open), which no caller
 // depends on.
-var vecSIMD128 = vecPath{name: "simd128", add: addSIMD128, relu: reluSIMD128, max: maxSIMD128}
+var vecSIMD128 = vecPath{name: "simd128", add: addSIMD128, relu: reluSIMD128, max: maxSIMD128, max3: max3SIMD128}
 
 var vecPaths = []vecPath{vecGeneric, vecSIMD128}
 
-func addVec(dst, a, b []float32) { addSIMD128(dst, a, b) }
-func reluVec(dst, src []float32) { reluSIMD128(dst, src) }
-func maxVec(dst, a, b []float32) { maxSIMD128(dst, a, b) }
+func addVec(dst, a, b []float32)     { addSIMD128(dst, a, b) }
+func reluVec(dst, src []float32)     { reluSIMD128(dst, src) }
+func maxVec(dst, a, b []float32)     { maxSIMD128(dst, a, b) }
+func max3Vec(dst, a, b, c []float32) { max3SIMD128(dst, a, b, c) }
 
 func addSIMD128(dst, a, b []float32) {
 	n := len(dst)
@@ -60,4 +61,21 @@ func maxSIMD128(dst, a, b []float32) {
 		x1.Max(y1).StoreArray((*[4]float32)(dst[i+4:]))
 	}
 	maxGeneric(dst[i:], a[i:], b[i:])
+}
+
+func max3SIMD128(dst, a, b, c []float32) {
+	n := len(dst)
+	a, b, c = a[:n], b[:n], c[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i:]))
+		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i+4:]))
+		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i:]))
+		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i+4:]))
+		z0 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i:]))
+		z1 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i+4:]))
+		x0.Max(y0).Max(z0).StoreArray((*[4]float32)(dst[i:]))
+		x1.Max(y1).Max(z1).StoreArray((*[4]float32)(dst[i+4:]))
+	}
+	max3Generic(dst[i:], a[i:], b[i:], c[i:])
 }
