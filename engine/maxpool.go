@@ -44,6 +44,19 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	if planes*g.h*g.w < 1<<15 {
 		workers = 1 // too little work for goroutines to pay off
 	}
+	if same3x3(&g) {
+		conv.ParallelFor(workers, planes, func(lo, hi int) {
+			// Groups of planes of about 16K values: few calls, and vm
+			// stays in L2.
+			group := max(1, (1<<14)/(g.h*g.w))
+			vm := make([]float32, min(group, hi-lo)*g.h*g.w)
+			for m := lo; m < hi; m += group {
+				k := min(group, hi-m)
+				maxPool3x3Same(g.h, g.w, in[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], out[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], vm[:k*g.h*g.w])
+			}
+		})
+		return nil
+	}
 	conv.ParallelFor(workers, planes, func(lo, hi int) {
 		buf := make([]float32, 2*g.oh*g.w)
 		for m := lo; m < hi; m++ {
@@ -51,6 +64,38 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		}
 	})
 	return nil
+}
+
+// same3x3 reports whether g is a 3x3 pool with stride 1 and one cell of
+// padding on every side (output H x W): GoogLeNet's nine inception pools,
+// which maxPool3x3Same runs over many planes at once.
+func same3x3(g *poolGeom) bool {
+	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+		g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1 && g.oh == g.h && g.ow == g.w && g.h >= 2 && g.w >= 2
+}
+
+// maxPool3x3Same pools consecutive (h, w) planes src into dst (same size)
+// with a 3x3 window, stride 1 and padding 1, using vm (len(src)): the
+// planes are taken as one long map, so each step is one maxVec call over
+// all of them (GoogLeNet's pools are on 7x7 to 28x28 maps, where calls per
+// plane or row cost more than the work), then the rows and columns where
+// that long map crosses a plane's or a row's edge are redone with their
+// two taps. The taps of every window are those of maxPoolWindow.
+func maxPool3x3Same(h, w int, src, dst, vm []float32) {
+	n := len(src)
+	// vm: the maximum of the rows above, at and below each row.
+	max3Vec(vm[w:n-w], src[:n-2*w], src[w:n-w], src[2*w:])
+	for top := 0; top < n; top += h * w {
+		bot := top + (h-1)*w
+		maxVec(vm[top:top+w], src[top:top+w], src[top+w:top+2*w])
+		maxVec(vm[bot:bot+w], src[bot-w:bot], src[bot:bot+w])
+	}
+	// dst: the maximum of vm left of, at and right of each cell.
+	max3Vec(dst[1:n-1], vm[:n-2], vm[1:n-1], vm[2:])
+	for r := 0; r < n; r += w {
+		dst[r] = maxf(vm[r], vm[r+1])
+		dst[r+w-1] = maxf(vm[r+w-2], vm[r+w-1])
+	}
 }
 
 // maxPoolPlane pools one (H, W) map src into dst (OH, OW) using vm and hm
