@@ -102,10 +102,7 @@ func BenchmarkIm2col(b *testing.B) {
 		{"11x11s4_3ch_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 11, KW: 11, SH: 4, SW: 4, PT: 2, PL: 2, PB: 2, PR: 2}},
 		{"3x3s2_128ch_56", Geom{N: 1, C: 128, M: 256, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},
 	} {
-		g := cc.g
-		g.Group, g.DH, g.DW = 1, 1, 1
-		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, 1)
-		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, 1)
+		g := layerGeom(cc.g)
 		k := g.C * g.KH * g.KW
 		pc := min(g.OH*g.OW, max(64, colBudget/k))
 		x := randSlice(rand.New(rand.NewPCG(3, 4)), g.C*g.H*g.W)
@@ -141,10 +138,7 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"3x3s2_128to256_28", Geom{N: 1, C: 128, M: 256, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},
 		{"3x3_512to512_7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PL: 1, PB: 1, PR: 1}},
 	} {
-		g := cc.g
-		g.Group, g.DH, g.DW = 1, 1, 1
-		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, 1)
-		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, 1)
+		g := layerGeom(cc.g)
 		r := rand.New(rand.NewPCG(5, 6))
 		x, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M)
 		w, _ := quantWeights(r, g)
@@ -160,4 +154,13 @@ func BenchmarkConvLayer(b *testing.B) {
 			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// layerGeom completes a benchmark layer's geometry: no groups, no
+// dilation, the output size.
+func layerGeom(g Geom) Geom {
+	g.Group, g.DH, g.DW = 1, 1, 1
+	g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, 1)
+	g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, 1)
+	return g
 }
