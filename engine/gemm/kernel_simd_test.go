@@ -3,6 +3,8 @@
 package gemm
 
 import (
+	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -15,7 +17,7 @@ func TestSIMDKernelsListed(t *testing.T) {
 	var want []string
 	switch runtime.GOARCH {
 	case "wasm":
-		want = []string{"simd128_4x12"}
+		want = []string{"simd128_4x8", "simd128_4x12"}
 	case "amd64":
 		if archsimd.X86.AVX512() {
 			want = append(want, "avx512_4x32")
@@ -49,4 +51,38 @@ func names(ks []Kernel) []string {
 		s = append(s, k.Name)
 	}
 	return s
+}
+
+// TestWasmTilesSameBits: in WebAssembly no kernel fuses a multiply-add, and
+// each sums every element over p in order, so the 4x8 and 4x12 SIMD tiles
+// and the generic one give the same bits for the same KC (the tile shape is
+// a speed choice only), here on products with edges in every direction, a
+// bias, ReLU and int8 prepacked A.
+func TestWasmTilesSameBits(t *testing.T) {
+	if runtime.GOARCH != "wasm" {
+		t.Skip("amd64's SIMD kernels use FMA: their bits differ from the generic kernel's")
+	}
+	r := rand.New(rand.NewPCG(91, 92))
+	for _, sh := range [][3]int{{64, 169, 600}, {13, 49, 300}, {8, 200, 257}, {5, 7, 3}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		aq, _ := quantize(r, m, k, false)
+		bm := randMat(r, k*n)
+		ep := Epilogue{RowBias: randMat(r, m), Relu: true}
+		var want []float32
+		for _, kern := range Kernels() {
+			tl := TilesFor(kern)
+			a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+			got := make([]float32, m*n)
+			ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+			if want == nil {
+				want = got
+				continue
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %dx%dx%d: c[%d] = %v, %s gives %v", kern.Name, m, n, k, i, got[i], Kernels()[0].Name, want[i])
+				}
+			}
+		}
+	}
 }

@@ -148,6 +148,8 @@ func copySliver(dst, src []float32, n int) {
 	switch n {
 	case 2:
 		*(*[2]float32)(dst) = *(*[2]float32)(src)
+	case 8:
+		*(*[8]float32)(dst) = *(*[8]float32)(src)
 	case 12:
 		*(*[12]float32)(dst) = *(*[12]float32)(src)
 	case 16:

@@ -1,0 +1,187 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+package gemm
+
+import "simd/archsimd"
+
+// SIMD128 is the WebAssembly kernel: a 4x8 tile of Float32x4 (8
+// accumulators, two B vectors, one broadcast of A), its loop unrolled four
+// times in k. WebAssembly has no fused multiply-add (archsimd's MulAdd
+// lowers to f32x4.mul + f32x4.add), so each element is rounded twice per
+// step, always in the same order: every tile shape gives the same bits.
+//
+// V8 keeps these 12 values in the 16 XMM registers, and Go's wasm backend
+// (16 vector "registers", adds scheduled after all multiplies) keeps them
+// out of the Go stack, where the 4x12 tile (SIMD128x12) spilled six
+// accumulators to linear memory on every step; the unrolling pays the
+// slice checks and pointer arithmetic once per four steps. Best of 400
+// interleaved runs in Node, kc = 256, in GFLOP/s: 4x8 unrolled x4 30.4-31.3,
+// x2 29.0-30.1, x8 22, plain 4x8 19.6, 4x12 26.3-26.5 (x2 28.4, x4 28.2),
+// 4x4 x8 20.
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, Edge: edgeSIMD128x8}
+
+// archKernels lists the SIMD kernels of this build, fastest first.
+// WebAssembly SIMD is checked when the module is compiled (an engine
+// without it rejects the whole module), so there is nothing to test at run
+// time.
+func archKernels() []Kernel { return []Kernel{SIMD128, SIMD128x12} }
+
+// ld4 and bc4 load and broadcast as archsimd does. Going through them
+// changes only the source positions of the loads, which Go's scheduler
+// uses to order values of equal priority: with them the kernel's values
+// fit Go's 16 wasm vector registers (14 spill slots in the whole function
+// instead of 72), which makes the kernel twice as fast in V8.
+func ld4(p *[4]float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array(p) }
+func bc4(v float32) archsimd.Float32x4     { return archsimd.BroadcastFloat32x4(v) }
+
+func kernelSIMD128x4x8(kc int, a, b, acc []float32) {
+	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x4
+	a = a[:kc*4]
+	b = b[:kc*8]
+	for len(a) >= 16 && len(b) >= 32 {
+		av := (*[16]float32)(a)
+		bv := (*[32]float32)(b)
+		b0 := ld4((*[4]float32)(bv[0:]))
+		b1 := ld4((*[4]float32)(bv[4:]))
+		x := bc4(av[0])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = bc4(av[1])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = bc4(av[2])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = bc4(av[3])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		b0 = ld4((*[4]float32)(bv[8:]))
+		b1 = ld4((*[4]float32)(bv[12:]))
+		x = bc4(av[4])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = bc4(av[5])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = bc4(av[6])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = bc4(av[7])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		b0 = ld4((*[4]float32)(bv[16:]))
+		b1 = ld4((*[4]float32)(bv[20:]))
+		x = bc4(av[8])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = bc4(av[9])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = bc4(av[10])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = bc4(av[11])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		b0 = ld4((*[4]float32)(bv[24:]))
+		b1 = ld4((*[4]float32)(bv[28:]))
+		x = bc4(av[12])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = bc4(av[13])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = bc4(av[14])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = bc4(av[15])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		a = a[16:]
+		b = b[32:]
+	}
+	for len(a) >= 4 && len(b) >= 8 {
+		av := (*[4]float32)(a)
+		bv := (*[8]float32)(b)
+		b0 := ld4((*[4]float32)(bv[0:]))
+		b1 := ld4((*[4]float32)(bv[4:]))
+		x := bc4(av[0])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = bc4(av[1])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = bc4(av[2])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = bc4(av[3])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		a = a[4:]
+		b = b[8:]
+	}
+	out := (*[32]float32)(acc)
+	c00.StoreArray((*[4]float32)(out[0:]))
+	c01.StoreArray((*[4]float32)(out[4:]))
+	c10.StoreArray((*[4]float32)(out[8:]))
+	c11.StoreArray((*[4]float32)(out[12:]))
+	c20.StoreArray((*[4]float32)(out[16:]))
+	c21.StoreArray((*[4]float32)(out[20:]))
+	c30.StoreArray((*[4]float32)(out[24:]))
+	c31.StoreArray((*[4]float32)(out[28:]))
+}
+
+// edgeSIMD128x8 is SIMD128's Edge: a last sliver of at most 4 columns takes
+// a 4x4 tile over the same 8-wide sliver, each lane computed with
+// kernelSIMD128x4x8's operations in its order.
+func edgeSIMD128x8(kc int, a, b, acc []float32, cols int) {
+	if cols > 4 {
+		kernelSIMD128x4x8(kc, a, b, acc)
+		return
+	}
+	const mr, nr = 4, 8
+	var c00, c10, c20, c30 archsimd.Float32x4
+	a = a[:kc*mr]
+	b = b[:kc*nr]
+	for len(a) >= mr && len(b) >= nr {
+		av := (*[mr]float32)(a)
+		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(b))
+		c00 = archsimd.BroadcastFloat32x4(av[0]).MulAdd(b0, c00)
+		c10 = archsimd.BroadcastFloat32x4(av[1]).MulAdd(b0, c10)
+		c20 = archsimd.BroadcastFloat32x4(av[2]).MulAdd(b0, c20)
+		c30 = archsimd.BroadcastFloat32x4(av[3]).MulAdd(b0, c30)
+		a = a[mr:]
+		b = b[nr:]
+	}
+	out := (*[mr * nr]float32)(acc)
+	c00.StoreArray((*[4]float32)(out[0:]))
+	c10.StoreArray((*[4]float32)(out[8:]))
+	c20.StoreArray((*[4]float32)(out[16:]))
+	c30.StoreArray((*[4]float32)(out[24:]))
+}
+
+// storeTileSIMD128x8 is SIMD128's StoreTile: each row of the 4x8 tile is
+// two Float32x4. ReLU keeps v unless v < 0, as Epilogue.apply does.
+func storeTileSIMD128x8(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
+	var zero archsimd.Float32x4
+	for i := 0; i < 4; i++ {
+		row := (*[8]float32)(c[i*ldc:])
+		a := (*[8]float32)(acc[i*8:])
+		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[0:]))
+		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[4:]))
+		if !first {
+			v0 = archsimd.LoadFloat32x4Array((*[4]float32)(row[0:])).Add(v0)
+			v1 = archsimd.LoadFloat32x4Array((*[4]float32)(row[4:])).Add(v1)
+		}
+		if last && bias != nil {
+			b := archsimd.BroadcastFloat32x4(bias[i])
+			v0, v1 = v0.Add(b), v1.Add(b)
+		}
+		if last && relu {
+			v0 = zero.IfElse(v0.Less(zero), v0)
+			v1 = zero.IfElse(v1.Less(zero), v1)
+		}
+		v0.StoreArray((*[4]float32)(row[0:]))
+		v1.StoreArray((*[4]float32)(row[4:]))
+	}
+}
