@@ -133,26 +133,30 @@ func kernelSIMD128x4x8s12(kc int, a, b, acc []float32) {
 	c31.StoreArray((*[4]float32)(out[40:]))
 }
 
-// dotQSIMD128 is SIMD128's DotQ: 16 int8 weights at a time are
-// sign-extended to int16 (i16x8.extend_low/high_i8x16_s), each quarter to
-// int32 and converted to float32 (f32x4.convert_i32x4_s), then multiplied
-// by x and added into one of four accumulators (no FMA in WebAssembly).
-// The accumulators are added pairwise, then the 16 lanes in a fixed tree,
-// then the tail in order.
+// dotQSIMD128 is SIMD128's DotQ: 16 int8 weights at a time are sign-extended
+// to int16 (i16x8.extend_low/high_i8x16_s), each quarter to int32 and
+// converted to float32 (f32x4.convert_i32x4_s), then multiplied by x and
+// added (no FMA in WebAssembly) into two accumulators: a for values p..p+3
+// then p+8..p+11, b for p+4..p+7 then p+12..p+15. The two are added lane
+// by lane in a fixed tree (reduce2), then the tail in order.
 func dotQSIMD128(x []float32, q []int8) float32 {
 	n := len(x)
 	q = q[:n]
-	var a0, a1, a2, a3 archsimd.Float32x4
+	var a, b archsimd.Float32x4
 	p := 0
 	for ; p+16 <= n; p += 16 {
-		w := archsimd.LoadInt8x16Array((*[16]int8)(q[p:]))
+		x0 := ld4((*[4]float32)(x[p:]))
+		x1 := ld4((*[4]float32)(x[p+4:]))
+		x2 := ld4((*[4]float32)(x[p+8:]))
+		x3 := ld4((*[4]float32)(x[p+12:]))
+		w := ldq((*[16]int8)(q[p:]))
 		lo, hi := w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
-		a0 = a0.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p:]))))
-		a1 = a1.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p+4:]))))
-		a2 = a2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p+8:]))))
-		a3 = a3.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(archsimd.LoadFloat32x4Array((*[4]float32)(x[p+12:]))))
+		a = a.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
+		b = b.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
+		a = a.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
+		b = b.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
 	}
-	s := reduceQ(a0, a1, a2, a3)
+	s := reduce2(a, b)
 	for ; p < n; p++ {
 		s += x[p] * float32(q[p])
 	}
@@ -160,47 +164,50 @@ func dotQSIMD128(x []float32, q []int8) float32 {
 }
 
 // dotQ4SIMD128 is SIMD128's DotQ4: dotQSIMD128 on four rows in one pass,
-// each row with its own four accumulators and the same reduction and tail
-// (so the same bits as four calls), loading x once for all four. Widening
-// the int8 weights is most of the work; sharing x's loads and the loop took
-// AlexNet's classifier.1 (4096 x 9216) from 10.2 to 7.5 ms in Node (best
-// of 60, interleaved; two rows: 8.9).
+// each row with its own two accumulators, the same reduction and tail (so
+// the same bits as four calls), loading x once for all four. Two
+// accumulators per row, not four, keep the 8 of them, x and the widened
+// weights within the 16 vector registers of Go's wasm backend and of V8:
+// with four per row the function had 48 spill slots in linear memory. In
+// Node (interleaved best of 40) AlexNet's classifier.1 (4096 x 9216) took
+// 10.2 ms row by row with four accumulators, 7.5-9 with four rows and
+// four accumulators each, 6.0 with this.
 func dotQ4SIMD128(x []float32, q0, q1, q2, q3 []int8) [4]float32 {
 	n := len(x)
 	q0, q1, q2, q3 = q0[:n], q1[:n], q2[:n], q3[:n]
-	var a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3 archsimd.Float32x4
+	var a0, b0, a1, b1, a2, b2, a3, b3 archsimd.Float32x4
 	p := 0
 	for ; p+16 <= n; p += 16 {
-		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(x[p:]))
-		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(x[p+4:]))
-		x2 := archsimd.LoadFloat32x4Array((*[4]float32)(x[p+8:]))
-		x3 := archsimd.LoadFloat32x4Array((*[4]float32)(x[p+12:]))
-		w := archsimd.LoadInt8x16Array((*[16]int8)(q0[p:]))
+		x0 := ld4((*[4]float32)(x[p:]))
+		x1 := ld4((*[4]float32)(x[p+4:]))
+		x2 := ld4((*[4]float32)(x[p+8:]))
+		x3 := ld4((*[4]float32)(x[p+12:]))
+		w := ldq((*[16]int8)(q0[p:]))
 		lo, hi := w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
 		a0 = a0.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
-		a1 = a1.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
-		a2 = a2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
-		a3 = a3.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
-		w = archsimd.LoadInt8x16Array((*[16]int8)(q1[p:]))
+		b0 = b0.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
+		a0 = a0.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
+		b0 = b0.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
+		w = ldq((*[16]int8)(q1[p:]))
 		lo, hi = w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
-		b0 = b0.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
+		a1 = a1.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
 		b1 = b1.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
-		b2 = b2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
+		a1 = a1.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
+		b1 = b1.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
+		w = ldq((*[16]int8)(q2[p:]))
+		lo, hi = w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
+		a2 = a2.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
+		b2 = b2.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
+		a2 = a2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
+		b2 = b2.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
+		w = ldq((*[16]int8)(q3[p:]))
+		lo, hi = w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
+		a3 = a3.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
+		b3 = b3.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
+		a3 = a3.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
 		b3 = b3.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
-		w = archsimd.LoadInt8x16Array((*[16]int8)(q2[p:]))
-		lo, hi = w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
-		c0 = c0.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
-		c1 = c1.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
-		c2 = c2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
-		c3 = c3.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
-		w = archsimd.LoadInt8x16Array((*[16]int8)(q3[p:]))
-		lo, hi = w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
-		d0 = d0.Add(lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(x0))
-		d1 = d1.Add(lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(x1))
-		d2 = d2.Add(hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(x2))
-		d3 = d3.Add(hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(x3))
 	}
-	s := [4]float32{reduceQ(a0, a1, a2, a3), reduceQ(b0, b1, b2, b3), reduceQ(c0, c1, c2, c3), reduceQ(d0, d1, d2, d3)}
+	s := [4]float32{reduce2(a0, b0), reduce2(a1, b1), reduce2(a2, b2), reduce2(a3, b3)}
 	for ; p < n; p++ {
 		s[0] += x[p] * float32(q0[p])
 		s[1] += x[p] * float32(q1[p])
@@ -210,17 +217,17 @@ func dotQ4SIMD128(x []float32, q0, q1, q2, q3 []int8) [4]float32 {
 	return s
 }
 
-// reduceQ adds dotQSIMD128's four accumulators: pairwise within each, then
-// across them.
-func reduceQ(a0, a1, a2, a3 archsimd.Float32x4) float32 {
-	var l0, l1, l2, l3 [4]float32
-	a0.StoreArray(&l0)
-	a1.StoreArray(&l1)
-	a2.StoreArray(&l2)
-	a3.StoreArray(&l3)
-	return (((l0[0] + l0[1]) + (l0[2] + l0[3])) + ((l1[0] + l1[1]) + (l1[2] + l1[3]))) +
-		(((l2[0] + l2[1]) + (l2[2] + l2[3])) + ((l3[0] + l3[1]) + (l3[2] + l3[3])))
+// reduce2 adds the DotQ accumulators a and b: pairwise within each, then
+// the two.
+func reduce2(a, b archsimd.Float32x4) float32 {
+	var la, lb [4]float32
+	a.StoreArray(&la)
+	b.StoreArray(&lb)
+	return ((la[0] + la[1]) + (la[2] + la[3])) + ((lb[0] + lb[1]) + (lb[2] + lb[3]))
 }
+
+// ldq loads 16 int8 (see ld4 on why through a helper).
+func ldq(p *[16]int8) archsimd.Int8x16 { return archsimd.LoadInt8x16Array(p) }
 
 // dequantSIMD128 is SIMD128's Dequant: 16 values at a time, widened as in
 // dotQSIMD128 and multiplied by the four scales (f32x4.mul: the same
