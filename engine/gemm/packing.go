@@ -86,6 +86,24 @@ func packB(dst []float32, nr int, transB bool, b Matrix, p0, j0, kc, nc int) {
 		return
 	}
 	ldb := b.LD
+	if !transB {
+		// Row by row: each row of the panel is read once, contiguously,
+		// and cut into the slivers (sliver by sliver, every row of B was
+		// visited once per sliver, NR floats of a cache line at a time).
+		full := nc / nr
+		for p := 0; p < kc; p++ {
+			src := b.F[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
+			for s := 0; s < full; s++ {
+				copySliver(dst[s*kc*nr+p*nr:], src[s*nr:], nr)
+			}
+			if rem := nc - full*nr; rem > 0 {
+				row := dst[full*kc*nr+p*nr : full*kc*nr+p*nr+nr]
+				copy(row, src[full*nr:])
+				clear(row[rem:])
+			}
+		}
+		return
+	}
 	for s := 0; s*nr < nc; s++ {
 		d := dst[s*kc*nr : (s+1)*kc*nr]
 		cols := min(nr, nc-s*nr)
