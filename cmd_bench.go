@@ -77,8 +77,9 @@ the wasm backend, SIMD on, one thread; then a second row per model, threads
 N/1: the engine split over N Web Workers, N = navigator.hardwareConcurrency
 (every conv and fc layer by output channels, each worker holding its part of
 the weights, the parts exchanged through SharedArrayBuffers), against the
-same onnxruntime-web runs. The one-worker and the split engine take turns run
-by run. Its time is the slowest worker's per run, its
+same onnxruntime-web runs. The one-worker engine, the split one and
+onnxruntime-web take turns run by run, so that all meet the same load. The
+split engine's time is the slowest worker's per run, its
 peak memory the sum of the workers' WebAssembly memories and the shared
 buffers; bench fails unless its logits equal the one-worker engine's bit for
 bit.

@@ -1,13 +1,13 @@
-// Browser side of `convscope bench -browser`. For one model (?model=NAME&runs=N):
+// Browser side of `convscope bench -browser`. For one model (?model=NAME&runs=N),
+// three sides take turns run by run (warm-up, then N timed runs each), so that
+// all meet the same load on a busy machine:
 // 1. the Go engine, compiled to wasm with SIMD, in a dedicated Web Worker as in the
-//    app (gobench_worker.js), loading /files/NAME.csm, and
+//    app (gobench_worker.js), loading /files/NAME.csm;
 // 1b. the same engine split over navigator.hardwareConcurrency workers, one per
 //    core (engine.Shard; SharedArrayBuffers need the page cross-origin isolated,
-//    as the bench server's COOP/COEP headers make it),
-//    take turns run by run (warm-up, then N timed runs each), so that both meet
-//    the same load on a busy machine;
+//    as the bench server's COOP/COEP headers make it);
 // 2. onnxruntime-web (wasm backend, SIMD, one thread, files served from the
-//    local node_modules) then runs /files/NAME.onnx the same way.
+//    local node_modules), in this page, running /files/NAME.onnx.
 // Peak memory is the byteLength of each side's WebAssembly.Memory after its
 // runs (wasm memories only grow, so that is the peak); for the split engine,
 // the sum over its workers plus the shared buffers.
@@ -39,6 +39,8 @@ function call(w, msg) {
 // them) and loads the model in each.
 async function startGo(count) {
   const side = { count, workers: [], warmMs: 0, warmRuns: 0, times: [], gathers: 0, gatherMs: Array(count).fill(0) };
+  side.run = (timed) => runGo(side, timed);
+  side.stop = () => stopGo(side);
   if (count > 1) {
     side.ctl = new SharedArrayBuffer(16);
     side.bufs = [0, 1].map(() => new SharedArrayBuffer(0, { maxByteLength: 1 << 30 }));
@@ -62,15 +64,11 @@ function stopGo(side) {
 // for the others at every gather) and returns the slowest worker's time.
 async function runGo(side, timed) {
   const rs = await Promise.all(side.workers.map((w) => call(w, { cmd: 'run' })));
-  const ms = Math.max(...rs.map((r) => r.ms));
   if (timed) {
-    side.times.push(ms);
     side.gathers = rs[0].gathers;
     rs.forEach((r, i) => { side.gatherMs[i] += r.gather_ms / runs; });
-  } else {
-    side.warmMs += ms;
-    side.warmRuns++;
   }
+  return Math.max(...rs.map((r) => r.ms));
 }
 
 // warming reports whether side still warms up.
@@ -91,41 +89,42 @@ async function finishGo(side) {
     gathers_per_run: side.gathers, gather_ms: side.gatherMs };
 }
 
-// benchGo times the one-worker engine and, when the page is cross-origin
-// isolated and there is more than one core, the engine split over every
-// core, taking turns. It returns {go, shards}; shards is {skip: why} when
-// the split engine cannot run here.
-async function benchGo(cores) {
-  const one = await startGo(1);
-  let split = null;
-  let skip = '';
-  if (!self.crossOriginIsolated) {
-    skip = 'the page is not cross-origin isolated (COOP/COEP headers): no SharedArrayBuffer, so one worker only';
-  } else if (cores < 2) {
-    skip = `the browser reports ${cores} core: nothing to split`;
-  } else {
-    try {
-      split = await startGo(cores);
-    } catch (e) {
-      one.workers.forEach((w) => w.terminate());
-      throw new Error(`Go engine split over ${cores} workers: ${e && e.message || e}`);
-    }
-  }
-  const sides = split ? [one, split] : [one];
+// timeSides warms every side up (WARMUP_MS of its runs, at least one, at
+// most MAX_WARMUP_RUNS) and then times runs runs of each, the sides taking
+// turns run by run so that they meet the same load on a busy machine.
+async function timeSides(sides) {
   try {
     while (sides.some(warming)) {
-      for (const s of sides) if (warming(s)) await runGo(s, false);
+      for (const s of sides) {
+        if (!warming(s)) continue;
+        s.warmMs += await s.run(false);
+        s.warmRuns++;
+      }
     }
     for (let r = 0; r < runs; r++) {
-      for (const s of sides) await runGo(s, true);
+      for (const s of sides) s.times.push(await s.run(true));
     }
   } catch (e) {
-    sides.forEach(stopGo);
+    sides.forEach((s) => s.stop());
     throw e;
   }
-  const go = await finishGo(one);
-  const shards = split ? await finishGo(split) : { skip };
-  return { go, shards };
+}
+
+// startGoSides starts the one-worker engine and, when the page is
+// cross-origin isolated and there is more than one core, the engine split
+// over every core. It returns [one, split or null, why split is null].
+async function startGoSides(cores) {
+  const one = await startGo(1);
+  if (!self.crossOriginIsolated) {
+    return [one, null, 'the page is not cross-origin isolated (COOP/COEP headers): no SharedArrayBuffer, so one worker only'];
+  }
+  if (cores < 2) return [one, null, `the browser reports ${cores} core: nothing to split`];
+  try {
+    return [one, await startGo(cores), ''];
+  } catch (e) {
+    one.stop();
+    throw new Error(`Go engine split over ${cores} workers: ${e && e.message || e}`);
+  }
 }
 
 // watchMemories records every WebAssembly.Memory the page creates or
@@ -158,7 +157,9 @@ function watchMemories() {
   return () => mems.reduce((m, x) => Math.max(m, x.buffer.byteLength), 0);
 }
 
-async function benchOrt() {
+// startOrt loads the model in onnxruntime-web (wasm backend, SIMD, one
+// thread) in this page and returns it as a side of timeSides.
+async function startOrt() {
   const peak = watchMemories();
   const ort = await import('/ort/ort.wasm.min.mjs');
   ort.env.wasm.numThreads = 1;
@@ -179,35 +180,40 @@ async function benchOrt() {
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = ((i * 7919) % 1000) / 500 - 1;
   const feeds = { [inName]: new ort.Tensor('float32', data, shape) };
-  // Warm-up for WARMUP_MS of runs (at least one), as the Go side does: V8 tiers
-  // hot wasm functions up to TurboFan in the background.
   let out;
-  let warmupRuns = 0;
-  const warm = performance.now();
-  while (warmupRuns === 0 || (performance.now() - warm < WARMUP_MS && warmupRuns < MAX_WARMUP_RUNS)) {
-    out = await session.run(feeds);
-    warmupRuns++;
-  }
-  const times = [];
-  for (let r = 0; r < runs; r++) {
+  const side = { warmMs: 0, warmRuns: 0, times: [] };
+  side.run = async () => {
     const t0 = performance.now();
     out = await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  const output = Array.from(out[outName].data);
-  const peakBytes = peak();
-  await session.release();
-  return { version: ort.env.versions ? ort.env.versions.web : '', times_ms: times, output, peak_bytes: peakBytes,
-    simd: true, threads: ort.env.wasm.numThreads, warmup_runs: warmupRuns };
+    return performance.now() - t0;
+  };
+  side.stop = () => session.release();
+  side.finish = async () => {
+    const output = Array.from(out[outName].data);
+    const peakBytes = peak();
+    await session.release();
+    return { version: ort.env.versions ? ort.env.versions.web : '', times_ms: side.times, output, peak_bytes: peakBytes,
+      simd: true, threads: ort.env.wasm.numThreads, warmup_runs: side.warmRuns };
+  };
+  return side;
 }
 
 async function main() {
   if (!model || !(runs > 0)) throw new Error('want ?model=NAME&runs=N');
   const cores = navigator.hardwareConcurrency || 1;
-  log(`${model}: Go engine (wasm), 1 worker and ${cores} workers (split) taking turns...`);
-  const { go, shards } = await benchGo(cores);
-  log(`${model}: onnxruntime-web (wasm SIMD, 1 thread)...`);
-  const ref = await benchOrt();
+  log(`${model}: Go engine (wasm) in 1 worker, split over ${cores} workers, and onnxruntime-web (wasm SIMD, 1 thread), taking turns...`);
+  const [one, split, skip] = await startGoSides(cores);
+  let ortSide;
+  try {
+    ortSide = await startOrt();
+  } catch (e) {
+    [one, split].forEach((s) => s && s.stop());
+    throw e;
+  }
+  await timeSides([one, split, ortSide].filter((s) => s));
+  const go = await finishGo(one);
+  const shards = split ? await finishGo(split) : { skip };
+  const ref = await ortSide.finish();
   window.benchResult = JSON.stringify({ go, shards, ort: ref, cores: navigator.hardwareConcurrency, isolated: self.crossOriginIsolated });
   log('done');
 }
