@@ -52,8 +52,9 @@ func useWinograd(g Geom) bool {
 // the kernel's packed layouts, block by block, so that nothing is copied
 // twice and the working set of a block stays in L2:
 //
-//   - U = G g Gt of every kernel, once per call, into MR-row slivers:
-//     u[sliver][xi][c][MR] (xi = one of the 16 positions of the 4x4 tile);
+//   - U = G g Gt of every kernel into MR-row slivers, u[sliver][xi][c][MR]
+//     (xi = one of the 16 positions of the 4x4 tile): kept from Compile
+//     natively (Prepack), else once per call;
 //   - per block of tb output tiles (a multiple of the kernel's NR), V = Bt
 //     d B of every input channel into NR-column slivers: v[xi][js][c][NR];
 //   - per group of mb output channels, the kernel computes each (sliver,
@@ -111,8 +112,8 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	vst := nj*g.C*nr + winoPad
 	pst := sm*nj*mr*nr + winoPad
 	items := g.N * blocks * groups
-	if items*16*g.C*tb*sm*mr < 1<<16 {
-		workers = 1
+	if items*16*g.C*tb*sm*mr < 1<<16 { // all items' multiply-adds
+		workers = 1 // too few for a second goroutine to pay off
 	}
 	parallelFor(workers, items, func(lo, hi int) {
 		vbuf := colPool.Get().(*[]float32)
