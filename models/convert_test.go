@@ -84,19 +84,7 @@ func TestConvertRoundTrip(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.arch, func(t *testing.T) {
 			d := mustArch(t, c.arch, c.cfg)
-			sd := d.RandomStateDict(7)
-			ref, err := d.Graph(sd)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := Convert(d, sd, testMeta(d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := modelfile.Encode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ref, b := randomModelFile(t, d, 7)
 			m, err := LoadBytes(b)
 			if err != nil {
 				t.Fatal(err)

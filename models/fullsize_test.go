@@ -3,8 +3,6 @@ package models
 import (
 	"os"
 	"testing"
-
-	"convscope/models/modelfile"
 )
 
 // TestFullSizeQuantization converts full-size ImageNet definitions with
@@ -18,20 +16,7 @@ func TestFullSizeQuantization(t *testing.T) {
 	for _, arch := range []string{"alexnet", "googlenet", "resnet18", "resnet50", "vgg16"} {
 		t.Run(arch, func(t *testing.T) {
 			d := mustArch(t, arch, Config{})
-			sd := d.RandomStateDict(42)
-			ref, err := d.Graph(sd)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := Convert(d, sd, testMeta(d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := modelfile.Encode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f = nil
+			ref, b := randomModelFile(t, d, 42)
 			m, err := LoadBytes(b)
 			if err != nil {
 				t.Fatal(err)

@@ -11,12 +11,11 @@ import (
 	"convscope/models/modelfile"
 )
 
-// randomGraphs returns arch with random weights as a float32 graph and as
-// the graph of its int8 model file (decoded as the browser does).
-func randomGraphs(t testing.TB, arch string, c Config) (float, int8 *engine.Graph) {
+// randomModelFile returns d with random weights (seed) as a float32 graph
+// and as the bytes of its int8 model file (Convert, Encode).
+func randomModelFile(t testing.TB, d *Def, seed uint64) (*engine.Graph, []byte) {
 	t.Helper()
-	d := mustArch(t, arch, c)
-	sd := d.RandomStateDict(3)
+	sd := d.RandomStateDict(seed)
 	g, err := d.Graph(sd)
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +28,14 @@ func randomGraphs(t testing.TB, arch string, c Config) (float, int8 *engine.Grap
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, b
+}
+
+// randomGraphs returns arch with random weights as a float32 graph and as
+// the graph of its int8 model file (decoded as the browser does).
+func randomGraphs(t testing.TB, arch string, c Config) (float, int8 *engine.Graph) {
+	t.Helper()
+	g, b := randomModelFile(t, mustArch(t, arch, c), 3)
 	_, gq, err := modelfile.DecodeGraph(b)
 	if err != nil {
 		t.Fatal(err)
