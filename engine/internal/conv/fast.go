@@ -2,9 +2,9 @@ package conv
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"convscope/engine/gemm"
+	"convscope/engine/internal/par"
 )
 
 // colBudget bounds the im2col buffer (in float32s, 4 MiB): a VGG16 conv1_2
@@ -245,35 +245,8 @@ func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, wor
 func ParallelFor(workers, n int, f func(lo, hi int)) { parallelFor(workers, n, f) }
 
 // parallelFor runs f over [0, n) split into up to workers contiguous
-// ranges, range i being [n*i/w, n*(i+1)/w). Ranges are claimed in order by
-// the caller and by w-1 helper goroutines, and the caller returns once
-// every range is done, not once every helper has run: a helper whose
-// thread the OS has not scheduled yet (on a machine busy with other work
-// that took whole milliseconds) finds nothing left when it starts, instead
-// of the caller waiting for it. Which goroutine runs a range changes no
-// result.
-func parallelFor(workers, n int, f func(lo, hi int)) {
-	if workers <= 1 || n <= 1 {
-		f(0, n)
-		return
-	}
-	w := min(workers, n)
-	var next atomic.Int32
-	var done sync.WaitGroup // ranges, not goroutines
-	done.Add(w)
-	run := func() {
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= w {
-				return
-			}
-			f(n*i/w, n*(i+1)/w)
-			done.Done()
-		}
-	}
-	for i := 1; i < w; i++ {
-		go run()
-	}
-	run()
-	done.Wait()
-}
+// ranges, range i being [n*i/w, n*(i+1)/w), on the engine's pool of
+// spinning helpers (par.For): the caller takes the ranges no helper has
+// claimed yet, so a helper the OS schedules late costs only its share.
+// Which goroutine runs a range changes no result.
+func parallelFor(workers, n int, f func(lo, hi int)) { par.For(workers, n, f) }
