@@ -1,6 +1,6 @@
 package gemm
 
-import "sync"
+import "convscope/engine/internal/par"
 
 // minWork is the number of multiply-adds below which Parallel runs on the
 // calling goroutine: smaller products finish before goroutines pay off.
@@ -59,17 +59,16 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 		blocked(t, ep, transA, transB, m, n, k, alpha, a, b, beta, c, ldc)
 		return
 	}
-	// Strips 1.. run on new goroutines and strip 0 on the caller's, which
-	// would otherwise only wait: one goroutine fewer to start and one
-	// thread fewer to wake per call (GoogLeNet makes about 60 calls per
-	// pass, most of them small).
-	var wg sync.WaitGroup
-	for i := w - 1; i >= 0; i-- {
-		lo, hi := units*i/w*unit, min(units*(i+1)/w*unit, total)
-		if lo >= hi {
-			continue
-		}
-		strip := func() {
+	// Strips run on the engine's pool of spinning helpers and on the
+	// caller's goroutine, which would otherwise only wait (par.For): no
+	// goroutine to start and no thread to wake per call (GoogLeNet makes
+	// about 60 calls per pass, most of them small).
+	par.For(w, w, func(s0, s1 int) {
+		for i := s0; i < s1; i++ {
+			lo, hi := units*i/w*unit, min(units*(i+1)/w*unit, total)
+			if lo >= hi {
+				continue
+			}
 			if byCols {
 				var bs Matrix
 				if transB {
@@ -78,31 +77,21 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 					bs = b.Sub(0, lo)
 				}
 				blocked(t, ep, transA, transB, m, hi-lo, k, alpha, a, bs, beta, c[lo:], ldc)
-			} else {
-				var as Matrix
-				if transA {
-					as = a.Sub(0, lo)
-				} else {
-					as = a.Sub(lo, 0)
-				}
-				// m > 1 here: each strip takes the packed path even when it
-				// has a single row, as the whole product would.
-				sub := ep
-				if sub.RowBias != nil {
-					sub.RowBias = sub.RowBias[lo:hi]
-				}
-				packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
+				continue
 			}
+			var as Matrix
+			if transA {
+				as = a.Sub(0, lo)
+			} else {
+				as = a.Sub(lo, 0)
+			}
+			// m > 1 here: each strip takes the packed path even when it
+			// has a single row, as the whole product would.
+			sub := ep
+			if sub.RowBias != nil {
+				sub.RowBias = sub.RowBias[lo:hi]
+			}
+			packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
 		}
-		if i == 0 {
-			strip()
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			strip()
-		}()
-	}
-	wg.Wait()
+	})
 }
