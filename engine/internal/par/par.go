@@ -80,7 +80,7 @@ func For(workers, n int, f func(lo, hi int)) {
 			<-j.done
 			break
 		}
-		runtime.Gosched()
+		osYield()
 	}
 	pool.cur.Store(nil)
 }
@@ -135,7 +135,8 @@ func (p *helpers) loop() {
 	for {
 		deadline := time.Now().Add(spinFor)
 		for spins := 0; p.epoch.Load() == seen; spins++ {
-			if spins%64 == 63 && time.Now().After(deadline) {
+			osYield()
+			if spins%16 == 15 && time.Now().After(deadline) {
 				p.parked.Add(1)
 				if p.epoch.Load() == seen { // no loop posted since we looked
 					<-p.wake
