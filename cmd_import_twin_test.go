@@ -38,20 +38,7 @@ func TestImportFloat32(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "quantize to the int8 bytes of "+models.PathFor(dir, "tiny")+" exactly") {
-		t.Errorf("output %q does not say the twin was checked", out)
-	}
-	q, err := models.Load(models.PathFor(dir, "tiny"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	twin, err := models.Load(models.TwinPath(dir, "tiny"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.CheckTwin(q, twin); err != nil {
-		t.Fatal(err)
-	}
+	checkStoredTwin(t, dir, "tiny", out)
 	assertModelsDir(t, dir, "float32", "tiny.csm")
 	list, err := models.Catalog(dir)
 	if err != nil {
@@ -80,6 +67,27 @@ func TestImportFloat32(t *testing.T) {
 	}
 }
 
+// checkStoredTwin checks that import's output out says the twin of name
+// was checked, and that the stored twin is the int8 model's (CheckTwin).
+func checkStoredTwin(t *testing.T, dir, name, out string) *models.Model {
+	t.Helper()
+	if !strings.Contains(out, "quantize to the int8 bytes of "+models.PathFor(dir, name)+" exactly") {
+		t.Errorf("output %q does not say the twin was checked", out)
+	}
+	q, err := models.Load(models.PathFor(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, err := models.Load(models.TwinPath(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.CheckTwin(q, twin); err != nil {
+		t.Fatal(err)
+	}
+	return twin
+}
+
 // TestImportFloat32ONNX: -float32 on an ONNX file writes the twin of the
 // model imported from the same file, checked the same way; the twin of an
 // ONNX file with one weight changed is refused and not stored.
@@ -97,20 +105,7 @@ func TestImportFloat32ONNX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "quantize to the int8 bytes of "+models.PathFor(dir, "small")+" exactly") {
-		t.Errorf("output %q does not say the twin was checked", out)
-	}
-	q, err := models.Load(models.PathFor(dir, "small"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	twin, err := models.Load(models.TwinPath(dir, "small"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.CheckTwin(q, twin); err != nil {
-		t.Fatal(err)
-	}
+	twin := checkStoredTwin(t, dir, "small", out)
 	if twin.Meta.TwinOf != "small" || twin.Meta.Arch != "onnx" {
 		t.Errorf("twin of %q, arch %q", twin.Meta.TwinOf, twin.Meta.Arch)
 	}
