@@ -61,22 +61,7 @@ func BenchmarkArch(b *testing.B) {
 					if m == nil {
 						m = load(b, name)
 					}
-					p, err := m.Program(engine.Options{Workers: w})
-					if err != nil {
-						b.Fatal(err)
-					}
-					g := m.Graph()
-					x, err := engine.NewTensor(g.Inputs[0].Shape...)
-					if err != nil {
-						b.Fatal(err)
-					}
-					for i := range x.Data {
-						x.Data[i] = float32((i*7919)%1000)/500 - 1
-					}
-					in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-					if _, err := p.Run(in); err != nil { // warm-up
-						b.Fatal(err)
-					}
+					p, in := warmProgram(b, m, w)
 					b.ResetTimer()
 					cpu0 := cpuSeconds()
 					for b.Loop() {
@@ -89,4 +74,28 @@ func BenchmarkArch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// warmProgram compiles m for workers, builds the input every benchmark here
+// uses (x[i] = ((i*7919) % 1000) / 500 - 1, as bench does) and runs one
+// untimed pass.
+func warmProgram(tb testing.TB, m *models.Model, workers int) (*engine.Program, map[string]*engine.Tensor) {
+	tb.Helper()
+	p, err := m.Program(engine.Options{Workers: workers})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := m.Graph()
+	x, err := engine.NewTensor(g.Inputs[0].Shape...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range x.Data {
+		x.Data[i] = float32((i*7919)%1000)/500 - 1
+	}
+	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
+	if _, err := p.Run(in); err != nil { // warm-up
+		tb.Fatal(err)
+	}
+	return p, in
 }

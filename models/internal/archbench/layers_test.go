@@ -59,22 +59,7 @@ func profileArch(t *testing.T, name string, runs int) {
 	if dir := os.Getenv(ONNXDirEnv); dir != "" {
 		writeONNX(t, name, dir)
 	}
-	p, err := m.Program(engine.Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := m.Graph()
-	x, err := engine.NewTensor(g.Inputs[0].Shape...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range x.Data {
-		x.Data[i] = float32((i*7919)%1000)/500 - 1
-	}
-	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-	if _, err := p.Run(in); err != nil { // warm-up
-		t.Fatal(err)
-	}
+	p, in := warmProgram(t, m, 1)
 	var passes []time.Duration
 	var per [][]engine.NodeTiming
 	for r := 0; r < runs; r++ {
