@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"convscope/internal/cputime"
 )
 
 // convShapes are GEMMs of the ImageNet networks' convs as the engine runs
@@ -41,11 +43,11 @@ func BenchmarkConvShapes(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s", s.name, kern.Name), func(b *testing.B) {
 				ParallelMatrix(t, ep, 1, false, false, s.m, s.n, s.k, 1, a, Float(bm, s.n), 0, c, s.n)
 				b.ResetTimer()
-				c0 := cpuSeconds()
+				c0 := cputime.Seconds()
 				for b.Loop() {
 					ParallelMatrix(t, ep, 1, false, false, s.m, s.n, s.k, 1, a, Float(bm, s.n), 0, c, s.n)
 				}
-				b.ReportMetric(flop*float64(b.N)/(cpuSeconds()-c0)/1e9, "GFLOP/cpu-s")
+				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")
 			})
 			b.Run(fmt.Sprintf("%s/%s/kernel-only", s.name, kern.Name), func(b *testing.B) {
 				mr, nr, kc := kern.MR, kern.NR, min(t.KC, s.k)
@@ -53,13 +55,13 @@ func BenchmarkConvShapes(b *testing.B) {
 				pb := randMat(r, kc*nr)
 				acc := make([]float32, mr*nr)
 				calls := (s.m + mr - 1) / mr * ((s.n + nr - 1) / nr) * ((s.k + kc - 1) / kc)
-				c0 := cpuSeconds()
+				c0 := cputime.Seconds()
 				for b.Loop() {
 					for i := 0; i < calls; i++ {
 						kern.Fn(kc, pa, pb, acc)
 					}
 				}
-				b.ReportMetric(flop*float64(b.N)/(cpuSeconds()-c0)/1e9, "GFLOP/cpu-s")
+				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")
 			})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"convscope/engine/gemm"
+	"convscope/internal/cputime"
 )
 
 // convCases are the benchmark layers: ResNet's first-stage 3x3 conv (the
@@ -78,11 +79,11 @@ func BenchmarkConv3x3(b *testing.B) {
 				}
 				run()
 				b.ResetTimer()
-				cpu0 := cpuSeconds()
+				cpu0 := cputime.Seconds()
 				for b.Loop() {
 					run()
 				}
-				cpu := cpuSeconds() - cpu0
+				cpu := cputime.Seconds() - cpu0
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 			})
@@ -113,7 +114,7 @@ func BenchmarkIm2col(b *testing.B) {
 		}
 		b.Run(cc.name, func(b *testing.B) {
 			b.ResetTimer()
-			cpu0 := cpuSeconds()
+			cpu0 := cputime.Seconds()
 			for b.Loop() {
 				// As forward does: split once per call, then gather.
 				if ph != nil {
@@ -121,7 +122,7 @@ func BenchmarkIm2col(b *testing.B) {
 				}
 				im2col(g, x, ph, col, g.C, 0, pc, 1)
 			}
-			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
@@ -147,11 +148,11 @@ func BenchmarkConvLayer(b *testing.B) {
 		b.Run(cc.name, func(b *testing.B) {
 			Forward(g, x, w, bias, y, true, 1)
 			b.ResetTimer()
-			cpu0 := cpuSeconds()
+			cpu0 := cputime.Seconds()
 			for b.Loop() {
 				Forward(g, x, w, bias, y, true, 1)
 			}
-			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"convscope/engine"
+	"convscope/internal/cputime"
 	"convscope/models"
 	"convscope/models/labels"
 	"convscope/models/modelfile"
@@ -63,13 +64,13 @@ func BenchmarkArch(b *testing.B) {
 					}
 					p, in := warmProgram(b, m, w)
 					b.ResetTimer()
-					cpu0 := cpuSeconds()
+					cpu0 := cputime.Seconds()
 					for b.Loop() {
 						if _, err := p.Run(in); err != nil {
 							b.Fatal(err)
 						}
 					}
-					b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+					b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 				})
 			}
 		})

@@ -1,11 +1,10 @@
 //go:build linux
 
-package conv
+package cputime
 
 import "syscall"
 
-// cpuSeconds returns the CPU time (user + system) the process has used.
-func cpuSeconds() float64 {
+func seconds() float64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

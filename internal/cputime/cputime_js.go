@@ -1,0 +1,14 @@
+//go:build js
+
+package cputime
+
+import "syscall/js"
+
+func seconds() float64 {
+	p := js.Global().Get("process")
+	if p.IsUndefined() || p.Get("cpuUsage").IsUndefined() {
+		return 0
+	}
+	u := p.Call("cpuUsage")
+	return (u.Get("user").Float() + u.Get("system").Float()) / 1e6
+}

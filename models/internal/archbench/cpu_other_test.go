@@ -1,6 +1,0 @@
-//go:build !linux
-
-package archbench
-
-// cpuSeconds is not measured here (the cpu-ms/op metric reads 0).
-func cpuSeconds() float64 { return 0 }
