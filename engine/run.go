@@ -109,11 +109,7 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 			vals[name] = out[j]
 		}
 		start := time.Now()
-		run := runNode
-		if sp := p.splits[n]; sp != nil {
-			run = func(x *execCtx, n *Node, in, out []*Tensor) error { return p.runSplit(x, n, sp, in, out) }
-		}
-		if err := run(x, n, in, out); err != nil {
+		if err := p.runNode(x, n, in, out); err != nil {
 			return nil, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
 		}
 		t := NodeTiming{Node: n.Name, Op: n.Op, Duration: time.Since(start)}
@@ -191,15 +187,19 @@ func (p *Program) offer(consume func(string, *Tensor) bool, name string, vals ma
 	}
 }
 
-// runNode runs one node's kernel. Shapes were checked by Compile and
-// checkInputs, so a panic here is an engine bug; it is turned into an error
-// so that one bad layer cannot take down the page or the server.
-func runNode(x *execCtx, n *Node, in, out []*Tensor) (err error) {
+// runNode runs one node's kernel, or this program's part of a split node
+// (see Shard). Shapes were checked by Compile and checkInputs, so a panic
+// here is an engine bug; it is turned into an error so that one bad layer
+// cannot take down the page or the server.
+func (p *Program) runNode(x *execCtx, n *Node, in, out []*Tensor) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
+	if sp := p.splits[n]; sp != nil {
+		return p.runSplit(x, n, sp, in, out)
+	}
 	return ops[n.Op].run(x, n, in, out)
 }
 

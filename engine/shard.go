@@ -237,14 +237,9 @@ func (p *Program) splitGeom(n *Node, sp *split, xs []int) (conv.Geom, error) {
 }
 
 // runSplit runs this program's part of a split node into the whole output
-// and gathers the other parts. Like runNode, it turns a kernel's panic
-// into an error.
-func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v", r)
-		}
-	}()
+// and gathers the other parts (called by runNode, which turns a kernel's
+// panic into an error).
+func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) error {
 	y := out[0]
 	g := Gathered{Node: n.Name, Y: y.Data, Lo: sp.lo, Hi: sp.hi}
 	switch n.Op {
