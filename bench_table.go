@@ -130,7 +130,7 @@ func (r *benchReport) writeTable(w io.Writer) error {
 		ref += " " + r.RefVersion
 	}
 	// In the browser V8 tiers hot wasm code up in the background, so each
-	// side warms up for a time budget there (tools/bench/gowasm: warmupMS).
+	// side warms up for a time budget there (tools/bench/web/bench.js: WARMUP_MS).
 	warm := "1 warm-up run"
 	if r.Browser != "" {
 		warm = "1 warm-up run natively, 3 s of warm-up runs in the browser"
