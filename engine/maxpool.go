@@ -3,7 +3,7 @@ package engine
 import (
 	"math"
 
-	"convscope/engine/internal/conv"
+	"convscope/engine/internal/par"
 )
 
 // MaxPool: the maximum over each (dilated) window; padded cells never win.
@@ -45,7 +45,7 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		workers = 1 // too little work for goroutines to pay off
 	}
 	if same3x3(&g) {
-		conv.ParallelFor(workers, planes, func(lo, hi int) {
+		par.For(workers, planes, func(lo, hi int) {
 			// Groups of planes of about 16K values: few calls, and vm
 			// stays in L2.
 			group := max(1, (1<<14)/(g.h*g.w))
@@ -57,7 +57,7 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		})
 		return nil
 	}
-	conv.ParallelFor(workers, planes, func(lo, hi int) {
+	par.For(workers, planes, func(lo, hi int) {
 		buf := make([]float32, 2*g.oh*g.w)
 		for m := lo; m < hi; m++ {
 			maxPoolPlane(&g, in[0].Data[m*g.h*g.w:(m+1)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+1)*g.oh*g.ow], buf[:g.oh*g.w], buf[g.oh*g.w:])

@@ -115,7 +115,7 @@ func im2col(g Geom, x, ph, col []float32, cg, p0, pc, workers int) {
 	if pc*rows < 1<<15 {
 		workers = 1 // too little to copy for goroutines to pay off
 	}
-	parallelFor(workers, rows, func(lo, hi int) {
+	par.For(workers, rows, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
 			ky, kx := kk/g.KW, kk%g.KW
@@ -183,7 +183,7 @@ func splitPhases(g Geom, x, ph []float32, cg, workers int) {
 	if cg*g.H*g.W < 1<<15 {
 		workers = 1
 	}
-	parallelFor(workers, cg*g.H, func(lo, hi int) {
+	par.For(workers, cg*g.H, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			c, iy := ch/g.H, ch%g.H
 			src := x[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
@@ -204,7 +204,7 @@ func splitPhases(g Geom, x, ph []float32, cg, workers int) {
 func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	mg := g.M / g.Group
 	total := g.N * g.M
-	parallelFor(workers, total, func(lo, hi int) {
+	par.For(workers, total, func(lo, hi int) {
 		buf := make([]float32, g.KH*g.KW) // one channel's dequantized kernel
 		for nm := lo; nm < hi; nm++ {
 			n, m := nm/g.M, nm%g.M
@@ -240,13 +240,3 @@ func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, wor
 		}
 	})
 }
-
-// ParallelFor is parallelFor, for the engine's other kernels (MaxPool).
-func ParallelFor(workers, n int, f func(lo, hi int)) { parallelFor(workers, n, f) }
-
-// parallelFor runs f over [0, n) split into up to workers contiguous
-// ranges, range i being [n*i/w, n*(i+1)/w), on the engine's pool of
-// spinning helpers (par.For): the caller takes the ranges no helper has
-// claimed yet, so a helper the OS schedules late costs only its share.
-// Which goroutine runs a range changes no result.
-func parallelFor(workers, n int, f func(lo, hi int)) { par.For(workers, n, f) }

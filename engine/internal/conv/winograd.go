@@ -4,6 +4,7 @@ import (
 	"runtime"
 
 	"convscope/engine/gemm"
+	"convscope/engine/internal/par"
 )
 
 // Winograd F(2x2, 3x3) for 3x3 convolutions with stride 1 and dilation 1
@@ -115,7 +116,7 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	if items*16*g.C*tb*sm*mr < 1<<16 { // all items' multiply-adds
 		workers = 1 // too few for a second goroutine to pay off
 	}
-	parallelFor(workers, items, func(lo, hi int) {
+	par.For(workers, items, func(lo, hi int) {
 		vbuf := colPool.Get().(*[]float32)
 		defer colPool.Put(vbuf)
 		*vbuf = grow(*vbuf, 16*vst+16*pst)
@@ -218,7 +219,7 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 	if mCount*cCount < 1<<12 {
 		workers = 1
 	}
-	parallelFor(workers, slivers, func(lo, hi int) {
+	par.For(workers, slivers, func(lo, hi int) {
 		var buf [9]float32
 		for s := lo; s < hi; s++ {
 			us := u[s*16*cCount*mr : (s+1)*16*cCount*mr]
