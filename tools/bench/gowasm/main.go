@@ -9,14 +9,15 @@
 // that the one-worker engine and the engine split over every core
 // (shard.go) take turns and share the machine's load alike:
 //
-//	convscopeBenchLoad(modelFile Uint8Array, index, count) -> "" or an error
+//	convscopeBenchLoad(modelFile Uint8Array, index, count, ctl, bufs) -> "" or an error
 //	convscopeBenchRun() -> JSON {"ms", "gathers", "gather_ms"} or {"error"}
 //	convscopeBenchResult() -> JSON {"output": [...]}: the last run's logits
 //
 // With count 1 the model file (.csm, int8 weights as the app downloads
 // them) is loaded with models.LoadBytes and compiled with one worker, as
 // the app's worker does; with count > 1 this instance is shard index of
-// count (see shard.go). Every run uses the fixed input of the bench (see
+// count, exchanging over the SharedArrayBuffers ctl and bufs (see shard.go
+// and package wasm/shard). Every run uses the fixed input of the bench (see
 // benchInput in the convscope command).
 package main
 
@@ -30,6 +31,7 @@ import (
 
 	"convscope/engine"
 	"convscope/models"
+	"convscope/wasm/shard"
 )
 
 // loaded is the program this instance runs and its input.
@@ -37,7 +39,7 @@ type loaded struct {
 	p      *engine.Program
 	in     map[string]*engine.Tensor
 	output string
-	sg     *sabGather // count > 1
+	x      *shard.Exchange // count > 1
 	res    *engine.Result
 }
 
@@ -54,11 +56,11 @@ type runResult struct {
 func main() {
 	debug.SetGCPercent(models.GCPercent) // as the app's worker runs
 	js.Global().Set("convscopeBenchLoad", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) != 3 {
-			return "convscopeBenchLoad(modelFile, index, count): want 3 arguments"
+		if len(args) != 5 {
+			return "convscopeBenchLoad(modelFile, index, count, ctl, bufs): want 5 arguments"
 		}
 		var err error
-		if cur, err = load(args[0], args[1].Int(), args[2].Int()); err != nil {
+		if cur, err = load(args[0], args[1].Int(), args[2].Int(), args[3], args[4]); err != nil {
 			return err.Error()
 		}
 		return ""
@@ -83,7 +85,7 @@ func jsonOf(v any) string {
 	return string(b)
 }
 
-func load(file js.Value, index, count int) (*loaded, error) {
+func load(file js.Value, index, count int, ctl, bufs js.Value) (*loaded, error) {
 	if count < 1 || index < 0 || index >= count {
 		return nil, fmt.Errorf("shard %d of %d", index, count)
 	}
@@ -102,7 +104,7 @@ func load(file js.Value, index, count int) (*loaded, error) {
 		g = m.Graph()
 	} else {
 		var err error
-		if l, g, err = compileShard(data, index, count); err != nil {
+		if l, g, err = compileShard(data, ctl, bufs, index, count); err != nil {
 			return nil, err
 		}
 	}
@@ -138,20 +140,22 @@ func run() runResult {
 	}
 	var seq int
 	var spent time.Duration
-	if cur.sg != nil {
-		seq, spent = cur.sg.seq, cur.sg.time
+	if cur.x != nil {
+		seq, spent = cur.x.Gathers, cur.x.Time
 	}
 	start := time.Now()
 	res, err := cur.p.Run(cur.in)
 	if err != nil {
-		js.Global().Call("shardFail")
+		if cur.x != nil {
+			cur.x.Fail() // the other shards must not wait for this one
+		}
 		return runResult{Error: err.Error()}
 	}
 	r := runResult{MS: float64(time.Since(start).Nanoseconds()) / 1e6}
 	cur.res = res
-	if cur.sg != nil {
-		r.Gathers = cur.sg.seq - seq
-		r.GatherMS = float64((cur.sg.time - spent).Nanoseconds()) / 1e6
+	if cur.x != nil {
+		r.Gathers = cur.x.Gathers - seq
+		r.GatherMS = float64((cur.x.Time - spent).Nanoseconds()) / 1e6
 	}
 	return r
 }

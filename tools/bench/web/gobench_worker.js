@@ -9,68 +9,31 @@
 //   {cmd: 'result'} -> {output, peak_bytes}: the last run's logits and the
 //     size of the WebAssembly memory (it never shrinks: the peak).
 //
-// ctl is an Int32Array: [0] counts barrier arrivals (it only grows: barrier
-// k of every shard completes when it reaches k*count), [1] is set when a
-// shard failed (the others stop waiting). bufs are the two growable
-// exchange buffers of the gathers (see gowasm/shard.go).
+// ctl and bufs are the SharedArrayBuffers of package wasm/shard, which
+// does the exchange (and its barrier) on the Go side.
 importScripts('/files/wasm_exec.js');
 
-// A barrier waits at most this long: one layer takes far less, even VGG16's
-// on a busy machine; a longer wait means a shard is gone.
-const BARRIER_TIMEOUT_MS = 2 * 60 * 1000;
-
 let ctl, bufs, index, count, instance;
-let seq = 0;
 
-self.shardView = (parity, bytes) => {
-  const sab = bufs[parity];
-  if (sab.byteLength < bytes) {
-    try {
-      sab.grow(bytes);
-    } catch (e) {
-      if (sab.byteLength < bytes) throw e; // another shard may have grown it already
-    }
-  }
-  return new Uint8Array(sab, 0, bytes);
-};
-
-self.shardBarrier = () => {
-  seq++;
-  const target = seq * count;
-  if (Atomics.add(ctl, 0, 1) + 1 === target) {
-    Atomics.notify(ctl, 0);
-    return '';
-  }
-  const deadline = performance.now() + BARRIER_TIMEOUT_MS;
-  for (;;) {
-    if (Atomics.load(ctl, 1) !== 0) return `shard ${index}: another shard failed`;
-    const cur = Atomics.load(ctl, 0);
-    if (cur >= target) return '';
-    const left = deadline - performance.now();
-    if (left <= 0) return `shard ${index}: no word from the other shards in ${BARRIER_TIMEOUT_MS / 1000} s`;
-    Atomics.wait(ctl, 0, cur, left);
-  }
-};
-
-self.shardFail = () => {
+// shardFail releases the other shards when this worker fails outside Go
+// (a failed fetch, an exception): the failed flag of package wasm/shard.
+function shardFail() {
   if (ctl) {
-    Atomics.store(ctl, 1, 1);
-    Atomics.notify(ctl, 0);
+    const c = new Int32Array(ctl);
+    Atomics.store(c, 1, 1);
+    Atomics.notify(c, 0);
   }
-};
+}
 
 async function load(d) {
   ({ index, count } = d);
-  if (count > 1) {
-    ctl = new Int32Array(d.ctl);
-    bufs = d.bufs;
-  }
+  if (count > 1) ({ ctl, bufs } = d);
   const go = new Go();
   ({ instance } = await WebAssembly.instantiateStreaming(fetch('/files/gobench.wasm'), go.importObject));
   go.run(instance); // main registers the convscopeBench functions and waits
   const resp = await fetch(d.url);
   if (!resp.ok) throw new Error(`${d.url}: ${resp.status}`);
-  const msg = self.convscopeBenchLoad(new Uint8Array(await resp.arrayBuffer()), index, count);
+  const msg = self.convscopeBenchLoad(new Uint8Array(await resp.arrayBuffer()), index, count, ctl || null, bufs || null);
   if (msg) throw new Error(msg);
   return {};
 }
@@ -92,10 +55,10 @@ onmessage = async (e) => {
       default:
         throw new Error(`unknown command ${e.data.cmd}`);
     }
-    if (res.error) self.shardFail();
+    if (res.error) shardFail();
     postMessage(res);
   } catch (err) {
-    self.shardFail();
+    shardFail();
     postMessage({ error: String(err && err.stack || err) });
   }
 };
