@@ -210,7 +210,7 @@ func (s *Session) occlusion(ctx context.Context, class int, step func(), progres
 		ro.Progress = func(int, int, engine.NodeTiming) { step() }
 	}
 	prob := func(in *engine.Tensor) (float64, error) {
-		res, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: in}, ro)
+		res, err := s.run(in, ro)
 		if err != nil {
 			if ctx != nil && ctx.Err() != nil {
 				return 0, &Error{Code: protocol.CodeCancelled, Err: errors.New("cancelled")}

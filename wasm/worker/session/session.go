@@ -86,6 +86,10 @@ type Session struct {
 
 	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
 	cam    *camHead          // nil unless the network has an exact CAM
+
+	keep  []string // the values the program keeps (Options.Keep)
+	peers Peers    // the other shards of a split program (see peers.go)
+	note  string   // why the session dropped its peers
 }
 
 // Model returns the current model (nil before a Load).
@@ -102,10 +106,11 @@ func (s *Session) Load(data []byte, wantSHA256 string) (*protocol.Loaded, error)
 	if err != nil {
 		return nil, fail(protocol.CodeModel, "the model file cannot be used: %v", err)
 	}
-	return s.use(m)
+	return s.use(m, data)
 }
 
-func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
+// use makes m (decoded from the file data) current.
+func (s *Session) use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 	g := m.Graph()
 	if len(g.Inputs) != 1 || len(g.Outputs) < 1 {
 		return nil, fail(protocol.CodeModel, "model %s has %d inputs and %d outputs, want 1 and at least 1", m.Meta.Name, len(g.Inputs), len(g.Outputs))
@@ -143,7 +148,7 @@ func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
 	if cam != nil {
 		keepValue(cam.value)
 	}
-	prog, err := m.Program(engine.Options{Keep: keep})
+	prog, err := s.compile(m, data, keep)
 	if err != nil {
 		return nil, fail(protocol.CodeModel, "%v", err)
 	}
@@ -180,6 +185,7 @@ func (s *Session) use(m *models.Model) (*protocol.Loaded, error) {
 	*s = Session{
 		model: m, prog: prog, input: g.Inputs[0].Name, layers: layers, values: values, byName: byName, lastImg: s.lastImg,
 		convIn: convIn, cam: cam, showMaps: showMaps,
+		keep: keep, peers: s.peers, note: s.note,
 	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
@@ -253,7 +259,7 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 		return s.cam == nil || name != s.cam.value
 	}
 	runStart := time.Now()
-	res, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: x}, ro)
+	res, err := s.run(x, ro)
 	if err != nil {
 		if ctx != nil && ctx.Err() != nil {
 			return nil, &Error{Code: protocol.CodeCancelled, Err: errors.New("cancelled")}
@@ -351,7 +357,7 @@ func (s *Session) WarmUp(ctx context.Context, step func()) error {
 	}
 	start := time.Now()
 	for runs := 0; runs == 0 || runs < warmUpMaxRuns && time.Since(start) < warmUpBudget; runs++ {
-		if _, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: x}, ro); err != nil {
+		if _, err := s.run(x, ro); err != nil {
 			return err
 		}
 	}

@@ -155,7 +155,7 @@ func (s *Session) convMaps(ctx context.Context, layer string, step func()) (src,
 	if step != nil {
 		ro.Progress = func(int, int, engine.NodeTiming) { step() }
 	}
-	res, err := s.prog.RunWith(map[string]*engine.Tensor{s.input: s.x}, ro)
+	res, err := s.run(s.x, ro)
 	if found < len(want) {
 		switch {
 		case err != nil && ctx.Err() != nil:
