@@ -58,6 +58,10 @@ type Program struct {
 	shard   Shard            // Options.Shard, when Count > 1
 	splits  map[*Node]*split // nodes computing only their part (shard.go)
 	dropped map[string][]int // shapes of constants replaced by their parts
+	// planning marks ShardParts' program, whose constants have no values;
+	// plan collects the parts it finds (shard.go).
+	planning bool
+	plan     map[string]planned
 
 	mu    sync.Mutex
 	plans map[string]map[string][]int // value shapes per set of input batch sizes
@@ -69,7 +73,21 @@ type Program struct {
 // malformed graph is an error here, never a panic later. The graph and its
 // tensors are not modified; Compile's output does not alias g.Nodes.
 func Compile(g *Graph, opt Options) (*Program, error) {
-	p, shapes, err := checkGraph(g, opt.Workers)
+	p, err := prepare(g, opt, false)
+	if err != nil {
+		return nil, err
+	}
+	p.prepackConvWeights()
+	p.prepackSplits()
+	p.planMemory()
+	return p, nil
+}
+
+// prepare is Compile up to the shard split: checks, passes and constants.
+// With planning (ShardParts), g's constants are stand-ins without values
+// and nothing is copied: the split is recorded, not made.
+func prepare(g *Graph, opt Options, planning bool) (*Program, error) {
+	p, shapes, err := checkGraph(g, opt.Workers, opt.Shard.Parts, planning)
 	if err != nil {
 		return nil, err
 	}
@@ -97,9 +115,6 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	if err := p.shardNodes(opt.Shard); err != nil {
 		return nil, err
 	}
-	p.prepackConvWeights()
-	p.prepackSplits()
-	p.planMemory()
 	return p, nil
 }
 
@@ -109,23 +124,27 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 // whether a graph is sound and what it computes (a model loader checking
 // its output against its labels) holds no second copy of the weights.
 func InferShapes(g *Graph) (map[string][]int, error) {
-	_, shapes, err := checkGraph(g, 1)
+	_, shapes, err := checkGraph(g, 1, nil, false)
 	return shapes, err
 }
 
 // checkGraph checks g (constants, inputs, nodes, every node's params and
 // shapes, outputs) and returns the program's first state and the shape of
-// every value: the part of Compile that InferShapes also needs.
-func checkGraph(g *Graph, workers int) (*Program, map[string][]int, error) {
+// every value: the part of Compile that InferShapes also needs. Constants
+// named in parts hold only a shard's part of their values (see
+// Shard.Parts): shapes are inferred from the whole shapes. With planning
+// the constants are ShardParts' stand-ins, whose shapes alone are checked.
+func checkGraph(g *Graph, workers int, parts map[string]Part, planning bool) (*Program, map[string][]int, error) {
 	if g == nil {
 		return nil, nil, errors.New("compile: nil graph")
 	}
 	p := &Program{
-		workers: workers,
-		consts:  make(map[string]*Tensor, len(g.Consts)),
-		alias:   map[string]string{},
-		keep:    map[string]bool{},
-		plans:   map[string]map[string][]int{},
+		workers:  workers,
+		planning: planning,
+		consts:   make(map[string]*Tensor, len(g.Consts)),
+		alias:    map[string]string{},
+		keep:     map[string]bool{},
+		plans:    map[string]map[string][]int{},
 	}
 	if p.workers <= 0 {
 		p.workers = runtime.GOMAXPROCS(0)
@@ -137,10 +156,15 @@ func checkGraph(g *Graph, workers int) (*Program, map[string][]int, error) {
 		if name == "" {
 			return nil, nil, errors.New("compile: constant with empty name")
 		}
-		if err := t.Check(); err != nil {
-			return nil, nil, fmt.Errorf("compile: constant %q: %w", name, err)
+		if !planning {
+			if err := t.Check(); err != nil {
+				return nil, nil, fmt.Errorf("compile: constant %q: %w", name, err)
+			}
 		}
 		p.consts[name] = t
+	}
+	if err := p.checkParts(parts); err != nil {
+		return nil, nil, err
 	}
 	seen := map[string]bool{}
 	for _, vi := range g.Inputs {
@@ -313,13 +337,13 @@ func (p *Program) dequantizeConsts() {
 		for i, name := range n.Inputs {
 			t, ok := p.consts[name]
 			if ok && t.Int8 != nil && !readsInt8(n, i, t) {
-				p.consts[name] = t.Dequantized()
+				p.consts[name] = p.dequantized(t)
 			}
 		}
 	}
 	for _, o := range p.outputs {
 		if t, ok := p.consts[p.resolve(o)]; ok && t.Int8 != nil {
-			p.consts[p.resolve(o)] = t.Dequantized() // returned as float32 values
+			p.consts[p.resolve(o)] = p.dequantized(t) // returned as float32 values
 		}
 	}
 }

@@ -129,13 +129,22 @@ func (p *Program) foldBatchNorm(conv, bn *Node) (*Node, error) {
 		if b, ok = p.consts[conv.Inputs[2]]; !ok {
 			return nil, nil
 		}
-		b = b.Dequantized()
 	}
 	var bnT [4]*Tensor // scale, beta, mean, var: each (outC)
 	for k := range bnT {
 		if bnT[k], ok = p.consts[bn.Inputs[k+1]]; !ok {
 			return nil, nil
 		}
+	}
+	if p.planning {
+		// ShardParts' stand-in constants have no values: what matters is
+		// that the conv now reads fresh constants, not the graph's.
+		return p.foldedConv(conv, &Tensor{Shape: w.Shape}, &Tensor{Shape: []int{w.Shape[0]}}), nil
+	}
+	if b != nil {
+		b = b.Dequantized()
+	}
+	for k := range bnT {
 		bnT[k] = bnT[k].Dequantized()
 	}
 	outC := w.Shape[0]
@@ -155,11 +164,17 @@ func (p *Program) foldBatchNorm(conv, bn *Node) (*Node, error) {
 		}
 		nb.Data[oc] = float32((bias-float64(bnT[2].Data[oc]))*s + float64(bnT[1].Data[oc]))
 	}
+	return p.foldedConv(conv, nw, nb), nil
+}
+
+// foldedConv returns a copy of conv reading the folded weights nw and bias
+// nb, stored as fresh constants.
+func (p *Program) foldedConv(conv *Node, nw, nb *Tensor) *Node {
 	wName, bName := p.freshConst(conv.Name+"/folded_weight"), p.freshConst(conv.Name+"/folded_bias")
 	p.consts[wName], p.consts[bName] = nw, nb
 	c := *conv
 	c.Inputs = []string{conv.Inputs[0], wName, bName}
-	return &c, nil
+	return &c
 }
 
 // freshConst returns a constant name based on base that no value uses.

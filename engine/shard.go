@@ -35,6 +35,124 @@ type Shard struct {
 	// return once every program's part is in g.Y, or with an error (it
 	// must not wait forever when a peer fails: Run then fails too).
 	Gather func(g Gathered) error
+	// Parts, when not nil, names the graph's constants that already hold
+	// only this shard's part of their values, as ShardParts planned them
+	// for the same graph and Options: a loader that reads a model file
+	// slice by slice (modelfile.DecodeShard) then never holds the whole
+	// weights. A part's constant has the whole shape but for Shape[Axis],
+	// which is Hi-Lo, and, int8, the scales of its part when its scales run
+	// along Axis (all of them otherwise); it is absent when Hi == Lo.
+	// Compile refuses a part it would not split exactly so.
+	Parts map[string]Part
+}
+
+// Part is what one shard keeps of a constant of whole shape Shape: indices
+// [Lo, Hi) along Axis (0: the rows of the constant seen as (Shape[0],
+// rest), the output channels of a conv or of a Gemm stored (out, in); 1:
+// the columns of a 2-D Gemm weight stored (in, out)).
+type Part struct {
+	Shape  []int
+	Axis   int
+	Lo, Hi int
+}
+
+// ConstInfo describes a constant without its values: its shape and whether
+// it holds int8 values, with their scales along Axis (see Int8).
+type ConstInfo struct {
+	Shape []int
+	Int8  bool
+	Axis  int
+}
+
+// ShardParts returns the constants that shard opt.Shard.Index of
+// opt.Shard.Count, compiled from g with opt, keeps only a part of, and
+// which part: the weights of the nodes it splits that no other node reads
+// and that the passes leave as they are (a conv weight a batch norm is
+// folded into is not listed: its part is cut from the folded weights, so
+// the whole is needed). It runs Compile's checks and passes on consts,
+// which describe g's constants (g.Consts is not read), without any value,
+// so a loader can ask before it reads the weights. Compile then takes the
+// parts in Options.Shard.Parts. Count <= 1 has no parts.
+func ShardParts(g *Graph, consts map[string]ConstInfo, opt Options) (map[string]Part, error) {
+	if g == nil {
+		return nil, errors.New("shard parts: nil graph")
+	}
+	if opt.Shard.Count <= 1 {
+		return nil, nil
+	}
+	stand := make(map[string]*Tensor, len(consts))
+	for name, c := range consts {
+		if _, err := NumElements(c.Shape); err != nil {
+			return nil, fmt.Errorf("shard parts: constant %q: %w", name, err)
+		}
+		t := &Tensor{Shape: c.Shape}
+		if c.Int8 {
+			if c.Axis < 0 || c.Axis >= len(c.Shape) {
+				return nil, fmt.Errorf("shard parts: constant %q: int8 channel axis %d out of range for shape %v", name, c.Axis, c.Shape)
+			}
+			t.Int8 = &Int8{Axis: c.Axis}
+		}
+		stand[name] = t
+	}
+	sg := *g
+	sg.Consts = stand
+	o := opt
+	o.Shard.Parts = nil
+	p, err := prepare(&sg, o, true)
+	if err != nil {
+		return nil, err
+	}
+	parts := map[string]Part{}
+	for name, pl := range p.plan {
+		if stand[name] == pl.t { // not replaced by a pass
+			parts[name] = pl.part
+		}
+	}
+	return parts, nil
+}
+
+// planned is a part ShardParts found, with the stand-in it was cut from.
+type planned struct {
+	t    *Tensor
+	part Part
+}
+
+// checkParts checks Shard.Parts against the graph's constants and records
+// their whole shapes for shape inference.
+func (p *Program) checkParts(parts map[string]Part) error {
+	for name, pt := range parts {
+		if _, err := NumElements(pt.Shape); err != nil {
+			return fmt.Errorf("compile: shard part %q: whole shape: %w", name, err)
+		}
+		if pt.Axis < 0 || pt.Axis >= len(pt.Shape) || pt.Lo < 0 || pt.Lo > pt.Hi || pt.Hi > pt.Shape[pt.Axis] {
+			return fmt.Errorf("compile: shard part %q: range [%d, %d) along axis %d of shape %v", name, pt.Lo, pt.Hi, pt.Axis, pt.Shape)
+		}
+		t, ok := p.consts[name]
+		if !ok && pt.Hi > pt.Lo {
+			return fmt.Errorf("compile: shard part %q is not a constant of the graph", name)
+		}
+		if ok {
+			want := slices.Clone(pt.Shape)
+			want[pt.Axis] = pt.Hi - pt.Lo
+			if !slices.Equal(t.Shape, want) {
+				return fmt.Errorf("compile: shard part %q has shape %v, want %v (range [%d, %d) along axis %d of %v)", name, t.Shape, want, pt.Lo, pt.Hi, pt.Axis, pt.Shape)
+			}
+		}
+		if p.dropped == nil {
+			p.dropped = map[string][]int{}
+		}
+		p.dropped[name] = pt.Shape
+	}
+	return nil
+}
+
+// dequantized is t.Dequantized, or for ShardParts' stand-ins a new
+// stand-in (the graph's constant is replaced, so not cut into parts).
+func (p *Program) dequantized(t *Tensor) *Tensor {
+	if p.planning {
+		return &Tensor{Shape: t.Shape}
+	}
+	return t.Dequantized()
 }
 
 // Gathered is one split node's output, seen by one program. Y holds Outer
@@ -79,15 +197,19 @@ func splitRange(dim, n, i int) (lo, hi int) {
 // shardNodes replaces, for every node it splits, the weights by this
 // program's part (the whole weights are dropped when no other node reads
 // them) and records the split. It runs after the constants are final and
-// before prepacking.
+// before prepacking. A part given in s.Parts is taken as it is; with
+// planning (ShardParts) the parts are only recorded.
 func (p *Program) shardNodes(s Shard) error {
 	if s.Count <= 1 {
+		if len(s.Parts) > 0 {
+			return errors.New("compile: shard parts without a shard count")
+		}
 		return nil
 	}
 	if s.Index < 0 || s.Index >= s.Count {
 		return fmt.Errorf("compile: shard %d of %d", s.Index, s.Count)
 	}
-	if s.Gather == nil {
+	if s.Gather == nil && !p.planning {
 		return errors.New("compile: Shard.Gather is nil")
 	}
 	p.shard = s
@@ -98,8 +220,9 @@ func (p *Program) shardNodes(s Shard) error {
 			readers[in]++
 		}
 	}
+	taken := map[string]bool{}
 	for _, n := range p.nodes {
-		w, dim, axis, ok := p.splittable(n)
+		shape, isInt8, dim, axis, ok := p.splittable(n)
 		if !ok {
 			continue
 		}
@@ -111,16 +234,49 @@ func (p *Program) shardNodes(s Shard) error {
 		if s.Index < parts {
 			sp.lo, sp.hi = splitRange(dim, parts, s.Index)
 		}
-		sp.w = sliceTensor(w, axis, sp.lo, sp.hi)
-		p.splits[n] = sp
 		name := n.Inputs[1]
-		if readers[name] == 1 && !p.keep[name] && !slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == name }) {
+		whole := readers[name] == 1 && !p.keep[name] && !slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == name })
+		w := p.consts[name]
+		part := Part{Shape: shape, Axis: axis, Lo: sp.lo, Hi: sp.hi}
+		if pt, given := s.Parts[name]; given {
+			if !whole || pt.Axis != axis || pt.Lo != sp.lo || pt.Hi != sp.hi {
+				return fmt.Errorf("compile: shard part %q is [%d, %d) along axis %d; shard %d of %d keeps [%d, %d) along axis %d and needs the whole: %v", name, pt.Lo, pt.Hi, pt.Axis, s.Index, s.Count, sp.lo, sp.hi, axis, !whole)
+			}
+			taken[name] = true
+			sp.w = w
+			if w == nil { // Hi == Lo
+				sp.w = &Tensor{Shape: slices.Clone(shape)}
+				sp.w.Shape[axis] = 0
+				if isInt8 {
+					sp.w.Int8 = &Int8{Axis: axis}
+				}
+			}
+		} else if p.planning {
+			if whole {
+				if p.plan == nil {
+					p.plan = map[string]planned{}
+				}
+				p.plan[name] = planned{w, part}
+			}
+		} else {
+			sp.w = sliceTensor(w, axis, sp.lo, sp.hi)
+		}
+		p.splits[n] = sp
+		if whole {
 			if p.dropped == nil {
 				p.dropped = map[string][]int{}
 			}
-			p.dropped[name] = w.Shape
+			p.dropped[name] = shape
 			delete(p.consts, name)
 		}
+	}
+	for name := range s.Parts {
+		if !taken[name] {
+			return fmt.Errorf("compile: constant %q was given as shard %d of %d's part, but this program does not split it so (plan parts with ShardParts, from the same graph and Options)", name, s.Index, s.Count)
+		}
+	}
+	if p.planning {
+		return nil
 	}
 	// The int8 constants kept whole (narrow or grouped convs) may be views
 	// of the caller's model file (modelfile.DecodeGraph); copying them
@@ -136,35 +292,50 @@ func (p *Program) shardNodes(s Shard) error {
 }
 
 // splittable reports whether n can be split: a Conv without groups or a
-// Gemm without transposed A, whose weights are a constant. It returns the
-// weights, the number of output channels (columns) and the axis of the
+// Gemm without transposed A, whose weights are a constant (or a part of
+// one, Shard.Parts). It returns the weights' whole shape and whether they
+// are int8, the number of output channels (columns) and the axis of the
 // weights they run along.
-func (p *Program) splittable(n *Node) (w *Tensor, dim, axis int, ok bool) {
+func (p *Program) splittable(n *Node) (shape []int, isInt8 bool, dim, axis int, ok bool) {
 	if len(n.Inputs) < 2 {
-		return nil, 0, 0, false
+		return nil, false, 0, 0, false
 	}
-	w, ok = p.consts[n.Inputs[1]]
-	if !ok {
-		return nil, 0, 0, false
+	w, isConst := p.consts[n.Inputs[1]]
+	pt, isPart := p.shard.Parts[n.Inputs[1]]
+	switch {
+	case isPart:
+		shape = pt.Shape
+		isInt8 = isConst && w.Int8 != nil
+		if isConst && w.Int8 != nil && w.Int8.Axis != 0 && n.Op == OpConv {
+			return nil, false, 0, 0, false
+		}
+	case isConst:
+		shape = w.Shape
+		isInt8 = w.Int8 != nil
+		if isInt8 && w.Int8.Axis != 0 && n.Op == OpConv {
+			return nil, false, 0, 0, false
+		}
+	default:
+		return nil, false, 0, 0, false
 	}
 	switch n.Op {
 	case OpConv:
 		cp, err := paramsOf[ConvParams](n)
-		if err != nil || orOne(cp.Group) != 1 || len(w.Shape) != 4 || w.Int8 != nil && w.Int8.Axis != 0 {
-			return nil, 0, 0, false
+		if err != nil || orOne(cp.Group) != 1 || len(shape) != 4 {
+			return nil, false, 0, 0, false
 		}
-		return w, w.Shape[0], 0, true
+		return shape, isInt8, shape[0], 0, true
 	case OpGemm:
 		gp, err := paramsOf[GemmParams](n)
-		if err != nil || gp.TransA || len(w.Shape) != 2 {
-			return nil, 0, 0, false
+		if err != nil || gp.TransA || len(shape) != 2 {
+			return nil, false, 0, 0, false
 		}
 		if gp.TransB {
-			return w, w.Shape[0], 0, true // (out, in): rows
+			return shape, isInt8, shape[0], 0, true // (out, in): rows
 		}
-		return w, w.Shape[1], 1, true // (in, out): columns
+		return shape, isInt8, shape[1], 1, true // (in, out): columns
 	}
-	return nil, 0, 0, false
+	return nil, false, 0, 0, false
 }
 
 // sliceTensor copies indices [lo, hi) along axis (0: rows of t seen as

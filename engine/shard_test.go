@@ -2,8 +2,10 @@ package engine
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -192,5 +194,174 @@ func TestShardErrors(t *testing.T) {
 	l.Abort(boom)
 	if err := l.gather(Gathered{Node: "n", Y: make([]float32, 4), Outer: 1, Inner: 1, Lo: 0, Hi: 2}); err == nil || !strings.Contains(err.Error(), "peer gone") {
 		t.Errorf("gather after Abort: %v", err)
+	}
+}
+
+// constInfos describes g's constants as a model file's tensor table does.
+func constInfos(g *Graph) map[string]ConstInfo {
+	m := map[string]ConstInfo{}
+	for name, t := range g.Consts {
+		c := ConstInfo{Shape: t.Shape}
+		if t.Int8 != nil {
+			c.Int8, c.Axis = true, t.Int8.Axis
+		}
+		m[name] = c
+	}
+	return m
+}
+
+// cutParts returns g with the constants named in parts replaced by the
+// parts (absent when empty), as a loader reading only its slice holds them.
+func cutParts(g *Graph, parts map[string]Part) *Graph {
+	c := *g
+	c.Consts = map[string]*Tensor{}
+	for name, t := range g.Consts {
+		pt, ok := parts[name]
+		switch {
+		case !ok:
+			c.Consts[name] = t
+		case pt.Hi > pt.Lo:
+			c.Consts[name] = sliceTensor(t, pt.Axis, pt.Lo, pt.Hi)
+		}
+	}
+	return &c
+}
+
+// bnGraph is a conv whose batch norm Compile folds (unless NoFuse) and a
+// Gemm whose weights another node also reads: neither weight may be
+// handed over as a part, since the shard needs the whole of each.
+func bnGraph(t *testing.T, r *rand.Rand) *Graph {
+	t.Helper()
+	w, _ := quantConst(t, r, 0, 32, 3, 3, 3)
+	fw, _ := quantConst(t, r, 0, 32, 32)
+	g := &Graph{
+		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 3, 8, 8}}},
+		Outputs: []string{"y", "z"},
+		Consts: map[string]*Tensor{"w": w, "b": randTensor(r, 32), "fw": fw,
+			"s": randTensor(r, 32), "beta": randTensor(r, 32), "m": randTensor(r, 32), "v": randTensor(r, 32)},
+	}
+	for i := range g.Consts["v"].Data {
+		g.Consts["v"].Data[i] = 1 + float32(i)/32
+	}
+	g.Nodes = []*Node{
+		{Name: "c", Op: OpConv, Params: &ConvParams{Pads: [4]int{1, 1, 1, 1}}, Inputs: []string{"x", "w", "b"}, Outputs: []string{"a"}},
+		{Name: "bn", Op: OpBatchNorm, Params: &BatchNormParams{Epsilon: 1e-5}, Inputs: []string{"a", "s", "beta", "m", "v"}, Outputs: []string{"a2"}},
+		{Name: "gp", Op: OpGlobalAveragePool, Inputs: []string{"a2"}, Outputs: []string{"a3"}},
+		{Name: "fl", Op: OpFlatten, Params: &FlattenParams{Axis: 1}, Inputs: []string{"a3"}, Outputs: []string{"a4"}},
+		{Name: "fc", Op: OpGemm, Params: &GemmParams{Alpha: 1, Beta: 1, TransB: true}, Inputs: []string{"a4", "fw"}, Outputs: []string{"y"}},
+		{Name: "fc2", Op: OpGemm, Params: &GemmParams{Alpha: 1, Beta: 1, TransB: true}, Inputs: []string{"y", "fw"}, Outputs: []string{"z"}},
+	}
+	return g
+}
+
+// TestShardPartsBitIdentical: shards compiled from graphs that hold only
+// their parts of the weights (ShardParts, Shard.Parts: the loader's path)
+// give every shard the bits of the unsharded program, like shards cutting
+// their parts themselves; ShardParts lists exactly the weights only split
+// nodes read, never a folded conv's or a shared one's.
+func TestShardPartsBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, c := range []struct {
+		name  string
+		g     *Graph
+		parts []string // weights each shard of 2 gets as parts, with Options opts[0]
+	}{
+		{"splits", shardGraph(t, r), []string{"w1", "w10", "w2", "w3", "w4", "w9"}},
+		{"folded and shared", bnGraph(t, r), nil},
+	} {
+		for k, opt := range []Options{{Workers: 1, Keep: []string{"*"}}, {Workers: 1, NoFuse: true}} {
+			ref, err := Compile(c.g, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := map[string]*Tensor{"x": randTensor(r, c.g.Inputs[0].Shape...)}
+			want, err := ref.Run(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, count := range []int{2, 3} {
+				l := NewLocalGather(count)
+				progs := make([]*Program, count)
+				for i := range progs {
+					o := opt
+					o.Shard = l.Shard(i)
+					parts, err := ShardParts(c.g, constInfos(c.g), o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if k == 0 && count == 2 {
+						var names []string
+						for name := range parts {
+							names = append(names, name)
+						}
+						slices.Sort(names)
+						if !slices.Equal(names, c.parts) {
+							t.Errorf("%s: shard %d of 2 parts %v, want %v", c.name, i, names, c.parts)
+						}
+					}
+					o.Shard.Parts = parts
+					if progs[i], err = Compile(cutParts(c.g, parts), o); err != nil {
+						t.Fatalf("%s: shard %d of %d: %v", c.name, i, count, err)
+					}
+				}
+				res, err := RunShards(l, progs, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, res := range res {
+					for name, v := range want.Outputs {
+						sameBits(t, c.name+" "+name, res.Outputs[name], v)
+					}
+					for name, v := range want.Kept {
+						sameBits(t, c.name+" "+name, res.Kept[name], v)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestShardPartsRefused: Compile refuses parts it would not cut so (a
+// wrong range, a weight it does not split or needs whole, a part of the
+// wrong shape, parts without shards) instead of computing wrong values.
+func TestShardPartsRefused(t *testing.T) {
+	g := shardGraph(t, rand.New(rand.NewPCG(3, 5)))
+	l := NewLocalGather(2)
+	opt := Options{Workers: 1, Shard: l.Shard(0)}
+	parts, err := ShardParts(g, constInfos(g), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(m map[string]Part, g *Graph)
+		want string
+	}{
+		{"range", func(m map[string]Part, g *Graph) {
+			p := m["w2"]
+			p.Lo, p.Hi = 8, 8+p.Hi-p.Lo
+			m["w2"] = p
+		}, "keeps [0, 64)"},
+		{"not split", func(m map[string]Part, g *Graph) {
+			m["w6"] = Part{Shape: []int{20, 48, 2, 2}, Axis: 0, Lo: 0, Hi: 20}
+		}, "does not split it"},
+		{"shape", func(m map[string]Part, g *Graph) {
+			g.Consts["w2"] = g.Consts["w3"]
+		}, "has shape"},
+		{"missing", func(m map[string]Part, g *Graph) {
+			delete(g.Consts, "w2")
+		}, "not a constant"},
+	} {
+		m := maps.Clone(parts)
+		cg := cutParts(g, parts)
+		c.edit(m, cg)
+		o := opt
+		o.Shard.Parts = m
+		if _, err := Compile(cg, o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: compile error %v, want one with %q", c.name, err, c.want)
+		}
+	}
+	if _, err := Compile(cutParts(g, parts), Options{Shard: Shard{Parts: parts}}); err == nil {
+		t.Error("parts without shards compiled")
 	}
 }
