@@ -240,26 +240,45 @@ func decodeContent(h Header, head, content []byte, view bool) (*File, error) {
 	if err := checkMeta(&f.Meta); err != nil {
 		return nil, err
 	}
-	var total int64
-	seen := make(map[string]bool, len(f.Meta.Tensors))
+	layouts, err := tableLayout(&f.Meta, int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
 	for i := range f.Meta.Tensors {
-		info := &f.Meta.Tensors[i]
+		t, err := decodeTensor(&f.Meta.Tensors[i], layouts[i], data, view)
+		if err != nil {
+			return nil, err
+		}
+		f.Tensors = append(f.Tensors, t)
+	}
+	return f, nil
+}
+
+// tableLayout checks the tensor table of m against a data section of
+// dataLen bytes (names, shapes, dtypes, ranges) and returns each tensor's
+// layout.
+func tableLayout(m *Meta, dataLen int64) ([]layout, error) {
+	var total int64
+	seen := make(map[string]bool, len(m.Tensors))
+	out := make([]layout, len(m.Tensors))
+	for i := range m.Tensors {
+		info := &m.Tensors[i]
 		if info.Name == "" || seen[info.Name] {
 			return nil, formatErr("tensor %d has an empty or repeated name %q", i, info.Name)
 		}
 		seen[info.Name] = true
-		t, nbytes, err := decodeTensor(info, data, view)
+		l, err := tensorLayout(info, dataLen)
 		if err != nil {
 			return nil, err
 		}
 		// Ranges may not be shared: the sum of what tensors occupy is at
 		// most the data section, which bounds what decoding allocates.
-		if total += nbytes; total > int64(len(data)) {
-			return nil, formatErr("tensors occupy more bytes than the %d-byte data section", len(data))
+		if total += l.vals.n + l.scales.n; total > dataLen {
+			return nil, formatErr("tensors occupy more bytes than the %d-byte data section", dataLen)
 		}
-		f.Tensors = append(f.Tensors, t)
+		out[i] = l
 	}
-	return f, nil
+	return out, nil
 }
 
 // checkMeta checks the graph part of the metadata for what a decoder
@@ -276,88 +295,105 @@ func checkMeta(m *Meta) error {
 	return nil
 }
 
-// decodeTensor checks info against the data section and copies the values
-// out (int8 ones only without view). It returns the number of bytes the
-// tensor occupies.
-func decodeTensor(info *TensorInfo, data []byte, view bool) (*Tensor, int64, error) {
+// layout is where a tensor lies in the data section: its element count,
+// its values and (int8) its scales.
+type layout struct {
+	n            int
+	vals, scales byteRange
+}
+
+// byteRange is bytes [off, off+n) of the data section.
+type byteRange struct{ off, n int64 }
+
+// tensorLayout checks info (rank, element count, dtype, channel axis)
+// and that its bytes lie inside a data section of dataLen bytes.
+func tensorLayout(info *TensorInfo, dataLen int64) (layout, error) {
 	if len(info.Shape) > maxRank {
-		return nil, 0, formatErr("tensor %q has rank %d (at most %d)", info.Name, len(info.Shape), maxRank)
+		return layout{}, formatErr("tensor %q has rank %d (at most %d)", info.Name, len(info.Shape), maxRank)
 	}
 	n, err := engine.NumElements(info.Shape)
 	if err != nil {
-		return nil, 0, formatErr("tensor %q: %v", info.Name, err)
+		return layout{}, formatErr("tensor %q: %v", info.Name, err)
 	}
-	t := &Tensor{Name: info.Name, Shape: info.Shape, DType: info.DType}
-	le := binary.LittleEndian
+	l := layout{n: n}
 	switch info.DType {
 	case Float32:
-		b, err := span(data, info.Offset, 4*int64(n), info.Name)
-		if err != nil {
-			return nil, 0, err
-		}
-		t.F32 = make([]float32, n)
-		for i := range t.F32 {
-			t.F32[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-		}
-		return t, int64(len(b)), nil
+		l.vals = byteRange{info.Offset, 4 * int64(n)}
+		return l, l.vals.check(dataLen, info.Name)
 	case Int8:
 		if info.Axis < 0 || info.Axis >= len(info.Shape) {
-			return nil, 0, formatErr("tensor %q: channel axis %d out of range for shape %v", info.Name, info.Axis, info.Shape)
+			return l, formatErr("tensor %q: channel axis %d out of range for shape %v", info.Name, info.Axis, info.Shape)
 		}
-		b, err := span(data, info.Offset, int64(n), info.Name)
-		if err != nil {
-			return nil, 0, err
+		l.vals = byteRange{info.Offset, int64(n)}
+		if err := l.vals.check(dataLen, info.Name); err != nil {
+			return l, err
 		}
-		c := info.Shape[info.Axis]
-		sb, err := span(data, info.ScalesOffset, 4*int64(c), info.Name+" scales")
-		if err != nil {
-			return nil, 0, err
-		}
-		scales := make([]float32, c)
-		for i := range scales {
-			s := math.Float32frombits(le.Uint32(sb[4*i:]))
-			if !(s >= 0) || math.IsInf(float64(s), 0) {
-				return nil, 0, formatErr("tensor %q: scale %d is %v", info.Name, i, s)
-			}
-			scales[i] = s
-		}
-		t.Axis, t.Scales = info.Axis, scales
-		if view {
-			t.Q = int8View(b)
-		} else {
-			t.Q = make([]int8, n)
-			for i, v := range b {
-				t.Q[i] = int8(v)
-			}
-		}
-		return t, int64(len(b) + len(sb)), nil
+		l.scales = byteRange{info.ScalesOffset, 4 * int64(info.Shape[info.Axis])}
+		return l, l.scales.check(dataLen, info.Name+" scales")
 	}
-	return nil, 0, formatErr("tensor %q: unknown dtype %q", info.Name, info.DType)
+	return l, formatErr("tensor %q: unknown dtype %q", info.Name, info.DType)
 }
 
-// span returns data[off : off+n] or an error naming what is out of bounds.
-func span(data []byte, off, n int64, what string) ([]byte, error) {
-	if off < 0 || n < 0 || off > int64(len(data)) || n > int64(len(data))-off {
-		return nil, formatErr("tensor %s: bytes [%d, %d+%d) lie outside the %d-byte data section", what, off, off, n, len(data))
+// check reports an error naming what is out of bounds unless r lies inside
+// a data section of dataLen bytes.
+func (r byteRange) check(dataLen int64, what string) error {
+	if r.off < 0 || r.n < 0 || r.off > dataLen || r.n > dataLen-r.off {
+		return formatErr("tensor %s: bytes [%d, %d+%d) lie outside the %d-byte data section", what, r.off, r.off, r.n, dataLen)
 	}
-	return data[off : off+n], nil
+	return nil
+}
+
+// decodeTensor copies the values of the tensor info describes, laid out as
+// l in data, out (int8 ones only without view).
+func decodeTensor(info *TensorInfo, l layout, data []byte, view bool) (*Tensor, error) {
+	t := &Tensor{Name: info.Name, Shape: info.Shape, DType: info.DType}
+	b := data[l.vals.off : l.vals.off+l.vals.n]
+	if info.DType == Float32 {
+		t.F32 = make([]float32, l.n)
+		floatsFromLE(t.F32, b)
+		return t, nil
+	}
+	scales, err := decodeScales(data[l.scales.off:l.scales.off+l.scales.n], info.Name)
+	if err != nil {
+		return nil, err
+	}
+	t.Axis, t.Scales = info.Axis, scales
+	if view {
+		t.Q = int8View(b)
+	} else {
+		t.Q = make([]int8, l.n)
+		for i, v := range b {
+			t.Q[i] = int8(v)
+		}
+	}
+	return t, nil
+}
+
+// floatsFromLE sets dst to the little-endian float32 values in b. b may be
+// dst's own bytes (each value is read before it is written).
+func floatsFromLE(dst []float32, b []byte) {
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+}
+
+// decodeScales decodes int8 scales, which must be finite and >= 0.
+func decodeScales(b []byte, name string) ([]float32, error) {
+	scales := make([]float32, len(b)/4)
+	floatsFromLE(scales, b)
+	for i, s := range scales {
+		if !(s >= 0) || math.IsInf(float64(s), 0) {
+			return nil, formatErr("tensor %q: scale %d is %v", name, i, s)
+		}
+	}
+	return scales, nil
 }
 
 // Graph builds the engine graph the file describes. Its constants share
 // the file's slices: int8 weights stay int8 (the engine dequantizes them
 // as it uses them, see engine.Int8), float32 tensors stay float32.
 func (f *File) Graph() (*engine.Graph, error) {
-	g := &engine.Graph{Consts: make(map[string]*engine.Tensor, len(f.Tensors))}
-	for _, in := range f.Meta.Inputs {
-		g.Inputs = append(g.Inputs, engine.ValueInfo{Name: in.Name, Shape: append([]int(nil), in.Shape...)})
-	}
-	g.Outputs = append([]string(nil), f.Meta.Outputs...)
-	for _, n := range f.Meta.Nodes {
-		c := engine.Node(*n)
-		c.Inputs = append([]string(nil), n.Inputs...)
-		c.Outputs = append([]string(nil), n.Outputs...)
-		g.Nodes = append(g.Nodes, &c)
-	}
+	g := f.Meta.graph()
 	for _, t := range f.Tensors {
 		et, err := t.Engine()
 		if err != nil {
@@ -366,6 +402,22 @@ func (f *File) Graph() (*engine.Graph, error) {
 		g.Consts[t.Name] = et
 	}
 	return g, nil
+}
+
+// graph returns the graph m describes, with no constants yet.
+func (m *Meta) graph() *engine.Graph {
+	g := &engine.Graph{Consts: make(map[string]*engine.Tensor, len(m.Tensors))}
+	for _, in := range m.Inputs {
+		g.Inputs = append(g.Inputs, engine.ValueInfo{Name: in.Name, Shape: append([]int(nil), in.Shape...)})
+	}
+	g.Outputs = append([]string(nil), m.Outputs...)
+	for _, n := range m.Nodes {
+		c := engine.Node(*n)
+		c.Inputs = append([]string(nil), n.Inputs...)
+		c.Outputs = append([]string(nil), n.Outputs...)
+		g.Nodes = append(g.Nodes, &c)
+	}
+	return g
 }
 
 // int8View returns b's bytes as int8 values without copying them (the

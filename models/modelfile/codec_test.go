@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"convscope/engine"
 	"convscope/models"
 	"convscope/models/labels"
 	"convscope/models/modelfile"
@@ -129,7 +130,8 @@ func TestRefusesDamage(t *testing.T) {
 		_, err := modelfile.Decode(bad)
 		_, rerr := modelfile.Read(bytes.NewReader(bad))
 		_, _, gerr := modelfile.DecodeGraph(bad)
-		for _, e := range []error{err, rerr, gerr} {
+		_, _, _, serr := modelfile.DecodeShard(bytes.NewReader(bad), int64(len(bad)), shardOpt)
+		for _, e := range []error{err, rerr, gerr, serr} {
 			if !errors.Is(e, modelfile.ErrFormat) {
 				t.Fatalf("%s: error %v, want ErrFormat", what, e)
 			}
@@ -146,7 +148,7 @@ func TestRefusesDamage(t *testing.T) {
 		check("truncated", b[:n], want)
 	}
 	check("trailing", append(slices.Clone(b), 0), "trailing")
-	for _, off := range []int{64, 100, len(b) / 2, len(b) - 1} {
+	for _, off := range []int{40, 64, 100, len(b) / 2, len(b) - 1} {
 		bad := slices.Clone(b)
 		bad[off] ^= 1
 		check("flipped", bad, "SHA-256 mismatch")
@@ -251,11 +253,12 @@ func check(t *testing.T, data []byte) {
 	mf, err := modelfile.Decode(data)
 	_, rerr := modelfile.Read(io.MultiReader(bytes.NewReader(data)))
 	_, _, gerr := modelfile.DecodeGraph(data)
+	_, _, _, serr := modelfile.DecodeShard(bytes.NewReader(data), int64(len(data)), shardOpt)
 	if (err == nil) != (rerr == nil) {
 		t.Fatalf("Decode %v, Read %v", err, rerr)
 	}
-	if err != nil && gerr == nil {
-		t.Fatalf("Decode refused (%v), DecodeGraph accepted", err)
+	if err != nil && (gerr == nil || serr == nil) {
+		t.Fatalf("Decode refused (%v), DecodeGraph (%v) or DecodeShard (%v) accepted", err, gerr, serr)
 	}
 	if err != nil {
 		if !errors.Is(err, modelfile.ErrFormat) {
@@ -274,6 +277,9 @@ func check(t *testing.T, data []byte) {
 		t.Fatalf("decoding a re-encoded file: %v", err)
 	}
 }
+
+// shardOpt makes DecodeShard read as the first of two shards.
+var shardOpt = engine.Options{Shard: engine.Shard{Index: 0, Count: 2}}
 
 // decodeErr decodes b and returns the error (a checksum mismatch once b
 // was changed).
