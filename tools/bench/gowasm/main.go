@@ -16,8 +16,9 @@
 // With count 1 the model file (.csm, int8 weights as the app downloads
 // them) is loaded with models.LoadBytes and compiled with one worker, as
 // the app's worker does; with count > 1 this instance is shard index of
-// count, exchanging over the SharedArrayBuffers ctl and bufs (see shard.go
-// and package wasm/shard). Every run uses the fixed input of the bench (see
+// count, copying in only its part of the weights (the file stays in JS
+// memory) and exchanging over the SharedArrayBuffers ctl and bufs (see
+// shard.go and package wasm/shard). Every run uses the fixed input of the bench (see
 // benchInput in the convscope command).
 package main
 
@@ -31,6 +32,7 @@ import (
 
 	"convscope/engine"
 	"convscope/models"
+	"convscope/models/modelfile"
 	"convscope/wasm/shard"
 )
 
@@ -89,11 +91,13 @@ func load(file js.Value, index, count int, ctl, bufs js.Value) (*loaded, error) 
 	if count < 1 || index < 0 || index >= count {
 		return nil, fmt.Errorf("shard %d of %d", index, count)
 	}
-	data := make([]byte, file.Get("length").Int())
-	js.CopyBytesToGo(data, file)
 	var l *loaded
-	var g *engine.Graph
+	var in engine.ValueInfo
 	if count == 1 {
+		// As the app's worker loads a model: the whole file in wasm
+		// memory, the model's int8 weights views of it.
+		data := make([]byte, file.Get("length").Int())
+		js.CopyBytesToGo(data, file)
 		m, err := models.LoadBytes(data)
 		if err != nil {
 			return nil, err
@@ -101,20 +105,21 @@ func load(file js.Value, index, count int, ctl, bufs js.Value) (*loaded, error) 
 		if l, err = compileWhole(m); err != nil {
 			return nil, err
 		}
-		g = m.Graph()
+		g := m.Graph()
+		in, l.output = g.Inputs[0], g.Outputs[0]
 	} else {
+		// The file stays in JS memory; only this shard's part of the
+		// weights is copied in (see compileShard).
+		var meta *modelfile.Meta
 		var err error
-		if l, g, err = compileShard(data, ctl, bufs, index, count); err != nil {
+		if l, meta, err = compileShard(file, ctl, bufs, index, count); err != nil {
 			return nil, err
 		}
+		in = engine.ValueInfo{Name: meta.Inputs[0].Name, Shape: meta.Inputs[0].Shape}
+		l.output = meta.Outputs[0]
 	}
-	inName, shape := g.Inputs[0].Name, g.Inputs[0].Shape
-	l.output = g.Outputs[0]
-	// A shard's graph is what still points into data: with both gone the
-	// collector frees the file (count 1 keeps it: the model's int8 weights
-	// are views of it, as in the app).
-	data, g = nil, nil
-	runtime.GC()
+	inName, shape := in.Name, in.Shape
+	runtime.GC() // what loading left behind (the metadata's bytes, the stream buffer)
 	x, err := engine.NewTensor(shape...)
 	if err != nil {
 		return nil, err

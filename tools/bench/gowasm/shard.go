@@ -14,28 +14,24 @@ import (
 
 	"convscope/engine"
 	"convscope/models/modelfile"
+	"convscope/wasm/jsmodel"
 	"convscope/wasm/shard"
 )
 
-// compileShard compiles shard index of count from the model file data,
-// exchanging over ctl and bufs (see package shard).
-// It decodes with modelfile.DecodeGraph, not models.LoadBytes, which
-// compiles a whole program too with every weight packed. The graph's int8
-// weights are views of data; the sharded program copies what it keeps, so
-// the caller drops data (and the graph, once it has read the input's and
-// output's names) and only this shard's part of the weights stays.
-func compileShard(data []byte, ctl, bufs js.Value, index, count int) (*loaded, *engine.Graph, error) {
+// compileShard compiles shard index of count from the model file that JS
+// holds in file (a Uint8Array), exchanging over ctl and bufs (see package
+// shard). It reads the file slice by slice (jsmodel.CompileShard, as the
+// app's workers do): only this shard's part of the split weights and the
+// tensors kept whole enter wasm memory, which never shrinks, never the
+// whole file.
+func compileShard(file, ctl, bufs js.Value, index, count int) (*loaded, *modelfile.Meta, error) {
 	x, err := shard.New(ctl, bufs, index, count)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, g, err := modelfile.DecodeGraph(data)
+	p, meta, err := jsmodel.CompileShard(file, engine.Options{Workers: 1, Shard: x.Shard()})
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := engine.Compile(g, engine.Options{Workers: 1, Shard: x.Shard()})
-	if err != nil {
-		return nil, nil, err
-	}
-	return &loaded{p: p, x: x}, g, nil
+	return &loaded{p: p, x: x}, meta, nil
 }
