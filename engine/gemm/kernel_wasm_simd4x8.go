@@ -15,9 +15,11 @@ import "simd/archsimd"
 // load 12-14, kc = 256, GFLOP/s: scalar A loads 28.1-28.8, vector 29.9-31.3
 // (unrolled x2 29.6-30.9, x8 26.9-27.8, not unrolled 17.4-18.4). TurboFan
 // reschedules the body itself (all loads first), so the order Go emits
-// them in does not change V8's code. WebAssembly has no fused multiply-add (archsimd's MulAdd
-// lowers to f32x4.mul + f32x4.add), so each element is rounded twice per
-// step, always in the same order: every tile shape gives the same bits.
+// them in does not change V8's code.
+//
+// WebAssembly has no fused multiply-add (archsimd's MulAdd lowers to
+// f32x4.mul + f32x4.add), so each element is rounded twice per step,
+// always in the same order: every tile shape gives the same bits.
 //
 // V8 keeps these 12 values in the 16 XMM registers, and Go's wasm backend
 // (16 vector "registers", adds scheduled after all multiplies) keeps them
