@@ -296,6 +296,14 @@ func TestOfflineE2E(t *testing.T) {
 		}
 		again, took := offlineVisit(a, srv.url())
 		t.Logf("offline reload to top-5: %v: %s", took.Round(time.Millisecond), again)
+		// The service worker's copies carry COOP/COEP (even from a static
+		// host that sent none): offline the page can still split the
+		// model over every core.
+		var isolated string
+		a.eval("String(self.crossOriginIsolated)", &isolated)
+		if isolated != "true" {
+			t.Error("offline, the page is not cross-origin isolated: the service worker's responses lack COOP/COEP")
+		}
 		if again != first {
 			t.Errorf("offline top-5 %q differs from the online one %q", again, first)
 		}

@@ -106,6 +106,13 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		// Cross-origin isolation: only an isolated page has
+		// SharedArrayBuffer, through which the engine worker splits a
+		// run over helper workers, one per core (wasm/worker/helpers.go).
+		// Everything the page loads is same-origin, so require-corp costs
+		// nothing; the service worker keeps both headers for offline use.
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 		next.ServeHTTP(w, r)
 	})
 }

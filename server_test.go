@@ -175,6 +175,9 @@ func TestSecurityHeaders(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
 			t.Errorf("%s: nosniff/referrer headers missing: %v", path, h)
 		}
+		if h.Get("Cross-Origin-Opener-Policy") != "same-origin" || h.Get("Cross-Origin-Embedder-Policy") != "require-corp" {
+			t.Errorf("%s: not cross-origin isolated (COOP/COEP): %v", path, h)
+		}
 	}
 	if !strings.Contains(contentSecurityPolicy, "script-src 'self' 'wasm-unsafe-eval';") || strings.Contains(contentSecurityPolicy, "'unsafe-eval'") && !strings.Contains(contentSecurityPolicy, "'wasm-unsafe-eval'") {
 		t.Errorf("CSP must allow wasm compilation and nothing else: %s", contentSecurityPolicy)

@@ -45,6 +45,10 @@ function shellKey(url) {
 // decoded (brotli, gzip), so they no longer apply.
 const WIRE_HEADERS = ["content-encoding", "content-length", "transfer-encoding", "vary"];
 
+// The headers that make the page cross-origin isolated (SharedArrayBuffer);
+// the app's server sends them with every file too (server.go).
+const ISOLATION_HEADERS = [["cross-origin-opener-policy", "same-origin"], ["cross-origin-embedder-policy", "require-corp"]];
+
 function hex(buf) {
 	return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -68,6 +72,12 @@ async function precacheFile(cache, file) {
 	const headers = new Headers(resp.headers);
 	for (const h of WIRE_HEADERS) {
 		headers.delete(h);
+	}
+	// Offline, the page must be cross-origin isolated as it is online (the
+	// engine worker splits runs over helper workers only then, see
+	// wasm/worker/helpers.go), also when a static host sent no such headers.
+	for (const [h, v] of ISOLATION_HEADERS) {
+		headers.set(h, v);
 	}
 	await cache.put(url, new Response(body, { status: 200, statusText: "OK", headers }));
 }
