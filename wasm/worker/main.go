@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall/js"
 
@@ -29,6 +30,10 @@ import (
 
 func main() {
 	debug.SetGCPercent(models.GCPercent) // a loaded model must not double the wasm memory
+	if strings.HasPrefix(js.Global().Get("name").String(), helperName) {
+		helperMain() // started by another engine worker (helpers.go)
+		return
+	}
 	w := &worker{
 		self:    js.Global(),
 		wake:    make(chan struct{}, 1),
@@ -71,6 +76,9 @@ type worker struct {
 	// the optimised code then serves every later model too.
 	warmed     bool
 	warmCancel context.CancelFunc // stops the warm-up when a request arrives
+
+	helpers *helpers // the session's peers while the model is split (helpers.go)
+	noted   string   // the last note on the console about the worker count
 
 	mu      sync.Mutex
 	queue   []job
@@ -169,6 +177,12 @@ func (w *worker) handle(j job) {
 			w.post(protocol.Error{ID: id, Code: protocol.CodeInternal, Message: fmt.Sprintf("internal error: %v", r)})
 		}
 	}()
+	// The session drops its helpers when they fail: say so once.
+	defer func() {
+		if n := w.sess.Note(); n != "" {
+			w.note(n)
+		}
+	}()
 	switch m := j.msg.(type) {
 	case *protocol.Load:
 		loaded, err := w.load(j.ctx, m)
@@ -177,7 +191,7 @@ func (w *worker) handle(j job) {
 			return
 		}
 		loaded.ID = id
-		loaded.Memory = memory()
+		loaded.Memory = w.memory()
 		w.post(loaded)
 		if w.after != nil {
 			w.after()
@@ -198,7 +212,7 @@ func (w *worker) handle(j job) {
 			return
 		}
 		res.ID = id
-		res.Memory = memory()
+		res.Memory = w.memory()
 		w.post(res)
 	case *protocol.Activations:
 		maps, err := w.sess.Activations(m.Layer)

@@ -93,6 +93,13 @@ type ModelRef struct {
 type Load struct {
 	ID    int      `json:"id"`
 	Model ModelRef `json:"model"`
+	// Workers is how many Web Workers run the model, the engine worker
+	// and its helpers each holding a share of every conv and fc layer: 0
+	// (what the page sends) means one per core the browser reports, up to
+	// a cap; a page that is not cross-origin isolated (no
+	// SharedArrayBuffer) runs one whatever is asked. Tests and `bench
+	// -browser -app` set it.
+	Workers int `json:"workers,omitempty"`
 }
 
 // Classify runs the current model on an image file (JPEG, PNG, GIF, WebP
@@ -211,6 +218,13 @@ type Memory struct {
 	// GoSys is what the Go runtime obtained from that memory
 	// (runtime.MemStats.Sys): a cross-check, a little below Wasm.
 	GoSys int64 `json:"go_sys"`
+	// Workers is how many Web Workers run the model (the engine worker
+	// and its helpers; 0 from a worker that predates them).
+	Workers int `json:"workers,omitempty"`
+	// Helpers is the sum of the helpers' WebAssembly memories at their
+	// last run, peaks as Wasm is: Wasm + Helpers is the model's memory
+	// over every worker.
+	Helpers int64 `json:"helpers,omitempty"`
 }
 
 // LayerDone reports one executed node of a Classify run.

@@ -40,6 +40,9 @@ func (s *Session) SetPeers(p Peers) {
 		s.peers.Close()
 	}
 	s.peers = p
+	if p != nil {
+		s.note = ""
+	}
 }
 
 // Programs is how many programs run the network: 1 plus the peers.

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"convscope/internal/browsertest"
+)
+
+// The split end-to-end test runs the app's engine worker (worker.js +
+// worker.wasm of the real build, the real server handler with its
+// COOP/COEP headers) in a cross-origin isolated page of headless Chromium,
+// once on one worker and once split over two (the engine worker and a
+// helper, Load's Workers setting), and checks that both give the same
+// answers bit for bit: top-5, every layer's maps, the occlusion heatmap, a
+// slide. Then it cancels a warm-up and a classify midway and checks the
+// next runs, still on two workers.
+
+// splitHarnessPage is served at /test/split.html with the server's own
+// headers (cross-origin isolated).
+const splitHarnessPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>split harness</title>
+<link rel="icon" href="data:,"><script src="split-harness.js"></script></head><body><p>split harness</p></body></html>`
+
+// splitHarnessJS is window.S: start a worker, send requests, return the
+// final answers as JSON strings with each binary payload replaced by its
+// length and FNV-1a hash (equal hashes: equal maps).
+const splitHarnessJS = `"use strict";
+window.S = (() => {
+	let worker = null, nextID = 1;
+	const waiting = new Map();
+	const finals = ["loaded", "result", "maps", "patches", "heatmap", "slides", "error"];
+	function hash(b) {
+		let h = 0x811c9dc5;
+		for (let i = 0; i < b.length; i++) { h ^= b[i]; h = Math.imul(h, 0x01000193) >>> 0; }
+		return h;
+	}
+	function start() {
+		if (worker) worker.terminate();
+		waiting.clear();
+		worker = new Worker("../worker.js");
+		return new Promise((resolve, reject) => {
+			worker.onmessage = (e) => {
+				const m = JSON.parse(e.data.json);
+				if (e.data.buf) { const b = new Uint8Array(e.data.buf); m.buf = {len: b.length, hash: hash(b)}; }
+				if (m.type === "ready") { resolve("ready"); return; }
+				const w = waiting.get(m.id);
+				if (w) w(m);
+				else if (m.type === "error") reject(new Error(m.message));
+			};
+			worker.onerror = (e) => reject(new Error("worker error: " + e.message));
+		});
+	}
+	function request(type, body, bytes, onEvent) {
+		const id = nextID++;
+		const msg = {json: JSON.stringify(Object.assign({type: type, id: id}, body))};
+		const transfer = [];
+		if (bytes) { msg.buf = bytes.buffer; transfer.push(bytes.buffer); }
+		const done = new Promise((resolve) => {
+			waiting.set(id, (m) => {
+				if (finals.includes(m.type)) { waiting.delete(id); resolve(m); return; }
+				if (onEvent) onEvent(m, id);
+			});
+		});
+		worker.postMessage(msg, transfer);
+		return {id: id, done: done};
+	}
+	function bytes(b64) {
+		const bin = atob(b64);
+		const u = new Uint8Array(bin.length);
+		for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+		return u;
+	}
+	const cancel = (id) => worker.postMessage({json: JSON.stringify({type: "cancel", id: id})});
+	const j = async (r) => JSON.stringify(await r.done);
+	return {
+		start: start,
+		isolated: () => String(self.crossOriginIsolated),
+		cores: () => String(navigator.hardwareConcurrency),
+		load: (model, workers) => j(request("load", {model: model, workers: workers})),
+		classify: (b64) => j(request("classify", {top: 5}, bytes(b64))),
+		again: () => j(request("classify", {top: 5, again: true})),
+		activations: (layer) => j(request("activations", {layer: layer})),
+		explain: (cls) => j(request("explain", {class: cls})),
+		slide: (layer) => j(request("slide", {layer: layer, out: 0, in: 0})),
+		// loadWarmCancel loads, and once the answer is in (the warm-up
+		// starts), waits ms and classifies: the classify cancels the
+		// warm-up midway.
+		loadWarmCancel: async (model, workers, ms, b64) => {
+			const l = await request("load", {model: model, workers: workers}).done;
+			await new Promise((r) => setTimeout(r, ms));
+			const c = await request("classify", {top: 5}, bytes(b64)).done;
+			return JSON.stringify({load: l, classify: c});
+		},
+		// cancelAfter cancels a classify after n layer_done messages and
+		// classifies again behind it.
+		cancelAfter: async (b64, n) => {
+			let seen = 0;
+			const r = request("classify", {top: 5}, bytes(b64), (m, id) => {
+				if (m.type === "layer_done" && ++seen === n) cancel(id);
+			});
+			const next = request("classify", {top: 5, again: true});
+			return JSON.stringify({cancelled: await r.done, next: await next.done});
+		},
+	};
+})();
+`
+
+// splitReply is one final answer of the split harness.
+type splitReply struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Layers  []struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+		Maps bool   `json:"maps"`
+	} `json:"layers"`
+	Top []struct {
+		Index int     `json:"index"`
+		Label string  `json:"label"`
+		Prob  float64 `json:"prob"`
+	} `json:"top"`
+	Memory *struct {
+		Wasm    int64 `json:"wasm"`
+		Workers int   `json:"workers"`
+		Helpers int64 `json:"helpers"`
+	} `json:"memory"`
+	Values []float64 `json:"values"` // heatmap
+	Min    []float64 `json:"min"`
+	Max    []float64 `json:"max"`
+	Buf    *struct {
+		Len  int    `json:"len"`
+		Hash uint32 `json:"hash"`
+	} `json:"buf"`
+}
+
+// key is everything of a reply that must not depend on the worker count.
+func (r splitReply) key() string {
+	r.Memory = nil
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// splitRun is what one worker count gives for the model and photo.
+type splitRun struct {
+	loaded, result splitReply
+	maps           map[string]string
+	explain, slide string
+}
+
+func TestSplitWorkersE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm and starts Chromium; skipped in -short mode")
+	}
+	photo, err := os.ReadFile(filepath.Join("..", "shared", "data", "samples", "dog.jpg"))
+	if err != nil {
+		t.Skipf("the sample photo ../shared/data/samples/dog.jpg is missing: %v", err)
+	}
+	browser := browsertest.Start(t)
+	site := buildSite(t)
+	mainModels, _, cat := e2eModels(t, t.TempDir())
+	model := mainModels[0]
+	for _, m := range mainModels {
+		if m.Name == "vgg_cifar" { // explain runs the occlusion: 50 split runs
+			model = m
+		}
+	}
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	real := (&server{site: root, models: cat, log: slog.New(slog.NewTextHandler(io.Discard, nil))}).handler()
+	mux := http.NewServeMux()
+	page := func(ctype, body string) http.Handler {
+		return securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype)
+			io.WriteString(w, body)
+		}))
+	}
+	mux.Handle("GET /test/split.html", page("text/html; charset=utf-8", splitHarnessPage))
+	mux.Handle("GET /test/split-harness.js", page("text/javascript; charset=utf-8", splitHarnessJS))
+	mux.Handle("/", real)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	p := browser.NewPage(t)
+	if err := p.Navigate(srv.URL + "/test/split.html"); err != nil {
+		t.Fatal(err)
+	}
+	call := func(out any, timeout time.Duration, fn string, args ...any) {
+		t.Helper()
+		js := make([]string, len(args))
+		for i, a := range args {
+			b, _ := json.Marshal(a)
+			js[i] = string(b)
+		}
+		ctx, cancel := timeoutCtx(p, timeout)
+		defer cancel()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string]("S."+fn+"("+strings.Join(js, ", ")+")", chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("S.%s: %v\nconsole: %v", fn, err, p.Messages())
+		}
+		if out != nil {
+			if err := json.Unmarshal([]byte(s), out); err != nil {
+				t.Fatalf("S.%s answered %.300s: %v", fn, s, err)
+			}
+		}
+	}
+	var isolated bool
+	var cores int
+	call(&isolated, time.Minute, "isolated")
+	call(&cores, time.Minute, "cores")
+	if !isolated {
+		t.Fatal("the page is not cross-origin isolated: the server's COOP/COEP headers")
+	}
+	b64 := base64.StdEncoding.EncodeToString(photo)
+
+	run := func(workers int) splitRun {
+		t.Helper()
+		call(nil, time.Minute, "start")
+		var r splitRun
+		call(&r.loaded, 2*time.Minute, "load", ref(model), workers)
+		if r.loaded.Type != "loaded" {
+			t.Fatalf("load on %d workers: %+v", workers, r.loaded)
+		}
+		call(&r.result, 2*time.Minute, "classify", b64)
+		if r.result.Type != "result" || r.result.Memory == nil {
+			t.Fatalf("classify on %d workers: %+v", workers, r.result)
+		}
+		if got := r.result.Memory.Workers; got != workers {
+			t.Fatalf("asked for %d workers, the model runs on %d (console: %v)", workers, got, p.Messages())
+		}
+		r.maps = map[string]string{}
+		var firstConv string
+		for _, l := range r.loaded.Layers {
+			if l.Kind == "conv" && firstConv == "" {
+				firstConv = l.Name
+			}
+			if !l.Maps {
+				continue
+			}
+			var m splitReply
+			call(&m, time.Minute, "activations", l.Name)
+			if m.Type != "maps" || m.Buf == nil {
+				t.Fatalf("maps of %s on %d workers: %+v", l.Name, workers, m)
+			}
+			r.maps[l.Name] = m.key()
+		}
+		var h, s splitReply
+		call(&h, 5*time.Minute, "explain", r.result.Top[0].Index)
+		call(&s, 2*time.Minute, "slide", firstConv)
+		if h.Type != "heatmap" || s.Type != "slides" {
+			t.Fatalf("explain / slide on %d workers: %+v / %+v", workers, h.Type+h.Message, s.Type+s.Message)
+		}
+		r.explain, r.slide = h.key(), s.key()
+		return r
+	}
+	one := run(1)
+	two := run(2)
+	t.Logf("%s on dog.jpg: top-1 %s %.4f; one worker %d MB, two workers %d + %d MB (browser reports %d cores)",
+		model.Name, one.result.Top[0].Label, one.result.Top[0].Prob, one.result.Memory.Wasm>>20, two.result.Memory.Wasm>>20, two.result.Memory.Helpers>>20, cores)
+	if one.result.key() != two.result.key() {
+		t.Errorf("top-5 differ:\none worker  %+v\ntwo workers %+v", one.result.Top, two.result.Top)
+	}
+	if len(one.maps) == 0 {
+		t.Fatal("no layer has maps")
+	}
+	for name, m := range one.maps {
+		if two.maps[name] != m {
+			t.Errorf("maps of %s differ:\n%s\n%s", name, m, two.maps[name])
+		}
+	}
+	if one.explain != two.explain || one.slide != two.slide {
+		t.Errorf("explain or slide differ:\n%s\n%s\n%s\n%s", one.explain, two.explain, one.slide, two.slide)
+	}
+	if two.result.Memory.Helpers <= 0 {
+		t.Errorf("the helper's memory is not reported: %+v", *two.result.Memory)
+	}
+
+	// A classify 200 ms after the load cancels the warm-up (1.5 s of runs)
+	// midway; then a classify cancelled after 5 layers; the next ones on
+	// two workers still give the same answer.
+	call(nil, time.Minute, "start")
+	var lw struct{ Load, Classify splitReply }
+	call(&lw, 3*time.Minute, "loadWarmCancel", ref(model), 2, 200, b64)
+	if lw.Classify.key() != one.result.key() || lw.Classify.Memory.Workers != 2 {
+		t.Errorf("classify after a cancelled warm-up: %+v on %+v workers, want %+v", lw.Classify.Top, lw.Classify.Memory, one.result.Top)
+	}
+	var ca struct{ Cancelled, Next splitReply }
+	call(&ca, 3*time.Minute, "cancelAfter", b64, 5)
+	if ca.Cancelled.Code != "cancelled" {
+		t.Errorf("cancelled classify: %+v", ca.Cancelled)
+	}
+	if ca.Next.key() != one.result.key() || ca.Next.Memory.Workers != 2 {
+		t.Errorf("classify after a cancel: %+v on %+v workers, want %+v", ca.Next.Top, ca.Next.Memory, one.result.Top)
+	}
+
+	// The default (no Workers): one worker per core the browser reports.
+	call(nil, time.Minute, "start")
+	var auto splitReply
+	call(nil, 2*time.Minute, "load", ref(model), 0)
+	call(&auto, 2*time.Minute, "classify", b64)
+	want := max(min(cores, 4), 1)
+	if auto.Memory == nil || auto.Memory.Workers != want || auto.key() != one.result.key() {
+		t.Errorf("default worker count: %+v, want %d workers and the same top-5", auto.Memory, want)
+	}
+	p.CheckNoErrors()
+}

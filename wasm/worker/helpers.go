@@ -1,0 +1,298 @@
+//go:build js
+
+package main
+
+// The engine worker splits the model over every core (issue 7): it starts
+// one helper worker per further core, each running worker.wasm in helper
+// mode (helper.go), and the session's program and the helpers' are the
+// shards of one engine.Shard split, exchanging each split layer's output
+// through SharedArrayBuffers (package wasm/shard). session.Session drives
+// them through the session.Peers methods below, run by run.
+
+import (
+	"errors"
+	"fmt"
+	"syscall/js"
+	"time"
+	"unsafe"
+
+	"convscope/engine"
+	"convscope/wasm/shard"
+	"convscope/web/protocol"
+)
+
+// maxWorkers caps the workers of one model: each holds the whole
+// activations of a run besides its share of the weights, and the gathers
+// grow with the count while each share of the work shrinks.
+const maxWorkers = 4
+
+// helperName prefixes the name of a helper worker (new Worker(url, {name})):
+// worker.wasm reads it to start in helper mode.
+const helperName = "convscope-helper "
+
+// barrierTimeout bounds each gather's wait in the app: one layer of the
+// largest model takes a few seconds at most on a slow machine, and the
+// engine worker cannot see a helper's death while it waits.
+const barrierTimeout = 30 * time.Second
+
+// Timeouts of a helper's answers: compiling a shard of the largest model,
+// and a whole run (each of its gathers bounded by barrierTimeout).
+const (
+	helperLoadTimeout = 5 * time.Minute
+	helperRunTimeout  = 3 * time.Minute
+)
+
+// workerCount returns how many workers to run a model on for a Load asking
+// for want (0: one per core), and why it is one when more were possible.
+func workerCount(want int) (int, string) {
+	if want == 1 {
+		return 1, ""
+	}
+	if !shard.Available() {
+		return 1, "the page is not cross-origin isolated (no COOP/COEP headers), so there is no SharedArrayBuffer: the model runs on one worker"
+	}
+	n := want
+	if n <= 0 {
+		n = min(js.Global().Get("navigator").Get("hardwareConcurrency").Int(), maxWorkers)
+	}
+	n = min(n, 4*maxWorkers)
+	if n <= 1 {
+		return 1, "the browser reports one core: the model runs on one worker"
+	}
+	return n, ""
+}
+
+// split gives the session the helpers a Load asking for want workers
+// needs (see workerCount), before it compiles the model: the helpers
+// already running are kept when their count is right and the session still
+// has them (a session drops failed helpers).
+func (w *worker) split(want int) {
+	n, why := workerCount(want)
+	if w.helpers != nil && w.helpers.count() == n && w.sess.Programs() == n {
+		return
+	}
+	w.sess.SetPeers(nil) // stops the helpers of the previous split
+	w.helpers = nil
+	if n > 1 {
+		h, err := startHelpers(n)
+		if err != nil {
+			why = fmt.Sprintf("the helper workers could not start (%v): the model runs on one worker", err)
+		} else {
+			w.helpers = h
+			w.sess.SetPeers(h)
+		}
+	}
+	w.note(why)
+}
+
+// note puts why the model runs on one worker on the console, once.
+func (w *worker) note(why string) {
+	if why != "" && why != w.noted {
+		warn(why)
+	}
+	w.noted = why
+}
+
+// memory is memory() with the worker count and the helpers' memory.
+func (w *worker) memory() *protocol.Memory {
+	m := memory()
+	m.Workers = w.sess.Programs()
+	if w.helpers != nil && m.Workers > 1 {
+		m.Helpers = w.helpers.wasm()
+	}
+	return m
+}
+
+// helper is one helper worker and its answers.
+type helper struct {
+	w       js.Value
+	replies chan reply
+	onMsg   js.Func
+	onErr   js.Func
+	wasm    int64 // its WebAssembly memory at its last answer
+}
+
+// errAborted is a helper's answer to a run released by the failed flag.
+var errAborted = errors.New("the run was abandoned")
+
+type reply struct {
+	data js.Value
+	err  error
+}
+
+// helpers are the session.Peers of a split session.
+type helpers struct {
+	x         *shard.Exchange // the engine worker's own side: shard 0
+	ctl, bufs js.Value
+	hs        []*helper
+}
+
+// startHelpers starts n-1 helper workers; the engine worker is shard 0.
+func startHelpers(n int) (*helpers, error) {
+	ctl, bufs := shard.NewControl(), shard.NewBuffers()
+	x, err := shard.New(ctl, bufs, 0, n)
+	if err != nil {
+		return nil, err
+	}
+	x.Timeout = barrierTimeout
+	h := &helpers{x: x, ctl: ctl, bufs: bufs}
+	for i := 1; i < n; i++ {
+		opts := js.Global().Get("Object").New()
+		opts.Set("name", fmt.Sprintf("%s%d", helperName, i))
+		// Relative to this worker's script: worker.js, in helper mode.
+		w, err := try(func() js.Value { return js.Global().Get("Worker").New("worker.js", opts) })
+		if err != nil {
+			h.Close()
+			return nil, fmt.Errorf("helper worker %d: %v", i, err)
+		}
+		hp := &helper{w: w, replies: make(chan reply, 8)}
+		put := func(r reply) {
+			select {
+			case hp.replies <- r:
+			default: // more answers than requests: a bug, not worth blocking the event loop
+			}
+		}
+		hp.onMsg = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			put(reply{data: args[0].Get("data")})
+			return nil
+		})
+		hp.onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			msg := "it stopped"
+			if len(args) > 0 && args[0].Get("message").Type() == js.TypeString {
+				msg = args[0].Get("message").String()
+			}
+			put(reply{err: fmt.Errorf("helper worker %d: %s", i, msg)})
+			return nil
+		})
+		w.Set("onmessage", hp.onMsg)
+		w.Set("onerror", hp.onErr)
+		h.hs = append(h.hs, hp)
+	}
+	return h, nil
+}
+
+// await returns the helper's next answer: an error for a failure it
+// reports, its death or silence beyond timeout.
+func (hp *helper) await(timeout time.Duration) (js.Value, error) {
+	select {
+	case r := <-hp.replies:
+		if r.err != nil {
+			return js.Value{}, r.err
+		}
+		d := r.data
+		if d.Type() != js.TypeObject {
+			return js.Value{}, errors.New("a helper answered nothing")
+		}
+		if m := d.Get("error"); m.Type() == js.TypeString {
+			if d.Get("aborted").Truthy() {
+				return d, errAborted
+			}
+			return d, errors.New(m.String())
+		}
+		if m := d.Get("json"); m.Type() == js.TypeString {
+			// worker.js itself: the engine could not start (an app
+			// protocol error message).
+			return d, fmt.Errorf("a helper could not start: %s", m.String())
+		}
+		if b := d.Get("wasm"); b.Type() == js.TypeNumber {
+			hp.wasm = int64(b.Float())
+		}
+		return d, nil
+	case <-time.After(timeout):
+		return js.Value{}, fmt.Errorf("a helper gave no answer in %v", timeout)
+	}
+}
+
+func (h *helpers) Shard() engine.Shard { return h.x.Shard() }
+
+// count is the number of workers: the helpers and the engine worker.
+func (h *helpers) count() int { return len(h.hs) + 1 }
+
+// Load posts the model file once, as a SharedArrayBuffer every helper
+// copies from (no second download), and waits for every shard to compile.
+func (h *helpers) Load(data []byte, keep []string) error {
+	file := js.Global().Get("Uint8Array").New(js.Global().Get("SharedArrayBuffer").New(len(data)))
+	js.CopyBytesToJS(file, data)
+	keepJS := js.Global().Get("Array").New(len(keep))
+	for i, k := range keep {
+		keepJS.SetIndex(i, k)
+	}
+	for i, hp := range h.hs {
+		msg := js.Global().Get("Object").New()
+		msg.Set("cmd", "load")
+		msg.Set("file", file)
+		msg.Set("index", i+1)
+		msg.Set("count", len(h.hs)+1)
+		msg.Set("ctl", h.ctl)
+		msg.Set("bufs", h.bufs)
+		msg.Set("keep", keepJS)
+		hp.w.Call("postMessage", msg)
+	}
+	var first error
+	for _, hp := range h.hs {
+		if _, err := hp.await(helperLoadTimeout); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Start has every helper run on x. No shard is running (Finish waited for
+// all of them), so the control buffer can be cleared for the new run.
+func (h *helpers) Start(x *engine.Tensor) error {
+	h.x.Clear()
+	h.x.Reset()
+	in := js.Global().Get("Uint8Array").New(4 * len(x.Data))
+	js.CopyBytesToJS(in, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x.Data))), 4*len(x.Data)))
+	shape := js.Global().Get("Array").New(len(x.Shape))
+	for i, d := range x.Shape {
+		shape.SetIndex(i, d)
+	}
+	for _, hp := range h.hs {
+		msg := js.Global().Get("Object").New()
+		msg.Set("cmd", "run")
+		msg.Set("input", in) // copied by postMessage
+		msg.Set("shape", shape)
+		if _, err := try(func() js.Value { hp.w.Call("postMessage", msg); return js.Undefined() }); err != nil {
+			h.x.Fail()
+			return err
+		}
+	}
+	return nil
+}
+
+// Finish waits for every helper's end of the run; abort first releases
+// them from the gathers the engine worker will not reach.
+func (h *helpers) Finish(abort bool) error {
+	if abort {
+		h.x.Fail()
+	}
+	var first error
+	for _, hp := range h.hs {
+		_, err := hp.await(helperRunTimeout)
+		// A helper released by the failed flag is not the failure: the
+		// shard that set it reports its own.
+		if err != nil && first == nil && err != errAborted {
+			first = err
+		}
+	}
+	return first
+}
+
+func (h *helpers) Close() {
+	for _, hp := range h.hs {
+		hp.w.Call("terminate")
+		hp.onMsg.Release()
+		hp.onErr.Release()
+	}
+	h.hs = nil
+}
+
+// wasm is the sum of the helpers' WebAssembly memories.
+func (h *helpers) wasm() int64 {
+	var sum int64
+	for _, hp := range h.hs {
+		sum += hp.wasm
+	}
+	return sum
+}
