@@ -13,8 +13,9 @@ import (
 // more int8 copy of those weights. Natively, a conv that takes Winograd
 // (3x3 stride 1, 14x14 outputs or more) keeps its transformed kernels
 // instead, float32 at 16/9 of the count (ResNet-18 17 MB, GoogLeNet 14 MB,
-// ResNet-50 25 MB, VGG16 105 MB; conv.Prepack); in WebAssembly it keeps
-// nothing (memory). Results keep every bit of the per-call layouts.
+// ResNet-50 25 MB, VGG16 105 MB; conv.Prepack); in WebAssembly only for
+// layers up to 256x256 channels (memory: VGG16 keeps 12 of its 105 MB).
+// Results keep every bit of the per-call layouts.
 func (p *Program) prepackConvWeights() {
 	p.packed = map[*Tensor]*gemm.PackedA{}
 	for _, n := range p.nodes {

@@ -105,15 +105,16 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 // It costs one more int8 copy of those weights, made when a model is
 // compiled instead of packing them value by value on every run.
 //
-// For a conv that takes the Winograd path it returns, natively, a PackedA
-// holding only the transformed kernels (Ext, see winogradWeights), and nil
-// in WebAssembly, where the memory is not there (VGG16's would be 105 MB).
+// For a conv that takes the Winograd path it returns a PackedA holding
+// only the transformed kernels (Ext, see winogradWeights), or nil when
+// keepWinogradWeights says the memory is not there (in WebAssembly, layers
+// past 256x256 channels: VGG16's would be 105 MB in all).
 func Prepack(g Geom, w Weights) *gemm.PackedA {
 	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
 		return nil
 	}
 	if useWinograd(g) {
-		if !keepWinogradWeights {
+		if !keepWinogradWeights(g.M, g.C) {
 			return nil
 		}
 		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, gemm.DefaultTiles.Kernel.MR)}

@@ -170,14 +170,23 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// keepWinogradWeights: Prepack computes the transformed kernels once, at
-// Compile, instead of on every call. They are float32 at 16/9 of the
-// weights' count, 7.1 times the int8 weights' bytes: ResNet-18 17 MB,
-// GoogLeNet 14 MB, ResNet-50 25 MB, VGG16 105 MB natively. Not in
-// WebAssembly, where VGG16 must stay within 300 MB of memory in all.
-// On every call, a 256-channel 14x14 layer's transform cost more than its
-// 16 products (49 tiles per kernel).
-const keepWinogradWeights = runtime.GOARCH != "wasm"
+// keepWinogradWeights reports whether Prepack computes an m x c conv's
+// transformed kernels once, at Compile, instead of on every call. They are
+// float32 at 16/9 of the weights' count, 7.1 times the int8 weights' bytes:
+// ResNet-18 17 MB, GoogLeNet 14 MB, ResNet-50 25 MB, VGG16 105 MB in all.
+// Natively always. In WebAssembly, where VGG16 must stay within 300 MB of
+// memory in all, only up to 256x256 channels (4 MiB of kernels a layer):
+// that keeps every Winograd layer of ResNet-18, ResNet-50 and GoogLeNet and
+// VGG16's up to conv3 (12 MB), not its 512-channel ones (93 MB). On every
+// call, a 256-channel 14x14 layer's transform cost more than its 16
+// products (49 tiles per kernel).
+func keepWinogradWeights(m, c int) bool {
+	return runtime.GOARCH != "wasm" || m*c <= wasmKeepWinogradMC
+}
+
+// wasmKeepWinogradMC bounds M*C of the layers that keep their transformed
+// kernels in WebAssembly (see keepWinogradWeights).
+const wasmKeepWinogradMC = 256 * 256
 
 // vectorWeights lets transformWeights use transformSliver4 (tests turn it
 // off to compare with the scalar code).
