@@ -8,35 +8,14 @@ import (
 )
 
 // TestForRanges: every index is visited exactly once, in the ranges For
-// documents, for many worker counts and sizes, from several goroutines at
-// once (so that some loops find the pool busy) and with loops nested in
-// loops; and loops keep working after the helpers have parked.
+// and ForChunks document, for many worker counts, chunk counts and sizes,
+// from several goroutines at once (so that some loops find the pool busy,
+// which splits by workers) and with loops nested in loops; and loops keep
+// working after the helpers have parked.
 func TestForRanges(t *testing.T) {
 	check := func(workers, n int) {
-		counts := make([]atomic.Int32, n)
-		var bad atomic.Int32
-		For(workers, n, func(lo, hi int) {
-			w := min(max(workers, 1), max(n, 1))
-			ok := false
-			for i := 0; i < w; i++ {
-				if lo == n*i/w && hi == n*(i+1)/w {
-					ok = true
-				}
-			}
-			if !ok && !(lo == 0 && hi == n) {
-				bad.Add(1)
-			}
-			for i := lo; i < hi; i++ {
-				counts[i].Add(1)
-			}
-		})
-		if bad.Load() != 0 {
-			t.Errorf("workers=%d n=%d: a range is not one of For's", workers, n)
-		}
-		for i := range counts {
-			if c := counts[i].Load(); c != 1 {
-				t.Fatalf("workers=%d n=%d: index %d visited %d times", workers, n, i, c)
-			}
+		for _, chunks := range []int{-1, 0, 1, 3, 8} {
+			checkChunks(t, workers, n, chunks)
 		}
 	}
 	var wg sync.WaitGroup
@@ -55,7 +34,7 @@ func TestForRanges(t *testing.T) {
 	var total atomic.Int64
 	For(3, 10, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			For(2, 7, func(lo, hi int) { total.Add(int64(hi - lo)) })
+			ForChunks(2, 7, 4, func(lo, hi int) { total.Add(int64(hi - lo)) })
 		}
 	})
 	if total.Load() != 70 {
@@ -63,4 +42,42 @@ func TestForRanges(t *testing.T) {
 	}
 	time.Sleep(3 * spinFor) // helpers park
 	check(2, 1000)
+}
+
+// checkChunks runs ForChunks (For when chunks is -1) once and checks that
+// every index is visited once and every range is one the split documents:
+// by workers (For, or a busy pool's goroutines) or by chunks.
+func checkChunks(t *testing.T, workers, n, chunks int) {
+	counts := make([]atomic.Int32, n)
+	var bad atomic.Int32
+	f := func(lo, hi int) {
+		w := min(max(workers, 1), max(n, 1))
+		c := min(max(chunks, w), max(n, 1))
+		ok := lo == 0 && hi == n
+		for i := 0; i < w; i++ {
+			ok = ok || lo == n*i/w && hi == n*(i+1)/w
+		}
+		for i := 0; i < c && chunks >= 0; i++ {
+			ok = ok || lo == n*i/c && hi == n*(i+1)/c
+		}
+		if !ok {
+			bad.Add(1)
+		}
+		for i := lo; i < hi; i++ {
+			counts[i].Add(1)
+		}
+	}
+	if chunks < 0 {
+		For(workers, n, f)
+	} else {
+		ForChunks(workers, n, chunks, f)
+	}
+	if bad.Load() != 0 {
+		t.Errorf("workers=%d n=%d chunks=%d: a range is not one of the split's", workers, n, chunks)
+	}
+	for i := range counts {
+		if c := counts[i].Load(); c != 1 {
+			t.Fatalf("workers=%d n=%d chunks=%d: index %d visited %d times", workers, n, chunks, i, c)
+		}
+	}
 }
