@@ -54,8 +54,8 @@ func For(workers, n int, f func(lo, hi int)) {
 // helper in the middle of its range for a whole time slice (milliseconds),
 // and with one range per worker the caller then waited for half of the
 // loop's work to be done by a thread that was not running (up to 34 ms of
-// a 70 ms ResNet-18 pass at load 2.8, the caller waiting 0-34 ms a pass). With smaller ranges the caller takes
-// the rest itself and waits for one small range at most.
+// a 70 ms ResNet-18 pass at load 2.8). With smaller ranges the caller
+// takes the rest itself and waits for one small range at most.
 func ForChunks(workers, n, chunks int, f func(lo, hi int)) {
 	if workers <= 1 || n <= 1 {
 		f(0, n)
