@@ -63,7 +63,7 @@ func (s *Session) Note() string { return s.note }
 // alone.
 func (s *Session) compile(m *models.Model, data []byte, keep []string) (*engine.Program, error) {
 	if s.peers != nil {
-		prog, err := m.Program(engine.Options{Keep: keep, Shard: s.peers.Shard()})
+		prog, err := compilePart(m.Graph(), engine.Options{Keep: keep, Shard: s.peers.Shard()})
 		if err == nil {
 			if err = s.peers.Load(data, keep); err == nil {
 				return prog, nil
