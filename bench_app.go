@@ -29,12 +29,15 @@ import (
 // memory target is about this worker.
 
 // appBenchPage is the harness page; its script is appBenchJS. Both are
-// served with the app's Content-Security-Policy.
+// served with the app's security headers, COOP/COEP included: the page is
+// cross-origin isolated as the app's is, so the worker can split the model
+// over helper workers.
 const appBenchPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>app memory</title>
 <link rel="icon" href="data:,"><script src="app.js"></script></head><body><p>app memory bench</p></body></html>`
 
-// appBenchJS is window.A.run(model, explain): start the worker, load the
-// model, classify the image at ./image, ask for every layer's maps, explain
+// appBenchJS is window.A.run(model, explain, workers): start the worker,
+// load the model on workers workers (Load's Workers: 0 = one per core),
+// classify the image at ./image, ask for every layer's maps, explain
 // the top class (when explain), slide the first and the last conv's first
 // kernel, classify again, and return the worker's memory after each stage
 // as a JSON string. The worker reports its WebAssembly memory's size, which
@@ -68,11 +71,11 @@ window.A = (() => {
 			worker.postMessage(msg, transfer);
 		});
 	}
-	async function run(model, explain) {
+	async function run(model, explain, workers) {
 		const out = {};
 		await start();
 		const img = new Uint8Array(await (await fetch("image")).arrayBuffer());
-		const loaded = await request("load", {model: model});
+		const loaded = await request("load", {model: model, workers: workers});
 		out.loaded = loaded.memory;
 		const res = await request("classify", {top: 5}, img);
 		out.classified = res.memory;
@@ -93,6 +96,7 @@ window.A = (() => {
 		out.slides = 2;
 		const again = await request("classify", {top: 5, again: true});
 		out.peak = again.memory;
+		out.again_ms = again.run_ms;
 		worker.terminate();
 		return JSON.stringify(out);
 	}
@@ -102,18 +106,23 @@ window.A = (() => {
 
 // appMemory is the worker's protocol.Memory as the harness returns it.
 type appMemory struct {
-	Wasm  int64 `json:"wasm"`
-	GoSys int64 `json:"go_sys"`
+	Wasm    int64 `json:"wasm"`
+	GoSys   int64 `json:"go_sys"`
+	Workers int   `json:"workers"` // the engine worker and its helpers
+	Helpers int64 `json:"helpers"` // the helpers' WebAssembly memories, summed
 }
 
 // appBenchRow is one architecture's figures.
 type appBenchRow struct {
 	Model      string     `json:"model"`
+	Asked      int        `json:"asked_workers"` // Load's Workers (0: one per core)
+	Workers    int        `json:"workers"`       // what the worker ran the model on
 	FileBytes  int64      `json:"file_bytes"`
 	Loaded     *appMemory `json:"loaded"`     // after Load (and before the warm-up run)
 	Classified *appMemory `json:"classified"` // after the first Classify (warm-up included)
 	Peak       *appMemory `json:"peak"`       // after maps, explain, slides and a second Classify
-	RunMs      float64    `json:"run_ms"`
+	RunMs      float64    `json:"run_ms"`     // the first classify's run
+	AgainMs    float64    `json:"again_ms"`   // the second classify's run (after maps, explain, slides)
 	Top1       string     `json:"top1"`
 	Maps       int        `json:"maps"`    // layers whose maps were asked for
 	Explain    string     `json:"explain"` // "cam", "occlusion", or "" when skipped
@@ -169,11 +178,10 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 	app := (&server{site: site, models: cat, log: log}).handler()
 	mux := http.NewServeMux()
 	serve := func(path, ctype string, body []byte) {
-		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		mux.Handle("GET "+path, securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", ctype)
 			w.Write(body)
-		})
+		})))
 	}
 	serve("/bench/app.html", "text/html; charset=utf-8", []byte(appBenchPage))
 	serve("/bench/app.js", "text/javascript; charset=utf-8", []byte(appBenchJS))
@@ -229,15 +237,20 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 			runErr = fmt.Errorf("%s: the catalog does not list the model file it was given", name)
 			break
 		}
-		fmt.Fprintf(logw, "bench: %s: app worker in Chromium\n", name)
-		row, err := appBenchOne(bctx, base, entry, o.explain)
+		for _, n := range o.threads {
+			fmt.Fprintf(logw, "bench: %s: app worker in Chromium, %d workers asked\n", name, n)
+			row, err := appBenchOne(bctx, base, entry, o.explain, n)
+			if err != nil {
+				runErr = fmt.Errorf("%s: %w", name, err)
+				break
+			}
+			row.Model = name
+			rep.Rows = append(rep.Rows, *row)
+		}
 		os.Remove(models.PathFor(modelsDir, file))
-		if err != nil {
-			runErr = fmt.Errorf("%s: %w", name, err)
+		if runErr != nil {
 			break
 		}
-		row.Model = name
-		rep.Rows = append(rep.Rows, *row)
 	}
 	if la := loadAvg(); la != "" {
 		rep.LoadAvg = append(rep.LoadAvg, la)
@@ -272,8 +285,8 @@ func writeRandomModel(arch, name, dir string) error {
 }
 
 // appBenchOne runs the harness on one model in a fresh tab (a fresh worker,
-// so a fresh WebAssembly memory).
-func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool) (*appBenchRow, error) {
+// so a fresh WebAssembly memory), asking for workers workers.
+func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool, workers int) (*appBenchRow, error) {
 	tab, cancel := chromedp.NewContext(bctx)
 	defer cancel()
 	ctx, cancelT := context.WithTimeout(tab, appBenchPageTimeout)
@@ -285,18 +298,19 @@ func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool)
 	if err != nil {
 		return nil, err
 	}
-	expr := fmt.Sprintf("A.run(%s, %v)", ref, explain)
+	expr := fmt.Sprintf("A.run(%s, %v, %d)", ref, explain, workers)
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		return nil, fmt.Errorf("the harness: %w", err)
 	}
-	row := &appBenchRow{FileBytes: m.Bytes}
+	row := &appBenchRow{FileBytes: m.Bytes, Asked: workers}
 	if err := json.Unmarshal([]byte(s), row); err != nil {
 		return nil, fmt.Errorf("the harness answered %.200s: %w", s, err)
 	}
 	if row.Loaded == nil || row.Peak == nil || row.Peak.Wasm == 0 {
 		return nil, fmt.Errorf("the worker reported no WebAssembly memory (%.200s): is build/site/worker.js current?", s)
 	}
+	row.Workers = max(row.Peak.Workers, 1)
 	return row, nil
 }
 
@@ -304,8 +318,10 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 	fmt.Fprintf(w, "App worker memory (static/worker.js + worker.wasm) in %s, random weights (seed %d), image %s\n", r.Browser, benchSeed, filepath.Base(r.Image))
 	fmt.Fprintln(w, "WebAssembly memory in MB (1e6 bytes); it never shrinks, so each column is the peak up to that stage.")
 	fmt.Fprintln(w, "peak: after every layer's maps, explain, two slides and a second classify; Go Sys: runtime.MemStats.Sys then.")
+	fmt.Fprintln(w, "workers: the engine worker and its helpers (the model split over them); loaded, classified, peak: the engine")
+	fmt.Fprintln(w, "worker; helpers: theirs summed at the peak; sum: peak + helpers. run ms: the first and the second classify's run.")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tfile MB\tloaded MB\tclassified MB\tpeak MB\tGo Sys MB\trun ms\tmaps\texplain\t")
+	fmt.Fprintln(tw, "model\tworkers\tfile MB\tloaded MB\tclassified MB\tpeak MB\thelpers MB\tsum MB\tGo Sys MB\trun ms\tmaps\texplain\t")
 	mb := func(m *appMemory) string {
 		if m == nil {
 			return "-"
@@ -317,8 +333,9 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 		if explain == "" {
 			explain = "skipped"
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%.0f\t%.0f\t%d\t%s\t\n", row.Model, float64(row.FileBytes)/1e6,
-			mb(row.Loaded), mb(row.Classified), mb(row.Peak), float64(row.Peak.GoSys)/1e6, row.RunMs, row.Maps, explain)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f / %.0f\t%d\t%s\t\n", row.Model, row.Workers, float64(row.FileBytes)/1e6,
+			mb(row.Loaded), mb(row.Classified), mb(row.Peak), float64(row.Peak.Helpers)/1e6, float64(row.Peak.Wasm+row.Peak.Helpers)/1e6,
+			float64(row.Peak.GoSys)/1e6, row.RunMs, row.AgainMs, row.Maps, explain)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -52,10 +52,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
 	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")
 	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default ../shared/data/samples/dog.jpg from the module root)")
-	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads); all = every CPU")
+	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads), worker counts for -app; all = every CPU")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-archs a,b] [-runs 5] [-threads 1,all] [-print FILE]
-       convscope bench -browser -app [-json] [-archs a,b] [-explain=false] [-image FILE]
+       convscope bench -browser -app [-json] [-archs a,b] [-threads 1,all] [-explain=false] [-image FILE]
 
 Build with GOEXPERIMENT=simd (GOEXPERIMENT=simd go run . bench) so the native
 engine uses its SIMD kernels; the wasm engine is always built with them.
@@ -88,8 +88,10 @@ bit.
 random-weight model files of the architectures, and drives the app's own
 worker in headless Chromium (load, classify the photo, every layer's maps,
 explain, two slides, classify again), printing the worker's WebAssembly
-memory after each stage (it never shrinks: the peak so far). It needs
-Chromium, not onnxruntime.
+memory after each stage (it never shrinks: the peak so far). -threads are
+then the worker counts asked of the app (one row each): the engine worker
+alone, or with helper workers each holding a share of the model; their
+memories are summed. It needs Chromium, not onnxruntime.
 
 `)
 		fs.PrintDefaults()
