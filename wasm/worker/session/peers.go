@@ -60,7 +60,8 @@ func (s *Session) Note() string { return s.note }
 // compile compiles the session's program for m: its shard when it has
 // peers (which then compile theirs from data), else the whole network. A
 // failure of the peers is no failure of the load: the session goes on
-// alone.
+// alone, with the current model (should this load fail after all) made
+// whole again too.
 func (s *Session) compile(m *models.Model, data []byte, keep []string) (*engine.Program, error) {
 	if s.peers != nil {
 		prog, err := compilePart(m.Graph(), engine.Options{Keep: keep, Shard: s.peers.Shard()})
@@ -69,7 +70,9 @@ func (s *Session) compile(m *models.Model, data []byte, keep []string) (*engine.
 				return prog, nil
 			}
 		}
-		s.forgetPeers(err)
+		if err := s.dropPeers(err); err != nil {
+			return nil, err
+		}
 	}
 	return m.Program(engine.Options{Keep: keep})
 }
@@ -113,17 +116,15 @@ func (s *Session) run(x *engine.Tensor, ro engine.RunOptions) (*engine.Result, e
 	return s.prog.RunWith(in, ro)
 }
 
-// forgetPeers stops the peers after their failure (why).
-func (s *Session) forgetPeers(why error) {
+// dropPeers stops the peers after their failure (why) and makes the
+// current model's program a whole one again.
+func (s *Session) dropPeers(why error) error {
 	s.peers.Close()
 	s.peers = nil
-	s.note = fmt.Sprintf("the helper workers failed (%v): the engine runs on one core", why)
-}
-
-// dropPeers stops the peers after their failure (why) and makes the
-// session's program a whole one again.
-func (s *Session) dropPeers(why error) error {
-	s.forgetPeers(why)
+	s.note = fmt.Sprintf("the helper workers failed (%v): the model runs on one worker", why)
+	if s.model == nil {
+		return nil // no model yet
+	}
 	prog, err := s.model.Program(engine.Options{Keep: s.keep})
 	if err != nil {
 		return fail(protocol.CodeInternal, "%v", err)

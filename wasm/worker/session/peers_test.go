@@ -19,14 +19,15 @@ import (
 // aborted, so each run gets a new one (as the browser's shards Clear their
 // control buffer between runs).
 type localPeers struct {
-	n      int
-	lg     *engine.LocalGather
-	progs  []*engine.Program
-	input  string
-	done   chan error
-	runs   int
-	failAt int // the run (1-based) in which the peers die instead of running; 0: never
-	closed bool
+	n        int
+	lg       *engine.LocalGather
+	progs    []*engine.Program
+	input    string
+	done     chan error
+	runs     int
+	failAt   int  // the run (1-based) in which the peers die instead of running; 0: never
+	failLoad bool // Load fails
+	closed   bool
 }
 
 func newLocalPeers(n int) *localPeers { return &localPeers{n: n, lg: engine.NewLocalGather(n)} }
@@ -40,6 +41,9 @@ func (p *localPeers) Shard() engine.Shard {
 }
 
 func (p *localPeers) Load(data []byte, keep []string) error {
+	if p.failLoad {
+		return errors.New("a peer could not compile its shard")
+	}
 	_, g, err := modelfile.DecodeGraph(data)
 	if err != nil {
 		return err
@@ -286,4 +290,29 @@ func TestPartOf(t *testing.T) {
 	if r := partOf(f, engine.Part{Shape: f.Shape, Axis: 0, Lo: 1, Hi: 2}); fmt.Sprint(r.Shape, r.Data) != "[1 2 1 1] [3 4]" || &r.Data[0] != &f.Data[2] {
 		t.Errorf("float32 rows: %v %v", r.Shape, r.Data)
 	}
+}
+
+// TestSplitSessionLoadFails: peers that fail to compile the next model
+// leave the session on one program with that model, answering right.
+func TestSplitSessionLoadFails(t *testing.T) {
+	b, _ := builtinModel(t, "resnet20_cifar")
+	_, _, want := classified(t, b)
+	var s Session
+	peers := newLocalPeers(2)
+	s.SetPeers(peers)
+	if _, err := s.Load(b, hexSHA(b)); err != nil || s.Programs() != 2 {
+		t.Fatalf("split load: %v, %d programs", err, s.Programs())
+	}
+	peers.failLoad = true
+	if _, err := s.Load(b, hexSHA(b)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Programs() != 1 || s.Note() == "" || !peers.closed {
+		t.Errorf("%d programs, note %q, peers closed %v: want 1, a note, closed", s.Programs(), s.Note(), peers.closed)
+	}
+	got, err := s.Classify(context.Background(), testImage(t), false, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResult(t, "classify after the peers failed to load", want, got)
 }
