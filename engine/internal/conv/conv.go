@@ -109,6 +109,9 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 // only the transformed kernels (Ext, see winogradWeights), or nil when
 // keepWinogradWeights says the memory is not there (in WebAssembly, layers
 // past 256x256 channels: VGG16's would be 105 MB in all).
+//
+// For a conv that takes the pixel-major GEMM (pixelmajor.go), natively, it
+// returns a PackedA holding only the float32 weights in that layout (Ext).
 func Prepack(g Geom, w Weights) *gemm.PackedA {
 	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
 		return nil
@@ -120,6 +123,9 @@ func Prepack(g Geom, w Weights) *gemm.PackedA {
 		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, gemm.DefaultTiles.Kernel.MR)}
 	}
 	k := g.C * g.KH * g.KW
+	if kern := gemm.DefaultTiles.Kernel; keepPixelMajorWeights && usePixelMajor(g, kern) {
+		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, kern.NR)}
+	}
 	return gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)
 }
 

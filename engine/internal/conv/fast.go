@@ -13,6 +13,12 @@ import (
 // does not change any element's summation order.
 const colBudget = 1 << 20
 
+// chunksPerWorker is how many ranges conv's parallel loops cut their work
+// into per worker (par.ForChunks): on a busy machine the caller then takes
+// over the ranges of a helper the OS has descheduled, instead of waiting
+// for half the work.
+const chunksPerWorker = 4
+
 // colPool recycles im2col buffers across calls (one per conv layer per run).
 var colPool = sync.Pool{New: func() any { return new([]float32) }}
 
@@ -24,6 +30,9 @@ var colPool = sync.Pool{New: func() any { return new([]float32) }}
 //   - 3x3, stride 1, no groups, at least 16 channels in and out and enough
 //     output pixels (useWinograd): Winograd F(2x2, 3x3) (winograd.go),
 //     2.25 times fewer multiplies;
+//   - few output pixels and many output channels, with weights kept for
+//     it (pixelmajor.go): im2col + a GEMM with pixels along the
+//     micro-kernel's rows and channels along its columns;
 //   - otherwise im2col over chunks of output pixels + GEMM per group.
 //
 // workers bounds the goroutines; results are bit-identical for any value.
@@ -54,6 +63,19 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 	npix := g.OH * g.OW
 	pointwise := g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
 		g.PT == 0 && g.PL == 0 && g.PB == 0 && g.PR == 0
+	if pw := w.pixelMajor(); pw != nil && pw.nr == pa.tiles.Kernel.NR && pw.m == g.M && pw.k == k && usePixelMajor(g, pa.tiles.Kernel) {
+		var col []float32
+		if !pointwise {
+			buf := colPool.Get().(*[]float32)
+			defer colPool.Put(buf)
+			*buf = grow(*buf, k*npix)
+			col = (*buf)[:k*npix]
+		}
+		for n := 0; n < g.N; n++ {
+			pixelMajorConv(g, x[n*g.C*g.H*g.W:(n+1)*g.C*g.H*g.W], pw, bias, y[n*g.M*npix:(n+1)*g.M*npix], relu, workers, pa.tiles, col, pointwise)
+		}
+		return
+	}
 	chunk := npix
 	var col []float32
 	if !pointwise {

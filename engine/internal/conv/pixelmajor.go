@@ -1,0 +1,189 @@
+package conv
+
+import (
+	"runtime"
+
+	"convscope/engine/gemm"
+	"convscope/engine/internal/par"
+)
+
+// The pixel-major GEMM serves convs with few output pixels and many output
+// channels (ResNet's layer4 and GoogLeNet's inception 5 at 7x7). The usual GEMM puts output channels along the
+// micro-kernel's MR rows and pixels along its NR columns: with NR 32
+// (AVX-512), 49 pixels take two column slivers, 64 columns of arithmetic
+// for 49. Here the roles are swapped: pixels along MR (4)
+// and channels along NR, so 49 pixels take 52 rows and a multiple of 32
+// channels wastes nothing (ResNet-18's layer4: 16% fewer multiply-adds). The kernel computes C transposed, a tile at a
+// time, which is summed into a per-worker scratch and written into the
+// output once finished.
+//
+// Every element is summed exactly as the usual path sums it: the kernel
+// accumulates a product in order of p over the same KC slices with a fused
+// multiply-add (whose product is exact, so which operand is the weight does
+// not matter), the slices are added in order to the first one, and the bias
+// then ReLU come last. So the results are the usual path's bits, for any
+// number of workers (TestPixelMajorSameBits).
+//
+// The weights are kept float32 in the kernel's B layout from Compile
+// (natively only, as Winograd's).
+
+// pixelMajorWeights are a conv's weights (m x k) laid out for the kernel's
+// B operand: for each sliver of nr output channels, k rows of nr values
+// (channels past m zero), in the rounding of their dequantized values.
+type pixelMajorWeights struct {
+	nr, m, k int
+	w        []float32
+}
+
+func newPixelMajorWeights(w Weights, m, k, nr int) *pixelMajorWeights {
+	ms := (m + nr - 1) / nr
+	pw := &pixelMajorWeights{nr: nr, m: m, k: k, w: make([]float32, ms*k*nr)}
+	buf := make([]float32, k)
+	for ch := 0; ch < m; ch++ {
+		vals := w.values(ch*k, k, ch, buf)
+		dst := pw.w[(ch/nr)*k*nr+ch%nr:]
+		for p, v := range vals {
+			dst[p*nr] = v
+		}
+	}
+	return pw
+}
+
+// pixelMajor returns w's pixel-major weights, or nil.
+func (w Weights) pixelMajor() *pixelMajorWeights {
+	if w.Packed == nil {
+		return nil
+	}
+	pw, _ := w.Packed.Ext.(*pixelMajorWeights)
+	return pw
+}
+
+// keepPixelMajorWeights: the float32 copy is made natively only (see
+// keepWinogradWeights).
+const keepPixelMajorWeights = runtime.GOARCH != "wasm"
+
+// usePixelMajor reports whether a conv that takes the GEMM path (no
+// groups) runs pixel-major with kernel kern: when that computes at most
+// 7/8 of the usual path's padded tiles, its scratch of transposed tiles
+// (npix x NR) stays within pmScratch beside the kernel's operands in L1,
+// and its packed pixels (k x npix rounded up to MR) fit the im2col budget.
+// At 14x14 (196 pixels, 12% of the usual tiles wasted) the scratch was 25
+// KiB and the path took 1.5-1.8 times the usual one's CPU time
+// (BenchmarkPixelMajor); at 7x7 it takes 15-20% less.
+func usePixelMajor(g Geom, kern gemm.Kernel) bool {
+	mr, nr := kern.MR, kern.NR
+	if g.Group != 1 || mr <= 0 || nr <= mr {
+		return false
+	}
+	npix := g.OH * g.OW
+	k := g.C * g.KH * g.KW
+	usual := roundUp(g.M, mr) * roundUp(npix, nr)
+	swapped := roundUp(g.M, nr) * roundUp(npix, mr)
+	return 8*swapped <= 7*usual && roundUp(npix, mr)*nr <= pmScratch && k*roundUp(npix, mr) <= colBudget
+}
+
+// pmScratch bounds the pixel-major scratch (float32s: 16 KiB).
+const pmScratch = 4096
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// pixelMajorConv computes conv g of image n's input xn into yn with the
+// pixel-major weights pw; col is an im2col buffer of k*npix floats (unused
+// by pointwise convs, whose input is the matrix).
+func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []float32, relu bool, workers int, t gemm.Tiles, col []float32, pointwise bool) {
+	kern := t.Kernel
+	mr, nr := kern.MR, kern.NR
+	npix, k := g.OH*g.OW, pw.k
+	b := xn
+	if !pointwise {
+		im2col(g, xn, nil, col, g.C, 0, npix, workers)
+		b = col
+	}
+	// The pixels, packed once for all workers: for each KC slice, for each
+	// sliver of mr pixels, kc rows of mr values (pixels past npix zero).
+	kcMax := max(t.KC, 1)
+	ps := (npix + mr - 1) / mr
+	abuf := colPool.Get().(*[]float32)
+	defer colPool.Put(abuf)
+	*abuf = grow(*abuf, ps*mr*k)
+	a := (*abuf)[:ps*mr*k]
+	par.ForChunks(workers, k, chunksPerWorker*workers, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			p0 := p / kcMax * kcMax
+			kc := min(kcMax, k-p0)
+			row := b[p*npix : (p+1)*npix]
+			blk := a[p0*ps*mr+(p-p0)*mr:]
+			full := npix / mr // slivers without padding
+			if mr == 4 {
+				for s := 0; s < full; s++ {
+					*(*[4]float32)(blk[s*kc*4:]) = *(*[4]float32)(row[s*4:])
+				}
+			} else {
+				for s := 0; s < full; s++ {
+					copy(blk[s*kc*mr:s*kc*mr+mr], row[s*mr:])
+				}
+			}
+			if full < ps {
+				d := blk[full*kc*mr : full*kc*mr+mr]
+				clear(d)
+				copy(d, row[full*mr:])
+			}
+		}
+	})
+	ms := (g.M + nr - 1) / nr
+	if float64(g.M)*float64(npix)*float64(k) < 1<<18 {
+		workers = 1
+	}
+	par.ForChunks(workers, ms, chunksPerWorker*workers, func(lo, hi int) {
+		sbuf := colPool.Get().(*[]float32)
+		defer colPool.Put(sbuf)
+		*sbuf = grow(*sbuf, (ps+1)*mr*nr)
+		acc := (*sbuf)[:mr*nr]
+		ct := (*sbuf)[mr*nr : (ps+1)*mr*nr] // C transposed: [sliver][mr][nr]
+		for s := lo; s < hi; s++ {
+			ws := pw.w[s*k*nr : (s+1)*k*nr]
+			for p0 := 0; p0 < k; p0 += kcMax {
+				kc := min(kcMax, k-p0)
+				bs := ws[p0*nr : (p0+kc)*nr]
+				blk := a[p0*ps*mr:]
+				for q := 0; q < ps; q++ {
+					kern.Fn(kc, blk[q*kc*mr:(q+1)*kc*mr], bs, acc)
+					dst := ct[q*mr*nr : (q+1)*mr*nr]
+					if p0 == 0 {
+						copy(dst, acc)
+					} else {
+						addTo(dst, acc)
+					}
+				}
+			}
+			storeTransposed(g, ct, yn, bias, relu, s*nr, min(nr, g.M-s*nr), mr, nr, npix)
+		}
+	})
+}
+
+// storeTransposed writes channels m0..m0+mc-1 of the finished tiles ct
+// ([pixel sliver][mr][nr]) into y (M x npix), adding the bias then
+// applying ReLU as gemm's epilogue does.
+func storeTransposed(g Geom, ct, y, bias []float32, relu bool, m0, mc, mr, nr, npix int) {
+	for j := 0; j < mc; j++ {
+		ch := m0 + j
+		out := y[ch*npix : (ch+1)*npix]
+		var bv float32
+		if bias != nil {
+			bv = bias[ch]
+		}
+		// Pixel px is row px%mr of sliver px/mr: walk the tiles' rows in
+		// order, no division per value.
+		src := ct[j:]
+		for px := range out {
+			v := src[px*nr]
+			if bias != nil {
+				v += bv
+			}
+			if relu && v < 0 {
+				v = 0
+			}
+			out[px] = v
+		}
+	}
+}
