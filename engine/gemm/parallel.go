@@ -12,6 +12,10 @@ const minWork = 1 << 16
 // microseconds on a virtual machine, is not paid for a sliver of work.
 const minWorkPerWorker = 1 << 19
 
+// minStrip is the fewest rows (or columns) a strip of ParallelMatrix is
+// cut to beyond one per worker.
+const minStrip = 64
+
 // Parallel computes the same product as Blocked(DefaultTiles, ...), split over
 // up to workers goroutines (<= 1 means the caller's goroutine). The output is
 // cut into disjoint column strips (or row strips when C is taller than
@@ -63,9 +67,16 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 	// caller's goroutine, which would otherwise only wait (par.For): no
 	// goroutine to start and no thread to wake per call (GoogLeNet makes
 	// about 60 calls per pass, most of them small).
-	par.For(w, w, func(s0, s1 int) {
+	// Up to 4 strips per worker, handed out one at a time, so that the
+	// caller takes over the strips of a helper the OS has descheduled
+	// (see par.ForChunks); each strip keeps at least minStrip rows or
+	// columns and minWorkPerWorker/2 multiply-adds, since it packs the
+	// whole of the other operand again.
+	strips := min(4*w, total/minStrip, int(float64(m)*float64(n)*float64(k)/(minWorkPerWorker/2)))
+	strips = max(strips, w)
+	par.ForChunks(w, strips, strips, func(s0, s1 int) {
 		for i := s0; i < s1; i++ {
-			lo, hi := units*i/w*unit, min(units*(i+1)/w*unit, total)
+			lo, hi := units*i/strips*unit, min(units*(i+1)/strips*unit, total)
 			if lo >= hi {
 				continue
 			}

@@ -137,7 +137,7 @@ func im2col(g Geom, x, ph, col []float32, cg, p0, pc, workers int) {
 	if pc*rows < 1<<15 {
 		workers = 1 // too little to copy for goroutines to pay off
 	}
-	par.For(workers, rows, func(lo, hi int) {
+	par.ForChunks(workers, rows, chunksPerWorker*workers, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
 			ky, kx := kk/g.KW, kk%g.KW
@@ -205,7 +205,7 @@ func splitPhases(g Geom, x, ph []float32, cg, workers int) {
 	if cg*g.H*g.W < 1<<15 {
 		workers = 1
 	}
-	par.For(workers, cg*g.H, func(lo, hi int) {
+	par.ForChunks(workers, cg*g.H, chunksPerWorker*workers, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			c, iy := ch/g.H, ch%g.H
 			src := x[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
@@ -226,7 +226,7 @@ func splitPhases(g Geom, x, ph []float32, cg, workers int) {
 func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	mg := g.M / g.Group
 	total := g.N * g.M
-	par.For(workers, total, func(lo, hi int) {
+	par.ForChunks(workers, total, chunksPerWorker*workers, func(lo, hi int) {
 		buf := make([]float32, g.KH*g.KW) // one channel's dequantized kernel
 		for nm := lo; nm < hi; nm++ {
 			n, m := nm/g.M, nm%g.M

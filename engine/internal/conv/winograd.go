@@ -116,7 +116,16 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	if items*16*g.C*tb*sm*mr < 1<<16 { // all items' multiply-adds
 		workers = 1 // too few for a second goroutine to pay off
 	}
-	par.For(workers, items, func(lo, hi int) {
+	// With enough tile blocks, ranges of whole blocks (all their channel
+	// groups), several per worker (see chunksPerWorker): no block's input
+	// is transformed twice. Otherwise one range of items per worker.
+	loop := func(f func(lo, hi int)) { par.For(workers, items, f) }
+	if nbl := g.N * blocks; nbl >= chunksPerWorker*workers {
+		loop = func(f func(lo, hi int)) {
+			par.ForChunks(workers, nbl, chunksPerWorker*workers, func(lo, hi int) { f(lo*groups, hi*groups) })
+		}
+	}
+	loop(func(lo, hi int) {
 		vbuf := colPool.Get().(*[]float32)
 		defer colPool.Put(vbuf)
 		*vbuf = grow(*vbuf, 16*vst+16*pst)
