@@ -149,32 +149,100 @@ func kernelSIMD128x4x8(kc int, a, b, acc []float32) {
 }
 
 // edgeSIMD128x8 is SIMD128's Edge: a last sliver of at most 4 columns takes
-// a 4x4 tile over the same 8-wide sliver, each lane computed with
-// kernelSIMD128x4x8's operations in its order.
+// a 4x4 tile over the same 8-wide sliver, and a sliver of one column
+// (AlexNet's 13x13 and 27x27 maps, ResNet's 7x7: n = 8j+1) a 4x1 one, the
+// A values times a broadcast of B, lane i holding row i: one multiply-add
+// a step instead of four. Each lane is computed with kernelSIMD128x4x8's
+// operations in its order (a*b == b*a in IEEE arithmetic), so the bits are
+// the full tile's. Both are unrolled four times in k and load A as one
+// vector per step, as the full kernel does.
 func edgeSIMD128x8(kc int, a, b, acc []float32, cols int) {
-	if cols > 4 {
+	switch {
+	case cols > 4:
 		kernelSIMD128x4x8(kc, a, b, acc)
-		return
+	case cols == 1:
+		edgeSIMD128x4x1(kc, a, b, acc)
+	default:
+		edgeSIMD128x4x4(kc, a, b, acc)
 	}
-	const mr, nr = 4, 8
-	var c00, c10, c20, c30 archsimd.Float32x4
-	a = a[:kc*mr]
-	b = b[:kc*nr]
-	for len(a) >= mr && len(b) >= nr {
-		av := (*[mr]float32)(a)
-		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(b))
-		c00 = archsimd.BroadcastFloat32x4(av[0]).MulAdd(b0, c00)
-		c10 = archsimd.BroadcastFloat32x4(av[1]).MulAdd(b0, c10)
-		c20 = archsimd.BroadcastFloat32x4(av[2]).MulAdd(b0, c20)
-		c30 = archsimd.BroadcastFloat32x4(av[3]).MulAdd(b0, c30)
-		a = a[mr:]
-		b = b[nr:]
+}
+
+func edgeSIMD128x4x4(kc int, a, b, acc []float32) {
+	var c00, c10, c20, c30, av, b0 archsimd.Float32x4
+	a = a[:kc*4]
+	b = b[:kc*8]
+	for len(a) >= 16 && len(b) >= 32 {
+		ap := (*[16]float32)(a)
+		bp := (*[32]float32)(b)
+		av = ld4((*[4]float32)(ap[0:]))
+		b0 = ld4((*[4]float32)(bp[0:]))
+		c00 = bc4(av.GetElem(0)).MulAdd(b0, c00)
+		c10 = bc4(av.GetElem(1)).MulAdd(b0, c10)
+		c20 = bc4(av.GetElem(2)).MulAdd(b0, c20)
+		c30 = bc4(av.GetElem(3)).MulAdd(b0, c30)
+		av = ld4((*[4]float32)(ap[4:]))
+		b0 = ld4((*[4]float32)(bp[8:]))
+		c00 = bc4(av.GetElem(0)).MulAdd(b0, c00)
+		c10 = bc4(av.GetElem(1)).MulAdd(b0, c10)
+		c20 = bc4(av.GetElem(2)).MulAdd(b0, c20)
+		c30 = bc4(av.GetElem(3)).MulAdd(b0, c30)
+		av = ld4((*[4]float32)(ap[8:]))
+		b0 = ld4((*[4]float32)(bp[16:]))
+		c00 = bc4(av.GetElem(0)).MulAdd(b0, c00)
+		c10 = bc4(av.GetElem(1)).MulAdd(b0, c10)
+		c20 = bc4(av.GetElem(2)).MulAdd(b0, c20)
+		c30 = bc4(av.GetElem(3)).MulAdd(b0, c30)
+		av = ld4((*[4]float32)(ap[12:]))
+		b0 = ld4((*[4]float32)(bp[24:]))
+		c00 = bc4(av.GetElem(0)).MulAdd(b0, c00)
+		c10 = bc4(av.GetElem(1)).MulAdd(b0, c10)
+		c20 = bc4(av.GetElem(2)).MulAdd(b0, c20)
+		c30 = bc4(av.GetElem(3)).MulAdd(b0, c30)
+		a = a[16:]
+		b = b[32:]
 	}
-	out := (*[mr * nr]float32)(acc)
+	for len(a) >= 4 && len(b) >= 8 {
+		ap := (*[4]float32)(a)
+		bp := (*[8]float32)(b)
+		av = ld4((*[4]float32)(ap[0:]))
+		b0 = ld4((*[4]float32)(bp[0:]))
+		c00 = bc4(av.GetElem(0)).MulAdd(b0, c00)
+		c10 = bc4(av.GetElem(1)).MulAdd(b0, c10)
+		c20 = bc4(av.GetElem(2)).MulAdd(b0, c20)
+		c30 = bc4(av.GetElem(3)).MulAdd(b0, c30)
+		a = a[4:]
+		b = b[8:]
+	}
+	out := (*[32]float32)(acc)
 	c00.StoreArray((*[4]float32)(out[0:]))
 	c10.StoreArray((*[4]float32)(out[8:]))
 	c20.StoreArray((*[4]float32)(out[16:]))
 	c30.StoreArray((*[4]float32)(out[24:]))
+}
+
+func edgeSIMD128x4x1(kc int, a, b, acc []float32) {
+	var c archsimd.Float32x4
+	a = a[:kc*4]
+	b = b[:kc*8]
+	for len(a) >= 16 && len(b) >= 32 {
+		ap := (*[16]float32)(a)
+		bp := (*[32]float32)(b)
+		c = ld4((*[4]float32)(ap[0:])).MulAdd(bc4(bp[0]), c)
+		c = ld4((*[4]float32)(ap[4:])).MulAdd(bc4(bp[8]), c)
+		c = ld4((*[4]float32)(ap[8:])).MulAdd(bc4(bp[16]), c)
+		c = ld4((*[4]float32)(ap[12:])).MulAdd(bc4(bp[24]), c)
+		a = a[16:]
+		b = b[32:]
+	}
+	for len(a) >= 4 && len(b) >= 8 {
+		ap := (*[4]float32)(a)
+		bp := (*[8]float32)(b)
+		c = ld4((*[4]float32)(ap[0:])).MulAdd(bc4(bp[0]), c)
+		a = a[4:]
+		b = b[8:]
+	}
+	out := (*[32]float32)(acc)
+	out[0], out[8], out[16], out[24] = c.GetElem(0), c.GetElem(1), c.GetElem(2), c.GetElem(3)
 }
 
 // storeTileSIMD128x8 is SIMD128's StoreTile: each row of the 4x8 tile is
