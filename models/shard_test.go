@@ -1,8 +1,10 @@
 package models
 
 import (
+	"bytes"
 	"io/fs"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -46,41 +48,64 @@ func randomGraphs(t testing.TB, arch string, c Config) (float, int8 *engine.Grap
 // TestShardArchs: the real architectures split over 2 and 3 shards (as the
 // browser's workers run them, engine.Shard) give every shard the bits of
 // one unsharded program, from random weights as float32 graphs and as int8
-// model files, and so do the built-in CIFAR models. Inputs are 64x64 so
-// the ImageNet networks run in seconds; the layer kinds and conv
-// algorithms are the ones at 224x224.
+// model files, and so do the built-in CIFAR models. The model files are
+// also compiled the way the browser's shards load them, each reading only
+// its part of the weights (modelfile.CompileShard), and so is a float32
+// twin. Inputs are 64x64 so the ImageNet networks run in seconds; the
+// layer kinds and conv algorithms are the ones at 224x224.
 func TestShardArchs(t *testing.T) {
+	// Each case makes its graph when it runs, so that only one network's
+	// weights are alive at a time (wasm memory stops at 4 GB).
 	type graphCase struct {
 		name string
-		g    *engine.Graph
+		load func(t *testing.T) (g *engine.Graph, file []byte) // file: g's model file, if any
 	}
 	var cases []graphCase
-	for _, arch := range []string{"alexnet", "vgg16", "googlenet", "resnet18", "resnet50"} {
-		if testing.Short() && arch != "resnet18" {
-			continue
-		}
-		g, gq := randomGraphs(t, arch, Config{Height: 64, Width: 64, Classes: 10})
-		cases = append(cases, graphCase{arch + " float32", g}, graphCase{arch + " int8", gq})
-	}
-	for _, name := range builtin.Names() {
-		b, err := fs.ReadFile(builtin.FS(), name+builtin.Ext)
-		if err != nil {
-			t.Fatal(err)
-		}
+	fromFile := func(t *testing.T, b []byte) (*engine.Graph, []byte) {
 		_, g, err := modelfile.DecodeGraph(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases = append(cases, graphCase{name + " (built-in)", g})
+		return g, b
+	}
+	for _, arch := range []string{"alexnet", "vgg16", "googlenet", "resnet18", "resnet50"} {
+		if testing.Short() && arch != "resnet18" {
+			continue
+		}
+		d := mustArch(t, arch, Config{Height: 64, Width: 64, Classes: 10})
+		cases = append(cases,
+			graphCase{arch + " float32", func(t *testing.T) (*engine.Graph, []byte) {
+				g, _ := randomModelFile(t, d, 3)
+				return g, nil
+			}},
+			graphCase{arch + " int8", func(t *testing.T) (*engine.Graph, []byte) {
+				_, b := randomModelFile(t, d, 3)
+				return fromFile(t, b)
+			}})
+		if arch == "resnet18" {
+			cases = append(cases, graphCase{arch + " float32 twin", func(t *testing.T) (*engine.Graph, []byte) {
+				return fromFile(t, randomTwinFile(t, d, 3))
+			}})
+		}
+	}
+	for _, name := range builtin.Names() {
+		cases = append(cases, graphCase{name + " (built-in)", func(t *testing.T) (*engine.Graph, []byte) {
+			b, err := fs.ReadFile(builtin.FS(), name+builtin.Ext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fromFile(t, b)
+		}})
 	}
 	if len(cases) < 3 {
 		t.Fatalf("only %d models to test", len(cases))
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			x := randomInput(c.g.Inputs[0].Shape, 5)
-			in := map[string]*engine.Tensor{c.g.Inputs[0].Name: x}
-			one, err := engine.Compile(c.g, engine.Options{Workers: 1})
+			g, file := c.load(t)
+			x := randomInput(g.Inputs[0].Shape, 5)
+			in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
+			one, err := engine.Compile(g, engine.Options{Workers: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,32 +113,102 @@ func TestShardArchs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := c.g.Outputs[0]
+			out := g.Outputs[0]
 			for _, count := range []int{2, 3} {
-				l := engine.NewLocalGather(count)
-				progs := make([]*engine.Program, count)
-				for i := range progs {
-					if progs[i], err = engine.Compile(c.g, engine.Options{Workers: 1, Shard: l.Shard(i)}); err != nil {
+				// Each shard cuts its part from the whole graph, or (with
+				// a file) reads only its part from the file.
+				compilers := map[string]func(engine.Options) (*engine.Program, error){
+					"from the graph": func(o engine.Options) (*engine.Program, error) { return engine.Compile(g, o) },
+				}
+				if file != nil {
+					compilers["from the file's parts"] = func(o engine.Options) (*engine.Program, error) {
+						p, _, err := modelfile.CompileShard(bytes.NewReader(file), int64(len(file)), o)
+						return p, err
+					}
+				}
+				for how, compile := range compilers {
+					l := engine.NewLocalGather(count)
+					progs := make([]*engine.Program, count)
+					for i := range progs {
+						if progs[i], err = compile(engine.Options{Workers: 1, Shard: l.Shard(i)}); err != nil {
+							t.Fatalf("%s: %v", how, err)
+						}
+					}
+					res, err := engine.RunShards(l, progs, in)
+					if err != nil {
 						t.Fatal(err)
 					}
-				}
-				res, err := engine.RunShards(l, progs, in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, r := range res {
-					got, w := r.Outputs[out].Data, want.Outputs[out].Data
-					if len(got) != len(w) {
-						t.Fatalf("%d shards: shard %d gave %d outputs, want %d", count, i, len(got), len(w))
-					}
-					for j := range w {
-						if math.Float32bits(got[j]) != math.Float32bits(w[j]) {
-							t.Fatalf("%d shards: shard %d output %d is %v, want %v (bit for bit)", count, i, j, got[j], w[j])
+					for i, r := range res {
+						got, w := r.Outputs[out].Data, want.Outputs[out].Data
+						if len(got) != len(w) {
+							t.Fatalf("%d shards %s: shard %d gave %d outputs, want %d", count, how, i, len(got), len(w))
+						}
+						for j := range w {
+							if math.Float32bits(got[j]) != math.Float32bits(w[j]) {
+								t.Fatalf("%d shards %s: shard %d output %d is %v, want %v (bit for bit)", count, how, i, j, got[j], w[j])
+							}
 						}
 					}
 				}
 			}
 		})
+	}
+}
+
+// randomTwinFile returns the bytes of d's float32 twin model file with
+// random weights (seed): conv and fc weights stored as float32.
+func randomTwinFile(t testing.TB, d *Def, seed uint64) []byte {
+	t.Helper()
+	f, err := ConvertFloat32(d, d.RandomStateDict(seed), testMeta(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := modelfile.Encode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestShardLoadMemory: a shard that reads its model file with
+// modelfile.DecodeShard allocates about what it keeps (its part of the
+// split weights, the tensors kept whole, the metadata), not the file:
+// for ResNet-18 split in two, a little over half the file.
+func TestShardLoadMemory(t *testing.T) {
+	_, b := randomModelFile(t, mustArch(t, "resnet18", Config{Height: 64, Width: 64, Classes: 10}), 3)
+	_, h, err := modelfile.ReadMeta(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metaLen := int(h.MetaLen)
+	for i := range 2 {
+		opt := engine.Options{Workers: 1, Shard: engine.Shard{Index: i, Count: 2}}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, g, parts, err := modelfile.DecodeShard(bytes.NewReader(b), int64(len(b)), opt)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept int
+		for _, c := range g.Consts {
+			if c.Int8 != nil {
+				kept += len(c.Int8.Q) + 4*len(c.Int8.Scales)
+			} else {
+				kept += 4 * len(c.Data)
+			}
+		}
+		alloc := int(after.TotalAlloc - before.TotalAlloc)
+		t.Logf("shard %d of 2: file %d bytes, keeps %d (%d parts), allocated %d while loading", i, len(b), kept, len(parts), alloc)
+		if kept > len(b)*6/10 {
+			t.Errorf("shard %d of 2 keeps %d bytes of a %d-byte file", i, kept, len(b))
+		}
+		// Beyond what it keeps: the 1 MiB stream buffer, the whole scales
+		// it checks, and the metadata with what parsing it costs.
+		if limit := kept + 2<<20 + 16*metaLen; alloc > limit {
+			t.Errorf("shard %d of 2 allocated %d bytes while loading, over %d (keeps %d, metadata %d)", i, alloc, limit, kept, metaLen)
+		}
 	}
 }
 
