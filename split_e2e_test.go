@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,7 +192,16 @@ func TestSplitWorkersE2E(t *testing.T) {
 	}
 	mux.Handle("GET /test/split.html", page("text/html; charset=utf-8", splitHarnessPage))
 	mux.Handle("GET /test/split-harness.js", page("text/javascript; charset=utf-8", splitHarnessJS))
-	mux.Handle("/", real)
+	// failWasm makes the next worker.wasm request fail: set once the
+	// engine worker is up, it is a helper's that fails.
+	var failWasm atomic.Bool
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/worker.wasm" && failWasm.CompareAndSwap(true, false) {
+			http.Error(w, "helper start refused by the test", http.StatusServiceUnavailable)
+			return
+		}
+		real.ServeHTTP(w, r)
+	}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -317,4 +327,26 @@ func TestSplitWorkersE2E(t *testing.T) {
 		t.Errorf("default worker count: %+v, want %d workers and the same top-5", auto.Memory, want)
 	}
 	p.CheckNoErrors()
+
+	// A helper that cannot start (its worker.wasm refused): the model runs
+	// on the engine worker alone, with the same answer and a note saying
+	// why on the console.
+	call(nil, time.Minute, "start")
+	failWasm.Store(true)
+	var solo splitReply
+	call(nil, 2*time.Minute, "load", ref(model), 2)
+	call(&solo, 2*time.Minute, "classify", b64)
+	if failWasm.Load() {
+		t.Fatal("no helper fetched worker.wasm")
+	}
+	if solo.Memory == nil || solo.Memory.Workers != 1 || solo.key() != one.result.key() {
+		t.Errorf("with a helper that cannot start: %+v on %+v, want the same top-5 on 1 worker", solo.Top, solo.Memory)
+	}
+	noted := false
+	for _, m := range p.Messages() {
+		noted = noted || strings.Contains(m.String(), "helper workers failed")
+	}
+	if !noted {
+		t.Errorf("no console note on the failed helper: %v", p.Messages())
+	}
 }
