@@ -169,3 +169,35 @@ func TestIm2colPhases(t *testing.T) {
 		}
 	}
 }
+
+// TestDepthwiseScaleShift: a 1x1 depthwise conv with stride 1 and no
+// padding (a per-channel scale and shift, with a channel multiplier too)
+// gives Naive's bits, with and without bias and ReLU, for any number of
+// workers.
+func TestDepthwiseScaleShift(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, g := range []Geom{
+		{N: 1, C: 3, M: 3, H: 17, W: 23, Group: 3},
+		{N: 2, C: 4, M: 8, H: 5, W: 6, Group: 4},
+	} {
+		g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 1, 1, 1, 1, 1
+		g.OH, g.OW = g.H, g.W
+		x := randSlice(r, g.N*g.C*g.H*g.W)
+		w := randSlice(r, g.M)
+		for _, bias := range [][]float32{nil, randSlice(r, g.M)} {
+			for _, relu := range []bool{false, true} {
+				want := make([]float32, g.N*g.M*g.OH*g.OW)
+				Naive(g, x, w, bias, want, relu)
+				for _, workers := range []int{1, 3} {
+					got := make([]float32, len(want))
+					Forward(g, x, Weights{F: w}, bias, got, relu, workers)
+					for j := range got {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("%+v bias=%v relu=%v workers=%d: y[%d] = %v, naive %v", g, bias != nil, relu, workers, j, got[j], want[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}

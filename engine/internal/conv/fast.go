@@ -237,6 +237,24 @@ func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, wor
 			if bias != nil {
 				b = bias[m]
 			}
+			if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT == 0 && g.PL == 0 && g.PB == 0 && g.PR == 0 {
+				// A per-channel scale and shift (GoogLeNet's
+				// transform_input): one multiply-add a value, where the
+				// loop below spent 8 times that on its tap and bounds
+				// tests (0.4 ms natively, onnxruntime 0.05). The same
+				// operations in the same order, so the same bits.
+				k := ker[0]
+				for i, v := range img[:len(out)] {
+					var s float32
+					s += v * k
+					s += b
+					if relu && s < 0 {
+						s = 0
+					}
+					out[i] = s
+				}
+				continue
+			}
 			for oy := 0; oy < g.OH; oy++ {
 				for ox := 0; ox < g.OW; ox++ {
 					var s float32
