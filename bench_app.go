@@ -39,9 +39,10 @@ const appBenchPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 // load the model on workers workers (Load's Workers: 0 = one per core),
 // classify the image at ./image, ask for every layer's maps, explain
 // the top class (when explain), slide the first and the last conv's first
-// kernel, classify again, and return the worker's memory after each stage
-// as a JSON string. The worker reports its WebAssembly memory's size, which
-// never shrinks: each figure is the peak up to that stage.
+// kernel, classify again five times, and return the worker's memory after
+// each stage and the median of those five runs as a JSON string. The worker
+// reports its WebAssembly memory's size, which never shrinks: each figure
+// is the peak up to that stage.
 const appBenchJS = `"use strict";
 window.A = (() => {
 	let worker = null, nextID = 1;
@@ -94,9 +95,17 @@ window.A = (() => {
 			await request("slide", {layer: l.name, out: 0, in: 0});
 		}
 		out.slides = 2;
-		const again = await request("classify", {top: 5, again: true});
+		// The speed once everything ran (the code tiered up): the median
+		// of five classifies of the same image.
+		const ms = [];
+		let again;
+		for (let i = 0; i < 5; i++) {
+			again = await request("classify", {top: 5, again: true});
+			ms.push(again.run_ms);
+		}
+		ms.sort((a, b) => a - b);
 		out.peak = again.memory;
-		out.again_ms = again.run_ms;
+		out.again_ms = ms[2];
 		worker.terminate();
 		return JSON.stringify(out);
 	}
@@ -122,7 +131,7 @@ type appBenchRow struct {
 	Classified *appMemory `json:"classified"` // after the first Classify (warm-up included)
 	Peak       *appMemory `json:"peak"`       // after maps, explain, slides and a second Classify
 	RunMs      float64    `json:"run_ms"`     // the first classify's run
-	AgainMs    float64    `json:"again_ms"`   // the second classify's run (after maps, explain, slides)
+	AgainMs    float64    `json:"again_ms"`   // the median run of five more classifies (after maps, explain, slides)
 	Top1       string     `json:"top1"`
 	Maps       int        `json:"maps"`    // layers whose maps were asked for
 	Explain    string     `json:"explain"` // "cam", "occlusion", or "" when skipped
@@ -319,7 +328,8 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 	fmt.Fprintln(w, "WebAssembly memory in MB (1e6 bytes); it never shrinks, so each column is the peak up to that stage.")
 	fmt.Fprintln(w, "peak: after every layer's maps, explain, two slides and a second classify; Go Sys: runtime.MemStats.Sys then.")
 	fmt.Fprintln(w, "workers: the engine worker and its helpers (the model split over them); loaded, classified, peak: the engine")
-	fmt.Fprintln(w, "worker; helpers: theirs summed at the peak; sum: peak + helpers. run ms: the first and the second classify's run.")
+	fmt.Fprintln(w, "worker; helpers: theirs summed at the peak; sum: peak + helpers. run ms: the first classify's run / the median of")
+	fmt.Fprintln(w, "five classifies at the end.")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tworkers\tfile MB\tloaded MB\tclassified MB\tpeak MB\thelpers MB\tsum MB\tGo Sys MB\trun ms\tmaps\texplain\t")
 	mb := func(m *appMemory) string {
