@@ -239,8 +239,11 @@ func (p *Program) shardNodes(s Shard) error {
 		w := p.consts[name]
 		part := Part{Shape: shape, Axis: axis, Lo: sp.lo, Hi: sp.hi}
 		if pt, given := s.Parts[name]; given {
-			if !whole || pt.Axis != axis || pt.Lo != sp.lo || pt.Hi != sp.hi {
-				return fmt.Errorf("compile: shard part %q is [%d, %d) along axis %d; shard %d of %d keeps [%d, %d) along axis %d and needs the whole: %v", name, pt.Lo, pt.Hi, pt.Axis, s.Index, s.Count, sp.lo, sp.hi, axis, !whole)
+			if !whole {
+				return fmt.Errorf("compile: constant %q was given as a shard part, but this program needs all of it (another node reads it, or it is kept or an output)", name)
+			}
+			if pt.Axis != axis || pt.Lo != sp.lo || pt.Hi != sp.hi {
+				return fmt.Errorf("compile: shard part %q is [%d, %d) along axis %d; shard %d of %d keeps [%d, %d) along axis %d", name, pt.Lo, pt.Hi, pt.Axis, s.Index, s.Count, sp.lo, sp.hi, axis)
 			}
 			taken[name] = true
 			sp.w = w

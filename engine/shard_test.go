@@ -323,7 +323,8 @@ func TestShardPartsBitIdentical(t *testing.T) {
 
 // TestShardPartsRefused: Compile refuses parts it would not cut so (a
 // wrong range, a weight it does not split or needs whole, a part of the
-// wrong shape, parts without shards) instead of computing wrong values.
+// wrong shape or missing, parts without shards) instead of computing wrong
+// values.
 func TestShardPartsRefused(t *testing.T) {
 	g := shardGraph(t, rand.New(rand.NewPCG(3, 5)))
 	l := NewLocalGather(2)
@@ -363,5 +364,12 @@ func TestShardPartsRefused(t *testing.T) {
 	}
 	if _, err := Compile(cutParts(g, parts), Options{Shard: Shard{Parts: parts}}); err == nil {
 		t.Error("parts without shards compiled")
+	}
+	// Kept, w2 is needed whole: the parts planned without Keep do not do.
+	o := opt
+	o.Keep = []string{"w2"}
+	o.Shard.Parts = parts
+	if _, err := Compile(cutParts(g, parts), o); err == nil || !strings.Contains(err.Error(), "needs all of it") {
+		t.Errorf("a kept weight given as a part: %v", err)
 	}
 }
