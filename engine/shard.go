@@ -19,8 +19,11 @@ import (
 // as in the program without Shard, so the results keep every bit.
 //
 // A sharded program holds no view of the graph's int8 weights (the parts
-// and the int8 constants it keeps whole are copies), so a caller that
-// decoded a model file without copying can drop the file once compiled.
+// it cuts and the int8 constants it keeps whole are copies), so a caller
+// that decoded a model file without copying can drop the file once
+// compiled; but that caller held the whole file while compiling. A loader
+// that never holds it (modelfile.DecodeShard) asks ShardParts which parts
+// to read and hands them over in Parts, which are used as they are.
 //
 // The programs must be compiled from the same graph with the same Options
 // (but for Index) and run together, run after run, on the same inputs: each

@@ -9,8 +9,8 @@ import (
 // LocalGather gathers the parts of Count sharded programs (see Shard) that
 // run in goroutines of one process: each copies its part into a shared
 // buffer, waits for the others and copies the whole tensor out. It is the
-// in-process twin of the browser's SharedArrayBuffer gather (tools/bench,
-// wasm/worker).
+// in-process twin of the browser's SharedArrayBuffer gather (package
+// wasm/shard).
 type LocalGather struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
