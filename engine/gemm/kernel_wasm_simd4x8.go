@@ -21,14 +21,15 @@ import "simd/archsimd"
 // f32x4.mul + f32x4.add), so each element is rounded twice per step,
 // always in the same order: every tile shape gives the same bits.
 //
-// V8 keeps these 12 values in the 16 XMM registers, and Go's wasm backend
-// (16 vector "registers", adds scheduled after all multiplies) keeps them
-// out of the Go stack, where the 4x12 tile (SIMD128x12) spilled six
-// accumulators to linear memory on every step; the unrolling pays the
-// slice checks and pointer arithmetic once per four steps. Best of 400
-// interleaved runs in Node, kc = 256, in GFLOP/s: 4x8 unrolled x4 30.4-31.3,
-// x2 29.0-30.1, x8 22, plain 4x8 19.6, 4x12 26.3-26.5 (x2 28.4, x4 28.2),
-// 4x4 x8 20.
+// The 4x8 tile keeps Go's wasm backend (16 vector "registers") off the Go
+// stack but for one accumulator, where the 4x12 tile (SIMD128x12) spilled
+// six to linear memory on every step; the unrolling pays the slice checks
+// and pointer arithmetic once per four steps. TurboFan, hoisting the loads
+// of the four steps, still spills a few vectors to its stack (about 20
+// moves per four steps, against 64 multiplies and adds). With scalar A
+// loads, best of 400 interleaved runs in Node on a quiet machine, kc = 256,
+// GFLOP/s: 4x8 unrolled x4 30.4-31.3, x2 29.0-30.1, x8 22, plain 4x8 19.6,
+// 4x12 26.3-26.5 (x2 28.4, x4 28.2), 4x4 x8 20.
 var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, Edge: edgeSIMD128x8}
 
 // archKernels lists the SIMD kernels of this build, fastest first.
