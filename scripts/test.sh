@@ -4,7 +4,8 @@
 # CONVSCOPE_SKIP_SETUP=1 to skip it), then all packages natively with the SIMD
 # kernels (including the headless-Chromium browser tests and the server's
 # load test), the engine again in a plain build, then the engine,
-# preprocessing, lessons, charts and worker session tests compiled to WebAssembly and run by
+# preprocessing, lessons, charts, worker session, shard exchange and JS
+# model-reader tests compiled to WebAssembly and run by
 # Node through go_js_wasm_exec, with and without SIMD. Ends with go test's
 # own summary lines.
 #
@@ -33,8 +34,8 @@ GOEXPERIMENT=simd go test -timeout 25m "$@" ./... || status=1
 echo "== go test ./engine/... (native, plain build)"
 go test -timeout 15m "$@" ./engine/... || status=1
 
-echo "== GOOS=js GOARCH=wasm go test ./engine/... ./models/preprocess/... ./web/{protocol,lessons,chart} ./wasm/viewer/{colormap,grid} ./wasm/worker/session (Node)"
-GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... ./models/preprocess/... ./web/protocol ./web/lessons ./web/chart ./wasm/viewer/colormap ./wasm/viewer/grid ./wasm/worker/session || status=1
+echo "== GOOS=js GOARCH=wasm go test ./engine/... ./models/preprocess/... ./web/{protocol,lessons,chart} ./wasm/viewer/{colormap,grid} ./wasm/worker/session ./wasm/{shard,jsmodel} (Node)"
+GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... ./models/preprocess/... ./web/protocol ./web/lessons ./web/chart ./wasm/viewer/colormap ./wasm/viewer/grid ./wasm/worker/session ./wasm/shard ./wasm/jsmodel || status=1
 
 echo "== GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test ./engine/... (Node, SIMD kernels)"
 GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... || status=1
