@@ -22,15 +22,23 @@ func randomModelFile(t testing.TB, d *Def, seed uint64) (*engine.Graph, []byte) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := Convert(d, sd, testMeta(d))
-	if err != nil {
-		t.Fatal(err)
+	return g, encoded(t)(Convert(d, sd, testMeta(d)))
+}
+
+// encoded returns a function giving the bytes of a model file that a
+// converter returned, failing t on either's error.
+func encoded(t testing.TB) func(*modelfile.File, error) []byte {
+	return func(f *modelfile.File, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := modelfile.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	b, err := modelfile.Encode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g, b
 }
 
 // randomGraphs returns arch with random weights as a float32 graph and as
@@ -159,15 +167,7 @@ func TestShardArchs(t *testing.T) {
 // random weights (seed): conv and fc weights stored as float32.
 func randomTwinFile(t testing.TB, d *Def, seed uint64) []byte {
 	t.Helper()
-	f, err := ConvertFloat32(d, d.RandomStateDict(seed), testMeta(d))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := modelfile.Encode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return encoded(t)(ConvertFloat32(d, d.RandomStateDict(seed), testMeta(d)))
 }
 
 // TestShardLoadMemory: a shard that reads its model file with
