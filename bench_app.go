@@ -47,12 +47,14 @@ const appBenchJS = `"use strict";
 window.A = (() => {
 	let worker = null, nextID = 1;
 	const waiting = new Map();
+	// start starts a worker, which request then talks to unless told
+	// another (speed runs several side by side).
 	function start() {
-		worker = new Worker("../worker.js");
+		const started = worker = new Worker("../worker.js");
 		return new Promise((resolve, reject) => {
 			worker.onmessage = (e) => {
 				const m = JSON.parse(e.data.json);
-				if (m.type === "ready") { resolve(); return; }
+				if (m.type === "ready") { resolve(started); return; }
 				const w = waiting.get(m.id);
 				if (!w) { if (m.type === "error") reject(new Error(m.message)); return; }
 				if (m.type === "progress" || m.type === "layer_done") return;
@@ -62,14 +64,14 @@ window.A = (() => {
 			worker.onerror = (e) => reject(new Error("worker error: " + e.message));
 		});
 	}
-	function request(type, body, bytes) {
+	function request(type, body, bytes, to) {
 		const id = nextID++;
 		const msg = {json: JSON.stringify(Object.assign({type: type, id: id}, body))};
 		const transfer = [];
 		if (bytes) { msg.buf = bytes.buffer; transfer.push(bytes.buffer); }
 		return new Promise((resolve, reject) => {
 			waiting.set(id, (m) => m.type === "error" ? reject(new Error(type + ": " + m.message)) : resolve(m));
-			worker.postMessage(msg, transfer);
+			(to || worker).postMessage(msg, transfer);
 		});
 	}
 	async function run(model, explain, workers) {
@@ -109,7 +111,32 @@ window.A = (() => {
 		worker.terminate();
 		return JSON.stringify(out);
 	}
-	return {run: run};
+	// speed starts one worker per count of counts, loads the model on that
+	// many workers and classifies the image on each, then classifies it
+	// again on each in turn, rounds times, so that all meet the same load;
+	// it returns every run's time per worker, the first skip rounds left
+	// out (the code tiers up).
+	async function speed(model, counts, rounds, skip) {
+		const img = new Uint8Array(await (await fetch("image")).arrayBuffer());
+		const ws = [];
+		for (const n of counts) {
+			const w = await start();
+			await request("load", {model: model, workers: n}, null, w);
+			await request("classify", {top: 5}, img.slice(), w);
+			ws.push(w);
+		}
+		const out = counts.map((n) => ({asked: n, workers: 0, ms: []}));
+		for (let r = 0; r < rounds; r++) {
+			for (let i = 0; i < ws.length; i++) {
+				const res = await request("classify", {top: 5, again: true}, null, ws[i]);
+				out[i].workers = res.memory.workers;
+				if (r >= skip) out[i].ms.push(res.run_ms);
+			}
+		}
+		ws.forEach((w) => w.terminate());
+		return JSON.stringify(out);
+	}
+	return {run: run, speed: speed};
 })();
 `
 
@@ -142,7 +169,22 @@ type appBenchReport struct {
 	Image   string        `json:"image"`
 	LoadAvg []string      `json:"loadavg,omitempty"`
 	Rows    []appBenchRow `json:"rows"`
+	Speed   []appSpeedRow `json:"speed"`
 }
+
+// appSpeedRow is one worker count's classify times, measured taking turns
+// with the other counts' workers in one page.
+type appSpeedRow struct {
+	Model    string    `json:"model"`
+	Asked    int       `json:"asked_workers"`
+	Workers  int       `json:"workers"`
+	MedianMs float64   `json:"median_ms"`
+	Ms       []float64 `json:"ms"`
+}
+
+// appSpeedSkip is how many rounds of appBenchSpeed are left out while the
+// code tiers up (after one classify each).
+const appSpeedSkip = 3
 
 // appBenchPageTimeout bounds one architecture: download, load, warm-up,
 // two runs, the maps, occlusion (65 runs of the network) and two slides.
@@ -256,6 +298,17 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 			row.Model = name
 			rep.Rows = append(rep.Rows, *row)
 		}
+		if runErr == nil && len(o.threads) > 1 {
+			fmt.Fprintf(logw, "bench: %s: classify speed, %v workers taking turns\n", name, o.threads)
+			speed, err := appBenchSpeed(bctx, base, entry, o.threads, o.runs)
+			if err != nil {
+				runErr = fmt.Errorf("%s: speed: %w", name, err)
+			}
+			for _, r := range speed {
+				r.Model = name
+				rep.Speed = append(rep.Speed, r)
+			}
+		}
 		os.Remove(models.PathFor(modelsDir, file))
 		if runErr != nil {
 			break
@@ -298,6 +351,7 @@ func writeRandomModel(arch, name, dir string) error {
 func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool, workers int) (*appBenchRow, error) {
 	tab, cancel := chromedp.NewContext(bctx)
 	defer cancel()
+
 	ctx, cancelT := context.WithTimeout(tab, appBenchPageTimeout)
 	defer cancelT()
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/bench/app.html")); err != nil {
@@ -321,6 +375,36 @@ func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool,
 	}
 	row.Workers = max(row.Peak.Workers, 1)
 	return row, nil
+}
+
+// appBenchSpeed times classifies of the model on each worker count of
+// counts, the counts taking turns run by run in one page, runs each.
+func appBenchSpeed(bctx context.Context, base string, m *modelEntry, counts []int, runs int) ([]appSpeedRow, error) {
+	tab, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(tab, appBenchPageTimeout)
+	defer cancelT()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/bench/app.html")); err != nil {
+		return nil, fmt.Errorf("opening the harness page: %w", err)
+	}
+	ref, err := json.Marshal(map[string]any{"name": m.Name, "url": m.URL, "sha256": m.SHA256, "bytes": m.Bytes})
+	if err != nil {
+		return nil, err
+	}
+	cs, _ := json.Marshal(counts)
+	expr := fmt.Sprintf("A.speed(%s, %s, %d, %d)", ref, cs, runs+appSpeedSkip, appSpeedSkip)
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, fmt.Errorf("the harness: %w", err)
+	}
+	var rows []appSpeedRow
+	if err := json.Unmarshal([]byte(s), &rows); err != nil {
+		return nil, fmt.Errorf("the harness answered %.200s: %w", s, err)
+	}
+	for i := range rows {
+		rows[i].MedianMs = median(rows[i].Ms)
+	}
+	return rows, nil
 }
 
 func (r *appBenchReport) writeTable(w io.Writer) error {
@@ -349,6 +433,25 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(r.Speed) > 0 {
+		fmt.Fprintf(w, "\nClassify run ms (the app's run_ms), the worker counts taking turns run by run in one page, after %d rounds of warm-up:\n", appSpeedSkip)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "model\tworkers\tmedian ms\tvs first row\truns ms\t")
+		var first float64
+		for i, row := range r.Speed {
+			if i == 0 || row.Model != r.Speed[i-1].Model {
+				first = row.MedianMs
+			}
+			runs := make([]string, len(row.Ms))
+			for j, v := range row.Ms {
+				runs[j] = fmt.Sprintf("%.0f", v)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f\t%s\t\n", row.Model, row.Workers, row.MedianMs, row.MedianMs/first, strings.Join(runs, " "))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(r.LoadAvg) > 0 {
 		_, err := fmt.Fprintf(w, "load average: %s\n", strings.Join(r.LoadAvg, " -> "))
