@@ -42,11 +42,28 @@ const (
 	helperRunTimeout  = 3 * time.Minute
 )
 
+// autoSplitMaxBytes is the largest model file the default (Load's Workers
+// 0) splits over several workers. Every worker holds the whole activations
+// of a run and its own scratch besides its share of the weights, so a
+// split adds about a worker's working set per helper: VGG16 (a 138 MB file,
+// 224x224x64 maps through its first convs) took 289 MB of WebAssembly
+// memory on one worker and 267 + 214 = 481 MB on two (bench -browser -app),
+// past the 300 MB the app allows it, while AlexNet (61 MB) went from 92 to
+// 158 MB and ResNet-50 (26 MB) from 143 to 190. The VGG files (133-144 MB)
+// are the only catalog models above it, and VGG16 is the one the engine
+// already runs faster than onnxruntime-web on one worker. A Load that asks
+// for a count still gets it.
+const autoSplitMaxBytes = 100 << 20
+
 // workerCount returns how many workers to run a model on for a Load asking
-// for want (0: one per core), and why it is one when more were possible.
-func workerCount(want int) (int, string) {
+// for want (0: one per core) of a model file of fileBytes (0: unknown),
+// and why it is one when more were possible.
+func workerCount(want int, fileBytes int64) (int, string) {
 	if want == 1 {
 		return 1, ""
+	}
+	if want <= 0 && fileBytes > autoSplitMaxBytes {
+		return 1, fmt.Sprintf("the model file is %d MB: split over the cores, every worker would hold its activations (VGG16: 481 MB on two workers against 289 on one), so it runs on one worker", fileBytes>>20)
 	}
 	if !shard.Available() {
 		return 1, "the page is not cross-origin isolated (no COOP/COEP headers), so there is no SharedArrayBuffer: the model runs on one worker"
@@ -66,8 +83,8 @@ func workerCount(want int) (int, string) {
 // needs (see workerCount), before it compiles the model: the helpers
 // already running are kept when their count is right and the session still
 // has them (a session drops failed helpers).
-func (w *worker) split(want int) {
-	n, why := workerCount(want)
+func (w *worker) split(want int, fileBytes int64) {
+	n, why := workerCount(want, fileBytes)
 	if w.helpers != nil && w.helpers.count() == n && w.sess.Programs() == n {
 		return
 	}

@@ -32,7 +32,7 @@ const progressEvery = 100 * time.Millisecond
 func (w *worker) load(ctx context.Context, m *protocol.Load) (*protocol.Loaded, error) {
 	start := time.Now()
 	ref := m.Model
-	w.split(m.Workers)
+	w.split(m.Workers, ref.Bytes)
 	cache := openCache()
 	if !cache.IsUndefined() {
 		if data, ok := readCache(cache, ref.URL); ok {
