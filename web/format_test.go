@@ -64,3 +64,25 @@ func TestLayerSummary(t *testing.T) {
 		t.Errorf("LayerSummary = %q, want %q", got, want)
 	}
 }
+
+// TestTimingText: the run's times, and the workers only when the model was
+// split over several.
+func TestTimingText(t *testing.T) {
+	r := &protocol.Result{Model: "AlexNet", Ms: 95.2, RunMs: 8.254, Timings: make([]protocol.Timing, 21)}
+	for _, tc := range []struct {
+		mem  *protocol.Memory
+		want string
+	}{
+		{nil, "AlexNet in 95 ms (inference 8.25 ms, 21 layers)."},
+		{&protocol.Memory{Workers: 1}, "AlexNet in 95 ms (inference 8.25 ms, 21 layers)."},
+		{&protocol.Memory{Workers: 2}, "AlexNet in 95 ms (inference 8.25 ms on 2 workers, 21 layers)."},
+	} {
+		r.Memory = tc.mem
+		if got := TimingText(r); got != tc.want {
+			t.Errorf("TimingText with %+v = %q, want %q", tc.mem, got, tc.want)
+		}
+	}
+	if got := TimingText(nil); got != "" {
+		t.Errorf("TimingText(nil) = %q, want nothing", got)
+	}
+}
