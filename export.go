@@ -60,11 +60,16 @@ const exportMarker = "api/models"
 
 // headersFile tells hosts that read a _headers file (Netlify, Cloudflare
 // Pages and others) to send the same security and caching headers as the
-// server. Other hosts ignore it.
+// server, cross-origin isolation included, so the first visit already
+// splits models over every core (elsewhere the service worker adds those
+// two headers from the second load on). Other hosts ignore it.
 const headersFile = `/*
   Content-Security-Policy: ` + contentSecurityPolicy + `
   X-Content-Type-Options: nosniff
   Referrer-Policy: no-referrer
+  Cross-Origin-Resource-Policy: same-origin
+  Cross-Origin-Opener-Policy: same-origin
+  Cross-Origin-Embedder-Policy: require-corp
 /models/*
   Cache-Control: public, max-age=31536000, immutable
 `

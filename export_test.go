@@ -61,7 +61,8 @@ func TestExport(t *testing.T) {
 		}
 	}
 	hdr, _ := os.ReadFile(filepath.Join(out, "_headers"))
-	if !strings.Contains(string(hdr), contentSecurityPolicy) || !strings.Contains(string(hdr), "immutable") {
+	if !strings.Contains(string(hdr), contentSecurityPolicy) || !strings.Contains(string(hdr), "immutable") ||
+		!strings.Contains(string(hdr), "Cross-Origin-Opener-Policy: same-origin") || !strings.Contains(string(hdr), "Cross-Origin-Embedder-Policy: require-corp") {
 		t.Errorf("_headers: %s", hdr)
 	}
 
