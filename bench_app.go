@@ -346,25 +346,36 @@ func writeRandomModel(arch, name, dir string) error {
 	return writeBenchModelFile(def, def.RandomStateDict(benchSeed), arch, name, models.PathFor(dir, name))
 }
 
-// appBenchOne runs the harness on one model in a fresh tab (a fresh worker,
-// so a fresh WebAssembly memory), asking for workers workers.
-func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool, workers int) (*appBenchRow, error) {
+// appBenchEval opens the harness page in a fresh tab (a fresh worker, so a
+// fresh WebAssembly memory) and returns what the expression call(ref)
+// makes of model m's reference (JSON) resolves to.
+func appBenchEval(bctx context.Context, base string, m *modelEntry, call func(ref string) string) (string, error) {
 	tab, cancel := chromedp.NewContext(bctx)
 	defer cancel()
-
 	ctx, cancelT := context.WithTimeout(tab, appBenchPageTimeout)
 	defer cancelT()
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/bench/app.html")); err != nil {
-		return nil, fmt.Errorf("opening the harness page: %w", err)
+		return "", fmt.Errorf("opening the harness page: %w", err)
 	}
 	ref, err := json.Marshal(map[string]any{"name": m.Name, "url": m.URL, "sha256": m.SHA256, "bytes": m.Bytes})
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	expr := fmt.Sprintf("A.run(%s, %v, %d)", ref, explain, workers)
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](call(string(ref)), chromedp.EvalAwaitPromise))
 	if err != nil {
-		return nil, fmt.Errorf("the harness: %w", err)
+		return "", fmt.Errorf("the harness: %w", err)
+	}
+	return s, nil
+}
+
+// appBenchOne runs the harness on one model in a fresh tab, asking for
+// workers workers.
+func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool, workers int) (*appBenchRow, error) {
+	s, err := appBenchEval(bctx, base, m, func(ref string) string {
+		return fmt.Sprintf("A.run(%s, %v, %d)", ref, explain, workers)
+	})
+	if err != nil {
+		return nil, err
 	}
 	row := &appBenchRow{FileBytes: m.Bytes, Asked: workers}
 	if err := json.Unmarshal([]byte(s), row); err != nil {
@@ -380,22 +391,12 @@ func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool,
 // appBenchSpeed times classifies of the model on each worker count of
 // counts, the counts taking turns run by run in one page, runs each.
 func appBenchSpeed(bctx context.Context, base string, m *modelEntry, counts []int, runs int) ([]appSpeedRow, error) {
-	tab, cancel := chromedp.NewContext(bctx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(tab, appBenchPageTimeout)
-	defer cancelT()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/bench/app.html")); err != nil {
-		return nil, fmt.Errorf("opening the harness page: %w", err)
-	}
-	ref, err := json.Marshal(map[string]any{"name": m.Name, "url": m.URL, "sha256": m.SHA256, "bytes": m.Bytes})
+	cs, _ := json.Marshal(counts)
+	s, err := appBenchEval(bctx, base, m, func(ref string) string {
+		return fmt.Sprintf("A.speed(%s, %s, %d, %d)", ref, cs, runs+appSpeedSkip, appSpeedSkip)
+	})
 	if err != nil {
 		return nil, err
-	}
-	cs, _ := json.Marshal(counts)
-	expr := fmt.Sprintf("A.speed(%s, %s, %d, %d)", ref, cs, runs+appSpeedSkip, appSpeedSkip)
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
-		return nil, fmt.Errorf("the harness: %w", err)
 	}
 	var rows []appSpeedRow
 	if err := json.Unmarshal([]byte(s), &rows); err != nil {
