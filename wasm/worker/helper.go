@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"syscall/js"
 	"unsafe"
 
@@ -82,7 +81,7 @@ func (h *helperState) handle(d js.Value) (out js.Value) {
 		err = h.run(d)
 		if err != nil {
 			h.x.Fail() // the others must not wait for this shard
-			if strings.Contains(err.Error(), shard.ErrAborted.Error()) {
+			if errors.Is(err, shard.ErrAborted) {
 				r := errorReply(err)
 				r.Set("aborted", true)
 				return r

@@ -129,9 +129,6 @@ type helper struct {
 	wasm    int64 // its WebAssembly memory at its last answer
 }
 
-// errAborted is a helper's answer to a run released by the failed flag.
-var errAborted = errors.New("the run was abandoned")
-
 type reply struct {
 	data js.Value
 	err  error
@@ -202,7 +199,7 @@ func (hp *helper) await(timeout time.Duration) (js.Value, error) {
 		}
 		if m := d.Get("error"); m.Type() == js.TypeString {
 			if d.Get("aborted").Truthy() {
-				return d, errAborted
+				return d, shard.ErrAborted // the helper's run was released by the failed flag
 			}
 			return d, errors.New(m.String())
 		}
@@ -289,7 +286,7 @@ func (h *helpers) Finish(abort bool) error {
 		_, err := hp.await(helperRunTimeout)
 		// A helper released by the failed flag is not the failure: the
 		// shard that set it reports its own.
-		if err != nil && first == nil && err != errAborted {
+		if err != nil && first == nil && err != shard.ErrAborted {
 			first = err
 		}
 	}
