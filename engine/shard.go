@@ -265,7 +265,7 @@ func (p *Program) shardNodes(s Shard) error {
 				p.plan[name] = planned{w, part}
 			}
 		} else {
-			sp.w = sliceTensor(w, axis, sp.lo, sp.hi)
+			sp.w = Part{Axis: axis, Lo: sp.lo, Hi: sp.hi}.Of(w, false)
 		}
 		p.splits[n] = sp
 		if whole {
@@ -344,39 +344,45 @@ func (p *Program) splittable(n *Node) (shape []int, isInt8 bool, dim, axis int, 
 	return nil, false, 0, 0, false
 }
 
-// sliceTensor copies indices [lo, hi) along axis (0: rows of t seen as
-// (Shape[0], rest); 1: columns of a 2-D t), int8 staying int8 with the
-// scales of the part.
-func sliceTensor(t *Tensor, axis, lo, hi int) *Tensor {
+// Of returns part pt of t: indices [Lo, Hi) along Axis (0: rows of t seen
+// as (Shape[0], rest); 1: columns of a 2-D t), int8 staying int8 with the
+// scales of the part. With view, a part of whole rows shares t's values
+// (an engine worker that keeps the model file anyway holds no second copy);
+// otherwise, and for columns, it is a copy (a program that must not pin
+// the file it was decoded from).
+func (pt Part) Of(t *Tensor, view bool) *Tensor {
 	rows := t.Shape[0]
 	cols := t.Len() / rows
-	shape := append([]int{}, t.Shape...)
-	shape[axis] = hi - lo
-	var q []int8
-	var f []float32
-	if t.Int8 != nil {
-		q = sliceOf(t.Int8.Q, rows, cols, axis, lo, hi)
-	} else {
-		f = sliceOf(t.Data, rows, cols, axis, lo, hi)
+	shape := slices.Clone(t.Shape)
+	shape[pt.Axis] = pt.Hi - pt.Lo
+	out := &Tensor{Shape: shape}
+	if t.Int8 == nil {
+		out.Data = partValues(t.Data, rows, cols, pt, view)
+		return out
 	}
-	out := &Tensor{Shape: shape, Data: f}
-	if t.Int8 != nil {
-		sc := t.Int8.Scales
-		if t.Int8.Axis == axis {
-			sc = sc[lo:hi]
-		}
-		out.Int8 = &Int8{Q: q, Scales: append([]float32(nil), sc...), Axis: t.Int8.Axis}
+	sc := t.Int8.Scales
+	if t.Int8.Axis == pt.Axis {
+		sc = sc[pt.Lo:pt.Hi:pt.Hi]
 	}
+	if !view {
+		sc = slices.Clone(sc)
+	}
+	out.Int8 = &Int8{Q: partValues(t.Int8.Q, rows, cols, pt, view), Scales: sc, Axis: t.Int8.Axis}
 	return out
 }
 
-func sliceOf[T int8 | float32](v []T, rows, cols, axis, lo, hi int) []T {
-	if axis == 0 {
-		return append([]T(nil), v[lo*cols:hi*cols]...)
+// partValues returns part pt of the rows x cols matrix v (see Part.Of).
+func partValues[T int8 | float32](v []T, rows, cols int, pt Part, view bool) []T {
+	if pt.Axis == 0 {
+		lo, hi := pt.Lo*cols, pt.Hi*cols
+		if view {
+			return v[lo:hi:hi]
+		}
+		return slices.Clone(v[lo:hi])
 	}
-	out := make([]T, 0, rows*(hi-lo))
+	out := make([]T, 0, rows*(pt.Hi-pt.Lo))
 	for r := range rows {
-		out = append(out, v[r*cols+lo:r*cols+hi]...)
+		out = append(out, v[r*cols+pt.Lo:r*cols+pt.Hi]...)
 	}
 	return out
 }

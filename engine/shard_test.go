@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -221,7 +222,7 @@ func cutParts(g *Graph, parts map[string]Part) *Graph {
 		case !ok:
 			c.Consts[name] = t
 		case pt.Hi > pt.Lo:
-			c.Consts[name] = sliceTensor(t, pt.Axis, pt.Lo, pt.Hi)
+			c.Consts[name] = pt.Of(t, false)
 		}
 	}
 	return &c
@@ -371,5 +372,27 @@ func TestShardPartsRefused(t *testing.T) {
 	o.Shard.Parts = parts
 	if _, err := Compile(cutParts(g, parts), o); err == nil || !strings.Contains(err.Error(), "needs all of it") {
 		t.Errorf("a kept weight given as a part: %v", err)
+	}
+}
+
+// TestPartOf: with view, rows of a weight share its values (no second copy
+// of the share a split engine worker keeps), columns are a copy; without,
+// both are copies; int8 scales are cut along their own axis only.
+func TestPartOf(t *testing.T) {
+	for _, view := range []bool{true, false} {
+		w := &Tensor{Shape: []int{4, 3}, Int8: &Int8{Q: []int8{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, Scales: []float32{1, 2, 3, 4}, Axis: 0}}
+		rows := Part{Axis: 0, Lo: 1, Hi: 3}.Of(w, view)
+		if fmt.Sprint(rows.Shape, rows.Int8.Q, rows.Int8.Scales) != "[2 3] [3 4 5 6 7 8] [2 3]" || (&rows.Int8.Q[0] == &w.Int8.Q[3]) != view || (&rows.Int8.Scales[0] == &w.Int8.Scales[1]) != view {
+			t.Errorf("view %v: rows: %v %v %v (shares values: %v)", view, rows.Shape, rows.Int8.Q, rows.Int8.Scales, &rows.Int8.Q[0] == &w.Int8.Q[3])
+		}
+		w.Int8.Axis, w.Int8.Scales = 1, []float32{1, 2, 3}
+		cols := Part{Axis: 1, Lo: 1, Hi: 3}.Of(w, view)
+		if fmt.Sprint(cols.Shape, cols.Int8.Q, cols.Int8.Scales) != "[4 2] [1 2 4 5 7 8 10 11] [2 3]" {
+			t.Errorf("view %v: columns: %v %v %v", view, cols.Shape, cols.Int8.Q, cols.Int8.Scales)
+		}
+		f := &Tensor{Shape: []int{2, 2, 1, 1}, Data: []float32{1, 2, 3, 4}}
+		if r := (Part{Axis: 0, Lo: 1, Hi: 2}).Of(f, view); fmt.Sprint(r.Shape, r.Data) != "[1 2 1 1] [3 4]" || (&r.Data[0] == &f.Data[2]) != view {
+			t.Errorf("view %v: float32 rows: %v %v", view, r.Shape, r.Data)
+		}
 	}
 }

@@ -272,26 +272,6 @@ func TestSplitSessionPeerFails(t *testing.T) {
 	}
 }
 
-// TestPartOf: rows of a weight are views of it (no second copy of the
-// share a split engine worker keeps), columns a copy; int8 scales are cut
-// along their own axis only.
-func TestPartOf(t *testing.T) {
-	w := &engine.Tensor{Shape: []int{4, 3}, Int8: &engine.Int8{Q: []int8{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, Scales: []float32{1, 2, 3, 4}, Axis: 0}}
-	rows := partOf(w, engine.Part{Shape: w.Shape, Axis: 0, Lo: 1, Hi: 3})
-	if fmt.Sprint(rows.Shape, rows.Int8.Q, rows.Int8.Scales) != "[2 3] [3 4 5 6 7 8] [2 3]" || &rows.Int8.Q[0] != &w.Int8.Q[3] {
-		t.Errorf("rows: %v %v %v (a view: %v)", rows.Shape, rows.Int8.Q, rows.Int8.Scales, &rows.Int8.Q[0] == &w.Int8.Q[3])
-	}
-	w.Int8.Axis, w.Int8.Scales = 1, []float32{1, 2, 3}
-	cols := partOf(w, engine.Part{Shape: w.Shape, Axis: 1, Lo: 1, Hi: 3})
-	if fmt.Sprint(cols.Shape, cols.Int8.Q, cols.Int8.Scales) != "[4 2] [1 2 4 5 7 8 10 11] [2 3]" {
-		t.Errorf("columns: %v %v %v", cols.Shape, cols.Int8.Q, cols.Int8.Scales)
-	}
-	f := &engine.Tensor{Shape: []int{2, 2, 1, 1}, Data: []float32{1, 2, 3, 4}}
-	if r := partOf(f, engine.Part{Shape: f.Shape, Axis: 0, Lo: 1, Hi: 2}); fmt.Sprint(r.Shape, r.Data) != "[1 2 1 1] [3 4]" || &r.Data[0] != &f.Data[2] {
-		t.Errorf("float32 rows: %v %v", r.Shape, r.Data)
-	}
-}
-
 // TestSplitSessionLoadFails: peers that fail to compile the next model
 // leave the session on one program with that model, answering right.
 func TestSplitSessionLoadFails(t *testing.T) {
