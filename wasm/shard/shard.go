@@ -140,7 +140,7 @@ func (x *Exchange) Gather(g engine.Gathered) error {
 		return fmt.Errorf("gather %s: %v", g.Node, err)
 	}
 	x.seq++
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(g.Y))), n)
+	b := FloatBytes(g.Y)
 	block := n / g.Outer
 	for o := range g.Outer {
 		lo, hi := o*block+4*g.Lo*g.Inner, o*block+4*g.Hi*g.Inner
@@ -215,4 +215,11 @@ func (x *Exchange) barrier() error {
 		}
 		x.atomics.Call("wait", x.ctl, 0, cur, float64(left.Milliseconds()+1))
 	}
+}
+
+// FloatBytes returns the bytes of v in place (no copy), for
+// js.CopyBytesToJS and js.CopyBytesToGo: a gather's values, and the input
+// the engine worker posts to its helpers.
+func FloatBytes(v []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 4*len(v))
 }

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"runtime"
 	"syscall/js"
-	"unsafe"
 
 	"convscope/engine"
 	"convscope/wasm/jsmodel"
@@ -161,7 +160,7 @@ func (h *helperState) run(d js.Value) error {
 	if in.Get("length").Int() != 4*len(t.Data) {
 		return fmt.Errorf("input of %d bytes for shape %v", in.Get("length").Int(), shape)
 	}
-	js.CopyBytesToGo(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.Data))), 4*len(t.Data)), in)
+	js.CopyBytesToGo(shard.FloatBytes(t.Data), in)
 	// What the session keeps is of no use here: every kept value is handed
 	// back as the run goes, so a helper holds no more than the run needs.
 	_, err = h.prog.RunWith(map[string]*engine.Tensor{h.input: t}, engine.RunOptions{Consume: func(string, *engine.Tensor) bool { return true }})

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"syscall/js"
 	"time"
-	"unsafe"
 
 	"convscope/engine"
 	"convscope/wasm/shard"
@@ -257,7 +256,7 @@ func (h *helpers) Start(x *engine.Tensor) error {
 	h.x.Clear()
 	h.x.Reset()
 	in := js.Global().Get("Uint8Array").New(4 * len(x.Data))
-	js.CopyBytesToJS(in, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x.Data))), 4*len(x.Data)))
+	js.CopyBytesToJS(in, shard.FloatBytes(x.Data))
 	shape := js.Global().Get("Array").New(len(x.Shape))
 	for i, d := range x.Shape {
 		shape.SetIndex(i, d)
