@@ -19,6 +19,14 @@ type Geom struct {
 	OH, OW         int // output (N, M, OH, OW)
 }
 
+// pointwise says whether g is a 1x1 kernel at stride 1 without padding:
+// each output pixel reads only the input pixel at its place (no im2col; a
+// depthwise one is a per-channel scale and shift).
+func (g Geom) pointwise() bool {
+	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
+		g.PT == 0 && g.PL == 0 && g.PB == 0 && g.PR == 0
+}
+
 // OutSize returns the output size of one spatial axis, or a value <= 0 when
 // the (dilated) kernel does not fit the padded input.
 func OutSize(in, padBegin, padEnd, kernel, stride, dilation int) int {

@@ -61,8 +61,7 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 	}
 	k := cg * g.KH * g.KW
 	npix := g.OH * g.OW
-	pointwise := g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 &&
-		g.PT == 0 && g.PL == 0 && g.PB == 0 && g.PR == 0
+	pointwise := g.pointwise()
 	if pw := w.pixelMajor(); pw != nil && pw.nr == pa.tiles.Kernel.NR && pw.m == g.M && pw.k == k && usePixelMajor(g, pa.tiles.Kernel) {
 		var col []float32
 		if !pointwise {
@@ -226,6 +225,7 @@ func splitPhases(g Geom, x, ph []float32, cg, workers int) {
 func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	mg := g.M / g.Group
 	total := g.N * g.M
+	scaleShift := g.pointwise()
 	par.ForChunks(workers, total, chunksPerWorker*workers, func(lo, hi int) {
 		buf := make([]float32, g.KH*g.KW) // one channel's dequantized kernel
 		for nm := lo; nm < hi; nm++ {
@@ -237,7 +237,7 @@ func depthwise(g Geom, x []float32, w Weights, bias, y []float32, relu bool, wor
 			if bias != nil {
 				b = bias[m]
 			}
-			if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT == 0 && g.PL == 0 && g.PB == 0 && g.PR == 0 {
+			if scaleShift {
 				// A per-channel scale and shift (GoogLeNet's
 				// transform_input): one multiply-add a value, where the
 				// loop below spent 8 times that on its tap and bounds
