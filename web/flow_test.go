@@ -148,10 +148,18 @@ func TestFlow(t *testing.T) {
 	ee.Lock()
 	c.useModel(ee, other)
 	ee.UnlockOnly()
-	waitFor(t, ee, "the re-run", func() bool { return c.Current == "vgg_cifar" && c.Running })
-	h.mu.Lock()
-	again := h.runs[len(h.runs)-1]
-	h.mu.Unlock()
+	// Running is set before the run reaches the host (the model loads
+	// first): wait for its Classify, the third, before reading it.
+	var again bool
+	waitFor(t, ee, "the re-run", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.runs) < 3 {
+			return false
+		}
+		again = h.runs[2]
+		return c.Current == "vgg_cifar" && c.Running
+	})
 	if !again {
 		t.Error("the model switch did not classify the last image again")
 	}
