@@ -86,3 +86,42 @@ func TestWasmTilesSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestAMD64KernelsFMAChain: each amd64 SIMD kernel sums every element as
+// one chain of fused multiply-adds over p in increasing order from zero
+// (math.FMA per step, rounded to float32: the product of two float32 is
+// exact in float64, so only rounding a sum that lies exactly between two
+// float32 could differ, and these seeded inputs have none), whatever its
+// loop looks like, on slivers of several depths with NaN, infinities and
+// signed zeros among the values.
+func TestAMD64KernelsFMAChain(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the FMA chain is the amd64 kernels' contract")
+	}
+	r := rand.New(rand.NewPCG(93, 94))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	for _, kern := range Kernels()[1:] {
+		mr, nr := kern.MR, kern.NR
+		for _, kc := range []int{1, 2, 7, 255, 256} {
+			a, b := randMat(r, kc*mr), randMat(r, kc*nr)
+			for i := 0; i < 2; i++ {
+				a[r.IntN(len(a))] = special[r.IntN(len(special))]
+				b[r.IntN(len(b))] = special[r.IntN(len(special))]
+			}
+			got := make([]float32, mr*nr)
+			kern.Fn(kc, a, b, got)
+			for i := 0; i < mr; i++ {
+				for j := 0; j < nr; j++ {
+					var s float32
+					for p := 0; p < kc; p++ {
+						s = float32(math.FMA(float64(a[p*mr+i]), float64(b[p*nr+j]), float64(s)))
+					}
+					g := got[i*nr+j]
+					if math.Float32bits(g) != math.Float32bits(s) && !(g != g && s != s) {
+						t.Fatalf("%s kc=%d: acc[%d][%d] = %v, the FMA chain gives %v", kern.Name, kc, i, j, g, s)
+					}
+				}
+			}
+		}
+	}
+}
