@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -195,9 +196,25 @@ func TestSplitWorkersE2E(t *testing.T) {
 	// failWasm makes the next worker.wasm request fail: set once the
 	// engine worker is up, it is a helper's that fails.
 	var failWasm atomic.Bool
+	// crash, when set, serves worker.js with the test hook that kills a
+	// helper in the middle of the classify's run (see helperCrashHook).
+	var crash atomic.Value
+	crash.Store("")
+	workerJS, err := root.ReadFile("worker.js")
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/worker.wasm" && failWasm.CompareAndSwap(true, false) {
 			http.Error(w, "helper start refused by the test", http.StatusServiceUnavailable)
+			return
+		}
+		if mode := crash.Load().(string); r.URL.Path == "/worker.js" && mode != "" {
+			securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-store")
+				io.WriteString(w, helperCrashHook(t, string(workerJS), mode))
+			})).ServeHTTP(w, r)
 			return
 		}
 		real.ServeHTTP(w, r)
@@ -349,4 +366,87 @@ func TestSplitWorkersE2E(t *testing.T) {
 	if !noted {
 		t.Errorf("no console note on the failed helper: %v", p.Messages())
 	}
+
+	// A helper that dies in the middle of the classify's run: the engine
+	// worker, waiting for it at a gather, is released by the barrier's
+	// failed flag (set by the helper's worker.js, and by the engine
+	// worker's error event handler) instead of waiting barrierTimeout
+	// (30 s), and the classify is answered on one worker with the same
+	// top-5. The console note says why; "gave up waiting" would mean the
+	// timeout ended the wait.
+	for _, c := range []struct{ mode, why string }{
+		{"trap", "the helper stopped: Uncaught Error: test: the helper crashed"}, // an exception unwinds its WebAssembly
+		{"oom", "its Go program exited"},                                         // Go's fatal "out of memory"
+	} {
+		crash.Store(c.mode)
+		call(nil, time.Minute, "start")
+		var loaded, res splitReply
+		call(&loaded, 2*time.Minute, "load", ref(model), 2)
+		if loaded.Type != "loaded" || loaded.Memory == nil || loaded.Memory.Workers != 2 {
+			t.Fatalf("%s: load on 2 workers: %+v", c.mode, loaded)
+		}
+		before, start := len(p.Messages()), time.Now()
+		call(&res, 3*time.Minute, "classify", b64)
+		took := time.Since(start) // logged, not asserted: the note's words are the test
+		crash.Store("")
+		if res.Memory == nil || res.Memory.Workers != 1 || res.key() != one.result.key() {
+			t.Errorf("%s: with a helper that died mid-run: %+v on %+v, want the same top-5 on 1 worker (console: %v)", c.mode, res.Top, res.Memory, p.Messages()[before:])
+		}
+		// The worker puts the note on the console after its answer.
+		var note string
+		for wait := time.Now(); note == "" && time.Since(wait) < time.Minute; time.Sleep(50 * time.Millisecond) {
+			for _, m := range p.Messages()[before:] {
+				if s := m.String(); strings.Contains(s, "helper workers failed") {
+					note = s
+				}
+			}
+		}
+		t.Logf("%s: classify answered in %v (the fallback included); %s", c.mode, took.Round(time.Millisecond), note)
+		if !strings.Contains(note, c.why) || strings.Contains(note, "gave up waiting") {
+			t.Errorf("%s: the console note %q does not say %q, or says the engine worker waited for the timeout", c.mode, note, c.why)
+		}
+	}
+}
+
+// helperCrashHook returns worker.js (the site's, js) with a test hook that
+// kills a helper worker in the middle of the first run whose input is not
+// blank (the classify's; the warm-up's input is all zeros), so that the
+// engine worker is left at a gather: mode "trap" throws out of the
+// helper's WebAssembly at its second gather, instead of its arrival at the
+// barrier (as a crash of the WebAssembly would), mode "oom" asks the
+// helper's Go for a 4 GiB input, which it cannot have: Go's fatal "out of
+// memory" ends its program. Only this test serves it: production's
+// worker.js has no hook.
+func helperCrashHook(t *testing.T, js, mode string) string {
+	const at = "const go = new Go();"
+	if !strings.Contains(js, at) {
+		t.Fatalf("worker.js no longer says %q: the test hook cannot wrap the Go instance", at)
+	}
+	hook := `function convscopeTestHook(go) {
+	if (!String(self.name).startsWith("convscope-helper ")) return;
+	const mode = ` + strconv.Quote(mode) + `;
+	let armed = false, arrivals = 0, crashNow = false;
+	const data = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data");
+	Object.defineProperty(MessageEvent.prototype, "data", {configurable: true, get() {
+		const d = data.get.call(this);
+		if (d && d.cmd === "run" && !armed && d.input.some((b) => b !== 0)) {
+			armed = true;
+			if (mode === "oom") d.shape = [1, 1, 32767, 32769]; // 2^30-1 float32: 4 GiB
+		}
+		return d;
+	}});
+	const add = Atomics.add;
+	Atomics.add = function (a, i, v) {
+		if (mode === "trap" && armed && i === 0 && ++arrivals === 2) { crashNow = true; return -1; }
+		return add.call(Atomics, a, i, v);
+	};
+	const imports = go.importObject.gojs;
+	const call = imports["syscall/js.valueCall"];
+	imports["syscall/js.valueCall"] = (sp) => {
+		call(sp);
+		if (crashNow) { crashNow = false; throw new Error("test: the helper crashed"); }
+	};
+}
+`
+	return hook + strings.Replace(js, at, at+" convscopeTestHook(go);", 1)
 }

@@ -15,7 +15,11 @@ package main
 //	  in lockstep with the other shards; {error, aborted: true} when the
 //	  run was released by the failed flag.
 //
-// wasm is the size of the helper's WebAssembly memory (its peak).
+// wasm is the size of the helper's WebAssembly memory (its peak). A helper
+// whose Go program dies (an exception out of its WebAssembly, Go's fatal
+// errors such as out of memory) or that cannot read a request is answered
+// for by static/worker.js: {error, died: true}, after it set the failed
+// flag of the shards' barrier.
 
 import (
 	"errors"
@@ -112,6 +116,10 @@ func (h *helperState) load(d js.Value) error {
 		return err
 	}
 	x.Timeout = barrierTimeout
+	// For static/worker.js: should this helper's Go program die (a crash,
+	// out of memory), it sets the failed flag of this control buffer so
+	// that the other shards do not wait for it.
+	js.Global().Set("convscopeShardControl", d.Get("ctl"))
 	keepJS := d.Get("keep")
 	keep := make([]string, keepJS.Length())
 	for i := range keep {

@@ -30,8 +30,11 @@ const maxWorkers = 4
 const helperName = "convscope-helper "
 
 // barrierTimeout bounds each gather's wait in the app: one layer of the
-// largest model takes a few seconds at most on a slow machine, and the
-// engine worker cannot see a helper's death while it waits.
+// largest model takes a few seconds at most on a slow machine. It is the
+// last resort for a helper that vanished without a word: a helper that
+// dies is seen at once (the engine worker's error events below, and
+// static/worker.js in the helper itself), and whoever sees it sets the
+// barrier's failed flag, which releases every shard.
 const barrierTimeout = 30 * time.Second
 
 // Timeouts of a helper's answers: compiling a shard of the largest model,
@@ -121,11 +124,13 @@ func (w *worker) memory() *protocol.Memory {
 
 // helper is one helper worker and its answers.
 type helper struct {
-	w       js.Value
-	replies chan reply
-	onMsg   js.Func
-	onErr   js.Func
-	wasm    int64 // its WebAssembly memory at its last answer
+	w        js.Value
+	index    int // its shard
+	replies  chan reply
+	onMsg    js.Func
+	onErr    js.Func
+	onMsgErr js.Func
+	wasm     int64 // its WebAssembly memory at its last answer
 }
 
 type reply struct {
@@ -138,6 +143,10 @@ type helpers struct {
 	x         *shard.Exchange // the engine worker's own side: shard 0
 	ctl, bufs js.Value
 	hs        []*helper
+	// stuck is the engine worker's own gather that failed in this run
+	// other than by the failed flag (its wait timed out): the note on the
+	// console then says the helper's death was not seen in time.
+	stuck error
 }
 
 // startHelpers starts n-1 helper workers; the engine worker is shard 0.
@@ -158,7 +167,7 @@ func startHelpers(n int) (*helpers, error) {
 			h.Close()
 			return nil, fmt.Errorf("helper worker %d: %v", i, err)
 		}
-		hp := &helper{w: w, replies: make(chan reply, 8)}
+		hp := &helper{w: w, index: i, replies: make(chan reply, 8)}
 		put := func(r reply) {
 			select {
 			case hp.replies <- r:
@@ -169,16 +178,34 @@ func startHelpers(n int) (*helpers, error) {
 			put(reply{data: args[0].Get("data")})
 			return nil
 		})
-		hp.onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
-			msg := "it stopped"
-			if len(args) > 0 && args[0].Get("message").Type() == js.TypeString {
-				msg = args[0].Get("message").String()
+		// An error event is the helper's death (an exception out of its
+		// WebAssembly: a crash) or a reply that cannot be read: either way
+		// no answer will come, so the other shards are released from the
+		// barrier at once. The event reaches the engine worker between two
+		// of its layers (it yields to the event loop as it runs); the
+		// helper's own worker.js sets the same flag, for a death while the
+		// engine worker waits in a barrier.
+		died := func(what string) func(js.Value, []js.Value) any {
+			return func(_ js.Value, args []js.Value) any {
+				msg := what
+				if len(args) > 0 && args[0].Type() == js.TypeObject {
+					if m := args[0].Get("message"); m.Type() == js.TypeString && m.String() != "" {
+						msg = m.String()
+					}
+					// Handled here: it is not an error of the engine
+					// worker, to be passed on to the page.
+					args[0].Call("preventDefault")
+				}
+				h.x.Fail()
+				put(reply{err: fmt.Errorf("helper worker %d: %s", i, msg)})
+				return nil
 			}
-			put(reply{err: fmt.Errorf("helper worker %d: %s", i, msg)})
-			return nil
-		})
+		}
+		hp.onErr = js.FuncOf(died("it stopped"))
+		hp.onMsgErr = js.FuncOf(died("its answer could not be read"))
 		w.Set("onmessage", hp.onMsg)
 		w.Set("onerror", hp.onErr)
+		w.Set("onmessageerror", hp.onMsgErr)
 		h.hs = append(h.hs, hp)
 	}
 	return h, nil
@@ -200,6 +227,9 @@ func (hp *helper) await(timeout time.Duration) (js.Value, error) {
 			if d.Get("aborted").Truthy() {
 				return d, shard.ErrAborted // the helper's run was released by the failed flag
 			}
+			if d.Get("died").Truthy() { // static/worker.js: the helper is gone
+				return d, fmt.Errorf("helper worker %d: %s", hp.index, m.String())
+			}
 			return d, errors.New(m.String())
 		}
 		if m := d.Get("json"); m.Type() == js.TypeString {
@@ -216,7 +246,19 @@ func (hp *helper) await(timeout time.Duration) (js.Value, error) {
 	}
 }
 
-func (h *helpers) Shard() engine.Shard { return h.x.Shard() }
+// Shard is the engine worker's shard; its gathers note a wait that
+// failed other than by the failed flag (see stuck).
+func (h *helpers) Shard() engine.Shard {
+	s := h.x.Shard()
+	s.Gather = func(g engine.Gathered) error {
+		err := h.x.Gather(g)
+		if err != nil && !errors.Is(err, shard.ErrAborted) {
+			h.stuck = err
+		}
+		return err
+	}
+	return s
+}
 
 // count is the number of workers: the helpers and the engine worker.
 func (h *helpers) count() int { return len(h.hs) + 1 }
@@ -255,6 +297,7 @@ func (h *helpers) Load(data []byte, keep []string) error {
 func (h *helpers) Start(x *engine.Tensor) error {
 	h.x.Clear()
 	h.x.Reset()
+	h.stuck = nil
 	in := js.Global().Get("Uint8Array").New(4 * len(x.Data))
 	js.CopyBytesToJS(in, shard.FloatBytes(x.Data))
 	shape := js.Global().Get("Array").New(len(x.Shape))
@@ -289,6 +332,9 @@ func (h *helpers) Finish(abort bool) error {
 			first = err
 		}
 	}
+	if first != nil && h.stuck != nil {
+		first = fmt.Errorf("%w; the engine worker was not told and gave up waiting (%v)", first, h.stuck)
+	}
 	return first
 }
 
@@ -297,6 +343,7 @@ func (h *helpers) Close() {
 		hp.w.Call("terminate")
 		hp.onMsg.Release()
 		hp.onErr.Release()
+		hp.onMsgErr.Release()
 	}
 	h.hs = nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"convscope/engine"
@@ -19,21 +20,37 @@ import (
 // aborted, so each run gets a new one (as the browser's shards Clear their
 // control buffer between runs).
 type localPeers struct {
-	n        int
-	lg       *engine.LocalGather
-	progs    []*engine.Program
-	input    string
-	done     chan error
-	runs     int
-	failAt   int  // the run (1-based) in which the peers die instead of running; 0: never
-	failLoad bool // Load fails
-	closed   bool
+	n      int
+	lg     *engine.LocalGather
+	progs  []*engine.Program
+	input  string
+	done   chan error
+	runs   int
+	failAt int // the run (1-based) in which the peers die instead of running; 0: never
+	// dieAt is the run (1-based) in which the peers die midway: each
+	// gathers dieAfter times, then dies at its next gather without
+	// arriving, and its death releases the barrier (as the browser's
+	// helper, whose worker.js sets the failed flag). LocalGather has no
+	// timeout: without that release the session would wait for ever.
+	dieAt, dieAfter int
+	gathers         []int // by peer, this run
+	failLoad        bool  // Load fails
+	closed          bool
 }
 
 func newLocalPeers(n int) *localPeers { return &localPeers{n: n, lg: engine.NewLocalGather(n)} }
 
 func (p *localPeers) gather(i int) func(engine.Gathered) error {
-	return func(g engine.Gathered) error { return p.lg.Shard(i).Gather(g) }
+	return func(g engine.Gathered) error {
+		if i > 0 && p.runs == p.dieAt {
+			if p.gathers[i]++; p.gathers[i] > p.dieAfter {
+				err := fmt.Errorf("peer %d died at its gather %s", i, g.Node)
+				p.lg.Abort(err)
+				return err
+			}
+		}
+		return p.lg.Shard(i).Gather(g)
+	}
 }
 
 func (p *localPeers) Shard() engine.Shard {
@@ -66,6 +83,7 @@ func (p *localPeers) Start(x *engine.Tensor) error {
 	}
 	p.lg = engine.NewLocalGather(p.n)
 	p.runs++
+	p.gathers = make([]int, p.n)
 	p.done = make(chan error, len(p.progs))
 	for _, prog := range p.progs {
 		go func() {
@@ -117,6 +135,30 @@ func sameResult(t *testing.T, what string, a, b *protocol.Result) {
 	}
 }
 
+// sameMaps fails unless sessions a and b keep the same maps for every
+// layer with maps of loaded, bit for bit.
+func sameMaps(t *testing.T, a, b *Session, loaded *protocol.Loaded) {
+	t.Helper()
+	maps := 0
+	for _, l := range loaded.Layers {
+		if !l.Maps {
+			continue
+		}
+		ma, err1 := a.Activations(l.Name)
+		mb, err2 := b.Activations(l.Name)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v, %v", l.Name, err1, err2)
+		}
+		if !bytes.Equal(ma.Data, mb.Data) || fmt.Sprint(ma.Min, ma.Max) != fmt.Sprint(mb.Min, mb.Max) {
+			t.Errorf("%s: the maps differ", l.Name)
+		}
+		maps++
+	}
+	if maps == 0 {
+		t.Fatal("no layer has maps")
+	}
+}
+
 // TestSplitSession runs a session split over 2 and 3 programs next to one
 // that is not: the same classes and probabilities bit for bit, the same
 // maps of every layer, the same slides, occlusion heatmap and filters.
@@ -143,24 +185,7 @@ func TestSplitSession(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameResult(t, "classify", want, got)
-			maps := 0
-			for _, l := range loaded.Layers {
-				if !l.Maps {
-					continue
-				}
-				a, err1 := one.Activations(l.Name)
-				g, err2 := s.Activations(l.Name)
-				if err1 != nil || err2 != nil {
-					t.Fatalf("%s: %v, %v", l.Name, err1, err2)
-				}
-				if !bytes.Equal(a.Data, g.Data) || fmt.Sprint(a.Min, a.Max) != fmt.Sprint(g.Min, g.Max) {
-					t.Errorf("%s: the maps differ", l.Name)
-				}
-				maps++
-			}
-			if maps == 0 {
-				t.Fatal("no layer has maps")
-			}
+			sameMaps(t, one, &s, loaded)
 			var convs []string
 			for _, l := range loaded.Layers {
 				if s.convIn[l.Name] != "" {
@@ -269,6 +294,36 @@ func TestSplitSessionPeerFails(t *testing.T) {
 	}
 	if _, err := s.Filters(""); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestSplitSessionPeerDiesMidway has the peers die in the middle of a
+// Classify, after some gathers (the session's own program has consumed
+// part of its layers' outputs): the session drops them, says why, and
+// answers on its own with the unsplit session's classes and every layer's
+// maps, bit for bit.
+func TestSplitSessionPeerDiesMidway(t *testing.T) {
+	b, _ := builtinModel(t, "vgg_cifar")
+	one, loaded, want := classified(t, b)
+	for _, after := range []int{0, 2} {
+		t.Run(fmt.Sprint(after), func(t *testing.T) {
+			var s Session
+			peers := newLocalPeers(2)
+			peers.dieAt, peers.dieAfter = 1, after
+			s.SetPeers(peers)
+			if _, err := s.Load(b, hexSHA(b)); err != nil || s.Programs() != 2 {
+				t.Fatalf("split load: %v, %d programs", err, s.Programs())
+			}
+			got, err := s.Classify(context.Background(), testImage(t), false, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameResult(t, "classify whose peers died midway", want, got)
+			if s.Programs() != 1 || !strings.Contains(s.Note(), "died at its gather") || !peers.closed {
+				t.Errorf("%d programs, note %q, peers closed %v: want 1, a note naming the death, closed", s.Programs(), s.Note(), peers.closed)
+			}
+			sameMaps(t, one, &s, loaded)
+		})
 	}
 }
 
