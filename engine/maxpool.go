@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"sync"
 
 	"convscope/engine/internal/par"
 )
@@ -49,10 +50,27 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 			// Groups of planes of about 16K values: few calls, and vm
 			// stays in L2.
 			group := max(1, (1<<14)/(g.h*g.w))
-			vm := make([]float32, min(group, hi-lo)*g.h*g.w)
+			buf := poolScratch(min(group, hi-lo) * g.h * g.w)
+			defer scratchPool.Put(buf)
+			vm := *buf
 			for m := lo; m < hi; m += group {
 				k := min(group, hi-m)
 				maxPool3x3Same(g.h, g.w, in[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], out[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], vm[:k*g.h*g.w])
+			}
+		})
+		return nil
+	}
+	if (g.sh > 1 || g.sw > 1) && g.dh == 1 && g.dw == 1 && g.h*g.w <= 1024 {
+		hp, wp := (g.oh-1)*g.sh+g.kh, (g.ow-1)*g.sw+g.kw
+		par.For(workers, planes, func(lo, hi int) {
+			group := max(1, (1<<14)/(hp*wp))
+			k := min(group, hi-lo)
+			buf := poolScratch(2 * k * hp * wp)
+			defer scratchPool.Put(buf)
+			pm, vm := (*buf)[:k*hp*wp], (*buf)[k*hp*wp:]
+			for m := lo; m < hi; m += group {
+				k := min(group, hi-m)
+				maxPoolStrided(&g, in[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+k)*g.oh*g.ow], pm[:k*hp*wp], vm[:k*hp*wp])
 			}
 		})
 		return nil
@@ -64,6 +82,24 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		}
 	})
 	return nil
+}
+
+// scratchPool holds the pools' scratch buffers (*[]float32) across runs
+// rather than making them per call: made per call, maxPoolStrided's two
+// buffers (up to 128 KiB) made the collector run during passes, and in
+// that build every pool of GoogLeNet slowed, even the inception pools
+// (0.1 -> 0.35 ms each).
+var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// poolScratch returns a buffer of scratchPool holding at least n values
+// (its contents are garbage); put it back when done.
+func poolScratch(n int) *[]float32 {
+	b := scratchPool.Get().(*[]float32)
+	if cap(*b) < n {
+		*b = make([]float32, n)
+	}
+	*b = (*b)[:n]
+	return b
 }
 
 // same3x3 reports whether g is a 3x3 pool with stride 1 and one cell of
@@ -95,6 +131,71 @@ func maxPool3x3Same(h, w int, src, dst, vm []float32) {
 	for r := 0; r < n; r += w {
 		dst[r] = maxf(vm[r], vm[r+1])
 		dst[r+w-1] = maxf(vm[r+w-2], vm[r+w-1])
+	}
+}
+
+// maxPoolStrided pools consecutive planes src into dst for a pool with a
+// stride above 1 and no dilation on small planes (GoogLeNet's 14x14 and
+// 28x28 stride-2 pools, AlexNet's 27x27 and 13x13), using pm and vm (planes * hp * wp each, hp x wp the
+// padded map every window lies in). Each plane is copied into pm with -Inf
+// in the padding and in ceil mode's extra cells: max(-Inf, v) is v for
+// every v, NaN and -0 included, and a window with no tap inside the input
+// gives -Inf, as maxPoolWindow. Then the planes are taken as one long map,
+// as maxPool3x3Same does: the rows of every window are reduced in one call
+// at every row (vm), the columns in one call at every column (back into
+// pm), and each output picks its window's value. That reduces twice as
+// many rows and columns as stride 2 needs, in a few long calls per group
+// instead of a call per output row and plane (whose 28- or 14-value rows
+// end in scalar tails), and no window is taken tap by tap. Fastest of 300
+// calls, one worker: GoogLeNet's maxpool4 (832 planes of 14x14) 244-250 ->
+// 165-173 us, maxpool3 (480 of 28x28) 310-319 -> 304-313; on maxpool1's
+// 112x112 planes the doubled work lost (315-336 -> 525-542 us), hence the
+// limit of 1024 values a plane. onnxruntime-node takes 15 and 35 us.
+func maxPoolStrided(g *poolGeom, src, dst, pm, vm []float32) {
+	hp, wp := (g.oh-1)*g.sh+g.kh, (g.ow-1)*g.sw+g.kw
+	planes := len(src) / (g.h * g.w)
+	negInf := float32(math.Inf(-1))
+	// Input rows and columns past hp-pt or wp-pl are in no window (floor
+	// mode).
+	rows, cols := min(g.h, hp-g.pt), min(g.w, wp-g.pl)
+	for m := 0; m < planes; m++ {
+		p := pm[m*hp*wp : (m+1)*hp*wp]
+		s := src[m*g.h*g.w:]
+		for r := 0; r < hp; r++ {
+			row := p[r*wp : (r+1)*wp]
+			y := r - g.pt
+			if y < 0 || y >= rows {
+				for i := range row {
+					row[i] = negInf
+				}
+				continue
+			}
+			for i := 0; i < g.pl; i++ {
+				row[i] = negInf
+			}
+			copy(row[g.pl:g.pl+cols], s[y*g.w:y*g.w+cols])
+			for i := g.pl + cols; i < wp; i++ {
+				row[i] = negInf
+			}
+		}
+	}
+	n := planes*hp*wp - (g.kh-1)*wp
+	windowRowsMax(vm[:n], pm, 0, wp, g.kh)
+	hm := pm[:n-g.kw+1]
+	slidingMax(hm, vm[:n], g.kw)
+	for m := 0; m < planes; m++ {
+		for oy := 0; oy < g.oh; oy++ {
+			d := dst[(m*g.oh+oy)*g.ow : (m*g.oh+oy+1)*g.ow]
+			h := hm[m*hp*wp+oy*g.sh*wp:]
+			if g.sw == 1 {
+				copy(d, h)
+				continue
+			}
+			h = h[:(len(d)-1)*g.sw+1]
+			for i := range d {
+				d[i] = h[i*g.sw]
+			}
+		}
 	}
 }
 
