@@ -21,7 +21,7 @@ func BenchmarkFor(b *testing.B) {
 	})
 	b.Run("spawn", func(b *testing.B) {
 		for b.Loop() {
-			spawn(2, 2, work)
+			spawn(2, &job{f: work, n: 2, w: 2, done: make(chan struct{})})
 		}
 	})
 	b.Run("serial", func(b *testing.B) {

@@ -40,7 +40,7 @@ const spinFor = 200 * time.Microsecond
 // which goroutine runs them, so a computation split this way gives the
 // same result for any number of workers as long as each range's does.
 // Loops may nest and run concurrently; a loop that finds the pool busy
-// starts goroutines of its own, as For always did.
+// starts goroutines of its own, which claim the same ranges.
 func For(workers, n int, f func(lo, hi int)) {
 	ForChunks(workers, n, workers, f)
 }
@@ -66,18 +66,18 @@ func ForChunks(workers, n, chunks int, f func(lo, hi int)) {
 	if runtime.GOMAXPROCS(0) == 1 {
 		// One thread (WebAssembly): helpers could not run beside the
 		// caller; the ranges in order give the same result.
-		for i := 0; i < w; i++ {
-			f(n*i/w, n*(i+1)/w)
+		for i := 0; i < c; i++ {
+			f(n*i/c, n*(i+1)/c)
 		}
 		return
 	}
+	j := &job{f: f, n: n, w: int32(c), done: make(chan struct{})}
 	if !pool.mu.TryLock() {
-		spawn(w, n, f)
+		spawn(w, j)
 		return
 	}
 	defer pool.mu.Unlock()
 	pool.start(min(w, runtime.GOMAXPROCS(0)) - 1)
-	j := &job{f: f, n: n, w: int32(c), done: make(chan struct{})}
 	pool.cur.Store(j)
 	pool.epoch.Add(1)
 	if p := pool.parked.Load(); p > 0 {
@@ -176,18 +176,12 @@ func (p *helpers) loop() {
 	}
 }
 
-// spawn is For without the pool: a goroutine per range but the first,
-// which runs on the caller.
-func spawn(w, n int, f func(lo, hi int)) {
-	var wg sync.WaitGroup
+// spawn is ForChunks without the pool: w-1 goroutines of its own and the
+// caller claim j's ranges, the same ranges the pool's helpers would.
+func spawn(w int, j *job) {
 	for i := 1; i < w; i++ {
-		lo, hi := n*i/w, n*(i+1)/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
+		go j.run()
 	}
-	f(0, n/w)
-	wg.Wait()
+	j.run()
+	<-j.done
 }

@@ -9,9 +9,10 @@ import (
 
 // TestForRanges: every index is visited exactly once, in the ranges For
 // and ForChunks document, for many worker counts, chunk counts and sizes,
-// from several goroutines at once (so that some loops find the pool busy,
-// which splits by workers) and with loops nested in loops; and loops keep
-// working after the helpers have parked.
+// from several goroutines at once (so that some loops find the pool busy
+// and start goroutines of their own, which must cut the same ranges) and
+// with loops nested in loops; and loops keep working after the helpers
+// have parked.
 func TestForRanges(t *testing.T) {
 	check := func(workers, n int) {
 		for _, chunks := range []int{-1, 0, 1, 3, 8} {
@@ -42,22 +43,30 @@ func TestForRanges(t *testing.T) {
 	}
 	time.Sleep(3 * spinFor) // helpers park
 	check(2, 1000)
+	// A busy pool, for certain: every loop starts goroutines of its own.
+	pool.mu.Lock()
+	for workers := 2; workers <= 4; workers++ {
+		for _, n := range []int{2, 5, 17, 40} {
+			check(workers, n)
+		}
+	}
+	pool.mu.Unlock()
 }
 
 // checkChunks runs ForChunks (For when chunks is -1) once and checks that
 // every index is visited once and every range is one the split documents:
-// by workers (For, or a busy pool's goroutines) or by chunks.
+// by workers for For, by chunks for ForChunks, [0, n) with one worker.
 func checkChunks(t *testing.T, workers, n, chunks int) {
 	counts := make([]atomic.Int32, n)
 	var bad atomic.Int32
 	f := func(lo, hi int) {
 		w := min(max(workers, 1), max(n, 1))
 		c := min(max(chunks, w), max(n, 1))
-		ok := lo == 0 && hi == n
-		for i := 0; i < w; i++ {
-			ok = ok || lo == n*i/w && hi == n*(i+1)/w
+		if chunks < 0 {
+			c = w // For: one range per worker
 		}
-		for i := 0; i < c && chunks >= 0; i++ {
+		ok := lo == 0 && hi == n && (workers <= 1 || n <= 1)
+		for i := 0; i < c && workers > 1 && n > 1; i++ {
 			ok = ok || lo == n*i/c && hi == n*(i+1)/c
 		}
 		if !ok {
