@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"convscope/engine/internal/conv"
 )
@@ -15,7 +16,12 @@ type ConvParams struct {
 	Pads      [4]int // (top, left, bottom, right), already resolved from auto_pad
 	Dilations [2]int
 	Group     int
-	Relu      bool // fused ReLU after bias
+	// Residual (set by fuse; model files neither write nor read it): a 4th
+	// input R of the output's shape is added after the bias, before the
+	// ReLU. It is a ResNet block's Add fused into the conv that makes one
+	// of its operands; a conv with no bias has "" as its 3rd input.
+	Residual bool `json:"-"`
+	Relu     bool // fused ReLU after bias (and residual)
 }
 
 func init() {
@@ -87,17 +93,41 @@ func inferConv(n *Node, in [][]int) ([][]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := arity(in, 2, 3); err != nil {
+	if p.Residual {
+		// The bias may be absent (""), the residual may not.
+		if err = arity(in, 2, 4); err == nil && (len(in) != 4 || in[3] == nil) {
+			err = fmt.Errorf("%d inputs, want 4 (the 4th the residual, present)", len(in))
+		}
+	} else {
+		err = arity(in, 2, 3)
+	}
+	if err != nil {
 		return nil, err
 	}
 	g, err := convGeom(p, in[0], in[1])
 	if err != nil {
 		return nil, err
 	}
-	if len(in) == 3 && in[2] != nil && (len(in[2]) != 1 || in[2][0] != g.M) {
+	if len(in) >= 3 && in[2] != nil && (len(in[2]) != 1 || in[2][0] != g.M) {
 		return nil, fmt.Errorf("bias shape %v, want (%d)", in[2], g.M)
 	}
-	return [][]int{{g.N, g.M, g.OH, g.OW}}, nil
+	y := []int{g.N, g.M, g.OH, g.OW}
+	if p.Residual && !slices.Equal(in[3], y) {
+		return nil, fmt.Errorf("residual shape %v, want the output's %v", in[3], y)
+	}
+	return [][]int{y}, nil
+}
+
+// convOperands returns a conv's bias (nil when it has none) and residual
+// (nil unless fused, see ConvParams.Residual) from its inputs.
+func convOperands(in []*Tensor) (bias, res []float32) {
+	if len(in) >= 3 && in[2] != nil {
+		bias = in[2].Data
+	}
+	if len(in) == 4 && in[3] != nil {
+		res = in[3].Data
+	}
+	return bias, res
 }
 
 func runConv(x *execCtx, n *Node, in, out []*Tensor) error {
@@ -109,14 +139,15 @@ func runConv(x *execCtx, n *Node, in, out []*Tensor) error {
 	if err != nil {
 		return err
 	}
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data
-	}
+	bias, res := convOperands(in)
 	w := conv.Weights{F: in[1].Data}
 	if q := in[1].Int8; q != nil {
 		// Compile hands a conv int8 weights only along the output channels.
 		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
+	}
+	if res != nil {
+		conv.ForwardAdd(g, in[0].Data, w, bias, res, out[0].Data, p.Relu, x.workers)
+		return nil
 	}
 	conv.Forward(g, in[0].Data, w, bias, out[0].Data, p.Relu, x.workers)
 	return nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // fuse runs the optimisation passes on p.nodes:
@@ -12,9 +13,16 @@ import (
 //  2. A BatchNormalization whose input is the output of a Conv is folded into
 //     that conv's weights and bias, when the conv output has no other consumer,
 //     is not a graph output or kept value, and all the weights are constants.
-//  3. A Relu after a Conv is fused into it under the same conditions.
+//  3. An Add of a Conv's output and another value of the same shape (a
+//     ResNet block's residual) becomes that conv's epilogue, the other
+//     value its 4th input (ConvParams.Residual), under the same conditions
+//     on the conv output. The conv then runs where the Add did.
+//  4. A Relu after a Conv is fused into it under the same conditions (after
+//     a fused Add too: the ReLU applies to the sum).
 //
-// Removing a node never changes the shape of a surviving value.
+// A conv with a fused Add or ReLU absorbs no batch norm, and one with a
+// fused ReLU no Add. Removing a node never changes the shape of a
+// surviving value.
 func (p *Program) fuse() error {
 	keptByName := map[string]bool{}
 	for _, k := range p.keepAs {
@@ -61,6 +69,13 @@ func (p *Program) fuse() error {
 		}
 		changed := false
 		for i, n := range p.nodes {
+			if n.Op == OpAdd {
+				if p.fuseAdd(i, producer, consumers, pinned) {
+					changed = true
+					break
+				}
+				continue
+			}
 			if (n.Op != OpBatchNorm && n.Op != OpRelu) || len(n.Inputs) == 0 {
 				continue
 			}
@@ -79,7 +94,7 @@ func (p *Program) fuse() error {
 			}
 			var fused *Node
 			if n.Op == OpBatchNorm {
-				if len(n.Outputs) > 1 {
+				if len(n.Outputs) > 1 || cp.Residual {
 					continue // training-mode outputs; infer rejected them already
 				}
 				fused, err = p.foldBatchNorm(conv, n)
@@ -106,6 +121,54 @@ func (p *Program) fuse() error {
 			return nil
 		}
 	}
+}
+
+// fuseAdd fuses the Add p.nodes[i] into the conv that makes one of its
+// operands (see fuse), when it can, and reports whether it did. When both
+// operands qualify, the conv that runs later takes it.
+func (p *Program) fuseAdd(i int, producer map[string]int, consumers map[string]int, pinned map[string]bool) bool {
+	n := p.nodes[i]
+	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
+		return false
+	}
+	best := -1
+	for k, x := range n.Inputs {
+		r := n.Inputs[1-k]
+		j, ok := producer[x]
+		if !ok || x == r || consumers[x] != 1 || pinned[x] || p.nodes[j].Op != OpConv {
+			continue
+		}
+		if cp, err := paramsOf[ConvParams](p.nodes[j]); err != nil || cp.Relu || cp.Residual {
+			continue
+		}
+		// Same shape, so no broadcast; a constant operand may be int8.
+		xs, rs := p.shapes[x], p.shapes[r]
+		if _, isConst := p.consts[r]; isConst || xs == nil || !slices.Equal(xs, rs) {
+			continue
+		}
+		if best < 0 || j > producer[n.Inputs[best]] {
+			best = k
+		}
+	}
+	if best < 0 {
+		return false
+	}
+	j := producer[n.Inputs[best]]
+	conv := p.nodes[j]
+	cp, _ := paramsOf[ConvParams](conv)
+	c := *conv
+	q := *cp
+	q.Residual = true
+	c.Params = &q
+	c.Inputs = make([]string, 4)
+	copy(c.Inputs, conv.Inputs)
+	c.Inputs[3] = n.Inputs[1-best]
+	c.Outputs = []string{n.Outputs[0]}
+	// The conv moves to the Add's place, where the other operand exists;
+	// its own inputs were made before its old place.
+	p.nodes[i] = &c
+	p.nodes = append(p.nodes[:j], p.nodes[j+1:]...)
+	return true
 }
 
 // foldBatchNorm returns a copy of conv whose weights and bias include the

@@ -88,7 +88,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							if ep.RowBias != nil {
 								bias = ep.RowBias[i0+is*mr : i0+is*mr+mr]
 							}
-							kern.StoreTile(acc, c[off:], ldc, first, last, bias, ep.Relu)
+							kern.StoreTile(acc, c[off:], ldc, first, last, bias, ep.Relu && ep.Add == nil)
+							if last && ep.Add != nil {
+								// The tile is still in L1: add the residual, then ReLU.
+								for i := 0; i < mr; i++ {
+									addRelu(c[off+i*ldc:off+i*ldc+nr], ep.Add[off+i*ldc:], ep.Relu)
+								}
+							}
 							continue
 						}
 						store(acc, nr, rows, cols, alpha, beta, first, c, off, ldc)
@@ -105,18 +111,22 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 
 // Epilogue is applied to each element of C once its product is complete:
 // add the row's bias (when RowBias is non-nil: RowBias[i] for row i), then
-// clamp at zero (when Relu). A convolution's bias and ReLU run this way on
-// each register tile right after its last store, instead of a second pass
-// over the whole output.
+// the element of Add at C's offset (when Add is non-nil), then clamp at
+// zero (when Relu). A convolution's bias and ReLU, and a residual Add that
+// follows it (engine's fuse), run this way on each register tile right
+// after its last store, instead of further passes over the whole output.
 type Epilogue struct {
 	RowBias []float32 // (m), or nil
-	Relu    bool
+	// Add, when not nil, is laid out as C (same offsets, row stride ldc)
+	// and must not overlap it.
+	Add  []float32
+	Relu bool
 }
 
 // apply runs the epilogue on the rows x cols block of c at off, whose first
 // row is row0 of C.
 func (ep Epilogue) apply(c []float32, off, rows, cols, ldc, row0 int) {
-	if ep.RowBias == nil && !ep.Relu {
+	if ep.RowBias == nil && ep.Add == nil && !ep.Relu {
 		return
 	}
 	for i := 0; i < rows; i++ {
@@ -126,6 +136,10 @@ func (ep Epilogue) apply(c []float32, off, rows, cols, ldc, row0 int) {
 			for j := range row {
 				row[j] += b
 			}
+		}
+		if ep.Add != nil {
+			addRelu(row, ep.Add[off+i*ldc:], ep.Relu)
+			continue
 		}
 		if ep.Relu {
 			// A comparison, not max(v, 0): in WebAssembly the builtin max

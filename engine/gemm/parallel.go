@@ -87,7 +87,11 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 				} else {
 					bs = b.Sub(0, lo)
 				}
-				blocked(t, ep, transA, transB, m, hi-lo, k, alpha, a, bs, beta, c[lo:], ldc)
+				sub := ep
+				if sub.Add != nil {
+					sub.Add = sub.Add[lo:]
+				}
+				blocked(t, sub, transA, transB, m, hi-lo, k, alpha, a, bs, beta, c[lo:], ldc)
 				continue
 			}
 			var as Matrix
@@ -101,6 +105,9 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 			sub := ep
 			if sub.RowBias != nil {
 				sub.RowBias = sub.RowBias[lo:hi]
+			}
+			if sub.Add != nil {
+				sub.Add = sub.Add[lo*ldc:]
 			}
 			packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
 		}

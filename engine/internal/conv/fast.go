@@ -42,6 +42,15 @@ func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
 }
 
+// ForwardAdd is Forward with res (laid out as y, not overlapping it) added
+// to the conv's output after the bias and before the ReLU: a ResNet block's
+// residual Add (+ ReLU) fused into the conv that makes one of its operands.
+// The result has the bits of Forward without the ReLU, then the Add and the
+// ReLU as separate passes (gemm.AddRelu).
+func ForwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu bool, workers int) {
+	forwardAdd(g, x, w, bias, res, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
+}
+
 // paths selects the GEMM kernel and whether Winograd may be used; the
 // benchmarks compare them side by side.
 type paths struct {
@@ -50,13 +59,32 @@ type paths struct {
 }
 
 func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, pa paths) {
+	forwardAdd(g, x, w, bias, nil, y, relu, workers, pa)
+}
+
+// forwardAdd is forward with the residual res (nil: none, see ForwardAdd).
+// The GEMM path adds it in its epilogue, on each tile while it is in L1;
+// the others add it in a second pass over y, before which they skip the
+// ReLU.
+func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu bool, workers int, pa paths) {
+	// after is the second pass of the paths that do not take res. y may
+	// run on past this conv's output (a shard's part of a whole tensor).
+	after := func() {
+		if res != nil {
+			n := g.N * g.M * g.OH * g.OW
+			gemm.AddRelu(y[:n], res[:n], relu)
+		}
+	}
+	relu1 := relu && res == nil // the ReLU of the conv alone
 	cg, mg := g.C/g.Group, g.M/g.Group
 	if cg == 1 && g.KH*g.KW <= 64 {
-		depthwise(g, x, w, bias, y, relu, workers)
+		depthwise(g, x, w, bias, y, relu1, workers)
+		after()
 		return
 	}
 	if pa.winograd && useWinograd(g) {
-		winograd(g, x, w, bias, y, relu, workers, pa.tiles)
+		winograd(g, x, w, bias, y, relu1, workers, pa.tiles)
+		after()
 		return
 	}
 	k := cg * g.KH * g.KW
@@ -71,8 +99,9 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 			col = (*buf)[:k*npix]
 		}
 		for n := 0; n < g.N; n++ {
-			pixelMajorConv(g, x[n*g.C*g.H*g.W:(n+1)*g.C*g.H*g.W], pw, bias, y[n*g.M*npix:(n+1)*g.M*npix], relu, workers, pa.tiles, col, pointwise)
+			pixelMajorConv(g, x[n*g.C*g.H*g.W:(n+1)*g.C*g.H*g.W], pw, bias, y[n*g.M*npix:(n+1)*g.M*npix], relu1, workers, pa.tiles, col, pointwise)
 		}
+		after()
 		return
 	}
 	chunk := npix
@@ -111,6 +140,9 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 			if bias != nil {
 				ep.RowBias = bias[grp*mg : (grp+1)*mg]
 			}
+			if res != nil {
+				ep.Add = res[(n*g.M+grp*mg)*npix:]
+			}
 			if pointwise {
 				gemm.ParallelMatrix(pa.tiles, ep, workers, false, false, mg, npix, k, 1, wg, gemm.Float(xg, npix), 0, yg, npix)
 				continue
@@ -118,7 +150,11 @@ func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
 				im2col(g, xg, ph, col, cg, p0, pc, workers)
-				gemm.ParallelMatrix(pa.tiles, ep, workers, false, false, mg, pc, k, 1, wg, gemm.Float(col, pc), 0, yg[p0:], npix)
+				epc := ep
+				if res != nil {
+					epc.Add = ep.Add[p0:]
+				}
+				gemm.ParallelMatrix(pa.tiles, epc, workers, false, false, mg, pc, k, 1, wg, gemm.Float(col, pc), 0, yg[p0:], npix)
 			}
 		}
 	}

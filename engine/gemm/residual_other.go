@@ -1,0 +1,5 @@
+//go:build !(wasm && goexperiment.simd) || convscope_nosimd
+
+package gemm
+
+func addRelu(c, r []float32, relu bool) { addReluGeneric(c, r, relu) }
