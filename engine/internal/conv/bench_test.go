@@ -23,6 +23,9 @@ var convCases = []struct {
 	{"3x3_512to512_14x14", Geom{N: 1, C: 512, M: 512, H: 14, W: 14}}, // VGG16 conv5
 	{"3x3_512to512_7x7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7}},     // ResNet-18 layer4
 	{"3x3_64to64_224x224", Geom{N: 1, C: 64, M: 64, H: 224, W: 224}}, // VGG16 conv1_2
+	{"3x3_192to384_13x13", Geom{N: 1, C: 192, M: 384, H: 13, W: 13}}, // AlexNet features.6
+	{"3x3_384to256_13x13", Geom{N: 1, C: 384, M: 256, H: 13, W: 13}}, // AlexNet features.8
+	{"3x3_256to256_13x13", Geom{N: 1, C: 256, M: 256, H: 13, W: 13}}, // AlexNet features.10
 }
 
 // benchPaths lists every (kernel, algorithm) pair, so one benchmark run

@@ -116,7 +116,7 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 // For a conv that takes the Winograd path it returns a PackedA holding
 // only the transformed kernels (Ext, see winogradWeights), or nil when
 // keepWinogradWeights says the memory is not there (in WebAssembly, layers
-// past 256x256 channels: VGG16's would be 105 MB in all).
+// past 384x256 channels: VGG16's would be 105 MB in all).
 //
 // For a conv that takes the pixel-major GEMM (pixelmajor.go), natively, it
 // returns a PackedA holding only the float32 weights in that layout (Ext).

@@ -25,9 +25,14 @@ import (
 // useWinograd reports whether g takes the Winograd path: a 3x3 kernel,
 // stride 1, dilation 1, no groups, at least 16 channels in and out (with 3,
 // as in a network's first layer, the products' inner dimension would be
-// 3), and at least 196 (14x14) output pixels. At 7x7 the 16 tiles fill half
+// 3), and at least 169 (13x13) output pixels. At 7x7 the 16 tiles fill half
 // of a 32-wide register tile, and the kernels' transform (kept or not) is
-// more bytes than the int8 weights im2col streams.
+// more bytes than the int8 weights im2col streams. 13x13 (AlexNet's last
+// three convs) has the 49 tiles of 14x14; there Winograd cost, in cpu-ms
+// per call at load 10 (im2col / Winograd), natively with AVX-512 2.41 /
+// 1.68 (192->384), 3.71 / 2.61 (384->256), 2.74 / 1.34 (256->256), and in
+// Node with the kernels kept (wasmKeepWinogradMC) 16.5 / 8.1, 13.6 / 10.3,
+// 10.0 / 6.5.
 // cpu-ms per call on one thread (BenchmarkConv3x3, int8 weights packed for
 // im2col, kept transformed for Winograd; the machine was at load 7 from
 // other builds), AVX-512, two rounds:
@@ -44,7 +49,7 @@ import (
 // 14x14 50.5 / 42.2, 512ch 7x7 14.7 / 28.2.
 func useWinograd(g Geom) bool {
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
-		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= 196
+		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.OH*g.OW >= 169
 }
 
 // winograd computes the same result as Naive for geometries useWinograd
@@ -184,18 +189,19 @@ func grow(s []float32, n int) []float32 {
 // float32 at 16/9 of the weights' count, 7.1 times the int8 weights' bytes:
 // ResNet-18 17 MB, GoogLeNet 14 MB, ResNet-50 25 MB, VGG16 105 MB in all.
 // Natively always. In WebAssembly, where VGG16 must stay within 300 MB of
-// memory in all, only up to 256x256 channels (4 MiB of kernels a layer):
-// that keeps every Winograd layer of ResNet-18, ResNet-50 and GoogLeNet and
-// VGG16's up to conv3 (12 MB), not its 512-channel ones (93 MB). On every
-// call, a 256-channel 14x14 layer's transform cost more than its 16
-// products (49 tiles per kernel).
+// memory in all, only up to 384x256 channels (6 MiB of kernels a layer):
+// that keeps every Winograd layer of ResNet-18, ResNet-50, GoogLeNet and
+// AlexNet (15 MB for its 13x13 layers) and VGG16's up to conv3 (12 MB),
+// not its 512-channel ones (93 MB). On every call, a 256-channel 14x14
+// layer's transform cost more than its 16 products (49 tiles per kernel).
 func keepWinogradWeights(m, c int) bool {
 	return runtime.GOARCH != "wasm" || m*c <= wasmKeepWinogradMC
 }
 
 // wasmKeepWinogradMC bounds M*C of the layers that keep their transformed
-// kernels in WebAssembly (see keepWinogradWeights).
-const wasmKeepWinogradMC = 256 * 256
+// kernels in WebAssembly (see keepWinogradWeights): AlexNet's 384->256 is
+// the largest it admits, VGG16's 256->512 the smallest it refuses.
+const wasmKeepWinogradMC = 384 * 256
 
 // vectorWeights lets transformWeights use transformSliver4 (tests turn it
 // off to compare with the scalar code).
