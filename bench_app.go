@@ -151,7 +151,7 @@ type appMemory struct {
 // appBenchRow is one architecture's figures.
 type appBenchRow struct {
 	Model      string     `json:"model"`
-	Asked      int        `json:"asked_workers"` // Load's Workers (0: one per core)
+	Asked      int        `json:"asked_workers"` // Load's Workers (0: the app's default)
 	Workers    int        `json:"workers"`       // what the worker ran the model on
 	FileBytes  int64      `json:"file_bytes"`
 	Loaded     *appMemory `json:"loaded"`     // after Load (and before the warm-up run)

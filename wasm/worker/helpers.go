@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"convscope/engine"
+	"convscope/models"
 	"convscope/wasm/shard"
+	"convscope/wasm/worker/session"
 	"convscope/web/protocol"
 )
 
@@ -44,49 +46,57 @@ const (
 	helperRunTimeout  = 3 * time.Minute
 )
 
-// autoSplitMaxBytes is the largest model file the default (Load's Workers
-// 0) splits over several workers. Every worker holds the whole activations
-// of a run and its own scratch besides its share of the weights, so a
-// split adds about a worker's working set per helper: VGG16 (a 138 MB file,
-// 224x224x64 maps through its first convs) took 289 MB of WebAssembly
-// memory on one worker and 267 + 214 = 481 MB on two (bench -browser -app),
-// past the 300 MB the app allows it, while AlexNet (61 MB) went from 92 to
-// 158 MB and ResNet-50 (26 MB) from 143 to 190. The VGG files (133-144 MB)
-// are the only catalog models above it, and VGG16 is the one the engine
-// already runs faster than onnxruntime-web on one worker. A Load that asks
-// for a count still gets it.
-const autoSplitMaxBytes = 100 << 20
-
-// workerCount returns how many workers to run a model on for a Load asking
-// for want (0: one per core) of a model file of fileBytes (0: unknown),
-// and why it is one when more were possible.
-func workerCount(want int, fileBytes int64) (int, string) {
+// workerCount returns how many workers to run model m (of a file of
+// fileBytes) on for a Load asking for want (0: the default), and why it is
+// fewer than the cores when it is. The default is one worker per core the
+// browser reports, up to maxWorkers, and no more than fit the app's memory
+// budget by session.DefaultWorkers' estimate: every worker holds the whole
+// activations of a run and its own scratch besides its share of the
+// weights, so each helper adds memory (VGG16: 289 MB on one worker, 468 on
+// two, against the 300 the app allows it).
+func workerCount(want int, m *models.Model, fileBytes int64) (int, string) {
 	if want == 1 {
 		return 1, ""
-	}
-	if want <= 0 && fileBytes > autoSplitMaxBytes {
-		return 1, fmt.Sprintf("the model file is %d MB: split over the cores, every worker would hold its activations (VGG16: 481 MB on two workers against 289 on one), so it runs on one worker", fileBytes>>20)
 	}
 	if !shard.Available() {
 		return 1, "the page is not cross-origin isolated (no COOP/COEP headers), so there is no SharedArrayBuffer: the model runs on one worker"
 	}
-	n := want
-	if n <= 0 {
-		n = min(js.Global().Get("navigator").Get("hardwareConcurrency").Int(), maxWorkers)
+	if want > 0 {
+		return min(want, 4*maxWorkers), ""
 	}
-	n = min(n, 4*maxWorkers)
-	if n <= 1 {
+	cores := js.Global().Get("navigator").Get("hardwareConcurrency").Int()
+	if cores <= 1 {
 		return 1, "the browser reports one core: the model runs on one worker"
 	}
+	limit := min(cores, maxWorkers)
+	n, f, err := session.DefaultWorkers(m, fileBytes, limit, session.MemoryBudget)
+	if err != nil {
+		return 1, fmt.Sprintf("the model's memory cannot be estimated (%v): it runs on one worker", err)
+	}
+	if n < limit {
+		more, err := session.EstimateFootprint(m, fileBytes, n+1)
+		if err != nil {
+			return n, ""
+		}
+		return n, fmt.Sprintf("split over %d workers, %s would take about %d MB of WebAssembly memory, more than the %d MB the app allows a model: it runs on %s (about %d MB)", n+1, m.Meta.Name, more.Total()>>20, session.MemoryBudget>>20, workers(n), f.Total()>>20)
+	}
 	return n, ""
+}
+
+// workers says n workers.
+func workers(n int) string {
+	if n == 1 {
+		return "one worker"
+	}
+	return fmt.Sprintf("%d workers", n)
 }
 
 // split gives the session the helpers a Load asking for want workers
 // needs (see workerCount), before it compiles the model: the helpers
 // already running are kept when their count is right and the session still
 // has them (a session drops failed helpers).
-func (w *worker) split(want int, fileBytes int64) {
-	n, why := workerCount(want, fileBytes)
+func (w *worker) split(want int, m *models.Model, fileBytes int64) {
+	n, why := workerCount(want, m, fileBytes)
 	if w.helpers != nil && w.helpers.count() == n && w.sess.Programs() == n {
 		return
 	}

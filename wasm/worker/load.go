@@ -32,11 +32,10 @@ const progressEvery = 100 * time.Millisecond
 func (w *worker) load(ctx context.Context, m *protocol.Load) (*protocol.Loaded, error) {
 	start := time.Now()
 	ref := m.Model
-	w.split(m.Workers, ref.Bytes)
 	cache := openCache()
 	if !cache.IsUndefined() {
 		if data, ok := readCache(cache, ref.URL); ok {
-			loaded, err := w.sess.Load(data, ref.SHA256)
+			loaded, err := w.use(data, ref.SHA256, m.Workers)
 			if err == nil {
 				loaded.FromCache = true
 				loaded.Ms = float64(time.Since(start).Microseconds()) / 1000
@@ -52,7 +51,7 @@ func (w *worker) load(ctx context.Context, m *protocol.Load) (*protocol.Loaded, 
 	if err != nil {
 		return nil, err
 	}
-	loaded, err := w.sess.Load(data, ref.SHA256)
+	loaded, err := w.use(data, ref.SHA256, m.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +62,18 @@ func (w *worker) load(ctx context.Context, m *protocol.Load) (*protocol.Loaded, 
 		w.after = func() { writeCache(cache, ref.URL, data) }
 	}
 	return loaded, nil
+}
+
+// use checks and decodes the model file data, gives the session the
+// helpers the model is split over (a Load asking for want workers, 0: the
+// default, see workerCount) and makes it current.
+func (w *worker) use(data []byte, sha string, want int) (*protocol.Loaded, error) {
+	m, err := session.Decode(data, sha)
+	if err != nil {
+		return nil, err
+	}
+	w.split(want, m, int64(len(data)))
+	return w.sess.Use(m, data)
 }
 
 // openCache returns the models cache, or undefined where the Cache API is

@@ -15,15 +15,7 @@ import (
 // of a split model holds no second copy of its share of the weights. g is
 // not modified.
 func compilePart(g *engine.Graph, opt engine.Options) (*engine.Program, error) {
-	infos := make(map[string]engine.ConstInfo, len(g.Consts))
-	for name, c := range g.Consts {
-		ci := engine.ConstInfo{Shape: c.Shape}
-		if c.Int8 != nil {
-			ci.Int8, ci.Axis = true, c.Int8.Axis
-		}
-		infos[name] = ci
-	}
-	parts, err := engine.ShardParts(g, infos, opt)
+	parts, err := engine.ShardParts(g, constInfos(g), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -38,4 +30,17 @@ func compilePart(g *engine.Graph, opt engine.Options) (*engine.Program, error) {
 	}
 	opt.Shard.Parts = parts
 	return engine.Compile(&sg, opt)
+}
+
+// constInfos describes g's constants for engine.ShardParts.
+func constInfos(g *engine.Graph) map[string]engine.ConstInfo {
+	infos := make(map[string]engine.ConstInfo, len(g.Consts))
+	for name, c := range g.Consts {
+		ci := engine.ConstInfo{Shape: c.Shape}
+		if c.Int8 != nil {
+			ci.Int8, ci.Axis = true, c.Int8.Axis
+		}
+		infos[name] = ci
+	}
+	return infos
 }

@@ -98,6 +98,17 @@ func (s *Session) Model() *models.Model { return s.model }
 // Load makes the model file data current after checking that its SHA-256
 // is wantSHA256 (hex). On error the previous model stays current.
 func (s *Session) Load(data []byte, wantSHA256 string) (*protocol.Loaded, error) {
+	m, err := Decode(data, wantSHA256)
+	if err != nil {
+		return nil, err
+	}
+	return s.Use(m, data)
+}
+
+// Decode checks that the SHA-256 of the model file data is wantSHA256
+// (hex) and decodes it: Load's first half, for a caller that looks at the
+// model (its worker count) before Use makes it current.
+func Decode(data []byte, wantSHA256 string) (*models.Model, error) {
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); got != wantSHA256 {
 		return nil, fail(protocol.CodeHash, "the model file does not have the expected SHA-256 (got %.16s..., want %.16s...): it was damaged or tampered with, so it is not used", got, wantSHA256)
@@ -106,11 +117,12 @@ func (s *Session) Load(data []byte, wantSHA256 string) (*protocol.Loaded, error)
 	if err != nil {
 		return nil, fail(protocol.CodeModel, "the model file cannot be used: %v", err)
 	}
-	return s.use(m, data)
+	return m, nil
 }
 
-// use makes m (decoded from the file data) current.
-func (s *Session) use(m *models.Model, data []byte) (*protocol.Loaded, error) {
+// Use makes m, decoded from the file data (Decode), current: Load's second
+// half. On error the previous model stays current.
+func (s *Session) Use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 	g := m.Graph()
 	if len(g.Inputs) != 1 || len(g.Outputs) < 1 {
 		return nil, fail(protocol.CodeModel, "model %s has %d inputs and %d outputs, want 1 and at least 1", m.Meta.Name, len(g.Inputs), len(g.Outputs))

@@ -33,8 +33,20 @@ func randomModel(t *testing.T, arch string) ([]byte, *models.Model) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ds, err := models.ArchDataset(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := labels.For(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := preprocess.ImageNet()
+	if ds == "cifar10" {
+		spec = preprocess.CIFAR10()
+	}
 	f, err := models.Convert(def, def.RandomStateDict(7), models.Meta{
-		Name: "random_" + arch, Dataset: "cifar10", Labels: labels.CIFAR10(), Preprocess: preprocess.CIFAR10(),
+		Name: "random_" + arch, Dataset: ds, Labels: lb, Preprocess: spec,
 		Source: "random weights (test)",
 	})
 	if err != nil {
