@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"convscope/engine/internal/vec"
 	"math"
 	"sync"
 
@@ -26,7 +27,7 @@ func init() {
 // for NaN (any NaN wins) and signed zeros (+0 wins), so this gives exactly
 // the bits of the maximum over the window taken tap by tap (maxPoolWindow,
 // the reference; only which NaN comes out of a window holding several may
-// differ). Both steps are maxVec over long contiguous runs (four lanes at a
+// differ). Both steps are vec.Max over long contiguous runs (four lanes at a
 // time in WebAssembly, a few calls per plane: GoogLeNet's pools are on maps
 // of 7 to 28 columns, where a call per row cost more than its work);
 // windows that cross the border (padding) or are dilated along the row are
@@ -112,7 +113,7 @@ func same3x3(g *poolGeom) bool {
 
 // maxPool3x3Same pools consecutive (h, w) planes src into dst (same size)
 // with a 3x3 window, stride 1 and padding 1, using vm (len(src)): the
-// planes are taken as one long map, so each step is one maxVec call over
+// planes are taken as one long map, so each step is one vec.Max call over
 // all of them (GoogLeNet's pools are on 7x7 to 28x28 maps, where calls per
 // plane or row cost more than the work), then the rows and columns where
 // that long map crosses a plane's or a row's edge are redone with their
@@ -120,17 +121,17 @@ func same3x3(g *poolGeom) bool {
 func maxPool3x3Same(h, w int, src, dst, vm []float32) {
 	n := len(src)
 	// vm: the maximum of the rows above, at and below each row.
-	max3Vec(vm[w:n-w], src[:n-2*w], src[w:n-w], src[2*w:])
+	vec.Max3(vm[w:n-w], src[:n-2*w], src[w:n-w], src[2*w:])
 	for top := 0; top < n; top += h * w {
 		bot := top + (h-1)*w
-		maxVec(vm[top:top+w], src[top:top+w], src[top+w:top+2*w])
-		maxVec(vm[bot:bot+w], src[bot-w:bot], src[bot:bot+w])
+		vec.Max(vm[top:top+w], src[top:top+w], src[top+w:top+2*w])
+		vec.Max(vm[bot:bot+w], src[bot-w:bot], src[bot:bot+w])
 	}
 	// dst: the maximum of vm left of, at and right of each cell.
-	max3Vec(dst[1:n-1], vm[:n-2], vm[1:n-1], vm[2:])
+	vec.Max3(dst[1:n-1], vm[:n-2], vm[1:n-1], vm[2:])
 	for r := 0; r < n; r += w {
-		dst[r] = maxf(vm[r], vm[r+1])
-		dst[r+w-1] = maxf(vm[r+w-2], vm[r+w-1])
+		dst[r] = vec.Maxf(vm[r], vm[r+1])
+		dst[r+w-1] = vec.Maxf(vm[r+w-2], vm[r+w-1])
 	}
 }
 
@@ -252,7 +253,7 @@ func maxPoolPlane(g *poolGeom, src, dst, vm, hm []float32) {
 			best := negInf
 			for kx := 0; kx < g.kw; kx++ {
 				if x := x0 + kx*g.dw; x >= 0 && x < g.w {
-					best = maxf(best, vrow[x])
+					best = vec.Maxf(best, vrow[x])
 				}
 			}
 			drow[ox] = best
@@ -268,13 +269,13 @@ func slidingMax(dst, v []float32, k int) {
 	case 1:
 		copy(dst, v[:n])
 	case 2:
-		maxVec(dst, v[:n], v[1:1+n])
+		vec.Max(dst, v[:n], v[1:1+n])
 	case 3:
-		max3Vec(dst, v[:n], v[1:1+n], v[2:2+n])
+		vec.Max3(dst, v[:n], v[1:1+n], v[2:2+n])
 	default:
-		max3Vec(dst, v[:n], v[1:1+n], v[2:2+n])
+		vec.Max3(dst, v[:n], v[1:1+n], v[2:2+n])
 		for kx := 3; kx < k; kx++ {
-			maxVec(dst, dst, v[kx:kx+n])
+			vec.Max(dst, dst, v[kx:kx+n])
 		}
 	}
 }
@@ -319,7 +320,7 @@ func maxPoolRows(g *poolGeom, src, vm []float32) {
 				first = false
 				continue
 			}
-			maxVec(vrow, vrow, row)
+			vec.Max(vrow, vrow, row)
 		}
 		if first {
 			for i := range vrow {
@@ -337,12 +338,12 @@ func windowRowsMax(dst, src []float32, off, step, k int) {
 	case 1:
 		copy(dst, src[off:off+n])
 	case 2:
-		maxVec(dst, src[off:off+n], src[off+step:off+step+n])
+		vec.Max(dst, src[off:off+n], src[off+step:off+step+n])
 	default:
-		max3Vec(dst, src[off:off+n], src[off+step:off+step+n], src[off+2*step:off+2*step+n])
+		vec.Max3(dst, src[off:off+n], src[off+step:off+step+n], src[off+2*step:off+2*step+n])
 		for ky := 3; ky < k; ky++ {
 			o := off + ky*step
-			maxVec(dst, dst, src[o:o+n])
+			vec.Max(dst, dst, src[o:o+n])
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package engine
 
+import "convscope/engine/internal/vec"
+
 // Relu: y = max(x, 0), elementwise. NaN stays NaN, as in ONNX Runtime.
 
 func init() {
@@ -15,6 +17,6 @@ func inferUnary(n *Node, in [][]int) ([][]int, error) {
 }
 
 func runRelu(_ *execCtx, _ *Node, in, out []*Tensor) error {
-	reluVec(out[0].Data, in[0].Data)
+	vec.Relu(out[0].Data, in[0].Data)
 	return nil
 }

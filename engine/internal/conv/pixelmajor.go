@@ -5,6 +5,7 @@ import (
 
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
+	"convscope/engine/internal/vec"
 )
 
 // The pixel-major GEMM serves convs with few output pixels and many output
@@ -152,7 +153,7 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 					if p0 == 0 {
 						copy(dst, acc)
 					} else {
-						addTo(dst, acc)
+						vec.Add(dst, dst, acc)
 					}
 				}
 			}

@@ -1,4 +1,4 @@
-package engine
+package vec
 
 import (
 	"math"
@@ -6,13 +6,14 @@ import (
 	"testing"
 )
 
-// TestVecPaths runs every elementwise loop of this build (vecPaths: the
-// generic ones, and SIMD128's in a GOEXPERIMENT=simd wasm build) against
+// TestPaths runs every elementwise loop of this build (Paths: the generic
+// ones, and with GOEXPERIMENT=simd AVX2's and AVX-512's as far as the CPU
+// has them, or SIMD128's in WebAssembly) against
 // the scalar definitions, on lengths that exercise the vector body and the
 // tail, with NaN, signed zeros and infinities: same bits, except that when
 // the definition gives NaN any NaN is accepted (WebAssembly leaves the
 // payload of a NaN result open).
-func TestVecPaths(t *testing.T) {
+func TestPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
 	gen := func(n int) []float32 {
@@ -31,53 +32,60 @@ func TestVecPaths(t *testing.T) {
 		}
 		return math.Float32bits(got) == math.Float32bits(want)
 	}
-	for _, vp := range vecPaths {
+	for _, vp := range Paths() {
 		for n := 0; n < 40; n++ {
 			a, b := gen(n), gen(n)
 			got := make([]float32, n)
-			vp.add(got, a, b)
+			vp.Add(got, a, b)
 			for i := range got {
 				if !same(got[i], a[i]+b[i]) {
-					t.Fatalf("%s add n=%d: [%d] %v + %v = %v", vp.name, n, i, a[i], b[i], got[i])
+					t.Fatalf("%s add n=%d: [%d] %v + %v = %v", vp.Name, n, i, a[i], b[i], got[i])
 				}
 			}
-			vp.relu(got, a)
+			copy(got, a)
+			vp.Add(got, got, b) // in place, as the pixel-major GEMM calls it
+			for i := range got {
+				if !same(got[i], a[i]+b[i]) {
+					t.Fatalf("%s add in place n=%d: [%d] %v + %v = %v", vp.Name, n, i, a[i], b[i], got[i])
+				}
+			}
+			vp.Relu(got, a)
 			for i := range got {
 				want := a[i]
 				if want < 0 {
 					want = 0
 				}
 				if !same(got[i], want) {
-					t.Fatalf("%s relu n=%d: [%d] relu(%v) = %v", vp.name, n, i, a[i], got[i])
+					t.Fatalf("%s relu n=%d: [%d] relu(%v) = %v", vp.Name, n, i, a[i], got[i])
 				}
 			}
 			c := gen(n)
-			vp.max3(got, a, b, c)
+			vp.Max3(got, a, b, c)
 			for i := range got {
 				if !same(got[i], max(a[i], b[i], c[i])) {
-					t.Fatalf("%s max3 n=%d: [%d] max(%v, %v, %v) = %v", vp.name, n, i, a[i], b[i], c[i], got[i])
+					t.Fatalf("%s max3 n=%d: [%d] max(%v, %v, %v) = %v", vp.Name, n, i, a[i], b[i], c[i], got[i])
 				}
 			}
 			copy(got, a)
-			vp.max(got, got, b) // in place, as MaxPool calls it
+			vp.Max(got, got, b) // in place, as MaxPool calls it
 			for i := range got {
 				if !same(got[i], max(a[i], b[i])) {
-					t.Fatalf("%s max n=%d: [%d] max(%v, %v) = %v", vp.name, n, i, a[i], b[i], got[i])
+					t.Fatalf("%s max n=%d: [%d] max(%v, %v) = %v", vp.Name, n, i, a[i], b[i], got[i])
 				}
 			}
 		}
 	}
 }
 
-// TestMaxf: maxf has the builtin max's bits on every pair of special and
+// TestMaxf: Maxf has the builtin max's bits on every pair of special and
 // ordinary values, in both orders.
 func TestMaxf(t *testing.T) {
 	vals := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), 1, -1, 2.5}
 	for _, x := range vals {
 		for _, y := range vals {
-			got, want := maxf(x, y), max(x, y)
+			got, want := Maxf(x, y), max(x, y)
 			if math.Float32bits(got) != math.Float32bits(want) {
-				t.Errorf("maxf(%v, %v) = %v (%#x), max gives %v (%#x)", x, y, got, math.Float32bits(got), want, math.Float32bits(want))
+				t.Errorf("Maxf(%v, %v) = %v (%#x), max gives %v (%#x)", x, y, got, math.Float32bits(got), want, math.Float32bits(want))
 			}
 		}
 	}

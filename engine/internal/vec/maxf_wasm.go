@@ -1,12 +1,12 @@
-package engine
+package vec
 
 import "math"
 
-// maxf is Go's max(x, y) on float32 with the same result bits (the body of
+// Maxf is Go's max(x, y) on float32 with the same result bits (the body of
 // runtime.fmax): in WebAssembly the builtin is a call to runtime.fmax32,
 // which the compiler does not inline, and a call per element made max
 // pooling ten times slower than its comparisons.
-func maxf(x, y float32) float32 {
+func Maxf(x, y float32) float32 {
 	if y != y || y > x {
 		return y
 	}

@@ -1,62 +1,38 @@
 //go:build amd64 && goexperiment.simd && !convscope_nosimd
 
-package engine
+package vec
 
 import "simd/archsimd"
 
-// vecAVX2 does eight float32 at a time with AVX2 (the tail with the generic
-// loop), for CPUs that have it; the others keep the generic loops. Natively
-// Go's max on float32 is inline but branches on NaN and signed zeros per
-// value: MaxPool took 5.2 of GoogLeNet's 32 ms one-worker pass (16%), where
-// onnxruntime-node spends 0.35 ms.
+// avx2 does eight float32 at a time with AVX2 (the tail with the generic
+// loop), for CPUs that have it; the others keep the generic loops. avx512
+// adds sixteen at a time with AVX-512 (the pixel-major GEMM sums a kernel
+// tile into its scratch once per KC slice; in scalar code that was a tenth
+// of the kernel's time) and has avx2's other loops. Add is the scalar add
+// lane by lane, and ReLU keeps v unless v < 0, so the bits are the generic
+// loops'.
 //
 // VMAXPS is not Go's max: it returns its second operand when either is NaN
-// and when both are zeros of either sign. max8 fixes both cases with two
-// compares and blends, so the results have max's bits (NaN if either is NaN,
-// +0 over -0), which TestVecPaths checks.
-var vecAVX2 = vecPath{name: "avx2", add: addAVX2, relu: reluAVX2, max: maxAVX2, max3: max3AVX2}
+// and when both are zeros of either sign. max8 fixes both cases
+// with two compares and blends, so the results have max's bits (NaN if
+// either is NaN, +0 over -0), which TestPaths checks.
+var (
+	avx2   = Path{Name: "avx2", Add: addAVX2, Relu: reluAVX2, Max: maxAVX2, Max3: max3AVX2}
+	avx512 = Path{Name: "avx512", Add: addAVX512, Relu: reluAVX2, Max: maxAVX2, Max3: max3AVX2}
+)
 
-var vecPaths = vecPathsAMD64()
+// simdPaths are avx2 and avx512 as far as the CPU has them, fastest last.
+var simdPaths = amd64Paths()
 
-func vecPathsAMD64() []vecPath {
-	if hasAVX2 {
-		return []vecPath{vecGeneric, vecAVX2}
+func amd64Paths() []Path {
+	var ps []Path
+	if archsimd.X86.AVX2() {
+		ps = append(ps, avx2)
 	}
-	return []vecPath{vecGeneric}
-}
-
-var hasAVX2 = archsimd.X86.AVX2()
-
-func addVec(dst, a, b []float32) {
-	if hasAVX2 {
-		addAVX2(dst, a, b)
-		return
+	if archsimd.X86.AVX512() {
+		ps = append(ps, avx512)
 	}
-	addGeneric(dst, a, b)
-}
-
-func reluVec(dst, src []float32) {
-	if hasAVX2 {
-		reluAVX2(dst, src)
-		return
-	}
-	reluGeneric(dst, src)
-}
-
-func maxVec(dst, a, b []float32) {
-	if hasAVX2 {
-		maxAVX2(dst, a, b)
-		return
-	}
-	maxGeneric(dst, a, b)
-}
-
-func max3Vec(dst, a, b, c []float32) {
-	if hasAVX2 {
-		max3AVX2(dst, a, b, c)
-		return
-	}
-	max3Generic(dst, a, b, c)
+	return ps
 }
 
 func load8(s []float32, i int) archsimd.Float32x8 {
@@ -87,7 +63,7 @@ func reluAVX2(dst, src []float32) {
 	archsimd.ClearAVXUpperBits()
 }
 
-// max8 is max(x, y) lane by lane with Go's max's bits (see vecAVX2).
+// max8 is max(x, y) lane by lane with Go's max's bits.
 func max8(x, y archsimd.Float32x8) archsimd.Float32x8 {
 	r := x.Max(y)
 	// Equal values: x AND y, which is x unless they are zeros of both
@@ -116,5 +92,20 @@ func max3AVX2(dst, a, b, c []float32) {
 		max8(max8(load8(a, i), load8(b, i)), load8(c, i)).StoreArray((*[8]float32)(dst[i:]))
 	}
 	max3Generic(dst[i:], a[i:], b[i:], c[i:])
+	archsimd.ClearAVXUpperBits()
+}
+
+func load16(s []float32, i int) archsimd.Float32x16 {
+	return archsimd.LoadFloat32x16Array((*[16]float32)(s[i:]))
+}
+
+func addAVX512(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		load16(a, i).Add(load16(b, i)).StoreArray((*[16]float32)(dst[i:]))
+	}
+	addGeneric(dst[i:], a[i:], b[i:])
 	archsimd.ClearAVXUpperBits()
 }

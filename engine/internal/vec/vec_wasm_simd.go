@@ -1,23 +1,18 @@
 //go:build wasm && goexperiment.simd && !convscope_nosimd
 
-package engine
+package vec
 
 import "simd/archsimd"
 
-// vecSIMD128 does four float32 at a time with WebAssembly SIMD128 (the tail
+// simd128 does four float32 at a time with WebAssembly SIMD128 (the tail
 // with the generic loop). f32x4.add is the scalar add lane by lane; ReLU
 // keeps v unless v < 0 as reluGeneric does; f32x4.max gives max's bits
 // (NaN if either is NaN, +0 over -0) except which NaN comes out when there
 // is one (the WebAssembly spec leaves its payload open), which no caller
 // depends on.
-var vecSIMD128 = vecPath{name: "simd128", add: addSIMD128, relu: reluSIMD128, max: maxSIMD128, max3: max3SIMD128}
+var simd128 = Path{Name: "simd128", Add: addSIMD128, Relu: reluSIMD128, Max: maxSIMD128, Max3: max3SIMD128}
 
-var vecPaths = []vecPath{vecGeneric, vecSIMD128}
-
-func addVec(dst, a, b []float32)     { addSIMD128(dst, a, b) }
-func reluVec(dst, src []float32)     { reluSIMD128(dst, src) }
-func maxVec(dst, a, b []float32)     { maxSIMD128(dst, a, b) }
-func max3Vec(dst, a, b, c []float32) { max3SIMD128(dst, a, b, c) }
+var simdPaths = []Path{simd128}
 
 func addSIMD128(dst, a, b []float32) {
 	n := len(dst)
