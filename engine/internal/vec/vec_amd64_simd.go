@@ -4,21 +4,20 @@ package vec
 
 import "simd/archsimd"
 
-// avx2 does eight float32 at a time with AVX2 (the tail with the generic
-// loop), for CPUs that have it; the others keep the generic loops. avx512
-// adds sixteen at a time with AVX-512 (the pixel-major GEMM sums a kernel
-// tile into its scratch once per KC slice; in scalar code that was a tenth
-// of the kernel's time) and has avx2's other loops. Add is the scalar add
-// lane by lane, and ReLU keeps v unless v < 0, so the bits are the generic
-// loops'.
+// avx2 does eight float32 at a time with AVX2, avx512 sixteen with
+// AVX-512 (the tail with the generic loop), for CPUs that have them; the
+// others keep the generic loops. Add is the scalar add lane by lane, and
+// ReLU keeps v unless v < 0, so the bits are the generic loops'. (The
+// pixel-major GEMM sums a kernel tile into its scratch with Add once per
+// KC slice; in scalar code that was a tenth of the kernel's time.)
 //
 // VMAXPS is not Go's max: it returns its second operand when either is NaN
-// and when both are zeros of either sign. max8 fixes both cases
+// and when both are zeros of either sign. max8 and max16 fix both cases
 // with two compares and blends, so the results have max's bits (NaN if
 // either is NaN, +0 over -0), which TestPaths checks.
 var (
 	avx2   = Path{Name: "avx2", Add: addAVX2, Relu: reluAVX2, Max: maxAVX2, Max3: max3AVX2}
-	avx512 = Path{Name: "avx512", Add: addAVX512, Relu: reluAVX2, Max: maxAVX2, Max3: max3AVX2}
+	avx512 = Path{Name: "avx512", Add: addAVX512, Relu: reluAVX512, Max: maxAVX512, Max3: max3AVX512}
 )
 
 // simdPaths are avx2 and avx512 as far as the CPU has them, fastest last.
@@ -107,5 +106,48 @@ func addAVX512(dst, a, b []float32) {
 		load16(a, i).Add(load16(b, i)).StoreArray((*[16]float32)(dst[i:]))
 	}
 	addGeneric(dst[i:], a[i:], b[i:])
+	archsimd.ClearAVXUpperBits()
+}
+
+func reluAVX512(dst, src []float32) {
+	n := len(dst)
+	src = src[:n]
+	var zero archsimd.Float32x16
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		v := load16(src, i)
+		zero.IfElse(v.Less(zero), v).StoreArray((*[16]float32)(dst[i:]))
+	}
+	reluGeneric(dst[i:], src[i:])
+	archsimd.ClearAVXUpperBits()
+}
+
+// max16 is max8 on sixteen lanes.
+func max16(x, y archsimd.Float32x16) archsimd.Float32x16 {
+	r := x.Max(y)
+	r = x.AsInt32x16().And(y.AsInt32x16()).AsFloat32x16().IfElse(x.Equal(y), r)
+	r = x.IfElse(x.NotEqual(x), r)
+	return y.IfElse(y.NotEqual(y), r)
+}
+
+func maxAVX512(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		max16(load16(a, i), load16(b, i)).StoreArray((*[16]float32)(dst[i:]))
+	}
+	maxGeneric(dst[i:], a[i:], b[i:])
+	archsimd.ClearAVXUpperBits()
+}
+
+func max3AVX512(dst, a, b, c []float32) {
+	n := len(dst)
+	a, b, c = a[:n], b[:n], c[:n]
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		max16(max16(load16(a, i), load16(b, i)), load16(c, i)).StoreArray((*[16]float32)(dst[i:]))
+	}
+	max3Generic(dst[i:], a[i:], b[i:], c[i:])
 	archsimd.ClearAVXUpperBits()
 }
