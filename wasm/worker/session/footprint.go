@@ -58,7 +58,7 @@ const (
 //   - what Compile derives from its conv weights: a conv that runs as a
 //     GEMM keeps one more int8 copy, packed (prepack.go); one that takes
 //     Winograd in WebAssembly (3x3, stride 1, no groups, 16 channels or
-//     more in and out, 14x14 outputs or more, and M*C at most
+//     more in and out, 13x13 outputs or more, and M*C at most
 //     winogradKeepMC) keeps its transformed kernels instead, float32 at
 //     16/9 of the count;
 //   - activations: every worker computes whole layer outputs (each shard
@@ -170,7 +170,7 @@ func convDerivedBytes(n *engine.Node, ws []int, rows int, shapes map[string][]in
 	}
 	in, out := shapes[n.Inputs[0]], shapes[n.Outputs[0]]
 	winograd := p.Kernel == [2]int{3, 3} && p.Strides == [2]int{1, 1} && p.Dilations == [2]int{1, 1} &&
-		len(in) == 4 && len(out) == 4 && in[1] >= 16 && rows >= 16 && out[2]*out[3] >= 196
+		len(in) == 4 && len(out) == 4 && in[1] >= 16 && rows >= 16 && out[2]*out[3] >= 169
 	switch {
 	case winograd && rows*in[1] <= winogradKeepMC:
 		return int64(rows) * perRow / 9 * 16 * 4
