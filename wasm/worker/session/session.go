@@ -318,21 +318,27 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 	if _, done := stats[name]; done {
 		return
 	}
-	stats[name] = summarise(t.Data)
-	if !s.showMaps[name] {
-		return
-	}
 	var c, h, w int
 	switch len(t.Shape) {
 	case 4:
 		c, h, w = t.Shape[1], t.Shape[2], t.Shape[3]
 	case 2:
 		c, h, w = 1, 1, t.Shape[1]
-	default:
-		return // Activations says it has no maps
 	}
-	// Batch 1: the first image's maps are the first c*h*w values.
-	data, lo, hi := Quantize(t.Data[:c*h*w], c)
+	if !s.showMaps[name] || c == 0 { // c == 0: Activations says it has no maps
+		stats[name] = summarise(t.Data)
+		return
+	}
+	// Batch 1: the first image's maps are the first c*h*w values, and
+	// the stats are over all of them.
+	var data []byte
+	var lo, hi []float32
+	if len(t.Data) == c*h*w {
+		data, lo, hi, stats[name] = QuantizeStats(t.Data, c)
+	} else {
+		stats[name] = summarise(t.Data)
+		data, lo, hi = Quantize(t.Data[:c*h*w], c)
+	}
 	maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}
 }
 

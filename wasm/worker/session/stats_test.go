@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"math"
 	"testing"
 	"time"
@@ -89,5 +90,37 @@ func TestStats(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestQuantizeStats: Quantize and summarise at once give what they give
+// apart, on maps with zeros, NaN, infinities, a constant map and a map
+// with no finite value.
+func TestQuantizeStats(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	vals := []float32{0, -2, 0, nan, 4, inf, 1, float32(math.Inf(-1)), 3, 3, 3, 3, nan, inf, nan, nan}
+	r := uint32(7)
+	for range 4 * 1000 {
+		r = r*1664525 + 1013904223
+		v := float32(int32(r>>8)%2000-1000) / 37
+		if r%5 == 0 {
+			v = 0
+		}
+		vals = append(vals, v)
+	}
+	for _, n := range []int{1, 4, 1004} {
+		data, lo, hi, st := QuantizeStats(vals, n)
+		wd, wlo, whi := Quantize(vals, n)
+		if !bytes.Equal(data, wd) {
+			t.Errorf("%d maps: the bytes differ", n)
+		}
+		for c := range lo {
+			if lo[c] != wlo[c] || hi[c] != whi[c] {
+				t.Errorf("%d maps: map %d range %v..%v, want %v..%v", n, c, lo[c], hi[c], wlo[c], whi[c])
+			}
+		}
+		if want := summarise(vals); st != want || math.Float32bits(st.Mean) != math.Float32bits(want.Mean) {
+			t.Errorf("%d maps: stats %+v, want %+v", n, st, want)
+		}
 	}
 }
