@@ -57,34 +57,60 @@ func archKernels() []Kernel {
 // bounds check of each sliver as a whole): re-slicing a and b every step
 // cost ten integer instructions per eight FMAs (a NEG/SAR/AND per slice to
 // keep the pointer inside it), and the loop is bound by instructions issued,
-// not by the FMA units. Kernel alone, kc 256, five interleaved rounds here:
-// 129-134 -> 135-145 GFLOP/s per CPU-second. Unrolling the p loop by 2 or 4
-// was slower (116-130): Go's scheduler hoists every scalar load of A to the
-// top of the body, and the scalars, which only X0-X14 can hold, are spilled
-// to the stack. Broadcasting A's lanes with Permute from one vector load
-// instead ran the same as this (131-147) but reads past the sliver.
+// not by the FMA units. It takes two steps of p per iteration, which halves
+// the eight register moves Go puts at the end of each iteration (the FMA's
+// result lands in its receiver's register, so the accumulators rotate), and
+// broadcasts A's values with Permute from one 16-value load per step
+// (VPERMPS; the loads of both steps overlap): scalar loads of A, unrolled,
+// were hoisted to the top of the body and spilled, as only X0-X14 hold
+// scalars. A 16-value load at step p reads a[4p : 4p+16], so the last
+// steps, where that would run past the sliver, broadcast scalars instead.
+// Kernel alone, kc 256, fastest of five interleaved rounds here, in
+// GFLOP/s per CPU-second: re-slicing 129-134, pointers one step at a time
+// 135-145 (unrolled scalar loads 116-130). BenchmarkConvShapes, six
+// alternating rounds at load 10-13, median GFLOP/cpu-s, one step at a time
+// -> this: alexnet.features.3 106 -> 117 (kernel alone 119 -> 128),
+// resnet50.layer1.conv1 98 -> 107, resnet50.layer3.conv3 99 -> 107.
 func kernelAVX512x4x32(kc int, a, b, acc []float32) {
 	const mr, nr = 4, 32
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x16
 	pa := unsafe.Pointer(unsafe.SliceData(a[:kc*mr]))
 	pb := unsafe.Pointer(unsafe.SliceData(b[:kc*nr]))
-	for p := 0; p < kc; p++ {
-		bv := (*[nr]float32)(pb)
-		av := (*[mr]float32)(pa)
-		b0 := archsimd.LoadFloat32x16Array((*[16]float32)(bv[0:]))
-		b1 := archsimd.LoadFloat32x16Array((*[16]float32)(bv[16:]))
-		x := archsimd.BroadcastFloat32x16(av[0])
+	i0 := archsimd.BroadcastUint32x16(0)
+	i1 := archsimd.BroadcastUint32x16(1)
+	i2 := archsimd.BroadcastUint32x16(2)
+	i3 := archsimd.BroadcastUint32x16(3)
+	// step runs one p: row i's A value is lane i of av.
+	step := func(av archsimd.Float32x16, pb unsafe.Pointer) {
+		b0 := archsimd.LoadFloat32x16Array((*[16]float32)(pb))
+		b1 := archsimd.LoadFloat32x16Array((*[16]float32)(unsafe.Add(pb, 64)))
+		x := av.Permute(i0)
 		c00 = x.MulAdd(b0, c00)
 		c01 = x.MulAdd(b1, c01)
-		x = archsimd.BroadcastFloat32x16(av[1])
+		x = av.Permute(i1)
 		c10 = x.MulAdd(b0, c10)
 		c11 = x.MulAdd(b1, c11)
-		x = archsimd.BroadcastFloat32x16(av[2])
+		x = av.Permute(i2)
 		c20 = x.MulAdd(b0, c20)
 		c21 = x.MulAdd(b1, c21)
-		x = archsimd.BroadcastFloat32x16(av[3])
+		x = av.Permute(i3)
 		c30 = x.MulAdd(b0, c30)
 		c31 = x.MulAdd(b1, c31)
+	}
+	p := 0
+	// Pairs of steps while the second's 16-value load, a[4p+4 : 4p+20],
+	// stays inside a[:4kc].
+	for ; p+5 <= kc; p += 2 {
+		step(archsimd.LoadFloat32x16Array((*[16]float32)(pa)), pb)
+		step(archsimd.LoadFloat32x16Array((*[16]float32)(unsafe.Add(pa, mr*4))), unsafe.Add(pb, nr*4))
+		pa = unsafe.Add(pa, 2*mr*4)
+		pb = unsafe.Add(pb, 2*nr*4)
+	}
+	for ; p < kc; p++ {
+		av := (*[mr]float32)(pa)
+		var v [16]float32
+		v[0], v[1], v[2], v[3] = av[0], av[1], av[2], av[3]
+		step(archsimd.LoadFloat32x16Array(&v), pb)
 		pa = unsafe.Add(pa, mr*4)
 		pb = unsafe.Add(pb, nr*4)
 	}
