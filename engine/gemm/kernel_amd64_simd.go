@@ -57,20 +57,23 @@ func archKernels() []Kernel {
 // bounds check of each sliver as a whole): re-slicing a and b every step
 // cost ten integer instructions per eight FMAs (a NEG/SAR/AND per slice to
 // keep the pointer inside it), and the loop is bound by instructions issued,
-// not by the FMA units. It takes two steps of p per iteration, which halves
-// the eight register moves Go puts at the end of each iteration (the FMA's
-// result lands in its receiver's register, so the accumulators rotate), and
-// broadcasts A's values with Permute from one 16-value load per step
-// (VPERMPS; the loads of both steps overlap): scalar loads of A, unrolled,
-// were hoisted to the top of the body and spilled, as only X0-X14 hold
-// scalars. A 16-value load at step p reads a[4p : 4p+16], so the last
+// not by the FMA units. It takes four steps of p per iteration, which
+// spreads the eight register moves Go puts at the end of each iteration
+// (the FMA's result lands in its receiver's register, so the accumulators
+// rotate) over 32 FMAs instead of 8, and broadcasts A's values with
+// Permute from one 16-value load per step (VPERMPS; the loads of
+// successive steps overlap): scalar loads of A, unrolled, were hoisted to
+// the top of the body and spilled, as only X0-X14 hold scalars. A 16-value load at step p reads a[4p : 4p+16], so the last
 // steps, where that would run past the sliver, broadcast scalars instead.
 // Kernel alone, kc 256, fastest of five interleaved rounds here, in
 // GFLOP/s per CPU-second: re-slicing 129-134, pointers one step at a time
 // 135-145 (unrolled scalar loads 116-130). BenchmarkConvShapes, six
 // alternating rounds at load 10-13, median GFLOP/cpu-s, one step at a time
-// -> this: alexnet.features.3 106 -> 117 (kernel alone 119 -> 128),
-// resnet50.layer1.conv1 98 -> 107, resnet50.layer3.conv3 99 -> 107.
+// -> two steps: alexnet.features.3 106 -> 117 (kernel alone 119 -> 128),
+// resnet50.layer1.conv1 98 -> 107, resnet50.layer3.conv3 99 -> 107; two ->
+// four steps, at load 13-19: 83 -> 101 (kernel alone 95 -> 119), 70 -> 78,
+// 80 -> 100. Larger tiles (6x32, 8x32, 4x48, 4x64, 12x32) all ran slower:
+// Go keeps loop-carried vectors in Z0-Z14 only and spills the rest.
 func kernelAVX512x4x32(kc int, a, b, acc []float32) {
 	const mr, nr = 4, 32
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x16
@@ -97,20 +100,29 @@ func kernelAVX512x4x32(kc int, a, b, acc []float32) {
 		c30 = x.MulAdd(b0, c30)
 		c31 = x.MulAdd(b1, c31)
 	}
+	load := func(pa unsafe.Pointer) archsimd.Float32x16 {
+		return archsimd.LoadFloat32x16Array((*[16]float32)(pa))
+	}
 	p := 0
-	// Pairs of steps while the second's 16-value load, a[4p+4 : 4p+20],
-	// stays inside a[:4kc].
-	for ; p+5 <= kc; p += 2 {
-		step(archsimd.LoadFloat32x16Array((*[16]float32)(pa)), pb)
-		step(archsimd.LoadFloat32x16Array((*[16]float32)(unsafe.Add(pa, mr*4))), unsafe.Add(pb, nr*4))
-		pa = unsafe.Add(pa, 2*mr*4)
-		pb = unsafe.Add(pb, 2*nr*4)
+	// Four steps at a time while the fourth's 16-value load,
+	// a[4p+12 : 4p+28], stays inside a[:4kc].
+	for ; p+7 <= kc; p += 4 {
+		step(load(pa), pb)
+		step(load(unsafe.Add(pa, mr*4)), unsafe.Add(pb, nr*4))
+		step(load(unsafe.Add(pa, 2*mr*4)), unsafe.Add(pb, 2*nr*4))
+		step(load(unsafe.Add(pa, 3*mr*4)), unsafe.Add(pb, 3*nr*4))
+		pa = unsafe.Add(pa, 4*mr*4)
+		pb = unsafe.Add(pb, 4*nr*4)
 	}
 	for ; p < kc; p++ {
-		av := (*[mr]float32)(pa)
-		var v [16]float32
-		v[0], v[1], v[2], v[3] = av[0], av[1], av[2], av[3]
-		step(archsimd.LoadFloat32x16Array(&v), pb)
+		if p+4 <= kc {
+			step(load(pa), pb)
+		} else {
+			av := (*[mr]float32)(pa)
+			var v [16]float32
+			v[0], v[1], v[2], v[3] = av[0], av[1], av[2], av[3]
+			step(archsimd.LoadFloat32x16Array(&v), pb)
+		}
 		pa = unsafe.Add(pa, mr*4)
 		pb = unsafe.Add(pb, nr*4)
 	}
