@@ -147,11 +147,20 @@ func TestParseBenchFlags(t *testing.T) {
 		{"-archs", ","},
 		{"-threads", "0"},
 		{"-threads", "two"},
+		{"-threads", "default"}, // only -app has a default count
 		{"extra"},
 	} {
 		if _, err := parseBenchFlags(bad, io.Discard); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+	// -app -threads default asks for the app's own count: Load's Workers 0.
+	o, err = parseBenchFlags([]string{"-browser", "-app", "-archs", "tinynet", "-threads", "default,1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.threads) != 2 || o.threads[0] != 0 || o.threads[1] != 1 {
+		t.Errorf("-app -threads default,1: threads %v, want [0 1]", o.threads)
 	}
 }
 
