@@ -162,12 +162,16 @@ func (p *Program) dequantized(t *Tensor) *Tensor {
 // blocks of len(Y)/Outer values; in each block this program computed the
 // values [Lo*Inner, Hi*Inner) (output channels Lo to Hi of a conv, whose
 // blocks are the batch's images and Inner its output pixels; columns of a
-// Gemm's rows, Inner 1). Lo == Hi when it computed nothing.
+// Gemm's rows, Inner 1; output rows Lo to Hi of a conv split by rows, whose
+// blocks are its images' channels and Inner a row's pixels). Lo == Hi when
+// it computed nothing. Bounds are every program's Lo in order of Index,
+// then the last one's Hi: program i computed [Bounds[i], Bounds[i+1]).
 type Gathered struct {
 	Node         string
 	Y            []float32
 	Outer, Inner int
 	Lo, Hi       int
+	Bounds       []int
 }
 
 // minSplit is the fewest output channels a part gets: narrower convs run
@@ -179,7 +183,9 @@ const minSplit = 16
 // the dim output channels (columns), with the weights of that part only.
 type split struct {
 	lo, hi, dim int
+	bounds      []int   // every shard's lo, then dim (Gathered.Bounds)
 	w           *Tensor // the part's weights: conv (hi-lo, C, kH, kW); Gemm B's rows or columns
+	rows        *rowSplit
 }
 
 // splitRange returns part i of n of dim channels, balanced and on
@@ -233,10 +239,21 @@ func (p *Program) shardNodes(s Shard) error {
 		if parts <= 1 {
 			continue
 		}
-		sp := &split{lo: dim, hi: dim, dim: dim}
+		if rs := p.rowSplitOf(n, shape, s); rs != nil {
+			p.splits[n] = rs // the weights stay whole (shardrows.go)
+			continue
+		}
+		sp := &split{lo: dim, hi: dim, dim: dim, bounds: make([]int, s.Count+1)}
 		if s.Index < parts {
 			sp.lo, sp.hi = splitRange(dim, parts, s.Index)
 		}
+		for i := range s.Count {
+			sp.bounds[i] = dim
+			if i < parts {
+				sp.bounds[i], _ = splitRange(dim, parts, i)
+			}
+		}
+		sp.bounds[s.Count] = dim
 		name := n.Inputs[1]
 		whole := readers[name] == 1 && !p.keep[name] && !slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == name })
 		w := p.consts[name]
@@ -391,7 +408,7 @@ func partValues[T int8 | float32](v []T, rows, cols int, pt Part, view bool) []T
 // prepackConvWeights does for whole ones.
 func (p *Program) prepackSplits() {
 	for n, sp := range p.splits {
-		if n.Op != OpConv || sp.w.Int8 == nil || sp.hi == sp.lo {
+		if n.Op != OpConv || sp.rows != nil || sp.w.Int8 == nil || sp.hi == sp.lo {
 			continue
 		}
 		g, err := p.splitGeom(n, sp, p.shapes[n.Inputs[0]])
@@ -423,8 +440,11 @@ func (p *Program) splitGeom(n *Node, sp *split, xs []int) (conv.Geom, error) {
 // and gathers the other parts (called by runNode, which turns a kernel's
 // panic into an error).
 func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) error {
+	if sp.rows != nil {
+		return p.runRows(x, n, sp, in, out)
+	}
 	y := out[0]
-	g := Gathered{Node: n.Name, Y: y.Data, Lo: sp.lo, Hi: sp.hi}
+	g := Gathered{Node: n.Name, Y: y.Data, Lo: sp.lo, Hi: sp.hi, Bounds: sp.bounds}
 	switch n.Op {
 	case OpConv:
 		cp, _ := paramsOf[ConvParams](n)

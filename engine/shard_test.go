@@ -18,22 +18,8 @@ import (
 // float32 weights, bias and fused ReLU.
 func shardGraph(t *testing.T, r *rand.Rand) *Graph {
 	t.Helper()
-	g := &Graph{
-		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 3, 24, 24}}},
-		Outputs: []string{"y"},
-		Consts:  map[string]*Tensor{},
-	}
-	q := func(name string, axis int, shape ...int) string {
-		g.Consts[name], _ = quantConst(t, r, axis, shape...)
-		return name
-	}
-	f := func(name string, shape ...int) string {
-		g.Consts[name] = randTensor(r, shape...)
-		return name
-	}
-	node := func(name string, op OpKind, params any, out string, in ...string) {
-		g.Nodes = append(g.Nodes, &Node{Name: name, Op: op, Params: params, Inputs: in, Outputs: []string{out}})
-	}
+	b := newTestNet(t, r, ValueInfo{Name: "x", Shape: []int{1, 3, 24, 24}})
+	q, f, node := b.q, b.f, b.node
 	pad1 := &ConvParams{Pads: [4]int{1, 1, 1, 1}}
 	node("c1", OpConv, &ConvParams{Pads: [4]int{1, 1, 1, 1}, Relu: true}, "a1", "x", q("w1", 0, 40, 3, 3, 3), f("b1", 40))
 	node("c2", OpConv, pad1, "a2", "a1", q("w2", 0, 136, 40, 3, 3), f("b2", 136))
@@ -46,7 +32,33 @@ func shardGraph(t *testing.T, r *rand.Rand) *Graph {
 	node("fl", OpFlatten, &FlattenParams{Axis: 1}, "a8", "a7")
 	node("fc1", OpGemm, &GemmParams{Alpha: 1, Beta: 1, TransB: true}, "a9", "a8", q("w9", 0, 70, 720), f("b9", 70))
 	node("fc2", OpGemm, &GemmParams{Alpha: 1, Beta: 1}, "y", "a9", f("w10", 70, 37), f("b10", 37))
-	return g
+	return b.g
+}
+
+// testNet builds a test graph with input x and output y.
+type testNet struct {
+	t *testing.T
+	r *rand.Rand
+	g *Graph
+}
+
+func newTestNet(t *testing.T, r *rand.Rand, x ValueInfo) *testNet {
+	return &testNet{t, r, &Graph{Inputs: []ValueInfo{x}, Outputs: []string{"y"}, Consts: map[string]*Tensor{}}}
+}
+
+// q adds a random int8 constant with scales along axis, f a float32 one.
+func (b *testNet) q(name string, axis int, shape ...int) string {
+	b.g.Consts[name], _ = quantConst(b.t, b.r, axis, shape...)
+	return name
+}
+
+func (b *testNet) f(name string, shape ...int) string {
+	b.g.Consts[name] = randTensor(b.r, shape...)
+	return name
+}
+
+func (b *testNet) node(name string, op OpKind, params any, out string, in ...string) {
+	b.g.Nodes = append(b.g.Nodes, &Node{Name: name, Op: op, Params: params, Inputs: in, Outputs: []string{out}})
 }
 
 // runSharded compiles g count times as shards of one LocalGather and runs
@@ -88,6 +100,7 @@ func sameBits(t *testing.T, what string, got, want *Tensor) {
 // unsharded program, for the output and for every kept value (so each
 // split node's gathered output is whole), at batch 1 and 2, fused and not.
 func TestShardBitIdentical(t *testing.T) {
+	channelsOnly(t)
 	r := rand.New(rand.NewPCG(7, 7))
 	g := shardGraph(t, r)
 	for _, opt := range []Options{{Workers: 1, Keep: []string{"*"}}, {Workers: 2, Keep: []string{"*"}, NoFuse: true}} {
@@ -120,6 +133,7 @@ func TestShardBitIdentical(t *testing.T) {
 // weights (the whole ones are dropped), the parts cover every channel
 // once, and narrow or grouped convs stay whole.
 func TestShardSplitsWeights(t *testing.T) {
+	channelsOnly(t)
 	g := shardGraph(t, rand.New(rand.NewPCG(1, 2)))
 	l := NewLocalGather(2)
 	covered := map[string]int{}
@@ -261,6 +275,7 @@ func bnGraph(t *testing.T, r *rand.Rand) *Graph {
 // their parts themselves; ShardParts lists exactly the weights only split
 // nodes read, never a folded conv's or a shared one's.
 func TestShardPartsBitIdentical(t *testing.T) {
+	channelsOnly(t)
 	r := rand.New(rand.NewPCG(9, 9))
 	for _, c := range []struct {
 		name  string
@@ -327,6 +342,7 @@ func TestShardPartsBitIdentical(t *testing.T) {
 // wrong shape or missing, parts without shards) instead of computing wrong
 // values.
 func TestShardPartsRefused(t *testing.T) {
+	channelsOnly(t)
 	g := shardGraph(t, rand.New(rand.NewPCG(3, 5)))
 	l := NewLocalGather(2)
 	opt := Options{Workers: 1, Shard: l.Shard(0)}

@@ -71,14 +71,27 @@ type Exchange struct {
 	bufs         [2]js.Value
 	atomics      js.Value
 	u8           js.Value
-	seq          int // gathers since the last Reset
+	seq          int       // gathers since the last Reset
+	scratch      []float32 // see move
 
 	// Timeout bounds each barrier (DefaultTimeout when zero).
 	Timeout time.Duration
 	// Gathers and Time count this shard's gathers and the time spent in
-	// them (copies and waiting for the others), for the benchmarks.
+	// them (copies and waiting for the others), for the benchmarks; Wait
+	// is the part of Time spent at the barrier, waiting for the others.
 	Gathers int
 	Time    time.Duration
+	Wait    time.Duration
+	// Last is the last gather's node, its copy and wait times: a profile
+	// by layer (the bench's) reads it after each node.
+	Last GatherTiming
+}
+
+// GatherTiming is one gather's node and its time in copies and waiting at
+// the barrier.
+type GatherTiming struct {
+	Node       string
+	Copy, Wait time.Duration
 }
 
 // New returns shard index of count's exchange over ctl and bufs (the
@@ -128,40 +141,107 @@ func (x *Exchange) Fail() {
 
 // Gather is engine.Shard's Gather: this shard's part of g.Y goes into the
 // exchange buffer, the others' parts come out of it after the barrier.
+//
+// In the buffer, the parts lie one after the other in order of shard, each
+// packed (its Outer blocks of (Hi-Lo)*Inner values back to back; part i
+// starts at Outer*Inner*Bounds[i]), so that a part is one copy into the
+// buffer and the others are one copy out of it, whatever Outer: a conv
+// split by rows has one block per channel, and a JS call per block (a few
+// microseconds each) would cost more than the copies. With one block this
+// is Y's own layout.
 func (x *Exchange) Gather(g engine.Gathered) error {
-	n := 4 * len(g.Y)
-	if n == 0 || g.Outer <= 0 {
-		return fmt.Errorf("gather %s: nothing to gather", g.Node)
+	n := len(g.Y)
+	if n == 0 || g.Outer <= 0 || n%g.Outer != 0 {
+		return fmt.Errorf("gather %s: %d values in %d blocks", g.Node, n, g.Outer)
+	}
+	block := n / g.Outer
+	if len(g.Bounds) != x.count+1 || g.Bounds[0] != 0 || g.Bounds[x.count]*g.Inner != block ||
+		g.Bounds[x.index] != g.Lo || g.Bounds[x.index+1] != g.Hi {
+		return fmt.Errorf("gather %s: bounds %v do not cut blocks of %d values in %d parts with [%d, %d) as part %d", g.Node, g.Bounds, block, x.count, g.Lo, g.Hi, x.index)
 	}
 	start := time.Now()
-	defer func() { x.Time += time.Since(start); x.Gathers++ }()
-	view, err := x.view(x.seq%2, n)
+	var waited time.Duration
+	defer func() {
+		d := time.Since(start)
+		x.Time += d
+		x.Wait += waited
+		x.Gathers++
+		x.Last = GatherTiming{Node: g.Node, Copy: d - waited, Wait: waited}
+	}()
+	view, err := x.view(x.seq%2, 4*n)
 	if err != nil {
 		return fmt.Errorf("gather %s: %v", g.Node, err)
 	}
 	x.seq++
-	b := FloatBytes(g.Y)
-	block := n / g.Outer
-	for o := range g.Outer {
-		lo, hi := o*block+4*g.Lo*g.Inner, o*block+4*g.Hi*g.Inner
-		if hi > lo {
-			js.CopyBytesToJS(view.Call("subarray", lo, hi), b[lo:hi])
-		}
-	}
-	if err := x.barrier(); err != nil {
+	x.move(g, view, x.index, true)
+	arrive := time.Now()
+	err = x.barrier()
+	waited = time.Since(arrive)
+	if err != nil {
 		return fmt.Errorf("gather %s: %w", g.Node, err)
 	}
-	// The others' parts: each block but this shard's own range.
-	for o := range g.Outer {
-		lo, hi := o*block+4*g.Lo*g.Inner, o*block+4*g.Hi*g.Inner
-		for _, r := range [2][2]int{{o * block, lo}, {hi, (o + 1) * block}} {
-			if r[1] > r[0] {
-				js.CopyBytesToGo(b[r[0]:r[1]], view.Call("subarray", r[0], r[1]))
-			}
+	for i := range x.count {
+		if i != x.index {
+			x.move(g, view, i, false)
 		}
 	}
 	return nil
 }
+
+// move copies part i of g between Y and its packed place in the exchange
+// buffer: into it (in) or out of it. Blocks go through x.scratch, several
+// per JS call, unless a block alone fills it.
+func (x *Exchange) move(g engine.Gathered, view js.Value, i int, in bool) {
+	lo, hi := g.Bounds[i], g.Bounds[i+1]
+	w := (hi - lo) * g.Inner // values of the part in each block
+	if w == 0 {
+		return
+	}
+	block := len(g.Y) / g.Outer
+	base := g.Outer * g.Inner * lo // the part's first value in the buffer
+	y := FloatBytes(g.Y)
+	per := max(1, scratchValues/w) // blocks per JS call
+	if per == 1 || g.Outer == 1 {
+		for o := range g.Outer {
+			at := 4 * (base + o*w)
+			b := y[4*(o*block+lo*g.Inner) : 4*(o*block+lo*g.Inner+w)]
+			sub := view.Call("subarray", at, at+4*w)
+			if in {
+				js.CopyBytesToJS(sub, b)
+			} else {
+				js.CopyBytesToGo(b, sub)
+			}
+		}
+		return
+	}
+	if len(x.scratch) < per*w {
+		x.scratch = make([]float32, per*w)
+	}
+	for o0 := 0; o0 < g.Outer; o0 += per {
+		k := min(per, g.Outer-o0)
+		s := x.scratch[:k*w]
+		at := 4 * (base + o0*w)
+		sub := view.Call("subarray", at, at+4*k*w)
+		if !in {
+			js.CopyBytesToGo(FloatBytes(s), sub)
+		}
+		for o := range k {
+			yo := (o0+o)*block + lo*g.Inner
+			if in {
+				copy(s[o*w:(o+1)*w], g.Y[yo:yo+w])
+			} else {
+				copy(g.Y[yo:yo+w], s[o*w:(o+1)*w])
+			}
+		}
+		if in {
+			js.CopyBytesToJS(sub, FloatBytes(s))
+		}
+	}
+}
+
+// scratchValues is the size of the Go-side buffer through which Gather
+// packs the blocks of a part (256 KiB).
+const scratchValues = 1 << 16
 
 // view returns a Uint8Array over the first bytes of buffer parity, grown
 // if needed.

@@ -8,7 +8,6 @@ import (
 	"syscall/js"
 	"testing"
 	"time"
-	"unsafe"
 
 	"convscope/engine"
 )
@@ -19,43 +18,61 @@ import (
 // written into the exchange buffer and its arrival counted before shard 0
 // gathers.
 
-func floatsOf(b []byte) []float32 {
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)
-}
-
+// TestGather: shard 0 of 2 gathers the peer's part, which the peer wrote
+// packed after shard 0's (see Gather), for one block (a conv split by
+// channels), a few small blocks (a conv split by rows: several blocks per
+// copy through the scratch) and blocks larger than the scratch, over three
+// rounds (the buffers alternate and grow).
 func TestGather(t *testing.T) {
-	ctl, bufs := NewControl(), NewBuffers()
-	x, err := New(ctl, bufs, 0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctl32 := js.Global().Get("Int32Array").New(ctl)
-	// Two blocks (Outer) of 4 channels x 2 values (Inner): shard 0 has
-	// channels [0, 2), the peer [2, 4).
-	y := []float32{1, 2, 3, 4, 0, 0, 0, 0, 5, 6, 7, 8, 0, 0, 0, 0}
-	peer := []float32{0, 0, 0, 0, 9, 10, 11, 12, 0, 0, 0, 0, 13, 14, 15, 16}
-	for round := range 3 { // the buffers alternate and grow once
-		buf := bufs.Index(x.seq % 2)
-		if buf.Get("byteLength").Int() < 64 {
-			buf.Call("grow", 64)
+	for _, c := range []struct{ outer, inner, dim, lo int }{
+		{1, 6, 8, 3}, {2, 2, 4, 2}, {37, 5, 9, 4}, {3, scratchValues / 2, 4, 1},
+	} {
+		ctl, bufs := NewControl(), NewBuffers()
+		x, err := New(ctl, bufs, 0, 2)
+		if err != nil {
+			t.Fatal(err)
 		}
-		b := make([]byte, 64)
-		copy(floatsOf(b), peer)
-		js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf, 0, 64), b)
-		js.Global().Get("Atomics").Call("add", ctl32, 0, 1) // the peer arrived
-		got := append([]float32(nil), y...)
-		if err := x.Gather(engine.Gathered{Node: "conv", Y: got, Outer: 2, Inner: 2, Lo: 0, Hi: 2}); err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
-		want := []float32{1, 2, 3, 4, 9, 10, 11, 12, 5, 6, 7, 8, 13, 14, 15, 16}
+		ctl32 := js.Global().Get("Int32Array").New(ctl)
+		n := c.outer * c.dim * c.inner
+		block := c.dim * c.inner
+		want := make([]float32, n)
 		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("round %d: gathered %v, want %v", round, got, want)
+			want[i] = float32(i + 1)
+		}
+		// The peer's part [lo, dim) of each block, packed after shard 0's.
+		var peer []float32
+		for o := range c.outer {
+			peer = append(peer, want[o*block+c.lo*c.inner:(o+1)*block]...)
+		}
+		for round := range 3 {
+			buf := bufs.Index(x.seq % 2)
+			if buf.Get("byteLength").Int() < 4*n {
+				buf.Call("grow", 4*n)
+			}
+			at := 4 * c.outer * c.inner * c.lo
+			js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf, at, 4*len(peer)), FloatBytes(peer))
+			js.Global().Get("Atomics").Call("add", ctl32, 0, 1) // the peer arrived
+			got := make([]float32, n)
+			for o := range c.outer { // shard 0's own part
+				copy(got[o*block:o*block+c.lo*c.inner], want[o*block:])
+			}
+			g := engine.Gathered{Node: "conv", Y: got, Outer: c.outer, Inner: c.inner, Lo: 0, Hi: c.lo, Bounds: []int{0, c.lo, c.dim}}
+			if err := x.Gather(g); err != nil {
+				t.Fatalf("%+v round %d: %v", c, round, err)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%+v round %d: value %d gathered %v, want %v", c, round, i, got[i], want[i])
+				}
 			}
 		}
-	}
-	if x.Gathers != 3 {
-		t.Errorf("%d gathers counted", x.Gathers)
+		if x.Gathers != 3 {
+			t.Errorf("%d gathers counted", x.Gathers)
+		}
+		g := engine.Gathered{Node: "conv", Y: make([]float32, n), Outer: c.outer, Inner: c.inner, Lo: 0, Hi: c.lo, Bounds: []int{0, c.lo + 1, c.dim}}
+		if err := x.Gather(g); err == nil || !strings.Contains(err.Error(), "bounds") {
+			t.Errorf("%+v: bounds that disagree with Lo, Hi: %v", c, err)
+		}
 	}
 }
 
@@ -66,7 +83,7 @@ func TestGatherFailsAndClears(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := func() error {
-		return x.Gather(engine.Gathered{Node: "fc", Y: make([]float32, 32), Outer: 1, Inner: 1, Lo: 0, Hi: 16})
+		return x.Gather(engine.Gathered{Node: "fc", Y: make([]float32, 32), Outer: 1, Inner: 1, Lo: 0, Hi: 16, Bounds: []int{0, 16, 32}})
 	}
 	// Nobody else comes: the timeout ends the wait.
 	x.Timeout = 50 * time.Millisecond

@@ -1,0 +1,52 @@
+package conv
+
+// Band is the convolution of a band of output rows [R0, R1) of a whole
+// conv's geometry, as a conv of its own: G takes the input rows [In0, In1)
+// of each channel (with G.PT and G.PB the whole's padding that falls in
+// the band) and gives R1-R0 rows. The engine's row split (a sharded
+// program computing its rows of a conv with all of the conv's weights)
+// runs it with Forward.
+type Band struct {
+	G        Geom
+	R0, R1   int
+	In0, In1 int
+}
+
+// RowBand returns the band of g's output rows [r0, r1) for one image, and
+// whether Forward computes every one of its values with the bits of
+// Forward over the whole of g. That holds when both take the same path
+// (im2col + GEMM, pointwise GEMM and pixel-major sum each output pixel
+// alone, in the same order whatever the other pixels: the GEMM's column
+// blocks and im2col's chunks already fall anywhere) and, for Winograd,
+// when the band's 2x2 output tiles are the whole's (r0 even; r1-r0 even
+// unless r1 is the last row): a tile's outputs depend on all 16 values of
+// its 4x4 input tile, which the band's input rows then hold as the whole's.
+// Depthwise convs (one input channel per group) and groups are refused.
+func RowBand(g Geom, r0, r1 int) (Band, bool) {
+	if g.Group != 1 || g.C == 1 || r0 < 0 || r1 <= r0 || r1 > g.OH {
+		return Band{}, false
+	}
+	ext := (g.KH-1)*g.DH + 1
+	a := r0*g.SH - g.PT               // first input row read, padding counted
+	b := (r1-1)*g.SH - g.PT + ext - 1 // last
+	in0, in1 := max(0, a), min(g.H, b+1)
+	if in1 <= in0 {
+		return Band{}, false // the band sees only padding
+	}
+	bg := g
+	bg.N = 1
+	bg.H = in1 - in0
+	bg.PT, bg.PB = in0-a, b+1-in1
+	bg.OH = OutSize(bg.H, bg.PT, bg.PB, g.KH, g.SH, g.DH)
+	if bg.OH != r1-r0 {
+		return Band{}, false
+	}
+	wino := useWinograd(g)
+	if useWinograd(bg) != wino {
+		return Band{}, false
+	}
+	if wino && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {
+		return Band{}, false
+	}
+	return Band{G: bg, R0: r0, R1: r1, In0: in0, In1: in1}, true
+}

@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+
+	"convscope/engine/internal/conv"
+)
+
+// The row split: a conv whose weights are small (the early, wide layers:
+// AlexNet's first two, ResNet's first and its 64- and 128-channel blocks,
+// most of GoogLeNet) is split between the shards by bands of output rows
+// instead of output channels. Each shard then holds all of the conv's
+// weights, which costs little for these layers, and does only its share of
+// all the work: split by channels, every shard redid the whole im2col (or
+// Winograd's input transform, or the GEMM's packing of the input), which is
+// most of such a layer's time next to its few channels' products. Each
+// output value is computed with the bits of the whole conv (conv.RowBand).
+
+// rowMaxWeights bounds the weights (values) of a conv that is split by rows:
+// AlexNet's second conv (192x64x5x5, 307,200) and VGG16's conv3_1
+// (256x128x3x3, 294,912) are the largest taken. Every shard holds them all
+// (int8, prepacked, and Winograd's transformed kernels where kept), so the
+// bound keeps the weights added to a shard to a few MB a model. A variable
+// so that tests can have every conv split by channels (-1).
+var rowMaxWeights = 320 * 1024
+
+// rowScratch bounds, in float32 values, a sub-band's input rows plus
+// output rows: a shard's band is computed a sub-band at a time through
+// this scratch (conv.Forward wants each channel's rows contiguous), so
+// that it stays small beside the activations (VGG16's first band would
+// take 13 MB). A variable so that tests can cut bands into several.
+var rowScratch = 1 << 19
+
+// rowSplit is how a conv split by rows runs in this shard.
+type rowSplit struct {
+	bounds []int       // row bounds of every shard: shard i computes [bounds[i], bounds[i+1])
+	subs   []conv.Band // this shard's band, a sub-band at a time
+}
+
+var rowPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// rowSplitOf returns the row split of n (a conv splittable by channels,
+// whose weights have the whole shape ws) in shard s, or nil when n is
+// split by channels: its weights are too many, its rows too few, or a band
+// would not keep the whole conv's bits. The choice depends only on the
+// graph and the shard count, so that every shard makes the same.
+func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
+	if n.Op != OpConv || len(n.Inputs) > 3 || numElements(ws) > rowMaxWeights {
+		return nil // a fused residual (4th input) is left to the channel split
+	}
+	cp, err := paramsOf[ConvParams](n)
+	if err != nil {
+		return nil
+	}
+	xs := p.shapes[n.Inputs[0]]
+	g, err := convGeom(cp, xs, ws)
+	if err != nil {
+		return nil
+	}
+	// Bands on even rows (Winograd's 2x2 tiles), at least 2 rows each.
+	units := g.OH / 2
+	if units < s.Count {
+		return nil
+	}
+	bounds := make([]int, s.Count+1)
+	for i := range s.Count {
+		bounds[i] = i * units / s.Count * 2
+	}
+	bounds[s.Count] = g.OH
+	for i := range s.Count {
+		if _, ok := conv.RowBand(g, bounds[i], bounds[i+1]); !ok {
+			return nil
+		}
+	}
+	r0, r1 := bounds[s.Index], bounds[s.Index+1]
+	rs := &rowSplit{bounds: bounds}
+	// Sub-bands: as many even rows as fit rowScratch, more when a
+	// shorter band would not keep the bits (Winograd wants enough pixels).
+	rowValues := g.C*g.SH*g.W + g.M*g.OW
+	h := max(2, rowScratch/max(1, rowValues)/2*2)
+	for ; ; h += 2 {
+		rs.subs = rs.subs[:0]
+		ok := true
+		for a := r0; a < r1 && ok; a += h {
+			var b conv.Band
+			b, ok = conv.RowBand(g, a, min(a+h, r1))
+			rs.subs = append(rs.subs, b)
+		}
+		if ok {
+			break
+		}
+	}
+	return &split{lo: r0, hi: r1, dim: g.OH, rows: rs}
+}
+
+// runRows computes this shard's rows of a conv split by rows into the
+// whole output and gathers the other shards' rows.
+func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) error {
+	cp, err := paramsOf[ConvParams](n)
+	if err != nil {
+		return err
+	}
+	g, err := convGeom(cp, in[0].Shape, in[1].Shape)
+	if err != nil {
+		return err
+	}
+	var bias []float32
+	if len(in) >= 3 && in[2] != nil {
+		bias = in[2].Data
+	}
+	w := conv.Weights{F: in[1].Data}
+	if q := in[1].Int8; q != nil {
+		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
+	}
+	buf := rowPool.Get().(*[]float32)
+	defer rowPool.Put(buf)
+	xn, plane, yn := g.C*g.H*g.W, g.H*g.W, g.OH*g.OW
+	for i := range g.N {
+		xi, yi := in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn]
+		for _, b := range sp.rows.subs {
+			bx := b.G.C * b.G.H * b.G.W
+			by := b.G.M * b.G.OH * b.G.OW
+			if cap(*buf) < bx+by {
+				*buf = make([]float32, bx+by)
+			}
+			sx, sy := (*buf)[:bx], (*buf)[bx:bx+by]
+			rows := (b.In1 - b.In0) * g.W
+			for c := range g.C {
+				copy(sx[c*rows:(c+1)*rows], xi[c*plane+b.In0*g.W:])
+			}
+			conv.Forward(b.G, sx, w, bias, sy, cp.Relu, x.workers)
+			band := (b.R1 - b.R0) * g.OW
+			for m := range g.M {
+				copy(yi[m*yn+b.R0*g.OW:], sy[m*band:(m+1)*band])
+			}
+		}
+	}
+	gd := Gathered{Node: n.Name, Y: out[0].Data, Outer: g.N * g.M, Inner: g.OW, Lo: sp.lo, Hi: sp.hi, Bounds: sp.rows.bounds}
+	if err := p.shard.Gather(gd); err != nil {
+		return fmt.Errorf("gathering the shards' parts: %w", err)
+	}
+	return nil
+}
