@@ -133,9 +133,10 @@ func (br *benchBrowser) close() {
 // browserResult is what bench.js leaves in window.benchResult.
 type browserResult struct {
 	Go struct {
-		TimesMS []float64 `json:"times_ms"`
-		Output  []float32 `json:"output"`
-		Peak    int64     `json:"peak_bytes"`
+		TimesMS  []float64       `json:"times_ms"`
+		Output   []float32       `json:"output"`
+		Peak     int64           `json:"peak_bytes"`
+		Profiles [][]nodeProfile `json:"profiles"`
 	} `json:"go"`
 	Ort struct {
 		Version string    `json:"version"`
@@ -156,7 +157,10 @@ type browserResult struct {
 		// GatherMS is each worker's time per run in gathers: copying
 		// its part in and the whole out, and waiting for the others.
 		GatherMS []float64 `json:"gather_ms"`
-		Skip     string    `json:"skip"`
+		// WaitMS is the part of GatherMS spent at the barrier.
+		WaitMS   []float64       `json:"wait_ms"`
+		Profiles [][]nodeProfile `json:"profiles"`
+		Skip     string          `json:"skip"`
 	} `json:"shards"`
 	Cores    int  `json:"cores"`
 	Isolated bool `json:"isolated"`
@@ -227,8 +231,11 @@ func (br *benchBrowser) addShardRow(bm *benchModel, runs int, res *browserResult
 	}
 	row := newBenchRow(bm.name, "browser", bm.def.Input, sh.Count, sh.TimesMS, res.Ort.TimesMS)
 	row.RefThreads, row.Gathers = 1, sh.Gathers
-	fmt.Fprintf(br.log, "bench: %s: %d workers, %.0f ms a run (one worker %.0f ms); ms a run in %d gathers (copies and waits), per worker: %.1f\n",
-		bm.name, sh.Count, median(sh.TimesMS), median(res.Go.TimesMS), sh.Gathers, sh.GatherMS)
+	fmt.Fprintf(br.log, "bench: %s: %d workers, %.0f ms a run (one worker %.0f ms); ms a run in %d gathers (copies and waits), per worker: %.1f, of which waiting: %.1f\n",
+		bm.name, sh.Count, median(sh.TimesMS), median(res.Go.TimesMS), sh.Gathers, sh.GatherMS, sh.WaitMS)
+	if os.Getenv(benchProfileEnv) != "" && len(res.Go.Profiles) == 1 {
+		printShardProfile(br.log, bm.name, res.Go.Profiles[0], sh.Profiles)
+	}
 	row.OursPeak, row.RefPeak = sh.Peak, res.Ort.Peak
 	row.LogitDiff = relDiff(sh.Output, res.Ort.Output)
 	rep.Rows = append(rep.Rows, row)

@@ -10,8 +10,10 @@
 // (shard.go) take turns and share the machine's load alike:
 //
 //	convscopeBenchLoad(modelFile Uint8Array, index, count, ctl, bufs) -> "" or an error
-//	convscopeBenchRun() -> JSON {"ms", "gathers", "gather_ms"} or {"error"}
-//	convscopeBenchResult() -> JSON {"output": [...]}: the last run's logits
+//	convscopeBenchRun(timed) -> JSON {"ms", "gathers", "gather_ms", "wait_ms"} or {"error"}
+//	convscopeBenchResult() -> JSON {"output": [...], "profile": [...]}: the
+//	    last run's logits and the mean time of every node over the timed
+//	    runs, split into compute, gather copies and barrier waits
 //
 // With count 1 the model file (.csm, int8 weights as the app downloads
 // them) is loaded with models.LoadBytes and compiled with one worker, as
@@ -43,6 +45,18 @@ type loaded struct {
 	output string
 	x      *shard.Exchange // count > 1
 	res    *engine.Result
+	prof   []nodeProfile // summed over the timed runs
+	timed  int
+}
+
+// nodeProfile is one node's time in a run: compute (the node's own work),
+// and for a split node its gather's copies and wait at the barrier.
+type nodeProfile struct {
+	Node    string  `json:"node"`
+	Op      string  `json:"op"`
+	Compute float64 `json:"ms"`
+	Copy    float64 `json:"copy_ms,omitempty"`
+	Wait    float64 `json:"wait_ms,omitempty"`
 }
 
 var cur *loaded
@@ -52,6 +66,7 @@ type runResult struct {
 	MS       float64 `json:"ms"`
 	Gathers  int     `json:"gathers"`   // split layers exchanged in the run
 	GatherMS float64 `json:"gather_ms"` // time in those exchanges: copies and waiting for the other shards
+	WaitMS   float64 `json:"wait_ms"`   // the part of GatherMS spent waiting at the barrier
 	Error    string  `json:"error,omitempty"`
 }
 
@@ -67,14 +82,19 @@ func main() {
 		}
 		return ""
 	}))
-	js.Global().Set("convscopeBenchRun", js.FuncOf(func(js.Value, []js.Value) any {
-		return jsonOf(run())
+	js.Global().Set("convscopeBenchRun", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return jsonOf(run(len(args) > 0 && args[0].Truthy()))
 	}))
 	js.Global().Set("convscopeBenchResult", js.FuncOf(func(js.Value, []js.Value) any {
 		if cur == nil || cur.res == nil {
 			return jsonOf(map[string]string{"error": "no run yet"})
 		}
-		return jsonOf(map[string][]float32{"output": cur.res.Outputs[cur.output].Data})
+		prof := make([]nodeProfile, len(cur.prof))
+		for i, p := range cur.prof {
+			k := float64(max(cur.timed, 1))
+			prof[i] = nodeProfile{p.Node, p.Op, p.Compute / k, p.Copy / k, p.Wait / k}
+		}
+		return jsonOf(map[string]any{"output": cur.res.Outputs[cur.output].Data, "profile": prof})
 	}))
 	select {}
 }
@@ -139,17 +159,22 @@ func compileWhole(m *models.Model) (*loaded, error) {
 	return &loaded{p: p}, nil
 }
 
-func run() runResult {
+func run(timed bool) runResult {
 	if cur == nil {
 		return runResult{Error: "no model loaded"}
 	}
 	var seq int
-	var spent time.Duration
+	var spent, waited time.Duration
 	if cur.x != nil {
-		seq, spent = cur.x.Gathers, cur.x.Time
+		seq, spent, waited = cur.x.Gathers, cur.x.Time, cur.x.Wait
+	}
+	var ro engine.RunOptions
+	if timed {
+		cur.timed++
+		ro.Progress = cur.record
 	}
 	start := time.Now()
-	res, err := cur.p.Run(cur.in)
+	res, err := cur.p.RunWith(cur.in, ro)
 	if err != nil {
 		if cur.x != nil {
 			cur.x.Fail() // the other shards must not wait for this one
@@ -161,6 +186,28 @@ func run() runResult {
 	if cur.x != nil {
 		r.Gathers = cur.x.Gathers - seq
 		r.GatherMS = float64((cur.x.Time - spent).Nanoseconds()) / 1e6
+		r.WaitMS = float64((cur.x.Wait - waited).Nanoseconds()) / 1e6
 	}
 	return r
 }
+
+// record adds node i's time (done-1) to the profile: its gather's copies
+// and wait, when it gathered, apart from its compute.
+func (l *loaded) record(done, _ int, t engine.NodeTiming) {
+	i := done - 1
+	if i >= len(l.prof) {
+		l.prof = append(l.prof, make([]nodeProfile, i+1-len(l.prof))...)
+	}
+	p := &l.prof[i]
+	p.Node, p.Op = t.Node, t.Op.String()
+	d := t.Duration
+	if l.x != nil && l.x.Last.Node == t.Node {
+		p.Copy += ms(l.x.Last.Copy)
+		p.Wait += ms(l.x.Last.Wait)
+		d -= l.x.Last.Copy + l.x.Last.Wait
+		l.x.Last = shard.GatherTiming{}
+	}
+	p.Compute += ms(d)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }

@@ -38,7 +38,7 @@ function call(w, msg) {
 // startGo starts the Go engine in count workers (count > 1: split between
 // them) and loads the model in each.
 async function startGo(count) {
-  const side = { count, workers: [], warmMs: 0, warmRuns: 0, times: [], gathers: 0, gatherMs: Array(count).fill(0) };
+  const side = { count, workers: [], warmMs: 0, warmRuns: 0, times: [], gathers: 0, gatherMs: Array(count).fill(0), waitMs: Array(count).fill(0) };
   side.run = (timed) => runGo(side, timed);
   side.stop = () => stopGo(side);
   if (count > 1) {
@@ -63,10 +63,10 @@ function stopGo(side) {
 // runGo runs side once (every worker; they finish together, each waiting
 // for the others at every gather) and returns the slowest worker's time.
 async function runGo(side, timed) {
-  const rs = await Promise.all(side.workers.map((w) => call(w, { cmd: 'run' })));
+  const rs = await Promise.all(side.workers.map((w) => call(w, { cmd: 'run', timed })));
   if (timed) {
     side.gathers = rs[0].gathers;
-    rs.forEach((r, i) => { side.gatherMs[i] += r.gather_ms / runs; });
+    rs.forEach((r, i) => { side.gatherMs[i] += r.gather_ms / runs; side.waitMs[i] += r.wait_ms / runs; });
   }
   return Math.max(...rs.map((r) => r.ms));
 }
@@ -86,7 +86,8 @@ async function finishGo(side) {
   let peak = rs.reduce((m, r) => m + r.peak_bytes, 0);
   if (side.count > 1) peak += side.ctl.byteLength + side.bufs[0].byteLength + side.bufs[1].byteLength;
   return { count: side.count, times_ms: side.times, output: out, peak_bytes: peak, warmup_runs: side.warmRuns,
-    gathers_per_run: side.gathers, gather_ms: side.gatherMs };
+    gathers_per_run: side.gathers, gather_ms: side.gatherMs, wait_ms: side.waitMs,
+    profiles: rs.map((r) => r.profile) };
 }
 
 // timeSides warms every side up (WARMUP_MS of its runs, at least one, at

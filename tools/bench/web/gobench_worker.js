@@ -5,9 +5,12 @@
 //     model file; count > 1 makes this worker shard index of count (the
 //     engine split over count workers), ctl and bufs being SharedArrayBuffers
 //     shared by the shards;
-//   {cmd: 'run'} -> {ms, gathers, gather_ms}: one timed run;
-//   {cmd: 'result'} -> {output, peak_bytes}: the last run's logits and the
-//     size of the WebAssembly memory (it never shrinks: the peak).
+//   {cmd: 'run', timed} -> {ms, gathers, gather_ms, wait_ms}: one run (timed:
+//     counted in the profile);
+//   {cmd: 'result'} -> {output, profile, peak_bytes}: the last run's logits,
+//     the mean time of every node over the timed runs (compute, gather
+//     copies, barrier wait) and the size of the WebAssembly memory (it
+//     never shrinks: the peak).
 //
 // ctl and bufs are the SharedArrayBuffers of package wasm/shard, which
 // does the exchange (and its barrier) on the Go side.
@@ -46,7 +49,7 @@ onmessage = async (e) => {
         res = await load(e.data);
         break;
       case 'run':
-        res = JSON.parse(self.convscopeBenchRun());
+        res = JSON.parse(self.convscopeBenchRun(!!e.data.timed));
         break;
       case 'result':
         res = JSON.parse(self.convscopeBenchResult());
