@@ -120,7 +120,8 @@ func TestFuseResidual(t *testing.T) {
 
 // TestFuseResidualShards: 2 and 3 shards of the fused program (each adds
 // its channels' slice of the whole residual) give the unsharded program's
-// bits, for the output and every value the program computes.
+// bits, for the output and every value the program computes, with the
+// weights cut by Compile or given as ShardParts' parts.
 func TestFuseResidualShards(t *testing.T) {
 	r := rand.New(rand.NewPCG(63, 64))
 	g := residualGraph(t, r)
@@ -143,6 +144,30 @@ func TestFuseResidualShards(t *testing.T) {
 			for name, v := range want.Kept {
 				sameBits(t, name, res.Kept[name], v)
 			}
+		}
+		l := NewLocalGather(count)
+		progs := make([]*Program, count)
+		for i := range progs {
+			o := opt
+			o.Shard = l.Shard(i)
+			parts, err := ShardParts(g, constInfos(g), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(parts) == 0 {
+				t.Fatalf("shard %d of %d: no parts planned", i, count)
+			}
+			o.Shard.Parts = parts
+			if progs[i], err = Compile(cutParts(g, parts), o); err != nil {
+				t.Fatalf("shard %d of %d: %v", i, count, err)
+			}
+		}
+		res, err := RunShards(l, progs, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range res {
+			sameBits(t, "y from parts", res.Outputs["y"], want.Outputs["y"])
 		}
 	}
 }
