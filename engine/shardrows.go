@@ -25,6 +25,14 @@ import (
 // so that tests can have every conv split by channels (-1).
 var rowMaxWeights = 320 * 1024
 
+// rowMaxPointwise bounds the output channels of a 1x1 stride-1 conv split
+// by rows. Such a conv has no im2col: split by channels, all a shard
+// redoes is the GEMM's packing of the input, a share of the work of about
+// 1/(its channels) (ResNet-50's 256- and 1024-channel 1x1s on 14x14 lose
+// nothing to it), while holding all the weights costs memory (3 MB a
+// shard for those).
+const rowMaxPointwise = 128
+
 // rowScratch bounds, in float32 values, a sub-band's input rows plus
 // output rows: a shard's band is computed a sub-band at a time through
 // this scratch (conv.Forward wants each channel's rows contiguous), so
@@ -56,6 +64,9 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 	xs := p.shapes[n.Inputs[0]]
 	g, err := convGeom(cp, xs, ws)
 	if err != nil {
+		return nil
+	}
+	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.M > rowMaxPointwise {
 		return nil
 	}
 	// Bands on even rows (Winograd's 2x2 tiles), at least 2 rows each.
