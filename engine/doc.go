@@ -18,10 +18,11 @@
 // # Passes
 //
 // Unless Options.NoFuse is set, Compile folds a BatchNormalization into the
-// Conv before it, fuses a Relu into the Conv before it (both only when the
-// conv output has no other reader, is not a graph output and is not named
-// in Options.Keep, and the weights are constants) and skips Identity and
-// mask-less Dropout. Program.Nodes lists what runs; Program.Shapes gives the
+// Conv before it, fuses an Add of a Conv's output and a same-shape value (a
+// residual) and a Relu into the Conv before them (all only when the conv
+// output has no other reader, is not a graph output and is not named in
+// Options.Keep; the fold when the weights are constants) and skips Identity
+// and mask-less Dropout. Program.Nodes lists what runs; Program.Shapes gives the
 // shape of every value of the graph as written.
 //
 // # Batch size
