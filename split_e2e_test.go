@@ -377,6 +377,7 @@ func TestSplitWorkersE2E(t *testing.T) {
 	for _, c := range []struct{ mode, why string }{
 		{"trap", "the helper stopped: Uncaught Error: test: the helper crashed"}, // an exception unwinds its WebAssembly
 		{"oom", "its Go program exited"},                                         // Go's fatal "out of memory"
+		{"idle", "test: the helper crashed while idle"},                          // after its run: the next one must not wait
 	} {
 		crash.Store(c.mode)
 		call(nil, time.Minute, "start")
@@ -387,6 +388,15 @@ func TestSplitWorkersE2E(t *testing.T) {
 		}
 		before, start := len(p.Messages()), time.Now()
 		call(&res, 3*time.Minute, "classify", b64)
+		if c.mode == "idle" {
+			// That run went well on both workers; the helper died after
+			// it, and the next run must see so before it starts.
+			if res.Memory == nil || res.Memory.Workers != 2 || res.key() != one.result.key() {
+				t.Errorf("idle: the run before the helper died: %+v on %+v", res.Top, res.Memory)
+			}
+			before, start = len(p.Messages()), time.Now()
+			call(&res, 3*time.Minute, "again")
+		}
 		took := time.Since(start) // logged, not asserted: the note's words are the test
 		crash.Store("")
 		if res.Memory == nil || res.Memory.Workers != 1 || res.key() != one.result.key() {
@@ -415,8 +425,10 @@ func TestSplitWorkersE2E(t *testing.T) {
 // helper's WebAssembly at its second gather, instead of its arrival at the
 // barrier (as a crash of the WebAssembly would), mode "oom" asks the
 // helper's Go for a 4 GiB input, which it cannot have: Go's fatal "out of
-// memory" ends its program. Only this test serves it: production's
-// worker.js has no hook.
+// memory" ends its program; mode "idle" lets that run end and then, from
+// a timer, throws and marks the helper's Go program as exited, so that it
+// dies between runs and its next request finds it dead. Only this test
+// serves it: production's worker.js has no hook.
 func helperCrashHook(t *testing.T, js, mode string) string {
 	const at = "const go = new Go();"
 	if !strings.Contains(js, at) {
@@ -432,6 +444,7 @@ func helperCrashHook(t *testing.T, js, mode string) string {
 		if (d && d.cmd === "run" && !armed && d.input.some((b) => b !== 0)) {
 			armed = true;
 			if (mode === "oom") d.shape = [1, 1, 32767, 32769]; // 2^30-1 float32: 4 GiB
+			if (mode === "idle") setTimeout(() => { go.exited = true; throw new Error("test: the helper crashed while idle"); }, 0);
 		}
 		return d;
 	}});

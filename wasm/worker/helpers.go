@@ -226,34 +226,39 @@ func startHelpers(n int) (*helpers, error) {
 func (hp *helper) await(timeout time.Duration) (js.Value, error) {
 	select {
 	case r := <-hp.replies:
-		if r.err != nil {
-			return js.Value{}, r.err
-		}
-		d := r.data
-		if d.Type() != js.TypeObject {
-			return js.Value{}, errors.New("a helper answered nothing")
-		}
-		if m := d.Get("error"); m.Type() == js.TypeString {
-			if d.Get("aborted").Truthy() {
-				return d, shard.ErrAborted // the helper's run was released by the failed flag
-			}
-			if d.Get("died").Truthy() { // static/worker.js: the helper is gone
-				return d, fmt.Errorf("helper worker %d: %s", hp.index, m.String())
-			}
-			return d, errors.New(m.String())
-		}
-		if m := d.Get("json"); m.Type() == js.TypeString {
-			// worker.js itself: the engine could not start (an app
-			// protocol error message).
-			return d, fmt.Errorf("a helper could not start: %s", m.String())
-		}
-		if b := d.Get("wasm"); b.Type() == js.TypeNumber {
-			hp.wasm = int64(b.Float())
-		}
-		return d, nil
+		return hp.answer(r)
 	case <-time.After(timeout):
 		return js.Value{}, fmt.Errorf("a helper gave no answer in %v", timeout)
 	}
+}
+
+// answer reads one of the helper's messages (see await).
+func (hp *helper) answer(r reply) (js.Value, error) {
+	if r.err != nil {
+		return js.Value{}, r.err
+	}
+	d := r.data
+	if d.Type() != js.TypeObject {
+		return js.Value{}, errors.New("a helper answered nothing")
+	}
+	if m := d.Get("error"); m.Type() == js.TypeString {
+		if d.Get("aborted").Truthy() {
+			return d, shard.ErrAborted // the helper's run was released by the failed flag
+		}
+		if d.Get("died").Truthy() { // static/worker.js: the helper is gone
+			return d, fmt.Errorf("helper worker %d: %s", hp.index, m.String())
+		}
+		return d, errors.New(m.String())
+	}
+	if m := d.Get("json"); m.Type() == js.TypeString {
+		// worker.js itself: the engine could not start (an app
+		// protocol error message).
+		return d, fmt.Errorf("a helper could not start: %s", m.String())
+	}
+	if b := d.Get("wasm"); b.Type() == js.TypeNumber {
+		hp.wasm = int64(b.Float())
+	}
+	return d, nil
 }
 
 // Shard is the engine worker's shard; its gathers note a wait that
@@ -305,6 +310,20 @@ func (h *helpers) Load(data []byte, keep []string) error {
 // Start has every helper run on x. No shard is running (Finish waited for
 // all of them), so the control buffer can be cleared for the new run.
 func (h *helpers) Start(x *engine.Tensor) error {
+	// A message no request asked for is a helper's death (or error) since
+	// the last run: Clear would drop the failed flag it set, and the run
+	// would wait for it until barrierTimeout.
+	for _, hp := range h.hs {
+		select {
+		case r := <-hp.replies:
+			_, err := hp.answer(r)
+			if err == nil {
+				err = fmt.Errorf("helper worker %d answered a request it was not asked", hp.index)
+			}
+			return err
+		default:
+		}
+	}
 	h.x.Clear()
 	h.x.Reset()
 	h.stuck = nil
