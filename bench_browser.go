@@ -247,5 +247,6 @@ func (br *benchBrowser) addShardRow(bm *benchModel, runs int, res *browserResult
 
 // shardNote explains the browser rows with more than one thread.
 const shardNote = "browser rows with threads > 1: ours is the engine split over that many Web Workers " +
-	"(every conv and fc layer by output channels, the parts exchanged through SharedArrayBuffers; logits bit-identical " +
+	"(every conv and fc layer by output channels, or by bands of output rows for convs with few weights, the parts exchanged " +
+	"through SharedArrayBuffers; logits bit-identical " +
 	"to one worker's), onnxruntime-web still 1 thread; ours peak MB is the sum of the workers' wasm memories and the shared buffers"

@@ -76,7 +76,10 @@ mode runs one engine instance in a Web Worker against onnxruntime-web with
 the wasm backend, SIMD on, one thread; then a second row per model, threads
 N/1: the engine split over N Web Workers, N = navigator.hardwareConcurrency
 (every conv and fc layer by output channels, each worker holding its part of
-the weights, the parts exchanged through SharedArrayBuffers), against the
+the weights, or a conv with few weights by bands of output rows, each
+worker holding all of them; the parts exchanged through
+SharedArrayBuffers; CONVSCOPE_BENCH_PROFILE=1 prints where the split
+loses against half the one-worker time, node by node), against the
 same onnxruntime-web runs. The one-worker engine, the split one and
 onnxruntime-web take turns run by run, so that all meet the same load. The
 split engine's time is the slowest worker's per run, its

@@ -13,10 +13,12 @@ import (
 // browser's Web Workers: Go's wasm is single-threaded, so one instance per
 // core). Every Conv (no groups) and fully connected Gemm computes only its
 // part of the output channels, with only that part of the weights in
-// memory; Gather then exchanges the parts so that each program holds the
-// whole output, and every other op runs on every program on whole tensors
-// (they are cheap next to the convs). Each output channel is summed exactly
-// as in the program without Shard, so the results keep every bit.
+// memory, except convs with few weights, which compute a band of output
+// rows with all their weights (shardrows.go); Gather then exchanges the
+// parts so that each program holds the whole output, and every other op
+// runs on every program on whole tensors (they are cheap next to the
+// convs). Each output value is summed exactly as in the program without
+// Shard, so the results keep every bit.
 //
 // A sharded program holds no view of the graph's int8 weights (the parts
 // it cuts and the int8 constants it keeps whole are copies), so a caller

@@ -4,7 +4,8 @@ package main
 
 // The sharded engine of `bench -browser`'s all-cores row: one instance of
 // this program per core, each in its own Web Worker, every conv and fc
-// layer split between them by output channels (engine.Shard), the parts
+// layer split between them by output channels, or a conv with few weights
+// by bands of output rows (engine.Shard), the parts
 // exchanged through SharedArrayBuffers by package wasm/shard (the app's
 // engine worker and its helpers use the same). The page creates the
 // buffers and posts them to every worker (tools/bench/web/bench.js).
