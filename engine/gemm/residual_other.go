@@ -1,4 +1,4 @@
-//go:build !(wasm && goexperiment.simd) || convscope_nosimd
+//go:build !((wasm || amd64) && goexperiment.simd) || convscope_nosimd
 
 package gemm
 
