@@ -88,6 +88,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							if ep.RowBias != nil {
 								bias = ep.RowBias[i0+is*mr : i0+is*mr+mr]
 							}
+							if ep.Add != nil && kern.StoreTileAdd != nil {
+								kern.StoreTileAdd(acc, c[off:], ldc, first, last, bias, ep.Add[off:], ep.Relu)
+								continue
+							}
 							kern.StoreTile(acc, c[off:], ldc, first, last, bias, ep.Relu && ep.Add == nil)
 							if last && ep.Add != nil {
 								// The tile is still in L1: add the residual, then ReLU.

@@ -33,6 +33,12 @@ type Kernel struct {
 	// Epilogue.apply, lane by lane, so the bits are theirs. Those two are
 	// scalar loops, about a fifth of GoogLeNet's GEMM time with AVX-512.
 	StoreTile func(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool)
+	// StoreTileAdd, when set, is StoreTile that on the last slice also adds
+	// add (laid out as c, row stride ldc) after the bias and before the
+	// ReLU (Epilogue.Add), in the same operations as AddRelu. Without it the
+	// packed path calls StoreTile and then AddRelu on each row of the tile,
+	// which in WebAssembly cost more in calls than a separate pass.
+	StoreTileAdd func(acc, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// Edge, when set, is Fn for a tile of which only the first cols
 	// columns (0 < cols < NR) are wanted, over the same packed slivers:
 	// those columns of acc get exactly Fn's bits, the others any value.
