@@ -73,13 +73,14 @@ const (
 // that far above what is live before a collection, and a WebAssembly memory
 // never shrinks. The estimate is meant to choose a worker count, not to
 // predict megabytes: against the peaks `bench -browser -app` measured
-// (random weights, 224x224), it gives VGG16 254 MB on one worker (measured
-// 289) and 252 + 176 on two (267 + 201), AlexNet 89 (92) and 87 + 68 (91 +
-// 67), ResNet-50 137 (142) and 110 + 71 (121 + 74) (TestEstimateFootprint).
-// Under MemoryBudget, VGG16 then runs on one worker and the other
-// ImageNet networks split over 2 to 4. The layouts it mirrors are
-// the engine's as of this writing (engine/prepack.go, conv's Winograd
-// rule); should they change, the figures drift, not the mechanism.
+// (random weights, 224x224, session 6), it gives VGG16 254 MB on one
+// worker (measured 289) and 254 + 179 on two (268 + 201), AlexNet 104
+// (108) and 95 + 76 (96 + 67), ResNet-50 137 (142) and 113 + 74 (116 + 74)
+// (TestEstimateFootprint). Under MemoryBudget, VGG16 then runs on one
+// worker and the other ImageNet networks split over 2 to 4. The layouts
+// it mirrors are the engine's as of this writing (engine/prepack.go,
+// conv's Winograd rule); should they change, the figures drift, not the
+// mechanism.
 // Options.Keep (the values the session keeps) is not passed: it changes
 // which nodes fuse, not the sizes that matter here.
 func EstimateFootprint(m *models.Model, fileBytes int64, n int) (Footprint, error) {
