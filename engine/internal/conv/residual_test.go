@@ -11,9 +11,9 @@ import (
 // TestForwardAddSameBits: ForwardAdd gives exactly the bits of Forward
 // without the ReLU followed by the residual Add and the ReLU as separate
 // passes, on every path a conv can take (im2col + GEMM, chunked, strided
-// phases, pointwise, depthwise, Winograd, pixel-major where this build's
-// kernels take it), with and without bias and ReLU, batch 2 and any
-// number of workers; and it writes nothing past its output.
+// phases, pointwise, grouped, depthwise, Winograd, pixel-major where this
+// build's kernels take it), with and without bias and ReLU, batch 2 and
+// any number of workers; and it writes nothing past its output.
 func TestForwardAddSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(95, 96))
 	geoms := []Geom{
@@ -22,6 +22,7 @@ func TestForwardAddSameBits(t *testing.T) {
 		{N: 1, C: 130, M: 3, H: 90, W: 91, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 1}, // chunked
 		{N: 2, C: 64, M: 40, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Group: 1},                             // pointwise
 		{N: 1, C: 6, M: 6, H: 10, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 6},    // depthwise
+		{N: 2, C: 8, M: 6, H: 9, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 2},     // grouped GEMM
 		{N: 1, C: 32, M: 20, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 1}, // Winograd
 		{N: 1, C: 64, M: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 1},   // pixel-major (native)
 		{N: 1, C: 300, M: 70, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Group: 1},                              // pixel-major pointwise
