@@ -28,11 +28,11 @@ import (
 
 // AVX512 is the 4x32 Float32x16 kernel, available when the CPU has AVX-512
 // (F, CD, BW, DQ, VL: archsimd's X86.AVX512).
-var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512, Dequant: dequantAVX512, StoreTile: storeTileAVX512}
+var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512x4x32, DotQ: dotQAVX512, Dequant: dequantAVX512, StoreTile: storeTileAVX512, StoreTileAdd: storeTileAddAVX512}
 
 // AVX2 is the 4x16 Float32x8 kernel for CPUs with AVX2 and FMA but no
 // AVX-512.
-var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2, Dequant: dequantAVX2, StoreTile: storeTileAVX2}
+var AVX2 = Kernel{Name: "avx2fma_4x16", MR: 4, NR: 16, Fn: kernelAVX2x4x16, DotQ: dotQAVX2, Dequant: dequantAVX2, StoreTile: storeTileAVX2, StoreTileAdd: storeTileAddAVX2}
 
 // archKernels lists the SIMD kernels this CPU can run, fastest first. The
 // check happens at run time, so a binary built with GOEXPERIMENT=simd never
@@ -280,6 +280,17 @@ func dequantAVX2(dst []float32, q []int8, sc *[4]float32) {
 // Float32x16. ReLU keeps v unless v < 0, as Epilogue.apply does (-0 and
 // NaN stay).
 func storeTileAVX512(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
+	storeTileAddAVX512(acc, c, ldc, first, last, bias, nil, relu)
+}
+
+// storeTileAddAVX512 is AVX512's StoreTileAdd (add nil: StoreTile): on the
+// last slice the residual's row is added after the bias, before the ReLU,
+// while the tile is in registers. Storing the tile and then calling
+// AddRelu on its four rows (a call and a VZEROUPPER per 32 values) made
+// ResNet-50's fused convs slower than the conv and the separate Add and
+// Relu passes they replaced (layer1's conv3 0.84 -> 1.46-2.52 ms, fastest
+// of 30 passes).
+func storeTileAddAVX512(acc, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	var zero archsimd.Float32x16
 	for i := 0; i < 4; i++ {
 		row := (*[32]float32)(c[i*ldc:])
@@ -294,6 +305,11 @@ func storeTileAVX512(acc, c []float32, ldc int, first, last bool, bias []float32
 			b := archsimd.BroadcastFloat32x16(bias[i])
 			v0, v1 = v0.Add(b), v1.Add(b)
 		}
+		if last && add != nil {
+			r := (*[32]float32)(add[i*ldc:])
+			v0 = v0.Add(archsimd.LoadFloat32x16Array((*[16]float32)(r[0:])))
+			v1 = v1.Add(archsimd.LoadFloat32x16Array((*[16]float32)(r[16:])))
+		}
 		if last && relu {
 			v0 = zero.IfElse(v0.Less(zero), v0)
 			v1 = zero.IfElse(v1.Less(zero), v1)
@@ -307,6 +323,11 @@ func storeTileAVX512(acc, c []float32, ldc int, first, last bool, bias []float32
 // storeTileAVX2 is AVX2's StoreTile: each row of the 4x16 tile is two
 // Float32x8.
 func storeTileAVX2(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
+	storeTileAddAVX2(acc, c, ldc, first, last, bias, nil, relu)
+}
+
+// storeTileAddAVX2 is AVX2's StoreTileAdd, as storeTileAddAVX512.
+func storeTileAddAVX2(acc, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	var zero archsimd.Float32x8
 	for i := 0; i < 4; i++ {
 		row := (*[16]float32)(c[i*ldc:])
@@ -320,6 +341,11 @@ func storeTileAVX2(acc, c []float32, ldc int, first, last bool, bias []float32, 
 		if last && bias != nil {
 			b := archsimd.BroadcastFloat32x8(bias[i])
 			v0, v1 = v0.Add(b), v1.Add(b)
+		}
+		if last && add != nil {
+			r := (*[16]float32)(add[i*ldc:])
+			v0 = v0.Add(archsimd.LoadFloat32x8Array((*[8]float32)(r[0:])))
+			v1 = v1.Add(archsimd.LoadFloat32x8Array((*[8]float32)(r[8:])))
 		}
 		if last && relu {
 			v0 = zero.IfElse(v0.Less(zero), v0)

@@ -123,9 +123,10 @@ func BenchmarkPackA(b *testing.B) {
 	}
 }
 
-// TestStoreTile: every kernel's StoreTile gives the bits of store followed
-// by Epilogue.apply, on first, middle and last KC slices, with and without
-// bias and ReLU, on values that include NaN, signed zeros and infinities.
+// TestStoreTile: every kernel's StoreTile (and StoreTileAdd, with a
+// residual) gives the bits of store followed by Epilogue.apply, on first,
+// middle and last KC slices, with and without bias and ReLU, on values
+// that include NaN, signed zeros and infinities.
 func TestStoreTile(t *testing.T) {
 	r := rand.New(rand.NewPCG(67, 68))
 	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
@@ -164,6 +165,26 @@ func TestStoreTile(t *testing.T) {
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
 					t.Fatalf("%s first=%v last=%v bias=%v relu=%v: C[%d] = %v, store+apply %v", kern.Name, first, last, b != nil, relu, i, got[i], want[i])
+				}
+			}
+			if kern.StoreTileAdd == nil {
+				continue
+			}
+			// With a residual: the bits of store then apply with Add.
+			add := make([]float32, mr*ldc)
+			for i := range add {
+				add[i] = val()
+			}
+			want = append(want[:0], c0...)
+			store(acc, nr, mr, nr, 1, 0, first, want, 0, ldc)
+			if last {
+				Epilogue{RowBias: b, Add: add, Relu: relu}.apply(want, 0, mr, nr, ldc, 0)
+			}
+			got = append(got[:0], c0...)
+			kern.StoreTileAdd(acc, got, ldc, first, last, b, add, relu)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("%s StoreTileAdd first=%v last=%v bias=%v relu=%v: C[%d] = %v, store+apply %v", kern.Name, first, last, b != nil, relu, i, got[i], want[i])
 				}
 			}
 		}
