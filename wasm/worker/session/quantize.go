@@ -38,67 +38,21 @@ func Quantize(vals []float32, n int) (data []byte, lo, hi []float32) {
 // Quantize's min and max builtins order -0 before 0, comparisons keep the
 // first met).
 func QuantizeStats(vals []float32, n int) (data []byte, lo, hi []float32, st protocol.LayerStat) {
-	st = protocol.LayerStat{Bytes: 4 * int64(len(vals))}
 	data = make([]byte, len(vals))
 	lo = make([]float32, n)
 	hi = make([]float32, n)
+	t := newTally()
 	if n == 0 || len(vals) == 0 {
-		return data, lo, hi, st
+		return data, lo, hi, t.stat(len(vals))
 	}
 	size := len(vals) / n
-	zeros, finite := 0, 0
-	var sum float64
-	slo, shi := float32(math.MaxFloat32), float32(-math.MaxFloat32)
 	for c := 0; c < n; c++ {
 		m := vals[c*size : (c+1)*size]
-		mn, mx := float32(math.MaxFloat32), float32(-math.MaxFloat32)
-		before := finite
-		for _, v := range m {
-			if v == 0 {
-				zeros++
-			}
-			// v-v is 0 for finite v and NaN for NaN and infinities;
-			// comparisons, not the min and max builtins, which are
-			// runtime calls in WebAssembly.
-			if v-v != 0 {
-				continue
-			}
-			finite++
-			if v < mn {
-				mn = v
-			}
-			if v > mx {
-				mx = v
-			}
-			sum += float64(v)
-		}
-		if finite == before {
-			mn, mx = 0, 0 // finiteRange's answer for a map with no finite value
-		} else {
-			slo, shi = min32(slo, mn), max32(shi, mx)
-		}
+		mn, mx, _ := t.add(m) // 0, 0 for a map with no finite value, as finiteRange
 		lo[c], hi[c] = mn, mx
 		quantizeInto(data[c*size:(c+1)*size], m, mn, mx)
 	}
-	st.Zeros = float64(zeros) / float64(len(vals))
-	if finite > 0 {
-		st.Min, st.Max, st.Mean = slo, shi, float32(sum/float64(finite))
-	}
-	return data, lo, hi, st
-}
-
-func min32(a, b float32) float32 {
-	if b < a {
-		return b
-	}
-	return a
-}
-
-func max32(a, b float32) float32 {
-	if b > a {
-		return b
-	}
-	return a
+	return data, lo, hi, t.stat(len(vals))
 }
 
 // Patches turns conv weights (n, 3, kh, kw) into n RGBA patches of kw x kh,

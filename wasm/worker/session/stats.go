@@ -27,35 +27,71 @@ func layerStats(layers []protocol.LayerInfo, values map[string]string, byValue m
 // the finite values of vals (JSON has no NaN or infinity, and a broken
 // layer must not break the message). Bytes is the float32 size.
 func summarise(vals []float32) protocol.LayerStat {
-	st := protocol.LayerStat{Bytes: 4 * int64(len(vals))}
-	if len(vals) == 0 {
-		return st
-	}
-	zeros, finite := 0, 0
-	lo, hi := float32(math.MaxFloat32), float32(-math.MaxFloat32)
-	var sum float64
-	for _, v := range vals {
+	t := newTally()
+	t.add(vals)
+	return t.stat(len(vals))
+}
+
+// tally accumulates a layer's statistics over its values, one run of
+// values (a map) at a time, in one pass: summarise takes the layer as one
+// run, QuantizeStats map by map, as it needs each map's range too.
+type tally struct {
+	zeros, finite int
+	sum           float64 // of the finite values, in order
+	lo, hi        float32 // of the finite values
+}
+
+func newTally() tally {
+	return tally{lo: math.MaxFloat32, hi: -math.MaxFloat32}
+}
+
+// add counts m and returns the range of its finite values; ok is false
+// when it has none.
+func (t *tally) add(m []float32) (mn, mx float32, ok bool) {
+	mn, mx = float32(math.MaxFloat32), float32(-math.MaxFloat32)
+	before := t.finite
+	for _, v := range m {
 		if v == 0 {
-			zeros++
+			t.zeros++
 		}
 		// v-v is 0 for finite v and NaN for NaN and infinities.
 		if v-v != 0 {
 			continue
 		}
-		finite++
+		t.finite++
 		// Comparisons, not the min and max builtins: in WebAssembly those
 		// are runtime calls (see engine/gemm's ReLU).
-		if v < lo {
-			lo = v
+		if v < mn {
+			mn = v
 		}
-		if v > hi {
-			hi = v
+		if v > mx {
+			mx = v
 		}
-		sum += float64(v)
+		t.sum += float64(v)
 	}
-	st.Zeros = float64(zeros) / float64(len(vals))
-	if finite > 0 {
-		st.Min, st.Max, st.Mean = lo, hi, float32(sum/float64(finite))
+	if t.finite == before {
+		return 0, 0, false
+	}
+	// Strict comparisons keep the first value met, as one pass over all
+	// the runs would.
+	if mn < t.lo {
+		t.lo = mn
+	}
+	if mx > t.hi {
+		t.hi = mx
+	}
+	return mn, mx, true
+}
+
+// stat is the summary of the n values added.
+func (t *tally) stat(n int) protocol.LayerStat {
+	st := protocol.LayerStat{Bytes: 4 * int64(n)}
+	if n == 0 {
+		return st
+	}
+	st.Zeros = float64(t.zeros) / float64(n)
+	if t.finite > 0 {
+		st.Min, st.Max, st.Mean = t.lo, t.hi, float32(t.sum/float64(t.finite))
 	}
 	return st
 }
