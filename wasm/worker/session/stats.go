@@ -48,17 +48,20 @@ func newTally() tally {
 // add counts m and returns the range of its finite values; ok is false
 // when it has none.
 func (t *tally) add(m []float32) (mn, mx float32, ok bool) {
+	// Locals in the loop, not t's fields: this runs over every value of
+	// every shown layer, and the fields would be loaded and stored through
+	// t at each value.
+	zeros, finite, sum := t.zeros, t.finite, t.sum
 	mn, mx = float32(math.MaxFloat32), float32(-math.MaxFloat32)
-	before := t.finite
 	for _, v := range m {
 		if v == 0 {
-			t.zeros++
+			zeros++
 		}
 		// v-v is 0 for finite v and NaN for NaN and infinities.
 		if v-v != 0 {
 			continue
 		}
-		t.finite++
+		finite++
 		// Comparisons, not the min and max builtins: in WebAssembly those
 		// are runtime calls (see engine/gemm's ReLU).
 		if v < mn {
@@ -67,9 +70,11 @@ func (t *tally) add(m []float32) (mn, mx float32, ok bool) {
 		if v > mx {
 			mx = v
 		}
-		t.sum += float64(v)
+		sum += float64(v)
 	}
-	if t.finite == before {
+	before := t.finite
+	t.zeros, t.finite, t.sum = zeros, finite, sum
+	if finite == before {
 		return 0, 0, false
 	}
 	// Strict comparisons keep the first value met, as one pass over all
