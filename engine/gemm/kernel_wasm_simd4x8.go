@@ -246,34 +246,16 @@ func edgeSIMD128x4x1(kc int, a, b, acc []float32) {
 	out[0], out[8], out[16], out[24] = c.GetElem(0), c.GetElem(1), c.GetElem(2), c.GetElem(3)
 }
 
-// storeTileSIMD128x8 is SIMD128's StoreTile: each row of the 4x8 tile is
-// two Float32x4. ReLU keeps v unless v < 0, as Epilogue.apply does.
+// storeTileSIMD128x8 is SIMD128's StoreTile: StoreTileAdd with no
+// residual, as on amd64.
 func storeTileSIMD128x8(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool) {
-	var zero archsimd.Float32x4
-	for i := 0; i < 4; i++ {
-		row := (*[8]float32)(c[i*ldc:])
-		a := (*[8]float32)(acc[i*8:])
-		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[0:]))
-		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[4:]))
-		if !first {
-			v0 = archsimd.LoadFloat32x4Array((*[4]float32)(row[0:])).Add(v0)
-			v1 = archsimd.LoadFloat32x4Array((*[4]float32)(row[4:])).Add(v1)
-		}
-		if last && bias != nil {
-			b := archsimd.BroadcastFloat32x4(bias[i])
-			v0, v1 = v0.Add(b), v1.Add(b)
-		}
-		if last && relu {
-			v0 = zero.IfElse(v0.Less(zero), v0)
-			v1 = zero.IfElse(v1.Less(zero), v1)
-		}
-		v0.StoreArray((*[4]float32)(row[0:]))
-		v1.StoreArray((*[4]float32)(row[4:]))
-	}
+	storeTileAddSIMD128x8(acc, c, ldc, first, last, bias, nil, relu)
 }
 
-// storeTileAddSIMD128x8 is SIMD128's StoreTileAdd: storeTileSIMD128x8 with
-// the residual's row added after the bias, on the last slice.
+// storeTileAddSIMD128x8 is SIMD128's StoreTileAdd (add nil: StoreTile):
+// each row of the 4x8 tile is two Float32x4; on the last slice the
+// residual's row is added after the bias, and ReLU keeps v unless v < 0,
+// as Epilogue.apply does.
 func storeTileAddSIMD128x8(acc, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	var zero archsimd.Float32x4
 	for i := 0; i < 4; i++ {
@@ -290,9 +272,11 @@ func storeTileAddSIMD128x8(acc, c []float32, ldc int, first, last bool, bias, ad
 				b := archsimd.BroadcastFloat32x4(bias[i])
 				v0, v1 = v0.Add(b), v1.Add(b)
 			}
-			r := (*[8]float32)(add[i*ldc:])
-			v0 = v0.Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[0:])))
-			v1 = v1.Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[4:])))
+			if add != nil {
+				r := (*[8]float32)(add[i*ldc:])
+				v0 = v0.Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[0:])))
+				v1 = v1.Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[4:])))
+			}
 			if relu {
 				v0 = zero.IfElse(v0.Less(zero), v0)
 				v1 = zero.IfElse(v1.Less(zero), v1)
