@@ -187,16 +187,21 @@ func maxPoolStrided(g *poolGeom, src, dst, pm, vm []float32) {
 	for m := 0; m < planes; m++ {
 		for oy := 0; oy < g.oh; oy++ {
 			d := dst[(m*g.oh+oy)*g.ow : (m*g.oh+oy+1)*g.ow]
-			h := hm[m*hp*wp+oy*g.sh*wp:]
-			if g.sw == 1 {
-				copy(d, h)
-				continue
-			}
-			h = h[:(len(d)-1)*g.sw+1]
-			for i := range d {
-				d[i] = h[i*g.sw]
-			}
+			pickStrided(d, hm[m*hp*wp+oy*g.sh*wp:], g.sw)
 		}
+	}
+}
+
+// pickStrided sets d[i] = h[i*stride]: the outputs of one row of windows
+// from the running maxima of every window position.
+func pickStrided(d, h []float32, stride int) {
+	if stride == 1 {
+		copy(d, h)
+		return
+	}
+	h = h[:(len(d)-1)*stride+1]
+	for i := range d {
+		d[i] = h[i*stride]
 	}
 }
 
@@ -227,15 +232,7 @@ func maxPoolPlane(g *poolGeom, src, dst, vm, hm []float32) {
 		slidingMax(hm[:runs], vm, g.kw)
 		for oy := 0; oy < g.oh; oy++ {
 			drow := dst[oy*g.ow+oxA : oy*g.ow+oxB]
-			hrow := hm[oy*g.w+oxA*g.sw-g.pl:]
-			if g.sw == 1 {
-				copy(drow, hrow)
-				continue
-			}
-			hrow = hrow[:(len(drow)-1)*g.sw+1]
-			for i := range drow {
-				drow[i] = hrow[i*g.sw]
-			}
+			pickStrided(drow, hm[oy*g.w+oxA*g.sw-g.pl:], g.sw)
 		}
 	}
 	negInf := float32(math.Inf(-1))
