@@ -68,7 +68,7 @@ func BenchmarkConv3x3(b *testing.B) {
 				// The weights as Compile leaves them: packed for the GEMM,
 				// or (natively) transformed once for Winograd.
 				w := w
-				if pa.winograd && keepWinogradWeights(g.M, g.C) {
+				if pa.winograd && keepWinogradWeights(g.M, g.C, Build().Wasm) {
 					w.Packed = &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, pa.tiles.Kernel.MR)}
 				} else if !pa.winograd {
 					w.Packed = gemm.PackInt8A(pa.tiles, w.Q, w.Scales, g.C*9, g.M, g.C*9)

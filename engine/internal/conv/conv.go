@@ -120,21 +120,23 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 //
 // For a conv that takes the pixel-major GEMM (pixelmajor.go), natively, it
 // returns a PackedA holding only the float32 weights in that layout (Ext).
+//
+// LayoutFor chooses which, on this build's Target.
 func Prepack(g Geom, w Weights) *gemm.PackedA {
-	if w.Q == nil || g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
+	if w.Q == nil {
 		return nil
 	}
-	if useWinograd(g) {
-		if !keepWinogradWeights(g.M, g.C) {
-			return nil
-		}
-		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, gemm.DefaultTiles.Kernel.MR)}
-	}
+	t := Build()
 	k := g.C * g.KH * g.KW
-	if kern := gemm.DefaultTiles.Kernel; keepPixelMajorWeights && usePixelMajor(g, kern) {
-		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, kern.NR)}
+	switch LayoutFor(g, t) {
+	case WinogradKernels:
+		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, t.Kernel.MR)}
+	case PixelMajor:
+		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, t.Kernel.NR)}
+	case Panels:
+		return gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)
 	}
-	return gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)
+	return nil
 }
 
 // values returns the n weights at element offset off, which belong to

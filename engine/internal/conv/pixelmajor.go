@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"runtime"
-
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
 	"convscope/engine/internal/vec"
@@ -58,10 +56,6 @@ func (w Weights) pixelMajor() *pixelMajorWeights {
 	pw, _ := w.Packed.Ext.(*pixelMajorWeights)
 	return pw
 }
-
-// keepPixelMajorWeights: the float32 copy is made natively only (see
-// keepWinogradWeights).
-const keepPixelMajorWeights = runtime.GOARCH != "wasm"
 
 // usePixelMajor reports whether a conv that takes the GEMM path (no
 // groups) runs pixel-major with kernel kern: when that computes at most

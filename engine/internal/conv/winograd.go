@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"runtime"
-
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
 )
@@ -185,7 +183,8 @@ func grow(s []float32, n int) []float32 {
 }
 
 // keepWinogradWeights reports whether Prepack computes an m x c conv's
-// transformed kernels once, at Compile, instead of on every call. They are
+// transformed kernels once, at Compile, instead of on every call (on
+// WebAssembly when wasm, see LayoutFor). They are
 // float32 at 16/9 of the weights' count, 7.1 times the int8 weights' bytes:
 // ResNet-18 17 MB, GoogLeNet 14 MB, ResNet-50 25 MB, VGG16 105 MB in all.
 // Natively always. In WebAssembly, where VGG16 must stay within 300 MB of
@@ -194,8 +193,8 @@ func grow(s []float32, n int) []float32 {
 // AlexNet (15 MB for its 13x13 layers) and VGG16's up to conv3 (12 MB),
 // not its 512-channel ones (93 MB). On every call, a 256-channel 14x14
 // layer's transform cost more than its 16 products (49 tiles per kernel).
-func keepWinogradWeights(m, c int) bool {
-	return runtime.GOARCH != "wasm" || m*c <= wasmKeepWinogradMC
+func keepWinogradWeights(m, c int, wasm bool) bool {
+	return !wasm || m*c <= wasmKeepWinogradMC
 }
 
 // wasmKeepWinogradMC bounds M*C of the layers that keep their transformed

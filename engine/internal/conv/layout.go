@@ -1,0 +1,82 @@
+package conv
+
+import (
+	"runtime"
+
+	"convscope/engine/gemm"
+)
+
+// Layout is what Prepack keeps of a conv's int8 weights besides the
+// weights themselves. LayoutFor is the one place that chooses it: Prepack
+// makes the layout it names, and a memory estimate (engine.PlanFootprint)
+// counts its Bytes without making it.
+type Layout int
+
+const (
+	// Unpacked keeps nothing: the conv reads the int8 weights as they are
+	// (grouped and depthwise convs, a single input channel with a small
+	// kernel), or transforms them on every call (Winograd where
+	// keepWinogradWeights says the memory is not there).
+	Unpacked Layout = iota
+	// Panels are the GEMM's int8 panels (gemm.PackInt8A): one more int8
+	// copy, rows rounded up to the kernel's MR, a float32 scale per row.
+	Panels
+	// WinogradKernels are the transformed kernels (winogradWeights):
+	// float32, 16 per 3x3 kernel, rows rounded up to MR.
+	WinogradKernels
+	// PixelMajor are the weights float32 in the pixel-major kernel's B
+	// layout (pixelMajorWeights), channels rounded up to NR.
+	PixelMajor
+)
+
+// Target is the platform whose layouts LayoutFor chooses: WebAssembly
+// keeps fewer (keepWinogradWeights, and no pixel-major copy), and the
+// kernel's register tile rounds the rows.
+type Target struct {
+	Wasm   bool
+	Kernel gemm.Kernel
+}
+
+// Build is the target of this build: the layouts Prepack makes.
+func Build() Target {
+	return Target{Wasm: runtime.GOARCH == "wasm", Kernel: gemm.DefaultTiles.Kernel}
+}
+
+// LayoutFor returns the layout Prepack keeps, on target t, for the int8
+// weights of a conv of geometry g. It takes the path choices Forward takes
+// (useWinograd, usePixelMajor), so what is kept is what the path reads.
+func LayoutFor(g Geom, t Target) Layout {
+	if g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
+		return Unpacked
+	}
+	if useWinograd(g) {
+		if !keepWinogradWeights(g.M, g.C, t.Wasm) {
+			return Unpacked
+		}
+		return WinogradKernels
+	}
+	if !t.Wasm && usePixelMajor(g, t.Kernel) {
+		return PixelMajor
+	}
+	return Panels
+}
+
+// Bytes is the memory layout l of the weights of g takes on target t, as
+// Prepack allocates it.
+func (l Layout) Bytes(g Geom, t Target) int64 {
+	kern := t.Kernel
+	if kern.Fn == nil {
+		kern = gemm.Generic // as gemm.PackInt8A
+	}
+	k := int64(g.C/max(g.Group, 1)) * int64(g.KH*g.KW)
+	switch l {
+	case Panels:
+		mp := int64(roundUp(g.M, kern.MR))
+		return mp*k + 4*mp
+	case WinogradKernels:
+		return 4 * 16 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
+	case PixelMajor:
+		return 4 * int64(roundUp(g.M, kern.NR)) * k
+	}
+	return 0
+}

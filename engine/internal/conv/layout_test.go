@@ -1,0 +1,103 @@
+package conv
+
+import (
+	"fmt"
+	"testing"
+
+	"convscope/engine/gemm"
+)
+
+// packedBytes is what Prepack allocated in pa.
+func packedBytes(pa *gemm.PackedA) int64 {
+	if pa == nil {
+		return 0
+	}
+	b := int64(len(pa.Q)) + 4*int64(len(pa.Scales))
+	switch e := pa.Ext.(type) {
+	case *winogradWeights:
+		b += 4 * int64(len(e.u))
+	case *pixelMajorWeights:
+		b += 4 * int64(len(e.w))
+	}
+	return b
+}
+
+// layoutOf names the layout Prepack made.
+func layoutOf(pa *gemm.PackedA) Layout {
+	switch {
+	case pa == nil:
+		return Unpacked
+	case pa.Ext == nil:
+		return Panels
+	}
+	switch pa.Ext.(type) {
+	case *winogradWeights:
+		return WinogradKernels
+	case *pixelMajorWeights:
+		return PixelMajor
+	}
+	return -1
+}
+
+// TestLayoutFor: what LayoutFor says and Layout.Bytes counts for this
+// build is what Prepack makes, byte for byte, for every kind of layout;
+// and WebAssembly's rules (no pixel-major copy, Winograd kernels kept only
+// up to wasmKeepWinogradMC) hold whatever the build.
+func TestLayoutFor(t *testing.T) {
+	geom := func(c, m, hw, k, stride, group int) Geom {
+		pad := k / 2
+		g := Geom{N: 1, C: c, M: m, H: hw, W: hw, KH: k, KW: k, SH: stride, SW: stride, DH: 1, DW: 1,
+			PT: pad, PL: pad, PB: pad, PR: pad, Group: group}
+		g.OH = OutSize(hw, pad, pad, k, stride, 1)
+		g.OW = OutSize(hw, pad, pad, k, stride, 1)
+		return g
+	}
+	wasm := Target{Wasm: true, Kernel: gemm.DefaultTiles.Kernel}
+	seen := map[Layout]bool{}
+	for _, c := range []struct {
+		g    Geom
+		wasm Layout // on WebAssembly
+	}{
+		{geom(32, 48, 16, 3, 1, 1), WinogradKernels},   // 3x3 s1, 256 outputs
+		{geom(384, 288, 13, 3, 1, 1), Unpacked},        // past wasmKeepWinogradMC
+		{geom(32, 40, 16, 3, 2, 1), Panels},            // strided: im2col
+		{geom(64, 70, 7, 1, 1, 1), Panels},             // 1x1 on 7x7: pixel-major natively
+		{geom(16, 16, 12, 3, 1, 16), Unpacked},         // depthwise
+		{geom(1, 8, 12, 5, 1, 1), Unpacked},            // one input channel
+		{geom(3, 20, 12, 11, 4, 1), Panels},            // a first layer's big kernel
+		{geom(16, 16, 12, 3, 1, 1), Panels},            // too few outputs for Winograd
+		{geom(16, 16, 13, 3, 1, 1), WinogradKernels},   // 169 outputs
+		{geom(256, 384, 13, 3, 1, 1), WinogradKernels}, // at wasmKeepWinogradMC
+	} {
+		g := c.g
+		t.Run(fmt.Sprintf("%dto%d_%dx%d_k%d_s%d_g%d", g.C, g.M, g.H, g.W, g.KH, g.SH, g.Group), func(t *testing.T) {
+			q := make([]int8, g.M*g.C/g.Group*g.KH*g.KW)
+			for i := range q {
+				q[i] = int8(i%255 - 127)
+			}
+			scales := make([]float32, g.M)
+			for i := range scales {
+				scales[i] = 0.01
+			}
+			pa := Prepack(g, Weights{Q: q, Scales: scales})
+			b := Build()
+			l := LayoutFor(g, b)
+			seen[l] = true
+			if got := layoutOf(pa); got != l {
+				t.Errorf("Prepack made layout %d, LayoutFor says %d", got, l)
+			}
+			if got, want := l.Bytes(g, b), packedBytes(pa); got != want {
+				t.Errorf("Layout.Bytes %d, Prepack allocated %d", got, want)
+			}
+			if got := LayoutFor(g, wasm); got != c.wasm {
+				t.Errorf("on WebAssembly: layout %d, want %d", got, c.wasm)
+			}
+			if !b.Wasm && c.wasm == Unpacked && useWinograd(g) && l != WinogradKernels {
+				t.Errorf("natively a Winograd conv keeps its kernels: layout %d", l)
+			}
+		})
+	}
+	if b := Build(); !b.Wasm && b.Kernel.NR > b.Kernel.MR && !seen[PixelMajor] {
+		t.Errorf("no case took the pixel-major layout natively with kernel %s", b.Kernel.Name)
+	}
+}
