@@ -21,15 +21,26 @@ import (
 // Results keep every bit of the per-call layouts.
 func (p *Program) prepackConvWeights() {
 	p.packed = map[*Tensor]*gemm.PackedA{}
+	p.eachPackedConv(func(n *Node, g conv.Geom) {
+		w := p.consts[n.Inputs[1]]
+		if pa := conv.Prepack(g, conv.Weights{Q: w.Int8.Q, Scales: w.Int8.Scales}); pa != nil {
+			p.packed[w] = pa
+		}
+	})
+}
+
+// eachPackedConv calls visit with every conv whose whole int8 weights
+// (along the output channels) are among p's constants, once per weight
+// tensor, with its geometry: the convs prepackConvWeights lays out (and
+// PlanFootprint counts).
+func (p *Program) eachPackedConv(visit func(n *Node, g conv.Geom)) {
+	seen := map[*Tensor]bool{}
 	for _, n := range p.nodes {
 		if n.Op != OpConv || len(n.Inputs) < 2 {
 			continue
 		}
 		w, ok := p.consts[n.Inputs[1]]
-		if !ok || w.Int8 == nil || w.Int8.Axis != 0 {
-			continue
-		}
-		if _, done := p.packed[w]; done {
+		if !ok || w.Int8 == nil || w.Int8.Axis != 0 || seen[w] {
 			continue
 		}
 		xs, ok := p.shapes[n.Inputs[0]]
@@ -44,8 +55,7 @@ func (p *Program) prepackConvWeights() {
 		if err != nil {
 			continue // Run reports it
 		}
-		if pa := conv.Prepack(g, conv.Weights{Q: w.Int8.Q, Scales: w.Int8.Scales}); pa != nil {
-			p.packed[w] = pa
-		}
+		seen[w] = true
+		visit(n, g)
 	}
 }

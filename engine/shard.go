@@ -85,25 +85,7 @@ func ShardParts(g *Graph, consts map[string]ConstInfo, opt Options) (map[string]
 	if opt.Shard.Count <= 1 {
 		return nil, nil
 	}
-	stand := make(map[string]*Tensor, len(consts))
-	for name, c := range consts {
-		if _, err := NumElements(c.Shape); err != nil {
-			return nil, fmt.Errorf("shard parts: constant %q: %w", name, err)
-		}
-		t := &Tensor{Shape: c.Shape}
-		if c.Int8 {
-			if c.Axis < 0 || c.Axis >= len(c.Shape) {
-				return nil, fmt.Errorf("shard parts: constant %q: int8 channel axis %d out of range for shape %v", name, c.Axis, c.Shape)
-			}
-			t.Int8 = &Int8{Axis: c.Axis}
-		}
-		stand[name] = t
-	}
-	sg := *g
-	sg.Consts = stand
-	o := opt
-	o.Shard.Parts = nil
-	p, err := prepare(&sg, o, true)
+	p, stand, err := prepareStandIns(g, consts, opt, "shard parts")
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +259,9 @@ func (p *Program) shardNodes(s Shard) error {
 				}
 			}
 		} else if p.planning {
+			if w != nil {
+				sp.w = part.standIn(w) // for PlanFootprint
+			}
 			if whole {
 				if p.plan == nil {
 					p.plan = map[string]planned{}

@@ -80,3 +80,18 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 	}
 	return 0
 }
+
+// PackedBytes is the memory of pa, a layout Prepack made (nil: none).
+func PackedBytes(pa *gemm.PackedA) int64 {
+	if pa == nil {
+		return 0
+	}
+	b := int64(len(pa.Q)) + 4*int64(len(pa.Scales))
+	switch e := pa.Ext.(type) {
+	case *winogradWeights:
+		b += 4 * int64(len(e.u))
+	case *pixelMajorWeights:
+		b += 4 * int64(len(e.w))
+	}
+	return b
+}

@@ -7,21 +7,6 @@ import (
 	"convscope/engine/gemm"
 )
 
-// packedBytes is what Prepack allocated in pa.
-func packedBytes(pa *gemm.PackedA) int64 {
-	if pa == nil {
-		return 0
-	}
-	b := int64(len(pa.Q)) + 4*int64(len(pa.Scales))
-	switch e := pa.Ext.(type) {
-	case *winogradWeights:
-		b += 4 * int64(len(e.u))
-	case *pixelMajorWeights:
-		b += 4 * int64(len(e.w))
-	}
-	return b
-}
-
 // layoutOf names the layout Prepack made.
 func layoutOf(pa *gemm.PackedA) Layout {
 	switch {
@@ -86,7 +71,7 @@ func TestLayoutFor(t *testing.T) {
 			if got := layoutOf(pa); got != l {
 				t.Errorf("Prepack made layout %d, LayoutFor says %d", got, l)
 			}
-			if got, want := l.Bytes(g, b), packedBytes(pa); got != want {
+			if got, want := l.Bytes(g, b), PackedBytes(pa); got != want {
 				t.Errorf("Layout.Bytes %d, Prepack allocated %d", got, want)
 			}
 			if got := LayoutFor(g, wasm); got != c.wasm {
