@@ -16,7 +16,7 @@ func TestEstimateFootprint(t *testing.T) {
 		t.Skip("converts the ImageNet networks (VGG16: 138 M weights); skipped in -short mode")
 	}
 	if runtime.GOARCH == "wasm" {
-		t.Skip("the estimate is plain Go, checked natively; converting VGG16's 138 M random weights in Node would take minutes of CI")
+		t.Skip("the estimate counts WebAssembly's layouts whatever the build (engine.PlanFootprint), so it is checked natively; converting VGG16's 138 M random weights in Node would take minutes of CI")
 	}
 	for _, c := range []struct {
 		arch     string
