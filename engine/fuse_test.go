@@ -15,22 +15,9 @@ import (
 // 3 shards to split every conv.
 func residualGraph(t *testing.T, r *rand.Rand) *Graph {
 	t.Helper()
-	g := &Graph{
-		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 8, 16, 16}}},
-		Outputs: []string{"y"},
-		Consts:  map[string]*Tensor{},
-	}
-	q := func(name string, shape ...int) string {
-		g.Consts[name], _ = quantConst(t, r, 0, shape...)
-		return name
-	}
-	f := func(name string, shape ...int) string {
-		g.Consts[name] = randTensor(r, shape...)
-		return name
-	}
-	node := func(name string, op OpKind, params any, out string, in ...string) {
-		g.Nodes = append(g.Nodes, &Node{Name: name, Op: op, Params: params, Inputs: in, Outputs: []string{out}})
-	}
+	b := newTestNet(t, r, ValueInfo{Name: "x", Shape: []int{1, 8, 16, 16}})
+	f, node := b.f, b.node
+	q := func(name string, shape ...int) string { return b.q(name, 0, shape...) }
 	pad1 := func() *ConvParams { return &ConvParams{Pads: [4]int{1, 1, 1, 1}} }
 	node("c1", OpConv, &ConvParams{Pads: [4]int{1, 1, 1, 1}, Relu: true}, "a1", "x", q("w1", 40, 8, 3, 3), f("b1", 40))
 	node("c2", OpConv, pad1(), "a2", "a1", q("w2", 40, 40, 3, 3), f("b2", 40)) // Winograd
@@ -45,7 +32,7 @@ func residualGraph(t *testing.T, r *rand.Rand) *Graph {
 	node("add3", OpAdd, nil, "s3", "a4", "e")
 	node("add4", OpAdd, nil, "s4", "s3", f("k", 1, 36, 1, 1))
 	node("gap", OpGlobalAveragePool, nil, "y", "s4")
-	return g
+	return b.g
 }
 
 // opsOf lists the ops a program runs, with the residual convs as "Conv+Add".

@@ -102,3 +102,29 @@ func wantTensor(t testing.TB, got *Tensor, shape []int, want []float32, tol floa
 		}
 	}
 }
+
+// testNet builds a test graph with input x and output y.
+type testNet struct {
+	t *testing.T
+	r *rand.Rand
+	g *Graph
+}
+
+func newTestNet(t *testing.T, r *rand.Rand, x ValueInfo) *testNet {
+	return &testNet{t, r, &Graph{Inputs: []ValueInfo{x}, Outputs: []string{"y"}, Consts: map[string]*Tensor{}}}
+}
+
+// q adds a random int8 constant with scales along axis, f a float32 one.
+func (b *testNet) q(name string, axis int, shape ...int) string {
+	b.g.Consts[name], _ = quantConst(b.t, b.r, axis, shape...)
+	return name
+}
+
+func (b *testNet) f(name string, shape ...int) string {
+	b.g.Consts[name] = randTensor(b.r, shape...)
+	return name
+}
+
+func (b *testNet) node(name string, op OpKind, params any, out string, in ...string) {
+	b.g.Nodes = append(b.g.Nodes, &Node{Name: name, Op: op, Params: params, Inputs: in, Outputs: []string{out}})
+}

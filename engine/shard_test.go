@@ -35,32 +35,6 @@ func shardGraph(t *testing.T, r *rand.Rand) *Graph {
 	return b.g
 }
 
-// testNet builds a test graph with input x and output y.
-type testNet struct {
-	t *testing.T
-	r *rand.Rand
-	g *Graph
-}
-
-func newTestNet(t *testing.T, r *rand.Rand, x ValueInfo) *testNet {
-	return &testNet{t, r, &Graph{Inputs: []ValueInfo{x}, Outputs: []string{"y"}, Consts: map[string]*Tensor{}}}
-}
-
-// q adds a random int8 constant with scales along axis, f a float32 one.
-func (b *testNet) q(name string, axis int, shape ...int) string {
-	b.g.Consts[name], _ = quantConst(b.t, b.r, axis, shape...)
-	return name
-}
-
-func (b *testNet) f(name string, shape ...int) string {
-	b.g.Consts[name] = randTensor(b.r, shape...)
-	return name
-}
-
-func (b *testNet) node(name string, op OpKind, params any, out string, in ...string) {
-	b.g.Nodes = append(b.g.Nodes, &Node{Name: name, Op: op, Params: params, Inputs: in, Outputs: []string{out}})
-}
-
 // runSharded compiles g count times as shards of one LocalGather and runs
 // them together.
 func runSharded(t *testing.T, g *Graph, count int, opt Options, in map[string]*Tensor) []*Result {
@@ -247,26 +221,21 @@ func cutParts(g *Graph, parts map[string]Part) *Graph {
 // handed over as a part, since the shard needs the whole of each.
 func bnGraph(t *testing.T, r *rand.Rand) *Graph {
 	t.Helper()
-	w, _ := quantConst(t, r, 0, 32, 3, 3, 3)
-	fw, _ := quantConst(t, r, 0, 32, 32)
-	g := &Graph{
-		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 3, 8, 8}}},
-		Outputs: []string{"y", "z"},
-		Consts: map[string]*Tensor{"w": w, "b": randTensor(r, 32), "fw": fw,
-			"s": randTensor(r, 32), "beta": randTensor(r, 32), "m": randTensor(r, 32), "v": randTensor(r, 32)},
+	b := newTestNet(t, r, ValueInfo{Name: "x", Shape: []int{1, 3, 8, 8}})
+	b.g.Outputs = []string{"y", "z"}
+	w, fw := b.q("w", 0, 32, 3, 3, 3), b.q("fw", 0, 32, 32)
+	bias := b.f("b", 32)
+	bn := []string{"a", b.f("s", 32), b.f("beta", 32), b.f("m", 32), b.f("v", 32)}
+	for i := range b.g.Consts["v"].Data {
+		b.g.Consts["v"].Data[i] = 1 + float32(i)/32
 	}
-	for i := range g.Consts["v"].Data {
-		g.Consts["v"].Data[i] = 1 + float32(i)/32
-	}
-	g.Nodes = []*Node{
-		{Name: "c", Op: OpConv, Params: &ConvParams{Pads: [4]int{1, 1, 1, 1}}, Inputs: []string{"x", "w", "b"}, Outputs: []string{"a"}},
-		{Name: "bn", Op: OpBatchNorm, Params: &BatchNormParams{Epsilon: 1e-5}, Inputs: []string{"a", "s", "beta", "m", "v"}, Outputs: []string{"a2"}},
-		{Name: "gp", Op: OpGlobalAveragePool, Inputs: []string{"a2"}, Outputs: []string{"a3"}},
-		{Name: "fl", Op: OpFlatten, Params: &FlattenParams{Axis: 1}, Inputs: []string{"a3"}, Outputs: []string{"a4"}},
-		{Name: "fc", Op: OpGemm, Params: &GemmParams{Alpha: 1, Beta: 1, TransB: true}, Inputs: []string{"a4", "fw"}, Outputs: []string{"y"}},
-		{Name: "fc2", Op: OpGemm, Params: &GemmParams{Alpha: 1, Beta: 1, TransB: true}, Inputs: []string{"y", "fw"}, Outputs: []string{"z"}},
-	}
-	return g
+	b.node("c", OpConv, &ConvParams{Pads: [4]int{1, 1, 1, 1}}, "a", "x", w, bias)
+	b.node("bn", OpBatchNorm, &BatchNormParams{Epsilon: 1e-5}, "a2", bn...)
+	b.node("gp", OpGlobalAveragePool, nil, "a3", "a2")
+	b.node("fl", OpFlatten, &FlattenParams{Axis: 1}, "a4", "a3")
+	b.node("fc", OpGemm, &GemmParams{Alpha: 1, Beta: 1, TransB: true}, "y", "a4", fw)
+	b.node("fc2", OpGemm, &GemmParams{Alpha: 1, Beta: 1, TransB: true}, "z", "y", fw)
+	return b.g
 }
 
 // TestShardPartsBitIdentical: shards compiled from graphs that hold only
