@@ -20,20 +20,17 @@ function startFailed(err) {
 // split model in lockstep with the others, which wait for it in a barrier.
 // Should it die (an exception out of its WebAssembly, Go's fatal errors such
 // as out of memory, a request it cannot read), it must not leave them
-// waiting: it sets the barrier's failed flag (element 1 of the control
-// buffer, see wasm/shard), which releases every shard at once, and answers
-// its request with the reason. Only once: a dead helper is dropped.
+// waiting: it calls the function wasm/shard made to fail the exchange
+// (Exchange.FailFunc, JavaScript only, so it works with Go dead), which
+// releases every shard at once, and answers its request with the reason.
+// Only once: a dead helper is dropped.
 const isHelper = String(self.name).startsWith("convscope-helper ");
 let helperDead = false;
 function helperDied(why) {
 	if (helperDead) return;
 	helperDead = true;
-	const ctl = self.convscopeShardControl; // set by the helper's load
-	if (ctl) {
-		const flags = new Int32Array(ctl);
-		Atomics.store(flags, 1, 1);
-		Atomics.notify(flags, 0);
-	}
+	const fail = self.convscopeShardFail; // set by the helper's load
+	if (fail) fail();
 	self.postMessage({error: "the helper stopped: " + why, died: true});
 }
 if (isHelper) {
@@ -52,6 +49,6 @@ if (typeof WebAssembly !== "object" || typeof Go !== "function") {
 			self.convscopeWasmMemory = result.instance.exports.mem;
 			return go.run(result.instance);
 		})
-		.then(() => isHelper && self.convscopeShardControl ? helperDied("its Go program exited (see the console)") : startFailed("the engine stopped"))
+		.then(() => isHelper && self.convscopeShardFail ? helperDied("its Go program exited (see the console)") : startFailed("the engine stopped"))
 		.catch(startFailed);
 }

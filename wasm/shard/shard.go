@@ -71,6 +71,7 @@ type Exchange struct {
 	bufs         [2]js.Value
 	atomics      js.Value
 	u8           js.Value
+	fail         js.Value  // see FailFunc
 	seq          int       // gathers since the last Reset
 	scratch      []float32 // see move
 
@@ -104,14 +105,42 @@ func New(ctl, bufs js.Value, index, count int) (*Exchange, error) {
 		return nil, fmt.Errorf("want two exchange buffers, got %d", bufs.Length())
 	}
 	g := js.Global()
+	ctl32 := g.Get("Int32Array").New(ctl)
+	atomics := g.Get("Atomics")
 	return &Exchange{
 		index: index, count: count,
-		ctl:     g.Get("Int32Array").New(ctl),
+		ctl:     ctl32,
 		bufs:    [2]js.Value{bufs.Index(0), bufs.Index(1)},
-		atomics: g.Get("Atomics"),
+		atomics: atomics,
 		u8:      g.Get("Uint8Array"),
+		fail:    failFunc(atomics, ctl32),
 	}, nil
 }
+
+// failFunc returns a JavaScript function that does what Fail does: set
+// the failed flag of ctl32, then wake every shard waiting on arrivals. It
+// is made of JavaScript's built-ins only, bound to their arguments, with
+// no Go in it: it still works once this Go program is dead (a fatal error
+// such as out of memory leaves no Go to call), and it needs no eval, which
+// the app's Content-Security-Policy forbids. forEach calls Reflect.apply
+// on each bound call, with its index as this and the array as arguments
+// after the bound ones: notify's count must be bound (every waiter), or
+// the first of those would take its place (a function: no waiter).
+func failFunc(atomics, ctl32 js.Value) js.Value {
+	bind := func(name string, args ...any) js.Value {
+		return atomics.Get(name).Call("bind", append([]any{atomics}, args...)...)
+	}
+	all := js.Global().Get("Infinity")
+	calls := js.Global().Get("Array").New(bind("store", ctl32, 1, 1), bind("notify", ctl32, 0, all))
+	return calls.Get("forEach").Call("bind", calls, js.Global().Get("Reflect").Get("apply"))
+}
+
+// FailFunc returns a JavaScript function of no arguments that fails the
+// exchange as Fail does, and keeps working after this Go program has died:
+// a helper's worker.js (static/worker.js) calls it when its WebAssembly
+// throws or its Go exits, so that the other shards do not wait for it.
+// The control buffer's layout stays in this package.
+func (x *Exchange) FailFunc() js.Value { return x.fail }
 
 // Shard returns the engine.Shard of this exchange's program.
 func (x *Exchange) Shard() engine.Shard {
@@ -134,10 +163,7 @@ func (x *Exchange) Clear() {
 // Fail releases every shard waiting in a barrier, now and until Clear:
 // called when this shard's run failed, or by the coordinator abandoning a
 // run, so that nobody waits for a gather that will not come.
-func (x *Exchange) Fail() {
-	x.atomics.Call("store", x.ctl, 1, 1)
-	x.atomics.Call("notify", x.ctl, 0)
-}
+func (x *Exchange) Fail() { x.fail.Invoke() }
 
 // Gather is engine.Shard's Gather: this shard's part of g.Y goes into the
 // exchange buffer, the others' parts come out of it after the barrier.

@@ -90,12 +90,29 @@ func TestGatherFailsAndClears(t *testing.T) {
 	if err := g(); err == nil || !strings.Contains(err.Error(), "no word from the other shards") {
 		t.Errorf("lonely gather: %v", err)
 	}
-	// The failed flag releases every later gather at once.
+	// The failed flag releases every later gather at once. It is set here
+	// by FailFunc's JavaScript function, called from JavaScript as a dead
+	// helper's worker.js calls it (Fail calls the same function).
+	// A shard waiting in another worker is woken: here a waitAsync on
+	// the arrivals, as the barrier's Atomics.wait.
 	x.Timeout = time.Minute
-	x.Fail()
+	woken := waitAsync(js.Global().Get("Int32Array").New(ctl), 20000)
+	js.Global().Get("Reflect").Call("apply", x.FailFunc(), js.Undefined(), js.Global().Get("Array").New())
+	if f := js.Global().Get("Int32Array").New(ctl).Index(1).Int(); f != 1 {
+		t.Fatalf("failed flag %d after FailFunc's function, want 1", f)
+	}
+	if r := <-woken; r != "ok" {
+		t.Errorf("a shard waiting at the barrier: %s after FailFunc's function, want ok (woken)", r)
+	}
 	start := time.Now()
 	if err := g(); !errors.Is(err, ErrAborted) || time.Since(start) > 10*time.Second {
 		t.Errorf("gather after Fail: %v after %v", err, time.Since(start))
+	}
+	// Clear, then Fail from Go: released again.
+	x.Clear()
+	x.Fail()
+	if err := g(); !errors.Is(err, ErrAborted) {
+		t.Errorf("gather after Clear and Fail: %v", err)
 	}
 	// Clear and Reset: a new run gathers from the start again.
 	x.Clear()
@@ -107,4 +124,25 @@ func TestGatherFailsAndClears(t *testing.T) {
 	if _, err := New(ctl, bufs, 2, 2); err == nil {
 		t.Error("shard 2 of 2 accepted")
 	}
+}
+
+// waitAsync waits on ctl32's arrivals, without blocking this thread, for at
+// most ms milliseconds; the channel gets "ok" once notified or
+// "timed-out".
+func waitAsync(ctl32 js.Value, ms int) <-chan string {
+	atomics := js.Global().Get("Atomics")
+	ch := make(chan string, 1)
+	r := atomics.Call("waitAsync", ctl32, 0, atomics.Call("load", ctl32, 0), ms)
+	if !r.Get("async").Bool() {
+		ch <- r.Get("value").String()
+		return ch
+	}
+	var then js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- args[0].String()
+		then.Release()
+		return nil
+	})
+	r.Get("value").Call("then", then)
+	return ch
 }

@@ -117,9 +117,9 @@ func (h *helperState) load(d js.Value) error {
 	}
 	x.Timeout = barrierTimeout
 	// For static/worker.js: should this helper's Go program die (a crash,
-	// out of memory), it sets the failed flag of this control buffer so
-	// that the other shards do not wait for it.
-	js.Global().Set("convscopeShardControl", d.Get("ctl"))
+	// out of memory), it calls this to fail the exchange, so that the
+	// other shards do not wait for it.
+	js.Global().Set("convscopeShardFail", x.FailFunc())
 	keepJS := d.Get("keep")
 	keep := make([]string, keepJS.Length())
 	for i := range keep {

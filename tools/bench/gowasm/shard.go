@@ -34,5 +34,7 @@ func compileShard(file, ctl, bufs js.Value, index, count int) (*loaded, *modelfi
 	if err != nil {
 		return nil, nil, err
 	}
+	// For gobench_worker.js, should this shard fail outside Go.
+	js.Global().Set("convscopeShardFail", x.FailFunc())
 	return &loaded{p: p, x: x}, meta, nil
 }

@@ -19,13 +19,12 @@ importScripts('/files/wasm_exec.js');
 let ctl, bufs, index, count, instance;
 
 // shardFail releases the other shards when this worker fails outside Go
-// (a failed fetch, an exception): the failed flag of package wasm/shard.
+// (an exception out of its WebAssembly): it calls the function of package
+// wasm/shard that fails the exchange (Exchange.FailFunc, set by the Go
+// side's load; JavaScript only, so it works with Go dead), which keeps the
+// control buffer's layout to itself. Before the load no shard waits.
 function shardFail() {
-  if (ctl) {
-    const c = new Int32Array(ctl);
-    Atomics.store(c, 1, 1);
-    Atomics.notify(c, 0);
-  }
+  if (self.convscopeShardFail) self.convscopeShardFail();
 }
 
 async function load(d) {
