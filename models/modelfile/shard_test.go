@@ -3,13 +3,14 @@ package modelfile_test
 import (
 	"bytes"
 	"errors"
-	"math"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
 	"convscope/engine"
+	"convscope/internal/shardtest"
 	"convscope/models/modelfile"
 )
 
@@ -81,19 +82,8 @@ func TestDecodeShard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := engine.Compile(g, engine.Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, _ := engine.NewTensor(1, 3, 2, 2)
-	for i := range x.Data {
-		x.Data[i] = float32(i%17)/8 - 1
-	}
-	in := map[string]*engine.Tensor{"x": x}
-	want, err := one.Run(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := shardtest.Input(g, 17)
+	want := shardtest.Whole(t, g, in)
 	for _, count := range []int{1, 2, 3} {
 		l := engine.NewLocalGather(count)
 		progs := make([]*engine.Program, count)
@@ -135,24 +125,7 @@ func TestDecodeShard(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var res []*engine.Result
-		if count == 1 {
-			r, err := progs[0].Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res = []*engine.Result{r}
-		} else if res, err = engine.RunShards(l, progs, in); err != nil {
-			t.Fatal(err)
-		}
-		for i, r := range res {
-			got, w := r.Outputs["y"].Data, want.Outputs["y"].Data
-			for j := range w {
-				if math.Float32bits(got[j]) != math.Float32bits(w[j]) {
-					t.Fatalf("%d shards: shard %d output %d is %v, want %v (bit for bit)", count, i, j, got[j], w[j])
-				}
-			}
-		}
+		shardtest.SameBits(t, fmt.Sprintf("%d shards", count), shardtest.Run(t, l, progs, in), want, "y")
 	}
 }
 

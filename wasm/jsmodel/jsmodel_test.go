@@ -6,11 +6,11 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"math"
 	"syscall/js"
 	"testing"
 
 	"convscope/engine"
+	"convscope/internal/shardtest"
 	"convscope/models/builtin"
 	"convscope/models/modelfile"
 )
@@ -58,19 +58,8 @@ func TestCompileShard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		one, err := engine.Compile(g, engine.Options{Workers: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		x, _ := engine.NewTensor(g.Inputs[0].Shape...)
-		for i := range x.Data {
-			x.Data[i] = float32(i%23)/11 - 1
-		}
-		in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-		want, err := one.Run(in)
-		if err != nil {
-			t.Fatal(err)
-		}
+		in := shardtest.Input(g, 23)
+		want := shardtest.Whole(t, g, in)
 		file := jsBytes(b)
 		l := engine.NewLocalGather(2)
 		progs := make([]*engine.Program, 2)
@@ -84,18 +73,7 @@ func TestCompileShard(t *testing.T) {
 			}
 			progs[i] = p
 		}
-		res, err := engine.RunShards(l, progs, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := g.Outputs[0]
-		for i, r := range res {
-			for j, w := range want.Outputs[out].Data {
-				if got := r.Outputs[out].Data[j]; math.Float32bits(got) != math.Float32bits(w) {
-					t.Fatalf("%s: shard %d output %d is %v, want %v (bit for bit)", name, i, j, got, w)
-				}
-			}
-		}
+		shardtest.SameBits(t, name, shardtest.Run(t, l, progs, in), want, g.Outputs[0])
 		bad := jsBytes(b)
 		bad.SetIndex(len(b)-1, bad.Index(len(b)-1).Int()^1)
 		if p, _, err := CompileShard(bad, engine.Options{Workers: 1, Shard: l.Shard(0)}); p != nil || !errors.Is(err, modelfile.ErrFormat) {
