@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"convscope/internal/chromium"
+	"convscope/internal/workerjs"
 	"convscope/models"
 )
 
@@ -35,7 +36,8 @@ import (
 const appBenchPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>app memory</title>
 <link rel="icon" href="data:,"><script src="app.js"></script></head><body><p>app memory bench</p></body></html>`
 
-// appBenchJS is window.A.run(model, explain, workers): start the worker,
+// appBenchJS (served after workerjs.Client, which talks the protocol) is
+// window.A.run(model, explain, workers): start the worker,
 // load the model on workers workers (Load's Workers: 0 = one per core),
 // classify the image at ./image, ask for every layer's maps, explain
 // the top class (when explain), slide the first and the last conv's first
@@ -43,36 +45,20 @@ const appBenchPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 // each stage and the median of those five runs as a JSON string. The worker
 // reports its WebAssembly memory's size, which never shrinks: each figure
 // is the peak up to that stage.
-const appBenchJS = `"use strict";
+const appBenchJS = `
 window.A = (() => {
-	let worker = null, nextID = 1;
-	const waiting = new Map();
+	let client = null;
 	// start starts a worker, which request then talks to unless told
 	// another (speed runs several side by side).
 	function start() {
-		const started = worker = new Worker("../worker.js");
-		return new Promise((resolve, reject) => {
-			worker.onmessage = (e) => {
-				const m = JSON.parse(e.data.json);
-				if (m.type === "ready") { resolve(started); return; }
-				const w = waiting.get(m.id);
-				if (!w) { if (m.type === "error") reject(new Error(m.message)); return; }
-				if (m.type === "progress" || m.type === "layer_done") return;
-				waiting.delete(m.id);
-				w(m);
-			};
-			worker.onerror = (e) => reject(new Error("worker error: " + e.message));
-		});
+		const started = client = workerClient("../worker.js");
+		return started.ready.then(() => started);
 	}
+	// request resolves with the final answer of a request, or rejects with
+	// its error.
 	function request(type, body, bytes, to) {
-		const id = nextID++;
-		const msg = {json: JSON.stringify(Object.assign({type: type, id: id}, body))};
-		const transfer = [];
-		if (bytes) { msg.buf = bytes.buffer; transfer.push(bytes.buffer); }
-		return new Promise((resolve, reject) => {
-			waiting.set(id, (m) => m.type === "error" ? reject(new Error(type + ": " + m.message)) : resolve(m));
-			(to || worker).postMessage(msg, transfer);
-		});
+		return (to || client).request(type, body, bytes).done.then((m) =>
+			m.type === "error" ? Promise.reject(new Error(type + ": " + m.message)) : m);
 	}
 	async function run(model, explain, workers) {
 		const out = {};
@@ -108,7 +94,7 @@ window.A = (() => {
 		ms.sort((a, b) => a - b);
 		out.peak = again.memory;
 		out.again_ms = ms[2];
-		worker.terminate();
+		client.terminate();
 		return JSON.stringify(out);
 	}
 	// speed starts one worker per count of counts, loads the model on that
@@ -235,7 +221,7 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 		})))
 	}
 	serve("/bench/app.html", "text/html; charset=utf-8", []byte(appBenchPage))
-	serve("/bench/app.js", "text/javascript; charset=utf-8", []byte(appBenchJS))
+	serve("/bench/app.js", "text/javascript; charset=utf-8", []byte(workerjs.Client+appBenchJS))
 	serve("/bench/image", "application/octet-stream", photo)
 	mux.Handle("/", app)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"convscope/internal/browsertest"
+	"convscope/internal/workerjs"
 )
 
 // The split end-to-end test runs the app's engine worker (worker.js +
@@ -36,55 +37,31 @@ const splitHarnessPage = `<!doctype html><html lang="en"><head><meta charset="ut
 
 // splitHarnessJS is window.S: start a worker, send requests, return the
 // final answers as JSON strings with each binary payload replaced by its
-// length and FNV-1a hash (equal hashes: equal maps).
-const splitHarnessJS = `"use strict";
+// length and FNV-1a hash (equal hashes: equal maps). It is served after
+// workerjs.Client, which talks the protocol.
+const splitHarnessJS = `
 window.S = (() => {
-	let worker = null, nextID = 1;
-	const waiting = new Map();
-	const finals = ["loaded", "result", "maps", "patches", "heatmap", "slides", "error"];
+	let client = null;
 	function hash(b) {
 		let h = 0x811c9dc5;
 		for (let i = 0; i < b.length; i++) { h ^= b[i]; h = Math.imul(h, 0x01000193) >>> 0; }
 		return h;
 	}
 	function start() {
-		if (worker) worker.terminate();
-		waiting.clear();
-		worker = new Worker("../worker.js");
-		return new Promise((resolve, reject) => {
-			worker.onmessage = (e) => {
-				const m = JSON.parse(e.data.json);
-				if (e.data.buf) { const b = new Uint8Array(e.data.buf); m.buf = {len: b.length, hash: hash(b)}; }
-				if (m.type === "ready") { resolve("ready"); return; }
-				const w = waiting.get(m.id);
-				if (w) w(m);
-				else if (m.type === "error") reject(new Error(m.message));
-			};
-			worker.onerror = (e) => reject(new Error("worker error: " + e.message));
-		});
+		if (client) client.terminate();
+		client = workerClient("../worker.js");
+		return client.ready.then(() => "ready");
 	}
-	function request(type, body, bytes, onEvent) {
-		const id = nextID++;
-		const msg = {json: JSON.stringify(Object.assign({type: type, id: id}, body))};
-		const transfer = [];
-		if (bytes) { msg.buf = bytes.buffer; transfer.push(bytes.buffer); }
-		const done = new Promise((resolve) => {
-			waiting.set(id, (m) => {
-				if (finals.includes(m.type)) { waiting.delete(id); resolve(m); return; }
-				if (onEvent) onEvent(m, id);
-			});
-		});
-		worker.postMessage(msg, transfer);
-		return {id: id, done: done};
-	}
-	function bytes(b64) {
-		const bin = atob(b64);
-		const u = new Uint8Array(bin.length);
-		for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
-		return u;
-	}
-	const cancel = (id) => worker.postMessage({json: JSON.stringify({type: "cancel", id: id})});
-	const j = async (r) => JSON.stringify(await r.done);
+	const request = (type, body, bytes, onEvent) => client.request(type, body, bytes, onEvent);
+	const bytes = base64Bytes;
+	const cancel = (id) => client.cancel(id);
+	// final is r's final answer, its payload summarised.
+	const final = async (r) => {
+		const m = await r.done;
+		if (m.buf) m.buf = {len: m.buf.length, hash: hash(m.buf)};
+		return m;
+	};
+	const j = async (r) => JSON.stringify(await final(r));
 	return {
 		start: start,
 		isolated: () => String(self.crossOriginIsolated),
@@ -99,9 +76,9 @@ window.S = (() => {
 		// starts), waits ms and classifies: the classify cancels the
 		// warm-up midway.
 		loadWarmCancel: async (model, workers, ms, b64) => {
-			const l = await request("load", {model: model, workers: workers}).done;
+			const l = await final(request("load", {model: model, workers: workers}));
 			await new Promise((r) => setTimeout(r, ms));
-			const c = await request("classify", {top: 5}, bytes(b64)).done;
+			const c = await final(request("classify", {top: 5}, bytes(b64)));
 			return JSON.stringify({load: l, classify: c});
 		},
 		// cancelAfter cancels a classify after n layer_done messages and
@@ -112,7 +89,7 @@ window.S = (() => {
 				if (m.type === "layer_done" && ++seen === n) cancel(id);
 			});
 			const next = request("classify", {top: 5, again: true});
-			return JSON.stringify({cancelled: await r.done, next: await next.done});
+			return JSON.stringify({cancelled: await final(r), next: await final(next)});
 		},
 	};
 })();
@@ -192,7 +169,7 @@ func TestSplitWorkersE2E(t *testing.T) {
 		}))
 	}
 	mux.Handle("GET /test/split.html", page("text/html; charset=utf-8", splitHarnessPage))
-	mux.Handle("GET /test/split-harness.js", page("text/javascript; charset=utf-8", splitHarnessJS))
+	mux.Handle("GET /test/split-harness.js", page("text/javascript; charset=utf-8", workerjs.Client+splitHarnessJS))
 	// failWasm makes the next worker.wasm request fail: set once the
 	// engine worker is up, it is a helper's that fails.
 	var failWasm atomic.Bool

@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"convscope/internal/browsertest"
+	"convscope/internal/workerjs"
 	"convscope/models"
 	"convscope/models/labels"
 	"convscope/models/modelfile"
@@ -46,55 +47,33 @@ const workerHarnessPage = `<!doctype html><html lang="en"><head><meta charset="u
 
 // workerHarnessJS is window.T: start a worker, send requests, collect the
 // answers. Every function returns a JSON string (bulk bytes summarised).
-const workerHarnessJS = `"use strict";
+// It is served after workerjs.Client, which talks the protocol.
+const workerHarnessJS = `
 window.T = (() => {
-	let worker = null, nextID = 1;
-	const listeners = new Map();
+	let client = null;
 	const log = []; // every message from the worker, for failure reports
 	function note(m) {
 		log.push({type: m.type, id: m.id, code: m.code, message: m.message, name: m.name, index: m.index});
 		if (log.length > 200) log.shift();
 	}
-	const finals = ["loaded", "result", "maps", "patches", "heatmap", "slides", "error"];
 	function start() {
-		if (worker) worker.terminate();
-		listeners.clear();
-		worker = new Worker("../worker.js");
-		return new Promise((resolve, reject) => {
-			worker.onmessage = (e) => {
-				const m = JSON.parse(e.data.json);
-				if (e.data.buf) m.buf = new Uint8Array(e.data.buf);
-				note(m);
-				if (m.type === "ready") { resolve(JSON.stringify(m)); return; }
-				const l = listeners.get(m.id);
-				if (l) l(m);
-				else if (m.type === "error" && m.id === 0) reject(new Error(m.message));
-			};
-			worker.onerror = (e) => { log.push({type: "onerror", message: e.message}); reject(new Error("worker error: " + e.message)); };
-		});
+		if (client) client.terminate();
+		client = workerClient("../worker.js", note);
+		client.worker.addEventListener("error", (e) => log.push({type: "onerror", message: e.message}));
+		return client.ready.then((m) => JSON.stringify(m));
 	}
+	// request is client.request whose done resolves with the final
+	// answer and every message before it.
 	function request(type, body, bytes, onEvent) {
-		const id = nextID++;
-		const msg = {json: JSON.stringify(Object.assign({type: type, id: id}, body))};
-		const transfer = [];
-		if (bytes) { msg.buf = bytes.buffer; transfer.push(bytes.buffer); }
 		const events = [];
-		const done = new Promise((resolve) => {
-			listeners.set(id, (m) => {
-				if (finals.includes(m.type)) { listeners.delete(id); resolve({final: m, events: events}); return; }
-				events.push(m);
-				if (onEvent) onEvent(m, id);
-			});
+		const r = client.request(type, body, bytes, (m, id) => {
+			events.push(m);
+			if (onEvent) onEvent(m, id);
 		});
-		worker.postMessage(msg, transfer);
-		return {id: id, done: done};
+		return {id: r.id, done: r.done.then((m) => ({final: m, events: events}))};
 	}
-	function bytes(b64) {
-		const bin = atob(b64);
-		const u = new Uint8Array(bin.length);
-		for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
-		return u;
-	}
+	const bytes = base64Bytes;
+	const cancel = (id) => client.cancel(id);
 	function summary(r) {
 		const f = Object.assign({}, r.final);
 		if (f.buf) {
@@ -123,7 +102,7 @@ window.T = (() => {
 		// milliseconds; a slide queued behind it must still run.
 		explainCancel: async (cls, ms, layer) => {
 			const r = request("explain", {class: cls});
-			setTimeout(() => worker.postMessage({json: JSON.stringify({type: "cancel", id: r.id})}), ms);
+			setTimeout(() => cancel(r.id), ms);
 			const next = request("slide", {layer: layer, out: 0, in: 0});
 			return JSON.stringify({cancelled: JSON.parse(summary(await r.done)), next: JSON.parse(summary(await next.done))});
 		},
@@ -132,23 +111,18 @@ window.T = (() => {
 		loadCancel: async (model, b64) => {
 			let seen = 0;
 			const r = request("load", {model: model}, null, (m, id) => {
-				if (m.type === "progress" && ++seen === 2) worker.postMessage({json: JSON.stringify({type: "cancel", id: id})});
+				if (m.type === "progress" && ++seen === 2) cancel(id);
 			});
 			const next = request("classify", {top: 5}, bytes(b64));
 			return JSON.stringify({cancelled: JSON.parse(summary(await r.done)), next: JSON.parse(summary(await next.done))});
 		},
-		raw: async (json) => {
-			const id = JSON.parse(json).id;
-			const p = new Promise((resolve) => listeners.set(id, (m) => { listeners.delete(id); resolve(JSON.stringify(m)); }));
-			worker.postMessage({json: json});
-			return p;
-		},
+		raw: async (json) => JSON.stringify(await client.send(json)),
 		// cancelAfter sends a classify and cancels it after n layer_done
 		// messages; a second classify queued behind it must still run.
 		cancelAfter: async (b64, n) => {
 			let seen = 0;
 			const r = request("classify", {top: 5}, bytes(b64), (m, id) => {
-				if (m.type === "layer_done" && ++seen === n) worker.postMessage({json: JSON.stringify({type: "cancel", id: id})});
+				if (m.type === "layer_done" && ++seen === n) cancel(id);
 			});
 			const next = request("classify", {top: 5, again: true});
 			return JSON.stringify({cancelled: JSON.parse(summary(await r.done)), next: JSON.parse(summary(await next.done))});
@@ -193,7 +167,7 @@ func (s *e2eServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/test/worker-harness.js":
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		io.WriteString(w, workerHarnessJS)
+		io.WriteString(w, workerjs.Client+workerHarnessJS)
 		return
 	}
 	s.requests.Add(1)
