@@ -109,15 +109,22 @@ func quantizeInto(dst []byte, m []float32, mn, mx float32) {
 		return
 	}
 	scale := 255 / (float64(mx) - float64(mn))
+	dst = dst[:len(m)]
 	for i, v := range m {
-		x := (float64(v) - float64(mn)) * scale
-		switch {
-		case math.IsNaN(x) || x <= 0:
+		// v-v is 0 for finite v and NaN for NaN and infinities, which are
+		// rare: a branch the processor predicts. A finite v is within
+		// [mn, mx], so x is within [0, 255] but for a last bit of rounding
+		// and x+0.5 converts without clamping: the same byte as clamping x
+		// to [0, 255] first, without a branch on each value's place in
+		// the range (a ReLU's zeros, a third of the values, had the
+		// processor guess wrong at random).
+		if v-v != 0 {
 			dst[i] = 0
-		case x >= 255:
-			dst[i] = 255
-		default:
-			dst[i] = byte(x + 0.5)
+			if v > 0 {
+				dst[i] = 255 // +Inf; NaN and -Inf are 0
+			}
+			continue
 		}
+		dst[i] = byte((float64(v)-float64(mn))*scale + 0.5)
 	}
 }
