@@ -1,6 +1,10 @@
 package gemm
 
-import "sync"
+import (
+	"sync"
+
+	"convscope/engine/internal/vec"
+)
 
 // buffers holds the packing space of one Blocked call; pooled so repeated
 // calls (one per conv layer) do not allocate.
@@ -96,7 +100,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							if last && ep.Add != nil {
 								// The tile is still in L1: add the residual, then ReLU.
 								for i := 0; i < mr; i++ {
-									addRelu(c[off+i*ldc:off+i*ldc+nr], ep.Add[off+i*ldc:], ep.Relu)
+									vec.AddRelu(c[off+i*ldc:off+i*ldc+nr], ep.Add[off+i*ldc:], ep.Relu)
 								}
 							}
 							continue
@@ -142,7 +146,7 @@ func (ep Epilogue) apply(c []float32, off, rows, cols, ldc, row0 int) {
 			}
 		}
 		if ep.Add != nil {
-			addRelu(row, ep.Add[off+i*ldc:], ep.Relu)
+			vec.AddRelu(row, ep.Add[off+i*ldc:], ep.Relu)
 			continue
 		}
 		if ep.Relu {

@@ -35,8 +35,8 @@ type Kernel struct {
 	StoreTile func(acc, c []float32, ldc int, first, last bool, bias []float32, relu bool)
 	// StoreTileAdd, when set, is StoreTile that on the last slice also adds
 	// add (laid out as c, row stride ldc) after the bias and before the
-	// ReLU (Epilogue.Add), in the same operations as AddRelu. Without it the
-	// packed path calls StoreTile and then AddRelu on each row of the tile,
+	// ReLU (Epilogue.Add), in the same operations as vec.AddRelu. Without it
+	// the packed path calls StoreTile and then vec.AddRelu on each row of the tile,
 	// which in WebAssembly cost more in calls than a separate pass.
 	StoreTileAdd func(acc, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// Edge, when set, is Fn for a tile of which only the first cols
@@ -44,6 +44,9 @@ type Kernel struct {
 	// those columns of acc get exactly Fn's bits, the others any value.
 	// A narrower tile saves the work on the last sliver's zero padding.
 	Edge func(kc int, a, b, acc []float32, cols int)
+	// KC, when set, is the depth of the packed slices TilesFor gives this
+	// kernel instead of the default (see there).
+	KC int
 }
 
 // Generic is the portable kernel, with no build tag: a 4x2 tile in scalar

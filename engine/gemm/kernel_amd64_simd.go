@@ -286,7 +286,7 @@ func storeTileAVX512(acc, c []float32, ldc int, first, last bool, bias []float32
 // storeTileAddAVX512 is AVX512's StoreTileAdd (add nil: StoreTile): on the
 // last slice the residual's row is added after the bias, before the ReLU,
 // while the tile is in registers. Storing the tile and then calling
-// AddRelu on its four rows (a call and a VZEROUPPER per 32 values) made
+// vec.AddRelu on its four rows (a call and a VZEROUPPER per 32 values) made
 // ResNet-50's fused convs slower than the conv and the separate Add and
 // Relu passes they replaced (layer1's conv3 0.84 -> 1.46-2.52 ms, fastest
 // of 30 passes).

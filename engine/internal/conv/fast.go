@@ -5,6 +5,7 @@ import (
 
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
+	"convscope/engine/internal/vec"
 )
 
 // colBudget bounds the im2col buffer (in float32s, 4 MiB): a VGG16 conv1_2
@@ -46,7 +47,7 @@ func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 // to the conv's output after the bias and before the ReLU: a ResNet block's
 // residual Add (+ ReLU) fused into the conv that makes one of its operands.
 // The result has the bits of Forward without the ReLU, then the Add and the
-// ReLU as separate passes (gemm.AddRelu).
+// ReLU as separate passes (vec.AddRelu).
 func ForwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu bool, workers int) {
 	forwardAdd(g, x, w, bias, res, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
 }
@@ -72,7 +73,7 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	after := func() {
 		if res != nil {
 			n := g.N * g.M * g.OH * g.OW
-			gemm.AddRelu(y[:n], res[:n], relu)
+			vec.AddRelu(y[:n], res[:n], relu)
 		}
 	}
 	relu1 := relu && res == nil // the ReLU of the conv alone

@@ -1,9 +1,10 @@
 // Package vec holds the engine's elementwise loops over float32 slices: the
-// Add, Relu and MaxPool ops' (package engine) and the pixel-major GEMM's
-// tile sums (package conv), which cannot import engine. Each loop has a
+// Add, Relu and MaxPool ops' (package engine), the pixel-major GEMM's tile
+// sums (package conv), which cannot import engine, and the fused residual
+// Add (+ ReLU) of a conv (packages conv and gemm). Each loop has a
 // generic version here, in plain Go with no build tag, and SIMD versions
 // (AVX2 and AVX-512 natively, SIMD128 in WebAssembly) selected by Add,
-// Relu, Max and Max3 for the CPU at hand; every build lists its versions
+// Relu, AddRelu, Max and Max3 for the CPU at hand; every build lists its versions
 // in Paths so that one table test runs them all.
 //
 // In the Go engine running in V8 these ops cost more than their
@@ -21,18 +22,20 @@ type Path struct {
 	Name string
 	Add  func(dst, a, b []float32) // dst[i] = a[i] + b[i]
 	Relu func(dst, src []float32)  // dst[i] = 0 if src[i] < 0, else src[i]
-	Max  func(dst, a, b []float32) // dst[i] = max(a[i], b[i])
+	// AddRelu: c[i] += r[i], then 0 if relu and c[i] < 0 (see AddRelu).
+	AddRelu func(c, r []float32, relu bool)
+	Max     func(dst, a, b []float32) // dst[i] = max(a[i], b[i])
 	// Max3: dst[i] = max(a[i], b[i], c[i]), one pass for a 3-tap window.
 	Max3 func(dst, a, b, c []float32)
 }
 
 // Generic is the plain Go path.
-var Generic = Path{Name: "generic", Add: addGeneric, Relu: reluGeneric, Max: maxGeneric, Max3: max3Generic}
+var Generic = Path{Name: "generic", Add: addGeneric, Relu: reluGeneric, AddRelu: addReluGeneric, Max: maxGeneric, Max3: max3Generic}
 
 // Paths returns every path this build can run on this CPU, Generic first.
 func Paths() []Path { return append([]Path{Generic}, simdPaths...) }
 
-// best is the path Add, Relu, Max and Max3 take: the last of Paths.
+// best is the path Add, Relu, AddRelu, Max and Max3 take: the last of Paths.
 var best = Paths()[len(Paths())-1]
 
 // Add sets dst[i] = a[i] + b[i] (dst may be a or b).
@@ -41,6 +44,14 @@ func Add(dst, a, b []float32) { best.Add(dst, a, b) }
 // Relu sets dst[i] to src[i], or 0 where src[i] < 0 (NaN and -0 pass
 // unchanged, as in onnxruntime).
 func Relu(dst, src []float32) { best.Relu(dst, src) }
+
+// AddRelu sets c[i] += r[i] for i < len(c), then clamps each at zero when
+// relu (v < 0 becomes 0, so -0 and NaN stay, as Relu does): the residual
+// Add (+ ReLU) of a ResNet block fused into the conv that makes one of its
+// operands, run as a second pass over the conv's output by the conv paths
+// that do not add it in the GEMM's tile store (gemm.Epilogue.Add). The bits
+// are those of the Add and Relu ops run as separate passes.
+func AddRelu(c, r []float32, relu bool) { best.AddRelu(c, r, relu) }
 
 // Max sets dst[i] = max(a[i], b[i]) with Go's max's bits, except which NaN
 // comes out when there is one (dst may be a or b).
@@ -63,6 +74,17 @@ func reluGeneric(dst, src []float32) {
 			v = 0
 		}
 		dst[i] = v
+	}
+}
+
+func addReluGeneric(c, r []float32, relu bool) {
+	r = r[:len(c)]
+	for i, v := range c {
+		v += r[i]
+		if relu && v < 0 {
+			v = 0
+		}
+		c[i] = v
 	}
 }
 

@@ -59,6 +59,19 @@ func TestPaths(t *testing.T) {
 					t.Fatalf("%s relu n=%d: [%d] relu(%v) = %v", vp.Name, n, i, a[i], got[i])
 				}
 			}
+			for _, relu := range []bool{false, true} {
+				copy(got, a)
+				vp.AddRelu(got, append(b[:n:n], 1), relu) // r may run on past c, as gemm's tile rows pass it
+				for i := range got {
+					want := a[i] + b[i]
+					if relu && want < 0 {
+						want = 0
+					}
+					if !same(got[i], want) {
+						t.Fatalf("%s addrelu relu=%v n=%d: [%d] %v + %v = %v", vp.Name, relu, n, i, a[i], b[i], got[i])
+					}
+				}
+			}
 			c := gen(n)
 			vp.Max3(got, a, b, c)
 			for i := range got {

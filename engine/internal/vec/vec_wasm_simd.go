@@ -10,7 +10,7 @@ import "simd/archsimd"
 // (NaN if either is NaN, +0 over -0) except which NaN comes out when there
 // is one (the WebAssembly spec leaves its payload open), which no caller
 // depends on.
-var simd128 = Path{Name: "simd128", Add: addSIMD128, Relu: reluSIMD128, Max: maxSIMD128, Max3: max3SIMD128}
+var simd128 = Path{Name: "simd128", Add: addSIMD128, Relu: reluSIMD128, AddRelu: addReluSIMD128, Max: maxSIMD128, Max3: max3SIMD128}
 
 var simdPaths = []Path{simd128}
 
@@ -41,6 +41,24 @@ func reluSIMD128(dst, src []float32) {
 		zero.IfElse(v1.Less(zero), v1).StoreArray((*[4]float32)(dst[i+4:]))
 	}
 	reluGeneric(dst[i:], src[i:])
+}
+
+func addReluSIMD128(c, r []float32, relu bool) {
+	n := len(c)
+	r = r[:n]
+	var zero archsimd.Float32x4
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i:])).Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[i:])))
+		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i+4:])).Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[i+4:])))
+		if relu {
+			v0 = zero.IfElse(v0.Less(zero), v0)
+			v1 = zero.IfElse(v1.Less(zero), v1)
+		}
+		v0.StoreArray((*[4]float32)(c[i:]))
+		v1.StoreArray((*[4]float32)(c[i+4:]))
+	}
+	addReluGeneric(c[i:], r[i:], relu)
 }
 
 func maxSIMD128(dst, a, b []float32) {

@@ -4,41 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-// TestAddRelu: every AddRelu path gives, on every length up to a few
-// vectors and values with NaN, infinities and signed zeros, exactly the
-// bits of an add followed by the ReLU's comparison.
-func TestAddRelu(t *testing.T) {
-	r := rand.New(rand.NewPCG(91, 92))
-	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0, 1e-38}
-	for n := 0; n <= 37; n++ {
-		c0, res := randMat(r, n), randMat(r, n)
-		for i := range c0 {
-			if r.IntN(4) == 0 {
-				c0[i] = special[r.IntN(len(special))]
-			}
-			if r.IntN(4) == 0 {
-				res[i] = special[r.IntN(len(special))]
-			}
-		}
-		for _, relu := range []bool{false, true} {
-			for _, p := range addReluPaths {
-				got := append([]float32(nil), c0...)
-				p.fn(got, res, relu)
-				for i := range got {
-					want := c0[i] + res[i]
-					if relu && want < 0 {
-						want = 0
-					}
-					if math.Float32bits(got[i]) != math.Float32bits(want) && !(want != want && got[i] != got[i]) {
-						t.Fatalf("%s n=%d relu=%v: c[%d] = %v (%08x), want %v + %v = %v", p.name, n, relu, i, got[i], math.Float32bits(got[i]), c0[i], res[i], want)
-					}
-				}
-			}
-		}
-	}
-}
+	"convscope/engine/internal/vec"
+)
 
 // TestEpilogueAdd: a product with Epilogue.Add gives exactly the bits of
 // the product with the bias alone followed by separate Add and ReLU passes,
@@ -59,7 +27,7 @@ func TestEpilogueAdd(t *testing.T) {
 				want := append([]float32(nil), c0...)
 				ParallelEpilogue(tiles, Epilogue{RowBias: bias}, 1, c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
 				for i := 0; i < c.m; i++ {
-					addReluGeneric(want[i*ldc:i*ldc+c.n], res[i*ldc:], relu)
+					vec.Generic.AddRelu(want[i*ldc:i*ldc+c.n], res[i*ldc:], relu)
 				}
 				for _, w := range []int{1, 3} {
 					got := append([]float32(nil), c0...)
