@@ -57,7 +57,8 @@ func names(ks []Kernel) []string {
 // each sums every element over p in order, so the 4x8 and 4x12 SIMD tiles
 // and the generic one give the same bits for the same KC (the tile shape is
 // a speed choice only), here on products with edges in every direction, a
-// bias, ReLU and int8 prepacked A.
+// bias, ReLU and int8 prepacked A, at KC 256 and at the SIMD kernels' own
+// (Kernel.KC).
 func TestWasmTilesSameBits(t *testing.T) {
 	if runtime.GOARCH != "wasm" {
 		t.Skip("amd64's SIMD kernels use FMA: their bits differ from the generic kernel's")
@@ -68,19 +69,22 @@ func TestWasmTilesSameBits(t *testing.T) {
 		aq, _ := quantize(r, m, k, false)
 		bm := randMat(r, k*n)
 		ep := Epilogue{RowBias: randMat(r, m), Relu: true}
-		var want []float32
-		for _, kern := range Kernels() {
-			tl := TilesFor(kern)
-			a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
-			got := make([]float32, m*n)
-			ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
-			if want == nil {
-				want = got
-				continue
-			}
-			for i := range got {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("%s %dx%dx%d: c[%d] = %v, %s gives %v", kern.Name, m, n, k, i, got[i], Kernels()[0].Name, want[i])
+		for _, kc := range []int{256, TilesFor(Kernels()[len(Kernels())-1]).KC} {
+			var want []float32
+			for _, kern := range Kernels() {
+				tl := TilesFor(kern)
+				tl.KC = kc
+				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+				got := make([]float32, m*n)
+				ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+				if want == nil {
+					want = got
+					continue
+				}
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s KC %d %dx%dx%d: c[%d] = %v, %s gives %v", kern.Name, kc, m, n, k, i, got[i], Kernels()[0].Name, want[i])
+					}
 				}
 			}
 		}

@@ -8,7 +8,7 @@ import "simd/archsimd"
 // vectors, one broadcast of A), the default before SIMD128 (4x8, see there):
 // in Go's wasm code six of its accumulators go through the Go stack on
 // every step. It stays listed, so the table tests run it, for comparison.
-var SIMD128x12 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128, Edge: edgeSIMD128}
+var SIMD128x12 = Kernel{Name: "simd128_4x12", MR: 4, NR: 12, Fn: kernelSIMD128x4x12, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128, Edge: edgeSIMD128, KC: wasmKC}
 
 func kernelSIMD128x4x12(kc int, a, b, acc []float32) {
 	const mr, nr = 4, 12

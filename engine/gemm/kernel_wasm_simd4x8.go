@@ -30,7 +30,22 @@ import "simd/archsimd"
 // loads, best of 400 interleaved runs in Node on a quiet machine, kc = 256,
 // GFLOP/s: 4x8 unrolled x4 30.4-31.3, x2 29.0-30.1, x8 22, plain 4x8 19.6,
 // 4x12 26.3-26.5 (x2 28.4, x4 28.2), 4x4 x8 20.
-var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8}
+//
+// Its packed slices are 1024 deep (KC, wasmKC) instead of 256.
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, KC: wasmKC}
+
+// wasmKC is the depth of the WebAssembly kernels' packed slices
+// (Kernel.KC): at 1024 a product over a deep k makes a quarter as many
+// kernel calls and passes over C's partial sums as at 256, and in V8 each
+// of those costs more than in native code. GEMMs of the ImageNet convs in
+// Node, one worker, the same product alternated 30-60 times between the
+// depths at load 6-7, median ratio of time to KC 256's: KC 512 0.90-0.98,
+// 1024 0.85-0.96 (AlexNet features.3 192x729x1600 0.92-0.94, ResNet-50
+// layer4 3x3 512x49x4608 0.85-0.90, 3x3 stride 2 128x784x1152 0.84-0.96,
+// layer3 1x1 256x196x1024 0.93-0.95), 2048 no better than 1024; a k of 256
+// or less (147, 64) unchanged. The slices' partial sums are added in
+// another grouping, so results differ from KC 256's by float32 rounding.
+const wasmKC = 1024
 
 // archKernels lists the SIMD kernels of this build, fastest first.
 // WebAssembly SIMD is checked when the module is compiled (an engine

@@ -28,8 +28,13 @@ type Tiles struct {
 // for KC measured the same as 256.
 //
 // SIMD kernels use the same sizes: the B sliver of the widest one (AVX512,
-// 4x32) is 32 KiB at KC 256.
+// 4x32) is 32 KiB at KC 256. A kernel with its own Kernel.KC (WebAssembly's,
+// see SIMD128) takes that depth, and NC shrinks so that the B panel stays
+// 1 MiB.
 func TilesFor(k Kernel) Tiles {
+	if k.KC > 0 {
+		return Tiles{Kernel: k, KC: k.KC, MC: 64, NC: max(k.NR, 1024*256/k.KC)}
+	}
 	return Tiles{Kernel: k, KC: 256, MC: 64, NC: 1024}
 }
 
