@@ -153,7 +153,7 @@ type browserResult struct {
 		TimesMS []float64 `json:"times_ms"`
 		Output  []float32 `json:"output"`
 		Peak    int64     `json:"peak_bytes"`
-		Gathers int       `json:"gathers_per_run"`
+		Gathers int       `json:"gathers_per_run"` // barriers: each gathers every split output waiting to be read
 		// GatherMS is each worker's time per run in gathers: copying
 		// its part in and the whole out, and waiting for the others.
 		GatherMS []float64 `json:"gather_ms"`

@@ -38,6 +38,7 @@ func register(k OpKind, impl opImpl) {
 type execCtx struct {
 	workers int
 	packed  map[*Tensor]*gemm.PackedA // Program.packed
+	gathers []Gathered                // split outputs not gathered yet (shardgather.go)
 }
 
 // paramsOf returns n.Params as *T. A nil Params means the zero value of T

@@ -36,10 +36,14 @@ import (
 // shared flag). Count <= 1 is the usual program.
 type Shard struct {
 	Index, Count int
-	// Gather is called by every program after each split node. It must
-	// return once every program's part is in g.Y, or with an error (it
-	// must not wait forever when a peer fails: Run then fails too).
-	Gather func(g Gathered) error
+	// Gather is called by every program with the outputs of one or more
+	// split nodes, in the order they ran: a node's gather waits until a
+	// later node reads its output (or the run ends), and all that wait
+	// then go in one call (shardgather.go). Every program calls it the
+	// same number of times with the same nodes. It must return once every
+	// program's part is in each g.Y, or with an error (it must not wait
+	// forever when a peer fails: Run then fails too), and keep no part.
+	Gather func(parts []Gathered) error
 	// Parts, when not nil, names the graph's constants that already hold
 	// only this shard's part of their values, as ShardParts planned them
 	// for the same graph and Options: a loader that reads a model file
@@ -472,8 +476,6 @@ func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) er
 	default:
 		return fmt.Errorf("internal error: %v is not split", n.Op)
 	}
-	if err := p.shard.Gather(g); err != nil {
-		return fmt.Errorf("gathering the shards' parts: %w", err)
-	}
+	x.gathers = append(x.gathers, g) // see shardgather.go
 	return nil
 }

@@ -166,13 +166,13 @@ func TestSplitRange(t *testing.T) {
 // instead of hanging.
 func TestShardErrors(t *testing.T) {
 	g := shardGraph(t, rand.New(rand.NewPCG(3, 4)))
-	for _, s := range []Shard{{Index: 2, Count: 2, Gather: func(Gathered) error { return nil }}, {Index: 0, Count: 2}} {
+	for _, s := range []Shard{{Index: 2, Count: 2, Gather: func([]Gathered) error { return nil }}, {Index: 0, Count: 2}} {
 		if _, err := Compile(g, Options{Shard: s}); err == nil {
 			t.Errorf("shard %+v compiled", s)
 		}
 	}
 	boom := errors.New("peer gone")
-	p, err := Compile(g, Options{Shard: Shard{Index: 0, Count: 2, Gather: func(Gathered) error { return boom }}})
+	p, err := Compile(g, Options{Shard: Shard{Index: 0, Count: 2, Gather: func([]Gathered) error { return boom }}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestShardErrors(t *testing.T) {
 	}
 	l := NewLocalGather(2)
 	l.Abort(boom)
-	if err := l.gather(Gathered{Node: "n", Y: make([]float32, 4), Outer: 1, Inner: 1, Lo: 0, Hi: 2}); err == nil || !strings.Contains(err.Error(), "peer gone") {
+	if err := l.gather([]Gathered{{Node: "n", Y: make([]float32, 4), Outer: 1, Inner: 1, Lo: 0, Hi: 2}}); err == nil || !strings.Contains(err.Error(), "peer gone") {
 		t.Errorf("gather after Abort: %v", err)
 	}
 }

@@ -45,12 +45,17 @@ func (l *LocalGather) Abort(err error) {
 }
 
 // gather alternates two buffers: a program that is through gather k may
-// write gather k+1's part while slower ones still copy gather k's result
+// write gather k+1's parts while slower ones still copy gather k's result
 // out, and none can reach gather k+2 (the same buffer) before all of them
-// have passed gather k+1, so after they are done reading gather k.
-func (l *LocalGather) gather(g Gathered) error {
-	if g.Outer <= 0 || len(g.Y)%g.Outer != 0 {
-		return fmt.Errorf("gather %s: %d values in %d blocks", g.Node, len(g.Y), g.Outer)
+// have passed gather k+1, so after they are done reading gather k. The
+// parts lie one after the other in the buffer, each at its place in Y.
+func (l *LocalGather) gather(parts []Gathered) error {
+	total := 0
+	for _, g := range parts {
+		if g.Outer <= 0 || len(g.Y)%g.Outer != 0 {
+			return fmt.Errorf("gather %s: %d values in %d blocks", g.Node, len(g.Y), g.Outer)
+		}
+		total += len(g.Y)
 	}
 	l.mu.Lock()
 	if l.err != nil {
@@ -59,16 +64,20 @@ func (l *LocalGather) gather(g Gathered) error {
 	}
 	gen := l.gen
 	buf := &l.bufs[gen%2]
-	if len(*buf) < len(g.Y) {
-		grown := make([]float32, len(g.Y))
+	if len(*buf) < total {
+		grown := make([]float32, total)
 		copy(grown, *buf)
 		*buf = grown
 	}
-	b := (*buf)[:len(g.Y)]
-	block := len(g.Y) / g.Outer
-	for o := range g.Outer {
-		lo, hi := o*block+g.Lo*g.Inner, o*block+g.Hi*g.Inner
-		copy(b[lo:hi], g.Y[lo:hi])
+	at := 0
+	for _, g := range parts {
+		b := (*buf)[at : at+len(g.Y)]
+		block := len(g.Y) / g.Outer
+		for o := range g.Outer {
+			lo, hi := o*block+g.Lo*g.Inner, o*block+g.Hi*g.Inner
+			copy(b[lo:hi], g.Y[lo:hi])
+		}
+		at += len(g.Y)
 	}
 	l.arrived++
 	if l.arrived == l.count {
@@ -84,7 +93,11 @@ func (l *LocalGather) gather(g Gathered) error {
 	if err != nil {
 		return err
 	}
-	copy(g.Y, b)
+	at = 0
+	for _, g := range parts {
+		copy(g.Y, (*buf)[at:at+len(g.Y)])
+		at += len(g.Y)
+	}
 	return nil
 }
 

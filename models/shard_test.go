@@ -228,7 +228,7 @@ func BenchmarkShardParts(b *testing.B) {
 			_, g := randomGraphs(b, arch, Config{})
 			x := randomInput(g.Inputs[0].Shape, 5)
 			in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-			nop := func(engine.Gathered) error { return nil }
+			nop := func([]engine.Gathered) error { return nil }
 			var progs [3]*engine.Program
 			for i := range progs {
 				opt := engine.Options{Workers: 1}

@@ -160,7 +160,7 @@ func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
 // compiled. An error of the source is returned as it is.
 func TestDecodeShardRefuses(t *testing.T) {
 	b := splitFile(t)
-	opt := engine.Options{Workers: 1, Shard: engine.Shard{Index: 1, Count: 2, Gather: func(engine.Gathered) error { return nil }}}
+	opt := engine.Options{Workers: 1, Shard: engine.Shard{Index: 1, Count: 2, Gather: func([]engine.Gathered) error { return nil }}}
 	for _, c := range []struct {
 		what string
 		bad  []byte

@@ -83,8 +83,8 @@ type Exchange struct {
 	Gathers int
 	Time    time.Duration
 	Wait    time.Duration
-	// Last is the last gather's node, its copy and wait times: a profile
-	// by layer (the bench's) reads it after each node.
+	// Last is the last gather's (last) node, its copy and wait times: a
+	// profile by layer (the bench's) reads it after each node.
 	Last GatherTiming
 }
 
@@ -165,26 +165,36 @@ func (x *Exchange) Clear() {
 // run, so that nobody waits for a gather that will not come.
 func (x *Exchange) Fail() { x.fail.Invoke() }
 
-// Gather is engine.Shard's Gather: this shard's part of g.Y goes into the
-// exchange buffer, the others' parts come out of it after the barrier.
+// Gather is engine.Shard's Gather: this shard's part of each g.Y goes
+// into the exchange buffer, the others' parts come out of it after one
+// barrier for all of parts.
 //
-// In the buffer, the parts lie one after the other in order of shard, each
-// packed (its Outer blocks of (Hi-Lo)*Inner values back to back; part i
-// starts at Outer*Inner*Bounds[i]), so that a part is one copy into the
-// buffer and the others are one copy out of it, whatever Outer: a conv
-// split by rows has one block per channel, and a JS call per block (a few
-// microseconds each) would cost more than the copies. With one block this
-// is Y's own layout.
-func (x *Exchange) Gather(g engine.Gathered) error {
-	n := len(g.Y)
-	if n == 0 || g.Outer <= 0 || n%g.Outer != 0 {
-		return fmt.Errorf("gather %s: %d values in %d blocks", g.Node, n, g.Outer)
+// In the buffer, the tensors lie one after the other in the order of
+// parts, and within a tensor's place the shards' parts lie in order of
+// shard, each packed (its Outer blocks of (Hi-Lo)*Inner values back to
+// back; part i starts at Outer*Inner*Bounds[i]), so that a part is one
+// copy into the buffer and the others are one copy out of it, whatever
+// Outer: a conv split by rows has one block per channel, and a JS call per
+// block (a few microseconds each) would cost more than the copies. With
+// one block this is Y's own layout.
+func (x *Exchange) Gather(parts []engine.Gathered) error {
+	if len(parts) == 0 {
+		return nil
 	}
-	block := n / g.Outer
-	if len(g.Bounds) != x.count+1 || g.Bounds[0] != 0 || g.Bounds[x.count]*g.Inner != block ||
-		g.Bounds[x.index] != g.Lo || g.Bounds[x.index+1] != g.Hi {
-		return fmt.Errorf("gather %s: bounds %v do not cut blocks of %d values in %d parts with [%d, %d) as part %d", g.Node, g.Bounds, block, x.count, g.Lo, g.Hi, x.index)
+	total := 0
+	for _, g := range parts {
+		n := len(g.Y)
+		if n == 0 || g.Outer <= 0 || n%g.Outer != 0 {
+			return fmt.Errorf("gather %s: %d values in %d blocks", g.Node, n, g.Outer)
+		}
+		block := n / g.Outer
+		if len(g.Bounds) != x.count+1 || g.Bounds[0] != 0 || g.Bounds[x.count]*g.Inner != block ||
+			g.Bounds[x.index] != g.Lo || g.Bounds[x.index+1] != g.Hi {
+			return fmt.Errorf("gather %s: bounds %v do not cut blocks of %d values in %d parts with [%d, %d) as part %d", g.Node, g.Bounds, block, x.count, g.Lo, g.Hi, x.index)
+		}
+		total += n
 	}
+	last := parts[len(parts)-1].Node
 	start := time.Now()
 	var waited time.Duration
 	defer func() {
@@ -192,39 +202,48 @@ func (x *Exchange) Gather(g engine.Gathered) error {
 		x.Time += d
 		x.Wait += waited
 		x.Gathers++
-		x.Last = GatherTiming{Node: g.Node, Copy: d - waited, Wait: waited}
+		x.Last = GatherTiming{Node: last, Copy: d - waited, Wait: waited}
 	}()
-	view, err := x.view(x.seq%2, 4*n)
+	view, err := x.view(x.seq%2, 4*total)
 	if err != nil {
-		return fmt.Errorf("gather %s: %v", g.Node, err)
+		return fmt.Errorf("gather %s: %v", last, err)
 	}
 	x.seq++
-	x.move(g, view, x.index, true)
+	at := 0
+	for _, g := range parts {
+		x.move(g, view, at, x.index, true)
+		at += len(g.Y)
+	}
 	arrive := time.Now()
 	err = x.barrier()
 	waited = time.Since(arrive)
 	if err != nil {
-		return fmt.Errorf("gather %s: %w", g.Node, err)
+		return fmt.Errorf("gather %s: %w", last, err)
 	}
-	for i := range x.count {
-		if i != x.index {
-			x.move(g, view, i, false)
+	at = 0
+	for _, g := range parts {
+		for i := range x.count {
+			if i != x.index {
+				x.move(g, view, at, i, false)
+			}
 		}
+		at += len(g.Y)
 	}
 	return nil
 }
 
 // move copies part i of g between Y and its packed place in the exchange
-// buffer: into it (in) or out of it. Blocks go through x.scratch, several
-// per JS call, unless a block alone fills it.
-func (x *Exchange) move(g engine.Gathered, view js.Value, i int, in bool) {
+// buffer, g's tensor starting at value at: into it (in) or out of it.
+// Blocks go through x.scratch, several per JS call, unless a block alone
+// fills it.
+func (x *Exchange) move(g engine.Gathered, view js.Value, at, i int, in bool) {
 	lo, hi := g.Bounds[i], g.Bounds[i+1]
 	w := (hi - lo) * g.Inner // values of the part in each block
 	if w == 0 {
 		return
 	}
 	block := len(g.Y) / g.Outer
-	base := g.Outer * g.Inner * lo // the part's first value in the buffer
+	base := at + g.Outer*g.Inner*lo // the part's first value in the buffer
 	y := FloatBytes(g.Y)
 	per := max(1, scratchValues/w) // blocks per JS call
 	if per == 1 || g.Outer == 1 {

@@ -4,6 +4,7 @@ package shard
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"syscall/js"
 	"testing"
@@ -57,7 +58,7 @@ func TestGather(t *testing.T) {
 				copy(got[o*block:o*block+c.lo*c.inner], want[o*block:])
 			}
 			g := engine.Gathered{Node: "conv", Y: got, Outer: c.outer, Inner: c.inner, Lo: 0, Hi: c.lo, Bounds: []int{0, c.lo, c.dim}}
-			if err := x.Gather(g); err != nil {
+			if err := x.Gather([]engine.Gathered{g}); err != nil {
 				t.Fatalf("%+v round %d: %v", c, round, err)
 			}
 			for i := range want {
@@ -70,9 +71,60 @@ func TestGather(t *testing.T) {
 			t.Errorf("%d gathers counted", x.Gathers)
 		}
 		g := engine.Gathered{Node: "conv", Y: make([]float32, n), Outer: c.outer, Inner: c.inner, Lo: 0, Hi: c.lo, Bounds: []int{0, c.lo + 1, c.dim}}
-		if err := x.Gather(g); err == nil || !strings.Contains(err.Error(), "bounds") {
+		if err := x.Gather([]engine.Gathered{g}); err == nil || !strings.Contains(err.Error(), "bounds") {
 			t.Errorf("%+v: bounds that disagree with Lo, Hi: %v", c, err)
 		}
+	}
+}
+
+// TestGatherMany: several split outputs in one call (one barrier), each in
+// its own place of the buffer after the ones before it: a channel split's
+// single block and a row split's blocks, with shard 0's part first in the
+// one and empty in the other.
+func TestGatherMany(t *testing.T) {
+	ctl, bufs := NewControl(), NewBuffers()
+	x, err := New(ctl, bufs, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tensor struct{ outer, inner, dim, lo int }
+	cs := []tensor{{1, 6, 8, 3}, {5, 3, 4, 0}}
+	var parts []engine.Gathered
+	var wants [][]float32
+	var peer []float32 // the buffer as the peer leaves it: its parts, packed in their places
+	for k, c := range cs {
+		n, block := c.outer*c.dim*c.inner, c.dim*c.inner
+		want := make([]float32, n)
+		for i := range want {
+			want[i] = float32(100*k + i + 1)
+		}
+		place := make([]float32, n)
+		at := c.outer * c.inner * c.lo
+		for o := range c.outer {
+			at += copy(place[at:], want[o*block+c.lo*c.inner:(o+1)*block])
+		}
+		peer = append(peer, place...)
+		got := make([]float32, n)
+		for o := range c.outer {
+			copy(got[o*block:o*block+c.lo*c.inner], want[o*block:])
+		}
+		parts = append(parts, engine.Gathered{Node: "n", Y: got, Outer: c.outer, Inner: c.inner, Lo: 0, Hi: c.lo, Bounds: []int{0, c.lo, c.dim}})
+		wants = append(wants, want)
+	}
+	buf := bufs.Index(0)
+	buf.Call("grow", 4*len(peer))
+	js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf, 0, 4*len(peer)), FloatBytes(peer))
+	js.Global().Get("Atomics").Call("add", js.Global().Get("Int32Array").New(ctl), 0, 1) // the peer arrived, once
+	if err := x.Gather(parts); err != nil {
+		t.Fatal(err)
+	}
+	for k, g := range parts {
+		if !slices.Equal(g.Y, wants[k]) {
+			t.Errorf("tensor %d gathered %v, want %v", k, g.Y, wants[k])
+		}
+	}
+	if x.Gathers != 1 {
+		t.Errorf("%d gathers counted, want 1", x.Gathers)
 	}
 }
 
@@ -83,7 +135,7 @@ func TestGatherFailsAndClears(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := func() error {
-		return x.Gather(engine.Gathered{Node: "fc", Y: make([]float32, 32), Outer: 1, Inner: 1, Lo: 0, Hi: 16, Bounds: []int{0, 16, 32}})
+		return x.Gather([]engine.Gathered{{Node: "fc", Y: make([]float32, 32), Outer: 1, Inner: 1, Lo: 0, Hi: 16, Bounds: []int{0, 16, 32}}})
 	}
 	// Nobody else comes: the timeout ends the wait.
 	x.Timeout = 50 * time.Millisecond

@@ -265,8 +265,8 @@ func (hp *helper) answer(r reply) (js.Value, error) {
 // failed other than by the failed flag (see stuck).
 func (h *helpers) Shard() engine.Shard {
 	s := h.x.Shard()
-	s.Gather = func(g engine.Gathered) error {
-		err := h.x.Gather(g)
+	s.Gather = func(parts []engine.Gathered) error {
+		err := h.x.Gather(parts)
 		if err != nil && !errors.Is(err, shard.ErrAborted) {
 			h.stuck = err
 		}

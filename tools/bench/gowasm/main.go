@@ -191,8 +191,10 @@ func run(timed bool) runResult {
 	return r
 }
 
-// record adds node i's time (done-1) to the profile: its gather's copies
-// and wait, when it gathered, apart from its compute.
+// record adds node i's time (done-1) to the profile: the copies and wait
+// of a gather made during it, apart from its compute. A split node's
+// gather waits until a node reads its output (engine.Shard's Gather), so
+// it is counted at the node that read it.
 func (l *loaded) record(done, _ int, t engine.NodeTiming) {
 	i := done - 1
 	if i >= len(l.prof) {
@@ -201,7 +203,7 @@ func (l *loaded) record(done, _ int, t engine.NodeTiming) {
 	p := &l.prof[i]
 	p.Node, p.Op = t.Node, t.Op.String()
 	d := t.Duration
-	if l.x != nil && l.x.Last.Node == t.Node {
+	if l.x != nil && l.x.Last != (shard.GatherTiming{}) {
 		p.Copy += ms(l.x.Last.Copy)
 		p.Wait += ms(l.x.Last.Wait)
 		d -= l.x.Last.Copy + l.x.Last.Wait

@@ -40,16 +40,16 @@ type localPeers struct {
 
 func newLocalPeers(n int) *localPeers { return &localPeers{n: n, lg: engine.NewLocalGather(n)} }
 
-func (p *localPeers) gather(i int) func(engine.Gathered) error {
-	return func(g engine.Gathered) error {
+func (p *localPeers) gather(i int) func([]engine.Gathered) error {
+	return func(parts []engine.Gathered) error {
 		if i > 0 && p.runs == p.dieAt {
 			if p.gathers[i]++; p.gathers[i] > p.dieAfter {
-				err := fmt.Errorf("peer %d died at its gather %s", i, g.Node)
+				err := fmt.Errorf("peer %d died at its gather %s", i, parts[0].Node)
 				p.lg.Abort(err)
 				return err
 			}
 		}
-		return p.lg.Shard(i).Gather(g)
+		return p.lg.Shard(i).Gather(parts)
 	}
 }
 
