@@ -51,7 +51,7 @@ type Program struct {
 	consumable map[string]bool
 	keptAs     map[string][]string
 
-	arena sync.Pool // *bufferPool of released intermediate buffers, reused across runs
+	arena arena // released intermediate buffers, reused across runs (run.go)
 
 	packed map[*Tensor]*gemm.PackedA // int8 conv weights laid out for the GEMM (prepack.go)
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -57,5 +58,54 @@ func TestOutputsNotPooled(t *testing.T) {
 		if cap(x.Data) != len(x.Data) {
 			t.Errorf("%s: %d values in a buffer of %d", name, len(x.Data), cap(x.Data))
 		}
+	}
+}
+
+// TestArenaAcrossThreads: a run reuses the buffers an earlier run released
+// even on another thread (a sync.Pool kept them per P, so a run rescheduled
+// on the other P allocated all of them again), two runs at once each get a
+// pool, and a pool no run holds is left to the garbage collector.
+func TestArenaAcrossThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	g := &Graph{
+		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 3, 16, 16}}},
+		Outputs: []string{"y"},
+		Consts:  map[string]*Tensor{"w1": randTensor(r, 8, 3, 3, 3), "w2": randTensor(r, 4, 8, 3, 3)},
+		Nodes: []*Node{
+			{Name: "c1", Op: OpConv, Inputs: []string{"x", "w1"}, Outputs: []string{"a"}, Params: &ConvParams{}},
+			{Name: "c2", Op: OpConv, Inputs: []string{"a", "w2"}, Outputs: []string{"y"}, Params: &ConvParams{}},
+		},
+	}
+	p, err := Compile(g, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]*Tensor{"x": randTensor(r, 1, 3, 16, 16)}
+	if _, err := p.Run(in); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *bufferPool)
+	for range 8 {
+		go func() {
+			runtime.LockOSThread() // a thread, and so likely a P, of its own
+			defer runtime.UnlockOSThread()
+			b := p.arena.get()
+			p.arena.put(b)
+			done <- b
+		}()
+		if b := <-done; len(b.free) != 1 {
+			t.Fatalf("another thread's run found %d released buffers, want 1 (a's)", len(b.free))
+		}
+	}
+	b1, b2 := p.arena.get(), p.arena.get()
+	if b1 == b2 || len(b1.free)+len(b2.free) != 1 {
+		t.Fatalf("two runs at once share a pool or lost its buffer: %p %p, %d and %d buffers", b1, b2, len(b1.free), len(b2.free))
+	}
+	p.arena.put(b1)
+	p.arena.put(b2)
+	b1, b2 = nil, nil
+	runtime.GC()
+	if b := p.arena.get(); len(b.free) != 0 {
+		t.Fatalf("after a collection the idle program still holds %d buffers", len(b.free))
 	}
 }
