@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"sync"
-
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
 	"convscope/engine/internal/vec"
@@ -19,9 +17,6 @@ const colBudget = 1 << 20
 // over the ranges of a helper the OS has descheduled, instead of waiting
 // for half the work.
 const chunksPerWorker = 4
-
-// colPool recycles im2col buffers across calls (one per conv layer per run).
-var colPool = sync.Pool{New: func() any { return new([]float32) }}
 
 // Forward computes the same result as Naive (within float32 rounding; the
 // summation order differs) with the fast paths:
@@ -94,9 +89,8 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	if pw := w.pixelMajor(); pw != nil && pw.nr == pa.tiles.Kernel.NR && pw.m == g.M && pw.k == k && usePixelMajor(g, pa.tiles.Kernel) {
 		var col []float32
 		if !pointwise {
-			buf := colPool.Get().(*[]float32)
-			defer colPool.Put(buf)
-			*buf = grow(*buf, k*npix)
+			buf := colPool.get(k * npix)
+			defer colPool.put(buf)
 			col = (*buf)[:k*npix]
 		}
 		for n := 0; n < g.N; n++ {
@@ -109,12 +103,9 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	var col []float32
 	if !pointwise {
 		chunk = min(npix, max(64, colBudget/k))
-		buf := colPool.Get().(*[]float32)
-		defer colPool.Put(buf)
-		if cap(*buf) < k*chunk {
-			*buf = make([]float32, k*chunk)
-		}
-		col = (*buf)[:k*chunk]
+		buf := colPool.get(k * chunk)
+		defer colPool.put(buf)
+		col = *buf
 	}
 	// The group's input split by column phase, for strided convs that
 	// visit each input value at least 4 times (first layers: 7x7 stride 2,
@@ -122,9 +113,8 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	// gather it saved (BenchmarkIm2col).
 	var ph []float32
 	if !pointwise && g.SW > 1 && g.KH*g.KW >= 4*g.SH*g.SW {
-		buf := colPool.Get().(*[]float32)
-		defer colPool.Put(buf)
-		*buf = grow(*buf, cg*g.H*g.SW*phaseWidth(g))
+		buf := colPool.get(cg * g.H * g.SW * phaseWidth(g))
+		defer colPool.put(buf)
 		ph = *buf
 	}
 	for n := 0; n < g.N; n++ {

@@ -98,9 +98,8 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 	// sliver of mr pixels, kc rows of mr values (pixels past npix zero).
 	kcMax := max(t.KC, 1)
 	ps := (npix + mr - 1) / mr
-	abuf := colPool.Get().(*[]float32)
-	defer colPool.Put(abuf)
-	*abuf = grow(*abuf, ps*mr*k)
+	abuf := colPool.get(ps * mr * k)
+	defer colPool.put(abuf)
 	a := (*abuf)[:ps*mr*k]
 	par.ForChunks(workers, k, chunksPerWorker*workers, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -130,9 +129,8 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 		workers = 1
 	}
 	par.ForChunks(workers, ms, chunksPerWorker*workers, func(lo, hi int) {
-		sbuf := colPool.Get().(*[]float32)
-		defer colPool.Put(sbuf)
-		*sbuf = grow(*sbuf, (ps+1)*mr*nr)
+		sbuf := colPool.get((ps + 1) * mr * nr)
+		defer colPool.put(sbuf)
 		acc := (*sbuf)[:mr*nr]
 		ct := (*sbuf)[mr*nr : (ps+1)*mr*nr] // C transposed: [sliver][mr][nr]
 		for s := lo; s < hi; s++ {

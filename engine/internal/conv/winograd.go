@@ -102,9 +102,8 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	if ww := w.winograd(); ww != nil && ww.mr == mr && ww.m == g.M && ww.c == g.C {
 		u = ww.u
 	} else {
-		ubuf := colPool.Get().(*[]float32)
-		defer colPool.Put(ubuf)
-		*ubuf = grow(*ubuf, 16*slivers*mr*g.C)
+		ubuf := colPool.get(16 * slivers * mr * g.C)
+		defer colPool.put(ubuf)
 		u = (*ubuf)[:16*slivers*mr*g.C]
 		transformWeights(w, u, g.M, g.C, mr, workers)
 	}
@@ -129,9 +128,8 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 		}
 	}
 	loop(func(lo, hi int) {
-		vbuf := colPool.Get().(*[]float32)
-		defer colPool.Put(vbuf)
-		*vbuf = grow(*vbuf, 16*vst+16*pst)
+		vbuf := colPool.get(16*vst + 16*pst)
+		defer colPool.put(vbuf)
 		v := (*vbuf)[:16*vst]
 		prod := (*vbuf)[16*vst : 16*vst+16*pst]
 		lastBlock := -1
@@ -173,14 +171,6 @@ const winoMaxTiles = 128
 
 // winoPad pads each position's plane (in float32s: one 64-byte line).
 const winoPad = 16
-
-// grow returns s with room for n values (contents undefined).
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
-}
 
 // keepWinogradWeights reports whether Prepack computes an m x c conv's
 // transformed kernels once, at Compile, instead of on every call (on
