@@ -68,20 +68,9 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.M > rowMaxPointwise {
 		return nil
 	}
-	// Bands on even rows (Winograd's 2x2 tiles), at least 2 rows each.
-	units := g.OH / 2
-	if units < s.Count {
+	bounds := rowBounds(g, s.Count)
+	if bounds == nil {
 		return nil
-	}
-	bounds := make([]int, s.Count+1)
-	for i := range s.Count {
-		bounds[i] = i * units / s.Count * 2
-	}
-	bounds[s.Count] = g.OH
-	for i := range s.Count {
-		if _, ok := conv.RowBand(g, bounds[i], bounds[i+1]); !ok {
-			return nil
-		}
 	}
 	r0, r1 := bounds[s.Index], bounds[s.Index+1]
 	rs := &rowSplit{bounds: bounds}
@@ -102,6 +91,45 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 		}
 	}
 	return &split{lo: r0, hi: r1, dim: g.OH, rows: rs}
+}
+
+// rowBounds returns the row bounds of count bands of g's output, as even
+// as conv.RowBand allows, or nil: at least 2 rows each (fewer rows are
+// split by channels), of equal rows (im2col and 1x1 convs take any), else
+// on even rows (Winograd's 2x2 tiles), each bound the even row nearest its
+// share. The slowest shard sets the pace: GoogLeNet's 14x14 1x1s took 8
+// rows of 14 on one shard, and AlexNet's second conv 15 of 27, when every
+// bound was rounded down to an even row.
+func rowBounds(g conv.Geom, count int) []int {
+	if g.OH/2 < count {
+		return nil
+	}
+	bounds := make([]int, count+1)
+	valid := func() bool {
+		for i := range count {
+			if bounds[i+1] <= bounds[i] {
+				return false
+			}
+			if _, ok := conv.RowBand(g, bounds[i], bounds[i+1]); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	bounds[count] = g.OH
+	for i := range count {
+		bounds[i] = i * g.OH / count
+	}
+	if valid() {
+		return bounds
+	}
+	for i := range count {
+		bounds[i] = (i*g.OH + count) / (2 * count) * 2
+	}
+	if valid() {
+		return bounds
+	}
+	return nil
 }
 
 // runRows computes this shard's rows of a conv split by rows into the

@@ -1,0 +1,40 @@
+package engine
+
+import (
+	"slices"
+	"testing"
+
+	"convscope/engine/internal/conv"
+)
+
+// TestRowBounds: bands of equal rows where the conv takes any (im2col,
+// 1x1), else on the even rows nearest the equal shares (Winograd), and
+// none with fewer than 2 rows a band.
+func TestRowBounds(t *testing.T) {
+	geom := func(c, h, m, k, pad int) conv.Geom {
+		return conv.Geom{N: 1, C: c, H: h, W: h, M: m, KH: k, KW: k, SH: 1, SW: 1, PT: pad, PL: pad, PB: pad, PR: pad, DH: 1, DW: 1, Group: 1, OH: h, OW: h}
+	}
+	for _, c := range []struct {
+		name     string
+		g        conv.Geom
+		count    int
+		want     []int
+		winograd bool // equal shares are refused: odd rows
+	}{
+		{"im2col 5x5, 27 rows (AlexNet's second conv)", geom(64, 27, 192, 5, 2), 2, []int{0, 13, 27}, false},
+		{"1x1, 14 rows", geom(480, 14, 64, 1, 0), 2, []int{0, 7, 14}, false},
+		{"1x1, 7 rows, 3 shards", geom(832, 7, 128, 1, 0), 3, []int{0, 2, 4, 7}, false},
+		{"Winograd, 27 rows", geom(64, 27, 64, 3, 1), 2, []int{0, 14, 27}, true},
+		{"Winograd, 28 rows, 3 shards", geom(64, 28, 64, 3, 1), 3, []int{0, 10, 18, 28}, true},
+		{"1x1, 3 rows: fewer than 2 each", geom(64, 3, 64, 1, 0), 2, nil, false},
+	} {
+		got := rowBounds(c.g, c.count)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: bounds %v, want %v", c.name, got, c.want)
+		}
+		share := c.g.OH / c.count
+		if _, ok := conv.RowBand(c.g, share, c.g.OH); ok == c.winograd && c.want != nil {
+			t.Errorf("%s: a band from row %d kept the bits: %v, want %v", c.name, share, ok, !c.winograd)
+		}
+	}
+}
