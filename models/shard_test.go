@@ -2,13 +2,14 @@ package models
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
-	"math"
 	"runtime"
 	"testing"
 	"time"
 
 	"convscope/engine"
+	"convscope/internal/shardtest"
 	"convscope/models/builtin"
 	"convscope/models/modelfile"
 )
@@ -113,15 +114,7 @@ func TestShardArchs(t *testing.T) {
 			g, file := c.load(t)
 			x := randomInput(g.Inputs[0].Shape, 5)
 			in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-			one, err := engine.Compile(g, engine.Options{Workers: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := one.Run(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := g.Outputs[0]
+			want := shardtest.Whole(t, g, in)
 			for _, count := range []int{2, 3} {
 				// Each shard cuts its part from the whole graph, or (with
 				// a file) reads only its part from the file.
@@ -138,25 +131,12 @@ func TestShardArchs(t *testing.T) {
 					l := engine.NewLocalGather(count)
 					progs := make([]*engine.Program, count)
 					for i := range progs {
+						var err error
 						if progs[i], err = compile(engine.Options{Workers: 1, Shard: l.Shard(i)}); err != nil {
 							t.Fatalf("%s: %v", how, err)
 						}
 					}
-					res, err := engine.RunShards(l, progs, in)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for i, r := range res {
-						got, w := r.Outputs[out].Data, want.Outputs[out].Data
-						if len(got) != len(w) {
-							t.Fatalf("%d shards %s: shard %d gave %d outputs, want %d", count, how, i, len(got), len(w))
-						}
-						for j := range w {
-							if math.Float32bits(got[j]) != math.Float32bits(w[j]) {
-								t.Fatalf("%d shards %s: shard %d output %d is %v, want %v (bit for bit)", count, how, i, j, got[j], w[j])
-							}
-						}
-					}
+					shardtest.SameBits(t, fmt.Sprintf("%d shards %s", count, how), shardtest.Run(t, l, progs, in), want, g.Outputs[0])
 				}
 			}
 		})
