@@ -3,9 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
-	"weak"
+
+	"convscope/engine/internal/reuse"
 )
 
 // Result is what Run returns.
@@ -259,39 +259,24 @@ type bufferPool struct {
 }
 
 // arena holds the buffer pools of finished runs for later runs of a
-// program. It replaces a sync.Pool, whose objects are kept per P: the run's
-// goroutine, rescheduled on the other P after a preemption (natively, on a
-// busy machine), found none there and allocated every activation buffer
-// afresh (ResNet-50: 11 MB, some 2,700 page faults, 1-4 ms at load 15).
-// As from a sync.Pool, a pool no run holds is left to the garbage
-// collector (weak pointers), so an idle program does not pin its
-// activations' memory.
-type arena struct {
-	mu   sync.Mutex
-	free []weak.Pointer[bufferPool]
-}
+// program, from any thread (reuse.List; a sync.Pool kept them per P, and a
+// run rescheduled on the other P allocated every activation buffer afresh:
+// ResNet-50 11 MB, some 2,700 page faults, 1-4 ms at load 15). A pool no
+// run holds is left to the garbage collector, so an idle program does not
+// pin its activations' memory.
+type arena struct{ l reuse.List[bufferPool] }
 
-// get returns a released pool (its buffers, if the collector left them),
-// or an empty one.
+// get returns the most recently released pool (its buffers, if the
+// collector left them), or an empty one.
 func (a *arena) get() *bufferPool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for len(a.free) > 0 {
-		w := a.free[len(a.free)-1]
-		a.free = a.free[:len(a.free)-1]
-		if b := w.Value(); b != nil {
-			return b
-		}
+	if b := a.l.Take(func(*bufferPool) int { return 0 }); b != nil {
+		return b
 	}
 	return new(bufferPool)
 }
 
 // put releases b for a later run.
-func (a *arena) put(b *bufferPool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.free = append(a.free, weak.Make(b))
-}
+func (a *arena) put(b *bufferPool) { a.l.Put(b) }
 
 func (b *bufferPool) get(shape []int) *Tensor {
 	n := numElements(shape)
