@@ -64,19 +64,15 @@ func PlanFootprint(g *Graph, consts map[string]ConstInfo, opt Options, wasm bool
 	p.eachPackedConv(func(n *Node, g conv.Geom) {
 		f.Derived[n.Name] += conv.LayoutFor(g, target).Bytes(g, target)
 	})
-	for n, sp := range p.splits {
+	for _, sp := range p.splits {
 		if sp.rows != nil || sp.w == nil {
 			continue // a row split's weights are whole, among p.consts
 		}
 		f.Weights += heldBytes(sp.w)
-		// As prepackSplits.
-		if n.Op != OpConv || sp.w.Int8 == nil || sp.hi == sp.lo {
-			continue
-		}
-		if g, err := p.splitGeom(n, sp, p.shapes[n.Inputs[0]]); err == nil {
-			f.Derived[n.Name] += conv.LayoutFor(g, target).Bytes(g, target)
-		}
 	}
+	p.eachPackedSplit(func(n *Node, sp *split, g conv.Geom) {
+		f.Derived[n.Name] += conv.LayoutFor(g, target).Bytes(g, target)
+	})
 	return f, nil
 }
 

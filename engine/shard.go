@@ -398,17 +398,26 @@ func partValues[T int8 | float32](v []T, rows, cols int, pt Part, view bool) []T
 // prepackSplits lays out the int8 weights of split convs for the GEMM, as
 // prepackConvWeights does for whole ones.
 func (p *Program) prepackSplits() {
+	p.eachPackedSplit(func(n *Node, sp *split, g conv.Geom) {
+		if pa := conv.Prepack(g, conv.Weights{Q: sp.w.Int8.Q, Scales: sp.w.Int8.Scales}); pa != nil {
+			p.packed[sp.w] = pa
+		}
+	})
+}
+
+// eachPackedSplit calls visit for every conv split by output channels
+// whose int8 part Compile lays out (prepackSplits), with its part's
+// geometry for one image; PlanFootprint counts the same ones.
+func (p *Program) eachPackedSplit(visit func(n *Node, sp *split, g conv.Geom)) {
 	for n, sp := range p.splits {
-		if n.Op != OpConv || sp.rows != nil || sp.w.Int8 == nil || sp.hi == sp.lo {
+		if n.Op != OpConv || sp.rows != nil || sp.w == nil || sp.w.Int8 == nil || sp.hi == sp.lo {
 			continue
 		}
 		g, err := p.splitGeom(n, sp, p.shapes[n.Inputs[0]])
 		if err != nil {
 			continue // Run reports it
 		}
-		if pa := conv.Prepack(g, conv.Weights{Q: sp.w.Int8.Q, Scales: sp.w.Int8.Scales}); pa != nil {
-			p.packed[sp.w] = pa
-		}
+		visit(n, sp, g)
 	}
 }
 
