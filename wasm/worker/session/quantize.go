@@ -83,21 +83,20 @@ func Patches(w []float32, n, kh, kw int) (rgba []byte, lo, hi []float32) {
 // finiteRange returns the smallest and largest finite values (0, 0 when
 // there are none).
 func finiteRange(m []float32) (mn, mx float32) {
-	first := true
-	for _, v := range m {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			continue
-		}
-		if first {
-			mn, mx, first = v, v, false
-			continue
-		}
-		mn = min(mn, v)
-		mx = max(mx, v)
+	r := bestMaps.scan(m)
+	if r.finite == 0 {
+		return 0, 0
 	}
-	return mn, mx
+	return r.mn, r.mx
 }
 
+// quantizeInto sets dst[i] to the byte of m[i] in [mn, mx]:
+// round((v-mn) * 255/(mx-mn)), in float32 on the path the session takes,
+// so a byte may be one off the exact rounding where the exact value is
+// within a few 1e-5 of a half. +Inf is 255, NaN and -Inf 0; a constant
+// map is all zeros. A range float32 cannot scale (wider than float32's
+// largest value, or so narrow that 255/(mx-mn) overflows) takes the
+// float64 loop instead.
 func quantizeInto(dst []byte, m []float32, mn, mx float32) {
 	if mx <= mn {
 		for i, v := range m {
@@ -108,16 +107,14 @@ func quantizeInto(dst []byte, m []float32, mn, mx float32) {
 		}
 		return
 	}
+	if d := mx - mn; d-d == 0 && 255/d-255/d == 0 { // both finite
+		bestMaps.quantize(dst, m, mn, 255/d)
+		return
+	}
 	scale := 255 / (float64(mx) - float64(mn))
 	dst = dst[:len(m)]
 	for i, v := range m {
-		// v-v is 0 for finite v and NaN for NaN and infinities, which are
-		// rare: a branch the processor predicts. A finite v is within
-		// [mn, mx], so x is within [0, 255] but for a last bit of rounding
-		// and x+0.5 converts without clamping: the same byte as clamping x
-		// to [0, 255] first, without a branch on each value's place in
-		// the range (a ReLU's zeros, a third of the values, had the
-		// processor guess wrong at random).
+		// As quantizeGeneric, in float64.
 		if v-v != 0 {
 			dst[i] = 0
 			if v > 0 {

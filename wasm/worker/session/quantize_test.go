@@ -17,9 +17,16 @@ func BenchmarkQuantizeStats(b *testing.B) {
 			vals[i] = v
 		}
 	}
-	b.SetBytes(int64(4 * len(vals)))
-	for b.Loop() {
-		QuantizeStats(vals, 64)
+	// Each path of this build in turn, side by side.
+	defer func(p mapPath) { bestMaps = p }(bestMaps)
+	for _, p := range mapPaths() {
+		b.Run(p.name, func(b *testing.B) {
+			bestMaps = p
+			b.SetBytes(int64(4 * len(vals)))
+			for b.Loop() {
+				QuantizeStats(vals, 64)
+			}
+		})
 	}
 }
 
@@ -37,7 +44,7 @@ func clampedByte(v, mn, mx float32) byte {
 }
 
 // TestQuantizeIntoClamps: the bytes are those of clamping each value's
-// place in the range, on ranges from subnormal to the whole float32 span,
+// place in the range (one off at most where float32 rounds across a half), on ranges from subnormal to the whole float32 span,
 // with NaN, infinities, the range's ends and values next to them.
 func TestQuantizeIntoClamps(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
@@ -61,7 +68,11 @@ func TestQuantizeIntoClamps(t *testing.T) {
 			if i == 7 && (v < mn || v > mx) {
 				continue // the 0 is out of this range: not a map value
 			}
-			if want := clampedByte(v, mn, mx); got[i] != want {
+			// The range's ends, NaN and the infinities exactly; any other
+			// value within one of the exact rounding (quantizeInto scales
+			// in float32).
+			want := clampedByte(v, mn, mx)
+			if d := int(got[i]) - int(want); d != 0 && (i < 7 || d < -1 || d > 1) {
 				t.Errorf("range %g..%g: %g -> %d, want %d", mn, mx, v, got[i], want)
 			}
 		}

@@ -27,7 +27,7 @@ import (
 
 // randomModel returns the file bytes of arch (a CIFAR-10 definition) with
 // random weights, and the same file loaded as the command line loads it.
-func randomModel(t *testing.T, arch string) ([]byte, *models.Model) {
+func randomModel(t testing.TB, arch string) ([]byte, *models.Model) {
 	t.Helper()
 	def, err := models.Arch(arch)
 	if err != nil {
@@ -70,7 +70,7 @@ func hexSHA(b []byte) string {
 
 // testImage is a CIFAR-10 test JPEG when the shared data is there, else a
 // generated PNG.
-func testImage(t *testing.T) []byte {
+func testImage(t testing.TB) []byte {
 	t.Helper()
 	if b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "shared", "data", "cifar10", "test", "cat", "0000.jpg")); err == nil {
 		return b

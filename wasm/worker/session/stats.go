@@ -37,7 +37,7 @@ func summarise(vals []float32) protocol.LayerStat {
 // run, QuantizeStats map by map, as it needs each map's range too.
 type tally struct {
 	zeros, finite int
-	sum           float64 // of the finite values, in order
+	sum           float64 // of the finite values (see scanned.sum)
 	lo, hi        float32 // of the finite values
 }
 
@@ -48,44 +48,22 @@ func newTally() tally {
 // add counts m and returns the range of its finite values; ok is false
 // when it has none.
 func (t *tally) add(m []float32) (mn, mx float32, ok bool) {
-	// Locals in the loop, not t's fields: this runs over every value of
-	// every shown layer, and the fields would be loaded and stored through
-	// t at each value.
-	zeros, finite, sum := t.zeros, t.finite, t.sum
-	mn, mx = float32(math.MaxFloat32), float32(-math.MaxFloat32)
-	for _, v := range m {
-		if v == 0 {
-			zeros++
-		}
-		// v-v is 0 for finite v and NaN for NaN and infinities.
-		if v-v != 0 {
-			continue
-		}
-		finite++
-		// Comparisons, not the min and max builtins: in WebAssembly those
-		// are runtime calls (see engine/gemm's ReLU).
-		if v < mn {
-			mn = v
-		}
-		if v > mx {
-			mx = v
-		}
-		sum += float64(v)
-	}
-	before := t.finite
-	t.zeros, t.finite, t.sum = zeros, finite, sum
-	if finite == before {
+	r := bestMaps.scan(m)
+	t.zeros += r.zeros
+	t.finite += r.finite
+	t.sum += r.sum
+	if r.finite == 0 {
 		return 0, 0, false
 	}
 	// Strict comparisons keep the first value met, as one pass over all
 	// the runs would.
-	if mn < t.lo {
-		t.lo = mn
+	if r.mn < t.lo {
+		t.lo = r.mn
 	}
-	if mx > t.hi {
-		t.hi = mx
+	if r.mx > t.hi {
+		t.hi = r.mx
 	}
-	return mn, mx, true
+	return r.mn, r.mx, true
 }
 
 // stat is the summary of the n values added.
