@@ -6,6 +6,17 @@
 //	GOEXPERIMENT=simd go test ./models/internal/archbench -run '^$' \
 //	    -bench 'Arch/googlenet/w2' -benchtime 10x -cpuprofile cpu.out
 //
+// TestLayerProfile times every node of a pass instead (natively or in
+// Node), driven by environment variables: ARCHBENCH_PROFILE (the
+// architectures), ARCHBENCH_RUNS (passes), ARCHBENCH_WORKERS (worker
+// counts, e.g. "1,2": one column per count, their passes taking turns, and
+// each node's ratio between the first and the last) and ARCHBENCH_ONNX_DIR
+// (write the same models as ONNX for onnxruntime's own profile):
+//
+//	ARCHBENCH_PROFILE=resnet50 ARCHBENCH_WORKERS=1,2 ARCHBENCH_RUNS=15 \
+//	    GOEXPERIMENT=simd go test ./models/internal/archbench \
+//	    -run TestLayerProfile -v
+//
 // It lives under models/internal because it imports models (which imports
 // engine): engine must not depend on models. Nothing imports it.
 //

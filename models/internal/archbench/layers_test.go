@@ -32,10 +32,19 @@ const ProfileRunsEnv = "ARCHBENCH_RUNS"
 // beside ours.
 const ONNXDirEnv = "ARCHBENCH_ONNX_DIR"
 
+// WorkersEnv sets the worker counts TestLayerProfile profiles each
+// architecture with, a comma list (default "1"; e.g. "1,2"). With several,
+// the passes of the counts take turns (so that a busy spell of the machine
+// falls on all of them) and every node and op kind gets one column per
+// count plus the ratio of the first count's time to the last's: how far a
+// layer is from the ideal factor (2.00 for "1,2").
+const WorkersEnv = "ARCHBENCH_WORKERS"
+
 // TestLayerProfile prints, for each architecture of ProfileEnv, the median
-// time of every node of a single-worker pass and the totals per op kind
-// (from engine.Result.Timings), so that the layers that lose to a
-// reference runtime can be found in the engine as the browser runs it.
+// time of every node of a pass and the totals per op kind (from
+// engine.Result.Timings), for each worker count of WorkersEnv, so that the
+// layers that lose to a reference runtime can be found in the engine as
+// the browser runs it, and the layers where more threads gain little.
 func TestLayerProfile(t *testing.T) {
 	list := os.Getenv(ProfileEnv)
 	if list == "" {
@@ -49,58 +58,126 @@ func TestLayerProfile(t *testing.T) {
 		}
 		runs = n
 	}
+	workers := []int{1}
+	if s := os.Getenv(WorkersEnv); s != "" {
+		workers = workers[:0]
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				t.Fatalf("%s=%q: want a comma list of positive integers", WorkersEnv, s)
+			}
+			workers = append(workers, n)
+		}
+	}
 	for _, name := range strings.Split(list, ",") {
-		profileArch(t, strings.TrimSpace(name), runs)
+		profileArch(t, strings.TrimSpace(name), runs, workers)
 	}
 }
 
-func profileArch(t *testing.T, name string, runs int) {
+func profileArch(t *testing.T, name string, runs int, workers []int) {
 	m := load(t, name)
 	if dir := os.Getenv(ONNXDirEnv); dir != "" {
 		writeONNX(t, name, dir)
 	}
-	p, in := warmProgram(t, m, 1)
-	var passes []time.Duration
-	var per [][]engine.NodeTiming
+	progs := make([]*engine.Program, len(workers))
+	var in map[string]*engine.Tensor
+	for i, w := range workers {
+		progs[i], in = warmProgram(t, m, w)
+	}
+	// passes[i][r] and per[i][r] are pass r with workers[i].
+	passes := make([][]time.Duration, len(workers))
+	per := make([][][]engine.NodeTiming, len(workers))
 	for r := 0; r < runs; r++ {
-		start := time.Now()
-		res, err := p.Run(in)
-		if err != nil {
-			t.Fatal(err)
+		for i, p := range progs {
+			start := time.Now()
+			res, err := p.Run(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			passes[i] = append(passes[i], time.Since(start))
+			per[i] = append(per[i], res.Timings)
 		}
-		passes = append(passes, time.Since(start))
-		per = append(per, res.Timings)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: pass median %.1f ms (min %.1f) over %d runs, one worker\n", name, ms(median(passes)), ms(minDur(passes)), runs)
-	kinds := map[string]time.Duration{}
-	var total, totalMin time.Duration
-	for i, nt := range per[0] {
-		ds := make([]time.Duration, runs)
-		for r := range per {
-			ds[r] = per[r][i].Duration
+	fmt.Fprintf(&b, "%s: %d runs each, median ms (min) per worker count", name, runs)
+	if len(workers) > 1 {
+		fmt.Fprintf(&b, "; x = w%d time / w%d time", workers[0], workers[len(workers)-1])
+	}
+	b.WriteString("\n")
+	row := func(label, op string, med, lo []time.Duration) {
+		fmt.Fprintf(&b, "  %-40s %-12s", label, op)
+		for i := range med {
+			fmt.Fprintf(&b, " %8.2f (%6.2f)", ms(med[i]), ms(lo[i]))
 		}
-		d, lo := median(ds), minDur(ds)
-		total += d
-		totalMin += lo
-		kinds[nt.Op.String()] += d
+		if len(med) > 1 && med[len(med)-1] > 0 {
+			fmt.Fprintf(&b, " x%.2f", float64(med[0])/float64(med[len(med)-1]))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "  %-40s %-12s", "", "")
+	for _, w := range workers {
+		fmt.Fprintf(&b, " %17s", fmt.Sprintf("w%d", w))
+	}
+	b.WriteString("\n")
+	k := len(workers)
+	passMed, passMin := make([]time.Duration, k), make([]time.Duration, k)
+	for i := range workers {
+		passMed[i], passMin[i] = median(passes[i]), minDur(passes[i])
+	}
+	row("pass", "", passMed, passMin)
+	kinds := map[string][]time.Duration{}
+	var order []string
+	total, totalMin := make([]time.Duration, k), make([]time.Duration, k)
+	for j, nt := range per[0][0] {
+		med, lo := make([]time.Duration, k), make([]time.Duration, k)
+		for i := range workers {
+			ds := make([]time.Duration, runs)
+			for r := range per[i] {
+				ds[r] = per[i][r][j].Duration
+			}
+			med[i], lo[i] = median(ds), minDur(ds)
+			total[i] += med[i]
+			totalMin[i] += lo[i]
+		}
+		op := nt.Op.String()
+		if kinds[op] == nil {
+			kinds[op] = make([]time.Duration, k)
+			order = append(order, op)
+		}
+		for i := range med {
+			kinds[op][i] += med[i]
+		}
 		// The minimum beside the median: on a machine busy with other
 		// work it is the steadier estimate of what the node costs.
-		fmt.Fprintf(&b, "  %-40s %-12s %8.2f ms (min %.2f)\n", nt.Node, nt.Op, ms(d), ms(lo))
+		row(nt.Node, op, med, lo)
 	}
-	fmt.Fprintf(&b, "  sum of node minimums %.1f ms\n", ms(totalMin))
-	type kv struct {
-		k string
-		d time.Duration
+	row("sum of nodes", "", total, totalMin)
+	// What a pass spends outside its nodes' timings (the run loop's own
+	// work: buffers from the memory plan, the map of values).
+	outMed, outMin := make([]time.Duration, k), make([]time.Duration, k)
+	for i := range workers {
+		gaps := make([]time.Duration, runs)
+		for r, ts := range per[i] {
+			gaps[r] = passes[i][r]
+			for _, nt := range ts {
+				gaps[r] -= nt.Duration
+			}
+		}
+		outMed[i], outMin[i] = median(gaps), minDur(gaps)
 	}
-	var ks []kv
-	for k, d := range kinds {
-		ks = append(ks, kv{k, d})
-	}
-	sort.Slice(ks, func(i, j int) bool { return ks[i].d > ks[j].d })
-	fmt.Fprintf(&b, "  by op kind (sum of node medians %.1f ms):\n", ms(total))
-	for _, e := range ks {
-		fmt.Fprintf(&b, "    %-12s %8.2f ms %5.1f%%\n", e.k, ms(e.d), 100*float64(e.d)/float64(total))
+	row("outside nodes", "", outMed, outMin)
+	sort.SliceStable(order, func(a, c int) bool { return kinds[order[a]][0] > kinds[order[c]][0] })
+	b.WriteString("  by op kind (sums of node medians; % of the first count's):\n")
+	for _, op := range order {
+		fmt.Fprintf(&b, "    %-12s", op)
+		for i := range workers {
+			fmt.Fprintf(&b, " %8.2f ms", ms(kinds[op][i]))
+		}
+		fmt.Fprintf(&b, " %5.1f%%", 100*float64(kinds[op][0])/float64(total[0]))
+		if k > 1 && kinds[op][k-1] > 0 {
+			fmt.Fprintf(&b, " x%.2f", float64(kinds[op][0])/float64(kinds[op][k-1]))
+		}
+		b.WriteString("\n")
 	}
 	t.Log("\n" + b.String())
 }
