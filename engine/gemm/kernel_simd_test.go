@@ -17,7 +17,7 @@ func TestSIMDKernelsListed(t *testing.T) {
 	var want []string
 	switch runtime.GOARCH {
 	case "wasm":
-		want = []string{"simd128_4x8", "simd128_4x12"}
+		want = []string{"simd128_4x8", "simd128_4x12", "simd128go_4x8"}
 	case "amd64":
 		if archsimd.X86.AVX512() {
 			want = append(want, "avx512_4x32")

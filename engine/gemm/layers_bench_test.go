@@ -19,6 +19,9 @@ var convShapes = []struct {
 	{"alexnet.features.3", 192, 729, 1600},
 	{"alexnet.features.8", 256, 169, 3456},
 	{"resnet50.layer1.conv1", 64, 3136, 256},
+	{"resnet50.layer1.0.conv1", 64, 3136, 64},
+	{"resnet50.layer1.conv3", 256, 3136, 64},
+	{"resnet50.layer2.conv3", 512, 784, 128},
 	{"resnet50.layer3.conv3", 1024, 196, 256},
 }
 

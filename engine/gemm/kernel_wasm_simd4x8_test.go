@@ -1,0 +1,51 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestWasmAsmKernel: SIMD128's assembly micro-kernel gives the Go
+// kernel's bits (both NaN where it has NaN) on slivers of every depth the
+// loop treats differently (none, one step, odd counts, a whole KC slice),
+// with NaN, infinities and signed zeros among the values, and its Go
+// wrapper panics on operands shorter than kc.
+func TestWasmAsmKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(95, 96))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	for _, kc := range []int{0, 1, 2, 3, 7, 64, 255, 1024, 1025} {
+		for trial := 0; trial < 3; trial++ {
+			a, b := randMat(r, kc*4), randMat(r, kc*8)
+			for i := 0; i < trial && kc > 0; i++ {
+				a[r.IntN(len(a))] = special[r.IntN(len(special))]
+				b[r.IntN(len(b))] = special[r.IntN(len(special))]
+			}
+			want := make([]float32, 32)
+			SIMD128Go.Fn(kc, a, b, want)
+			got := make([]float32, 32)
+			for i := range got {
+				got[i] = 7 // the kernel sets every value
+			}
+			SIMD128.Fn(kc, a, b, got)
+			for i := range got {
+				g, w := got[i], want[i]
+				if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+					t.Fatalf("kc=%d trial %d: acc[%d] = %v, the Go kernel gives %v", kc, trial, i, g, w)
+				}
+			}
+		}
+	}
+	for _, short := range []struct{ a, b, acc int }{{4*8 - 1, 8 * 8, 32}, {4 * 8, 8*8 - 1, 32}, {4 * 8, 8 * 8, 31}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("kc=8 with len(a)=%d len(b)=%d len(acc)=%d did not panic", short.a, short.b, short.acc)
+				}
+			}()
+			SIMD128.Fn(8, make([]float32, short.a), make([]float32, short.b), make([]float32, short.acc))
+		}()
+	}
+}
