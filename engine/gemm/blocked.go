@@ -80,6 +80,18 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					cols := min(nr, nc-js*nr)
 					edge := cols < nr && kern.Edge != nil
 					for is := 0; is*mr < mc; is++ {
+						if kern.Tile != nil && cols == nr && mc-is*mr >= mr && alpha == 1 && beta == 0 {
+							off := (i0+is*mr)*ldc + j0 + js*nr
+							var bias, add []float32
+							if ep.RowBias != nil {
+								bias = ep.RowBias[i0+is*mr : i0+is*mr+mr]
+							}
+							if ep.Add != nil {
+								add = ep.Add[off:]
+							}
+							kern.Tile(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							continue
+						}
 						if edge {
 							kern.Edge(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc, cols)
 						} else {

@@ -44,6 +44,11 @@ type Kernel struct {
 	// those columns of acc get exactly Fn's bits, the others any value.
 	// A narrower tile saves the work on the last sliver's zero padding.
 	Edge func(kc int, a, b, acc []float32, cols int)
+	// Tile, when set, is Fn then StoreTileAdd (add nil: StoreTile) in one
+	// call, on a full tile of the packed path with alpha 1 and beta 0: the
+	// same operations, so the same bits, without the accumulators' trip
+	// through acc (bias holds the tile's MR rows' values or is nil).
+	Tile func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// KC, when set, is the depth of the packed slices TilesFor gives this
 	// kernel instead of the default (see there).
 	KC int

@@ -36,8 +36,9 @@ import "simd/archsimd"
 // Fn is the same tile written in assembly, one step per loop iteration
 // (kernelSIMD128x4x8Asm, kernel_wasm_simd4x8.s: 40-41 GFLOP/s against
 // 31-32 in Node), with the same operations in the same order, so the same
-// bits; SIMD128Go keeps the Go kernel listed beside it.
-var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, KC: wasmKC}
+// bits; SIMD128Go keeps the Go kernel listed beside it. Tile is that
+// kernel storing its tile into C itself.
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
 // (Kernel.KC): at 1024 a product over a deep k makes a quarter as many
@@ -63,19 +64,54 @@ func archKernels() []Kernel { return []Kernel{SIMD128, SIMD128x12, SIMD128Go} }
 // two to the same bits, and for comparison.
 var SIMD128Go = Kernel{Name: "simd128go_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, KC: wasmKC}
 
-// kernelSIMD128x4x8Asm is kernelSIMD128x4x8 in assembly
-// (kernel_wasm_simd4x8.s). It reads kc*4 floats of a and kc*8 of b and
-// writes 32 of acc without checking: kernelSIMD128x4x8Checked checks.
+// kernelSIMD128x4x8Asm is SIMD128's register tile in assembly
+// (kernel_wasm_simd4x8.s), stored into C with the epilogue that flags
+// selects. It reads and writes without checking: kernelSIMD128x4x8Checked
+// and tileSIMD128x4x8 check.
 //
 //go:noescape
-func kernelSIMD128x4x8Asm(kc int, a, b, acc []float32)
+func kernelSIMD128x4x8Asm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+
+// The flags of kernelSIMD128x4x8Asm.
+const (
+	tileFirst = 1 << iota
+	tileLast
+	tileRelu
+	tileBias
+	tileAdd
+)
 
 // kernelSIMD128x4x8Checked is SIMD128's Fn: the slice checks of the Go
-// kernel (a panic on short operands), then the assembly kernel. The extra
-// call costs 1-2% of a kc = 64 tile.
+// kernel (a panic on short operands), then the assembly tile into acc.
+// The extra call costs 1-2% of a kc = 64 tile.
 func kernelSIMD128x4x8Checked(kc int, a, b, acc []float32) {
 	_, _, _ = a[:kc*4], b[:kc*8], acc[:32]
-	kernelSIMD128x4x8Asm(kc, a, b, acc)
+	kernelSIMD128x4x8Asm(kc, a, b, acc, 8, tileFirst, nil, nil)
+}
+
+// tileSIMD128x4x8 is SIMD128's Tile: the slice checks, then the assembly
+// tile stored into C.
+func tileSIMD128x4x8(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	_, _, _ = a[:kc*4], b[:kc*8], c[3*ldc:3*ldc+8]
+	flags := 0
+	if first {
+		flags |= tileFirst
+	}
+	if last {
+		flags |= tileLast
+		if relu {
+			flags |= tileRelu
+		}
+		if bias != nil {
+			_ = bias[:4]
+			flags |= tileBias
+		}
+		if add != nil {
+			_ = add[3*ldc : 3*ldc+8]
+			flags |= tileAdd
+		}
+	}
+	kernelSIMD128x4x8Asm(kc, a, b, c, ldc, flags, bias, add)
 }
 
 // ld4 and bc4 load and broadcast as archsimd does. Going through them

@@ -49,3 +49,47 @@ func TestWasmAsmKernel(t *testing.T) {
 		}()
 	}
 }
+
+// TestWasmTile: SIMD128's Tile stores what Fn then StoreTileAdd store,
+// bit for bit, for every combination of first, last, bias, residual and
+// ReLU, over a C with other values around the tile (left as they were),
+// with negative values, NaN and signed zeros among the sums.
+func TestWasmTile(t *testing.T) {
+	r := rand.New(rand.NewPCG(97, 98))
+	const kc, ldc = 37, 13
+	a, b := randMat(r, kc*4), randMat(r, kc*8)
+	a[5] = float32(math.NaN())
+	b[3] = float32(math.Copysign(0, -1))
+	c0 := randMat(r, 4*ldc)
+	bias := randMat(r, 4)
+	res := randMat(r, 4*ldc)
+	acc := make([]float32, 32)
+	SIMD128Go.Fn(kc, a, b, acc)
+	for mask := 0; mask < 32; mask++ {
+		first, last, relu := mask&1 != 0, mask&2 != 0, mask&4 != 0
+		var bs, add []float32
+		if mask&8 != 0 {
+			bs = bias
+		}
+		if mask&16 != 0 {
+			add = res
+		}
+		want := append([]float32(nil), c0...)
+		storeTileAddSIMD128x8(acc, want[2:], ldc, first, last, bs, tail(add, 2), relu)
+		got := append([]float32(nil), c0...)
+		SIMD128.Tile(kc, a, b, got[2:], ldc, first, last, bs, tail(add, 2), relu)
+		for i := range got {
+			g, w := got[i], want[i]
+			if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+				t.Fatalf("first=%v last=%v relu=%v bias=%v add=%v: C[%d] = %v, Fn+StoreTileAdd %v", first, last, relu, bs != nil, add != nil, i, g, w)
+			}
+		}
+	}
+}
+
+func tail(s []float32, i int) []float32 {
+	if s == nil {
+		return nil
+	}
+	return s[i:]
+}
