@@ -10,6 +10,7 @@ import (
 // calls (one per conv layer) do not allocate.
 type buffers struct {
 	a, b, acc []float32
+	abc       []float32 // the A block broadcast (Kernel.Bcast)
 }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -61,6 +62,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	buf.a = grow(buf.a, mcMax*kcMax)
 	buf.b = grow(buf.b, ncMax*kcMax)
 	buf.acc = grow(buf.acc, mr*nr)
+	bcast := kern.TileBcast != nil && kern.Bcast != nil
+	if bcast {
+		buf.abc = grow(buf.abc, 4*mcMax*kcMax)
+	}
 	acc := buf.acc
 	for j0 := 0; j0 < n; j0 += ncMax {
 		nc := min(ncMax, n-j0)
@@ -75,6 +80,9 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 				} else {
 					packA(buf.a, mr, transA, a, i0, p0, mc, kc)
 				}
+				if bcast {
+					kern.Bcast(buf.abc[:4*roundUp(mc, mr)*kc], buf.a[:roundUp(mc, mr)*kc])
+				}
 				for js := 0; js*nr < nc; js++ {
 					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)
@@ -88,6 +96,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							}
 							if ep.Add != nil {
 								add = ep.Add[off:]
+							}
+							if bcast {
+								kern.TileBcast(kc, buf.abc[4*is*kc*mr:4*(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+								continue
 							}
 							kern.Tile(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
 							continue

@@ -49,6 +49,16 @@ type Kernel struct {
 	// same operations, so the same bits, without the accumulators' trip
 	// through acc (bias holds the tile's MR rows' values or is nil).
 	Tile func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// TileBcast, when set, is Tile over an A sliver packed broadcast by
+	// Bcast (each of its values stored 4 times, kc*MR*4 floats), with
+	// Tile's bits: the packed path then broadcasts each A block once
+	// instead of the kernel splatting every A value at every tile.
+	TileBcast func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// Bcast sets dst[4*i+l] = src[i] for l < 4 (len(dst) = 4*len(src)).
+	Bcast func(dst, src []float32)
+	// MC, when set, is the height of the packed A block TilesFor gives
+	// this kernel instead of 64 (see there).
+	MC int
 	// KC, when set, is the depth of the packed slices TilesFor gives this
 	// kernel instead of the default (see there).
 	KC int

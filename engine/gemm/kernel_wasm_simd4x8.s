@@ -595,3 +595,569 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-144
 	Get V7
 	V128Store
 	RET
+
+// func kernelSIMD128x4x8BcastAsm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+//
+// kernelSIMD128x4x8Asm over an A sliver packed broadcast (broadcastSIMD128:
+// each value stored 4 times, 16 floats a step): the A vectors are loaded,
+// not splat, which takes the shuffles out of the loop. The same products
+// and sums in the same order, so the same bits.
+TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-144
+	MOVD kc+0(FP), R0
+	MOVD a_base+8(FP), R1
+	MOVD b_base+32(FP), R2
+
+	I32Const $0
+	I32x4Splat
+	Set V0
+	Get V0
+	Set V1
+	Get V0
+	Set V2
+	Get V0
+	Set V3
+	Get V0
+	Set V4
+	Get V0
+	Set V5
+	Get V0
+	Set V6
+	Get V0
+	Set V7
+	Get V0
+	Set V11
+
+	Block
+	Loop
+	Get R0
+	I64Eqz
+	BrIf $1
+
+	Get R2
+	I32WrapI64
+	V128Load $0
+	Set V8
+	Get R2
+	I32WrapI64
+	V128Load $16
+	Set V9
+
+	// Row 0.
+	Get R1
+	I32WrapI64
+	V128Load $0
+	Set V10
+	Get V10
+	Get V8
+	F32x4Mul
+	Get V0
+	F32x4Add
+	Set V0
+	Get V10
+	Get V9
+	F32x4Mul
+	Get V1
+	F32x4Add
+	Set V1
+
+	// Row 1.
+	Get R1
+	I32WrapI64
+	V128Load $16
+	Set V10
+	Get V10
+	Get V8
+	F32x4Mul
+	Get V2
+	F32x4Add
+	Set V2
+	Get V10
+	Get V9
+	F32x4Mul
+	Get V3
+	F32x4Add
+	Set V3
+
+	// Row 2.
+	Get R1
+	I32WrapI64
+	V128Load $32
+	Set V10
+	Get V10
+	Get V8
+	F32x4Mul
+	Get V4
+	F32x4Add
+	Set V4
+	Get V10
+	Get V9
+	F32x4Mul
+	Get V5
+	F32x4Add
+	Set V5
+
+	// Row 3.
+	Get R1
+	I32WrapI64
+	V128Load $48
+	Set V10
+	Get V10
+	Get V8
+	F32x4Mul
+	Get V6
+	F32x4Add
+	Set V6
+	Get V10
+	Get V9
+	F32x4Mul
+	Get V7
+	F32x4Add
+	Set V7
+
+	Get R1
+	I64Const $64
+	I64Add
+	Set R1
+	Get R2
+	I64Const $32
+	I64Add
+	Set R2
+	Get R0
+	I64Const $1
+	I64Sub
+	Set R0
+	Br $0
+	End
+	End
+
+	// The tile into C, row by row (R5 the row in C, R7 the row in add).
+	MOVD ldc+80(FP), R4
+	Get R4
+	I64Const $2
+	I64Shl
+	Set R4
+	MOVD c_base+56(FP), R5
+	MOVD flags+88(FP), R6
+	MOVD bias_base+96(FP), R3
+	MOVD add_base+120(FP), R7
+
+	// Row 0.
+	Get R6
+	I64Const $1
+	I64And
+	I64Eqz
+	I32Eqz
+	I32Eqz
+	If
+	Get R5
+	I32WrapI64
+	V128Load $0
+	Get V0
+	F32x4Add
+	Set V0
+	Get R5
+	I32WrapI64
+	V128Load $16
+	Get V1
+	F32x4Add
+	Set V1
+	End
+	Get R6
+	I64Const $2
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R6
+	I64Const $8
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R3
+	I32WrapI64
+	F32Load $0
+	F32x4Splat
+	Set V10
+	Get V0
+	Get V10
+	F32x4Add
+	Set V0
+	Get V1
+	Get V10
+	F32x4Add
+	Set V1
+	End
+	Get R6
+	I64Const $16
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V0
+	Get R7
+	I32WrapI64
+	V128Load $0
+	F32x4Add
+	Set V0
+	Get V1
+	Get R7
+	I32WrapI64
+	V128Load $16
+	F32x4Add
+	Set V1
+	End
+	Get R6
+	I64Const $4
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V11
+	Get V0
+	Get V0
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V0
+	Get V11
+	Get V1
+	Get V1
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V1
+	End
+	End
+	Get R5
+	I32WrapI64
+	Get V0
+	V128Store
+	Get R5
+	I32WrapI64
+	I32Const $16
+	I32Add
+	Get V1
+	V128Store
+	Get R5
+	Get R4
+	I64Add
+	Set R5
+	Get R7
+	Get R4
+	I64Add
+	Set R7
+
+	// Row 1.
+	Get R6
+	I64Const $1
+	I64And
+	I64Eqz
+	I32Eqz
+	I32Eqz
+	If
+	Get R5
+	I32WrapI64
+	V128Load $0
+	Get V2
+	F32x4Add
+	Set V2
+	Get R5
+	I32WrapI64
+	V128Load $16
+	Get V3
+	F32x4Add
+	Set V3
+	End
+	Get R6
+	I64Const $2
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R6
+	I64Const $8
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R3
+	I32WrapI64
+	F32Load $4
+	F32x4Splat
+	Set V10
+	Get V2
+	Get V10
+	F32x4Add
+	Set V2
+	Get V3
+	Get V10
+	F32x4Add
+	Set V3
+	End
+	Get R6
+	I64Const $16
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V2
+	Get R7
+	I32WrapI64
+	V128Load $0
+	F32x4Add
+	Set V2
+	Get V3
+	Get R7
+	I32WrapI64
+	V128Load $16
+	F32x4Add
+	Set V3
+	End
+	Get R6
+	I64Const $4
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V11
+	Get V2
+	Get V2
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V2
+	Get V11
+	Get V3
+	Get V3
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V3
+	End
+	End
+	Get R5
+	I32WrapI64
+	Get V2
+	V128Store
+	Get R5
+	I32WrapI64
+	I32Const $16
+	I32Add
+	Get V3
+	V128Store
+	Get R5
+	Get R4
+	I64Add
+	Set R5
+	Get R7
+	Get R4
+	I64Add
+	Set R7
+
+	// Row 2.
+	Get R6
+	I64Const $1
+	I64And
+	I64Eqz
+	I32Eqz
+	I32Eqz
+	If
+	Get R5
+	I32WrapI64
+	V128Load $0
+	Get V4
+	F32x4Add
+	Set V4
+	Get R5
+	I32WrapI64
+	V128Load $16
+	Get V5
+	F32x4Add
+	Set V5
+	End
+	Get R6
+	I64Const $2
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R6
+	I64Const $8
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R3
+	I32WrapI64
+	F32Load $8
+	F32x4Splat
+	Set V10
+	Get V4
+	Get V10
+	F32x4Add
+	Set V4
+	Get V5
+	Get V10
+	F32x4Add
+	Set V5
+	End
+	Get R6
+	I64Const $16
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V4
+	Get R7
+	I32WrapI64
+	V128Load $0
+	F32x4Add
+	Set V4
+	Get V5
+	Get R7
+	I32WrapI64
+	V128Load $16
+	F32x4Add
+	Set V5
+	End
+	Get R6
+	I64Const $4
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V11
+	Get V4
+	Get V4
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V4
+	Get V11
+	Get V5
+	Get V5
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V5
+	End
+	End
+	Get R5
+	I32WrapI64
+	Get V4
+	V128Store
+	Get R5
+	I32WrapI64
+	I32Const $16
+	I32Add
+	Get V5
+	V128Store
+	Get R5
+	Get R4
+	I64Add
+	Set R5
+	Get R7
+	Get R4
+	I64Add
+	Set R7
+
+	// Row 3.
+	Get R6
+	I64Const $1
+	I64And
+	I64Eqz
+	I32Eqz
+	I32Eqz
+	If
+	Get R5
+	I32WrapI64
+	V128Load $0
+	Get V6
+	F32x4Add
+	Set V6
+	Get R5
+	I32WrapI64
+	V128Load $16
+	Get V7
+	F32x4Add
+	Set V7
+	End
+	Get R6
+	I64Const $2
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R6
+	I64Const $8
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get R3
+	I32WrapI64
+	F32Load $12
+	F32x4Splat
+	Set V10
+	Get V6
+	Get V10
+	F32x4Add
+	Set V6
+	Get V7
+	Get V10
+	F32x4Add
+	Set V7
+	End
+	Get R6
+	I64Const $16
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V6
+	Get R7
+	I32WrapI64
+	V128Load $0
+	F32x4Add
+	Set V6
+	Get V7
+	Get R7
+	I32WrapI64
+	V128Load $16
+	F32x4Add
+	Set V7
+	End
+	Get R6
+	I64Const $4
+	I64And
+	I64Eqz
+	I32Eqz
+	If
+	Get V11
+	Get V6
+	Get V6
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V6
+	Get V11
+	Get V7
+	Get V7
+	Get V11
+	F32x4Lt
+	V128Bitselect
+	Set V7
+	End
+	End
+	Get R5
+	I32WrapI64
+	Get V6
+	V128Store
+	Get R5
+	I32WrapI64
+	I32Const $16
+	I32Add
+	Get V7
+	V128Store
+	RET

@@ -50,7 +50,8 @@ func TestWasmAsmKernel(t *testing.T) {
 	}
 }
 
-// TestWasmTile: SIMD128's Tile stores what Fn then StoreTileAdd store,
+// TestWasmTile: SIMD128's Tile (and TileBcast over the broadcast A
+// sliver) stores what Fn then StoreTileAdd store,
 // bit for bit, for every combination of first, last, bias, residual and
 // ReLU, over a C with other values around the tile (left as they were),
 // with negative values, NaN and signed zeros among the sums.
@@ -78,11 +79,26 @@ func TestWasmTile(t *testing.T) {
 		storeTileAddSIMD128x8(acc, want[2:], ldc, first, last, bs, tail(add, 2), relu)
 		got := append([]float32(nil), c0...)
 		SIMD128.Tile(kc, a, b, got[2:], ldc, first, last, bs, tail(add, 2), relu)
+		abc := make([]float32, 4*len(a))
+		SIMD128.Bcast(abc, a)
+		gotB := append([]float32(nil), c0...)
+		SIMD128.TileBcast(kc, abc, b, gotB[2:], ldc, first, last, bs, tail(add, 2), relu)
 		for i := range got {
-			g, w := got[i], want[i]
-			if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
-				t.Fatalf("first=%v last=%v relu=%v bias=%v add=%v: C[%d] = %v, Fn+StoreTileAdd %v", first, last, relu, bs != nil, add != nil, i, g, w)
+			for name, g := range map[string]float32{"Tile": got[i], "TileBcast": gotB[i]} {
+				w := want[i]
+				if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+					t.Fatalf("%s first=%v last=%v relu=%v bias=%v add=%v: C[%d] = %v, Fn+StoreTileAdd %v", name, first, last, relu, bs != nil, add != nil, i, g, w)
+				}
 			}
+		}
+	}
+	// Bcast on a length that is not a multiple of 4.
+	src := randMat(r, 7)
+	dst := make([]float32, 28)
+	SIMD128.Bcast(dst, src)
+	for i, v := range dst {
+		if v != src[i/4] {
+			t.Fatalf("Bcast: dst[%d] = %v, want src[%d] = %v", i, v, i/4, src[i/4])
 		}
 	}
 }
