@@ -52,6 +52,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	}
 	mr, nr := kern.MR, kern.NR
 	kcMax, mcMax, ncMax := max(t.KC, 1), roundUp(max(t.MC, mr), mr), roundUp(max(t.NC, nr), nr)
+	if kern.KC > 0 && k < kcMax {
+		// A kernel with its own KC (WebAssembly's: 1024, so NC 256) on a
+		// shallow product: the panel keeps its bytes, kc*nc, with more
+		// columns, so that A is packed (dequantized, broadcast) once for
+		// more of them. ResNet-50's 1x1 convs with k = 64 on 56x56 maps
+		// packed their A 13 times, its first conv (k = 147, 112x112) 49.
+		ncMax = roundUp(max(nr, ncMax*kcMax/k), nr)
+	}
 	prepacked := a.Packed.usable(mr, kcMax, k, transA)
 	deq := kern.Dequant
 	if deq == nil {
