@@ -44,6 +44,16 @@ type Shard struct {
 	// program's part is in each g.Y, or with an error (it must not wait
 	// forever when a peer fails: Run then fails too), and keep no part.
 	Gather func(parts []Gathered) error
+	// Share, when not nil, shares out the convs split by rows (whose
+	// weights every program holds) chunk by chunk as the programs come,
+	// instead of one band each: a program the system deschedules then
+	// leaves its chunks to the others instead of making them wait for its
+	// band. Each call returns a chunk of the current such node's n that no
+	// program has taken, or -1 once all are taken; every program calls it
+	// for each such node, in the same order, until it returns -1. Which
+	// program computes a chunk changes no bit (each is computed as the
+	// whole conv computes it), and Gathered.Own says which it took.
+	Share func(n int) int
 	// Parts, when not nil, names the graph's constants that already hold
 	// only this shard's part of their values, as ShardParts planned them
 	// for the same graph and Options: a loader that reads a model file
@@ -154,12 +164,18 @@ func (p *Program) dequantized(t *Tensor) *Tensor {
 // blocks are its images' channels and Inner a row's pixels). Lo == Hi when
 // it computed nothing. Bounds are every program's Lo in order of Index,
 // then the last one's Hi: program i computed [Bounds[i], Bounds[i+1]).
+//
+// A node shared out by chunks (Shard.Share) has Own set instead of Lo and
+// Hi: the chunks this program computed, part i being [Bounds[i],
+// Bounds[i+1]) (len(Bounds)-1 chunks, whatever the number of programs).
+// Own is not nil then, even when the program took no chunk.
 type Gathered struct {
 	Node         string
 	Y            []float32
 	Outer, Inner int
 	Lo, Hi       int
 	Bounds       []int
+	Own          []int
 }
 
 // minSplit is the fewest output channels a part gets: narrower convs run

@@ -181,7 +181,7 @@ func TestShardErrors(t *testing.T) {
 	}
 	l := NewLocalGather(2)
 	l.Abort(boom)
-	if err := l.gather([]Gathered{{Node: "n", Y: make([]float32, 4), Outer: 1, Inner: 1, Lo: 0, Hi: 2}}); err == nil || !strings.Contains(err.Error(), "peer gone") {
+	if err := l.gather(0, []Gathered{{Node: "n", Y: make([]float32, 4), Outer: 1, Inner: 1, Lo: 0, Hi: 2}}); err == nil || !strings.Contains(err.Error(), "peer gone") {
 		t.Errorf("gather after Abort: %v", err)
 	}
 }

@@ -41,9 +41,24 @@ var rowScratch = 1 << 19
 
 // rowSplit is how a conv split by rows runs in this shard.
 type rowSplit struct {
-	bounds []int       // row bounds of every shard: shard i computes [bounds[i], bounds[i+1])
-	subs   []conv.Band // this shard's band, a sub-band at a time
+	// bounds are the row bounds of the parts: part i is rows [bounds[i],
+	// bounds[i+1]), shard i's band, or with shared the i-th chunk that
+	// Shard.Share hands out.
+	bounds []int
+	shared bool
+	subs   [][]conv.Band // per part (only this shard's band unless shared), a sub-band at a time
 }
+
+// Shared out by Shard.Share, a conv's rows go in chunksPerShard chunks a
+// shard, fewer when a chunk would have fewer than minChunkPixels output
+// pixels or RowBand refuses its bounds, and at least one a shard (the
+// bands of the static split, then handed out as the shards come). More
+// chunks let a shard take over more of a descheduled one's work; fewer
+// keep each GEMM wide enough to run at its pace.
+const (
+	chunksPerShard = 3
+	minChunkPixels = 256
+)
 
 var rowPool = sync.Pool{New: func() any { return new([]float32) }}
 
@@ -74,23 +89,44 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 	}
 	r0, r1 := bounds[s.Index], bounds[s.Index+1]
 	rs := &rowSplit{bounds: bounds}
-	// Sub-bands: as many even rows as fit rowScratch, more when a
-	// shorter band would not keep the bits (Winograd wants enough pixels).
+	if s.Share != nil {
+		rs.shared = true
+		for k := s.Count * chunksPerShard; k > s.Count; k-- {
+			if g.OH*g.OW >= k*minChunkPixels {
+				if b := rowBounds(g, k); b != nil {
+					rs.bounds = b
+					break
+				}
+			}
+		}
+	}
+	rs.subs = make([][]conv.Band, len(rs.bounds)-1)
+	for i := range rs.subs {
+		if rs.shared || i == s.Index {
+			rs.subs[i] = subBands(g, rs.bounds[i], rs.bounds[i+1])
+		}
+	}
+	return &split{lo: r0, hi: r1, dim: g.OH, rows: rs}
+}
+
+// subBands cuts rows [r0, r1) of g's output into sub-bands: as many even
+// rows as fit rowScratch, more when a shorter band would not keep the bits
+// (Winograd wants enough pixels).
+func subBands(g conv.Geom, r0, r1 int) []conv.Band {
 	rowValues := g.C*g.SH*g.W + g.M*g.OW
-	h := max(2, rowScratch/max(1, rowValues)/2*2)
-	for ; ; h += 2 {
-		rs.subs = rs.subs[:0]
+	var subs []conv.Band
+	for h := max(2, rowScratch/max(1, rowValues)/2*2); ; h += 2 {
+		subs = subs[:0]
 		ok := true
 		for a := r0; a < r1 && ok; a += h {
 			var b conv.Band
 			b, ok = conv.RowBand(g, a, min(a+h, r1))
-			rs.subs = append(rs.subs, b)
+			subs = append(subs, b)
 		}
 		if ok {
-			break
+			return subs
 		}
 	}
-	return &split{lo: r0, hi: r1, dim: g.OH, rows: rs}
 }
 
 // rowBounds returns the row bounds of count bands of g's output, as even
@@ -153,10 +189,33 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 	}
 	buf := rowPool.Get().(*[]float32)
 	defer rowPool.Put(buf)
+	rs := sp.rows
+	gd := Gathered{Node: n.Name, Y: out[0].Data, Outer: g.N * g.M, Inner: g.OW, Lo: sp.lo, Hi: sp.hi, Bounds: rs.bounds}
+	if !rs.shared {
+		runBand(x, cp, g, rs.subs[p.shard.Index], buf, w, bias, in, out)
+		x.gathers = append(x.gathers, gd) // see shardgather.go
+		return nil
+	}
+	gd.Lo, gd.Hi, gd.Own = 0, 0, make([]int, 0, len(rs.subs))
+	for {
+		c := p.shard.Share(len(rs.subs))
+		if c < 0 {
+			break
+		}
+		runBand(x, cp, g, rs.subs[c], buf, w, bias, in, out)
+		gd.Own = append(gd.Own, c)
+	}
+	x.gathers = append(x.gathers, gd)
+	return nil
+}
+
+// runBand computes the output rows of subs (a band's sub-bands) of every
+// image into out, through the scratch buf.
+func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, in, out []*Tensor) {
 	xn, plane, yn := g.C*g.H*g.W, g.H*g.W, g.OH*g.OW
 	for i := range g.N {
 		xi, yi := in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn]
-		for _, b := range sp.rows.subs {
+		for _, b := range subs {
 			bx := b.G.C * b.G.H * b.G.W
 			by := b.G.M * b.G.OH * b.G.OW
 			if cap(*buf) < bx+by {
@@ -174,7 +233,4 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 			}
 		}
 	}
-	gd := Gathered{Node: n.Name, Y: out[0].Data, Outer: g.N * g.M, Inner: g.OW, Lo: sp.lo, Hi: sp.hi, Bounds: sp.rows.bounds}
-	x.gathers = append(x.gathers, gd) // see shardgather.go
-	return nil
 }

@@ -42,7 +42,8 @@ func rowGraph(t *testing.T, r *rand.Rand) *Graph {
 
 // TestShardRowsBitIdentical: convs split by rows give every shard the
 // bits of the unsharded program, at 2 and 3 shards, batch 1 and 2, fused
-// and not, with one band per shard and with bands cut into sub-bands; and
+// and not, with one band per shard and with bands cut into sub-bands, and
+// shared out chunk by chunk (Shard.Share) as the goroutines come; and
 // the convs that should go by rows do, holding their whole weights.
 func TestShardRowsBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
@@ -64,13 +65,18 @@ func TestShardRowsBitIdentical(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, count := range []int{2, 3} {
+				for _, count := range []int{2, 3, -2, -3} { // negative: shared out (Shard.Share)
+					shared := count < 0
+					count = max(count, -count)
 					l := NewLocalGather(count)
 					var progs []*Program
 					subs := 0
 					for i := range count {
 						o := opt
 						o.Shard = l.Shard(i)
+						if !shared {
+							o.Shard.Share = nil
+						}
 						p, err := Compile(c.g, o)
 						if err != nil {
 							t.Fatal(err)
@@ -79,7 +85,9 @@ func TestShardRowsBitIdentical(t *testing.T) {
 						for n, sp := range p.splits {
 							if sp.rows != nil {
 								rows = append(rows, n.Name)
-								subs = max(subs, len(sp.rows.subs))
+								for _, b := range sp.rows.subs {
+									subs = max(subs, len(b))
+								}
 								if _, ok := p.consts[n.Inputs[1]]; !ok {
 									t.Errorf("%s: shard %d: %s split by rows without its whole weights", c.name, i, n.Name)
 								}

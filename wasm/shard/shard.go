@@ -10,23 +10,34 @@
 // The shared memory, created once by whoever starts the shards and posted
 // to every one of them:
 //
-//	ctl   SharedArrayBuffer of 8 bytes (Int32Array [arrivals, failed]):
-//	      arrivals counts barrier arrivals (barrier k of every shard is
-//	      complete when it reaches k*count); failed is set by a shard whose
-//	      run failed or by the coordinator that abandons a run, and makes
-//	      every waiting and later barrier fail.
+//	ctl   SharedArrayBuffer of at least ControlBytes(count) bytes
+//	      (NewControl), Int32Array [done, failed, claimed, read 0, read 1,
+//	      ...]: done counts the parts put into the exchange buffers
+//	      (gather k of every shard is complete when it reaches the parts of
+//	      gathers 0 to k); failed is set by a shard whose run failed or by
+//	      the coordinator that abandons a run, and makes every waiting and
+//	      later gather fail; claimed counts the chunks of shared nodes
+//	      taken (Share); read i counts the gathers shard i has copied out.
 //	bufs  two growable SharedArrayBuffers (see NewBuffers) holding the
-//	      gathers' tensors: gather k uses buffer k%2, since a shard can only
-//	      reach gather k+2 once every shard has passed gather k+1's barrier,
-//	      after reading gather k's buffer.
+//	      gathers' tensors: gather k uses buffer k%2, and a shard writes
+//	      gather k only once every shard has read gather k-2 out of it.
 //
-// The barrier blocks the worker's thread in Atomics.wait, which dedicated
+// A shard waits for the parts, not for the other shards: a gather whose
+// parts are all in is over for every shard, however far behind one is. A
+// conv split by rows (each shard holds its weights) is shared out chunk by
+// chunk as the shards come (Share), so a shard the system deschedules
+// leaves its chunks to the other instead of stalling it: on a busy machine
+// (two cores, other programs running) the static halves made the faster
+// worker wait at every gather for the slower one's whole half.
+//
+// The waits block the worker's thread in Atomics.wait, which dedicated
 // workers may do (a page may not).
 package shard
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"syscall/js"
 	"time"
 	"unsafe"
@@ -34,7 +45,7 @@ import (
 	"convscope/engine"
 )
 
-// DefaultTimeout bounds one barrier: a layer takes far less, even VGG16's
+// DefaultTimeout bounds one wait in a gather: a layer takes far less, even VGG16's
 // on a busy machine; a longer wait means a shard is gone.
 const DefaultTimeout = 2 * time.Minute
 
@@ -46,8 +57,21 @@ const maxBufferBytes = 1 << 30
 // ErrAborted is the error of a gather released by the failed flag.
 var ErrAborted = errors.New("another shard failed or the run was abandoned")
 
-// NewControl returns a new ctl buffer (zeroed).
-func NewControl() js.Value { return js.Global().Get("SharedArrayBuffer").New(8) }
+// The control words (Int32Array indices of ctl).
+const (
+	ctlDone    = 0
+	ctlFailed  = 1
+	ctlClaimed = 2
+	ctlRead    = 3 // shard i's read count is at ctlRead+i
+)
+
+// ControlBytes is the size of the ctl buffer of count shards.
+func ControlBytes(count int) int { return 4 * (ctlRead + count) }
+
+// NewControl returns a new ctl buffer (zeroed) for count shards.
+func NewControl(count int) js.Value {
+	return js.Global().Get("SharedArrayBuffer").New(ControlBytes(count))
+}
 
 // NewBuffers returns the two exchange buffers, empty and growable.
 func NewBuffers() js.Value {
@@ -73,13 +97,16 @@ type Exchange struct {
 	u8           js.Value
 	fail         js.Value  // see FailFunc
 	seq          int       // gathers since the last Reset
+	doneEnd      int       // the done count that completes gather seq-1
+	claimBase    int       // the claimed count at the current shared node's first chunk
 	scratch      []float32 // see move
 
-	// Timeout bounds each barrier (DefaultTimeout when zero).
+	// Timeout bounds each wait in a gather (DefaultTimeout when zero).
 	Timeout time.Duration
 	// Gathers and Time count this shard's gathers and the time spent in
 	// them (copies and waiting for the others), for the benchmarks; Wait
-	// is the part of Time spent at the barrier, waiting for the others.
+	// is the part of Time spent waiting for the others' parts (or for them
+	// to be done with the buffer).
 	Gathers int
 	Time    time.Duration
 	Wait    time.Duration
@@ -104,6 +131,9 @@ func New(ctl, bufs js.Value, index, count int) (*Exchange, error) {
 	if bufs.Length() != 2 {
 		return nil, fmt.Errorf("want two exchange buffers, got %d", bufs.Length())
 	}
+	if n := ctl.Get("byteLength").Int(); n < ControlBytes(count) {
+		return nil, fmt.Errorf("control buffer of %d bytes, want %d for %d shards", n, ControlBytes(count), count)
+	}
 	g := js.Global()
 	ctl32 := g.Get("Int32Array").New(ctl)
 	atomics := g.Get("Atomics")
@@ -113,12 +143,13 @@ func New(ctl, bufs js.Value, index, count int) (*Exchange, error) {
 		bufs:    [2]js.Value{bufs.Index(0), bufs.Index(1)},
 		atomics: atomics,
 		u8:      g.Get("Uint8Array"),
-		fail:    failFunc(atomics, ctl32),
+		fail:    failFunc(atomics, ctl32, count),
 	}, nil
 }
 
 // failFunc returns a JavaScript function that does what Fail does: set
-// the failed flag of ctl32, then wake every shard waiting on arrivals. It
+// the failed flag of ctl32, then wake every shard waiting (on done or on
+// a read count of count shards). It
 // is made of JavaScript's built-ins only, bound to their arguments, with
 // no Go in it: it still works once this Go program is dead (a fatal error
 // such as out of memory leaves no Go to call), and it needs no eval, which
@@ -126,12 +157,15 @@ func New(ctl, bufs js.Value, index, count int) (*Exchange, error) {
 // on each bound call, with its index as this and the array as arguments
 // after the bound ones: notify's count must be bound (every waiter), or
 // the first of those would take its place (a function: no waiter).
-func failFunc(atomics, ctl32 js.Value) js.Value {
+func failFunc(atomics, ctl32 js.Value, count int) js.Value {
 	bind := func(name string, args ...any) js.Value {
 		return atomics.Get(name).Call("bind", append([]any{atomics}, args...)...)
 	}
 	all := js.Global().Get("Infinity")
-	calls := js.Global().Get("Array").New(bind("store", ctl32, 1, 1), bind("notify", ctl32, 0, all))
+	calls := js.Global().Get("Array").New(bind("store", ctl32, ctlFailed, 1), bind("notify", ctl32, ctlDone, all))
+	for i := range count {
+		calls.Call("push", bind("notify", ctl32, ctlRead+i, all))
+	}
 	return calls.Get("forEach").Call("bind", calls, js.Global().Get("Reflect").Get("apply"))
 }
 
@@ -144,53 +178,82 @@ func (x *Exchange) FailFunc() js.Value { return x.fail }
 
 // Shard returns the engine.Shard of this exchange's program.
 func (x *Exchange) Shard() engine.Shard {
-	return engine.Shard{Index: x.index, Count: x.count, Gather: x.Gather}
+	return engine.Shard{Index: x.index, Count: x.count, Gather: x.Gather, Share: x.Share}
 }
 
-// Reset starts a run's gathers from the first again. Every shard must
-// Reset, and the coordinator Clear the control buffer, between runs when
-// runs may be abandoned midway (the app); shards that always finish their
-// runs together (the bench) need not.
-func (x *Exchange) Reset() { x.seq = 0 }
+// Reset starts a run's gathers and shared chunks from the first again.
+// Every shard must Reset, and the coordinator Clear the control buffer,
+// between runs when runs may be abandoned midway (the app); shards that
+// always finish their runs together (the bench) need not.
+func (x *Exchange) Reset() { x.seq, x.doneEnd, x.claimBase = 0, 0, 0 }
 
-// Clear zeroes the control buffer: no arrivals, no failure. Only while no
-// shard is running.
+// Clear zeroes the control buffer: no parts, no failure, no chunk taken,
+// nothing read. Only while no shard is running.
 func (x *Exchange) Clear() {
-	x.atomics.Call("store", x.ctl, 0, 0)
-	x.atomics.Call("store", x.ctl, 1, 0)
+	for i := range ctlRead + x.count {
+		x.atomics.Call("store", x.ctl, i, 0)
+	}
 }
 
-// Fail releases every shard waiting in a barrier, now and until Clear:
+// Share is engine.Shard's Share: it takes the next chunk of the current
+// shared node's n that no shard has taken, or returns -1 (and moves on
+// to the next shared node) once all are taken. The claimed count runs on
+// from node to node: this node's chunks are claimBase to claimBase+n-1,
+// and no shard can take a later node's before this one's are all taken.
+func (x *Exchange) Share(n int) int {
+	end := x.claimBase + n
+	for {
+		c := x.atomics.Call("load", x.ctl, ctlClaimed).Int()
+		if c >= end {
+			x.claimBase = end
+			return -1
+		}
+		if x.atomics.Call("compareExchange", x.ctl, ctlClaimed, c, c+1).Int() == c {
+			return c - x.claimBase
+		}
+	}
+}
+
+// Fail releases every shard waiting in a gather, now and until Clear:
 // called when this shard's run failed, or by the coordinator abandoning a
 // run, so that nobody waits for a gather that will not come.
 func (x *Exchange) Fail() { x.fail.Invoke() }
 
-// Gather is engine.Shard's Gather: this shard's part of each g.Y goes
-// into the exchange buffer, the others' parts come out of it after one
-// barrier for all of parts.
+// Gather is engine.Shard's Gather: this shard's parts of each g.Y go
+// into the exchange buffer, the others' parts come out of it once every
+// part of parts is in.
 //
 // In the buffer, the tensors lie one after the other in the order of
-// parts, and within a tensor's place the shards' parts lie in order of
-// shard, each packed (its Outer blocks of (Hi-Lo)*Inner values back to
-// back; part i starts at Outer*Inner*Bounds[i]), so that a part is one
-// copy into the buffer and the others are one copy out of it, whatever
-// Outer: a conv split by rows has one block per channel, and a JS call per
-// block (a few microseconds each) would cost more than the copies. With
-// one block this is Y's own layout.
+// parts, and within a tensor's place its parts (a shard's, or a shared
+// node's chunks: see engine.Gathered) lie in order, each packed (its
+// Outer blocks of (Hi-Lo)*Inner values back to back; part i starts at
+// Outer*Inner*Bounds[i]), so that a part is one copy into the buffer and
+// one out of it, whatever Outer: a conv split by rows has one block per
+// channel, and a JS call per block (a few microseconds each) would cost
+// more than the copies. With one block this is Y's own layout.
 func (x *Exchange) Gather(parts []engine.Gathered) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	total := 0
+	total, all, mine := 0, 0, 0
 	for _, g := range parts {
 		n := len(g.Y)
 		if n == 0 || g.Outer <= 0 || n%g.Outer != 0 {
 			return fmt.Errorf("gather %s: %d values in %d blocks", g.Node, n, g.Outer)
 		}
 		block := n / g.Outer
-		if len(g.Bounds) != x.count+1 || g.Bounds[0] != 0 || g.Bounds[x.count]*g.Inner != block ||
-			g.Bounds[x.index] != g.Lo || g.Bounds[x.index+1] != g.Hi {
-			return fmt.Errorf("gather %s: bounds %v do not cut blocks of %d values in %d parts with [%d, %d) as part %d", g.Node, g.Bounds, block, x.count, g.Lo, g.Hi, x.index)
+		if g.Own != nil {
+			k := len(g.Bounds) - 1
+			if k < 1 || g.Bounds[0] != 0 || g.Bounds[k]*g.Inner != block || slices.ContainsFunc(g.Own, func(i int) bool { return i < 0 || i >= k }) {
+				return fmt.Errorf("gather %s: chunks %v of %v do not cut blocks of %d values", g.Node, g.Own, g.Bounds, block)
+			}
+			all, mine = all+k, mine+len(g.Own)
+		} else {
+			if len(g.Bounds) != x.count+1 || g.Bounds[0] != 0 || g.Bounds[x.count]*g.Inner != block ||
+				g.Bounds[x.index] != g.Lo || g.Bounds[x.index+1] != g.Hi {
+				return fmt.Errorf("gather %s: bounds %v do not cut blocks of %d values in %d parts with [%d, %d) as part %d", g.Node, g.Bounds, block, x.count, g.Lo, g.Hi, x.index)
+			}
+			all, mine = all+x.count, mine+1
 		}
 		total += n
 	}
@@ -204,32 +267,59 @@ func (x *Exchange) Gather(parts []engine.Gathered) error {
 		x.Gathers++
 		x.Last = GatherTiming{Node: last, Copy: d - waited, Wait: waited}
 	}()
-	view, err := x.view(x.seq%2, 4*total)
+	seq := x.seq
+	x.seq++
+	x.doneEnd += all
+	// The buffer's last tensors (gather seq-2) must be out of every
+	// shard's hands: a shard that is ahead waits here for one behind.
+	t0 := time.Now()
+	for i := range x.count {
+		if i == x.index {
+			continue
+		}
+		if err := x.await(ctlRead+i, seq-1); err != nil {
+			return fmt.Errorf("gather %s: %w", last, err)
+		}
+	}
+	waited = time.Since(t0)
+	view, err := x.view(seq%2, 4*total)
 	if err != nil {
 		return fmt.Errorf("gather %s: %v", last, err)
 	}
-	x.seq++
 	at := 0
 	for _, g := range parts {
-		x.move(g, view, at, x.index, true)
+		for _, i := range x.own(g) {
+			x.move(g, view, at, i, true)
+		}
 		at += len(g.Y)
 	}
 	arrive := time.Now()
-	err = x.barrier()
-	waited = time.Since(arrive)
+	err = x.arrive(mine)
+	waited += time.Since(arrive)
 	if err != nil {
 		return fmt.Errorf("gather %s: %w", last, err)
 	}
 	at = 0
 	for _, g := range parts {
-		for i := range x.count {
-			if i != x.index {
+		own := x.own(g)
+		for i := range len(g.Bounds) - 1 {
+			if !slices.Contains(own, i) {
 				x.move(g, view, at, i, false)
 			}
 		}
 		at += len(g.Y)
 	}
+	x.atomics.Call("store", x.ctl, ctlRead+x.index, seq+1)
+	x.atomics.Call("notify", x.ctl, ctlRead+x.index)
 	return nil
+}
+
+// own returns the parts of g this shard computed.
+func (x *Exchange) own(g engine.Gathered) []int {
+	if g.Own != nil {
+		return g.Own
+	}
+	return []int{x.index}
 }
 
 // move copies part i of g between Y and its packed place in the exchange
@@ -313,32 +403,41 @@ func grow(sab js.Value, bytes int) (err error) {
 	return nil
 }
 
-// barrier waits until every shard has arrived at this gather, or fails
-// when one failed or none came within the timeout.
-func (x *Exchange) barrier() error {
-	target := x.seq * x.count
-	if x.atomics.Call("add", x.ctl, 0, 1).Int()+1 == target {
-		x.atomics.Call("notify", x.ctl, 0)
+// arrive adds this shard's mine parts to the done count and waits until
+// the current gather's parts are all in, or fails when a shard failed or
+// none came within the timeout.
+func (x *Exchange) arrive(mine int) error {
+	if x.atomics.Call("add", x.ctl, ctlDone, mine).Int()+mine >= x.doneEnd {
+		if mine > 0 {
+			x.atomics.Call("notify", x.ctl, ctlDone)
+		}
 		return nil
 	}
+	return x.await(ctlDone, x.doneEnd)
+}
+
+// await waits until control word i (a count that only grows) reaches
+// want, or fails when the failed flag is set or the word does not get
+// there within the timeout.
+func (x *Exchange) await(i, want int) error {
 	timeout := x.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		if x.atomics.Call("load", x.ctl, 1).Int() != 0 {
+		if x.atomics.Call("load", x.ctl, ctlFailed).Int() != 0 {
 			return ErrAborted
 		}
-		cur := x.atomics.Call("load", x.ctl, 0).Int()
-		if cur >= target {
+		cur := x.atomics.Call("load", x.ctl, i).Int()
+		if cur >= want {
 			return nil
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			return fmt.Errorf("shard %d: no word from the other shards in %v", x.index, timeout)
 		}
-		x.atomics.Call("wait", x.ctl, 0, cur, float64(left.Milliseconds()+1))
+		x.atomics.Call("wait", x.ctl, i, cur, float64(left.Milliseconds()+1))
 	}
 }
 

@@ -28,7 +28,7 @@ func TestGather(t *testing.T) {
 	for _, c := range []struct{ outer, inner, dim, lo int }{
 		{1, 6, 8, 3}, {2, 2, 4, 2}, {37, 5, 9, 4}, {3, scratchValues / 2, 4, 1},
 	} {
-		ctl, bufs := NewControl(), NewBuffers()
+		ctl, bufs := NewControl(2), NewBuffers()
 		x, err := New(ctl, bufs, 0, 2)
 		if err != nil {
 			t.Fatal(err)
@@ -52,7 +52,8 @@ func TestGather(t *testing.T) {
 			}
 			at := 4 * c.outer * c.inner * c.lo
 			js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf, at, 4*len(peer)), FloatBytes(peer))
-			js.Global().Get("Atomics").Call("add", ctl32, 0, 1) // the peer arrived
+			js.Global().Get("Atomics").Call("add", ctl32, ctlDone, 1)         // the peer's part is in
+			js.Global().Get("Atomics").Call("store", ctl32, ctlRead+1, round) // and it read the gathers before
 			got := make([]float32, n)
 			for o := range c.outer { // shard 0's own part
 				copy(got[o*block:o*block+c.lo*c.inner], want[o*block:])
@@ -77,12 +78,88 @@ func TestGather(t *testing.T) {
 	}
 }
 
+// TestGatherShared: a node shared out by chunks (engine.Shard.Share): shard
+// 0 takes chunks from the claimed count, as the peer does, and gathers the
+// chunks the peer took (each packed at its place) whichever they are: some,
+// all (shard 0 took none: it only copies out) or none.
+func TestGatherShared(t *testing.T) {
+	const outer, inner = 3, 5
+	bounds := []int{0, 2, 4, 7, 8}
+	n, block := outer*8*inner, 8*inner
+	want := make([]float32, n)
+	for i := range want {
+		want[i] = float32(i + 1)
+	}
+	ctl, bufs := NewControl(2), NewBuffers()
+	x, err := New(ctl, bufs, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl32 := js.Global().Get("Int32Array").New(ctl)
+	atomics := js.Global().Get("Atomics")
+	for round, peerOwn := range [][]int{{1, 3}, {0, 1, 2, 3}, {}} {
+		// The peer takes its chunks of this node first, shard 0 the rest.
+		base := atomics.Call("load", ctl32, ctlClaimed).Int()
+		atomics.Call("add", ctl32, ctlClaimed, len(peerOwn))
+		var own []int
+		for c := x.Share(4); c >= 0; c = x.Share(4) {
+			own = append(own, c)
+		}
+		var rest []int
+		for c := range 4 {
+			if !slices.Contains(peerOwn, c) {
+				rest = append(rest, c)
+			}
+		}
+		if len(own) != len(rest) {
+			t.Fatalf("round %d: shard 0 took %d chunks after the peer took %v, want %d", round, len(own), peerOwn, len(rest))
+		}
+		if got := atomics.Call("load", ctl32, ctlClaimed).Int(); got != base+4 {
+			t.Fatalf("round %d: claimed count %d, want %d", round, got, base+4)
+		}
+		buf := bufs.Index(x.seq % 2)
+		if buf.Get("byteLength").Int() < 4*n {
+			buf.Call("grow", 4*n)
+		}
+		got := make([]float32, n)
+		for _, c := range peerOwn {
+			var packed []float32
+			for o := range outer {
+				packed = append(packed, want[o*block+bounds[c]*inner:o*block+bounds[c+1]*inner]...)
+			}
+			js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf, 4*outer*inner*bounds[c], 4*len(packed)), FloatBytes(packed))
+		}
+		for _, c := range rest { // shard 0 computes the rest
+			for o := range outer {
+				lo, hi := o*block+bounds[c]*inner, o*block+bounds[c+1]*inner
+				copy(got[lo:hi], want[lo:hi])
+			}
+		}
+		atomics.Call("add", ctl32, ctlDone, len(peerOwn))
+		atomics.Call("store", ctl32, ctlRead+1, round)
+		g := engine.Gathered{Node: "rows", Y: got, Outer: outer, Inner: inner, Bounds: bounds, Own: rest}
+		if rest == nil {
+			g.Own = []int{}
+		}
+		if err := x.Gather([]engine.Gathered{g}); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d (peer took %v): gathered %v, want %v", round, peerOwn, got, want)
+		}
+	}
+	bad := engine.Gathered{Node: "rows", Y: make([]float32, n), Outer: outer, Inner: inner, Bounds: bounds, Own: []int{4}}
+	if err := x.Gather([]engine.Gathered{bad}); err == nil || !strings.Contains(err.Error(), "chunks") {
+		t.Errorf("a chunk out of the bounds: %v", err)
+	}
+}
+
 // TestGatherMany: several split outputs in one call (one barrier), each in
 // its own place of the buffer after the ones before it: a channel split's
 // single block and a row split's blocks, with shard 0's part first in the
 // one and empty in the other.
 func TestGatherMany(t *testing.T) {
-	ctl, bufs := NewControl(), NewBuffers()
+	ctl, bufs := NewControl(2), NewBuffers()
 	x, err := New(ctl, bufs, 0, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +191,7 @@ func TestGatherMany(t *testing.T) {
 	buf := bufs.Index(0)
 	buf.Call("grow", 4*len(peer))
 	js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf, 0, 4*len(peer)), FloatBytes(peer))
-	js.Global().Get("Atomics").Call("add", js.Global().Get("Int32Array").New(ctl), 0, 1) // the peer arrived, once
+	js.Global().Get("Atomics").Call("add", js.Global().Get("Int32Array").New(ctl), ctlDone, 2) // the peer's parts are in, one a tensor
 	if err := x.Gather(parts); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +206,7 @@ func TestGatherMany(t *testing.T) {
 }
 
 func TestGatherFailsAndClears(t *testing.T) {
-	ctl, bufs := NewControl(), NewBuffers()
+	ctl, bufs := NewControl(2), NewBuffers()
 	x, err := New(ctl, bufs, 0, 2)
 	if err != nil {
 		t.Fatal(err)

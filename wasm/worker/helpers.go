@@ -161,7 +161,7 @@ type helpers struct {
 
 // startHelpers starts n-1 helper workers; the engine worker is shard 0.
 func startHelpers(n int) (*helpers, error) {
-	ctl, bufs := shard.NewControl(), shard.NewBuffers()
+	ctl, bufs := shard.NewControl(n), shard.NewBuffers()
 	x, err := shard.New(ctl, bufs, 0, n)
 	if err != nil {
 		return nil, err

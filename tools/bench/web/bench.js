@@ -42,7 +42,9 @@ async function startGo(count) {
   side.run = (timed) => runGo(side, timed);
   side.stop = () => stopGo(side);
   if (count > 1) {
-    side.ctl = new SharedArrayBuffer(16);
+    // Room for wasm/shard's control words (shard.ControlBytes: a few
+    // words and one per worker; its New checks the size).
+    side.ctl = new SharedArrayBuffer(1024);
     side.bufs = [0, 1].map(() => new SharedArrayBuffer(0, { maxByteLength: 1 << 30 }));
   }
   for (let i = 0; i < count; i++) side.workers.push(new Worker('gobench_worker.js'));
