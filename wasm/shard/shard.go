@@ -418,7 +418,10 @@ func (x *Exchange) arrive(mine int) error {
 
 // await waits until control word i (a count that only grows) reaches
 // want, or fails when the failed flag is set or the word does not get
-// there within the timeout.
+// there within the timeout. The count is read before the flag: a gather
+// whose parts are all in is complete even if a shard failed since (a
+// helper that dies once its run is over, before this shard, woken but
+// not yet scheduled, looks: its run then failed for nothing).
 func (x *Exchange) await(i, want int) error {
 	timeout := x.Timeout
 	if timeout <= 0 {
@@ -426,12 +429,12 @@ func (x *Exchange) await(i, want int) error {
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		if x.atomics.Call("load", x.ctl, ctlFailed).Int() != 0 {
-			return ErrAborted
-		}
 		cur := x.atomics.Call("load", x.ctl, i).Int()
 		if cur >= want {
 			return nil
+		}
+		if x.atomics.Call("load", x.ctl, ctlFailed).Int() != 0 {
+			return ErrAborted
 		}
 		left := time.Until(deadline)
 		if left <= 0 {

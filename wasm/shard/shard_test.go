@@ -250,6 +250,24 @@ func TestGatherFailsAndClears(t *testing.T) {
 	if err := g(); err != nil {
 		t.Errorf("gather after Clear: %v", err)
 	}
+	// A peer that fails once its parts are in and it has read the
+	// gathers before (a helper that dies after its run) fails no gather
+	// those complete, only later ones: the counts are read before the
+	// flag, here also in the wait for the peer to read gather 0.
+	ctl32 := js.Global().Get("Int32Array").New(ctl)
+	js.Global().Get("Atomics").Call("add", ctl32, ctlDone, 1)
+	if err := g(); err != nil {
+		t.Errorf("gather 1 after Clear: %v", err)
+	}
+	js.Global().Get("Atomics").Call("add", ctl32, ctlDone, 1)
+	js.Global().Get("Atomics").Call("store", ctl32, ctlRead+1, 2)
+	x.Fail()
+	if err := g(); err != nil {
+		t.Errorf("gather whose parts were all in before the peer failed: %v", err)
+	}
+	if err := g(); !errors.Is(err, ErrAborted) {
+		t.Errorf("gather after the peer failed: %v", err)
+	}
 	if _, err := New(ctl, bufs, 2, 2); err == nil {
 		t.Error("shard 2 of 2 accepted")
 	}
