@@ -3,6 +3,7 @@ package conv
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"convscope/engine/gemm"
@@ -92,7 +93,8 @@ func TestUsePixelMajor(t *testing.T) {
 
 // BenchmarkPixelMajor runs layers with few pixels through the usual GEMM
 // (int8 weights prepacked) and the pixel-major one (weights kept float32),
-// one worker, default kernel, with bias and ReLU: GFLOP/s of the conv's
+// one worker (and pixel-major on two: the CPU time of both threads),
+// default kernel, with bias and ReLU: GFLOP/s of the conv's
 // 2*M*K*pixels and cpu-ms per op (what counts on a busy machine).
 func BenchmarkPixelMajor(b *testing.B) {
 	tiles := gemm.DefaultTiles
@@ -119,7 +121,7 @@ func BenchmarkPixelMajor(b *testing.B) {
 		y := make([]float32, g.M*g.OH*g.OW)
 		k := g.C * g.KH * g.KW
 		flops := 2 * float64(g.M*k*g.OH*g.OW)
-		for _, alg := range []string{"usual", "pixelmajor"} {
+		for _, alg := range []string{"usual", "pixelmajor", "pixelmajor/w2"} {
 			b.Run(cc.name+"/"+alg, func(b *testing.B) {
 				w := w
 				if alg == "usual" {
@@ -127,12 +129,16 @@ func BenchmarkPixelMajor(b *testing.B) {
 				} else {
 					w.Packed = &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, tiles.Kernel.NR)}
 				}
+				workers := 1
+				if strings.HasSuffix(alg, "/w2") {
+					workers = 2
+				}
 				pa := paths{tiles: tiles}
-				forward(g, x, w, bias, y, true, 1, pa)
+				forward(g, x, w, bias, y, true, workers, pa)
 				b.ResetTimer()
 				cpu0 := cputime.Seconds()
 				for b.Loop() {
-					forward(g, x, w, bias, y, true, 1, pa)
+					forward(g, x, w, bias, y, true, workers, pa)
 				}
 				cpu := cputime.Seconds() - cpu0
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -88,7 +88,13 @@ func ForChunks(workers, n, chunks int, f func(lo, hi int)) {
 			}
 		}
 	}
-	j.run()
+	j.run(false)
+	var t0 time.Time
+	if tracing.Load() {
+		t0 = time.Now()
+		counters.loops.Add(1)
+		defer func() { counters.waitNs.Add(int64(time.Since(t0))) }()
+	}
 	// Ranges claimed by helpers may still run: spin briefly without
 	// giving up the core, then block. (Yielding here, as the helpers do
 	// while idle, handed the caller's core to another process for a time
@@ -119,14 +125,20 @@ type job struct {
 	done     chan struct{}
 }
 
-// run claims and runs ranges until none is left.
-func (j *job) run() {
+// run claims and runs ranges until none is left; helper says whether a
+// helper runs them, not the loop's caller (see SetTracing).
+func (j *job) run(helper bool) {
 	for {
 		i := j.next.Add(1) - 1
 		if i >= j.w {
 			return
 		}
-		j.f(j.n*int(i)/int(j.w), j.n*int(i+1)/int(j.w))
+		lo, hi := j.n*int(i)/int(j.w), j.n*int(i+1)/int(j.w)
+		if tracing.Load() {
+			tracedRange(j.f, lo, hi, helper)
+		} else {
+			j.f(lo, hi)
+		}
 		if j.finished.Add(1) == j.w {
 			close(j.done)
 		}
@@ -171,7 +183,7 @@ func (p *helpers) loop() {
 		}
 		seen = p.epoch.Load()
 		if j := p.cur.Load(); j != nil {
-			j.run()
+			j.run(true)
 		}
 	}
 }
@@ -180,8 +192,8 @@ func (p *helpers) loop() {
 // caller claim j's ranges, the same ranges the pool's helpers would.
 func spawn(w int, j *job) {
 	for i := 1; i < w; i++ {
-		go j.run()
+		go j.run(true)
 	}
-	j.run()
+	j.run(false)
 	<-j.done
 }

@@ -9,8 +9,10 @@
 // TestLayerProfile times every node of a pass instead (natively or in
 // Node), driven by environment variables: ARCHBENCH_PROFILE (the
 // architectures), ARCHBENCH_RUNS (passes), ARCHBENCH_WORKERS (worker
-// counts, e.g. "1,2": one column per count, their passes taking turns, and
-// each node's ratio between the first and the last) and ARCHBENCH_ONNX_DIR
+// counts, e.g. "1,2": one column per count, their passes taking turns,
+// each node's ratio between the first and the last, and natively each
+// node's CPU time over all threads and wait for helpers, from
+// engine.TraceParallel) and ARCHBENCH_ONNX_DIR
 // (write the same models as ONNX for onnxruntime's own profile):
 //
 //	ARCHBENCH_PROFILE=resnet50 ARCHBENCH_WORKERS=1,2 ARCHBENCH_RUNS=15 \

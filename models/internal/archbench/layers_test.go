@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,13 +85,32 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 	for i, w := range workers {
 		progs[i], in = warmProgram(t, m, w)
 	}
-	// passes[i][r] and per[i][r] are pass r with workers[i].
+	// passes[i][r] and per[i][r] are pass r with workers[i]; work[i][j]
+	// sums node j's CPU time (all threads) and wait over the passes.
 	passes := make([][]time.Duration, len(workers))
 	per := make([][][]engine.NodeTiming, len(workers))
+	work := make([][]nodeWork, len(workers))
+	// The passes' goroutine keeps its thread, so that its CPU time is
+	// read from one thread's clock (see engine.ParallelCounters).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	engine.TraceParallel(true)
+	defer engine.TraceParallel(false)
 	for r := 0; r < runs; r++ {
 		for i, p := range progs {
+			last := engine.ReadParallelCounters()
 			start := time.Now()
-			res, err := p.Run(in)
+			res, err := p.RunWith(in, engine.RunOptions{Progress: func(done, _ int, _ engine.NodeTiming) {
+				c := engine.ReadParallelCounters()
+				for len(work[i]) < done {
+					work[i] = append(work[i], nodeWork{})
+				}
+				w := &work[i][done-1]
+				w.cpu += c.ThreadCPU - last.ThreadCPU + c.HelperCPU - last.HelperCPU
+				w.helper += c.HelperCPU - last.HelperCPU
+				w.wait += c.Wait - last.Wait
+				last = engine.ReadParallelCounters()
+			}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -166,6 +186,7 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 		outMed[i], outMin[i] = median(gaps), minDur(gaps)
 	}
 	row("outside nodes", "", outMed, outMin)
+	writeWork(&b, per[0][0], workers, work, runs)
 	sort.SliceStable(order, func(a, c int) bool { return kinds[order[a]][0] > kinds[order[c]][0] })
 	b.WriteString("  by op kind (sums of node medians; % of the first count's):\n")
 	for _, op := range order {
@@ -180,6 +201,35 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 		b.WriteString("\n")
 	}
 	t.Log("\n" + b.String())
+}
+
+// nodeWork is one node's CPU time over all threads (its helpers' share
+// in helper) and its wall time waiting at loop ends for helpers, summed
+// over passes.
+type nodeWork struct{ cpu, helper, wait time.Duration }
+
+// writeWork prints the CPU time of every node per worker count (mean per
+// pass, all threads), what the last count adds to the first's and the
+// time its run waited for helpers: on a quiet machine, where a layer's
+// time with two workers is more than half its time with one, whether
+// splitting it added work or it waited (per-thread clocks; Linux only).
+func writeWork(b *strings.Builder, nodes []engine.NodeTiming, workers []int, work [][]nodeWork, runs int) {
+	k := len(workers)
+	if k < 2 || len(work[0]) == 0 || work[0][0].cpu == 0 {
+		return
+	}
+	mean := func(d time.Duration) float64 { return ms(d) / float64(runs) }
+	fmt.Fprintf(b, "  CPU ms per pass, all threads (helpers' share), and w%d's wait for helpers:\n", workers[k-1])
+	var tot [2]nodeWork
+	for j, nt := range nodes {
+		a, c := work[0][j], work[k-1][j]
+		tot[0].cpu += a.cpu
+		tot[1].cpu += c.cpu
+		tot[1].helper += c.helper
+		tot[1].wait += c.wait
+		fmt.Fprintf(b, "  %-40s %-12s %8.2f %8.2f (%5.2f) %+6.2f wait %5.2f\n", nt.Node, nt.Op, mean(a.cpu), mean(c.cpu), mean(c.helper), mean(c.cpu-a.cpu), mean(c.wait))
+	}
+	fmt.Fprintf(b, "  %-40s %-12s %8.2f %8.2f (%5.2f) %+6.2f wait %5.2f\n", "all nodes", "", mean(tot[0].cpu), mean(tot[1].cpu), mean(tot[1].helper), mean(tot[1].cpu-tot[0].cpu), mean(tot[1].wait))
 }
 
 // writeONNX writes name's float32 graph with load's random weights to
