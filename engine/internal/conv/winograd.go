@@ -192,6 +192,10 @@ func keepWinogradWeights(m, c int, wasm bool) bool {
 // the largest it admits, VGG16's 256->512 the smallest it refuses.
 const wasmKeepWinogradMC = 384 * 256
 
+// vectorInput lets transformInput use transformInput4 (tests turn it off
+// to compare with the scalar code).
+var vectorInput = true
+
 // vectorWeights lets transformWeights use transformSliver4 (tests turn it
 // off to compare with the scalar code).
 var vectorWeights = true
@@ -309,11 +313,21 @@ func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
 			pos[t] = int32(iy0*g.W + ix0)
 		}
 	}
+	// quad[i]: tiles 4i..4i+3 lie in one tile row inside the image and in
+	// one sliver, so transformInput4 can take them at once.
+	var quad [winoMaxTiles / 4]bool
+	for t := 0; t+4 <= tc && nr%4 == 0; t += 4 {
+		quad[t/4] = pos[t] >= 0 && pos[t+3] == pos[t]+6 && (t0+t)/tilesX == (t0+t+3)/tilesX
+	}
 	var d [16]float32
 	for c := 0; c < g.C; c++ {
 		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for t := 0; t < tc; t++ {
 			o := (t/nr)*cn + t%nr
+			if vectorInput && t%4 == 0 && quad[t/4] && transformInput4(img, int(pos[t]), g.W, v, o+c*nr, plane) {
+				t += 3
+				continue
+			}
 			var r0, r1, r2, r3 [4]float32
 			if p := int(pos[t]); p >= 0 {
 				r0 = *(*[4]float32)(img[p:])

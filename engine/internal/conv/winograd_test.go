@@ -154,3 +154,41 @@ func TestTransformWeightsVectorSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestTransformInputVectorSameBits: transformInput with its four-tile
+// vector path (transformInput4, amd64) writes exactly the scalar code's
+// values, on maps whose tile rows are and are not multiples of four, with
+// and without padding (border tiles stay scalar), every block of tiles
+// (one that starts mid-row, a last partial one) and slivers of 32 and 8,
+// on input with NaN, infinities and -0.
+func TestTransformInputVectorSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	for _, c := range []struct{ h, w, pad int }{{56, 56, 1}, {14, 14, 1}, {13, 13, 1}, {28, 30, 0}, {17, 23, 1}, {9, 40, 0}} {
+		g := Geom{C: 3, H: c.h, W: c.w, PT: c.pad, PL: c.pad, PB: c.pad, PR: c.pad, KH: 3, KW: 3}
+		g.OH, g.OW = OutSize(g.H, c.pad, c.pad, 3, 1, 1), OutSize(g.W, c.pad, c.pad, 3, 1, 1)
+		x := randSlice(r, g.C*g.H*g.W)
+		for i := 0; i < 8; i++ {
+			x[r.IntN(len(x))] = special[r.IntN(len(special))]
+		}
+		tilesY, tilesX := (g.OH+1)/2, (g.OW+1)/2
+		tiles := tilesY * tilesX
+		for _, nr := range []int{32, 8} {
+			tb := 2 * nr
+			for t0 := 0; t0 < tiles; t0 += tb {
+				tc := min(tb, tiles-t0)
+				plane := (tb/nr)*g.C*nr + 16
+				want, got := make([]float32, 16*plane), make([]float32, 16*plane)
+				vectorInput = false
+				transformInput(g, x, want, plane, nr, t0, tc, tilesX)
+				vectorInput = true
+				transformInput(g, x, got, plane, nr, t0, tc, tilesX)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%dx%d pad %d nr %d block at tile %d: v[%d] = %v, scalar %v", c.h, c.w, c.pad, nr, t0, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !(amd64 && goexperiment.simd) || convscope_nosimd
+
+package conv
+
+// transformInput4 has a vector form on amd64 only (winoinput_amd64.go);
+// elsewhere transformInput transforms one tile at a time.
+func transformInput4(img []float32, p, w int, v []float32, q, plane int) bool { return false }
