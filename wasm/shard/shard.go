@@ -11,13 +11,15 @@
 // to every one of them:
 //
 //	ctl   SharedArrayBuffer of at least ControlBytes(count) bytes
-//	      (NewControl), Int32Array [done, failed, claimed, read 0, read 1,
-//	      ...]: done counts the parts put into the exchange buffers
+//	      (NewControl), Int32Array [done, failed, claimed, gone, read 0,
+//	      read 1, ...]: done counts the parts put into the exchange buffers
 //	      (gather k of every shard is complete when it reaches the parts of
 //	      gathers 0 to k); failed is set by a shard whose run failed or by
 //	      the coordinator that abandons a run, and makes every waiting and
 //	      later gather fail; claimed counts the chunks of shared nodes
-//	      taken (Share); read i counts the gathers shard i has copied out.
+//	      taken (Share); gone is set with failed by a shard that died
+//	      (FailFunc), and Clear keeps both; read i counts the gathers shard
+//	      i has copied out.
 //	bufs  two growable SharedArrayBuffers (see NewBuffers) holding the
 //	      gathers' tensors: gather k uses buffer k%2, and a shard writes
 //	      gather k only once every shard has read gather k-2 out of it.
@@ -62,7 +64,8 @@ const (
 	ctlDone    = 0
 	ctlFailed  = 1
 	ctlClaimed = 2
-	ctlRead    = 3 // shard i's read count is at ctlRead+i
+	ctlGone    = 3
+	ctlRead    = 4 // shard i's read count is at ctlRead+i
 )
 
 // ControlBytes is the size of the ctl buffer of count shards.
@@ -95,7 +98,7 @@ type Exchange struct {
 	bufs         [2]js.Value
 	atomics      js.Value
 	u8           js.Value
-	fail         js.Value  // see FailFunc
+	fail, die    js.Value  // see Fail and FailFunc
 	seq          int       // gathers since the last Reset
 	doneEnd      int       // the done count that completes gather seq-1
 	claimBase    int       // the claimed count at the current shared node's first chunk
@@ -143,13 +146,14 @@ func New(ctl, bufs js.Value, index, count int) (*Exchange, error) {
 		bufs:    [2]js.Value{bufs.Index(0), bufs.Index(1)},
 		atomics: atomics,
 		u8:      g.Get("Uint8Array"),
-		fail:    failFunc(atomics, ctl32, count),
+		fail:    failFunc(atomics, ctl32, count, false),
+		die:     failFunc(atomics, ctl32, count, true),
 	}, nil
 }
 
 // failFunc returns a JavaScript function that does what Fail does: set
-// the failed flag of ctl32, then wake every shard waiting (on done or on
-// a read count of count shards). It
+// the failed flag of ctl32 (with gone, the gone flag first), then wake
+// every shard waiting (on done or on a read count of count shards). It
 // is made of JavaScript's built-ins only, bound to their arguments, with
 // no Go in it: it still works once this Go program is dead (a fatal error
 // such as out of memory leaves no Go to call), and it needs no eval, which
@@ -157,12 +161,16 @@ func New(ctl, bufs js.Value, index, count int) (*Exchange, error) {
 // on each bound call, with its index as this and the array as arguments
 // after the bound ones: notify's count must be bound (every waiter), or
 // the first of those would take its place (a function: no waiter).
-func failFunc(atomics, ctl32 js.Value, count int) js.Value {
+func failFunc(atomics, ctl32 js.Value, count int, gone bool) js.Value {
 	bind := func(name string, args ...any) js.Value {
 		return atomics.Get(name).Call("bind", append([]any{atomics}, args...)...)
 	}
 	all := js.Global().Get("Infinity")
-	calls := js.Global().Get("Array").New(bind("store", ctl32, ctlFailed, 1), bind("notify", ctl32, ctlDone, all))
+	calls := js.Global().Get("Array").New()
+	if gone {
+		calls.Call("push", bind("store", ctl32, ctlGone, 1))
+	}
+	calls.Call("push", bind("store", ctl32, ctlFailed, 1), bind("notify", ctl32, ctlDone, all))
 	for i := range count {
 		calls.Call("push", bind("notify", ctl32, ctlRead+i, all))
 	}
@@ -170,11 +178,12 @@ func failFunc(atomics, ctl32 js.Value, count int) js.Value {
 }
 
 // FailFunc returns a JavaScript function of no arguments that fails the
-// exchange as Fail does, and keeps working after this Go program has died:
-// a helper's worker.js (static/worker.js) calls it when its WebAssembly
-// throws or its Go exits, so that the other shards do not wait for it.
-// The control buffer's layout stays in this package.
-func (x *Exchange) FailFunc() js.Value { return x.fail }
+// exchange as Fail does, for good (Clear keeps it failed: this shard is
+// gone), and keeps working after this Go program has died: a helper's
+// worker.js (static/worker.js) calls it when its WebAssembly throws or its
+// Go exits, so that the other shards do not wait for it. The control
+// buffer's layout stays in this package.
+func (x *Exchange) FailFunc() js.Value { return x.die }
 
 // Shard returns the engine.Shard of this exchange's program.
 func (x *Exchange) Shard() engine.Shard {
@@ -188,10 +197,21 @@ func (x *Exchange) Shard() engine.Shard {
 func (x *Exchange) Reset() { x.seq, x.doneEnd, x.claimBase = 0, 0, 0 }
 
 // Clear zeroes the control buffer: no parts, no failure, no chunk taken,
-// nothing read. Only while no shard is running.
+// nothing read; but a shard that died (FailFunc) leaves it failed, so
+// that the next run fails at once instead of waiting for it. The
+// coordinator Clears before a run, and learns of a death from a message
+// that may come later (the app's worker: a helper that died between
+// runs), so the flag must outlive Clear. gone is stored before failed
+// and read after failed is zeroed: a death during Clear leaves failed set.
+// Only while no shard is running.
 func (x *Exchange) Clear() {
 	for i := range ctlRead + x.count {
-		x.atomics.Call("store", x.ctl, i, 0)
+		if i != ctlGone {
+			x.atomics.Call("store", x.ctl, i, 0)
+		}
+	}
+	if x.atomics.Call("load", x.ctl, ctlGone).Int() != 0 {
+		x.atomics.Call("store", x.ctl, ctlFailed, 1)
 	}
 }
 

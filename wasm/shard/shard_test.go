@@ -219,19 +219,18 @@ func TestGatherFailsAndClears(t *testing.T) {
 	if err := g(); err == nil || !strings.Contains(err.Error(), "no word from the other shards") {
 		t.Errorf("lonely gather: %v", err)
 	}
-	// The failed flag releases every later gather at once. It is set here
-	// by FailFunc's JavaScript function, called from JavaScript as a dead
-	// helper's worker.js calls it (Fail calls the same function).
-	// A shard waiting in another worker is woken: here a waitAsync on
-	// the arrivals, as the barrier's Atomics.wait.
+	// The failed flag releases every later gather at once, and a shard
+	// waiting in another worker is woken: here a waitAsync on the done
+	// count, as a gather's Atomics.wait.
 	x.Timeout = time.Minute
-	woken := waitAsync(js.Global().Get("Int32Array").New(ctl), 20000)
-	js.Global().Get("Reflect").Call("apply", x.FailFunc(), js.Undefined(), js.Global().Get("Array").New())
-	if f := js.Global().Get("Int32Array").New(ctl).Index(1).Int(); f != 1 {
-		t.Fatalf("failed flag %d after FailFunc's function, want 1", f)
+	ctl32 := js.Global().Get("Int32Array").New(ctl)
+	woken := waitAsync(ctl32, 20000)
+	x.Fail()
+	if f := ctl32.Index(ctlFailed).Int(); f != 1 {
+		t.Fatalf("failed flag %d after Fail, want 1", f)
 	}
 	if r := <-woken; r != "ok" {
-		t.Errorf("a shard waiting at the barrier: %s after FailFunc's function, want ok (woken)", r)
+		t.Errorf("a shard waiting in a gather: %s after Fail, want ok (woken)", r)
 	}
 	start := time.Now()
 	if err := g(); !errors.Is(err, ErrAborted) || time.Since(start) > 10*time.Second {
@@ -246,7 +245,7 @@ func TestGatherFailsAndClears(t *testing.T) {
 	// Clear and Reset: a new run gathers from the start again.
 	x.Clear()
 	x.Reset()
-	js.Global().Get("Atomics").Call("add", js.Global().Get("Int32Array").New(ctl), 0, 1)
+	js.Global().Get("Atomics").Call("add", ctl32, ctlDone, 1)
 	if err := g(); err != nil {
 		t.Errorf("gather after Clear: %v", err)
 	}
@@ -254,7 +253,6 @@ func TestGatherFailsAndClears(t *testing.T) {
 	// gathers before (a helper that dies after its run) fails no gather
 	// those complete, only later ones: the counts are read before the
 	// flag, here also in the wait for the peer to read gather 0.
-	ctl32 := js.Global().Get("Int32Array").New(ctl)
 	js.Global().Get("Atomics").Call("add", ctl32, ctlDone, 1)
 	if err := g(); err != nil {
 		t.Errorf("gather 1 after Clear: %v", err)
@@ -267,6 +265,25 @@ func TestGatherFailsAndClears(t *testing.T) {
 	}
 	if err := g(); !errors.Is(err, ErrAborted) {
 		t.Errorf("gather after the peer failed: %v", err)
+	}
+	// A shard that dies calls FailFunc's JavaScript function (a dead
+	// helper's worker.js does): it fails the exchange and wakes the
+	// waiters as Fail does, and for good: Clear leaves it failed, since
+	// the coordinator may Clear before the death's message reaches it.
+	x.Clear()
+	x.Reset()
+	woken = waitAsync(ctl32, 20000)
+	js.Global().Get("Reflect").Call("apply", x.FailFunc(), js.Undefined(), js.Global().Get("Array").New())
+	if r := <-woken; r != "ok" {
+		t.Errorf("a shard waiting in a gather: %s after FailFunc's function, want ok (woken)", r)
+	}
+	x.Clear()
+	x.Reset()
+	if f := ctl32.Index(ctlFailed).Int(); f != 1 {
+		t.Errorf("failed flag %d after a shard died and Clear, want 1", f)
+	}
+	if err := g(); !errors.Is(err, ErrAborted) {
+		t.Errorf("gather after a shard died and Clear: %v", err)
 	}
 	if _, err := New(ctl, bufs, 2, 2); err == nil {
 		t.Error("shard 2 of 2 accepted")
