@@ -16,9 +16,10 @@ import (
 // tiles of a sliver). Same operations in the same order as the scalar
 // code, lane by lane: the same bits. The scalar loop (16 loads, 32
 // additions and 16 stores a tile) was a fifth of the CPU profile of a
-// ResNet-18 pass on one worker; this takes a quarter less CPU time over
-// ResNet's 64-channel 56x56 maps (1.30-1.34 -> 0.93-1.02 ms a call),
-// 128x28x28 (0.74-0.78 -> 0.61-0.62) and 256x14x14 (0.31-0.46 -> 0.28-0.29).
+// ResNet-18 pass on one worker; this takes about a third less CPU time
+// over ResNet's 64-channel 56x56 maps (0.87-1.30 -> 0.52-0.89 ms a call,
+// at load 3-7) and less over 128x28x28 (0.54-0.90 -> 0.46-0.66); at 14x14
+// (7 tiles a row) few tiles go four at a time.
 func transformInput4(img []float32, p, w int, v []float32, q, plane int) bool {
 	// One bounds check of each operand as a whole, then pointers: the
 	// checks of every load and store made the loop three times longer.
