@@ -56,8 +56,8 @@ type Kernel struct {
 	TileBcast func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// Bcast sets dst[4*i+l] = src[i] for l < 4 (len(dst) = 4*len(src)).
 	Bcast func(dst, src []float32)
-	// MC, when set, is the height of the packed A block TilesFor gives
-	// this kernel instead of 64 (see there).
+	// MC, when set, is the height of the A block when it is broadcast
+	// (instead of Tiles.MC: the broadcast block is 4 times the plain one).
 	MC int
 	// KC, when set, is the depth of the packed slices TilesFor gives this
 	// kernel instead of the default (see there).

@@ -40,8 +40,8 @@ import "simd/archsimd"
 // kernel storing its tile into C itself, TileBcast the same over an A
 // block broadcast once per block (Bcast): loads instead of a splat per A
 // value per tile, 8-16% off the products of BenchmarkConvShapes' shapes.
-// The broadcast block is 4 times the plain one, so MC is 16: 16 rows of
-// KC 1024 are 256 KiB broadcast, as 64 plain rows were.
+// The broadcast block is 4 times the plain one, so its MC is 16: 16 rows
+// of KC 1024 are 256 KiB broadcast, as 64 plain rows are.
 var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices

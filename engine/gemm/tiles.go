@@ -1,9 +1,6 @@
 package gemm
 
-import (
-	"cmp"
-	"os"
-)
+import "os"
 
 // Tiles are the blocking sizes of Blocked (Goto's scheme) and the
 // micro-kernel they feed. C is computed in MC x NC blocks, the inner
@@ -36,7 +33,7 @@ type Tiles struct {
 // 1 MiB.
 func TilesFor(k Kernel) Tiles {
 	if k.KC > 0 {
-		return Tiles{Kernel: k, KC: k.KC, MC: cmp.Or(k.MC, 64), NC: max(k.NR, 1024*256/k.KC)}
+		return Tiles{Kernel: k, KC: k.KC, MC: 64, NC: max(k.NR, 1024*256/k.KC)}
 	}
 	return Tiles{Kernel: k, KC: 256, MC: 64, NC: 1024}
 }
