@@ -196,6 +196,10 @@ const wasmKeepWinogradMC = 384 * 256
 // to compare with the scalar code).
 var vectorInput = true
 
+// vectorOutput lets transformOutput use storeOut4 (tests turn it off to
+// compare with the scalar stores).
+var vectorOutput = true
+
 // vectorWeights lets transformWeights use transformSliver4 (tests turn it
 // off to compare with the scalar code).
 var vectorWeights = true
@@ -407,6 +411,14 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 				p := prod[(s*nj+t/nr)*mr*nr+r*nr+t%nr:]
 				if step == 4 {
 					winoOut4(p, plane, bv, relu, &ys)
+					// Four tiles of one tile row, inside the output: two
+					// runs of 8 values (storeOut4, amd64).
+					if vectorOutput && tc-t >= 4 && tx+4 <= tilesX && 2*ty+2 <= g.OH && 2*tx+8 <= g.OW && storeOut4(out, 2*ty*g.OW+2*tx, g.OW, &ys) {
+						if tx += 4; tx == tilesX {
+							tx, ty = 0, ty+1
+						}
+						continue
+					}
 				} else {
 					ys[0][0], ys[1][0], ys[2][0], ys[3][0] = winoOut(p, plane, bv, relu)
 				}

@@ -1,0 +1,7 @@
+//go:build !(amd64 && goexperiment.simd) || convscope_nosimd
+
+package conv
+
+// storeOut4 has a vector form on amd64 only (winooutput_amd64.go);
+// elsewhere transformOutput stores one tile at a time.
+func storeOut4(y []float32, o, w int, ys *[4][4]float32) bool { return false }
