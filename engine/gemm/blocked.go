@@ -68,7 +68,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	buf.a = grow(buf.a, mcMax*kcMax)
-	buf.b = grow(buf.b, ncMax*kcMax)
+	buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
 	buf.acc = grow(buf.acc, mr*nr)
 	// The A block broadcast once pays for itself over enough B slivers
 	// (bcastMinSlivers).
