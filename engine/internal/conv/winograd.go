@@ -340,16 +340,29 @@ func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
 				r2 = *(*[4]float32)(img[p+2*g.W:])
 				r3 = *(*[4]float32)(img[p+3*g.W:])
 			} else {
+				// A border tile: rows outside the image are zero, and a
+				// row inside is one 4-value copy unless the patch crosses
+				// the left or right edge (testing every value of every
+				// patch was two thirds of this function's time).
 				ty, tx := (t0+t)/tilesX, (t0+t)%tilesX
 				iy0, ix0 := 2*ty-g.PT, 2*tx-g.PL
+				colsIn := ix0 >= 0 && ix0+4 <= g.W
 				for r := 0; r < 4; r++ {
+					dr := (*[4]float32)(d[r*4:])
 					iy := iy0 + r
-					for q := 0; q < 4; q++ {
-						ix := ix0 + q
-						if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-							d[r*4+q] = img[iy*g.W+ix]
-						} else {
-							d[r*4+q] = 0
+					switch {
+					case iy < 0 || iy >= g.H:
+						*dr = [4]float32{}
+					case colsIn:
+						*dr = *(*[4]float32)(img[iy*g.W+ix0:])
+					default:
+						src := img[iy*g.W : (iy+1)*g.W]
+						for q := range dr {
+							if ix := ix0 + q; ix >= 0 && ix < g.W {
+								dr[q] = src[ix]
+							} else {
+								dr[q] = 0
+							}
 						}
 					}
 				}
