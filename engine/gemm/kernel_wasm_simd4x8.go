@@ -5,43 +5,34 @@ package gemm
 import "simd/archsimd"
 
 // SIMD128 is the WebAssembly kernel: a 4x8 tile of Float32x4 (8
-// accumulators, two B vectors, one broadcast of A), its loop unrolled four
-// times in k. Each step loads its four A values as one vector and
-// broadcasts lane by lane (f32x4.extract_lane + splat, vpshufd +
-// vbroadcastss in V8) instead of four scalar loads: Go's wasm backend folds
-// no constant offset into F32Load or V128Load, so every load costs V8 an
-// address add and a zero-extension besides the load, and the vector load
-// saves three of each per step. Best of 300 interleaved runs in Node at
-// load 12-14, kc = 256, GFLOP/s: scalar A loads 28.1-28.8, vector 29.9-31.3
-// (unrolled x2 29.6-30.9, x8 26.9-27.8, not unrolled 17.4-18.4). TurboFan
-// reschedules the body itself (all loads first), so the order Go emits
-// them in does not change V8's code.
+// accumulators, two B vectors, one splat of A), its Fn, Tile and TileBcast
+// written in assembly (kernel_wasm_simd4x8.s), its DotQ4's loop too
+// (dotq4_wasm_simd.s). Its packed slices are 1024 deep (KC, wasmKC)
+// instead of 256.
 //
 // WebAssembly has no fused multiply-add (archsimd's MulAdd lowers to
 // f32x4.mul + f32x4.add), so each element is rounded twice per step,
 // always in the same order: every tile shape gives the same bits.
 //
-// The 4x8 tile keeps Go's wasm backend (16 vector "registers") off the Go
-// stack but for one accumulator, where the 4x12 tile (SIMD128x12) spilled
-// six to linear memory on every step; the unrolling pays the slice checks
-// and pointer arithmetic once per four steps. TurboFan, hoisting the loads
-// of the four steps, still spills a few vectors to its stack (about 20
-// moves per four steps, against 64 multiplies and adds). With scalar A
-// loads, best of 400 interleaved runs in Node on a quiet machine, kc = 256,
-// GFLOP/s: 4x8 unrolled x4 30.4-31.3, x2 29.0-30.1, x8 22, plain 4x8 19.6,
-// 4x12 26.3-26.5 (x2 28.4, x4 28.2), 4x4 x8 20.
+// The assembly takes one step per loop iteration with the loads' offsets
+// folded into their memarg: 40-41 GFLOP/s in Node (kc 256 and 1024, in
+// L1/L2) against 31-32 for the same tile in Go (kernelSIMD128x4x8, kept as
+// SIMD128Go). Go's wasm backend folds no constant offset into a load (each
+// costs V8 an address add and a zero-extension besides) and pays slice
+// checks and a jump through the function's block table per loop
+// iteration, so the Go kernel is unrolled four times; TurboFan then hoists
+// the loads of the four steps and spills vectors to its stack (about 40
+// moves per four steps). Go-kernel history, GFLOP/s at kc = 256: scalar A
+// loads 28.1-28.8, one vector load of A with extract_lane + splat
+// 29.9-31.3, not unrolled 17.4-18.4, the 4x12 tile (SIMD128x12, six
+// accumulators on the Go stack) 26.3-28.4.
 //
-// Its packed slices are 1024 deep (KC, wasmKC) instead of 256.
-//
-// Fn is the same tile written in assembly, one step per loop iteration
-// (kernelSIMD128x4x8Asm, kernel_wasm_simd4x8.s: 40-41 GFLOP/s against
-// 31-32 in Node), with the same operations in the same order, so the same
-// bits; SIMD128Go keeps the Go kernel listed beside it. Tile is that
-// kernel storing its tile into C itself, TileBcast the same over an A
-// block broadcast once per block (Bcast): loads instead of a splat per A
-// value per tile, 8-16% off the products of BenchmarkConvShapes' shapes.
-// The broadcast block is 4 times the plain one, so its MC is 16: 16 rows
-// of KC 1024 are 256 KiB broadcast, as 64 plain rows are.
+// Tile is the kernel storing its tile into C itself, TileBcast the same
+// over an A block broadcast once per block (Bcast): loads instead of a
+// splat per A value per tile, 8-16% off the products of
+// BenchmarkConvShapes' shapes. The broadcast block is 4 times the plain
+// one, so its MC is 16: 16 rows of KC 1024 are 256 KiB broadcast, as 64
+// plain rows are.
 var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
@@ -163,6 +154,9 @@ func broadcastSIMD128(dst, src []float32) {
 func ld4(p *[4]float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array(p) }
 func bc4(v float32) archsimd.Float32x4     { return archsimd.BroadcastFloat32x4(v) }
 
+// kernelSIMD128x4x8 is the 4x8 tile in Go (SIMD128Go's Fn), unrolled four
+// times in k, each step loading its four A values as one vector and
+// splatting them lane by lane: the operations of kernelSIMD128x4x8Asm.
 func kernelSIMD128x4x8(kc int, a, b, acc []float32) {
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x4
 	var av, b0, b1, x archsimd.Float32x4
