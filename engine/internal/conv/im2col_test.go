@@ -10,7 +10,8 @@ import (
 
 // TestIm2colPadding: im2col rows that lie partly or wholly in the padding
 // (pads as wide as the kernel, inputs narrower than it, dilation) give
-// Naive's result, stride 1 (one copy between zeros) and 2 (the gather).
+// Naive's result, stride 1 (one copy between zeros) and 2 or 3 (the
+// gather, with and without taps outside the row).
 func TestIm2colPadding(t *testing.T) {
 	r := rand.New(rand.NewPCG(97, 98))
 	geoms := []Geom{
@@ -20,6 +21,8 @@ func TestIm2colPadding(t *testing.T) {
 		{N: 1, C: 2, M: 4, H: 5, W: 6, KH: 3, KW: 3, DH: 2, DW: 3, PT: 3, PL: 5, PB: 1, PR: 4},
 		{N: 1, C: 64, M: 8, H: 27, W: 27, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // AlexNet features.3
 		{N: 1, C: 3, M: 4, H: 9, W: 10, KH: 3, KW: 3, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3},
+		{N: 1, C: 8, M: 4, H: 14, W: 14, KH: 1, KW: 1, SH: 2, SW: 2}, // ResNet's downsample: every segment inside
+		{N: 1, C: 3, M: 4, H: 11, W: 13, KH: 3, KW: 3, SH: 3, SW: 3, PT: 1, PL: 1, PB: 1, PR: 1},
 	}
 	for _, g := range geoms {
 		g.Group = 1
