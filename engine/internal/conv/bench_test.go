@@ -105,7 +105,7 @@ func BenchmarkIm2col(b *testing.B) {
 		{"7x7s2_3ch_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 7, KW: 7, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3}},
 		{"11x11s4_3ch_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 11, KW: 11, SH: 4, SW: 4, PT: 2, PL: 2, PB: 2, PR: 2}},
 		{"3x3s2_128ch_56", Geom{N: 1, C: 128, M: 256, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},
-		{"1x1s2_256ch_56", Geom{N: 1, C: 256, M: 512, H: 56, W: 56, KH: 1, KW: 1, SH: 2, SW: 2}}, // ResNet-50 layer2.0.downsample
+		{"1x1s2_256ch_56", Geom{N: 1, C: 256, M: 512, H: 56, W: 56, KH: 1, KW: 1, SH: 2, SW: 2}},                         // ResNet-50 layer2.0.downsample
 		{"5x5_64ch_27", Geom{N: 1, C: 64, M: 192, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PT: 2, PL: 2, PB: 2, PR: 2}}, // AlexNet features.3
 		{"3x3_512ch_7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PL: 1, PB: 1, PR: 1}},  // ResNet layer4
 	} {
