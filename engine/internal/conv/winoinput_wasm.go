@@ -2,6 +2,10 @@
 
 package conv
 
+// The assembly is generated; go generate runs here only for js/wasm, the
+// generator on the host.
+//go:generate env GOOS= GOARCH= go run gen_winoinput_wasm.go
+
 // transformInput4 is transformInput's V = Bt d B for four consecutive
 // tiles of one tile row, all inside the image, whose 4x4 patches start at
 // img[p], img[p+2], img[p+4], img[p+6] (rows w apart), as on amd64
