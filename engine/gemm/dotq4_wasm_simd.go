@@ -2,6 +2,10 @@
 
 package gemm
 
+// The assembly is generated; go generate runs here only for js/wasm, the
+// generator on the host.
+//go:generate env GOOS= GOARCH= go run gen_dotq4_wasm.go
+
 // dotQ4SIMD128Asm is SIMD128's DotQ4: dotQ4SIMD128's loop in assembly
 // (dotq4_wasm_simd.s), then its reduction and tail in Go, so the same
 // bits (TestDotQ4). In Go, V8's TurboFan hoists the loads of the four rows
