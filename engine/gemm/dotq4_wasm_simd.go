@@ -2,9 +2,7 @@
 
 package gemm
 
-// The assembly is generated; go generate runs here only for js/wasm, the
-// generator on the host.
-//go:generate env GOOS= GOARCH= go run gen_dotq4_wasm.go
+// The assembly is generated (generate.go).
 
 // dotQ4SIMD128Asm is SIMD128's DotQ4: dotQ4SIMD128's loop in assembly
 // (dotq4_wasm_simd.s), then its reduction and tail in Go, so the same

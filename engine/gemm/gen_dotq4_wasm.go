@@ -3,7 +3,7 @@
 // gen_dotq4_wasm.go writes dotq4_wasm_simd.s, dotQ4SIMD128Asm's loop in
 // WebAssembly assembly (see dotq4_wasm_simd.go): its four rows are the
 // same code on other registers, written once here. Run by go generate
-// (dotq4_wasm_simd.go).
+// (generate.go).
 package main
 
 import (

@@ -5,7 +5,7 @@
 // and the one over a broadcast A sliver share all but four loads of their
 // loop, and the four rows of the loop and of the store are the same code
 // on other registers, so they are written once here. Run by go generate
-// (kernel.go).
+// (generate.go).
 package main
 
 import (

@@ -72,9 +72,6 @@ type Kernel struct {
 // 4.7 (not worth an odd tile the SIMD kernels would not share).
 var Generic = Kernel{Name: "generic4x2", MR: 4, NR: 2, Fn: kernel4x2, DotQ: dotQ, Dequant: dequant4}
 
-// The WebAssembly tile's assembly is generated (gen_kernel_wasm.go).
-//go:generate env GOOS= GOARCH= go run gen_kernel_wasm.go
-
 // Kernels returns every micro-kernel this build can run on this CPU,
 // Generic first, then the SIMD kernels fastest first. SIMD kernels live in
 // files built with GOEXPERIMENT=simd on amd64 (AVX512, AVX2) and wasm

@@ -3,7 +3,7 @@
 // gen_winoinput_wasm.go writes winoinput_wasm.s, transformInput4 in
 // WebAssembly assembly (see winoinput_wasm.go): its four patch rows and
 // four rows of output are the same code on other registers, written once
-// here. Run by go generate (winoinput_wasm.go).
+// here. Run by go generate (generate.go).
 package main
 
 import (

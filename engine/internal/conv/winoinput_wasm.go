@@ -2,9 +2,7 @@
 
 package conv
 
-// The assembly is generated; go generate runs here only for js/wasm, the
-// generator on the host.
-//go:generate env GOOS= GOARCH= go run gen_winoinput_wasm.go
+// The assembly is generated (generate.go).
 
 // transformInput4 is transformInput's V = Bt d B for four consecutive
 // tiles of one tile row, all inside the image, whose 4x4 patches start at
