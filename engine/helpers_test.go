@@ -128,3 +128,18 @@ func (b *testNet) f(name string, shape ...int) string {
 func (b *testNet) node(name string, op OpKind, params any, out string, in ...string) {
 	b.g.Nodes = append(b.g.Nodes, &Node{Name: name, Op: op, Params: params, Inputs: in, Outputs: []string{out}})
 }
+
+// wholeRun compiles g unsplit on one worker and runs it on in: the
+// reference a split's shards are held to.
+func wholeRun(t testing.TB, g *Graph, in map[string]*Tensor) *Result {
+	t.Helper()
+	ref, err := Compile(g, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
+}

@@ -135,14 +135,7 @@ func TestShardRowsParts(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	g := rowGraph(t, r)
 	in := map[string]*Tensor{"x": randTensor(r, g.Inputs[0].Shape...)}
-	ref, err := Compile(g, Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.Run(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := wholeRun(t, g, in)
 	l := NewLocalGather(2)
 	progs := make([]*Program, 2)
 	for i := range progs {

@@ -22,14 +22,7 @@ func TestShardShared(t *testing.T) {
 	b.node("r1", OpConv, pad, "a1", "x", b.q("w1", 0, 32, 8, 3, 3), b.f("b1", 32))
 	b.node("r2", OpConv, &ConvParams{Pads: [4]int{2, 2, 2, 2}}, "y", "a1", b.q("w2", 0, 32, 32, 5, 5), b.f("b2", 32))
 	in := map[string]*Tensor{"x": randTensor(r, 1, 8, 40, 40)}
-	ref, err := Compile(b.g, Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.Run(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := wholeRun(t, b.g, in)
 	l := NewLocalGather(2)
 	owned := make([]map[string][]int, 2) // per shard, node -> chunks taken, over the runs
 	var progs []*Program
