@@ -90,8 +90,10 @@ func (r *appRecorder) count() int {
 
 // appModels returns the model the agreement test uses (the built-in ones
 // when committed, else a random-weights ResNet-20 for CIFAR-10 written to
-// dir) and a slow one (random-weights ResNet-20 at 256x256, 64 times the
-// work) for the cancel and responsiveness checks.
+// dir) and a slow one (random-weights ResNet-20 at 512x512, 256 times the
+// work) for the cancel and responsiveness checks. At 256x256 (64 times) a
+// run took about 0.6 s on two workers once the WebAssembly kernels and the
+// maps got faster (session 8), and ended before the test reached Cancel.
 func appModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, cat catalog) {
 	t.Helper()
 	write := func(name string, cfg models.Config, crop int) {
@@ -111,7 +113,7 @@ func appModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 			t.Fatal(err)
 		}
 	}
-	write("slow_resnet20_256", models.Config{Height: 256, Width: 256, Classes: 10}, 256)
+	write("slow_resnet20_512", models.Config{Height: 512, Width: 512, Classes: 10}, 512)
 	write("tampered_resnet20", models.Config{}, 32)
 	builtins, _ := filepath.Glob(filepath.Join("models", "builtin", "*.csm"))
 	if len(builtins) == 0 {
@@ -128,7 +130,7 @@ func appModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 	}
 	for _, m := range list {
 		switch {
-		case m.Name == "slow_resnet20_256":
+		case m.Name == "slow_resnet20_512":
 			slow = m
 		case m.Name == "tampered_resnet20":
 		case m.Available && m.URL != "" && (m.BuiltIn || m.Name == "random_resnet20_cifar"):
