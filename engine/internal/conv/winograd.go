@@ -56,9 +56,13 @@ func useWinograd(g Geom) bool {
 // the kernel's packed layouts, block by block, so that nothing is copied
 // twice and the working set of a block stays in L2:
 //
-//   - U = G g Gt of every kernel into MR-row slivers, u[sliver][xi][c][MR]
+//   - U = G g Gt of every kernel into MR-row slivers, u[xi][sliver][c][MR]
 //     (xi = one of the 16 positions of the 4x4 tile): kept from Compile
-//     natively (Prepack), else once per call;
+//     natively (Prepack), else once per call. A channel group's products
+//     at one position then read one contiguous run of U, which the
+//     hardware prefetcher streams from memory (sliver outermost, each
+//     product's C*MR floats began a new run: 256x256 channels at 14x14,
+//     BenchmarkSmall3x3 cold, 1.46 -> 1.31 cpu-ms);
 //   - per block of tb output tiles (a multiple of the kernel's NR), V = Bt
 //     d B of every input channel into NR-column slivers: v[xi][js][c][NR];
 //   - per group of mb output channels, the kernel computes each (sliver,
@@ -83,6 +87,17 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	// Tile block: nj slivers of nr tiles, about 64 tiles, fewer when the
 	// block's transformed input (16*C*tb floats) would outgrow winoBlock.
 	nj := max(1, min((64+nr-1)/nr, winoBlock/(16*g.C*nr), (tiles+nr-1)/nr, winoMaxTiles/nr))
+	// Up to 64 tiles (13x13 and 14x14 maps: 49), one block takes them all,
+	// though its transformed input (1 MiB at 256 channels) outgrows
+	// winoBlock: each block streams the whole of U (4 MiB at 256x256
+	// channels), which a model's pass finds in memory, not in cache (two
+	// blocks of 32 and 17 tiles, 256x256 channels at 14x14,
+	// BenchmarkSmall3x3 cold: 1.79 -> 1.47 cpu-ms). Natively only: in
+	// WebAssembly (NR 8, blocks of 16 tiles) Node's figures were too noisy
+	// to show a gain.
+	if tiles <= 64 && !Build().Wasm {
+		nj = (tiles + nr - 1) / nr
+	}
 	tb := nj * nr
 	blocks := (tiles + tb - 1) / tb
 	// Channel group: sm slivers, so prod (16*mb*tb floats) fits winoBlock.
@@ -151,7 +166,7 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 				for js := 0; js < jc; js++ {
 					b := v[xi*vst+js*g.C*nr : xi*vst+(js+1)*g.C*nr]
 					for s := 0; s < sc; s++ {
-						a := u[((s0+s)*16+xi)*g.C*mr : ((s0+s)*16+xi+1)*g.C*mr]
+						a := u[(xi*slivers+s0+s)*g.C*mr : (xi*slivers+s0+s+1)*g.C*mr]
 						o := xi*pst + (s*nj+js)*mr*nr
 						kern.Fn(g.C, a, b, prod[o:o+mr*nr])
 					}
@@ -227,9 +242,9 @@ func newWinogradWeights(w Weights, m, c, mr int) *winogradWeights {
 }
 
 // transformWeights writes U = G g Gt for every (m, c) kernel g of w
-// (M, C, 3, 3) into u laid out as the micro-kernel reads A: for each sliver
-// of mr output channels, for each of the 16 positions, C rows of mr values
-// (rows past M are zero). It runs on every call, so int8 weights are
+// (M, C, 3, 3) into u laid out as the micro-kernel reads A: for each of
+// the 16 positions, for each sliver of mr output channels, C rows of mr
+// values (rows past M are zero). It runs on every call, so int8 weights are
 // transformed from int8, one kernel at a time: no float32 copy of the
 // weights is kept (at 16/9 of their size, the transformed weights of VGG16
 // would be 0.5 GB more, and the browser has 300 MB for everything). The
@@ -237,14 +252,15 @@ func newWinogradWeights(w Weights, m, c, mr int) *winogradWeights {
 // VGG16's 512-channel layers.
 func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 	slivers := (mCount + mr - 1) / mr
+	st := slivers * cCount * mr // one position's plane
 	if mCount*cCount < 1<<12 {
 		workers = 1
 	}
 	par.For(workers, slivers, func(lo, hi int) {
 		var buf [9]float32
 		for s := lo; s < hi; s++ {
-			us := u[s*16*cCount*mr : (s+1)*16*cCount*mr]
-			if vectorWeights && mr == 4 && s*mr+mr <= mCount && transformSliver4(w, us, s*mr, cCount) {
+			us := u[s*cCount*mr : (15*slivers+s+1)*cCount*mr]
+			if vectorWeights && mr == 4 && s*mr+mr <= mCount && transformSliver4(w, us, s*mr, cCount, st) {
 				continue
 			}
 			for r := 0; r < mr; r++ {
@@ -252,7 +268,7 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 				if m >= mCount {
 					for xi := 0; xi < 16; xi++ {
 						for c := 0; c < cCount; c++ {
-							us[(xi*cCount+c)*mr+r] = 0
+							us[xi*st+c*mr+r] = 0
 						}
 					}
 					continue
@@ -270,7 +286,6 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 						q[3][j] = g2
 					}
 					o := c*mr + r
-					st := cCount * mr
 					for i := 0; i < 4; i++ {
 						q0, q1, q2 := q[i][0], q[i][1], q[i][2]
 						us[(i*4+0)*st+o] = q0
