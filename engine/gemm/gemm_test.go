@@ -16,6 +16,26 @@ func randMat(r *rand.Rand, n int) []float32 {
 	return s
 }
 
+// prepackedProduct runs the m x n x k product of the int8 A aq (prepacked
+// for tl) and B on one worker with epilogue ep, as conv layers do.
+func prepackedProduct(tl Tiles, aq Matrix, bm []float32, ep Epilogue, m, n, k int) []float32 {
+	a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+	c := make([]float32, m*n)
+	ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, c, n)
+	return c
+}
+
+// firstBitDiff returns the first index where got and want differ in bits,
+// or -1.
+func firstBitDiff(got, want []float32) int {
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 type gemmCase struct {
 	transA, transB bool
 	m, n, k        int

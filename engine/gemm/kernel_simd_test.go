@@ -74,17 +74,13 @@ func TestWasmTilesSameBits(t *testing.T) {
 			for _, kern := range Kernels() {
 				tl := TilesFor(kern)
 				tl.KC = kc
-				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
-				got := make([]float32, m*n)
-				ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+				got := prepackedProduct(tl, aq, bm, ep, m, n, k)
 				if want == nil {
 					want = got
 					continue
 				}
-				for i := range got {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s KC %d %dx%dx%d: c[%d] = %v, %s gives %v", kern.Name, kc, m, n, k, i, got[i], Kernels()[0].Name, want[i])
-					}
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s KC %d %dx%dx%d: c[%d] = %v, %s gives %v", kern.Name, kc, m, n, k, i, got[i], Kernels()[0].Name, want[i])
 				}
 			}
 		}

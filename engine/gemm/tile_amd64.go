@@ -1,0 +1,51 @@
+//go:build amd64 && goexperiment.simd && !convscope_nosimd
+
+package gemm
+
+import "unsafe"
+
+// tile8x32AVX512 is in tile_amd64.s.
+//
+//go:noescape
+func tile8x32AVX512(kc int, a, b, c *float32, ldc int, bias, add *float32, flags int)
+
+// tilePairAVX512 is AVX512's TilePair: the 4x32 tiles of two consecutive A
+// slivers over one B sliver, computed and stored together in assembly.
+//
+// Why assembly: a tile of 8 rows keeps 16 accumulators, two B vectors and
+// the broadcast A values in registers; Go's register allocator keeps
+// loop-carried vectors in Z0-Z14 only and spilled such tiles (see
+// kernelAVX512x4x32), and the Go kernel broadcasts A with a permute per row
+// where the assembly broadcasts it straight from memory. The tile is also
+// stored with its epilogue right from the registers, without the trip
+// through acc and StoreTile's call. Kernel alone, L1-resident slivers, four
+// rounds each at kc 64 and 256: 197-209 GFLOP per
+// CPU-second against 165-175 for two calls of kernelAVX512x4x32 (compare
+// BenchmarkConvShapes' pair-only and kernel-only).
+func tilePairAVX512(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	const mr, nr = 4, 32
+	if kc <= 0 {
+		panic("gemm: tilePairAVX512 with kc <= 0")
+	}
+	a = a[:2*kc*mr]
+	b = b[:kc*nr]
+	c = c[:(2*mr-1)*ldc+nr]
+	var pbias, padd *float32
+	if bias != nil {
+		pbias = unsafe.SliceData(bias[:2*mr])
+	}
+	if add != nil {
+		padd = unsafe.SliceData(add[:(2*mr-1)*ldc+nr])
+	}
+	flags := 0
+	if first {
+		flags |= 1
+	}
+	if last {
+		flags |= 2
+	}
+	if relu {
+		flags |= 4
+	}
+	tile8x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c), ldc, pbias, padd, flags)
+}

@@ -1,0 +1,97 @@
+//go:build amd64 && goexperiment.simd && !convscope_nosimd
+
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTilePairSameBits: TilePair gives, for each of its two A slivers, the
+// bits of Fn followed by StoreTileAdd (StoreTile without a residual) on
+// that sliver: first, middle and last KC slices, with and without bias,
+// residual and ReLU, at depths that leave both loop tails, on values that
+// include NaN, infinities and signed zeros.
+func TestTilePairSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(97, 98))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
+	tested := 0
+	for _, kern := range Kernels() {
+		if kern.TilePair == nil {
+			continue
+		}
+		tested++
+		mr, nr := kern.MR, kern.NR
+		ldc := nr + 5
+		for _, kc := range []int{1, 2, 3, 7, 64, 255, 256} {
+			for trial := 0; trial < 16; trial++ {
+				a, b := randMat(r, 2*kc*mr), randMat(r, kc*nr)
+				c0, add, bias := randMat(r, 2*mr*ldc), randMat(r, 2*mr*ldc), randMat(r, 2*mr)
+				for _, s := range [][]float32{a, b, c0, add, bias} {
+					for i := 0; i < 2; i++ {
+						s[r.IntN(len(s))] = special[r.IntN(len(special))]
+					}
+				}
+				first, last, relu := trial&1 != 0, trial&2 != 0, trial&4 != 0
+				if trial&8 != 0 {
+					bias = nil
+				}
+				if trial%3 == 0 {
+					add = nil
+				}
+				want := append([]float32(nil), c0...)
+				acc := make([]float32, mr*nr)
+				for h := 0; h < 2; h++ {
+					kern.Fn(kc, a[h*kc*mr:(h+1)*kc*mr], b, acc)
+					var bh []float32
+					if bias != nil {
+						bh = bias[h*mr : (h+1)*mr]
+					}
+					if add != nil {
+						kern.StoreTileAdd(acc, want[h*mr*ldc:], ldc, first, last, bh, add[h*mr*ldc:], relu)
+					} else {
+						kern.StoreTile(acc, want[h*mr*ldc:], ldc, first, last, bh, relu)
+					}
+				}
+				got := append([]float32(nil), c0...)
+				kern.TilePair(kc, a, b, got, ldc, first, last, bias, add, relu)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+						t.Fatalf("%s kc=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+StoreTile %v",
+							kern.Name, kc, first, last, bias != nil, add != nil, relu, i/ldc, i%ldc, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Skip("no kernel of this CPU has TilePair (AVX-512 has)")
+	}
+}
+
+// TestTilePairProducts: the packed path with TilePair gives the bits of the
+// same kernel without it (each tile through Fn and StoreTile), on products
+// with an odd number of slivers in a block, edge columns, several KC slices
+// and blocks, int8 prepacked A, bias, residual and ReLU.
+func TestTilePairProducts(t *testing.T) {
+	r := rand.New(rand.NewPCG(99, 100))
+	for _, kern := range Kernels() {
+		if kern.TilePair == nil {
+			continue
+		}
+		plain := kern
+		plain.TilePair = nil
+		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			aq, _ := quantize(r, m, k, false)
+			bm := randMat(r, k*n)
+			ep := Epilogue{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}
+			want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
+			got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
+			if i := firstBitDiff(got, want); i >= 0 {
+				t.Fatalf("%s %dx%dx%d: C[%d] = %v with TilePair, %v without", kern.Name, m, n, k, i, got[i], want[i])
+			}
+		}
+	}
+}
