@@ -26,6 +26,7 @@ func BenchmarkPaths(b *testing.B) {
 			{"relu", func() { p.Relu(dst, x) }},
 			{"max", func() { p.Max(dst, x, y) }},
 			{"max3", func() { p.Max3(dst, x, y, z) }},
+			{"maxs2", func() { p.MaxS2(dst[:n/2-1], x) }},
 		} {
 			b.Run(p.Name+"/"+op.name, func(b *testing.B) {
 				best := time.Hour

@@ -4,7 +4,7 @@
 // Add (+ ReLU) of a conv (packages conv and gemm). Each loop has a
 // generic version here, in plain Go with no build tag, and SIMD versions
 // (AVX2 and AVX-512 natively, SIMD128 in WebAssembly) selected by Add,
-// Relu, AddRelu, Max and Max3 for the CPU at hand; every build lists its versions
+// Relu, AddRelu, Max, Max3 and MaxS2 for the CPU at hand; every build lists its versions
 // in Paths so that one table test runs them all.
 //
 // In the Go engine running in V8 these ops cost more than their
@@ -27,10 +27,13 @@ type Path struct {
 	Max     func(dst, a, b []float32) // dst[i] = max(a[i], b[i])
 	// Max3: dst[i] = max(a[i], b[i], c[i]), one pass for a 3-tap window.
 	Max3 func(dst, a, b, c []float32)
+	// MaxS2: dst[i] = max(v[2i], v[2i+1], v[2i+2]) (len(v) > 2*len(dst)):
+	// a row of 3-wide windows at stride 2 (MaxPool 3x3 stride 2).
+	MaxS2 func(dst, v []float32)
 }
 
 // Generic is the plain Go path.
-var Generic = Path{Name: "generic", Add: addGeneric, Relu: reluGeneric, AddRelu: addReluGeneric, Max: maxGeneric, Max3: max3Generic}
+var Generic = Path{Name: "generic", Add: addGeneric, Relu: reluGeneric, AddRelu: addReluGeneric, Max: maxGeneric, Max3: max3Generic, MaxS2: maxS2Generic}
 
 // Paths returns every path this build can run on this CPU, Generic first.
 func Paths() []Path { return append([]Path{Generic}, simdPaths...) }
@@ -59,6 +62,16 @@ func Max(dst, a, b []float32) { best.Max(dst, a, b) }
 
 // Max3 sets dst[i] = max(a[i], b[i], c[i]) as Max does.
 func Max3(dst, a, b, c []float32) { best.Max3(dst, a, b, c) }
+
+// MaxS2 sets dst[i] = max(v[2i], v[2i+1], v[2i+2]) as Max does (len(v)
+// must exceed 2*len(dst)).
+func MaxS2(dst, v []float32) { best.MaxS2(dst, v) }
+
+// MaxS2Vector says whether MaxS2 has a vector form on this build and CPU
+// (AVX-512's two-source permutes; archsimd has no shuffle for
+// WebAssembly). Without one it is a scalar loop, and MaxPool keeps its
+// other paths, whose long Max3 calls are vector loops there too.
+func MaxS2Vector() bool { return best.Name == "avx512" }
 
 func addGeneric(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
@@ -92,6 +105,13 @@ func maxGeneric(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = Maxf(a[i], b[i])
+	}
+}
+
+func maxS2Generic(dst, v []float32) {
+	v = v[:2*len(dst)+1]
+	for i := range dst {
+		dst[i] = Maxf(Maxf(v[2*i], v[2*i+1]), v[2*i+2])
 	}
 }
 

@@ -16,8 +16,8 @@ import "simd/archsimd"
 // with two compares and blends, so the results have max's bits (NaN if
 // either is NaN, +0 over -0), which TestPaths checks.
 var (
-	avx2   = Path{Name: "avx2", Add: addAVX2, Relu: reluAVX2, AddRelu: addReluAVX2, Max: maxAVX2, Max3: max3AVX2}
-	avx512 = Path{Name: "avx512", Add: addAVX512, Relu: reluAVX512, AddRelu: addReluAVX512, Max: maxAVX512, Max3: max3AVX512}
+	avx2   = Path{Name: "avx2", Add: addAVX2, Relu: reluAVX2, AddRelu: addReluAVX2, Max: maxAVX2, Max3: max3AVX2, MaxS2: maxS2Generic}
+	avx512 = Path{Name: "avx512", Add: addAVX512, Relu: reluAVX512, AddRelu: addReluAVX512, Max: maxAVX512, Max3: max3AVX512, MaxS2: maxS2AVX512}
 )
 
 // simdPaths are avx2 and avx512 as far as the CPU has them, fastest last.
@@ -172,7 +172,9 @@ func maxAVX512(dst, a, b []float32) {
 	for ; i+16 <= n; i += 16 {
 		max16(load16(a, i), load16(b, i)).StoreArray((*[16]float32)(dst[i:]))
 	}
-	maxGeneric(dst[i:], a[i:], b[i:])
+	if i < n {
+		max16(part16(a, i), part16(b, i)).StorePart(dst[i:])
+	}
 	archsimd.ClearAVXUpperBits()
 }
 
@@ -183,6 +185,57 @@ func max3AVX512(dst, a, b, c []float32) {
 	for ; i+16 <= n; i += 16 {
 		max16(max16(load16(a, i), load16(b, i)), load16(c, i)).StoreArray((*[16]float32)(dst[i:]))
 	}
-	max3Generic(dst[i:], a[i:], b[i:], c[i:])
+	if i < n {
+		max16(max16(part16(a, i), part16(b, i)), part16(c, i)).StorePart(dst[i:])
+	}
 	archsimd.ClearAVXUpperBits()
+}
+
+// s2Even and s2Odd pick the even and the odd lanes of two concatenated
+// Float32x16 (VPERMT2PS indices 0-31). Arrays, loaded by the function that
+// uses them: a vector variable's initializer would run an AVX-512
+// instruction on every CPU.
+var (
+	s2Even = [16]uint32{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}
+	s2Odd  = [16]uint32{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31}
+)
+
+// maxS2AVX512 takes 16 windows at a time: v[32j : 32j+32] split into its
+// even and odd values (the windows' first and second taps), and
+// v[32j+2 : 32j+34] into its even ones (the third taps), each by one
+// two-source permute; then max16 as Max3 does.
+func maxS2AVX512(dst, v []float32) {
+	n := len(dst)
+	v = v[:2*n+1]
+	even, odd := archsimd.LoadUint32x16Array(&s2Even), archsimd.LoadUint32x16Array(&s2Odd)
+	i := 0
+	// The third taps' load reads v[2i+2 : 2i+34]: inside v while 2i+34
+	// <= 2n+1.
+	for ; 2*i+34 <= 2*n+1; i += 16 {
+		a, b := load16(v, 2*i), load16(v, 2*i+16)
+		c, d := load16(v, 2*i+2), load16(v, 2*i+18)
+		t0 := a.ConcatPermute(b, even)
+		t1 := a.ConcatPermute(b, odd)
+		t2 := c.ConcatPermute(d, even)
+		max16(max16(t0, t1), t2).StoreArray((*[16]float32)(dst[i:]))
+	}
+	if i < n {
+		// At most 16 windows are left: the same with masked loads.
+		a, b := part16(v, 2*i), part16(v, 2*i+16)
+		c, d := part16(v, 2*i+2), part16(v, 2*i+18)
+		t0 := a.ConcatPermute(b, even)
+		t1 := a.ConcatPermute(b, odd)
+		t2 := c.ConcatPermute(d, even)
+		max16(max16(t0, t1), t2).StorePart(dst[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// part16 loads s[i:i+16] as far as s goes (i may be past its end), zeros
+// beyond: the tails of Max, Max3 and MaxS2 in one masked vector, where a
+// scalar loop (Go's max, branching on NaN and zeros per value) took as long
+// as the vector body on MaxPool's rows of 56 or 28 values.
+func part16(s []float32, i int) archsimd.Float32x16 {
+	v, _ := archsimd.LoadFloat32x16Part(s[min(i, len(s)):])
+	return v
 }

@@ -79,6 +79,13 @@ func TestPaths(t *testing.T) {
 					t.Fatalf("%s max3 n=%d: [%d] max(%v, %v, %v) = %v", vp.Name, n, i, a[i], b[i], c[i], got[i])
 				}
 			}
+			v := gen(2*n + 1)
+			vp.MaxS2(got, v)
+			for i := range got {
+				if !same(got[i], max(v[2*i], v[2*i+1], v[2*i+2])) {
+					t.Fatalf("%s maxs2 n=%d: [%d] max(%v, %v, %v) = %v", vp.Name, n, i, v[2*i], v[2*i+1], v[2*i+2], got[i])
+				}
+			}
 			copy(got, a)
 			vp.Max(got, got, b) // in place, as MaxPool calls it
 			for i := range got {

@@ -10,7 +10,7 @@ import "simd/archsimd"
 // (NaN if either is NaN, +0 over -0) except which NaN comes out when there
 // is one (the WebAssembly spec leaves its payload open), which no caller
 // depends on.
-var simd128 = Path{Name: "simd128", Add: addSIMD128, Relu: reluSIMD128, AddRelu: addReluSIMD128, Max: maxSIMD128, Max3: max3SIMD128}
+var simd128 = Path{Name: "simd128", Add: addSIMD128, Relu: reluSIMD128, AddRelu: addReluSIMD128, Max: maxSIMD128, Max3: max3SIMD128, MaxS2: maxS2Generic}
 
 var simdPaths = []Path{simd128}
 
