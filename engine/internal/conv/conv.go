@@ -119,7 +119,9 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 // past 384x256 channels: VGG16's would be 105 MB in all).
 //
 // For a conv that takes the pixel-major GEMM (pixelmajor.go), natively, it
-// returns a PackedA holding only the float32 weights in that layout (Ext).
+// returns a PackedA holding only the float32 weights in that layout (Ext);
+// for one that takes winogradTM (7x7 maps, natively), only its transformed
+// kernels (Ext).
 //
 // LayoutFor chooses which, on this build's Target.
 func Prepack(g Geom, w Weights) *gemm.PackedA {
@@ -133,6 +135,8 @@ func Prepack(g Geom, w Weights) *gemm.PackedA {
 		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, t.Kernel.MR)}
 	case PixelMajor:
 		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, t.Kernel.NR)}
+	case WinogradTiles:
+		return &gemm.PackedA{Ext: newWinogradTMWeights(w, g.M, g.C, t.Kernel.NR)}
 	case Panels:
 		return gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)
 	}

@@ -26,6 +26,9 @@ const chunksPerWorker = 4
 //   - 3x3, stride 1, no groups, at least 16 channels in and out and enough
 //     output pixels (useWinograd): Winograd F(2x2, 3x3) (winograd.go),
 //     2.25 times fewer multiplies;
+//   - 3x3 stride 1 on maps of at most 16 tiles (7x7), natively, with its
+//     kernels kept (useWinogradTM): Winograd with tiles along the
+//     micro-kernel's rows and channels along its columns (winograd_tm.go);
 //   - few output pixels and many output channels, with weights kept for
 //     it (pixelmajor.go): im2col + a GEMM with pixels along the
 //     micro-kernel's rows and channels along its columns;
@@ -75,6 +78,11 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	cg, mg := g.C/g.Group, g.M/g.Group
 	if cg == 1 && g.KH*g.KW <= 64 {
 		depthwise(g, x, w, bias, y, relu1, workers)
+		after()
+		return
+	}
+	if ww := w.winogradTM(); pa.winograd && ww != nil && ww.mr == pa.tiles.Kernel.NR && ww.m == g.M && ww.c == g.C && useWinogradTM(g, pa.tiles.Kernel) {
+		winogradTM(g, x, ww, bias, y, relu1, workers, pa.tiles)
 		after()
 		return
 	}

@@ -27,10 +27,15 @@ const (
 	// PixelMajor are the weights float32 in the pixel-major kernel's B
 	// layout (pixelMajorWeights), channels rounded up to NR.
 	PixelMajor
+	// WinogradTiles are the transformed kernels in the B layout of
+	// winogradTM (winogradTMWeights): float32, 16 per 3x3 kernel, output
+	// channels rounded up to NR.
+	WinogradTiles
 )
 
 // Target is the platform whose layouts LayoutFor chooses: WebAssembly
-// keeps fewer (keepWinogradWeights, and no pixel-major copy), and the
+// keeps fewer (keepWinogradWeights, and no pixel-major or winogradTM
+// copy), and the
 // kernel's register tile rounds the rows.
 type Target struct {
 	Wasm   bool
@@ -55,6 +60,9 @@ func LayoutFor(g Geom, t Target) Layout {
 		}
 		return WinogradKernels
 	}
+	if !t.Wasm && useWinogradTM(g, t.Kernel) {
+		return WinogradTiles
+	}
 	if !t.Wasm && usePixelMajor(g, t.Kernel) {
 		return PixelMajor
 	}
@@ -77,6 +85,8 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 		return 4 * 16 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
 	case PixelMajor:
 		return 4 * int64(roundUp(g.M, kern.NR)) * k
+	case WinogradTiles:
+		return 4 * 16 * int64(roundUp(g.M, kern.NR)) * int64(g.C)
 	}
 	return 0
 }
@@ -92,6 +102,8 @@ func PackedBytes(pa *gemm.PackedA) int64 {
 		b += 4 * int64(len(e.u))
 	case *pixelMajorWeights:
 		b += 4 * int64(len(e.w))
+	case *winogradTMWeights:
+		b += 4 * int64(len(e.u))
 	}
 	return b
 }

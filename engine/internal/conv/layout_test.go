@@ -20,6 +20,8 @@ func layoutOf(pa *gemm.PackedA) Layout {
 		return WinogradKernels
 	case *pixelMajorWeights:
 		return PixelMajor
+	case *winogradTMWeights:
+		return WinogradTiles
 	}
 	return -1
 }
@@ -53,6 +55,8 @@ func TestLayoutFor(t *testing.T) {
 		{geom(16, 16, 12, 3, 1, 1), Panels},            // too few outputs for Winograd
 		{geom(16, 16, 13, 3, 1, 1), WinogradKernels},   // 169 outputs
 		{geom(256, 384, 13, 3, 1, 1), WinogradKernels}, // at wasmKeepWinogradMC
+		{geom(64, 40, 7, 3, 1, 1), Panels},             // 3x3 s1 on 7x7: winogradTM natively
+		{geom(32, 24, 8, 3, 2, 1), Panels},             // strided on 4x4: pixel-major natively
 	} {
 		g := c.g
 		t.Run(fmt.Sprintf("%dto%d_%dx%d_k%d_s%d_g%d", g.C, g.M, g.H, g.W, g.KH, g.SH, g.Group), func(t *testing.T) {
@@ -82,7 +86,7 @@ func TestLayoutFor(t *testing.T) {
 			}
 		})
 	}
-	if b := Build(); !b.Wasm && b.Kernel.NR > b.Kernel.MR && !seen[PixelMajor] {
-		t.Errorf("no case took the pixel-major layout natively with kernel %s", b.Kernel.Name)
+	if b := Build(); !b.Wasm && b.Kernel.NR > b.Kernel.MR && !(seen[PixelMajor] && seen[WinogradTiles]) {
+		t.Errorf("with kernel %s natively, no case took the pixel-major layout or winogradTM's: %v", b.Kernel.Name, seen)
 	}
 }

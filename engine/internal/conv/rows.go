@@ -17,9 +17,9 @@ type Band struct {
 // Forward over the whole of g. That holds when both take the same path
 // (im2col + GEMM, pointwise GEMM and pixel-major sum each output pixel
 // alone, in the same order whatever the other pixels: the GEMM's column
-// blocks and im2col's chunks already fall anywhere) and, for Winograd,
-// when the band's 2x2 output tiles are the whole's (r0 even; r1-r0 even
-// unless r1 is the last row): a tile's outputs depend on all 16 values of
+// blocks and im2col's chunks already fall anywhere) and, for Winograd and
+// winogradTM, when the band's 2x2 output tiles are the whole's (r0 even;
+// r1-r0 even unless r1 is the last row): a tile's outputs depend on all 16 values of
 // its 4x4 input tile, which the band's input rows then hold as the whole's.
 // Depthwise convs (one input channel per group) and groups are refused.
 func RowBand(g Geom, r0, r1 int) (Band, bool) {
@@ -45,7 +45,13 @@ func RowBand(g Geom, r0, r1 int) (Band, bool) {
 	if useWinograd(bg) != wino {
 		return Band{}, false
 	}
-	if wino && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {
+	// winogradTM (natively, 7x7 maps) has Winograd's tiles too.
+	t := Build()
+	tm := !t.Wasm && useWinogradTM(g, t.Kernel)
+	if !t.Wasm && useWinogradTM(bg, t.Kernel) != tm {
+		return Band{}, false
+	}
+	if (wino || tm) && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {
 		return Band{}, false
 	}
 	return Band{G: bg, R0: r0, R1: r1, In0: in0, In1: in1}, true

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"convscope/engine/gemm"
 	"convscope/internal/cputime"
 )
 
@@ -38,22 +39,42 @@ func BenchmarkSmall3x3(b *testing.B) {
 			ws[i] = w
 			ws[i].Packed = Prepack(g, w)
 		}
+		// Winograd with tiles along the kernel's rows, its kernels kept.
+		kern := gemm.DefaultTiles.Kernel
+		var tm []*winogradWeights
+		if kern.NR > kern.MR {
+			tm = make([]*winogradWeights, max(2, int((64<<20)/(64*int64(g.M)*int64(g.C)))+1))
+			for i := range tm {
+				tm[i] = newWinogradWeights(w, g.M, g.C, kern.NR)
+			}
+		}
 		for _, mode := range []string{"cold", "hot"} {
-			b.Run(cc.name+"/"+mode, func(b *testing.B) {
-				for i := range ws {
-					Forward(g, x, ws[i], bias, y, true, 1)
-				}
-				b.ResetTimer()
-				cpu0 := cputime.Seconds()
-				i := 0
-				for b.Loop() {
-					Forward(g, x, ws[i], bias, y, true, 1)
-					if mode == "cold" {
-						i = (i + 1) % len(ws)
+			for _, path := range []string{"forward", "tm"} {
+				n := len(ws)
+				run := func(i int) { Forward(g, x, ws[i], bias, y, true, 1) }
+				if path == "tm" {
+					if tm == nil {
+						continue
 					}
+					n = len(tm)
+					run = func(i int) { winogradTM(g, x, tm[i], bias, y, true, 1, gemm.DefaultTiles) }
 				}
-				b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
-			})
+				b.Run(cc.name+"/"+mode+"/"+path, func(b *testing.B) {
+					for i := 0; i < n; i++ {
+						run(i)
+					}
+					b.ResetTimer()
+					cpu0 := cputime.Seconds()
+					i := 0
+					for b.Loop() {
+						run(i)
+						if mode == "cold" {
+							i = (i + 1) % n
+						}
+					}
+					b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+				})
+			}
 		}
 	}
 }

@@ -45,3 +45,120 @@ func TestWinogradPaddedInputSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradTMSameBits: Winograd with tiles along the kernel's rows
+// (winogradTM) gives exactly the usual Winograd path's bits, for every
+// kernel with NR > MR, 1, 2 and 5 workers, with and without bias and ReLU,
+// channels not multiples of NR or 4, odd maps, two images.
+func TestWinogradTMSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	taken := 0
+	for _, c := range []struct{ c, m, h, w, pad int }{
+		{64, 64, 7, 7, 1}, {40, 70, 14, 14, 1}, {17, 35, 9, 5, 1}, {33, 18, 8, 8, 0},
+	} {
+		g := Geom{N: 2, C: c.c, M: c.m, H: c.h, W: c.w, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, Group: 1,
+			PT: c.pad, PL: c.pad, PB: c.pad, PR: c.pad}
+		g.OH, g.OW = OutSize(g.H, c.pad, c.pad, 3, 1, 1), OutSize(g.W, c.pad, c.pad, 3, 1, 1)
+		x := randSlice(r, g.N*g.C*g.H*g.W)
+		x[r.IntN(len(x))] = float32(math.Copysign(0, -1))
+		w, _ := quantWeights(r, g)
+		for _, kern := range gemm.Kernels() {
+			if kern.NR <= kern.MR {
+				continue
+			}
+			taken++
+			tl := gemm.TilesFor(kern)
+			ww := newWinogradWeights(w, g.M, g.C, kern.NR)
+			for _, bias := range [][]float32{nil, randSlice(r, g.M)} {
+				for _, relu := range []bool{false, true} {
+					want := make([]float32, g.N*g.M*g.OH*g.OW)
+					winograd(g, x, w, bias, want, relu, 1, tl)
+					for _, workers := range []int{1, 2, 5} {
+						got := make([]float32, len(want))
+						for i := range got {
+							got[i] = float32(math.NaN()) // every element must be written
+						}
+						winogradTM(g, x, ww, bias, got, relu, workers, tl)
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%+v %s bias %v relu %v workers %d: y[%d] = %v, usual Winograd %v", c, kern.Name, bias != nil, relu, workers, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Skip("no kernel of this build has NR > MR: winogradTM never runs")
+	}
+}
+
+// TestForwardWinogradTM: natively, a 3x3 stride-1 conv on a 7x7 map with
+// its weights as Prepack keeps them goes through winogradTM (Forward and
+// ForwardAdd give its bits, the usual Winograd path's, for 1 and 2
+// workers), and its row bands keep those bits.
+func TestForwardWinogradTM(t *testing.T) {
+	b := Build()
+	g := Geom{N: 1, C: 48, M: 40, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, Group: 1, PT: 1, PL: 1, PB: 1, PR: 1, OH: 7, OW: 7}
+	if b.Wasm || !useWinogradTM(g, b.Kernel) {
+		t.Skipf("winogradTM does not serve this build (wasm %v, kernel %s)", b.Wasm, b.Kernel.Name)
+	}
+	if l := LayoutFor(g, b); l != WinogradTiles {
+		t.Fatalf("LayoutFor = %d, want WinogradTiles", l)
+	}
+	r := rand.New(rand.NewPCG(47, 48))
+	x, bias, res := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M), randSlice(r, g.M*g.OH*g.OW)
+	w, _ := quantWeights(r, g)
+	want := make([]float32, g.M*g.OH*g.OW)
+	winograd(g, x, w, bias, want, false, 1, gemm.DefaultTiles)
+	wantAdd := make([]float32, len(want))
+	copy(wantAdd, want)
+	vecAddRelu(wantAdd, res)
+	kept := w
+	kept.Packed = Prepack(g, w)
+	for _, workers := range []int{1, 2} {
+		got, gotAdd := make([]float32, len(want)), make([]float32, len(want))
+		Forward(g, x, kept, bias, got, false, workers)
+		ForwardAdd(g, x, kept, bias, res, gotAdd, true, workers)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotAdd[i]) != math.Float32bits(wantAdd[i]) {
+				t.Fatalf("workers %d: y[%d] = %v (with residual %v), Winograd %v (%v)", workers, i, got[i], gotAdd[i], want[i], wantAdd[i])
+			}
+		}
+	}
+	// Bands of rows 0-3 and 4-6 hold the whole's tiles; 0-2 does not.
+	if _, ok := RowBand(g, 0, 3); ok {
+		t.Errorf("RowBand(0, 3) accepted: its tiles are not the whole's")
+	}
+	for _, rr := range [][2]int{{0, 4}, {4, 7}} {
+		band, ok := RowBand(g, rr[0], rr[1])
+		if !ok {
+			t.Fatalf("RowBand(%d, %d) refused", rr[0], rr[1])
+		}
+		bx := x[:0:0]
+		for c := 0; c < g.C; c++ {
+			bx = append(bx, x[c*g.H*g.W+band.In0*g.W:c*g.H*g.W+band.In1*g.W]...)
+		}
+		got := make([]float32, g.M*band.G.OH*band.G.OW)
+		Forward(band.G, bx, kept, bias, got, false, 1)
+		for m := 0; m < g.M; m++ {
+			for i := 0; i < (rr[1]-rr[0])*g.OW; i++ {
+				if a, b := got[m*band.G.OH*g.OW+i], want[m*g.OH*g.OW+rr[0]*g.OW+i]; math.Float32bits(a) != math.Float32bits(b) {
+					t.Fatalf("band %v: channel %d value %d = %v, whole %v", rr, m, i, a, b)
+				}
+			}
+		}
+	}
+}
+
+// vecAddRelu is y = ReLU(y + res), as ForwardAdd's second pass makes it.
+func vecAddRelu(y, res []float32) {
+	for i := range y {
+		v := y[i] + res[i]
+		if v < 0 {
+			v = 0
+		}
+		y[i] = v
+	}
+}
