@@ -142,7 +142,11 @@ func BenchmarkConvLayer(b *testing.B) {
 		g    Geom
 	}{
 		{"7x7s2_3to64_224", Geom{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 7, KW: 7, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3}},
-		{"3x3s2_128to256_28", Geom{N: 1, C: 128, M: 256, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},
+		{"3x3s2_128to256_28", Geom{N: 1, C: 128, M: 256, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}}, // ResNet-18 layer3.0.conv1
+		{"3x3s2_64to128_56", Geom{N: 1, C: 64, M: 128, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}},   // ResNet-18 layer2.0.conv1
+		{"3x3s2_256to512_14", Geom{N: 1, C: 256, M: 512, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}}, // ResNet-18 layer4.0.conv1
+		{"3x3s2_128to128_56", Geom{N: 1, C: 128, M: 128, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}}, // ResNet-50 layer2.0.conv2
+		{"3x3s2_256to256_28", Geom{N: 1, C: 256, M: 256, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}}, // ResNet-50 layer3.0.conv2
 		{"3x3_512to512_7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PL: 1, PB: 1, PR: 1}},
 	} {
 		g := layerGeom(cc.g)

@@ -26,6 +26,9 @@ const chunksPerWorker = 4
 //   - 3x3, stride 1, no groups, at least 16 channels in and out and enough
 //     output pixels (useWinograd): Winograd F(2x2, 3x3) (winograd.go),
 //     2.25 times fewer multiplies;
+//   - strided, few input channels (first layers; useDirect), natively with
+//     AVX-512: a direct kernel reading the input's column-phase planes
+//     (direct.go), no im2col;
 //   - 3x3 stride 1 on maps of at most 16 tiles (7x7), natively, with its
 //     kernels kept (useWinogradTM): Winograd with tiles along the
 //     micro-kernel's rows and channels along its columns (winograd_tm.go);
@@ -38,7 +41,7 @@ const chunksPerWorker = 4
 // Int8 weights give the bits their dequantized float32 values would give
 // (see Weights).
 func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
-	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
+	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true, direct: directKernel})
 }
 
 // ForwardAdd is Forward with res (laid out as y, not overlapping it) added
@@ -47,14 +50,16 @@ func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worke
 // The result has the bits of Forward without the ReLU, then the Add and the
 // ReLU as separate passes (vec.AddRelu).
 func ForwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu bool, workers int) {
-	forwardAdd(g, x, w, bias, res, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true})
+	forwardAdd(g, x, w, bias, res, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true, direct: directKernel})
 }
 
-// paths selects the GEMM kernel and whether Winograd may be used; the
+// paths selects the GEMM kernel, whether Winograd may be used and the
+// direct path's tile kernel (nil: not used, see direct.go); the
 // benchmarks compare them side by side.
 type paths struct {
 	tiles    gemm.Tiles
 	winograd bool
+	direct   directTileFn
 }
 
 func forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, pa paths) {
@@ -88,6 +93,11 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	}
 	if pa.winograd && useWinograd(g) {
 		winograd(g, x, w, bias, y, relu1, workers, pa.tiles)
+		after()
+		return
+	}
+	if pa.direct != nil && useDirect(g) {
+		direct(g, x, w, bias, y, relu1, workers, pa.direct)
 		after()
 		return
 	}

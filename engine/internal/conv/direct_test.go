@@ -1,0 +1,114 @@
+package conv
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"convscope/engine/gemm"
+)
+
+// directCases are geometries useDirect accepts: the first layers it was
+// made for (ResNet's and GoogLeNet's 7x7 stride 2 at 224 and a smaller
+// map, AlexNet's 11x11 stride 4), rows that end in a partial segment, an
+// odd number of segments, M not a multiple of 4, asymmetric pads wider
+// than the stride, dilation and stride 3, and a batch of two.
+var directCases = []Geom{
+	{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 7, KW: 7, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3},
+	{N: 1, C: 3, M: 64, H: 224, W: 224, KH: 11, KW: 11, SH: 4, SW: 4, PT: 2, PL: 2, PB: 2, PR: 2},
+	{N: 1, C: 3, M: 6, H: 41, W: 37, KH: 7, KW: 7, SH: 2, SW: 2, PT: 3, PL: 3, PB: 3, PR: 3},
+	{N: 2, C: 2, M: 5, H: 35, W: 40, KH: 3, KW: 5, SH: 1, SW: 2, PT: 0, PL: 4, PB: 2, PR: 1},
+	{N: 1, C: 4, M: 9, H: 30, W: 70, KH: 3, KW: 3, SH: 3, SW: 3, PT: 1, PL: 2, PB: 0, PR: 0, DH: 2, DW: 2},
+	{N: 1, C: 1, M: 4, H: 20, W: 34, KH: 2, KW: 4, SH: 2, SW: 2},
+}
+
+// directKernels are the tile kernels to test: the portable one, and this
+// build's SIMD one if any.
+func directKernels() map[string]directTileFn {
+	ks := map[string]directTileFn{"go": directTileGo}
+	if directKernel != nil {
+		ks["simd"] = directKernel
+	}
+	return ks
+}
+
+// TestDirectMatchesNaive runs every direct tile kernel on directCases with
+// float32 and int8 weights, bias and ReLU, 1 and 3 workers, against Naive;
+// the results must not depend on the number of workers, bit for bit.
+func TestDirectMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, g := range directCases {
+		g.Group = 1
+		g.DH, g.DW = max(g.DH, 1), max(g.DW, 1)
+		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, g.DH)
+		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+		if !useDirect(g) {
+			t.Fatalf("%+v: useDirect false; the case tests nothing", g)
+		}
+		x, bias := randSlice(r, g.N*g.C*g.H*g.W), randSlice(r, g.M)
+		wq, wf := quantWeights(r, g)
+		for _, w := range []Weights{{F: randSlice(r, g.M*g.C*g.KH*g.KW)}, wq} {
+			wv := w.F
+			if w.Q != nil {
+				wv = wf
+			}
+			want := make([]float32, g.N*g.M*g.OH*g.OW)
+			Naive(g, x, wv, bias, want, true)
+			for name, kern := range directKernels() {
+				var one []float32
+				for _, workers := range []int{1, 3} {
+					got := make([]float32, len(want))
+					for j := range got {
+						got[j] = float32(math.NaN()) // every element must be written
+					}
+					direct(g, x, w, bias, got, true, workers, kern)
+					for j := range got {
+						if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
+							t.Fatalf("%+v %s int8=%v workers=%d: y[%d] = %v, naive %v", g, name, w.Q != nil, workers, j, got[j], want[j])
+						}
+					}
+					if one == nil {
+						one = got
+						continue
+					}
+					for j := range got {
+						if math.Float32bits(got[j]) != math.Float32bits(one[j]) {
+							t.Fatalf("%+v %s workers=%d: y[%d] = %v, 1 worker %v", g, name, workers, j, got[j], one[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDirectSameBits: with AVX-512, the direct path gives the bits of the
+// im2col + GEMM path it replaces (same fused multiply-adds in the same
+// order, then bias and ReLU), so a model's outputs do not change.
+func TestDirectSameBits(t *testing.T) {
+	if directKernel == nil || gemm.DefaultTiles.Kernel.Name != "avx512_4x32" {
+		t.Skip("no AVX-512 direct kernel on this build or CPU")
+	}
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, g := range directCases {
+		g.Group = 1
+		g.DH, g.DW = max(g.DH, 1), max(g.DW, 1)
+		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, g.DH)
+		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+		if g.C*g.KH*g.KW > gemm.DefaultTiles.KC {
+			continue // the GEMM sums KC slices apart
+		}
+		x, bias := randSlice(r, g.N*g.C*g.H*g.W), randSlice(r, g.M)
+		w, _ := quantWeights(r, g)
+		w.Packed = Prepack(g, w)
+		want := make([]float32, g.N*g.M*g.OH*g.OW)
+		got := make([]float32, len(want))
+		forward(g, x, w, bias, want, true, 1, paths{tiles: gemm.DefaultTiles, winograd: true})
+		Forward(g, x, w, bias, got, true, 2)
+		for j := range got {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%+v: y[%d] = %v, im2col path %v", g, j, got[j], want[j])
+			}
+		}
+	}
+}
