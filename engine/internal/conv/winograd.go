@@ -280,8 +280,15 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 		var buf [9]float32
 		for s := lo; s < hi; s++ {
 			us := u[s*cCount*mr : (15*slivers+s+1)*cCount*mr]
-			if vectorWeights && mr == 4 && s*mr+mr <= mCount && transformSliver4(w, us, s*mr, cCount, st) {
-				continue
+			// Four channels at a time (winogradTM's slivers are 32 wide).
+			if vectorWeights && mr%4 == 0 && s*mr+mr <= mCount {
+				done := true
+				for r := 0; r < mr && done; r += 4 {
+					done = transformSliver4(w, us[r:], s*mr+r, cCount, st, mr)
+				}
+				if done {
+					continue
+				}
 			}
 			for r := 0; r < mr; r++ {
 				m := s*mr + r

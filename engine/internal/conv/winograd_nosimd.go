@@ -11,4 +11,4 @@ func winoOut4(p []float32, plane int, bv float32, relu bool, y *[4][4]float32) {
 }
 
 // transformSliver4 has a vector form only (winograd_simd.go).
-func transformSliver4(w Weights, us []float32, m0, cCount, st int) bool { return false }
+func transformSliver4(w Weights, us []float32, m0, cCount, st, rs int) bool { return false }

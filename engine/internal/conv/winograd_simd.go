@@ -52,11 +52,12 @@ func winoOut4(p []float32, plane int, bv float32, relu bool, y *[4][4]float32) {
 // transformSliver4 is transformWeights for one sliver of four output
 // channels m0..m0+3 (all < M): the four kernels of each input channel are
 // transformed at once, one per lane, and each of the 16 results is one
-// vector store into the sliver's layout (us[xi*st + c*4:], st floats a
-// position's plane). Same values,
+// vector store into the sliver's layout (us[xi*st + c*rs:], st floats a
+// position's plane, rs a row of the sliver: 4, or 32 for winogradTM's
+// slivers, of which these are four columns). Same values,
 // same operations in the same order as the scalar code, so the same bits.
 // It reports false when it does not apply (not built with vectors).
-func transformSliver4(w Weights, us []float32, m0, cCount, st int) bool {
+func transformSliver4(w Weights, us []float32, m0, cCount, st, rs int) bool {
 	var sc archsimd.Float32x4
 	if w.Q != nil {
 		sc = archsimd.LoadFloat32x4Array((*[4]float32)(w.Scales[m0:]))
@@ -96,7 +97,7 @@ func transformSliver4(w Weights, us []float32, m0, cCount, st int) bool {
 			q[2][j] = half.Mul(g0.Sub(g1).Add(g2))
 			q[3][j] = g2
 		}
-		o := c * 4
+		o := c * rs
 		for i := 0; i < 4; i++ {
 			q0, q1, q2 := q[i][0], q[i][1], q[i][2]
 			q0.StoreArray((*[4]float32)(us[(i*4+0)*st+o:]))

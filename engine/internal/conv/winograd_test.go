@@ -135,21 +135,23 @@ func TestWinogradKeptWeightsSameBits(t *testing.T) {
 
 // TestTransformWeightsVectorSameBits: the vector weight transform
 // (transformSliver4) writes exactly the scalar code's values, float32 and
-// int8 weights, with a partial last sliver.
+// int8 weights, slivers of 4, 8 and 32 rows, with a partial last sliver.
 func TestTransformWeightsVectorSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
-	g := Geom{C: 13, M: 22, KH: 3, KW: 3, Group: 1}
+	g := Geom{C: 13, M: 70, KH: 3, KW: 3, Group: 1}
 	wq, wf := quantWeights(r, g)
 	for _, w := range []Weights{wq, {F: wf}} {
-		slivers := (g.M + 3) / 4
-		want, got := make([]float32, 16*slivers*4*g.C), make([]float32, 16*slivers*4*g.C)
-		vectorWeights = false
-		transformWeights(w, want, g.M, g.C, 4, 1)
-		vectorWeights = true
-		transformWeights(w, got, g.M, g.C, 4, 2)
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("int8=%v: u[%d] = %v, scalar %v", w.Q != nil, i, got[i], want[i])
+		for _, mr := range []int{4, 32, 8} { // winograd's slivers, winogradTM's
+			slivers := (g.M + mr - 1) / mr
+			want, got := make([]float32, 16*slivers*mr*g.C), make([]float32, 16*slivers*mr*g.C)
+			vectorWeights = false
+			transformWeights(w, want, g.M, g.C, mr, 1)
+			vectorWeights = true
+			transformWeights(w, got, g.M, g.C, mr, 2)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("int8=%v mr %d: u[%d] = %v, scalar %v", w.Q != nil, mr, i, got[i], want[i])
+				}
 			}
 		}
 	}
