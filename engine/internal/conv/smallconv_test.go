@@ -49,6 +49,7 @@ func TestWinogradPaddedInputSameBits(t *testing.T) {
 // TestWinogradTMSameBits: Winograd with tiles along the kernel's rows
 // (winogradTM) gives exactly the usual Winograd path's bits, for every
 // kernel with NR > MR, 1, 2 and 5 workers, with and without bias and ReLU,
+// both output transforms (outputTM16's vectors and the scalar stores),
 // channels not multiples of NR or 4, odd maps, two images.
 func TestWinogradTMSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(45, 46))
@@ -74,14 +75,18 @@ func TestWinogradTMSameBits(t *testing.T) {
 					want := make([]float32, g.N*g.M*g.OH*g.OW)
 					winograd(g, x, w, bias, want, relu, 1, tl)
 					for _, workers := range []int{1, 2, 5} {
-						got := make([]float32, len(want))
-						for i := range got {
-							got[i] = float32(math.NaN()) // every element must be written
-						}
-						winogradTM(g, x, ww, bias, got, relu, workers, tl)
-						for i := range got {
-							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-								t.Fatalf("%+v %s bias %v relu %v workers %d: y[%d] = %v, usual Winograd %v", c, kern.Name, bias != nil, relu, workers, i, got[i], want[i])
+						for _, vo := range []bool{true, false} { // outputTM16 or transformOutputTM
+							got := make([]float32, len(want))
+							for i := range got {
+								got[i] = float32(math.NaN()) // every element must be written
+							}
+							vectorOutput = vo
+							winogradTM(g, x, ww, bias, got, relu, workers, tl)
+							vectorOutput = true
+							for i := range got {
+								if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+									t.Fatalf("%+v %s bias %v relu %v workers %d vector output %v: y[%d] = %v, usual Winograd %v", c, kern.Name, bias != nil, relu, workers, vo, i, got[i], want[i])
+								}
 							}
 						}
 					}

@@ -59,9 +59,11 @@ func winogradTM(g Geom, x []float32, ww *winogradWeights, bias, y []float32, rel
 		padInput(g, gp, xn, xp)
 		transformInput(gp, xp, v, vst, mr, 0, tiles, tilesX)
 		par.ForChunks(workers, ms, chunksPerWorker*workers, func(lo, hi int) {
-			pbuf := colPool.get(16 * pst)
+			npix := g.OH * g.OW
+			pbuf := colPool.get(16*pst + npix*nr)
 			defer colPool.put(pbuf)
-			prod := *pbuf
+			prod := (*pbuf)[:16*pst]
+			stage := (*pbuf)[16*pst:]
 			for s := lo; s < hi; s++ {
 				for xi := 0; xi < 16; xi++ {
 					b := ww.u[(xi*ms+s)*g.C*nr : (xi*ms+s+1)*g.C*nr]
@@ -71,10 +73,43 @@ func winogradTM(g Geom, x []float32, ww *winogradWeights, bias, y []float32, rel
 						kern.Fn(g.C, a, b, prod[o:o+mr*nr])
 					}
 				}
-				transformOutputTM(g, prod, yn, bias, relu, pst, mr, nr, s*nr, min(nr, g.M-s*nr), tiles, tilesX)
+				mc := min(nr, g.M-s*nr)
+				if !vectorOutput || nr%16 != 0 || !outputTM16(g, prod, stage, bias == nil, pst, mr, nr, tiles, tilesX) {
+					transformOutputTM(g, prod, yn, bias, relu, pst, mr, nr, s*nr, mc, tiles, tilesX)
+					continue
+				}
+				storeTransposed(g, stage, yn, bias, relu, s*nr, mc, mr, nr, npix)
 			}
 		})
 	}
+}
+
+// outputTM16 turns the products of one sliver of nr output channels (prod
+// laid out [xi][tile sliver][mr][nr], positions plane floats apart) into
+// their 2x2 outputs Y = At m A, 16 channels at a time (winoOutTM16), into
+// stage laid out [output pixel][nr] as storeTransposed reads it, without
+// bias or ReLU (storeTransposed adds them; zero adds winoOut's bias 0 when
+// there is none). It reports false where winoOutTM16 has no vectors.
+// transformOutputTM, four channels at a time with scalar stores into the
+// output, was a seventh of a 512-channel 7x7 conv's CPU profile; this
+// gained less than that: BenchmarkSmall3x3 512x512 7x7 hot 1.33 -> 1.30
+// cpu-ms, best of four (cold the same: the conv waits on its kernels U).
+func outputTM16(g Geom, prod, stage []float32, zero bool, plane, mr, nr, tiles, tilesX int) bool {
+	var ys [4][16]float32
+	for t := 0; t < tiles; t++ {
+		oy, ox := 2*(t/tilesX), 2*(t%tilesX)
+		for h := 0; h < nr; h += 16 {
+			if !winoOutTM16(prod[(t/mr)*mr*nr+(t%mr)*nr+h:], plane, zero, &ys) {
+				return false
+			}
+			for k, d := range [4][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+				if y, x := oy+d[0], ox+d[1]; y < g.OH && x < g.OW {
+					copy(stage[(y*g.OW+x)*nr+h:(y*g.OW+x)*nr+h+16], ys[k][:])
+				}
+			}
+		}
+	}
+	return true
 }
 
 // transformOutputTM turns the products of channels m0..m0+mc-1 (prod laid
