@@ -101,7 +101,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					cols := min(nr, nc-js*nr)
 					edge := cols < nr && kern.Edge != nil
 					for is := 0; is*mr < mc; is++ {
-						if kern.TilePair != nil && cols == nr && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
+						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
 							var bias, add []float32
 							if ep.RowBias != nil {
@@ -110,7 +110,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							if ep.Add != nil {
 								add = ep.Add[off:]
 							}
-							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
 							is++
 							continue
 						}

@@ -54,13 +54,15 @@ type Kernel struct {
 	// Tile's bits: the packed path then broadcasts each A block once
 	// instead of the kernel splatting every A value at every tile.
 	TileBcast func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
-	// TilePair, when set, is Tile on two vertically adjacent full tiles at
-	// once: a holds two consecutive A slivers (2*kc*MR floats, as the
-	// packed block lays them out), bias 2*MR values or nil, and C's 2*MR
-	// rows are written with the bits Tile (or Fn and StoreTileAdd) gives
-	// each sliver. A tile twice as tall loads each B vector for twice the
-	// multiply-adds (amd64's assembly, tile_amd64.s).
-	TilePair func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// TilePair, when set, is Tile on two vertically adjacent tiles at
+	// once, of which the first cols columns (0 < cols <= NR) are read and
+	// written: a holds two consecutive A slivers (2*kc*MR floats, as the
+	// packed block lays them out), bias 2*MR values or nil, and those
+	// columns of C's 2*MR rows get the bits Fn and StoreTileAdd (or store
+	// and Epilogue.apply on an edge) give each sliver. A tile twice as tall
+	// loads each B vector for twice the multiply-adds (amd64's assembly,
+	// tile_amd64.s).
+	TilePair func(kc int, a, b, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
 	// Bcast sets dst[4*i+l] = src[i] for l < 4 (len(dst) = 4*len(src)).
 	Bcast func(dst, src []float32)
 	// MC, when set, is the height of the A block when it is broadcast

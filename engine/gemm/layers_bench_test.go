@@ -23,6 +23,7 @@ var convShapes = []struct {
 	{"resnet50.layer1.conv3", 256, 3136, 64},
 	{"resnet50.layer2.conv3", 512, 784, 128},
 	{"resnet50.layer3.conv3", 1024, 196, 256},
+	{"resnet50.layer4.conv3", 2048, 49, 512},
 }
 
 // BenchmarkConvShapes runs each shape with every kernel on one worker and
@@ -79,7 +80,7 @@ func BenchmarkConvShapes(b *testing.B) {
 				c0 := cputime.Seconds()
 				for b.Loop() {
 					for i := 0; i < calls; i++ {
-						kern.TilePair(kc, pa, pb, tile, nr, true, true, nil, nil, false)
+						kern.TilePair(kc, pa, pb, tile, nr, nr, true, true, nil, nil, false)
 					}
 				}
 				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// func tile8x32AVX512(kc int, a, b, c *float32, ldc int, bias, add *float32, flags int)
+// func tile8x32AVX512(kc int, a, b, c *float32, ldc int, bias, add *float32, flags, mask int)
 //
 // Two 4x32 register tiles of AVX512 stacked (8 rows x 32 columns) over two
 // consecutive packed A slivers (a: kc*4 floats, then the next sliver's kc*4)
@@ -20,7 +20,11 @@
 // multiply-adds (206-209). The Go 4x32 kernel: 165-175.
 //
 // flags: bit 0 first, bit 1 last, bit 2 relu. ldc is in floats. bias (8
-// values) and add are used only when last and not nil.
+// values) and add are used only when last and not nil. mask selects the
+// columns of C (and add) that are read and written: bits 0-15 the first
+// vector's lanes (K3), bits 16-31 the second's (K4); a column outside it
+// is never touched (AVX-512 suppresses faults on masked-off lanes), so an
+// edge tile narrower than 32 takes this path too.
 
 #define STEP(off) \
 	VMOVUPS (off*128)(DX), Z16; \
@@ -54,8 +58,8 @@
 // the first operand, as storeTileAddAVX512's row.Add(acc)), then moves R9
 // to the next row.
 #define ROWOLD(z0, z1) \
-	VMOVUPS (R9), Z16; \
-	VMOVUPS 64(R9), Z17; \
+	VMOVUPS.Z (R9), K3, Z16; \
+	VMOVUPS.Z 64(R9), K4, Z17; \
 	VADDPS z0, Z16, z0; \
 	VADDPS z1, Z17, z1; \
 	ADDQ R10, R9
@@ -65,8 +69,10 @@
 	VADDPS.BCST (off*4)(R11), z1, z1
 
 #define ROWADD(z0, z1) \
-	VADDPS (R12), z0, z0; \
-	VADDPS 64(R12), z1, z1; \
+	VMOVUPS.Z (R12), K3, Z16; \
+	VMOVUPS.Z 64(R12), K4, Z17; \
+	VADDPS Z16, z0, z0; \
+	VADDPS Z17, z1, z1; \
 	ADDQ R10, R12
 
 // ROWRELU zeroes the lanes below zero (not -0, not NaN: v < 0 is false for
@@ -78,11 +84,11 @@
 	VMOVAPS Z31, K2, z1
 
 #define ROWSTORE(z0, z1) \
-	VMOVUPS z0, (R9); \
-	VMOVUPS z1, 64(R9); \
+	VMOVUPS z0, K3, (R9); \
+	VMOVUPS z1, K4, 64(R9); \
 	ADDQ R10, R9
 
-TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-64
+TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
@@ -130,6 +136,10 @@ epilogue:
 	MOVQ bias+40(FP), R11
 	MOVQ add+48(FP), R12
 	MOVQ flags+56(FP), R8
+	MOVQ mask+64(FP), AX
+	KMOVW AX, K3
+	SHRQ $16, AX
+	KMOVW AX, K4
 
 	TESTQ $1, R8
 	JNZ   nofirst

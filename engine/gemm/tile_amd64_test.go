@@ -9,10 +9,12 @@ import (
 )
 
 // TestTilePairSameBits: TilePair gives, for each of its two A slivers, the
-// bits of Fn followed by StoreTileAdd (StoreTile without a residual) on
-// that sliver: first, middle and last KC slices, with and without bias,
-// residual and ReLU, at depths that leave both loop tails, on values that
-// include NaN, infinities and signed zeros.
+// bits of Fn followed by store and Epilogue.apply (the packed path's
+// generic store) on that sliver's first cols columns, and leaves every
+// other value of C alone: first, middle and last KC slices, with and
+// without bias, residual and ReLU, full and edge tiles, at depths that
+// leave both loop tails, on values that include NaN, infinities and signed
+// zeros.
 func TestTilePairSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(97, 98))
 	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
@@ -34,6 +36,7 @@ func TestTilePairSameBits(t *testing.T) {
 					}
 				}
 				first, last, relu := trial&1 != 0, trial&2 != 0, trial&4 != 0
+				cols := []int{nr, nr, nr - 1, nr/2 + 1, nr / 2, 5, 1}[trial%7]
 				if trial&8 != 0 {
 					bias = nil
 				}
@@ -48,18 +51,17 @@ func TestTilePairSameBits(t *testing.T) {
 					if bias != nil {
 						bh = bias[h*mr : (h+1)*mr]
 					}
-					if add != nil {
-						kern.StoreTileAdd(acc, want[h*mr*ldc:], ldc, first, last, bh, add[h*mr*ldc:], relu)
-					} else {
-						kern.StoreTile(acc, want[h*mr*ldc:], ldc, first, last, bh, relu)
+					store(acc, nr, mr, cols, 1, 0, first, want, h*mr*ldc, ldc)
+					if last {
+						Epilogue{RowBias: bh, Add: add, Relu: relu}.apply(want, h*mr*ldc, mr, cols, ldc, 0)
 					}
 				}
 				got := append([]float32(nil), c0...)
-				kern.TilePair(kc, a, b, got, ldc, first, last, bias, add, relu)
+				kern.TilePair(kc, a, b, got, ldc, cols, first, last, bias, add, relu)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
-						t.Fatalf("%s kc=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+StoreTile %v",
-							kern.Name, kc, first, last, bias != nil, add != nil, relu, i/ldc, i%ldc, got[i], want[i])
+						t.Fatalf("%s kc=%d cols=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+store %v",
+							kern.Name, kc, cols, first, last, bias != nil, add != nil, relu, i/ldc, i%ldc, got[i], want[i])
 					}
 				}
 			}
