@@ -28,8 +28,8 @@ const (
 	// layout (pixelMajorWeights), channels rounded up to NR.
 	PixelMajor
 	// WinogradTiles are the transformed kernels in the B layout of
-	// winogradTM (winogradTMWeights): float32, 16 per 3x3 kernel, output
-	// channels rounded up to NR.
+	// winogradTM (winogradTMWeights): int16, 16 per 3x3 kernel, output
+	// channels rounded up to NR, and a float32 scale per channel.
 	WinogradTiles
 )
 
@@ -86,7 +86,8 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 	case PixelMajor:
 		return 4 * int64(roundUp(g.M, kern.NR)) * k
 	case WinogradTiles:
-		return 4 * 16 * int64(roundUp(g.M, kern.NR)) * int64(g.C)
+		mp := int64(roundUp(g.M, kern.NR))
+		return 2*16*mp*int64(g.C) + 4*mp
 	}
 	return 0
 }
@@ -103,7 +104,7 @@ func PackedBytes(pa *gemm.PackedA) int64 {
 	case *pixelMajorWeights:
 		b += 4 * int64(len(e.w))
 	case *winogradTMWeights:
-		b += 4 * int64(len(e.u))
+		b += 2*int64(len(e.u)) + 4*int64(len(e.scale))
 	}
 	return b
 }

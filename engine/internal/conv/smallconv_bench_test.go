@@ -41,11 +41,11 @@ func BenchmarkSmall3x3(b *testing.B) {
 		}
 		// Winograd with tiles along the kernel's rows, its kernels kept.
 		kern := gemm.DefaultTiles.Kernel
-		var tm []*winogradWeights
+		var tm []*winogradTMWeights
 		if kern.NR > kern.MR {
-			tm = make([]*winogradWeights, max(2, int((64<<20)/(64*int64(g.M)*int64(g.C)))+1))
+			tm = make([]*winogradTMWeights, max(2, int((64<<20)/(32*int64(g.M)*int64(g.C)))+1))
 			for i := range tm {
-				tm[i] = newWinogradWeights(w, g.M, g.C, kern.NR)
+				tm[i] = newWinogradTMWeights(w, g.M, g.C, kern.NR)
 			}
 		}
 		for _, mode := range []string{"cold", "hot"} {

@@ -46,12 +46,14 @@ func TestWinogradPaddedInputSameBits(t *testing.T) {
 	}
 }
 
-// TestWinogradTMSameBits: Winograd with tiles along the kernel's rows
-// (winogradTM) gives exactly the usual Winograd path's bits, for every
-// kernel with NR > MR, 1, 2 and 5 workers, with and without bias and ReLU,
-// both output transforms (outputTM16's vectors and the scalar stores),
-// channels not multiples of NR or 4, odd maps, two images.
-func TestWinogradTMSameBits(t *testing.T) {
+// TestWinogradTMMatchesNaive: Winograd with tiles along the kernel's rows
+// and int16 kernels (winogradTM) stays within float32 rounding of Naive
+// over the dequantized weights, and gives the same bits for 1, 2 and 5
+// workers and with either output transform (outputTM16's vectors or the
+// scalar stores), for every kernel with NR > MR, with and without bias
+// and ReLU, channels not multiples of NR or 4, odd maps, two images,
+// int8 weights at their extremes (-128, 127: U' up to 1152).
+func TestWinogradTMMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(45, 46))
 	taken := 0
 	for _, c := range []struct{ c, m, h, w, pad int }{
@@ -61,31 +63,48 @@ func TestWinogradTMSameBits(t *testing.T) {
 			PT: c.pad, PL: c.pad, PB: c.pad, PR: c.pad}
 		g.OH, g.OW = OutSize(g.H, c.pad, c.pad, 3, 1, 1), OutSize(g.W, c.pad, c.pad, 3, 1, 1)
 		x := randSlice(r, g.N*g.C*g.H*g.W)
-		x[r.IntN(len(x))] = float32(math.Copysign(0, -1))
-		w, _ := quantWeights(r, g)
+		w, wf := quantWeights(r, g)
+		for k := 0; k < 9; k++ { // one kernel at the extremes
+			w.Q[k] = []int8{-128, 127}[k%2]
+			wf[k] = float32(w.Q[k]) * w.Scales[0]
+		}
 		for _, kern := range gemm.Kernels() {
 			if kern.NR <= kern.MR {
 				continue
 			}
 			taken++
 			tl := gemm.TilesFor(kern)
-			ww := newWinogradWeights(w, g.M, g.C, kern.NR)
+			ww := newWinogradTMWeights(w, g.M, g.C, kern.NR)
 			for _, bias := range [][]float32{nil, randSlice(r, g.M)} {
 				for _, relu := range []bool{false, true} {
-					want := make([]float32, g.N*g.M*g.OH*g.OW)
-					winograd(g, x, w, bias, want, relu, 1, tl)
+					naive := make([]float32, g.N*g.M*g.OH*g.OW)
+					Naive(g, x, wf, bias, naive, relu)
+					var big float64
+					for _, v := range naive {
+						big = max(big, math.Abs(float64(v)))
+					}
+					var want []float32
 					for _, workers := range []int{1, 2, 5} {
 						for _, vo := range []bool{true, false} { // outputTM16 or transformOutputTM
-							got := make([]float32, len(want))
+							got := make([]float32, len(naive))
 							for i := range got {
 								got[i] = float32(math.NaN()) // every element must be written
 							}
 							vectorOutput = vo
 							winogradTM(g, x, ww, bias, got, relu, workers, tl)
 							vectorOutput = true
+							if want == nil {
+								want = got
+								for i := range got {
+									if d := math.Abs(float64(got[i] - naive[i])); !(d <= 1e-5*big) {
+										t.Fatalf("%+v %s: y[%d] = %v, naive %v", c, kern.Name, i, got[i], naive[i])
+									}
+								}
+								continue
+							}
 							for i := range got {
 								if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-									t.Fatalf("%+v %s bias %v relu %v workers %d vector output %v: y[%d] = %v, usual Winograd %v", c, kern.Name, bias != nil, relu, workers, vo, i, got[i], want[i])
+									t.Fatalf("%+v %s bias %v relu %v workers %d vector output %v: y[%d] = %v, one worker with vectors %v", c, kern.Name, bias != nil, relu, workers, vo, i, got[i], want[i])
 								}
 							}
 						}
@@ -101,8 +120,8 @@ func TestWinogradTMSameBits(t *testing.T) {
 
 // TestForwardWinogradTM: natively, a 3x3 stride-1 conv on a 7x7 map with
 // its weights as Prepack keeps them goes through winogradTM (Forward and
-// ForwardAdd give its bits, the usual Winograd path's, for 1 and 2
-// workers), and its row bands keep those bits.
+// ForwardAdd give its bits for 1 and 2 workers), and its row bands keep
+// those bits.
 func TestForwardWinogradTM(t *testing.T) {
 	b := Build()
 	g := Geom{N: 1, C: 48, M: 40, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, Group: 1, PT: 1, PL: 1, PB: 1, PR: 1, OH: 7, OW: 7}
@@ -115,20 +134,20 @@ func TestForwardWinogradTM(t *testing.T) {
 	r := rand.New(rand.NewPCG(47, 48))
 	x, bias, res := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M), randSlice(r, g.M*g.OH*g.OW)
 	w, _ := quantWeights(r, g)
+	kept := w
+	kept.Packed = Prepack(g, w)
 	want := make([]float32, g.M*g.OH*g.OW)
-	winograd(g, x, w, bias, want, false, 1, gemm.DefaultTiles)
+	winogradTM(g, x, kept.winogradTM(), bias, want, false, 1, gemm.DefaultTiles)
 	wantAdd := make([]float32, len(want))
 	copy(wantAdd, want)
 	vecAddRelu(wantAdd, res)
-	kept := w
-	kept.Packed = Prepack(g, w)
 	for _, workers := range []int{1, 2} {
 		got, gotAdd := make([]float32, len(want)), make([]float32, len(want))
 		Forward(g, x, kept, bias, got, false, workers)
 		ForwardAdd(g, x, kept, bias, res, gotAdd, true, workers)
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) || math.Float32bits(gotAdd[i]) != math.Float32bits(wantAdd[i]) {
-				t.Fatalf("workers %d: y[%d] = %v (with residual %v), Winograd %v (%v)", workers, i, got[i], gotAdd[i], want[i], wantAdd[i])
+				t.Fatalf("workers %d: y[%d] = %v (with residual %v), winogradTM %v (%v)", workers, i, got[i], gotAdd[i], want[i], wantAdd[i])
 			}
 		}
 	}

@@ -280,7 +280,7 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 		var buf [9]float32
 		for s := lo; s < hi; s++ {
 			us := u[s*cCount*mr : (15*slivers+s+1)*cCount*mr]
-			// Four channels at a time (winogradTM's slivers are 32 wide).
+			// Four channels at a time (slivers of any multiple of four).
 			if vectorWeights && mr%4 == 0 && s*mr+mr <= mCount {
 				done := true
 				for r := 0; r < mr && done; r += 4 {

@@ -12,31 +12,38 @@ import (
 // 49, two slivers with 15 empty columns. Here 16 tiles fill four rows of
 // four and 49 take 52 rows, and a multiple of NR channels wastes nothing.
 //
-//   - U = G g Gt of every kernel, kept from Compile (Prepack), laid out as
-//     transformWeights lays it out for a micro-kernel of NR rows:
-//     u[xi][sliver of NR channels][c][NR], which is the kernel's B layout;
+//   - U' = G' q G't of every int8 kernel q, exact in int16, kept from
+//     Compile (Prepack, winogradTMWeights), laid out as the kernel reads B:
+//     u[xi][sliver of NR channels][c][NR];
 //   - V = Bt d B of every tile, laid out as transformInput lays it out for
 //     slivers of MR tiles: v[xi][sliver of MR tiles][c][MR], the kernel's A
 //     layout, once per image;
-//   - per sliver of NR output channels, the kernel computes each (xi, tile
-//     sliver) product over all C at once into prod[xi][tile sliver][MR][NR]
-//     (one B sliver of U, C x NR floats, stays in L1 for all tile slivers),
-//     then At m A turns prod into outputs (with bias and ReLU).
+//   - per sliver of NR output channels and position xi, its B sliver of U'
+//     widened to float32 (C x NR, exact), the kernel computes each tile
+//     sliver's product over all C at once into prod[xi][tile sliver][MR][NR],
+//     then At m A turns prod into outputs, times each channel's s/4, then
+//     the bias and ReLU.
 //
-// Every product sums over c in order with a fused multiply-add, as the
-// usual Winograd path does (the product of an FMA is exact, so which
-// operand is the kernel's A does not matter), and the output transform is
-// the same: the results are the usual path's bits, for any number of
-// workers (TestWinogradTMSameBits).
+// Every element is computed by the same operations in the same order
+// whatever the number of workers: the same bits for any
+// (TestWinogradTMMatchesNaive). They are not the usual Winograd path's
+// (that one rounds the dequantized kernels' transform; here the scale
+// comes after the sum), but within float32 rounding of Naive.
 //
 // Natively, on 7x7 maps, it takes 25-30% less time than the pixel-major
-// GEMM it replaces there, with its kernels kept (16 floats per 3x3 kernel:
-// 16 MiB for 512x512 channels, the pixel-major copy was 9 MiB).
-// BenchmarkSmall3x3, cpu-ms, best of three at load 9 (pixel-major /
-// winogradTM): 512x512 7x7 cold 2.22 / 1.62, hot 2.01 / 1.42; 192->384
-// cold 0.67 / 0.52, hot 0.57 / 0.32. At 14x14 (49 tiles) it lost to the
-// usual Winograd path: 256x256 hot 0.99 / 1.14, 160->320 0.76 / 1.05.
-func winogradTM(g Geom, x []float32, ww *winogradWeights, bias, y []float32, relu bool, workers int, t gemm.Tiles) {
+// GEMM it replaces there. BenchmarkSmall3x3, cpu-ms, best of three at load
+// 9 (pixel-major / winogradTM with float32 kernels): 512x512 7x7 cold 2.22
+// / 1.62, hot 2.01 / 1.42; 192->384 cold 0.67 / 0.52, hot 0.57 / 0.32. The
+// int16 kernels (half the bytes: 8 MiB for 512x512 channels, where the
+// float32 ones were 16 MiB and the pixel-major copy 9 MiB) cost the
+// widening where the kernels are in cache (192->384 hot 0.28 -> 0.31) and
+// gain where they come from memory, as in a model's pass: TestLayerProfile,
+// median of three runs' medians, float32 -> int16 kernels: GoogLeNet
+// inception5a/5b branch2.1 0.40 -> 0.36, 0.55 -> 0.50 ms, ResNet-18
+// layer4.1.conv1 1.65 -> 1.59, ResNet-50 layer4.1.conv2 1.70 -> 1.56. At
+// 14x14 (49 tiles) it lost to the usual Winograd path (float32 kernels:
+// 256x256 hot 0.99 / 1.14, 160->320 0.76 / 1.05).
+func winogradTM(g Geom, x []float32, ww *winogradTMWeights, bias, y []float32, relu bool, workers int, t gemm.Tiles) {
 	kern := t.Kernel
 	mr, nr := kern.MR, kern.NR
 	tilesY, tilesX := (g.OH+1)/2, (g.OW+1)/2
@@ -60,13 +67,15 @@ func winogradTM(g Geom, x []float32, ww *winogradWeights, bias, y []float32, rel
 		transformInput(gp, xp, v, vst, mr, 0, tiles, tilesX)
 		par.ForChunks(workers, ms, chunksPerWorker*workers, func(lo, hi int) {
 			npix := g.OH * g.OW
-			pbuf := colPool.get(16*pst + npix*nr)
+			pbuf := colPool.get(16*pst + npix*nr + g.C*nr)
 			defer colPool.put(pbuf)
 			prod := (*pbuf)[:16*pst]
-			stage := (*pbuf)[16*pst:]
+			stage := (*pbuf)[16*pst : 16*pst+npix*nr]
+			b := (*pbuf)[16*pst+npix*nr:]
 			for s := lo; s < hi; s++ {
+				sc := ww.scale[s*nr : (s+1)*nr]
 				for xi := 0; xi < 16; xi++ {
-					b := ww.u[(xi*ms+s)*g.C*nr : (xi*ms+s+1)*g.C*nr]
+					widenInt16(b, ww.u[(xi*ms+s)*g.C*nr:(xi*ms+s+1)*g.C*nr])
 					for q := 0; q < ps; q++ {
 						a := v[xi*vst+q*g.C*mr : xi*vst+(q+1)*g.C*mr]
 						o := xi*pst + q*mr*nr
@@ -74,8 +83,8 @@ func winogradTM(g Geom, x []float32, ww *winogradWeights, bias, y []float32, rel
 					}
 				}
 				mc := min(nr, g.M-s*nr)
-				if !vectorOutput || nr%16 != 0 || !outputTM16(g, prod, stage, bias == nil, pst, mr, nr, tiles, tilesX) {
-					transformOutputTM(g, prod, yn, bias, relu, pst, mr, nr, s*nr, mc, tiles, tilesX)
+				if !vectorOutput || nr%16 != 0 || !outputTM16(g, prod, stage, sc, pst, mr, nr, tiles, tilesX) {
+					transformOutputTM(g, prod, yn, sc, bias, relu, pst, mr, nr, s*nr, mc, tiles, tilesX)
 					continue
 				}
 				storeTransposed(g, stage, yn, bias, relu, s*nr, mc, mr, nr, npix)
@@ -86,20 +95,20 @@ func winogradTM(g Geom, x []float32, ww *winogradWeights, bias, y []float32, rel
 
 // outputTM16 turns the products of one sliver of nr output channels (prod
 // laid out [xi][tile sliver][mr][nr], positions plane floats apart) into
-// their 2x2 outputs Y = At m A, 16 channels at a time (winoOutTM16), into
-// stage laid out [output pixel][nr] as storeTransposed reads it, without
-// bias or ReLU (storeTransposed adds them; zero adds winoOut's bias 0 when
-// there is none). It reports false where winoOutTM16 has no vectors.
+// their 2x2 outputs Y = At m A times the channels' scales sc, 16 channels
+// at a time (winoOutTM16), into stage laid out [output pixel][nr] as
+// storeTransposed reads it, without bias or ReLU (storeTransposed adds
+// them). It reports false where winoOutTM16 has no vectors.
 // transformOutputTM, four channels at a time with scalar stores into the
 // output, was a seventh of a 512-channel 7x7 conv's CPU profile; this
 // gained less than that: BenchmarkSmall3x3 512x512 7x7 hot 1.33 -> 1.30
 // cpu-ms, best of four (cold the same: the conv waits on its kernels U).
-func outputTM16(g Geom, prod, stage []float32, zero bool, plane, mr, nr, tiles, tilesX int) bool {
+func outputTM16(g Geom, prod, stage, sc []float32, plane, mr, nr, tiles, tilesX int) bool {
 	var ys [4][16]float32
 	for t := 0; t < tiles; t++ {
 		oy, ox := 2*(t/tilesX), 2*(t%tilesX)
 		for h := 0; h < nr; h += 16 {
-			if !winoOutTM16(prod[(t/mr)*mr*nr+(t%mr)*nr+h:], plane, zero, &ys) {
+			if !winoOutTM16(prod[(t/mr)*mr*nr+(t%mr)*nr+h:], plane, (*[16]float32)(sc[h:]), &ys) {
 				return false
 			}
 			for k, d := range [4][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
@@ -112,58 +121,39 @@ func outputTM16(g Geom, prod, stage []float32, zero bool, plane, mr, nr, tiles, 
 	return true
 }
 
-// transformOutputTM turns the products of channels m0..m0+mc-1 (prod laid
-// out [xi][tile sliver][mr][nr], positions plane floats apart) into their
-// 2x2 outputs Y = At m A, adds the bias, applies ReLU and writes those
-// inside the output, four channels of a tile at a time (winoOut4, whose
-// lanes are then four channels: it adds a zero bias and no ReLU, and the
-// channels' own come after; s+0 is s but for -0, which a bias or ReLU
-// turns to what -0 gives, so the bits are winoOut's).
-func transformOutputTM(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, m0, mc, tiles, tilesX int) {
-	var ys [4][4]float32
-	for j := 0; j < mc; j += 4 {
-		jc := min(4, mc-j)
-		var bv [4]float32
-		if bias != nil {
-			copy(bv[:jc], bias[m0+j:])
-		}
+// transformOutputTM is outputTM16 one channel at a time, in scalars,
+// storing into the output with the bias and ReLU as storeTransposed does
+// (the same operations in the same order: the same bits).
+func transformOutputTM(g Geom, prod, y, sc, bias []float32, relu bool, plane, mr, nr, m0, mc, tiles, tilesX int) {
+	for j := 0; j < mc; j++ {
+		out := y[(m0+j)*g.OH*g.OW : (m0+j+1)*g.OH*g.OW]
 		for t := 0; t < tiles; t++ {
 			p := prod[(t/mr)*mr*nr+(t%mr)*nr+j:]
+			p = p[:15*plane+1]
+			s00 := p[0] + p[4*plane] + p[8*plane]
+			s01 := p[plane] + p[5*plane] + p[9*plane]
+			s02 := p[2*plane] + p[6*plane] + p[10*plane]
+			s03 := p[3*plane] + p[7*plane] + p[11*plane]
+			s10 := p[4*plane] - p[8*plane] - p[12*plane]
+			s11 := p[5*plane] - p[9*plane] - p[13*plane]
+			s12 := p[6*plane] - p[10*plane] - p[14*plane]
+			s13 := p[7*plane] - p[11*plane] - p[15*plane]
+			// float32(): rounded before the bias is added, never fused.
+			ys := [4]float32{float32((s00 + s01 + s02) * sc[j]), float32((s01 - s02 - s03) * sc[j]), float32((s10 + s11 + s12) * sc[j]), float32((s11 - s12 - s13) * sc[j])}
 			oy, ox := 2*(t/tilesX), 2*(t%tilesX)
-			winoOut4(p, plane, 0, false, &ys)
-			for k := 0; k < jc; k++ {
-				out := y[(m0+j+k)*g.OH*g.OW:]
-				y00, y01, y10, y11 := ys[0][k]+bv[k], ys[1][k]+bv[k], ys[2][k]+bv[k], ys[3][k]+bv[k]
-				if relu { // comparisons, not max: see gemm.Epilogue
-					if y00 < 0 {
-						y00 = 0
-					}
-					if y01 < 0 {
-						y01 = 0
-					}
-					if y10 < 0 {
-						y10 = 0
-					}
-					if y11 < 0 {
-						y11 = 0
-					}
-				}
-				if oy+2 <= g.OH && ox+2 <= g.OW {
-					o := oy*g.OW + ox
-					out[o], out[o+1] = y00, y01
-					out[o+g.OW], out[o+g.OW+1] = y10, y11
+			for k, d := range [4][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+				yy, xx := oy+d[0], ox+d[1]
+				if yy >= g.OH || xx >= g.OW {
 					continue
 				}
-				out[oy*g.OW+ox] = y00
-				if ox+1 < g.OW {
-					out[oy*g.OW+ox+1] = y01
+				v := ys[k]
+				if bias != nil {
+					v += bias[m0+j]
 				}
-				if oy+1 < g.OH {
-					out[(oy+1)*g.OW+ox] = y10
-					if ox+1 < g.OW {
-						out[(oy+1)*g.OW+ox+1] = y11
-					}
+				if relu && v < 0 {
+					v = 0
 				}
+				out[yy*g.OW+xx] = v
 			}
 		}
 	}
@@ -182,24 +172,55 @@ func useWinogradTM(g Geom, kern gemm.Kernel) bool {
 		kern.MR > 0 && kern.NR > kern.MR
 }
 
-// winogradTMWeights are the transformed kernels winogradTM reads: U laid
-// out by transformWeights for a micro-kernel of NR rows, which is the
-// kernel's B layout (NR columns).
-type winogradTMWeights struct{ winogradWeights }
+// winogradTMWeights are the transformed kernels winogradTM reads, from
+// int8 weights q with a scale s per output channel: U' = G' q G't with
+// G' = 2G = [2 0 0; 1 1 1; 1 -1 1; 0 0 2], integers of at most 1152 in
+// magnitude, held exactly as int16, and the kernel's U = G (s q) Gt is
+// s/4 U'. u is laid out as the micro-kernel reads B (NR columns):
+// u[xi][sliver of mr output channels][c][mr], mr the kernel's NR; scale
+// holds s/4 per output channel (0 past m), applied after the sum over
+// input channels. Half the bytes of float32 kernels (8 MiB for 512x512
+// channels, less than the pixel-major copy's 9 MiB), and a 7x7 conv waits
+// on those bytes.
+type winogradTMWeights struct {
+	mr, m, c int
+	u        []int16
+	scale    []float32
+}
 
 // winogradTM returns w's kernels kept for winogradTM, or nil.
-func (w Weights) winogradTM() *winogradWeights {
+func (w Weights) winogradTM() *winogradTMWeights {
 	if w.Packed == nil {
 		return nil
 	}
-	if tw, ok := w.Packed.Ext.(*winogradTMWeights); ok {
-		return &tw.winogradWeights
-	}
-	return nil
+	tw, _ := w.Packed.Ext.(*winogradTMWeights)
+	return tw
 }
 
-// newWinogradTMWeights transforms w's kernels for winogradTM with a kernel
-// of nr columns.
+// newWinogradTMWeights transforms w's int8 kernels (m x c, 3x3) for
+// winogradTM with a kernel of nr columns.
 func newWinogradTMWeights(w Weights, m, c, nr int) *winogradTMWeights {
-	return &winogradTMWeights{*newWinogradWeights(w, m, c, nr)}
+	ms := (m + nr - 1) / nr
+	tw := &winogradTMWeights{mr: nr, m: m, c: c, u: make([]int16, 16*ms*nr*c), scale: make([]float32, ms*nr)}
+	plane := ms * c * nr
+	for ch := 0; ch < m; ch++ {
+		tw.scale[ch] = w.Scales[ch] * 0.25
+		for ic := 0; ic < c; ic++ {
+			k := w.Q[(ch*c+ic)*9 : (ch*c+ic+1)*9]
+			var t [4][3]int32 // G' q
+			for j := 0; j < 3; j++ {
+				g0, g1, g2 := int32(k[j]), int32(k[3+j]), int32(k[6+j])
+				t[0][j], t[1][j], t[2][j], t[3][j] = 2*g0, g0+g1+g2, g0-g1+g2, 2*g2
+			}
+			o := (ch/nr)*c*nr + ic*nr + ch%nr
+			for i := 0; i < 4; i++ { // (G' q) G't
+				t0, t1, t2 := t[i][0], t[i][1], t[i][2]
+				tw.u[(i*4+0)*plane+o] = int16(2 * t0)
+				tw.u[(i*4+1)*plane+o] = int16(t0 + t1 + t2)
+				tw.u[(i*4+2)*plane+o] = int16(t0 - t1 + t2)
+				tw.u[(i*4+3)*plane+o] = int16(2 * t2)
+			}
+		}
+	}
+	return tw
 }

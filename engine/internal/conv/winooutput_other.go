@@ -5,7 +5,3 @@ package conv
 // storeOut4 has a vector form on amd64 only (winooutput_amd64.go);
 // elsewhere transformOutput stores one tile at a time.
 func storeOut4(y []float32, o, w int, ys *[4][4]float32) bool { return false }
-
-// winoOutTM16 has a vector form on amd64 only (winooutput_amd64.go);
-// elsewhere transformOutputTM takes four channels at a time.
-func winoOutTM16(p []float32, plane int, zero bool, y *[4][16]float32) bool { return false }

@@ -1,0 +1,63 @@
+//go:build amd64 && goexperiment.simd && !convscope_nosimd
+
+package conv
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// widenInt16 writes the int16 values src as float32 into dst (exact), 16
+// at a time with AVX-512 (VPMOVSXWD, VCVTDQ2PS), in scalars without it.
+func widenInt16(dst []float32, src []int16) {
+	dst = dst[:len(src)]
+	i := 0
+	if archsimd.X86.AVX512() && len(src) >= 16 {
+		ps := unsafe.Pointer(unsafe.SliceData(src))
+		pd := unsafe.Pointer(unsafe.SliceData(dst))
+		for ; i+16 <= len(src); i += 16 {
+			v := archsimd.LoadInt16x16Array((*[16]int16)(unsafe.Add(ps, 2*i)))
+			v.ExtendToInt32().ConvertToFloat32().StoreArray((*[16]float32)(unsafe.Add(pd, 4*i)))
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	for ; i < len(src); i++ {
+		dst[i] = float32(src[i])
+	}
+}
+
+// winoOutTM16 is winoOut for 16 consecutive output channels of one tile
+// of winogradTM, one per lane of Float32x16 (AVX-512): m_xi of channel k
+// is p[xi*plane+k]. It multiplies by the channels' scales sc and adds no
+// bias and no ReLU (storeTransposed adds them after), and writes y[0] =
+// y00, y[1] = y01, y[2] = y10, y[3] = y11 of the 16 channels. The same
+// operations in the same order as transformOutputTM, lane by lane. It
+// reports false without AVX-512.
+func winoOutTM16(p []float32, plane int, sc *[16]float32, y *[4][16]float32) bool {
+	if !archsimd.X86.AVX512() {
+		return false
+	}
+	pp := unsafe.Pointer(unsafe.SliceData(p[:15*plane+16]))
+	ld := func(i int) archsimd.Float32x16 {
+		return archsimd.LoadFloat32x16Array((*[16]float32)(unsafe.Add(pp, 4*i*plane)))
+	}
+	m0, m1, m2, m3 := ld(0), ld(1), ld(2), ld(3)
+	m4, m5, m6, m7 := ld(4), ld(5), ld(6), ld(7)
+	m8, m9, m10, m11 := ld(8), ld(9), ld(10), ld(11)
+	m12, m13, m14, m15 := ld(12), ld(13), ld(14), ld(15)
+	s00 := m0.Add(m4).Add(m8)
+	s01 := m1.Add(m5).Add(m9)
+	s02 := m2.Add(m6).Add(m10)
+	s03 := m3.Add(m7).Add(m11)
+	s10 := m4.Sub(m8).Sub(m12)
+	s11 := m5.Sub(m9).Sub(m13)
+	s12 := m6.Sub(m10).Sub(m14)
+	s13 := m7.Sub(m11).Sub(m15)
+	s := archsimd.LoadFloat32x16Array(sc)
+	s00.Add(s01).Add(s02).Mul(s).StoreArray(&y[0])
+	s01.Sub(s02).Sub(s03).Mul(s).StoreArray(&y[1])
+	s10.Add(s11).Add(s12).Mul(s).StoreArray(&y[2])
+	s11.Sub(s12).Sub(s13).Mul(s).StoreArray(&y[3])
+	archsimd.ClearAVXUpperBits()
+	return true
+}
