@@ -130,6 +130,16 @@ func BenchmarkIm2col(b *testing.B) {
 			}
 			b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
+		if g.strided1x1() {
+			// What forward runs for these instead of im2col.
+			b.Run(cc.name+"/subsample", func(b *testing.B) {
+				cpu0 := cputime.Seconds()
+				for b.Loop() {
+					subsample(g, x, col, g.C, 0, pc, 1)
+				}
+				b.ReportMetric((cputime.Seconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+			})
+		}
 	}
 }
 
@@ -148,6 +158,8 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"3x3s2_128to128_56", Geom{N: 1, C: 128, M: 128, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}}, // ResNet-50 layer2.0.conv2
 		{"3x3s2_256to256_28", Geom{N: 1, C: 256, M: 256, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}}, // ResNet-50 layer3.0.conv2
 		{"3x3_512to512_7", Geom{N: 1, C: 512, M: 512, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PL: 1, PB: 1, PR: 1}},
+		{"1x1s2_256to512_56", Geom{N: 1, C: 256, M: 512, H: 56, W: 56, KH: 1, KW: 1, SH: 2, SW: 2}},   // ResNet-50 layer2.0.downsample
+		{"1x1s2_512to1024_28", Geom{N: 1, C: 512, M: 1024, H: 28, W: 28, KH: 1, KW: 1, SH: 2, SW: 2}}, // layer3.0.downsample
 	} {
 		g := layerGeom(cc.g)
 		r := rand.New(rand.NewPCG(5, 6))

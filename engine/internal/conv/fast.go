@@ -158,7 +158,11 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
-				im2col(g, xg, ph, col, cg, p0, pc, workers)
+				if g.strided1x1() {
+					subsample(g, xg, col, cg, p0, pc, workers)
+				} else {
+					im2col(g, xg, ph, col, cg, p0, pc, workers)
+				}
 				epc := ep
 				if res != nil {
 					epc.Add = ep.Add[p0:]
