@@ -135,6 +135,8 @@ func Prepack(g Geom, w Weights) *gemm.PackedA {
 		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, t.Kernel.MR)}
 	case PixelMajor:
 		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, t.Kernel.NR)}
+	case DirectSlivers:
+		return &gemm.PackedA{Ext: newDirectPacked(g, w)}
 	case WinogradTiles:
 		return &gemm.PackedA{Ext: newWinogradTMWeights(w, g.M, g.C, t.Kernel.NR)}
 	case Panels:

@@ -1,59 +1,71 @@
 package conv
 
 import (
+	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
 )
 
-// The direct path serves strided convs with few input channels: the first
-// layers of ResNet and GoogLeNet (7x7 stride 2, 3 channels, 224x224 ->
-// 112x112) and AlexNet (11x11 stride 4). Through im2col + GEMM such a conv
-// copied its 147 x 12544 input taps twice (im2col's column matrix, 7 MB,
-// then the GEMM's packed B panels): 0.9 of its 2.6 ms natively, with the
-// arithmetic (236 MFLOP) about 1.3.
+// The direct path serves strided convs whose im2col + GEMM copies cost
+// most: first layers with few input channels (ResNet's and GoogLeNet's
+// 7x7 stride 2 on 3 channels, 224x224 -> 112x112; AlexNet's 11x11 stride
+// 4) and ResNet's 3x3 stride-2 downsampling convs. Through im2col + GEMM
+// the first layer copied its 147 x 12544 input taps twice (im2col's column
+// matrix, 7 MB, then the GEMM's packed B panels): 0.9 of its 2.6 ms
+// natively, with the arithmetic (236 MFLOP) about 1.3.
 //
 // Here nothing is copied per tap. The input is laid out once as padded
-// column-phase planes (directPlanes): plane (c, r) holds, for every row of
-// the zero-padded input, its columns r, r+SW, r+2*SW, ... For output row
-// oy, tap (c, ky, kx) reads input row oy*SH + ky*DH and columns ox*SW +
-// kx*DW: in plane (c, kx*DW mod SW), columns ox + kx*DW/SW, so consecutive
-// output pixels of a row read consecutive plane values. A row of output
-// pixels is cut into segments of directSeg (one AVX-512 vector); for every
-// tap, a segment's values are one load at a fixed offset (off[p]) from the
-// segment's base in the planes. The kernel computes 8 output channels x 2
-// segments over all k taps with B loaded straight from the planes, then
-// adds the bias and applies the ReLU and stores the segments into the
-// output rows. The tile is twice the GEMM's 4x32: with B loaded from the
-// planes at run-time offsets, Go's code of the 4x32 loop (Float32x16)
+// phase planes (directPlanes, see directGeom): for every tap (c, ky, kx),
+// the values that consecutive output pixels read are consecutive plane
+// values, so a run of 16 output pixels (one AVX-512 vector) reads each tap
+// as one load at a fixed offset (off[p]) from the run's base. The kernel
+// computes 8 output channels x 2 runs over a slice of taps with B loaded
+// straight from the planes, and stores the tile as the GEMM stores one:
+// the first slice of taps stored, later ones added, then the bias and the
+// ReLU. The tile is twice the GEMM's 4x32 register tile: with B loaded from
+// the planes at run-time offsets, Go's code of the 4x32 loop (Float32x16)
 // moved its accumulators between registers and spilled one each
 // iteration, and ran at about 140 GFLOP/s; the 8x32 tile in assembly keeps
 // its 16 accumulators in Z16-Z31 (direct_amd64.s).
 //
-// Every output element is summed over p = (c, ky, kx) in increasing order
-// from zero with a fused multiply-add, then the bias is added and the ReLU
-// applied: for k <= the GEMM's KC (256; ResNet's and GoogLeNet's 147) the
-// AVX-512 GEMM's operations, so the same bits as the im2col path
-// (TestDirectSameBits). Deeper (AlexNet's 363) the GEMM adds the sums of
-// its KC slices, the direct path sums in one chain: within rounding.
-// Either way the bits do not depend on the number of workers or on the
-// band of output rows.
+// The taps are taken in slices of the GEMM's KC, and every output element
+// is summed over each slice in order of p = (c, ky, kx) from zero with a
+// fused multiply-add: the AVX-512 GEMM's operations, so the bits of the
+// im2col path (TestDirectSameBits), for any number of workers and any band
+// of output rows.
+//
+// BenchmarkConvLayer, one worker, cpu-ms, im2col + GEMM (with gemm's
+// TilePair) -> direct, 4 alternating rounds at load 3-4, medians:
+// 7x7s2_3to64_224 about 2.45 -> 1.4, 3x3s2_64to128_56 1.01 -> 0.84,
+// 3x3s2_128to256_28 1.08 -> 0.96, 3x3s2_128to128_56 2.16 -> 1.60,
+// 3x3s2_256to256_28 2.08 -> 1.69.
 
 // directSeg is the width of an output row segment: one Float32x16.
 const directSeg = 16
 
-// directTileFn computes an 8-channel x 2-segment tile (see directTileGo).
+// directTileFn computes an 8-channel x 2-segment tile over kc taps (see
+// directTileGo) and stores it as gemm's packed path stores a KC slice.
 // acc is the kernel's scratch: one per goroutine, so that it is not
 // zeroed on every call (a stack array was, 4% of the conv).
-type directTileFn func(k int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, bias []float32, relu bool, acc *[256]float32)
+type directTileFn func(kc int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, first, last bool, bias []float32, relu bool, acc *[256]float32)
 
 // useDirect reports whether Forward takes the direct path for g (given a
 // kernel, directKernel != nil): no groups, a column stride of 2 or more,
-// at most directMaxC input channels and directMaxK taps (the A sliver,
-// 8*k values, stays in L1; AlexNet's 11x11 first layer has 363), and output rows of at least one segment (narrower rows would
-// waste most of each vector). It depends on nothing a band of output rows
+// and either at most directMaxC input channels and directMaxK taps (first
+// layers: ResNet's and GoogLeNet's 7x7 stride 2 on 3 channels, AlexNet's
+// 11x11 stride 4) or a 3x3 kernel at stride 2 (ResNet's downsampling
+// convs, 64 to 256 channels, 56x56 and 28x28 inputs), whose im2col column
+// matrix (up to 1152 x 784 values, 3.6 MB) fell out of L2 between im2col
+// and the GEMM's packing of it. Output rows under 14 values waste too many
+// lanes: ResNet-18's layer4.0.conv1 (7x7 outputs) took 2.2-2.4 cpu-ms
+// here against 1.0 pixel-major. It depends on nothing a band of output rows
 // changes (RowBand).
 func useDirect(g Geom) bool {
-	k := g.C * g.KH * g.KW
-	return g.Group == 1 && g.SW >= 2 && g.C <= directMaxC && k <= directMaxK && g.OW >= directSeg
+	if g.Group != 1 || g.SW < 2 || g.OW < 14 {
+		return false
+	}
+	first := g.C <= directMaxC && g.C*g.KH*g.KW <= directMaxK
+	s2 := g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1
+	return first || s2
 }
 
 const (
@@ -62,64 +74,162 @@ const (
 )
 
 // directGeom holds what the direct path derives from a Geom: the planes'
-// sizes, the tap offsets and the segments.
+// layout, the tap offsets and the tiles.
+//
+// Row segments (rows true), when output rows are a whole number of
+// segments (ResNet's conv1, 112 = 7 x 16): plane (c, r) holds every row of
+// the padded input, its columns r, r+SW, ...; a segment is directSeg
+// pixels of one output row, and its base in the planes is oy*SH*wp + ox.
+//
+// Otherwise the planes are split by row phase too: plane (c, ry, rx) holds
+// the padded input's rows ry, ry+SH, ... and columns rx, rx+SW, ... For
+// output (oy, ox), tap (ky, kx) then reads element (oy + ky*DH/SH, ox +
+// kx*DW/SW) of plane (c, ky*DH mod SH, kx*DW mod SW): with wp =
+// OW + (KW-1)*DW/SW columns a plane row, the taps of consecutive q = oy*wp
+// + ox are consecutive values, across output rows too. A tile is 32
+// consecutive q, wp - OW of every wp of them (the columns past OW) in no
+// output: 28x28 outputs waste 1 lane in 29, where segments of 16 would
+// waste 4 in 32. The tiles are computed into a scratch laid out by q, which
+// is copied into the output row by row.
 type directGeom struct {
+	rows   bool
+	vs     int   // rows of the padded input a plane row steps: 1 with row segments, else SH
 	hp, wp int   // rows and columns of a plane
 	off    []int // off[p]: tap p's offset from a segment's base in the planes
-	segs   int   // segments per output row
+	segs   int   // row segments: segments per output row
+	tiles  int
 }
 
 func newDirectGeom(g Geom) directGeom {
-	d := directGeom{segs: (g.OW + directSeg - 1) / directSeg}
-	d.hp = (g.OH-1)*g.SH + (g.KH-1)*g.DH + 1
-	// A segment at the end of a row reads a whole vector: up to column
-	// segs*directSeg - 1 + the largest tap's shift.
-	d.wp = d.segs*directSeg + (g.KW-1)*g.DW/g.SW
+	d := directGeom{rows: g.OW%directSeg == 0, vs: g.SH}
+	if d.rows {
+		d.vs = 1
+		d.segs = g.OW / directSeg
+		d.tiles = (g.OH*d.segs + 1) / 2
+		d.wp = g.OW + (g.KW-1)*g.DW/g.SW
+		d.hp = (g.OH-1)*g.SH + (g.KH-1)*g.DH + 1
+	} else {
+		d.wp = g.OW + (g.KW-1)*g.DW/g.SW
+		d.hp = g.OH + (g.KH-1)*g.DH/g.SH
+		d.tiles = (g.OH*d.wp + 2*directSeg - 1) / (2 * directSeg)
+	}
 	d.off = make([]int, 0, g.C*g.KH*g.KW)
 	for c := 0; c < g.C; c++ {
 		for ky := 0; ky < g.KH; ky++ {
 			for kx := 0; kx < g.KW; kx++ {
-				t := kx * g.DW
-				d.off = append(d.off, ((c*g.SW+t%g.SW)*d.hp+ky*g.DH)*d.wp+t/g.SW)
+				ty, tx := ky*g.DH, kx*g.DW
+				plane := (c*d.vs+ty%d.vs)*g.SW + tx%g.SW
+				d.off = append(d.off, (plane*d.hp+ty/d.vs)*d.wp+tx/g.SW)
 			}
 		}
 	}
 	return d
 }
 
-// size is the number of values of the planes of one image.
-func (d directGeom) size(g Geom) int { return g.C * g.SW * d.hp * d.wp }
+// size is the number of values of the planes of one image, with room for
+// the loads of the last tile's lanes past the last output (their values
+// are never used).
+func (d directGeom) size(g Geom) int { return g.C*d.vs*g.SW*d.hp*d.wp + 2*directSeg }
 
-// directPlanes writes image x's padded column-phase planes into pl: value
-// (i, j) of plane (c, r) is x[c, i-PT, j*SW+r-PL], 0 outside the input.
+// directPlanes writes image x's planes into pl: value (i, j) of plane
+// (c, ry, rx) is x[c, i*vs+ry-PT, j*SW+rx-PL], 0 outside the input. A
+// work item is one plane row of every rx (one input row read): on
+// ResNet-50's layer3.0.conv2 the planes have 15,360 rows of 15 values, so
+// what a row costs besides its values (divisions, calls to clear and to
+// the gather) was most of the planes' 0.45 ms.
 func directPlanes(g Geom, d directGeom, x, pl []float32, workers int) {
-	rows := g.C * g.SW * d.hp
-	if rows*d.wp < 1<<15 {
+	items := g.C * d.vs * d.hp
+	if items*g.SW*d.wp < 1<<15 {
 		workers = 1
 	}
-	par.ForChunks(workers, rows, chunksPerWorker*workers, func(lo, hi int) {
-		for row := lo; row < hi; row++ {
-			c, r, i := row/(g.SW*d.hp), row/d.hp%g.SW, row%d.hp
-			dst := pl[row*d.wp : (row+1)*d.wp]
-			iy := i - g.PT
+	clear(pl[items*g.SW*d.wp:])
+	// Plane column j of phase r reads input column j*SW + r - PL: those
+	// below 0 (j < j0[r]) and past the row (j >= j1[r]) are padding.
+	var j0, j1 [8]int
+	sw := min(g.SW, len(j0))
+	for r := 0; r < sw; r++ {
+		j0[r] = min(d.wp, max(0, (g.PL-r+g.SW-1)/g.SW))
+		j1[r] = max(j0[r], min(d.wp, (g.W+g.PL-r+g.SW-1)/g.SW))
+	}
+	plane := d.hp * d.wp
+	par.ForChunks(workers, items, chunksPerWorker*workers, func(lo, hi int) {
+		for it := lo; it < hi; it++ {
+			cy, i := it/d.hp, it%d.hp // plane (c, ry) and its row
+			iy := i*d.vs + cy%d.vs - g.PT
+			base := cy*g.SW*plane + i*d.wp
 			if iy < 0 || iy >= g.H {
-				clear(dst)
+				for r := 0; r < g.SW; r++ {
+					clear(pl[base+r*plane : base+r*plane+d.wp])
+				}
 				continue
 			}
+			c := cy / d.vs
 			src := x[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
-			// Plane column j reads input column j*SW + r - PL: those
-			// below 0 (j < j0) and past the row (j >= j1) are padding.
-			j0 := min(d.wp, max(0, (g.PL-r+g.SW-1)/g.SW))
-			j1 := max(j0, min(d.wp, (g.W+g.PL-r+g.SW-1)/g.SW))
-			clear(dst[:j0])
-			ix := j0*g.SW + r - g.PL
-			for j := j0; j < j1; j++ {
-				dst[j] = src[ix]
-				ix += g.SW
+			for r := 0; r < g.SW; r++ {
+				dst := pl[base+r*plane : base+r*plane+d.wp]
+				if r >= sw {
+					directGatherRow(g, dst, src, r)
+					continue
+				}
+				a, b := j0[r], j1[r]
+				for j := 0; j < a; j++ {
+					dst[j] = 0
+				}
+				if b > a {
+					ix := a*g.SW + r - g.PL
+					if g.SW == 2 {
+						directGather2(dst[a:b], src[ix:])
+					} else {
+						for j := a; j < b; j++ {
+							dst[j] = src[ix]
+							ix += g.SW
+						}
+					}
+				}
+				for j := b; j < len(dst); j++ {
+					dst[j] = 0
+				}
 			}
-			clear(dst[j1:])
 		}
 	})
+}
+
+// directGatherRow fills plane row dst of phase r from input row src for
+// a stride past directPlanes' table of bounds (more than 8).
+func directGatherRow(g Geom, dst, src []float32, r int) {
+	for j := range dst {
+		ix := j*g.SW + r - g.PL
+		if ix >= 0 && ix < g.W {
+			dst[j] = src[ix]
+		} else {
+			dst[j] = 0
+		}
+	}
+}
+
+// directPacked are a conv's weights laid out by directWeights, kept from
+// Compile natively (Prepack, LayoutFor's DirectSlivers): laying out the
+// int8 weights of ResNet-50's layer3.0.conv2 (256 x 2304) on every call
+// was a sixth of its time.
+type directPacked struct {
+	m, k int
+	a    []float32
+}
+
+func newDirectPacked(g Geom, w Weights) *directPacked {
+	k := g.C * g.KH * g.KW
+	d := &directPacked{m: g.M, k: k, a: make([]float32, roundUp(g.M, 8)*k)}
+	directWeights(g, w, d.a)
+	return d
+}
+
+// directPacked returns w's direct-path weights, or nil.
+func (w Weights) directPacked() *directPacked {
+	if w.Packed == nil {
+		return nil
+	}
+	d, _ := w.Packed.Ext.(*directPacked)
+	return d
 }
 
 // directWeights packs the weights of g (m x k) into 8-row slivers,
@@ -139,15 +249,25 @@ func directWeights(g Geom, w Weights, a []float32) {
 }
 
 // direct computes Forward's result for a geometry useDirect accepts with
-// the tile kernel kern.
+// the tile kernel kern. The taps are taken in slices of the GEMM's KC, as
+// its packed path does: each slice summed from zero by the kernel, stored
+// (first slice) or added to what is stored, then the bias and the ReLU.
+// So every output has the bits of the im2col path (TestDirectSameBits),
+// whatever the number of workers or the band of output rows.
 func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, kern directTileFn) {
 	d := newDirectGeom(g)
 	k := len(d.off)
+	kcMax := max(1, gemm.DefaultTiles.KC)
 	slivers := (g.M + 7) / 8
-	abuf := colPool.get(slivers * 8 * k)
-	defer colPool.put(abuf)
-	a := *abuf
-	directWeights(g, w, a)
+	var a []float32
+	if dp := w.directPacked(); dp != nil && dp.m == g.M && dp.k == k {
+		a = dp.a
+	} else {
+		abuf := colPool.get(slivers * 8 * k)
+		defer colPool.put(abuf)
+		a = *abuf
+		directWeights(g, w, a)
+	}
 	var bpad []float32 // the bias of M rounded up to 8
 	if bias != nil {
 		bpad = make([]float32, slivers*8)
@@ -158,66 +278,121 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 	defer colPool.put(pbuf)
 	pl := *pbuf
 	// The kernel loads through pointers: every load a tile makes must lie
-	// in pl. The largest base is the last segment of the last row.
+	// in pl.
 	maxOff := 0
 	for _, o := range d.off {
 		maxOff = max(maxOff, o)
 	}
-	if last := (g.OH-1)*g.SH*d.wp + (d.segs-1)*directSeg; last+maxOff+directSeg > psize {
-		panic("conv: direct planes too small")
-	}
 	npix := g.OH * g.OW
-	segs := g.OH * d.segs
-	tiles := (segs + 1) / 2
-	// seg returns segment s's base in the planes, its first output
-	// pixel and its width.
-	seg := func(s int) (base, pix, n int) {
-		oy, ox := s/d.segs, s%d.segs*directSeg
-		return oy*g.SH*d.wp + ox, oy*g.OW + ox, min(directSeg, g.OW-ox)
+	var last int // the largest base of a segment
+	// tile returns tile t's two segments: their bases in the planes, and
+	// where they go (for row segments, output pixels; else columns of the
+	// scratch) with their widths.
+	var tile func(t int) (b0, d0, n0, b1, d1, n1 int)
+	var cbuf *[]float32
+	var ldc int
+	if d.rows {
+		segs := g.OH * d.segs
+		seg := func(s int) (base, pix, n int) {
+			oy, ox := s/d.segs, s%d.segs*directSeg
+			return oy*g.SH*d.wp + ox, oy*g.OW + ox, directSeg
+		}
+		tile = func(t int) (b0, d0, n0, b1, d1, n1 int) {
+			b0, d0, n0 = seg(2 * t)
+			b1, d1, n1 = b0, d0, 0 // an odd last segment: alone
+			if 2*t+1 < segs {
+				b1, d1, n1 = seg(2*t + 1)
+			}
+			return
+		}
+		last, _, _ = seg(segs - 1)
+	} else {
+		ldc = d.tiles * 2 * directSeg
+		cbuf = colPool.get(slivers * 8 * ldc)
+		defer colPool.put(cbuf)
+		tile = func(t int) (b0, d0, n0, b1, d1, n1 int) {
+			q := t * 2 * directSeg
+			return q, q, directSeg, q + directSeg, q + directSeg, directSeg
+		}
+		last = ldc - directSeg
+	}
+	if last+maxOff+directSeg > psize {
+		panic("conv: direct planes too small")
 	}
 	for n := 0; n < g.N; n++ {
 		directPlanes(g, d, x[n*g.C*g.H*g.W:(n+1)*g.C*g.H*g.W], pl, workers)
 		yn := y[n*g.M*npix : (n+1)*g.M*npix]
-		par.ForChunks(workers, tiles, chunksPerWorker*workers, func(lo, hi int) {
+		dst, ldd := yn, npix
+		if cbuf != nil {
+			dst, ldd = *cbuf, ldc
+		}
+		par.ForChunks(workers, d.tiles, chunksPerWorker*workers, func(lo, hi int) {
 			var acc [256]float32
-			for t := lo; t < hi; t++ {
-				b0, d0, n0 := seg(2 * t)
-				b1, d1, n1 := b0, d0, 0 // an odd last segment: alone
-				if 2*t+1 < segs {
-					b1, d1, n1 = seg(2*t + 1)
-				}
-				for s := 0; s < slivers; s++ {
-					var bs []float32
-					if bpad != nil {
-						bs = bpad[8*s : 8*s+8]
+			for p0 := 0; p0 < k; p0 += kcMax {
+				kc := min(kcMax, k-p0)
+				first, lastK := p0 == 0, p0+kc == k
+				for t := lo; t < hi; t++ {
+					b0, d0, n0, b1, d1, n1 := tile(t)
+					for s := 0; s < slivers; s++ {
+						var bs []float32
+						if bpad != nil {
+							bs = bpad[8*s : 8*s+8]
+						}
+						rows := 8
+						if cbuf == nil {
+							rows = min(8, g.M-8*s)
+						}
+						kern(kc, a[s*8*k+p0*8:], d.off[p0:], pl, b0, b1, dst, 8*s*ldd+d0, 8*s*ldd+d1, ldd, rows, n0, n1, first, lastK, bs, relu, &acc)
 					}
-					rows := min(8, g.M-8*s)
-					kern(k, a[s*8*k:], d.off, pl, b0, b1, yn, 8*s*npix+d0, 8*s*npix+d1, npix, rows, n0, n1, bs, relu, &acc)
 				}
 			}
 		})
+		if cbuf != nil {
+			// Output row oy of channel m is q = oy*wp .. oy*wp+OW-1 of
+			// the scratch's row m.
+			c := *cbuf
+			par.ForChunks(workers, g.M, chunksPerWorker*workers, func(lo, hi int) {
+				for m := lo; m < hi; m++ {
+					for oy := 0; oy < g.OH; oy++ {
+						copy(yn[m*npix+oy*g.OW:m*npix+(oy+1)*g.OW], c[m*ldc+oy*d.wp:])
+					}
+				}
+			})
+		}
+	}
+}
+
+// gather2Go sets dst[j] = src[2j] (directGather2's portable form).
+func gather2Go(dst, src []float32) {
+	src = src[:2*len(dst)-1]
+	for j := range dst {
+		dst[j] = src[2*j]
 	}
 }
 
 // directTileGo is the portable tile kernel (tests hold the SIMD one to the
 // definition through it): for each row i < rows of the 8-row weight sliver
 // a (a[p*8+i]), and each of the two segments whose planes start at b0 and
-// b1, it sums a[p*4+i] * planes[b+off[p]+j] over p for the segment's
-// first n values j, adds bias[i] (bias nil: none), applies the ReLU and
-// stores the value at y[d + i*ldy + j].
-func directTileGo(k int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, bias []float32, relu bool, _ *[256]float32) {
+// b1, it sums a[p*8+i] * planes[b+off[p]+j] over p < kc for the segment's
+// first n values j, then stores the sum at y[d + i*ldy + j] (first) or
+// adds it to the value there, then (last) adds bias[i] (bias nil: none)
+// and applies the ReLU.
+func directTileGo(kc int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, first, last bool, bias []float32, relu bool, _ *[256]float32) {
 	for i := 0; i < rows; i++ {
 		for _, sg := range [2][3]int{{b0, d0, n0}, {b1, d1, n1}} {
 			b, dst, n := sg[0], sg[1]+i*ldy, sg[2]
 			for j := 0; j < n; j++ {
 				var s float32
-				for p := 0; p < k; p++ {
+				for p := 0; p < kc; p++ {
 					s += a[p*8+i] * planes[b+off[p]+j]
 				}
-				if bias != nil {
+				if !first {
+					s = y[dst+j] + s
+				}
+				if last && bias != nil {
 					s += bias[i]
 				}
-				if relu && s < 0 {
+				if last && relu && s < 0 {
 					s = 0
 				}
 				y[dst+j] = s

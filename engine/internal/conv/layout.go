@@ -31,6 +31,9 @@ const (
 	// winogradTM (winogradTMWeights): int16, 16 per 3x3 kernel, output
 	// channels rounded up to NR, and a float32 scale per channel.
 	WinogradTiles
+	// DirectSlivers are the weights float32 in the direct path's 8-row
+	// slivers (directWeights), rows rounded up to 8.
+	DirectSlivers
 )
 
 // Target is the platform whose layouts LayoutFor chooses: WebAssembly
@@ -40,11 +43,13 @@ const (
 type Target struct {
 	Wasm   bool
 	Kernel gemm.Kernel
+	// Direct says the direct path has its kernel (directKernel).
+	Direct bool
 }
 
 // Build is the target of this build: the layouts Prepack makes.
 func Build() Target {
-	return Target{Wasm: runtime.GOARCH == "wasm", Kernel: gemm.DefaultTiles.Kernel}
+	return Target{Wasm: runtime.GOARCH == "wasm", Kernel: gemm.DefaultTiles.Kernel, Direct: directKernel != nil}
 }
 
 // LayoutFor returns the layout Prepack keeps, on target t, for the int8
@@ -59,6 +64,9 @@ func LayoutFor(g Geom, t Target) Layout {
 			return Unpacked
 		}
 		return WinogradKernels
+	}
+	if !t.Wasm && t.Direct && useDirect(g) {
+		return DirectSlivers
 	}
 	if !t.Wasm && useWinogradTM(g, t.Kernel) {
 		return WinogradTiles
@@ -88,6 +96,8 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 	case WinogradTiles:
 		mp := int64(roundUp(g.M, kern.NR))
 		return 2*16*mp*int64(g.C) + 4*mp
+	case DirectSlivers:
+		return 4 * int64(roundUp(g.M, 8)) * k
 	}
 	return 0
 }
@@ -105,6 +115,8 @@ func PackedBytes(pa *gemm.PackedA) int64 {
 		b += 4 * int64(len(e.w))
 	case *winogradTMWeights:
 		b += 2*int64(len(e.u)) + 4*int64(len(e.scale))
+	case *directPacked:
+		b += 4 * int64(len(e.a))
 	}
 	return b
 }
