@@ -165,6 +165,32 @@ func directPlanes(g Geom, d directGeom, x, pl []float32, workers int) {
 			}
 			c := cy / d.vs
 			src := x[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
+			if g.SW == 2 {
+				d0, d1 := pl[base:base+d.wp], pl[base+plane:base+plane+d.wp]
+				for j := 0; j < j0[0]; j++ {
+					d0[j] = 0
+				}
+				for j := 0; j < j0[1]; j++ {
+					d1[j] = 0
+				}
+				// Phase r starts at input column j0[r]*2 + r - PL; the
+				// two starts are neighbours, so one pass over the row
+				// splits it into both.
+				s0, s1 := j0[0]*2-g.PL, j0[1]*2+1-g.PL
+				e0, e1 := d0[j0[0]:j1[0]], d1[j0[1]:j1[1]]
+				if s0 < s1 {
+					directSplit2(e0, e1, src[min(s0, len(src)):])
+				} else {
+					directSplit2(e1, e0, src[min(s1, len(src)):])
+				}
+				for j := j1[0]; j < d.wp; j++ {
+					d0[j] = 0
+				}
+				for j := j1[1]; j < d.wp; j++ {
+					d1[j] = 0
+				}
+				continue
+			}
 			for r := 0; r < g.SW; r++ {
 				dst := pl[base+r*plane : base+r*plane+d.wp]
 				if r >= sw {
@@ -175,16 +201,10 @@ func directPlanes(g Geom, d directGeom, x, pl []float32, workers int) {
 				for j := 0; j < a; j++ {
 					dst[j] = 0
 				}
-				if b > a {
-					ix := a*g.SW + r - g.PL
-					if g.SW == 2 {
-						directGather2(dst[a:b], src[ix:])
-					} else {
-						for j := a; j < b; j++ {
-							dst[j] = src[ix]
-							ix += g.SW
-						}
-					}
+				ix := a*g.SW + r - g.PL
+				for j := a; j < b; j++ {
+					dst[j] = src[ix]
+					ix += g.SW
 				}
 				for j := b; j < len(dst); j++ {
 					dst[j] = 0
@@ -362,11 +382,14 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 	}
 }
 
-// gather2Go sets dst[j] = src[2j] (directGather2's portable form).
-func gather2Go(dst, src []float32) {
-	src = src[:2*len(dst)-1]
-	for j := range dst {
-		dst[j] = src[2*j]
+// split2Go sets e[j] = src[2j] and o[j] = src[2j+1] (directSplit2's
+// portable form).
+func split2Go(e, o, src []float32) {
+	for j := range e {
+		e[j] = src[2*j]
+	}
+	for j := range o {
+		o[j] = src[2*j+1]
 	}
 }
 

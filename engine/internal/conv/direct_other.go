@@ -6,5 +6,6 @@ package conv
 // Forward takes im2col + GEMM for every conv.
 var directKernel directTileFn
 
-// directGather2 sets dst[j] = src[2j], the planes' rows at stride 2.
-func directGather2(dst, src []float32) { gather2Go(dst, src) }
+// directSplit2 sets e[j] = src[2j] and o[j] = src[2j+1]: an input row
+// into the planes of its two column phases at stride 2.
+func directSplit2(e, o, src []float32) { split2Go(e, o, src) }
