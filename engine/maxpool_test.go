@@ -82,6 +82,9 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}}, []int{1, 4, 55, 55}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 6, 14, 14}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{2, 0, 1, 2}, CeilMode: true}, []int{1, 3, 37, 70}},
+		// Wider rows than the other cases: more than one MaxS2 vector
+		// body pass and a masked tail.
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 2, 9, 300}},
 		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{1, 4, 28, 28}},
 		{PoolParams{Kernel: [2]int{5, 5}, Strides: [2]int{1, 1}, Pads: [4]int{2, 2, 2, 2}}, []int{1, 3, 11, 13}},
 		{PoolParams{Kernel: [2]int{4, 4}, Strides: [2]int{1, 1}, Pads: [4]int{1, 2, 2, 1}}, []int{1, 3, 9, 10}},
