@@ -149,9 +149,31 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 					}
 				}
 			}
-			storeTransposed(g, ct, yn, bias, relu, s*nr, min(nr, g.M-s*nr), mr, nr, npix)
+			storeBiasRelu(g, ct, yn, bias, relu, s*nr, min(nr, g.M-s*nr), mr, nr, npix)
 		}
 	})
+}
+
+// storeBiasRelu is storeTransposed with the bias and ReLU applied to ct
+// first, as vectors where the build has them (biasReluRows): the same
+// bits.
+func storeBiasRelu(g Geom, ct, y, bias []float32, relu bool, m0, mc, mr, nr, npix int) {
+	if vectorOutput {
+		var bpad [64]float32 // NR is at most 32 (AVX-512)
+		var bp []float32
+		if bias != nil && nr <= len(bpad) {
+			bp = bpad[:nr] // channels past M: zero
+			copy(bp, bias[m0:m0+mc])
+		} else if bias != nil {
+			bp = make([]float32, nr)
+			copy(bp, bias[m0:m0+mc])
+		}
+		if biasReluRows(ct, npix, nr, bp, relu) {
+			storeTransposed(g, ct, y, nil, false, m0, mc, mr, nr, npix)
+			return
+		}
+	}
+	storeTransposed(g, ct, y, bias, relu, m0, mc, mr, nr, npix)
 }
 
 // storeTransposed writes channels m0..m0+mc-1 of the finished tiles ct

@@ -87,7 +87,7 @@ func winogradTM(g Geom, x []float32, ww *winogradTMWeights, bias, y []float32, r
 					transformOutputTM(g, prod, yn, sc, bias, relu, pst, mr, nr, s*nr, mc, tiles, tilesX)
 					continue
 				}
-				storeTransposed(g, stage, yn, bias, relu, s*nr, mc, mr, nr, npix)
+				storeBiasRelu(g, stage, yn, bias, relu, s*nr, mc, mr, nr, npix)
 			}
 		})
 	}

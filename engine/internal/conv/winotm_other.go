@@ -14,3 +14,7 @@ func widenInt16(dst []float32, src []int16) {
 // winoOutTM16 has a vector form on amd64 only (winotm_amd64.go); elsewhere
 // transformOutputTM takes one channel at a time.
 func winoOutTM16(p []float32, plane int, sc *[16]float32, y *[4][16]float32) bool { return false }
+
+// biasReluRows has a vector form on amd64 only (winotm_amd64.go):
+// elsewhere storeTransposed adds the bias and applies ReLU.
+func biasReluRows(x []float32, rows, nr int, bias []float32, relu bool) bool { return false }
