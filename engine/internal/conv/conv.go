@@ -120,8 +120,8 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 //
 // For a conv that takes the pixel-major GEMM (pixelmajor.go), natively, it
 // returns a PackedA holding only the float32 weights in that layout (Ext);
-// for one that takes winogradTM (7x7 maps, natively), only its transformed
-// kernels (Ext).
+// for one that takes winogradTM (maps of up to 64 tiles, natively), only
+// its transformed kernels (Ext).
 //
 // LayoutFor chooses which, on this build's Target.
 func Prepack(g Geom, w Weights) *gemm.PackedA {

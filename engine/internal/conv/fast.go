@@ -29,9 +29,10 @@ const chunksPerWorker = 4
 //   - strided, few input channels (first layers; useDirect), natively with
 //     AVX-512: a direct kernel reading the input's column-phase planes
 //     (direct.go), no im2col;
-//   - 3x3 stride 1 on maps of at most 16 tiles (7x7), natively, with its
-//     kernels kept (useWinogradTM): Winograd with tiles along the
-//     micro-kernel's rows and channels along its columns (winograd_tm.go);
+//   - 3x3 stride 1 on maps of at most 64 tiles (14x14, 13x13, 7x7),
+//     natively, with its kernels kept (useWinogradTM), ahead of Winograd:
+//     Winograd with tiles along the micro-kernel's rows and channels along
+//     its columns (winograd_tm.go);
 //   - few output pixels and many output channels, with weights kept for
 //     it (pixelmajor.go): im2col + a GEMM with pixels along the
 //     micro-kernel's rows and channels along its columns;

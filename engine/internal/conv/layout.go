@@ -59,6 +59,9 @@ func LayoutFor(g Geom, t Target) Layout {
 	if g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
 		return Unpacked
 	}
+	if !t.Wasm && useWinogradTM(g, t.Kernel) {
+		return WinogradTiles
+	}
 	if useWinograd(g) {
 		if !keepWinogradWeights(g.M, g.C, t.Wasm) {
 			return Unpacked
@@ -67,9 +70,6 @@ func LayoutFor(g Geom, t Target) Layout {
 	}
 	if !t.Wasm && t.Direct && useDirect(g) {
 		return DirectSlivers
-	}
-	if !t.Wasm && useWinogradTM(g, t.Kernel) {
-		return WinogradTiles
 	}
 	if !t.Wasm && usePixelMajor(g, t.Kernel) {
 		return PixelMajor

@@ -17,8 +17,8 @@ type Band struct {
 // Forward over the whole of g. That holds when both take the same path
 // (im2col + GEMM, pointwise GEMM and pixel-major sum each output pixel
 // alone, in the same order whatever the other pixels: the GEMM's column
-// blocks and im2col's chunks already fall anywhere) and, for Winograd and
-// winogradTM, when the band's 2x2 output tiles are the whole's (r0 even;
+// blocks and im2col's chunks already fall anywhere) and, for Winograd,
+// when the band's 2x2 output tiles are the whole's (r0 even;
 // r1-r0 even unless r1 is the last row): a tile's outputs depend on all 16 values of
 // its 4x4 input tile, which the band's input rows then hold as the whole's.
 // Depthwise convs (one input channel per group) and groups are refused.
@@ -41,17 +41,18 @@ func RowBand(g Geom, r0, r1 int) (Band, bool) {
 	if bg.OH != r1-r0 {
 		return Band{}, false
 	}
+	// A conv whose weights Prepack keeps for winogradTM (natively, maps of
+	// up to 64 tiles) is not cut into bands: a band's path would depend on
+	// its size and the kept layout, and a band of such a map has few
+	// pixels (split by channels instead, as the usual Winograd's 14x14).
+	if LayoutFor(g, Build()) == WinogradTiles && (r0 != 0 || r1 != g.OH) {
+		return Band{}, false
+	}
 	wino := useWinograd(g)
 	if useWinograd(bg) != wino {
 		return Band{}, false
 	}
-	// winogradTM (natively, 7x7 maps) has Winograd's tiles too.
-	t := Build()
-	tm := !t.Wasm && useWinogradTM(g, t.Kernel)
-	if !t.Wasm && useWinogradTM(bg, t.Kernel) != tm {
-		return Band{}, false
-	}
-	if (wino || tm) && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {
+	if wino && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {
 		return Band{}, false
 	}
 	return Band{G: bg, R0: r0, R1: r1, In0: in0, In1: in1}, true

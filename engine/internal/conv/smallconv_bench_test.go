@@ -9,13 +9,15 @@ import (
 )
 
 // BenchmarkSmall3x3 runs the 3x3 stride-1 convs of 14x14 and 7x7 maps
-// (ResNet's layer3 and layer4, GoogLeNet's inception 4 and 5) through
+// (ResNet's layer3 and layer4, GoogLeNet's inception 4 and 5; AlexNet's
+// 13x13) through
 // Forward on one worker, with int8 weights kept as Prepack keeps them, in
 // cpu-ms per call. "cold" cycles over copies of the kept weights (more
 // than 64 MiB in all), so every call reads its weights from memory as in a
 // model's pass, where each layer has its own; "hot" reuses one copy, which
 // then stays in the last-level cache (the Winograd 256-channel 14x14 conv
-// took 1.1 ms hot and 1.8 ms in ResNet-18's pass).
+// took 1.1 ms hot and 1.8 ms in ResNet-18's pass). "before" runs the
+// path these convs took before winogradTM, for comparison.
 func BenchmarkSmall3x3(b *testing.B) {
 	for _, cc := range []struct {
 		name string
@@ -27,38 +29,42 @@ func BenchmarkSmall3x3(b *testing.B) {
 		{"112to224_14x14", 112, 224, 14}, // GoogLeNet 4b
 		{"512to512_7x7", 512, 512, 7},    // ResNet layer4
 		{"192to384_7x7", 192, 384, 7},    // GoogLeNet 5b
+		{"384to256_13x13", 384, 256, 13}, // AlexNet features.8
 	} {
 		g := layerGeom(Geom{N: 1, C: cc.c, M: cc.m, H: cc.hw, W: cc.hw, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PL: 1, PB: 1, PR: 1})
 		r := rand.New(rand.NewPCG(7, 8))
 		x, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M)
 		w, _ := quantWeights(r, g)
 		y := make([]float32, g.M*g.OH*g.OW)
-		kept := LayoutFor(g, Build()).Bytes(g, Build()) + int64(len(w.Q))
-		ws := make([]Weights, max(2, int((64<<20)/kept)+1))
-		for i := range ws {
-			ws[i] = w
-			ws[i].Packed = Prepack(g, w)
-		}
-		// Winograd with tiles along the kernel's rows, its kernels kept.
+		// "forward": the weights as Prepack keeps them; "before": as it
+		// kept them before winogradTM (the usual Winograd's float32
+		// kernels, or the pixel-major copy), which Forward then takes.
 		kern := gemm.DefaultTiles.Kernel
-		var tm []*winogradTMWeights
-		if kern.NR > kern.MR {
-			tm = make([]*winogradTMWeights, max(2, int((64<<20)/(32*int64(g.M)*int64(g.C)))+1))
-			for i := range tm {
-				tm[i] = newWinogradTMWeights(w, g.M, g.C, kern.NR)
+		before := func() *gemm.PackedA {
+			if useWinograd(g) {
+				return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, kern.MR)}
 			}
+			if usePixelMajor(g, kern) {
+				return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, g.C*9, kern.NR)}
+			}
+			return Prepack(g, w)
 		}
+		copies := func(pack func() *gemm.PackedA) []Weights {
+			one := w
+			one.Packed = pack()
+			ws := make([]Weights, max(2, int((64<<20)/(PackedBytes(one.Packed)+int64(len(w.Q))))+1))
+			for i := range ws {
+				ws[i] = w
+				ws[i].Packed = pack()
+			}
+			return ws
+		}
+		paths := map[string][]Weights{"forward": copies(func() *gemm.PackedA { return Prepack(g, w) }), "before": copies(before)}
 		for _, mode := range []string{"cold", "hot"} {
-			for _, path := range []string{"forward", "tm"} {
+			for _, path := range []string{"forward", "before"} {
+				ws := paths[path]
 				n := len(ws)
 				run := func(i int) { Forward(g, x, ws[i], bias, y, true, 1) }
-				if path == "tm" {
-					if tm == nil {
-						continue
-					}
-					n = len(tm)
-					run = func(i int) { winogradTM(g, x, tm[i], bias, y, true, 1, gemm.DefaultTiles) }
-				}
 				b.Run(cc.name+"/"+mode+"/"+path, func(b *testing.B) {
 					for i := 0; i < n; i++ {
 						run(i)

@@ -41,8 +41,9 @@ import (
 // median of three runs' medians, float32 -> int16 kernels: GoogLeNet
 // inception5a/5b branch2.1 0.40 -> 0.36, 0.55 -> 0.50 ms, ResNet-18
 // layer4.1.conv1 1.65 -> 1.59, ResNet-50 layer4.1.conv2 1.70 -> 1.56. At
-// 14x14 (49 tiles) it lost to the usual Winograd path (float32 kernels:
-// 256x256 hot 0.99 / 1.14, 160->320 0.76 / 1.05).
+// 14x14 (49 tiles) it first lost to the usual Winograd path (float32
+// kernels, scalar bias and ReLU: 256x256 hot 0.99 / 1.14), now it wins
+// there too (useWinogradTM).
 func winogradTM(g Geom, x []float32, ww *winogradTMWeights, bias, y []float32, relu bool, workers int, t gemm.Tiles) {
 	kern := t.Kernel
 	mr, nr := kern.MR, kern.NR
@@ -162,13 +163,19 @@ func transformOutputTM(g Geom, prod, y, sc, bias []float32, relu bool, plane, mr
 // useWinogradTM reports whether g takes winogradTM with kernel kern, when
 // its kernels are kept for it (natively, see LayoutFor): a 3x3 stride-1
 // conv without groups or dilation, at least 16 channels in and out (as
-// useWinograd), too few output pixels for useWinograd and at most 16 tiles
-// (maps up to 8x8: ResNet's layer4 and GoogLeNet's inception 5 at 7x7),
-// and a kernel wider than tall.
+// useWinograd), at most 64 tiles (maps up to 16x16: ResNet's layer3 and
+// layer4, GoogLeNet's inception 4 and 5, AlexNet's last three convs), and
+// a kernel wider than tall. It takes such convs from the usual Winograd
+// path where that applies (14x14, 13x13): with int16 kernels and its
+// bias and ReLU in vectors (biasReluRows), BenchmarkSmall3x3 cold, best of
+// three, usual -> winogradTM: 256x256 14x14 1.23 -> 0.99 cpu-ms, 160->320
+// 0.87 -> 0.80, 112->224 0.47 -> 0.44; 384->256 13x13 (AlexNet) 2.00 ->
+// 1.54 (with float32 kernels and scalar stores it had lost: 256x256 hot
+// 0.99 / 1.14). Its int16 kernels are half the usual path's float32 ones.
 func useWinogradTM(g Geom, kern gemm.Kernel) bool {
 	tiles := ((g.OH + 1) / 2) * ((g.OW + 1) / 2)
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
-		g.Group == 1 && g.C >= 16 && g.M >= 16 && !useWinograd(g) && tiles <= 16 &&
+		g.Group == 1 && g.C >= 16 && g.M >= 16 && tiles <= 64 &&
 		kern.MR > 0 && kern.NR > kern.MR
 }
 
