@@ -60,6 +60,15 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		// packed their A 13 times, its first conv (k = 147, 112x112) 49.
 		ncMax = roundUp(max(nr, ncMax*kcMax/k), nr)
 	}
+	// directB: a TilePair kernel reads B's rows in place (row stride
+	// b.LD) instead of packed slivers, when every tile can take TilePair
+	// (rows in pairs of slivers) and A is one block of at most
+	// directBMaxRows rows, so that each B row strip is read once.
+	directB := kern.TilePair != nil && !transB && !b.IsInt8() && alpha == 1 && beta == 0 &&
+		m%(2*mr) == 0 && m <= min(mcMax, directBMaxRows)
+	if directB {
+		ncMax = roundUp(n, nr)
+	}
 	prepacked := a.Packed.usable(mr, kcMax, k, transA)
 	deq := kern.Dequant
 	if deq == nil {
@@ -68,11 +77,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	buf.a = grow(buf.a, mcMax*kcMax)
-	buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
+	if !directB {
+		buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
+	}
 	buf.acc = grow(buf.acc, mr*nr)
 	// The A block broadcast once pays for itself over enough B slivers
 	// (bcastMinSlivers).
-	bcast := kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
+	bcast := !directB && kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
 	if bcast {
 		if kern.MC > 0 {
 			mcMax = roundUp(kern.MC, mr)
@@ -84,7 +95,9 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		nc := min(ncMax, n-j0)
 		for p0 := 0; p0 < k; p0 += kcMax {
 			kc := min(kcMax, k-p0)
-			packB(buf.b, nr, transB, b, p0, j0, kc, nc)
+			if !directB {
+				packB(buf.b, nr, transB, b, p0, j0, kc, nc)
+			}
 			first, last := p0 == 0, p0+kc == k
 			for i0 := 0; i0 < m; i0 += mcMax {
 				mc := min(mcMax, m-i0)
@@ -97,8 +110,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					kern.Bcast(buf.abc[:4*roundUp(mc, mr)*kc], buf.a[:roundUp(mc, mr)*kc])
 				}
 				for js := 0; js*nr < nc; js++ {
-					bs := buf.b[js*kc*nr : (js+1)*kc*nr]
 					cols := min(nr, nc-js*nr)
+					var bs []float32
+					ldb := nr
+					if directB {
+						bs, ldb = b.F[p0*b.LD+j0+js*nr:], b.LD
+					} else {
+						bs = buf.b[js*kc*nr : (js+1)*kc*nr]
+					}
 					edge := cols < nr && kern.Edge != nil
 					for is := 0; is*mr < mc; is++ {
 						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
@@ -110,7 +129,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							if ep.Add != nil {
 								add = ep.Add[off:]
 							}
-							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
+							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
 							is++
 							continue
 						}
@@ -166,6 +185,16 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		}
 	}
 }
+
+// directBMaxRows is the most rows of A for which the packed path reads B
+// in place (directB). BenchmarkConvShapes, 3 alternating rounds at load
+// 5-7, GFLOP/cpu-s packed -> in place: 64x3136x256 127-131 -> 175-193,
+// 64x3136x64 113-156 -> 118-181; but 256x3136x64 164-184 -> 132-187,
+// 512x784x128 168-189 -> 159-178, 1024x196x256 136-171 -> 125-146 (with
+// A as one block of all its rows there: the strided row strips, each
+// row on another page, cost more than packing once when many slivers of
+// A share them).
+const directBMaxRows = 64
 
 // bcastMinSlivers is the fewest B slivers in a panel for which the packed
 // path broadcasts its A blocks (Kernel.Bcast): each broadcast A value then

@@ -62,7 +62,10 @@ type Kernel struct {
 	// and Epilogue.apply on an edge) give each sliver. A tile twice as tall
 	// loads each B vector for twice the multiply-adds (amd64's assembly,
 	// tile_amd64.s).
-	TilePair func(kc int, a, b, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
+	// b is the B sliver's kc rows of NR values at row stride ldb: NR for
+	// a packed sliver, or B's own stride where the packed path reads B
+	// unpacked (see directB); only its first cols columns are read.
+	TilePair func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
 	// Bcast sets dst[4*i+l] = src[i] for l < 4 (len(dst) = 4*len(src)).
 	Bcast func(dst, src []float32)
 	// MC, when set, is the height of the A block when it is broadcast

@@ -7,7 +7,7 @@ import "unsafe"
 // tile8x32AVX512 is in tile_amd64.s.
 //
 //go:noescape
-func tile8x32AVX512(kc int, a, b, c *float32, ldc int, bias, add *float32, flags, mask int)
+func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int)
 
 // tilePairAVX512 is AVX512's TilePair: the 4x32 tiles of two consecutive A
 // slivers over one B sliver, computed and stored together in assembly.
@@ -22,13 +22,13 @@ func tile8x32AVX512(kc int, a, b, c *float32, ldc int, bias, add *float32, flags
 // rounds each at kc 64 and 256: 197-209 GFLOP per
 // CPU-second against 165-175 for two calls of kernelAVX512x4x32 (compare
 // BenchmarkConvShapes' pair-only and kernel-only).
-func tilePairAVX512(kc int, a, b, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool) {
+func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool) {
 	const mr, nr = 4, 32
 	if kc <= 0 || cols <= 0 || cols > nr {
 		panic("gemm: tilePairAVX512 with kc <= 0 or cols outside 1..32")
 	}
 	a = a[:2*kc*mr]
-	b = b[:kc*nr]
+	b = b[:(kc-1)*ldb+cols]
 	c = c[:(2*mr-1)*ldc+cols]
 	var pbias, padd *float32
 	if bias != nil {
@@ -47,5 +47,5 @@ func tilePairAVX512(kc int, a, b, c []float32, ldc, cols int, first, last bool, 
 	if relu {
 		flags |= 4
 	}
-	tile8x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
+	tile8x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
 }

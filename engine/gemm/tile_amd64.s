@@ -2,11 +2,12 @@
 
 #include "textflag.h"
 
-// func tile8x32AVX512(kc int, a, b, c *float32, ldc int, bias, add *float32, flags, mask int)
+// func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int)
 //
 // Two 4x32 register tiles of AVX512 stacked (8 rows x 32 columns) over two
 // consecutive packed A slivers (a: kc*4 floats, then the next sliver's kc*4)
-// and one B sliver (kc*32), stored into C with the epilogue (see tilePair
+// and B's kc rows of 32 columns at stride ldb (a packed sliver: ldb 32;
+// or B itself, unpacked, with its row stride), stored into C with the epilogue (see tilePair
 // in tile_amd64.go for the contract). Z0..Z15 hold the 16 accumulators (row
 // i in Z(2i), Z(2i+1)); each step loads B's two vectors, broadcasts A's 8
 // values into Z18..Z25 (VBROADCASTSS from memory) and multiply-adds, one
@@ -21,22 +22,22 @@
 //
 // flags: bit 0 first, bit 1 last, bit 2 relu. ldc is in floats. bias (8
 // values) and add are used only when last and not nil. mask selects the
-// columns of C (and add) that are read and written: bits 0-15 the first
+// columns of B, C and add that are read (and of C written): bits 0-15 the first
 // vector's lanes (K3), bits 16-31 the second's (K4); a column outside it
 // is never touched (AVX-512 suppresses faults on masked-off lanes), so an
 // edge tile narrower than 32 takes this path too.
 
-#define STEP(off) \
-	VMOVUPS (off*128)(DX), Z16; \
-	VMOVUPS (off*128+64)(DX), Z17; \
-	VBROADCASTSS (off*16)(SI), Z18; \
-	VBROADCASTSS (off*16+4)(SI), Z19; \
-	VBROADCASTSS (off*16+8)(SI), Z20; \
-	VBROADCASTSS (off*16+12)(SI), Z21; \
-	VBROADCASTSS (off*16)(DI), Z22; \
-	VBROADCASTSS (off*16+4)(DI), Z23; \
-	VBROADCASTSS (off*16+8)(DI), Z24; \
-	VBROADCASTSS (off*16+12)(DI), Z25; \
+#define STEP(aoff, b0, b1) \
+	VMOVUPS.Z b0, K3, Z16; \
+	VMOVUPS.Z b1, K4, Z17; \
+	VBROADCASTSS (aoff)(SI), Z18; \
+	VBROADCASTSS (aoff+4)(SI), Z19; \
+	VBROADCASTSS (aoff+8)(SI), Z20; \
+	VBROADCASTSS (aoff+12)(SI), Z21; \
+	VBROADCASTSS (aoff)(DI), Z22; \
+	VBROADCASTSS (aoff+4)(DI), Z23; \
+	VBROADCASTSS (aoff+8)(DI), Z24; \
+	VBROADCASTSS (aoff+12)(DI), Z25; \
 	VFMADD231PS Z18, Z16, Z0; \
 	VFMADD231PS Z18, Z17, Z1; \
 	VFMADD231PS Z19, Z16, Z2; \
@@ -88,10 +89,16 @@
 	VMOVUPS z1, K4, 64(R9); \
 	ADDQ R10, R9
 
-TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
+	MOVQ mask+72(FP), AX
+	KMOVW AX, K3
+	SHRQ $16, AX
+	KMOVW AX, K4
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
+	MOVQ ldb+24(FP), R13
+	SHLQ $2, R13
 	MOVQ CX, DI
 	SHLQ $4, DI
 	ADDQ SI, DI // the second sliver: a + kc*4 floats
@@ -116,30 +123,26 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-72
 	JZ   tail
 
 loop2:
-	STEP(0)
-	STEP(1)
+	STEP(0, (DX), 64(DX))
+	STEP(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	ADDQ $32, DI
-	ADDQ $256, DX
+	LEAQ (DX)(R13*2), DX
 	DECQ BX
 	JNZ  loop2
 
 tail:
 	TESTQ $1, CX
 	JZ    epilogue
-	STEP(0)
+	STEP(0, (DX), 64(DX))
 
 epilogue:
-	MOVQ c+24(FP), R9
-	MOVQ ldc+32(FP), R10
+	MOVQ c+32(FP), R9
+	MOVQ ldc+40(FP), R10
 	SHLQ $2, R10
-	MOVQ bias+40(FP), R11
-	MOVQ add+48(FP), R12
-	MOVQ flags+56(FP), R8
-	MOVQ mask+64(FP), AX
-	KMOVW AX, K3
-	SHRQ $16, AX
-	KMOVW AX, K4
+	MOVQ bias+48(FP), R11
+	MOVQ add+56(FP), R12
+	MOVQ flags+64(FP), R8
 
 	TESTQ $1, R8
 	JNZ   nofirst
@@ -151,7 +154,7 @@ epilogue:
 	ROWOLD(Z10, Z11)
 	ROWOLD(Z12, Z13)
 	ROWOLD(Z14, Z15)
-	MOVQ c+24(FP), R9
+	MOVQ c+32(FP), R9
 
 nofirst:
 	TESTQ $2, R8

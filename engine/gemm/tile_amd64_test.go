@@ -57,7 +57,7 @@ func TestTilePairSameBits(t *testing.T) {
 					}
 				}
 				got := append([]float32(nil), c0...)
-				kern.TilePair(kc, a, b, got, ldc, cols, first, last, bias, add, relu)
+				kern.TilePair(kc, a, b, nr, got, ldc, cols, first, last, bias, add, relu)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
 						t.Fatalf("%s kc=%d cols=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+store %v",
@@ -75,7 +75,9 @@ func TestTilePairSameBits(t *testing.T) {
 // TestTilePairProducts: the packed path with TilePair gives the bits of the
 // same kernel without it (each tile through Fn and StoreTile), on products
 // with an odd number of slivers in a block, edge columns, several KC slices
-// and blocks, int8 prepacked A, bias, residual and ReLU.
+// and blocks, int8 prepacked A, bias, residual and ReLU; those with at
+// most 64 rows in pairs of slivers read B in place (directB), here also
+// split over 3 workers by column strips.
 func TestTilePairProducts(t *testing.T) {
 	r := rand.New(rand.NewPCG(99, 100))
 	for _, kern := range Kernels() {
@@ -84,7 +86,7 @@ func TestTilePairProducts(t *testing.T) {
 		}
 		plain := kern
 		plain.TilePair = nil
-		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}} {
+		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			aq, _ := quantize(r, m, k, false)
 			bm := randMat(r, k*n)
@@ -93,6 +95,12 @@ func TestTilePairProducts(t *testing.T) {
 			got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
 			if i := firstBitDiff(got, want); i >= 0 {
 				t.Fatalf("%s %dx%dx%d: C[%d] = %v with TilePair, %v without", kern.Name, m, n, k, i, got[i], want[i])
+			}
+			tl := TilesFor(kern)
+			a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+			ParallelMatrix(tl, ep, 3, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+			if i := firstBitDiff(got, want); i >= 0 {
+				t.Fatalf("%s %dx%dx%d, 3 workers: C[%d] = %v with TilePair, %v without", kern.Name, m, n, k, i, got[i], want[i])
 			}
 		}
 	}
