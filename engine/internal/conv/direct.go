@@ -36,8 +36,8 @@ import (
 // BenchmarkConvLayer, one worker, cpu-ms, im2col + GEMM (with gemm's
 // TilePair) -> direct, 4 alternating rounds at load 3-4, medians:
 // 7x7s2_3to64_224 about 2.45 -> 1.4, 3x3s2_64to128_56 1.01 -> 0.84,
-// 3x3s2_128to256_28 1.08 -> 0.96, 3x3s2_128to128_56 2.16 -> 1.60,
-// 3x3s2_256to256_28 2.08 -> 1.69.
+// 3x3s2_128to256_28 1.08 -> 0.96, 3x3s2_128to128_56 2.16 -> 1.60
+// (3x3s2_256to256_28 2.08 -> 1.69, but see directMaxS2C).
 
 // directSeg is the width of an output row segment: one Float32x16.
 const directSeg = 16
@@ -53,7 +53,7 @@ type directTileFn func(kc int, a []float32, off []int, planes []float32, b0, b1 
 // and either at most directMaxC input channels and directMaxK taps (first
 // layers: ResNet's and GoogLeNet's 7x7 stride 2 on 3 channels, AlexNet's
 // 11x11 stride 4) or a 3x3 kernel at stride 2 (ResNet's downsampling
-// convs, 64 to 256 channels, 56x56 and 28x28 inputs), whose im2col column
+// convs with up to directMaxS2C input channels), whose im2col column
 // matrix (up to 1152 x 784 values, 3.6 MB) fell out of L2 between im2col
 // and the GEMM's packing of it. Output rows under 14 values waste too many
 // lanes: ResNet-18's layer4.0.conv1 (7x7 outputs) took 2.2-2.4 cpu-ms
@@ -64,13 +64,21 @@ func useDirect(g Geom) bool {
 		return false
 	}
 	first := g.C <= directMaxC && g.C*g.KH*g.KW <= directMaxK
-	s2 := g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1
+	s2 := g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.C <= directMaxS2C
 	return first || s2
 }
 
 const (
 	directMaxC = 4
 	directMaxK = 512
+	// directMaxS2C bounds the input channels of the 3x3 stride-2 convs
+	// the direct path takes. ResNet-50's layer3.0.conv2 (256 channels,
+	// 2304 taps) was faster direct alone (BenchmarkConvLayer 2.08 -> 1.69
+	// cpu-ms) but not in a pass (TestLayerProfile, 3 rounds: 1.96 ms
+	// im2col + GEMM, 2.17 direct), where its weights come from memory:
+	// 2.4 MB as the direct path keeps them (float32) against 0.6 MB of
+	// int8 panels.
+	directMaxS2C = 128
 )
 
 // directGeom holds what the direct path derives from a Geom: the planes'
