@@ -62,12 +62,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	}
 	// directB: a TilePair kernel reads B's rows in place (row stride
 	// b.LD) instead of packed slivers, when every tile can take TilePair
-	// (rows in pairs of slivers) and A is one block of at most
-	// directBMaxRows rows, so that each B row strip is read once.
+	// (rows in pairs of slivers) and A has at most directBMaxRows rows,
+	// packed as one block, so that each B row strip is read once.
 	directB := kern.TilePair != nil && !transB && !b.IsInt8() && alpha == 1 && beta == 0 &&
-		m%(2*mr) == 0 && m <= min(mcMax, directBMaxRows)
+		m%(2*mr) == 0 && m <= directBMaxRows
 	if directB {
 		ncMax = roundUp(n, nr)
+		mcMax = max(mcMax, roundUp(m, mr))
 	}
 	prepacked := a.Packed.usable(mr, kcMax, k, transA)
 	deq := kern.Dequant
@@ -189,12 +190,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 // directBMaxRows is the most rows of A for which the packed path reads B
 // in place (directB). BenchmarkConvShapes, 3 alternating rounds at load
 // 5-7, GFLOP/cpu-s packed -> in place: 64x3136x256 127-131 -> 175-193,
-// 64x3136x64 113-156 -> 118-181; but 256x3136x64 164-184 -> 132-187,
-// 512x784x128 168-189 -> 159-178, 1024x196x256 136-171 -> 125-146 (with
-// A as one block of all its rows there: the strided row strips, each
-// row on another page, cost more than packing once when many slivers of
-// A share them).
-const directBMaxRows = 64
+// 64x3136x64 113-156 -> 118-181, 96x784x192 146-170 -> 174-196,
+// 128x784x256 137-147 -> 171-187, 128x784x512 158-168 -> 145-186; but
+// 256x3136x64 164-184 -> 132-187, 512x784x128 168-189 -> 159-178,
+// 1024x196x256 136-171 -> 125-146 (the strided row strips, each row on
+// another page, cost more than packing once when many slivers of A share
+// them).
+const directBMaxRows = 128
 
 // bcastMinSlivers is the fewest B slivers in a panel for which the packed
 // path broadcasts its A blocks (Kernel.Bcast): each broadcast A value then

@@ -24,6 +24,9 @@ var convShapes = []struct {
 	{"resnet50.layer2.conv3", 512, 784, 128},
 	{"resnet50.layer3.conv3", 1024, 196, 256},
 	{"resnet50.layer4.conv3", 2048, 49, 512},
+	{"googlenet.3b.branch1", 128, 784, 256},
+	{"resnet50.layer2.1.conv1", 128, 784, 512},
+	{"googlenet.3a.branch2.0", 96, 784, 192},
 }
 
 // BenchmarkConvShapes runs each shape with every kernel on one worker and
