@@ -28,6 +28,16 @@ var directCases = []Geom{
 	{N: 2, C: 32, M: 8, H: 29, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PT: 0, PL: 2, PB: 1, PR: 0},
 }
 
+// directCase completes a case of directCases: no groups, dilation 1
+// where unset, the output size.
+func directCase(g Geom) Geom {
+	g.Group = 1
+	g.DH, g.DW = max(g.DH, 1), max(g.DW, 1)
+	g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, g.DH)
+	g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+	return g
+}
+
 // directKernels are the tile kernels to test: the portable one, and this
 // build's SIMD one if any.
 func directKernels() map[string]directTileFn {
@@ -44,10 +54,7 @@ func directKernels() map[string]directTileFn {
 func TestDirectMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, g := range directCases {
-		g.Group = 1
-		g.DH, g.DW = max(g.DH, 1), max(g.DW, 1)
-		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, g.DH)
-		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+		g = directCase(g)
 		if !useDirect(g) {
 			t.Fatalf("%+v: useDirect false; the case tests nothing", g)
 		}
@@ -98,10 +105,7 @@ func TestDirectSameBits(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, g := range directCases {
-		g.Group = 1
-		g.DH, g.DW = max(g.DH, 1), max(g.DW, 1)
-		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, g.DH)
-		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+		g = directCase(g)
 		x, bias := randSlice(r, g.N*g.C*g.H*g.W), randSlice(r, g.M)
 		w, _ := quantWeights(r, g)
 		w.Packed = Prepack(g, w)
