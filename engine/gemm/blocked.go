@@ -62,10 +62,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	}
 	// directB: a TilePair kernel reads B's rows in place (row stride
 	// b.LD) instead of packed slivers, when every tile can take TilePair
-	// (rows in pairs of slivers) and A has at most directBMaxRows rows,
-	// packed as one block, so that each B row strip is read once.
+	// (rows in pairs of slivers) and all of A's rows fit one block of at
+	// most directBMaxA values, so that each B row strip is read once.
 	directB := kern.TilePair != nil && !transB && !b.IsInt8() && alpha == 1 && beta == 0 &&
-		m%(2*mr) == 0 && m <= directBMaxRows
+		m%(2*mr) == 0 && roundUp(m, mr)*min(kcMax, k) <= directBMaxA
 	if directB {
 		ncMax = roundUp(n, nr)
 		mcMax = max(mcMax, roundUp(m, mr))
@@ -187,16 +187,19 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	}
 }
 
-// directBMaxRows is the most rows of A for which the packed path reads B
-// in place (directB). BenchmarkConvShapes, 3 alternating rounds at load
-// 5-7, GFLOP/cpu-s packed -> in place: 64x3136x256 127-131 -> 175-193,
+// directBMaxA bounds the A block (floats: 512 KiB, half the L2 of the
+// machine the AVX-512 tiles were measured on) for which the packed path
+// reads B in place (directB). BenchmarkConvShapes, alternating rounds at
+// load 5-7, GFLOP/cpu-s packed -> in place: 64x3136x256 127-131 -> 175-193,
 // 64x3136x64 113-156 -> 118-181, 96x784x192 146-170 -> 174-196,
-// 128x784x256 137-147 -> 171-187, 128x784x512 158-168 -> 145-186; but
-// 256x3136x64 164-184 -> 132-187, 512x784x128 168-189 -> 159-178,
-// 1024x196x256 136-171 -> 125-146 (the strided row strips, each row on
-// another page, cost more than packing once when many slivers of A share
-// them).
-const directBMaxRows = 128
+// 128x784x256 137-147 -> 171-187; A of 256 rows (one block) 256x3136x64
+// 151-166 -> 175-185, 256x196x1024 142-154 -> 155-163, 256x196x528
+// 142-154 -> 154-160; of 512 rows 512x784x128 168-189 -> 189-193,
+// 512x784x256 168-185 -> 184-197. With A in blocks of 64 rows (as for
+// 1024x196x256, whose A is 1 MiB) the strided strips, each row on another
+// page, were read once per block and lost to packing B (136-171 ->
+// 125-146).
+const directBMaxA = 1 << 17
 
 // bcastMinSlivers is the fewest B slivers in a panel for which the packed
 // path broadcasts its A blocks (Kernel.Bcast): each broadcast A value then

@@ -27,6 +27,8 @@ var convShapes = []struct {
 	{"googlenet.3b.branch1", 128, 784, 256},
 	{"resnet50.layer2.1.conv1", 128, 784, 512},
 	{"googlenet.3a.branch2.0", 96, 784, 192},
+	{"resnet50.layer3.1.conv1", 256, 196, 1024},
+	{"resnet50.layer2.0.downsample", 512, 784, 256},
 }
 
 // BenchmarkConvShapes runs each shape with every kernel on one worker and

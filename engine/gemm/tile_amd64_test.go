@@ -75,8 +75,8 @@ func TestTilePairSameBits(t *testing.T) {
 // TestTilePairProducts: the packed path with TilePair gives the bits of the
 // same kernel without it (each tile through Fn and StoreTile), on products
 // with an odd number of slivers in a block, edge columns, several KC slices
-// and blocks, int8 prepacked A, bias, residual and ReLU; those with at
-// most 128 rows in pairs of slivers read B in place (directB), here also
+// and blocks, int8 prepacked A, bias, residual and ReLU; those with rows in
+// pairs of slivers and A small enough read B in place (directB), here also
 // split over 3 workers by column strips.
 func TestTilePairProducts(t *testing.T) {
 	r := rand.New(rand.NewPCG(99, 100))
@@ -86,7 +86,7 @@ func TestTilePairProducts(t *testing.T) {
 		}
 		plain := kern
 		plain.TilePair = nil
-		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}, {128, 70, 300}} {
+		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}, {128, 70, 300}, {504, 40, 256}, {1024, 33, 256}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			aq, _ := quantize(r, m, k, false)
 			bm := randMat(r, k*n)
