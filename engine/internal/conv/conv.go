@@ -84,7 +84,11 @@ func Naive(g Geom, x, w, bias, y []float32, relu bool) {
 // file stores them. Int8 weights are never copied to float32 as a whole:
 // the GEMM dequantizes them into its packed panels, Winograd and depthwise
 // one kernel at a time. The values are rounded as a float32 copy would
-// hold them, so both forms give the same bits.
+// hold them, so both forms give the same bits, but for the convs
+// winogradTM takes (natively, int8 weights kept by Prepack for 3x3
+// stride-1 maps of up to 64 tiles): its kernels are the exact integer
+// transform of Q, scaled after the sum over input channels, which float32
+// weights cannot take; there the two forms agree within float32 rounding.
 type Weights struct {
 	F      []float32
 	Q      []int8

@@ -39,8 +39,8 @@ const chunksPerWorker = 4
 //   - otherwise im2col over chunks of output pixels + GEMM per group.
 //
 // workers bounds the goroutines; results are bit-identical for any value.
-// Int8 weights give the bits their dequantized float32 values would give
-// (see Weights).
+// Int8 weights give the bits their dequantized float32 values would give,
+// but where winogradTM takes them (see Weights).
 func Forward(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int) {
 	forward(g, x, w, bias, y, relu, workers, paths{tiles: gemm.DefaultTiles, winograd: true, direct: directKernel})
 }
