@@ -11,7 +11,7 @@ import (
 // convShapes are GEMMs of the ImageNet networks' convs as the engine runs
 // them (weights m x k as int8 A, prepacked; im2col or the input image as B,
 // k x n; bias and ReLU in the epilogue): AlexNet's 5x5 and 3x3 convs on
-// 27x27 and 13x13 maps, and ResNet-50's 1x1 convs.
+// 27x27 and 13x13 maps, ResNet-50's and GoogLeNet's 1x1 convs.
 var convShapes = []struct {
 	name    string
 	m, n, k int
