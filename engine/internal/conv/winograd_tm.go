@@ -14,7 +14,7 @@ import (
 //
 //   - U' = G' q G't of every int8 kernel q, exact in int16, kept from
 //     Compile (Prepack, winogradTMWeights), laid out as the kernel reads B:
-//     u[xi][sliver of NR channels][c][NR];
+//     u[sliver of NR channels][xi][c][NR];
 //   - V = Bt d B of every tile, laid out as transformInput lays it out for
 //     slivers of MR tiles: v[xi][sliver of MR tiles][c][MR], the kernel's A
 //     layout, once per image;
@@ -76,7 +76,7 @@ func winogradTM(g Geom, x []float32, ww *winogradTMWeights, bias, y []float32, r
 			for s := lo; s < hi; s++ {
 				sc := ww.scale[s*nr : (s+1)*nr]
 				for xi := 0; xi < 16; xi++ {
-					widenInt16(b, ww.u[(xi*ms+s)*g.C*nr:(xi*ms+s+1)*g.C*nr])
+					widenInt16(b, ww.u[(s*16+xi)*g.C*nr:(s*16+xi+1)*g.C*nr])
 					for q := 0; q < ps; q++ {
 						a := v[xi*vst+q*g.C*mr : xi*vst+(q+1)*g.C*mr]
 						o := xi*pst + q*mr*nr
@@ -184,7 +184,11 @@ func useWinogradTM(g Geom, kern gemm.Kernel) bool {
 // G' = 2G = [2 0 0; 1 1 1; 1 -1 1; 0 0 2], integers of at most 1152 in
 // magnitude, held exactly as int16, and the kernel's U = G (s q) Gt is
 // s/4 U'. u is laid out as the micro-kernel reads B (NR columns):
-// u[xi][sliver of mr output channels][c][mr], mr the kernel's NR; scale
+// u[sliver of mr output channels][xi][c][mr], mr the kernel's NR, so that
+// a worker's sliver is one run of memory for the prefetcher (position
+// outermost, BenchmarkSmall3x3 cold took 4-9% longer on 7x7 to 14x14
+// maps, best of four: 192->384 7x7 0.45 -> 0.41 cpu-ms, 256x256 14x14
+// 1.00 -> 0.96, 112->224 0.46 -> 0.42; 512x512 the same); scale
 // holds s/4 per output channel (0 past m), applied after the sum over
 // input channels. Half the bytes of float32 kernels (8 MiB for 512x512
 // channels, less than the pixel-major copy's 9 MiB), and a 7x7 conv waits
@@ -209,7 +213,7 @@ func (w Weights) winogradTM() *winogradTMWeights {
 func newWinogradTMWeights(w Weights, m, c, nr int) *winogradTMWeights {
 	ms := (m + nr - 1) / nr
 	tw := &winogradTMWeights{mr: nr, m: m, c: c, u: make([]int16, 16*ms*nr*c), scale: make([]float32, ms*nr)}
-	plane := ms * c * nr
+	plane := c * nr // one position's C x NR block of a sliver
 	for ch := 0; ch < m; ch++ {
 		tw.scale[ch] = w.Scales[ch] * 0.25
 		for ic := 0; ic < c; ic++ {
@@ -219,7 +223,7 @@ func newWinogradTMWeights(w Weights, m, c, nr int) *winogradTMWeights {
 				g0, g1, g2 := int32(k[j]), int32(k[3+j]), int32(k[6+j])
 				t[0][j], t[1][j], t[2][j], t[3][j] = 2*g0, g0+g1+g2, g0-g1+g2, 2*g2
 			}
-			o := (ch/nr)*c*nr + ic*nr + ch%nr
+			o := (ch/nr)*16*plane + ic*nr + ch%nr
 			for i := 0; i < 4; i++ { // (G' q) G't
 				t0, t1, t2 := t[i][0], t[i][1], t[i][2]
 				tw.u[(i*4+0)*plane+o] = int16(2 * t0)
