@@ -49,3 +49,23 @@ func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int,
 	}
 	tile8x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
 }
+
+// kernel4x32AVX512 is in tile_amd64.s.
+//
+//go:noescape
+func kernel4x32AVX512(kc int, a, b, acc *float32)
+
+// kernelAVX512Asm is AVX512's Fn in assembly (see tile_amd64.s): the 4x32
+// tile of kernelAVX512x4x32 with A broadcast by VBROADCASTSS instead of
+// permutes of a 16-value load.
+func kernelAVX512Asm(kc int, a, b, acc []float32) {
+	const mr, nr = 4, 32
+	if kc <= 0 {
+		clear(acc[:mr*nr])
+		return
+	}
+	a = a[:kc*mr]
+	b = b[:kc*nr]
+	acc = acc[:mr*nr]
+	kernel4x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(acc))
+}

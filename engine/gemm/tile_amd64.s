@@ -207,3 +207,69 @@ store:
 	ROWSTORE(Z14, Z15)
 	VZEROUPPER
 	RET
+
+// func kernel4x32AVX512(kc int, a, b, acc *float32)
+//
+// AVX512's Fn in assembly: one 4x32 tile, 8 accumulators (Z0..Z7), A's four
+// values of a step broadcast into registers (VBROADCASTSS from memory), two
+// steps per iteration on two sets of broadcast registers. One fused
+// multiply-add per element and step in order of p from zero: the bits of
+// the FMA chain TestAMD64KernelsFMAChain holds every amd64 kernel to. It
+// reads a[:4kc] and b[:32kc] only.
+#define STEP4(aoff, boff, r0, r1, r2, r3) \
+	VMOVUPS (boff)(DX), Z16; \
+	VMOVUPS (boff+64)(DX), Z17; \
+	VBROADCASTSS (aoff)(SI), r0; \
+	VBROADCASTSS (aoff+4)(SI), r1; \
+	VBROADCASTSS (aoff+8)(SI), r2; \
+	VBROADCASTSS (aoff+12)(SI), r3; \
+	VFMADD231PS r0, Z16, Z0; \
+	VFMADD231PS r0, Z17, Z1; \
+	VFMADD231PS r1, Z16, Z2; \
+	VFMADD231PS r1, Z17, Z3; \
+	VFMADD231PS r2, Z16, Z4; \
+	VFMADD231PS r2, Z17, Z5; \
+	VFMADD231PS r3, Z16, Z6; \
+	VFMADD231PS r3, Z17, Z7
+
+TEXT ·kernel4x32AVX512(SB), NOSPLIT, $0-32
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ CX, BX
+	SHRQ $1, BX
+	JZ   k4tail
+
+k4loop:
+	STEP4(0, 0, Z18, Z19, Z20, Z21)
+	STEP4(16, 128, Z22, Z23, Z24, Z25)
+	ADDQ $32, SI
+	ADDQ $256, DX
+	DECQ BX
+	JNZ  k4loop
+
+k4tail:
+	TESTQ $1, CX
+	JZ    k4store
+	STEP4(0, 0, Z18, Z19, Z20, Z21)
+
+k4store:
+	MOVQ acc+24(FP), R9
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	VMOVUPS Z2, 128(R9)
+	VMOVUPS Z3, 192(R9)
+	VMOVUPS Z4, 256(R9)
+	VMOVUPS Z5, 320(R9)
+	VMOVUPS Z6, 384(R9)
+	VMOVUPS Z7, 448(R9)
+	VZEROUPPER
+	RET

@@ -5,6 +5,7 @@ package gemm
 import (
 	"math"
 	"math/rand/v2"
+	"simd/archsimd"
 	"testing"
 )
 
@@ -101,6 +102,34 @@ func TestTilePairProducts(t *testing.T) {
 			ParallelMatrix(tl, ep, 3, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
 			if i := firstBitDiff(got, want); i >= 0 {
 				t.Fatalf("%s %dx%dx%d, 3 workers: C[%d] = %v with TilePair, %v without", kern.Name, m, n, k, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestAVX512AsmFn: AVX512's Fn in assembly gives the bits of the Go 4x32
+// kernel it replaced, at depths that leave both loop tails, with NaN,
+// infinities and signed zeros among the values.
+func TestAVX512AsmFn(t *testing.T) {
+	if !archsimd.X86.AVX512() {
+		t.Skip("the CPU has no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(105, 106))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	for _, kc := range []int{1, 2, 3, 7, 64, 255, 256} {
+		for trial := 0; trial < 8; trial++ {
+			a, b := randMat(r, kc*4), randMat(r, kc*32)
+			for i := 0; i < trial%3; i++ {
+				a[r.IntN(len(a))] = special[r.IntN(len(special))]
+				b[r.IntN(len(b))] = special[r.IntN(len(special))]
+			}
+			want, got := make([]float32, 128), make([]float32, 128)
+			kernelAVX512x4x32(kc, a, b, want)
+			kernelAVX512Asm(kc, a, b, got)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("kc=%d: acc[%d] = %v, the Go kernel %v", kc, i, got[i], want[i])
+				}
 			}
 		}
 	}
