@@ -36,6 +36,16 @@ func subsample(g Geom, x, col []float32, cg, p0, pc, workers int) {
 	})
 }
 
+// pickStride sets dst[j] = src[j*s] (len(src) > (len(dst)-1)*s); stride 2
+// is directSplit2's even phase (two-source permutes where AVX-512 is there).
+func pickStride(dst, src []float32, s int) {
+	if s == 2 {
+		directSplit2(dst, nil, src)
+		return
+	}
+	pickStrideGeneric(dst, src, s)
+}
+
 // pickStrideGeneric sets dst[j] = src[j*s] (len(src) > (len(dst)-1)*s).
 func pickStrideGeneric(dst, src []float32, s int) {
 	if len(dst) == 0 {
