@@ -123,26 +123,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					for is := 0; is*mr < mc; is++ {
 						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
-							var bias, add []float32
-							if ep.RowBias != nil {
-								bias = ep.RowBias[i0+is*mr : i0+is*mr+2*mr]
-							}
-							if ep.Add != nil {
-								add = ep.Add[off:]
-							}
+							bias, add := ep.tile(i0+is*mr, 2*mr, off)
 							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
 							is++
 							continue
 						}
 						if kern.Tile != nil && cols == nr && mc-is*mr >= mr && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
-							var bias, add []float32
-							if ep.RowBias != nil {
-								bias = ep.RowBias[i0+is*mr : i0+is*mr+mr]
-							}
-							if ep.Add != nil {
-								add = ep.Add[off:]
-							}
+							bias, add := ep.tile(i0+is*mr, mr, off)
 							if bcast {
 								kern.TileBcast(kc, buf.abc[4*is*kc*mr:4*(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
 								continue
@@ -158,12 +146,9 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						rows := min(mr, mc-is*mr)
 						off := (i0+is*mr)*ldc + j0 + js*nr
 						if kern.StoreTile != nil && rows == mr && cols == nr && alpha == 1 && beta == 0 {
-							var bias []float32
-							if ep.RowBias != nil {
-								bias = ep.RowBias[i0+is*mr : i0+is*mr+mr]
-							}
-							if ep.Add != nil && kern.StoreTileAdd != nil {
-								kern.StoreTileAdd(acc, c[off:], ldc, first, last, bias, ep.Add[off:], ep.Relu)
+							bias, add := ep.tile(i0+is*mr, mr, off)
+							if add != nil && kern.StoreTileAdd != nil {
+								kern.StoreTileAdd(acc, c[off:], ldc, first, last, bias, add, ep.Relu)
 								continue
 							}
 							kern.StoreTile(acc, c[off:], ldc, first, last, bias, ep.Relu && ep.Add == nil)
@@ -220,6 +205,19 @@ type Epilogue struct {
 	// and must not overlap it.
 	Add  []float32
 	Relu bool
+}
+
+// tile returns the epilogue's operands of a tile whose rows start at row0
+// and whose first element is C's off: the bias of its rows (nil: none) and
+// the residual from off on (nil: none).
+func (ep Epilogue) tile(row0, rows, off int) (bias, add []float32) {
+	if ep.RowBias != nil {
+		bias = ep.RowBias[row0 : row0+rows]
+	}
+	if ep.Add != nil {
+		add = ep.Add[off:]
+	}
+	return bias, add
 }
 
 // apply runs the epilogue on the rows x cols block of c at off, whose first
