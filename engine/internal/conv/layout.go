@@ -38,8 +38,7 @@ const (
 
 // Target is the platform whose layouts LayoutFor chooses: WebAssembly
 // keeps fewer (keepWinogradWeights, and no pixel-major or winogradTM
-// copy), and the
-// kernel's register tile rounds the rows.
+// copy), and the kernel's register tile rounds the rows.
 type Target struct {
 	Wasm   bool
 	Kernel gemm.Kernel

@@ -158,14 +158,11 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 // first, as vectors where the build has them (biasReluRows): the same
 // bits.
 func storeBiasRelu(g Geom, ct, y, bias []float32, relu bool, m0, mc, mr, nr, npix int) {
-	if vectorOutput {
-		var bpad [64]float32 // NR is at most 32 (AVX-512)
+	var bpad [64]float32 // NR is at most 32 (AVX-512)
+	if vectorOutput && nr <= len(bpad) {
 		var bp []float32
-		if bias != nil && nr <= len(bpad) {
+		if bias != nil {
 			bp = bpad[:nr] // channels past M: zero
-			copy(bp, bias[m0:m0+mc])
-		} else if bias != nil {
-			bp = make([]float32, nr)
 			copy(bp, bias[m0:m0+mc])
 		}
 		if biasReluRows(ct, npix, nr, bp, relu) {

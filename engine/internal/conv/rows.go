@@ -18,8 +18,8 @@ type Band struct {
 // (im2col + GEMM, pointwise GEMM and pixel-major sum each output pixel
 // alone, in the same order whatever the other pixels: the GEMM's column
 // blocks and im2col's chunks already fall anywhere) and, for Winograd,
-// when the band's 2x2 output tiles are the whole's (r0 even;
-// r1-r0 even unless r1 is the last row): a tile's outputs depend on all 16 values of
+// when the band's 2x2 output tiles are the whole's (r0 even; r1-r0 even
+// unless r1 is the last row): a tile's outputs depend on all 16 values of
 // its 4x4 input tile, which the band's input rows then hold as the whole's.
 // Depthwise convs (one input channel per group) and groups are refused.
 func RowBand(g Geom, r0, r1 int) (Band, bool) {
