@@ -175,12 +175,8 @@ func directPlanes(g Geom, d directGeom, x, pl []float32, workers int) {
 			src := x[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
 			if g.SW == 2 {
 				d0, d1 := pl[base:base+d.wp], pl[base+plane:base+plane+d.wp]
-				for j := 0; j < j0[0]; j++ {
-					d0[j] = 0
-				}
-				for j := 0; j < j0[1]; j++ {
-					d1[j] = 0
-				}
+				clear(d0[:j0[0]])
+				clear(d1[:j0[1]])
 				// Phase r starts at input column j0[r]*2 + r - PL; the
 				// two starts are neighbours, so one pass over the row
 				// splits it into both.
@@ -191,12 +187,8 @@ func directPlanes(g Geom, d directGeom, x, pl []float32, workers int) {
 				} else {
 					directSplit2(e1, e0, src[min(s1, len(src)):])
 				}
-				for j := j1[0]; j < d.wp; j++ {
-					d0[j] = 0
-				}
-				for j := j1[1]; j < d.wp; j++ {
-					d1[j] = 0
-				}
+				clear(d0[j1[0]:])
+				clear(d1[j1[1]:])
 				continue
 			}
 			for r := 0; r < g.SW; r++ {
@@ -206,17 +198,11 @@ func directPlanes(g Geom, d directGeom, x, pl []float32, workers int) {
 					continue
 				}
 				a, b := j0[r], j1[r]
-				for j := 0; j < a; j++ {
-					dst[j] = 0
+				clear(dst[:a])
+				if a < b {
+					pickStrideGeneric(dst[a:b], src[a*g.SW+r-g.PL:], g.SW)
 				}
-				ix := a*g.SW + r - g.PL
-				for j := a; j < b; j++ {
-					dst[j] = src[ix]
-					ix += g.SW
-				}
-				for j := b; j < len(dst); j++ {
-					dst[j] = 0
-				}
+				clear(dst[b:])
 			}
 		}
 	})
