@@ -18,14 +18,19 @@ import (
 // the values that consecutive output pixels read are consecutive plane
 // values, so a run of 16 output pixels (one AVX-512 vector) reads each tap
 // as one load at a fixed offset (off[p]) from the run's base. The kernel
-// computes 8 output channels x 2 runs over a slice of taps with B loaded
+// computes 8 output channels x 3 runs over a slice of taps with B loaded
 // straight from the planes, and stores the tile as the GEMM stores one:
 // the first slice of taps stored, later ones added, then the bias and the
-// ReLU. The tile is twice the GEMM's 4x32 register tile: with B loaded from
-// the planes at run-time offsets, Go's code of the 4x32 loop (Float32x16)
-// moved its accumulators between registers and spilled one each
-// iteration, and ran at about 140 GFLOP/s; the 8x32 tile in assembly keeps
-// its 16 accumulators in Z16-Z31 (direct_amd64.s).
+// ReLU. With B loaded from the planes at run-time offsets, Go's code of
+// the GEMM's 4x32 loop (Float32x16) moved its accumulators between
+// registers and spilled one each iteration, and ran at about 140 GFLOP/s;
+// the tile in assembly keeps its accumulators in registers
+// (direct_amd64.s). It is 8 x 48 (24 accumulators: 8 broadcasts and 3
+// loads per 24 multiply-adds), not 8 x 32 (16: 8 and 2 per 16): the
+// loads of B are at any offset, so nearly each is split over two cache
+// lines, and on Ice Lake the 8 x 32 loop with such loads ran at 127-132
+// GFLOP/s with its data in L1, the 8 x 48 one at 162-167 (peak about 179;
+// /tmp microbenchmark, best of 10).
 //
 // The taps are taken in slices of the GEMM's KC, and every output element
 // is summed over each slice in order of p = (c, ky, kx) from zero with a
@@ -42,11 +47,19 @@ import (
 // directSeg is the width of an output row segment: one Float32x16.
 const directSeg = 16
 
-// directTileFn computes an 8-channel x 2-segment tile over kc taps (see
+// directSegs is the number of segments of a tile.
+const directSegs = 3
+
+// directTile is a tile's segments: segment s starts at b[s] in the planes
+// and goes to y[d[s]:] (per row of the sliver, ldy apart), n[s] values
+// (0: no segment, b[s] is then a valid base).
+type directTile struct{ b, d, n [directSegs]int }
+
+// directTileFn computes an 8-channel x 3-segment tile over kc taps (see
 // directTileGo) and stores it as gemm's packed path stores a KC slice.
 // acc is the kernel's scratch: one per goroutine, so that it is not
 // zeroed on every call (a stack array was, 4% of the conv).
-type directTileFn func(kc int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, first, last bool, bias []float32, relu bool, acc *[256]float32)
+type directTileFn func(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, rows int, first, last bool, bias []float32, relu bool, acc *[384]float32)
 
 // useDirect reports whether Forward takes the direct path for g (given a
 // kernel, directKernel != nil): no groups, a column stride of 2 or more,
@@ -94,7 +107,7 @@ const (
 // output (oy, ox), tap (ky, kx) then reads element (oy + ky*DH/SH, ox +
 // kx*DW/SW) of plane (c, ky*DH mod SH, kx*DW mod SW): with wp =
 // OW + (KW-1)*DW/SW columns a plane row, the taps of consecutive q = oy*wp
-// + ox are consecutive values, across output rows too. A tile is 32
+// + ox are consecutive values, across output rows too. A tile is 48
 // consecutive q, wp - OW of every wp of them (the columns past OW) in no
 // output: 28x28 outputs waste 1 lane in 29, where segments of 16 would
 // waste 4 in 32. The tiles are computed into a scratch laid out by q, which
@@ -113,13 +126,13 @@ func newDirectGeom(g Geom) directGeom {
 	if d.rows {
 		d.vs = 1
 		d.segs = g.OW / directSeg
-		d.tiles = (g.OH*d.segs + 1) / 2
+		d.tiles = (g.OH*d.segs + directSegs - 1) / directSegs
 		d.wp = g.OW + (g.KW-1)*g.DW/g.SW
 		d.hp = (g.OH-1)*g.SH + (g.KH-1)*g.DH + 1
 	} else {
 		d.wp = g.OW + (g.KW-1)*g.DW/g.SW
 		d.hp = g.OH + (g.KH-1)*g.DH/g.SH
-		d.tiles = (g.OH*d.wp + 2*directSeg - 1) / (2 * directSeg)
+		d.tiles = (g.OH*d.wp + directSegs*directSeg - 1) / (directSegs * directSeg)
 	}
 	d.off = make([]int, 0, g.C*g.KH*g.KW)
 	for c := 0; c < g.C; c++ {
@@ -137,7 +150,7 @@ func newDirectGeom(g Geom) directGeom {
 // size is the number of values of the planes of one image, with room for
 // the loads of the last tile's lanes past the last output (their values
 // are never used).
-func (d directGeom) size(g Geom) int { return g.C*d.vs*g.SW*d.hp*d.wp + 2*directSeg }
+func (d directGeom) size(g Geom) int { return g.C*d.vs*g.SW*d.hp*d.wp + directSegs*directSeg }
 
 // directPlanes writes image x's planes into pl: value (i, j) of plane
 // (c, ry, rx) is x[c, i*vs+ry-PT, j*SW+rx-PL], 0 outside the input. A
@@ -299,34 +312,39 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 	}
 	npix := g.OH * g.OW
 	var last int // the largest base of a segment
-	// tile returns tile t's two segments: their bases in the planes, and
-	// where they go (for row segments, output pixels; else columns of the
+	// tile sets tile t's segments: their bases in the planes, and where
+	// they go (for row segments, output pixels; else columns of the
 	// scratch) with their widths.
-	var tile func(t int) (b0, d0, n0, b1, d1, n1 int)
+	var tile func(t int, ts *directTile)
 	var cbuf *[]float32
 	var ldc int
 	if d.rows {
 		segs := g.OH * d.segs
-		seg := func(s int) (base, pix, n int) {
+		seg := func(s int) (base, pix int) {
 			oy, ox := s/d.segs, s%d.segs*directSeg
-			return oy*g.SH*d.wp + ox, oy*g.OW + ox, directSeg
+			return oy*g.SH*d.wp + ox, oy*g.OW + ox
 		}
-		tile = func(t int) (b0, d0, n0, b1, d1, n1 int) {
-			b0, d0, n0 = seg(2 * t)
-			b1, d1, n1 = b0, d0, 0 // an odd last segment: alone
-			if 2*t+1 < segs {
-				b1, d1, n1 = seg(2*t + 1)
+		tile = func(t int, ts *directTile) {
+			for i := range directSegs {
+				s := directSegs*t + i
+				if s >= segs { // the last tile's missing segments
+					ts.b[i], ts.d[i], ts.n[i] = ts.b[0], ts.d[0], 0
+					continue
+				}
+				ts.b[i], ts.d[i] = seg(s)
+				ts.n[i] = directSeg
 			}
-			return
 		}
-		last, _, _ = seg(segs - 1)
+		last, _ = seg(segs - 1)
 	} else {
-		ldc = d.tiles * 2 * directSeg
+		ldc = d.tiles * directSegs * directSeg
 		cbuf = colPool.get(slivers * 8 * ldc)
 		defer colPool.put(cbuf)
-		tile = func(t int) (b0, d0, n0, b1, d1, n1 int) {
-			q := t * 2 * directSeg
-			return q, q, directSeg, q + directSeg, q + directSeg, directSeg
+		tile = func(t int, ts *directTile) {
+			for i := range directSegs {
+				q := (t*directSegs + i) * directSeg
+				ts.b[i], ts.d[i], ts.n[i] = q, q, directSeg
+			}
 		}
 		last = ldc - directSeg
 	}
@@ -341,12 +359,13 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 			dst, ldd = *cbuf, ldc
 		}
 		par.ForChunks(workers, d.tiles, chunksPerWorker*workers, func(lo, hi int) {
-			var acc [256]float32
+			var acc [384]float32
+			var ts directTile
 			for p0 := 0; p0 < k; p0 += kcMax {
 				kc := min(kcMax, k-p0)
 				first, lastK := p0 == 0, p0+kc == k
 				for t := lo; t < hi; t++ {
-					b0, d0, n0, b1, d1, n1 := tile(t)
+					tile(t, &ts)
 					for s := 0; s < slivers; s++ {
 						var bs []float32
 						if bpad != nil {
@@ -356,7 +375,7 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 						if cbuf == nil {
 							rows = min(8, g.M-8*s)
 						}
-						kern(kc, a[s*8*k+p0*8:], d.off[p0:], pl, b0, b1, dst, 8*s*ldd+d0, 8*s*ldd+d1, ldd, rows, n0, n1, first, lastK, bs, relu, &acc)
+						kern(kc, a[s*8*k+p0*8:], d.off[p0:], pl, &ts, dst[8*s*ldd:], ldd, rows, first, lastK, bs, relu, &acc)
 					}
 				}
 			}
@@ -389,15 +408,15 @@ func split2Go(e, o, src []float32) {
 
 // directTileGo is the portable tile kernel (tests hold the SIMD one to the
 // definition through it): for each row i < rows of the 8-row weight sliver
-// a (a[p*8+i]), and each of the two segments whose planes start at b0 and
-// b1, it sums a[p*8+i] * planes[b+off[p]+j] over p < kc for the segment's
-// first n values j, then stores the sum at y[d + i*ldy + j] (first) or
-// adds it to the value there, then (last) adds bias[i] (bias nil: none)
-// and applies the ReLU.
-func directTileGo(kc int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, first, last bool, bias []float32, relu bool, _ *[256]float32) {
+// a (a[p*8+i]), and each of the tile's segments (planes from b, n values
+// to d), it sums a[p*8+i] * planes[b+off[p]+j] over p < kc for the
+// segment's first n values j, then stores the sum at y[d + i*ldy + j]
+// (first) or adds it to the value there, then (last) adds bias[i] (bias
+// nil: none) and applies the ReLU.
+func directTileGo(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, rows int, first, last bool, bias []float32, relu bool, _ *[384]float32) {
 	for i := 0; i < rows; i++ {
-		for _, sg := range [2][3]int{{b0, d0, n0}, {b1, d1, n1}} {
-			b, dst, n := sg[0], sg[1]+i*ldy, sg[2]
+		for sg := range directSegs {
+			b, dst, n := t.b[sg], t.d[sg]+i*ldy, t.n[sg]
 			for j := 0; j < n; j++ {
 				var s float32
 				for p := 0; p < kc; p++ {

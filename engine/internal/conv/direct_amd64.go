@@ -15,47 +15,43 @@ var directKernel directTileFn = func() directTileFn {
 	return nil
 }()
 
-// directKernel8x32 is in direct_amd64.s.
+// directKernel8x48 is in direct_amd64.s.
 //
 //go:noescape
-func directKernel8x32(k int, a *float32, off *int, p0, p1 *float32, acc *[256]float32)
+func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32)
 
-// directTileAVX512 is directTileGo: the 8 x 32 accumulators in assembly
-// (directKernel8x32), then each row's two vectors stored, or added to
+// directTileAVX512 is directTileGo: the 8 x 48 accumulators in assembly
+// (directKernel8x48), then each row's three vectors stored, or added to
 // what is stored (C + acc), then the bias and the ReLU, as gemm's
 // storeTileAddAVX512 does them, lane by lane (so the bits are the GEMM's).
 // The caller guarantees that every load of the planes the kernel makes, 16
 // values at b+off[p], lies inside planes (direct checks it once per call).
-func directTileAVX512(kc int, a []float32, off []int, planes []float32, b0, b1 int, y []float32, d0, d1, ldy, rows, n0, n1 int, first, last bool, bias []float32, relu bool, acc *[256]float32) {
+func directTileAVX512(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, rows int, first, last bool, bias []float32, relu bool, acc *[384]float32) {
 	_ = a[8*kc-1]
 	_ = off[kc-1]
-	directKernel8x32(kc, &a[0], &off[0], &planes[b0], &planes[b1], acc)
+	directKernel8x48(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], acc)
 	var zero archsimd.Float32x16
 	for i := 0; i < rows; i++ {
-		v0 := archsimd.LoadFloat32x16Array((*[16]float32)(acc[i*32:]))
-		v1 := archsimd.LoadFloat32x16Array((*[16]float32)(acc[i*32+16:]))
-		r0 := y[d0+i*ldy : d0+i*ldy+n0]
-		var r1 []float32
-		if n1 > 0 {
-			r1 = y[d1+i*ldy : d1+i*ldy+n1]
+		for s := 0; s < 3; s++ {
+			if t.n[s] == 0 {
+				continue
+			}
+			v := archsimd.LoadFloat32x16Array((*[16]float32)(acc[i*48+16*s:]))
+			r := y[t.d[s]+i*ldy : t.d[s]+i*ldy+t.n[s]]
+			if !first {
+				c, _ := archsimd.LoadFloat32x16Part(r)
+				v = c.Add(v)
+			}
+			if last && bias != nil {
+				v = v.Add(archsimd.BroadcastFloat32x16(bias[i]))
+			}
+			if last && relu {
+				// ReLU keeps v unless v < 0, as gemm.Epilogue does (-0
+				// and NaN stay).
+				v = zero.IfElse(v.Less(zero), v)
+			}
+			v.StorePart(r)
 		}
-		if !first {
-			c0, _ := archsimd.LoadFloat32x16Part(r0)
-			c1, _ := archsimd.LoadFloat32x16Part(r1)
-			v0, v1 = c0.Add(v0), c1.Add(v1)
-		}
-		if last && bias != nil {
-			b := archsimd.BroadcastFloat32x16(bias[i])
-			v0, v1 = v0.Add(b), v1.Add(b)
-		}
-		if last && relu {
-			// ReLU keeps v unless v < 0, as gemm.Epilogue does (-0
-			// and NaN stay).
-			v0 = zero.IfElse(v0.Less(zero), v0)
-			v1 = zero.IfElse(v1.Less(zero), v1)
-		}
-		v0.StorePart(r0)
-		v1.StorePart(r1)
 	}
 	archsimd.ClearAVXUpperBits()
 }

@@ -3,27 +3,38 @@
 #include "textflag.h"
 
 // ROW multiply-adds row i of step p: A's value a[p*8+i] (at off(AX))
-// broadcast into R, times the two B vectors Z0 and Z1, into row i's two
-// accumulators.
-#define ROW(off, R, ACC0, ACC1) \
+// broadcast into R, times the three B vectors Z0, Z1 and Z2, into row i's
+// three accumulators.
+#define ROW(off, R, ACC0, ACC1, ACC2) \
 	VBROADCASTSS off(AX), R; \
 	VFMADD231PS  R, Z0, ACC0; \
-	VFMADD231PS  R, Z1, ACC1
+	VFMADD231PS  R, Z1, ACC1; \
+	VFMADD231PS  R, Z2, ACC2
 
-// func directKernel8x32(k int, a *float32, off *int, p0, p1 *float32, acc *[256]float32)
+// func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32)
 //
-// acc[i*32 + j] = sum over p < k of a[p*8+i] * p0[off[p]+j] (j < 16) and
-// acc[i*32 + 16 + j] = ... p1[off[p]+j], each summed in order of p from
-// zero with VFMADD231PS. The sixteen accumulators live in Z16-Z31, so
-// that nothing of the loop's state is moved or spilled (see direct.go).
+// acc[i*48 + 16*s + j] = sum over p < k of a[p*8+i] * ps[off[p]+j] for
+// the three segments s (p0, p1, p2) and j < 16, each summed in order of
+// p from zero with VFMADD231PS. The 24 accumulators live in Z8-Z31, the
+// three B vectors in Z0-Z2, the broadcasts rotate through Z3-Z7, so that
+// nothing of the loop's state is moved or spilled (see direct.go).
 // k >= 1.
-TEXT ·directKernel8x32(SB), NOSPLIT, $0-48
+TEXT ·directKernel8x48(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ off+16(FP), SI
 	MOVQ p0+24(FP), DI
 	MOVQ p1+32(FP), R9
-	MOVQ acc+40(FP), DX
+	MOVQ p2+40(FP), R10
+	MOVQ acc+48(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
@@ -45,34 +56,43 @@ loop:
 	MOVQ (SI), R8
 	VMOVUPS (DI)(R8*4), Z0
 	VMOVUPS (R9)(R8*4), Z1
-	ROW(0, Z2, Z16, Z17)
-	ROW(4, Z3, Z18, Z19)
-	ROW(8, Z4, Z20, Z21)
-	ROW(12, Z5, Z22, Z23)
-	ROW(16, Z6, Z24, Z25)
-	ROW(20, Z7, Z26, Z27)
-	ROW(24, Z8, Z28, Z29)
-	ROW(28, Z9, Z30, Z31)
+	VMOVUPS (R10)(R8*4), Z2
+	ROW(0, Z3, Z8, Z9, Z10)
+	ROW(4, Z4, Z11, Z12, Z13)
+	ROW(8, Z5, Z14, Z15, Z16)
+	ROW(12, Z6, Z17, Z18, Z19)
+	ROW(16, Z7, Z20, Z21, Z22)
+	ROW(20, Z3, Z23, Z24, Z25)
+	ROW(24, Z4, Z26, Z27, Z28)
+	ROW(28, Z5, Z29, Z30, Z31)
 	ADDQ $32, AX
 	ADDQ $8, SI
 	DECQ CX
 	JNZ  loop
 
-	VMOVUPS Z16, 0(DX)
-	VMOVUPS Z17, 64(DX)
-	VMOVUPS Z18, 128(DX)
-	VMOVUPS Z19, 192(DX)
-	VMOVUPS Z20, 256(DX)
-	VMOVUPS Z21, 320(DX)
-	VMOVUPS Z22, 384(DX)
-	VMOVUPS Z23, 448(DX)
-	VMOVUPS Z24, 512(DX)
-	VMOVUPS Z25, 576(DX)
-	VMOVUPS Z26, 640(DX)
-	VMOVUPS Z27, 704(DX)
-	VMOVUPS Z28, 768(DX)
-	VMOVUPS Z29, 832(DX)
-	VMOVUPS Z30, 896(DX)
-	VMOVUPS Z31, 960(DX)
+	VMOVUPS Z8, 0(DX)
+	VMOVUPS Z9, 64(DX)
+	VMOVUPS Z10, 128(DX)
+	VMOVUPS Z11, 192(DX)
+	VMOVUPS Z12, 256(DX)
+	VMOVUPS Z13, 320(DX)
+	VMOVUPS Z14, 384(DX)
+	VMOVUPS Z15, 448(DX)
+	VMOVUPS Z16, 512(DX)
+	VMOVUPS Z17, 576(DX)
+	VMOVUPS Z18, 640(DX)
+	VMOVUPS Z19, 704(DX)
+	VMOVUPS Z20, 768(DX)
+	VMOVUPS Z21, 832(DX)
+	VMOVUPS Z22, 896(DX)
+	VMOVUPS Z23, 960(DX)
+	VMOVUPS Z24, 1024(DX)
+	VMOVUPS Z25, 1088(DX)
+	VMOVUPS Z26, 1152(DX)
+	VMOVUPS Z27, 1216(DX)
+	VMOVUPS Z28, 1280(DX)
+	VMOVUPS Z29, 1344(DX)
+	VMOVUPS Z30, 1408(DX)
+	VMOVUPS Z31, 1472(DX)
 	VZEROUPPER
 	RET
