@@ -121,6 +121,16 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					}
 					edge := cols < nr && kern.Edge != nil
 					for is := 0; is*mr < mc; is++ {
+						// Three slivers at a time while at least three
+						// remain but not four (two pairs), so that a block
+						// of pairs of slivers (directB) takes no single tile.
+						if rem := mc - is*mr; kern.TileTriple != nil && rem >= 3*mr && (rem < 4*mr || rem >= 5*mr) && alpha == 1 && beta == 0 {
+							off := (i0+is*mr)*ldc + j0 + js*nr
+							bias, add := ep.tile(i0+is*mr, 3*mr, off)
+							kern.TileTriple(kc, buf.a[is*kc*mr:(is+3)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
+							is += 2
+							continue
+						}
 						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
 							bias, add := ep.tile(i0+is*mr, 2*mr, off)

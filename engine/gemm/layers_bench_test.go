@@ -35,8 +35,8 @@ var convShapes = []struct {
 // reports GFLOP/s per CPU-second of the process (cpuSeconds; the timed
 // loop is the only work, so on a busy machine this is what the product
 // costs), and the kernel alone (Fn over the packed slivers, no packing or
-// store) and, for a kernel with TilePair, the pair alone (into one tile of
-// C), for comparison.
+// store) and, for a kernel with TilePair (TileTriple), the pair (triple)
+// alone (into one tile of C), for comparison.
 func BenchmarkConvShapes(b *testing.B) {
 	r := rand.New(rand.NewPCG(71, 72))
 	for _, s := range convShapes {
@@ -86,6 +86,23 @@ func BenchmarkConvShapes(b *testing.B) {
 				for b.Loop() {
 					for i := 0; i < calls; i++ {
 						kern.TilePair(kc, pa, pb, nr, tile, nr, nr, true, true, nil, nil, false)
+					}
+				}
+				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")
+			})
+			if kern.TileTriple == nil {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/%s/triple-only", s.name, kern.Name), func(b *testing.B) {
+				mr, nr, kc := kern.MR, kern.NR, min(t.KC, s.k)
+				pa := randMat(r, 3*kc*mr)
+				pb := randMat(r, kc*nr)
+				tile := make([]float32, 3*mr*nr)
+				calls := (s.m + 3*mr - 1) / (3 * mr) * ((s.n + nr - 1) / nr) * ((s.k + kc - 1) / kc)
+				c0 := cputime.Seconds()
+				for b.Loop() {
+					for i := 0; i < calls; i++ {
+						kern.TileTriple(kc, pa, pb, nr, tile, nr, nr, true, true, nil, nil, false)
 					}
 				}
 				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")

@@ -9,60 +9,66 @@ import (
 	"testing"
 )
 
-// TestTilePairSameBits: TilePair gives, for each of its two A slivers, the
-// bits of Fn followed by store and Epilogue.apply (the packed path's
-// generic store) on that sliver's first cols columns, and leaves every
-// other value of C alone: first, middle and last KC slices, with and
-// without bias, residual and ReLU, full and edge tiles, at depths that
-// leave both loop tails, on values that include NaN, infinities and signed
-// zeros.
+// TestTilePairSameBits: TilePair and TileTriple give, for each of their two
+// (three) A slivers, the bits of Fn followed by store and Epilogue.apply
+// (the packed path's generic store) on that sliver's first cols columns,
+// and leave every other value of C alone: first, middle and last KC
+// slices, with and without bias, residual and ReLU, full and edge tiles,
+// at depths that leave both loop tails, on values that include NaN,
+// infinities and signed zeros.
 func TestTilePairSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(97, 98))
 	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
 	tested := 0
 	for _, kern := range Kernels() {
-		if kern.TilePair == nil {
-			continue
-		}
-		tested++
-		mr, nr := kern.MR, kern.NR
-		ldc := nr + 5
-		for _, kc := range []int{1, 2, 3, 7, 64, 255, 256} {
-			for trial := 0; trial < 16; trial++ {
-				a, b := randMat(r, 2*kc*mr), randMat(r, kc*nr)
-				c0, add, bias := randMat(r, 2*mr*ldc), randMat(r, 2*mr*ldc), randMat(r, 2*mr)
-				for _, s := range [][]float32{a, b, c0, add, bias} {
-					for i := 0; i < 2; i++ {
-						s[r.IntN(len(s))] = special[r.IntN(len(special))]
+		for _, tile := range []struct {
+			name    string
+			slivers int
+			fn      func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
+		}{{"TilePair", 2, kern.TilePair}, {"TileTriple", 3, kern.TileTriple}} {
+			if tile.fn == nil {
+				continue
+			}
+			tested++
+			mr, nr, hs := kern.MR, kern.NR, tile.slivers
+			ldc := nr + 5
+			for _, kc := range []int{1, 2, 3, 7, 64, 255, 256} {
+				for trial := 0; trial < 16; trial++ {
+					a, b := randMat(r, hs*kc*mr), randMat(r, kc*nr)
+					c0, add, bias := randMat(r, hs*mr*ldc), randMat(r, hs*mr*ldc), randMat(r, hs*mr)
+					for _, s := range [][]float32{a, b, c0, add, bias} {
+						for i := 0; i < 2; i++ {
+							s[r.IntN(len(s))] = special[r.IntN(len(special))]
+						}
 					}
-				}
-				first, last, relu := trial&1 != 0, trial&2 != 0, trial&4 != 0
-				cols := []int{nr, nr, nr - 1, nr/2 + 1, nr / 2, 5, 1}[trial%7]
-				if trial&8 != 0 {
-					bias = nil
-				}
-				if trial%3 == 0 {
-					add = nil
-				}
-				want := append([]float32(nil), c0...)
-				acc := make([]float32, mr*nr)
-				for h := 0; h < 2; h++ {
-					kern.Fn(kc, a[h*kc*mr:(h+1)*kc*mr], b, acc)
-					var bh []float32
-					if bias != nil {
-						bh = bias[h*mr : (h+1)*mr]
+					first, last, relu := trial&1 != 0, trial&2 != 0, trial&4 != 0
+					cols := []int{nr, nr, nr - 1, nr/2 + 1, nr / 2, 5, 1}[trial%7]
+					if trial&8 != 0 {
+						bias = nil
 					}
-					store(acc, nr, mr, cols, 1, 0, first, want, h*mr*ldc, ldc)
-					if last {
-						Epilogue{RowBias: bh, Add: add, Relu: relu}.apply(want, h*mr*ldc, mr, cols, ldc, 0)
+					if trial%3 == 0 {
+						add = nil
 					}
-				}
-				got := append([]float32(nil), c0...)
-				kern.TilePair(kc, a, b, nr, got, ldc, cols, first, last, bias, add, relu)
-				for i := range got {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
-						t.Fatalf("%s kc=%d cols=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+store %v",
-							kern.Name, kc, cols, first, last, bias != nil, add != nil, relu, i/ldc, i%ldc, got[i], want[i])
+					want := append([]float32(nil), c0...)
+					acc := make([]float32, mr*nr)
+					for h := 0; h < hs; h++ {
+						kern.Fn(kc, a[h*kc*mr:(h+1)*kc*mr], b, acc)
+						var bh []float32
+						if bias != nil {
+							bh = bias[h*mr : (h+1)*mr]
+						}
+						store(acc, nr, mr, cols, 1, 0, first, want, h*mr*ldc, ldc)
+						if last {
+							Epilogue{RowBias: bh, Add: add, Relu: relu}.apply(want, h*mr*ldc, mr, cols, ldc, 0)
+						}
+					}
+					got := append([]float32(nil), c0...)
+					tile.fn(kc, a, b, nr, got, ldc, cols, first, last, bias, add, relu)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+							t.Fatalf("%s %s kc=%d cols=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+store %v",
+								kern.Name, tile.name, kc, cols, first, last, bias != nil, add != nil, relu, i/ldc, i%ldc, got[i], want[i])
+						}
 					}
 				}
 			}
@@ -78,7 +84,8 @@ func TestTilePairSameBits(t *testing.T) {
 // with an odd number of slivers in a block, edge columns, several KC slices
 // and blocks, int8 prepacked A, bias, residual and ReLU; those with rows in
 // pairs of slivers and A small enough read B in place (directB), here also
-// split over 3 workers by column strips.
+// split over 3 workers by column strips. Blocks of 3, 5, 7, 16 and more
+// slivers take TileTriple and TilePair together.
 func TestTilePairProducts(t *testing.T) {
 	r := rand.New(rand.NewPCG(99, 100))
 	for _, kern := range Kernels() {
@@ -86,8 +93,8 @@ func TestTilePairProducts(t *testing.T) {
 			continue
 		}
 		plain := kern
-		plain.TilePair = nil
-		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}, {128, 70, 300}, {504, 40, 256}, {1024, 33, 256}} {
+		plain.TilePair, plain.TileTriple = nil, nil
+		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}, {128, 70, 300}, {504, 40, 256}, {1024, 33, 256}, {20, 100, 70}, {28, 64, 64}, {24, 40, 300}, {256, 3136 / 8, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			aq, _ := quantize(r, m, k, false)
 			bm := randMat(r, k*n)
@@ -96,6 +103,11 @@ func TestTilePairProducts(t *testing.T) {
 			got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
 			if i := firstBitDiff(got, want); i >= 0 {
 				t.Fatalf("%s %dx%dx%d: C[%d] = %v with TilePair, %v without", kern.Name, m, n, k, i, got[i], want[i])
+			}
+			pair := kern
+			pair.TileTriple = nil
+			if i := firstBitDiff(prepackedProduct(TilesFor(pair), aq, bm, ep, m, n, k), want); i >= 0 {
+				t.Fatalf("%s %dx%dx%d without TileTriple: C[%d] differs", kern.Name, m, n, k, i)
 			}
 			tl := TilesFor(kern)
 			a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
