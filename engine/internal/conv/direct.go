@@ -86,12 +86,15 @@ const (
 	directMaxK = 512
 	// directMaxS2C bounds the input channels of the 3x3 stride-2 convs
 	// the direct path takes. ResNet-50's layer3.0.conv2 (256 channels,
-	// 2304 taps) was faster direct alone (BenchmarkConvLayer 2.08 -> 1.69
-	// cpu-ms) but not in a pass (TestLayerProfile, 3 rounds: 1.96 ms
-	// im2col + GEMM, 2.17 direct), where its weights come from memory:
-	// 2.4 MB as the direct path keeps them (float32) against 0.6 MB of
-	// int8 panels.
-	directMaxS2C = 128
+	// 2304 taps) reads its weights from memory in a pass: 2.4 MB as the
+	// direct path keeps them (float32) against 0.6 MB of int8 panels.
+	// With the 8x32 tile that made direct slower in a pass
+	// (TestLayerProfile, 3 rounds: 1.96 ms im2col + GEMM, 2.17 direct,
+	// on another machine); with the 8x48 tile, on Ice Lake, direct is
+	// faster: TestLayerProfile resnet50, 1 worker, 3 alternating rounds,
+	// median (min) ms 4.72 (3.93), 4.79 (3.69), 7.18 (3.97) im2col + GEMM
+	// against 4.18 (2.86), 4.35 (3.66), 6.66 (2.84) direct.
+	directMaxS2C = 256
 )
 
 // directGeom holds what the direct path derives from a Geom: the planes'
