@@ -89,6 +89,44 @@
 	VMOVUPS z1, K4, 64(R9); \
 	ADDQ R10, R9
 
+// PFROW prefetches, once per iteration of a tile's loop (two steps of p),
+// the next of the rows of C (R9) and of add (R12, when not 0) the tiles
+// store: R8 rows are left, R10 is ldc in bytes. The rows of C are ldc
+// apart (a 56x56 map: 12.5 KB), each on another page, and a tile stores
+// 2 lines of each: the L2 streamer does not follow them, and the
+// epilogue's loads and stores waited for each line from L3 or memory.
+// (PREFETCHT0, as Go's assembler has no PREFETCHW; a line no other core
+// holds comes exclusive anyway.) Prefetches do not fault, so rows below
+// C's end cost nothing but the request.
+#define PFROW(lbl) \
+	TESTQ R8, R8; \
+	JZ    lbl; \
+	PREFETCHT0 (R9); \
+	PREFETCHT0 64(R9); \
+	ADDQ  R10, R9; \
+	DECQ  R8; \
+	TESTQ R12, R12; \
+	JZ    lbl; \
+	PREFETCHT0 (R12); \
+	PREFETCHT0 64(R12); \
+	ADDQ  R10, R12; \
+lbl:
+
+// PFSETUP sets R8, R9, R10, R12 for PFROW: rows rows of C from c on (the
+// tile's and the next tile's, the rows below), and of add when the tile is
+// the last slice's (flags bit 1) and add is set.
+#define PFSETUP(rows, lbl) \
+	MOVQ  c+32(FP), R9; \
+	MOVQ  ldc+40(FP), R10; \
+	SHLQ  $2, R10; \
+	MOVQ  $rows, R8; \
+	XORQ  R12, R12; \
+	MOVQ  flags+64(FP), R11; \
+	TESTQ $2, R11; \
+	JZ    lbl; \
+	MOVQ  add+56(FP), R12; \
+lbl:
+
 TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 	MOVQ mask+72(FP), AX
 	KMOVW AX, K3
@@ -102,6 +140,7 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 	MOVQ CX, DI
 	SHLQ $4, DI
 	ADDQ SI, DI // the second sliver: a + kc*4 floats
+	PFSETUP(16, t8pfs)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -124,6 +163,7 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 
 loop2:
 	STEP(0, (DX), 64(DX))
+	PFROW(t8pf)
 	STEP(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	ADDQ $32, DI
@@ -359,6 +399,7 @@ TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
 	SHLQ $2, R13
 	MOVQ CX, AX
 	SHLQ $4, AX // a sliver's bytes: the next two slivers at SI+AX, SI+2*AX
+	PFSETUP(24, t12pfs)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -389,6 +430,7 @@ TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
 
 t12loop2:
 	STEP12(0, (DX), 64(DX))
+	PFROW(t12pf)
 	STEP12(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	LEAQ (DX)(R13*2), DX
