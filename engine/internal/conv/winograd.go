@@ -152,6 +152,32 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	if padded {
 		gp = padGeom(g, tilesY, tilesX)
 	}
+	// With several blocks (56x56 and 28x28 maps), the batch's input is
+	// padded once, by all workers, when it is small enough: on 56x56 maps
+	// the border tiles (a tile row's first and last, the first and last
+	// rows) took transformInput's scalar code, which with the quads broken
+	// at sliver ends cost more than the quads themselves (CPU profile of
+	// BenchmarkConv3x3 3x3_64to64_56x56 winograd: transformInput 210 ms
+	// flat, transformInput4 80).
+	var xpad []float32
+	if !padded && vectorInput {
+		gq := padGeom(g, tilesY, tilesX)
+		if sz := g.N * g.C * gq.H * gq.W; sz <= winoPadMax {
+			gp = gq
+			pbuf := colPool.get(sz)
+			defer colPool.put(pbuf)
+			xpad = (*pbuf)[:sz]
+			pw := workers
+			if sz < 1<<15 {
+				pw = 1
+			}
+			par.ForChunks(pw, g.N*g.C, chunksPerWorker*pw, func(lo, hi int) {
+				g1, gp1 := g, gp
+				g1.C, gp1.C = hi-lo, hi-lo
+				padInput(g1, gp1, x[lo*g.H*g.W:hi*g.H*g.W], xpad[lo*gp.H*gp.W:hi*gp.H*gp.W])
+			})
+		}
+	}
 	loop(func(lo, hi int) {
 		n16 := 16*vst + 16*pst
 		if padded {
@@ -174,6 +200,8 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 					xp := (*vbuf)[16*vst+16*pst : n16]
 					padInput(g, gp, xn, xp)
 					transformInput(gp, xp, v, vst, nr, t0, tc, tilesX)
+				} else if xpad != nil {
+					transformInput(gp, xpad[n*gp.C*gp.H*gp.W:(n+1)*gp.C*gp.H*gp.W], v, vst, nr, t0, tc, tilesX)
 				} else {
 					transformInput(g, xn, v, vst, nr, t0, tc, tilesX)
 				}
@@ -203,6 +231,11 @@ const winoBlock = 1 << 16
 
 // winoMaxTiles bounds a tile block (a kernel's NR is at most 32).
 const winoMaxTiles = 128
+
+// winoPadMax bounds the padded copy of a multi-block input (in float32s,
+// 4 MiB): ResNet's 64-channel 56x56 maps take 215K, VGG16's 64-channel
+// 224x224 ones (3.3M) keep their border tiles.
+const winoPadMax = 1 << 20
 
 // winoPad pads each position's plane (in float32s: one 64-byte line).
 const winoPad = 16
