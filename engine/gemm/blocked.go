@@ -120,6 +120,11 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						bs = buf.b[js*kc*nr : (js+1)*kc*nr]
 					}
 					edge := cols < nr && kern.Edge != nil
+					// B read in place: the block's first tile prefetches
+					// the next sliver's kc rows, each on another page
+					// (out of the L2 streamer's reach) and, with A of
+					// every row in the block, read only here.
+					nextB := directB && js*nr+nr < nc
 					for is := 0; is*mr < mc; is++ {
 						// Three slivers at a time while at least three
 						// remain but not four (two pairs), so that a block
@@ -127,14 +132,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						if rem := mc - is*mr; kern.TileTriple != nil && rem >= 3*mr && (rem < 4*mr || rem >= 5*mr) && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
 							bias, add := ep.tile(i0+is*mr, 3*mr, off)
-							kern.TileTriple(kc, buf.a[is*kc*mr:(is+3)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
+							kern.TileTriple(kc, buf.a[is*kc*mr:(is+3)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
 							is += 2
 							continue
 						}
 						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
 							bias, add := ep.tile(i0+is*mr, 2*mr, off)
-							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, bias, add, ep.Relu)
+							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
 							is++
 							continue
 						}

@@ -65,7 +65,10 @@ type Kernel struct {
 	// b is the B sliver's kc rows of NR values at row stride ldb: NR for
 	// a packed sliver, or B's own stride where the packed path reads B
 	// unpacked (see directB); only its first cols columns are read.
-	TilePair func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
+	// nextB asks the tile to prefetch, while it runs, the NR columns of
+	// B's kc rows that follow its own (at ldb, the next sliver read in
+	// place): a hint, results do not depend on it.
+	TilePair func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
 	// TileTriple, when set (with TilePair), is TilePair on three
 	// vertically adjacent tiles: a holds three consecutive A slivers
 	// (3*kc*MR floats), bias 3*MR values or nil; each sliver's rows get
@@ -73,7 +76,7 @@ type Kernel struct {
 	// slivers at a time while at least three remain and not exactly four
 	// (those take two pairs), so a block in pairs of slivers is covered
 	// by triples and pairs alone.
-	TileTriple func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
+	TileTriple func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
 	// Bcast sets dst[4*i+l] = src[i] for l < 4 (len(dst) = 4*len(src)).
 	Bcast func(dst, src []float32)
 	// MC, when set, is the height of the A block when it is broadcast

@@ -85,7 +85,7 @@ func BenchmarkConvShapes(b *testing.B) {
 				c0 := cputime.Seconds()
 				for b.Loop() {
 					for i := 0; i < calls; i++ {
-						kern.TilePair(kc, pa, pb, nr, tile, nr, nr, true, true, nil, nil, false)
+						kern.TilePair(kc, pa, pb, nr, tile, nr, nr, true, true, false, nil, nil, false)
 					}
 				}
 				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")
@@ -102,7 +102,7 @@ func BenchmarkConvShapes(b *testing.B) {
 				c0 := cputime.Seconds()
 				for b.Loop() {
 					for i := 0; i < calls; i++ {
-						kern.TileTriple(kc, pa, pb, nr, tile, nr, nr, true, true, nil, nil, false)
+						kern.TileTriple(kc, pa, pb, nr, tile, nr, nr, true, true, false, nil, nil, false)
 					}
 				}
 				b.ReportMetric(flop*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")

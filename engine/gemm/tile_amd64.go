@@ -22,7 +22,7 @@ func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, a
 // rounds each at kc 64 and 256: 197-209 GFLOP per
 // CPU-second against 165-175 for two calls of kernelAVX512x4x32 (compare
 // BenchmarkConvShapes' pair-only and kernel-only).
-func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool) {
+func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool) {
 	const mr, nr = 4, 32
 	if kc <= 0 || cols <= 0 || cols > nr {
 		panic("gemm: tilePairAVX512 with kc <= 0 or cols outside 1..32")
@@ -46,6 +46,9 @@ func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int,
 	}
 	if relu {
 		flags |= 4
+	}
+	if nextB {
+		flags |= 8
 	}
 	tile8x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
 }
@@ -80,7 +83,7 @@ func tile12x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, 
 // feeds 12 multiply-adds instead of 8: the 8-row pattern reached about 145
 // of the 179 GFLOP/s the FMA units give on one core of an Ice Lake-SP
 // (asm microbenchmarks, data in L1), 12 rows about 165.
-func tileTripleAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool) {
+func tileTripleAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool) {
 	const mr, nr = 4, 32
 	if kc <= 0 || cols <= 0 || cols > nr {
 		panic("gemm: tileTripleAVX512 with kc <= 0 or cols outside 1..32")
@@ -104,6 +107,9 @@ func tileTripleAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols in
 	}
 	if relu {
 		flags |= 4
+	}
+	if nextB {
+		flags |= 8
 	}
 	tile12x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
 }

@@ -20,7 +20,9 @@
 // 10 loads run at 197-209, the machine's peak for register-only
 // multiply-adds (206-209). The Go 4x32 kernel: 165-175.
 //
-// flags: bit 0 first, bit 1 last, bit 2 relu. ldc is in floats. bias (8
+// flags: bit 0 first, bit 1 last, bit 2 relu, bit 3 prefetch (into L2) the
+// 32 columns of B's kc rows that follow the tile's (see Kernel.TilePair's
+// nextB). ldc is in floats. bias (8
 // values) and add are used only when last and not nil. mask selects the
 // columns of B, C and add that are read (and of C written): bits 0-15 the first
 // vector's lanes (K3), bits 16-31 the second's (K4); a column outside it
@@ -164,6 +166,13 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 loop2:
 	STEP(0, (DX), 64(DX))
 	PFROW(t8pf)
+	TESTQ $8, R11 // PFSETUP left flags in R11
+	JZ    t8nopfb
+	PREFETCHT1 128(DX)
+	PREFETCHT1 192(DX)
+	PREFETCHT1 128(DX)(R13*1)
+	PREFETCHT1 192(DX)(R13*1)
+t8nopfb:
 	STEP(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	ADDQ $32, DI
@@ -431,6 +440,13 @@ TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
 t12loop2:
 	STEP12(0, (DX), 64(DX))
 	PFROW(t12pf)
+	TESTQ $8, R11
+	JZ    t12nopfb
+	PREFETCHT1 128(DX)
+	PREFETCHT1 192(DX)
+	PREFETCHT1 128(DX)(R13*1)
+	PREFETCHT1 192(DX)(R13*1)
+t12nopfb:
 	STEP12(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	LEAQ (DX)(R13*2), DX

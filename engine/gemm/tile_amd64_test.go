@@ -24,7 +24,7 @@ func TestTilePairSameBits(t *testing.T) {
 		for _, tile := range []struct {
 			name    string
 			slivers int
-			fn      func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, bias, add []float32, relu bool)
+			fn      func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
 		}{{"TilePair", 2, kern.TilePair}, {"TileTriple", 3, kern.TileTriple}} {
 			if tile.fn == nil {
 				continue
@@ -63,7 +63,7 @@ func TestTilePairSameBits(t *testing.T) {
 						}
 					}
 					got := append([]float32(nil), c0...)
-					tile.fn(kc, a, b, nr, got, ldc, cols, first, last, bias, add, relu)
+					tile.fn(kc, a, b, nr, got, ldc, cols, first, last, trial&4 != 0, bias, add, relu)
 					for i := range got {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
 							t.Fatalf("%s %s kc=%d cols=%d first=%v last=%v bias=%v add=%v relu=%v: C[%d][%d] = %v, Fn+store %v",
