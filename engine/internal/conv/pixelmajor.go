@@ -140,6 +140,22 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 				bs := ws[p0*nr : (p0+kc)*nr]
 				blk := a[p0*ps*mr:]
 				for q := 0; q < ps; q++ {
+					// Three or two pixel slivers at a time (consecutive in
+					// blk, as in a packed A block) where the kernel has
+					// the taller tiles: each weight vector loaded feeds 12
+					// or 8 rows instead of 4, and ct is written straight
+					// from the registers: C = acc on the first slice, C +
+					// acc after, the bits of the copy and vec.Add below.
+					if rem := ps - q; kern.TileTriple != nil && rem >= 3 && rem != 4 {
+						kern.TileTriple(kc, blk[q*kc*mr:(q+3)*kc*mr], bs, nr, ct[q*mr*nr:], nr, nr, p0 == 0, false, false, nil, nil, false)
+						q += 2
+						continue
+					}
+					if kern.TilePair != nil && ps-q >= 2 {
+						kern.TilePair(kc, blk[q*kc*mr:(q+2)*kc*mr], bs, nr, ct[q*mr*nr:], nr, nr, p0 == 0, false, false, nil, nil, false)
+						q++
+						continue
+					}
 					kern.Fn(kc, blk[q*kc*mr:(q+1)*kc*mr], bs, acc)
 					dst := ct[q*mr*nr : (q+1)*mr*nr]
 					if p0 == 0 {
