@@ -47,19 +47,38 @@ import (
 // directSeg is the width of an output row segment: one Float32x16.
 const directSeg = 16
 
-// directSegs is the number of segments of a tile.
-const directSegs = 3
+// directMaxSegs is the most segments a tile has.
+const directMaxSegs = 4
+
+// directShape is a tile's shape: r output channels (a weight sliver's
+// rows) x segs segments.
+type directShape struct{ r, segs int }
+
+// directShapeFor is the tile shape for g: 8 x 3 segments (8 x 48), or 6 x
+// 4 (6 x 64, 24 accumulators too) on output rows under 14 values: a 7x7
+// output (ResNet's layer4.0 stride-2 convs, 14 -> 7) is 56 values of the
+// planes (rows of 8 columns), which tiles of 48 cover in two (96 lanes for
+// 49 outputs: BenchmarkConvLayer 3x3s2_256to512_14 2.23-2.83 cpu-ms
+// against 2.23-2.37 pixel-major), tiles of 64 in one (1.60-2.12 against
+// 1.77-2.95, 4 alternating rounds).
+func directShapeFor(g Geom) directShape {
+	if g.OW < 14 {
+		return directShape{6, 4}
+	}
+	return directShape{8, 3}
+}
 
 // directTile is a tile's segments: segment s starts at b[s] in the planes
 // and goes to y[d[s]:] (per row of the sliver, ldy apart), n[s] values
 // (0: no segment, b[s] is then a valid base).
-type directTile struct{ b, d, n [directSegs]int }
+type directTile struct{ b, d, n [directMaxSegs]int }
 
-// directTileFn computes an 8-channel x 3-segment tile over kc taps (see
-// directTileGo) and stores it as gemm's packed path stores a KC slice.
-// acc is the kernel's scratch: one per goroutine, so that it is not
-// zeroed on every call (a stack array was, 4% of the conv).
-type directTileFn func(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, rows int, first, last bool, bias []float32, relu bool, acc *[384]float32)
+// directTileFn computes an r-channel tile of the tile's segments (r 8: 3
+// segments, r 6: 4) over kc taps (see directTileGo) and stores it as
+// gemm's packed path stores a KC slice. acc is the kernel's scratch: one
+// per goroutine, so that it is not zeroed on every call (a stack array
+// was, 4% of the conv).
+type directTileFn func(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, r, rows int, first, last bool, bias []float32, relu bool, acc *[384]float32)
 
 // useDirect reports whether Forward takes the direct path for g (given a
 // kernel, directKernel != nil): no groups, a column stride of 2 or more,
@@ -68,16 +87,28 @@ type directTileFn func(kc int, a []float32, off []int, planes []float32, t *dire
 // 11x11 stride 4) or a 3x3 kernel at stride 2 (ResNet's downsampling
 // convs with up to directMaxS2C input channels), whose im2col column
 // matrix (up to 1152 x 784 values, 3.6 MB) fell out of L2 between im2col
-// and the GEMM's packing of it. Output rows under 14 values waste too many
-// lanes: ResNet-18's layer4.0.conv1 (7x7 outputs) took 2.2-2.4 cpu-ms
-// here against 1.0 pixel-major. It depends on nothing a band of output rows
-// changes (RowBand).
+// and the GEMM's packing of it. Stride-2 convs with output rows under 14
+// values take 6 x 64 tiles (directShapeFor) when those waste at most a
+// lane in 4: ResNet's layer4.0 convs (14 -> 7). With the 8 x 32 tile
+// ResNet-18's layer4.0.conv1 took 2.2-2.4 cpu-ms against 1.0 pixel-major
+// (another machine); here, TestLayerProfile 1 worker, 3 alternating
+// rounds, median (min) ms pixel-major -> 6 x 64 direct: ResNet-18
+// layer4.0.conv1 1.90 (1.77), 2.74 (1.91), 2.39 (1.95) -> 1.48 (1.33),
+// 2.03 (1.47), 1.56 (1.44); ResNet-50 layer4.0.conv2 (512 channels)
+// 4.70 (3.82), 6.08 (4.70), 6.37 (3.95) -> 5.67 (2.88), 3.20 (2.72), 3.26
+// (2.70). It depends on nothing a band of output rows changes (RowBand).
 func useDirect(g Geom) bool {
-	if g.Group != 1 || g.SW < 2 || g.OW < 14 {
+	if g.Group != 1 || g.SW < 2 || g.OW < 7 {
 		return false
 	}
-	first := g.C <= directMaxC && g.C*g.KH*g.KW <= directMaxK
+	first := g.OW >= 14 && g.C <= directMaxC && g.C*g.KH*g.KW <= directMaxK
 	s2 := g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1 && g.C <= directMaxS2C
+	if s2 && g.OW < 14 {
+		// 6 x 64 tiles (directShapeFor) over OH plane rows of OW+1
+		// values: at least 3 lanes in 4 must be outputs (7x7: 49 of 64;
+		// 8x8 would be 64 of 128).
+		s2 = 4*g.OH*g.OW >= 3*roundUp(g.OH*(g.OW+1), 64)
+	}
 	return first || s2
 }
 
@@ -93,8 +124,10 @@ const (
 	// on another machine); with the 8x48 tile, on Ice Lake, direct is
 	// faster: TestLayerProfile resnet50, 1 worker, 3 alternating rounds,
 	// median (min) ms 4.72 (3.93), 4.79 (3.69), 7.18 (3.97) im2col + GEMM
-	// against 4.18 (2.86), 4.35 (3.66), 6.66 (2.84) direct.
-	directMaxS2C = 256
+	// against 4.18 (2.86), 4.35 (3.66), 6.66 (2.84) direct. 512 for
+	// layer4.0.conv2 (14 -> 7, see useDirect), whose pixel-major weights
+	// were float32 too (9.4 MB).
+	directMaxS2C = 512
 )
 
 // directGeom holds what the direct path derives from a Geom: the planes'
@@ -116,6 +149,7 @@ const (
 // waste 4 in 32. The tiles are computed into a scratch laid out by q, which
 // is copied into the output row by row.
 type directGeom struct {
+	sh     directShape
 	rows   bool
 	vs     int   // rows of the padded input a plane row steps: 1 with row segments, else SH
 	hp, wp int   // rows and columns of a plane
@@ -125,17 +159,17 @@ type directGeom struct {
 }
 
 func newDirectGeom(g Geom) directGeom {
-	d := directGeom{rows: g.OW%directSeg == 0, vs: g.SH}
+	d := directGeom{sh: directShapeFor(g), rows: g.OW%directSeg == 0, vs: g.SH}
 	if d.rows {
 		d.vs = 1
 		d.segs = g.OW / directSeg
-		d.tiles = (g.OH*d.segs + directSegs - 1) / directSegs
+		d.tiles = (g.OH*d.segs + d.sh.segs - 1) / d.sh.segs
 		d.wp = g.OW + (g.KW-1)*g.DW/g.SW
 		d.hp = (g.OH-1)*g.SH + (g.KH-1)*g.DH + 1
 	} else {
 		d.wp = g.OW + (g.KW-1)*g.DW/g.SW
 		d.hp = g.OH + (g.KH-1)*g.DH/g.SH
-		d.tiles = (g.OH*d.wp + directSegs*directSeg - 1) / (directSegs * directSeg)
+		d.tiles = (g.OH*d.wp + d.sh.segs*directSeg - 1) / (d.sh.segs * directSeg)
 	}
 	d.off = make([]int, 0, g.C*g.KH*g.KW)
 	for c := 0; c < g.C; c++ {
@@ -153,7 +187,7 @@ func newDirectGeom(g Geom) directGeom {
 // size is the number of values of the planes of one image, with room for
 // the loads of the last tile's lanes past the last output (their values
 // are never used).
-func (d directGeom) size(g Geom) int { return g.C*d.vs*g.SW*d.hp*d.wp + directSegs*directSeg }
+func (d directGeom) size(g Geom) int { return g.C*d.vs*g.SW*d.hp*d.wp + directMaxSegs*directSeg }
 
 // directPlanes writes image x's planes into pl: value (i, j) of plane
 // (c, ry, rx) is x[c, i*vs+ry-PT, j*SW+rx-PL], 0 outside the input. A
@@ -242,14 +276,15 @@ func directGatherRow(g Geom, dst, src []float32, r int) {
 // int8 weights of ResNet-50's layer3.0.conv2 (256 x 2304) on every call
 // was a sixth of its time.
 type directPacked struct {
-	m, k int
-	a    []float32
+	m, k, r int
+	a       []float32
 }
 
 func newDirectPacked(g Geom, w Weights) *directPacked {
 	k := g.C * g.KH * g.KW
-	d := &directPacked{m: g.M, k: k, a: make([]float32, roundUp(g.M, 8)*k)}
-	directWeights(g, w, d.a)
+	r := directShapeFor(g).r
+	d := &directPacked{m: g.M, k: k, r: r, a: make([]float32, roundUp(g.M, r)*k)}
+	directWeights(g, w, d.a, r)
 	return d
 }
 
@@ -262,18 +297,18 @@ func (w Weights) directPacked() *directPacked {
 	return d
 }
 
-// directWeights packs the weights of g (m x k) into 8-row slivers,
-// a[s*8*k + p*8 + i] = weight (8s+i, p) in its dequantized rounding,
+// directWeights packs the weights of g (m x k) into r-row slivers,
+// a[s*r*k + p*r + i] = weight (r*s+i, p) in its dequantized rounding,
 // rows past M zero.
-func directWeights(g Geom, w Weights, a []float32) {
+func directWeights(g Geom, w Weights, a []float32, r int) {
 	k := g.C * g.KH * g.KW
 	clear(a)
 	buf := make([]float32, k)
 	for m := 0; m < g.M; m++ {
 		vals := w.values(m*k, k, m, buf)
-		dst := a[(m/8)*8*k+m%8:]
+		dst := a[(m/r)*r*k+m%r:]
 		for p, v := range vals {
-			dst[p*8] = v
+			dst[p*r] = v
 		}
 	}
 }
@@ -288,19 +323,20 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 	d := newDirectGeom(g)
 	k := len(d.off)
 	kcMax := max(1, gemm.DefaultTiles.KC)
-	slivers := (g.M + 7) / 8
+	r, segs := d.sh.r, d.sh.segs
+	slivers := (g.M + r - 1) / r
 	var a []float32
-	if dp := w.directPacked(); dp != nil && dp.m == g.M && dp.k == k {
+	if dp := w.directPacked(); dp != nil && dp.m == g.M && dp.k == k && dp.r == r {
 		a = dp.a
 	} else {
-		abuf := colPool.get(slivers * 8 * k)
+		abuf := colPool.get(slivers * r * k)
 		defer colPool.put(abuf)
 		a = *abuf
-		directWeights(g, w, a)
+		directWeights(g, w, a, r)
 	}
-	var bpad []float32 // the bias of M rounded up to 8
+	var bpad []float32 // the bias of M rounded up to r
 	if bias != nil {
-		bpad = make([]float32, slivers*8)
+		bpad = make([]float32, slivers*r)
 		copy(bpad, bias[:g.M])
 	}
 	psize := d.size(g)
@@ -322,15 +358,15 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 	var cbuf *[]float32
 	var ldc int
 	if d.rows {
-		segs := g.OH * d.segs
+		nseg := g.OH * d.segs
 		seg := func(s int) (base, pix int) {
 			oy, ox := s/d.segs, s%d.segs*directSeg
 			return oy*g.SH*d.wp + ox, oy*g.OW + ox
 		}
 		tile = func(t int, ts *directTile) {
-			for i := range directSegs {
-				s := directSegs*t + i
-				if s >= segs { // the last tile's missing segments
+			for i := range segs {
+				s := segs*t + i
+				if s >= nseg { // the last tile's missing segments
 					ts.b[i], ts.d[i], ts.n[i] = ts.b[0], ts.d[0], 0
 					continue
 				}
@@ -338,14 +374,14 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 				ts.n[i] = directSeg
 			}
 		}
-		last, _ = seg(segs - 1)
+		last, _ = seg(nseg - 1)
 	} else {
-		ldc = d.tiles * directSegs * directSeg
-		cbuf = colPool.get(slivers * 8 * ldc)
+		ldc = d.tiles * segs * directSeg
+		cbuf = colPool.get(slivers * r * ldc)
 		defer colPool.put(cbuf)
 		tile = func(t int, ts *directTile) {
-			for i := range directSegs {
-				q := (t*directSegs + i) * directSeg
+			for i := range segs {
+				q := (t*segs + i) * directSeg
 				ts.b[i], ts.d[i], ts.n[i] = q, q, directSeg
 			}
 		}
@@ -383,15 +419,15 @@ func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, worker
 					for s := 0; s < slivers; s++ {
 						var bs []float32
 						if bpad != nil {
-							bs = bpad[8*s : 8*s+8]
+							bs = bpad[r*s : r*s+r]
 						}
-						rows := 8
+						rows := r
 						if cbuf == nil {
-							rows = min(8, g.M-8*s)
+							rows = min(r, g.M-r*s)
 						}
 						for t := t0; t < min(hi, t0+blk); t++ {
 							tile(t, &ts)
-							kern(kc, a[s*8*k+p0*8:], d.off[p0:], pl, &ts, dst[8*s*ldd:], ldd, rows, first, lastK, bs, relu, &acc)
+							kern(kc, a[s*r*k+p0*r:], d.off[p0:], pl, &ts, dst[r*s*ldd:], ldd, r, rows, first, lastK, bs, relu, &acc)
 						}
 					}
 				}
@@ -424,20 +460,20 @@ func split2Go(e, o, src []float32) {
 }
 
 // directTileGo is the portable tile kernel (tests hold the SIMD one to the
-// definition through it): for each row i < rows of the 8-row weight sliver
-// a (a[p*8+i]), and each of the tile's segments (planes from b, n values
-// to d), it sums a[p*8+i] * planes[b+off[p]+j] over p < kc for the
+// definition through it): for each row i < rows of the r-row weight sliver
+// a (a[p*r+i]), and each of the tile's segments (planes from b, n values
+// to d), it sums a[p*r+i] * planes[b+off[p]+j] over p < kc for the
 // segment's first n values j, then stores the sum at y[d + i*ldy + j]
 // (first) or adds it to the value there, then (last) adds bias[i] (bias
 // nil: none) and applies the ReLU.
-func directTileGo(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, rows int, first, last bool, bias []float32, relu bool, _ *[384]float32) {
+func directTileGo(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, r, rows int, first, last bool, bias []float32, relu bool, _ *[384]float32) {
 	for i := 0; i < rows; i++ {
-		for sg := range directSegs {
+		for sg := range directMaxSegs {
 			b, dst, n := t.b[sg], t.d[sg]+i*ldy, t.n[sg]
 			for j := 0; j < n; j++ {
 				var s float32
 				for p := 0; p < kc; p++ {
-					s += a[p*8+i] * planes[b+off[p]+j]
+					s += a[p*r+i] * planes[b+off[p]+j]
 				}
 				if !first {
 					s = y[dst+j] + s

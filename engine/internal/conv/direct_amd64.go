@@ -15,28 +15,38 @@ var directKernel directTileFn = func() directTileFn {
 	return nil
 }()
 
-// directKernel8x48 is in direct_amd64.s.
+// directKernel8x48 and directKernel6x64 are in direct_amd64.s.
 //
 //go:noescape
 func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32)
 
-// directTileAVX512 is directTileGo: the 8 x 48 accumulators in assembly
-// (directKernel8x48), then each row's three vectors stored, or added to
-// what is stored (C + acc), then the bias and the ReLU, as gemm's
-// storeTileAddAVX512 does them, lane by lane (so the bits are the GEMM's).
-// The caller guarantees that every load of the planes the kernel makes, 16
-// values at b+off[p], lies inside planes (direct checks it once per call).
-func directTileAVX512(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, rows int, first, last bool, bias []float32, relu bool, acc *[384]float32) {
-	_ = a[8*kc-1]
+//go:noescape
+func directKernel6x64(k int, a *float32, off *int, p0, p1, p2, p3 *float32, acc *[384]float32)
+
+// directTileAVX512 is directTileGo: the r x 16*segs accumulators in
+// assembly (directKernel8x48 for r 8, directKernel6x64 for r 6), then each
+// row's vectors stored, or added to what is stored (C + acc), then the
+// bias and the ReLU, as gemm's storeTileAddAVX512 does them, lane by lane
+// (so the bits are the GEMM's). The caller guarantees that every load of
+// the planes the kernel makes, 16 values at b+off[p], lies inside planes
+// (direct checks it once per call).
+func directTileAVX512(kc int, a []float32, off []int, planes []float32, t *directTile, y []float32, ldy, r, rows int, first, last bool, bias []float32, relu bool, acc *[384]float32) {
+	_ = a[r*kc-1]
 	_ = off[kc-1]
-	directKernel8x48(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], acc)
+	segs := 3
+	if r == 6 {
+		segs = 4
+		directKernel6x64(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], &planes[t.b[3]], acc)
+	} else {
+		directKernel8x48(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], acc)
+	}
 	var zero archsimd.Float32x16
 	for i := 0; i < rows; i++ {
-		for s := 0; s < 3; s++ {
+		for s := 0; s < segs; s++ {
 			if t.n[s] == 0 {
 				continue
 			}
-			v := archsimd.LoadFloat32x16Array((*[16]float32)(acc[i*48+16*s:]))
+			v := archsimd.LoadFloat32x16Array((*[16]float32)(acc[(i*segs+s)*16:]))
 			r := y[t.d[s]+i*ldy : t.d[s]+i*ldy+t.n[s]]
 			if !first {
 				c, _ := archsimd.LoadFloat32x16Part(r)

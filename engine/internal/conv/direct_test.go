@@ -26,6 +26,10 @@ var directCases = []Geom{
 	{N: 1, C: 128, M: 12, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
 	{N: 1, C: 64, M: 9, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
 	{N: 2, C: 32, M: 8, H: 29, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PT: 0, PL: 2, PB: 1, PR: 0},
+	// Output rows under 14 (6 x 64 tiles): 7x7 (ResNet's layer4.0), M not
+	// a multiple of 6, and 12x8 outputs of odd sizes in a batch of two.
+	{N: 1, C: 64, M: 14, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+	{N: 2, C: 24, M: 7, H: 23, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 0, PB: 1, PR: 1},
 }
 
 // directWideCases are held to the im2col path's bits only: their sums
@@ -33,6 +37,8 @@ var directCases = []Geom{
 var directWideCases = []Geom{
 	// directMaxS2C channels (ResNet-50's layer3.0.conv2): 9 KC slices.
 	{N: 1, C: 256, M: 8, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+	// ResNet-50's layer4.0.conv2 (512 channels, 14 -> 7): 18 KC slices.
+	{N: 1, C: 512, M: 6, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
 }
 
 // directCase completes a case of directCases: no groups, dilation 1

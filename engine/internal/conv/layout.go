@@ -96,7 +96,7 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 		mp := int64(roundUp(g.M, kern.NR))
 		return 2*16*mp*int64(g.C) + 4*mp
 	case DirectSlivers:
-		return 4 * int64(roundUp(g.M, 8)) * k
+		return 4 * int64(roundUp(g.M, directShapeFor(g).r)) * k
 	}
 	return 0
 }

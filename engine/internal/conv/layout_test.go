@@ -22,6 +22,8 @@ func layoutOf(pa *gemm.PackedA) Layout {
 		return PixelMajor
 	case *winogradTMWeights:
 		return WinogradTiles
+	case *directPacked:
+		return DirectSlivers
 	}
 	return -1
 }
