@@ -80,6 +80,8 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	buf.a = grow(buf.a, mcMax*kcMax)
 	if !directB {
 		buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
+	} else {
+		buf.b = grow(buf.b, nr*min(kcMax, k)) // one strip (copyStrip)
 	}
 	buf.acc = grow(buf.acc, mr*nr)
 	// The A block broadcast once pays for itself over enough B slivers
@@ -114,7 +116,18 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					cols := min(nr, nc-js*nr)
 					var bs []float32
 					ldb := nr
-					if directB {
+					// A deep strip of B (kc >= copyStripMinK) is copied
+					// into one packed sliver first, and the next strip's
+					// rows prefetched meanwhile: every tile of the block
+					// reads it again, and in place its rows fight over a
+					// few L1 sets (56x56 maps: a row every 12.5 KB, 16
+					// rows per pair of sets for 12 ways) or straddle
+					// three lines (14x14: 784 bytes).
+					copied := directB && cols == nr && nr == 32 && kc >= copyStripMinK &&
+						copyStrip(buf.b[:kc*nr], b.F[p0*b.LD+j0+js*nr:], b.LD, kc, js*nr+nr < nc)
+					if copied {
+						bs = buf.b[:kc*nr]
+					} else if directB {
 						bs, ldb = b.F[p0*b.LD+j0+js*nr:], b.LD
 					} else {
 						bs = buf.b[js*kc*nr : (js+1)*kc*nr]
@@ -124,7 +137,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// the next sliver's kc rows, each on another page
 					// (out of the L2 streamer's reach) and, with A of
 					// every row in the block, read only here.
-					nextB := directB && js*nr+nr < nc
+					nextB := directB && !copied && js*nr+nr < nc
 					for is := 0; is*mr < mc; is++ {
 						// Three slivers at a time while at least three
 						// remain but not four (two pairs), so that a block
@@ -200,6 +213,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 // page, were read once per block and lost to packing B (136-171 ->
 // 125-146).
 const directBMaxA = 1 << 17
+
+// copyStripMinK is the least depth of a KC slice whose B strips directB
+// copies into a packed sliver (copyStrip) rather than reading in place.
+// In-process A/B, one worker, min and p50 ms in place -> copied:
+// 256x196x1024 0.955/1.241 -> 0.815/1.130, 0.839/1.274 -> 0.794/1.104;
+// 512x784x256 1.422/1.769 -> 1.332/1.690; 128x3136x256 1.406/1.844 ->
+// 1.397/1.653; 64x3136x256 the same. Strips of 64 rows fit L1 in place.
+const copyStripMinK = 128
 
 // bcastMinSlivers is the fewest B slivers in a panel for which the packed
 // path broadcasts its A blocks (Kernel.Bcast): each broadcast A value then

@@ -113,3 +113,25 @@ func tileTripleAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols in
 	}
 	tile12x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
 }
+
+// copyStrip32 is in tile_amd64.s.
+//
+//go:noescape
+func copyStrip32(dst, src *float32, ldb, kc, pf int)
+
+// copyStrip copies the kc x 32 strip of B at src (row stride ldb) into
+// dst as a packed sliver, prefetching the next strip's rows when next, and
+// reports true (false: the build has no such copy, see copystrip_other.go).
+func copyStrip(dst, src []float32, ldb, kc int, next bool) bool {
+	if kc <= 0 {
+		return true
+	}
+	dst = dst[:kc*32]
+	src = src[:(kc-1)*ldb+32]
+	pf := 0
+	if next {
+		pf = 1
+	}
+	copyStrip32(unsafe.SliceData(dst), unsafe.SliceData(src), ldb, kc, pf)
+	return true
+}

@@ -549,3 +549,34 @@ t12store:
 	ROWSTORE(Z22, Z23)
 	VZEROUPPER
 	RET
+
+// func copyStrip32(dst, src *float32, ldb, kc, pf int)
+//
+// Copies kc rows of 32 floats, src at row stride ldb (floats), into dst
+// contiguously (a packed B sliver); when pf is not 0 it also prefetches
+// into L2 the 32 floats that follow each source row (the next sliver's).
+TEXT ·copyStrip32(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ kc+24(FP), CX
+	MOVQ pf+32(FP), R9
+
+cs32loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	TESTQ   R9, R9
+	JZ      cs32nopf
+	PREFETCHT1 128(SI)
+	PREFETCHT1 192(SI)
+
+cs32nopf:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    $128, DI
+	ADDQ    R8, SI
+	DECQ    CX
+	JNZ     cs32loop
+	VZEROUPPER
+	RET

@@ -146,3 +146,29 @@ func TestAVX512AsmFn(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyStrip: copyStrip copies kc rows of 32 values at row stride ldb
+// into a packed sliver, exactly, and touches nothing past it.
+func TestCopyStrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(107, 108))
+	for _, kc := range []int{1, 2, 7, 128, 256} {
+		for _, ldb := range []int{32, 33, 196, 3136} {
+			src := randMat(r, (kc-1)*ldb+32)
+			dst := make([]float32, kc*32+1)
+			dst[kc*32] = 7
+			if !copyStrip(dst, src, ldb, kc, kc%2 == 0) {
+				t.Skip("no copyStrip in this build")
+			}
+			for p := 0; p < kc; p++ {
+				for j := 0; j < 32; j++ {
+					if math.Float32bits(dst[p*32+j]) != math.Float32bits(src[p*ldb+j]) {
+						t.Fatalf("kc=%d ldb=%d: dst[%d][%d] = %v, src %v", kc, ldb, p, j, dst[p*32+j], src[p*ldb+j])
+					}
+				}
+			}
+			if dst[kc*32] != 7 {
+				t.Fatalf("kc=%d ldb=%d: wrote past the sliver", kc, ldb)
+			}
+		}
+	}
+}
