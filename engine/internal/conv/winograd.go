@@ -66,7 +66,7 @@ func useWinograd(g Geom) bool {
 //   - per block of tb output tiles (a multiple of the kernel's NR), V = Bt
 //     d B of every input channel into NR-column slivers: v[xi][js][c][NR];
 //   - per group of mb output channels, the kernel computes each (sliver,
-//     xi, js) product over all C at once into prod[xi][sliver][js][MR][NR],
+//     xi, js) product over all C at once into prod[xi][js][sliver][MR][NR],
 //     then At m A turns prod into outputs (with bias and ReLU).
 //
 // Work items are (image, tile block, channel group), split over workers in
@@ -214,13 +214,28 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 				for js := 0; js < jc; js++ {
 					b := v[xi*vst+js*g.C*nr : xi*vst+(js+1)*g.C*nr]
 					for s := 0; s < sc; s++ {
-						a := u[(xi*slivers+s0+s)*g.C*mr : (xi*slivers+s0+s+1)*g.C*mr]
-						o := xi*pst + (s*nj+js)*mr*nr
-						kern.Fn(g.C, a, b, prod[o:o+mr*nr])
+						a := u[(xi*slivers+s0+s)*g.C*mr:]
+						o := xi*pst + (js*sm+s)*mr*nr
+						// Three or two slivers at a time (consecutive in u,
+						// their products consecutive in prod) where the
+						// kernel has the taller tiles: each B vector loaded
+						// feeds 12 or 8 rows instead of 4. C = acc, as Fn
+						// stores: the same bits.
+						if rem := sc - s; kern.TileTriple != nil && rem >= 3 && rem != 4 {
+							kern.TileTriple(g.C, a[:3*g.C*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, false, nil, nil, false)
+							s += 2
+							continue
+						}
+						if kern.TilePair != nil && sc-s >= 2 {
+							kern.TilePair(g.C, a[:2*g.C*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, false, nil, nil, false)
+							s++
+							continue
+						}
+						kern.Fn(g.C, a[:g.C*mr], b, prod[o:o+mr*nr])
 					}
 				}
 			}
-			transformOutput(g, prod, yn, bias, relu, pst, mr, nr, nj, s0, sc, t0, tc, tilesX)
+			transformOutput(g, prod, yn, bias, relu, pst, mr, nr, sm, s0, sc, t0, tc, tilesX)
 		}
 	})
 }
@@ -491,13 +506,13 @@ func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
 }
 
 // transformOutput turns the 16 products of each tile of one channel group
-// (prod laid out [xi][sliver][js][mr][nr], positions plane floats apart,
+// (prod laid out [xi][js][sliver][mr][nr], positions plane floats apart,
 // slivers s0..s0+sc-1) into its 2x2 outputs Y = At m A, adds the bias,
 // applies ReLU and writes those inside the output. With an NR that is a
 // multiple of 4, four tiles at a time (winoOut4: vectors where the build
 // has them); the scalar ReLU's branches, which a ReLU's input takes at
 // random, cost more than the rest of the transform.
-func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, nj, s0, sc, t0, tc, tilesX int) {
+func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, sm, s0, sc, t0, tc, tilesX int) {
 	step := 1
 	if nr%4 == 0 {
 		step = 4
@@ -516,7 +531,7 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 			out := y[m*g.OH*g.OW : (m+1)*g.OH*g.OW]
 			ty, tx := t0/tilesX, t0%tilesX
 			for t := 0; t < tc; t += step {
-				p := prod[(s*nj+t/nr)*mr*nr+r*nr+t%nr:]
+				p := prod[((t/nr)*sm+s)*mr*nr+r*nr+t%nr:]
 				if step == 4 {
 					winoOut4(p, plane, bv, relu, &ys)
 					// Four tiles of one tile row, inside the output: two
