@@ -43,6 +43,7 @@ type Program struct {
 	keep    map[string]bool // resolved (after alias) names to keep
 	keepAs  []string        // Options.Keep names other than "*", as the caller wrote them
 	free    [][]string      // free[i]: intermediates to release after nodes[i]
+	steps   []step          // nodes cut into steps, some run at once (schedule.go); nil: one at a time
 	held    map[string]bool // values Run hands to the caller (outputs, kept values)
 	// lastKept[i]: kept values (resolved) whose last reader is nodes[i],
 	// offered to RunOptions.Consume after it; consumable is their set and
@@ -80,6 +81,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	p.prepackConvWeights()
 	p.prepackSplits()
 	p.planMemory()
+	p.planSchedule()
 	return p, nil
 }
 

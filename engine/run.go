@@ -3,8 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"convscope/engine/internal/par"
 	"convscope/engine/internal/reuse"
 )
 
@@ -29,18 +34,24 @@ type RunOptions struct {
 	// nil means context.Background().
 	Context context.Context
 	// Progress, if set, is called after each node with the number of nodes
-	// done, the total and that node's timing (progress by layer).
+	// done, the total and that node's timing (progress by layer), in node
+	// order, from RunWith's goroutine. Natively with several workers the
+	// branches of a block (an inception block's) run at once (see
+	// planSchedule): Progress is then called for the block's nodes, one
+	// by one, once all of them are done, and each timing is the wall time
+	// of its node alone, while the other branches ran too.
 	Progress func(done, total int, t NodeTiming)
 	// Consume, if set, is offered each kept value (Options.Keep) as soon as
-	// no later node reads it, in execution order, once per name the caller
-	// kept it under. Returning true for every name hands the tensor back:
-	// its buffer is reused by later nodes like any intermediate's (the
-	// caller must not hold on to it) and the value is left out of
-	// Result.Kept; otherwise it stays in Result.Kept as usual, as the same
-	// *Tensor (which the caller may keep from the call). A caller that
-	// keeps many values only to summarise them (the browser worker turns
-	// each layer's output into 8-bit maps) then holds one float32 value at a
-	// time instead of all of them. Values that are graph outputs are not
+	// no later node reads it (for a block whose branches ran at once: once
+	// the block is done), in node order, from RunWith's goroutine, once
+	// per name the caller kept it under. Returning true for every name
+	// hands the tensor back: its buffer is reused by later nodes like any
+	// intermediate's (the caller must not hold on to it) and the value is
+	// left out of Result.Kept; otherwise it stays in Result.Kept as usual,
+	// as the same *Tensor (which the caller may keep from the call). A
+	// caller that keeps many values only to summarise them (the browser
+	// worker turns each layer's output into 8-bit maps) then holds one
+	// float32 value at a time instead of all of them. Values that are graph outputs are not
 	// offered, nor are any under Keep "*".
 	Consume func(name string, t *Tensor) bool
 }
@@ -84,49 +95,27 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 	x := &execCtx{workers: p.workers, packed: p.packed}
 	res := &Result{Outputs: map[string]*Tensor{}, Kept: map[string]*Tensor{}}
 	res.Timings = make([]NodeTiming, 0, len(p.nodes))
-	for i, n := range p.nodes {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
-		}
-		in := make([]*Tensor, len(n.Inputs))
-		for j, name := range n.Inputs {
-			if name != "" {
-				in[j] = vals[name]
+	r := &runState{p: p, ro: &ro, ctx: ctx, shapes: shapes, vals: vals, pool: pool, res: res}
+	if p.steps == nil || runtime.GOMAXPROCS(0) == 1 {
+		for i := range p.nodes {
+			if err := r.node(x, i); err != nil {
+				return nil, err
 			}
 		}
-		out := make([]*Tensor, len(n.Outputs))
-		for j, name := range n.Outputs {
-			if name == "" {
+	} else {
+		for k := range p.steps {
+			st := &p.steps[k]
+			if st.chains == nil {
+				for i := st.lo; i < st.hi; i++ {
+					if err := r.node(x, i); err != nil {
+						return nil, err
+					}
+				}
 				continue
 			}
-			if p.keepAll || p.held[name] && !(ro.Consume != nil && p.consumable[name]) {
-				// The caller's: exactly its size, never a pooled buffer.
-				out[j] = &Tensor{Shape: append([]int{}, shapes[name]...), Data: make([]float32, numElements(shapes[name]))}
-			} else {
-				out[j] = pool.get(shapes[name])
+			if err := r.group(st); err != nil {
+				return nil, err
 			}
-			vals[name] = out[j]
-		}
-		start := time.Now()
-		if err := p.runNode(x, n, in, out); err != nil {
-			return nil, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
-		}
-		if err := p.settleAfter(x, i, vals); err != nil {
-			return nil, fmt.Errorf("run: after node %q: %w", n.Name, err)
-		}
-		t := NodeTiming{Node: n.Name, Op: n.Op, Duration: time.Since(start)}
-		res.Timings = append(res.Timings, t)
-		for _, name := range p.free[i] {
-			pool.put(vals[name])
-			delete(vals, name)
-		}
-		if ro.Consume != nil {
-			for _, name := range p.lastKept[i] {
-				p.offer(ro.Consume, name, vals, pool)
-			}
-		}
-		if ro.Progress != nil {
-			ro.Progress(i+1, len(p.nodes), t)
 		}
 	}
 	owned := func(name string) *Tensor {
@@ -163,6 +152,166 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 		}
 	}
 	return res, nil
+}
+
+// runState is what the nodes of one RunWith share.
+type runState struct {
+	p      *Program
+	ro     *RunOptions
+	ctx    context.Context
+	shapes map[string][]int
+	vals   map[string]*Tensor
+	pool   *bufferPool
+	res    *Result
+	// mu guards vals and pool while a group's chains run.
+	mu sync.Mutex
+}
+
+// node runs node i and what follows it: its timing, the release of the
+// values it read last, Consume and Progress.
+func (r *runState) node(x *execCtx, i int) error {
+	p, n := r.p, r.p.nodes[i]
+	if err := r.ctx.Err(); err != nil {
+		return fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
+	}
+	in, out := r.operands(n)
+	start := time.Now()
+	if err := p.runNode(x, n, in, out); err != nil {
+		return fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
+	}
+	if err := p.settleAfter(x, i, r.vals); err != nil {
+		return fmt.Errorf("run: after node %q: %w", n.Name, err)
+	}
+	r.after(i, time.Since(start), p.free[i])
+	return nil
+}
+
+// operands returns node n's inputs and its outputs' tensors, which it
+// makes (from the pool for intermediates) and records in vals.
+func (r *runState) operands(n *Node) (in, out []*Tensor) {
+	p := r.p
+	in = make([]*Tensor, len(n.Inputs))
+	for j, name := range n.Inputs {
+		if name != "" {
+			in[j] = r.vals[name]
+		}
+	}
+	out = make([]*Tensor, len(n.Outputs))
+	for j, name := range n.Outputs {
+		if name == "" {
+			continue
+		}
+		if p.keepAll || p.held[name] && !(r.ro.Consume != nil && p.consumable[name]) {
+			// The caller's: exactly its size, never a pooled buffer.
+			out[j] = &Tensor{Shape: append([]int{}, r.shapes[name]...), Data: make([]float32, numElements(r.shapes[name]))}
+		} else {
+			out[j] = r.pool.get(r.shapes[name])
+		}
+		r.vals[name] = out[j]
+	}
+	return in, out
+}
+
+// lockedOperands is operands while other chains run.
+func (r *runState) lockedOperands(n *Node) (in, out []*Tensor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.operands(n)
+}
+
+// release hands the buffers of values free back to the pool while other
+// chains run.
+func (r *runState) release(free []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, name := range free {
+		r.pool.put(r.vals[name])
+		delete(r.vals, name)
+	}
+}
+
+// after records node i's timing, releases free and offers the kept values
+// node i read last to Consume, then reports progress.
+func (r *runState) after(i int, d time.Duration, free []string) {
+	p, n := r.p, r.p.nodes[i]
+	t := NodeTiming{Node: n.Name, Op: n.Op, Duration: d}
+	r.res.Timings = append(r.res.Timings, t)
+	for _, name := range free {
+		r.pool.put(r.vals[name])
+		delete(r.vals, name)
+	}
+	if r.ro.Consume != nil {
+		for _, name := range p.lastKept[i] {
+			p.offer(r.ro.Consume, name, r.vals, r.pool)
+		}
+	}
+	if r.ro.Progress != nil {
+		r.ro.Progress(i+1, len(p.nodes), t)
+	}
+}
+
+// group runs a group's chains at once (see planSchedule), then, on the
+// caller's goroutine and in node order, what follows each node: timings,
+// the release of the values made before the group, Consume and Progress.
+// A failing node stops the chains that have not finished (at their next
+// node); the error returned is that of the first failed or cancelled
+// node in node order.
+func (r *runState) group(st *step) error {
+	p := r.p
+	durs := make([]time.Duration, st.hi-st.lo)
+	errs := make([]error, st.hi-st.lo)
+	var failed atomic.Bool
+	par.Tasks(p.workers, len(st.chains), func(c int) {
+		x := &execCtx{workers: p.workers, packed: p.packed}
+		at := st.chains[c][0]
+		defer func() {
+			// runNode turns a kernel's panic into an error; this is
+			// for the rest (a pool's buffer), which would otherwise
+			// take down the helper thread and the process.
+			if v := recover(); v != nil {
+				errs[at-st.lo] = fmt.Errorf("run: node %q (%v): internal error: %v", p.nodes[at].Name, p.nodes[at].Op, v)
+				failed.Store(true)
+			}
+		}()
+		for _, i := range st.chains[c] {
+			at = i
+			n := p.nodes[i]
+			if failed.Load() {
+				return
+			}
+			if err := r.ctx.Err(); err != nil {
+				errs[i-st.lo] = fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
+				failed.Store(true)
+				return
+			}
+			in, out := r.lockedOperands(n)
+			start := time.Now()
+			if err := p.runNode(x, n, in, out); err != nil {
+				errs[i-st.lo] = fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
+				failed.Store(true)
+				return
+			}
+			durs[i-st.lo] = time.Since(start)
+			if f := st.free[i-st.lo]; len(f) > 0 {
+				r.release(f)
+			}
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	for i := st.lo; i < st.hi; i++ {
+		var free []string
+		for _, name := range p.free[i] {
+			if !slices.Contains(st.free[i-st.lo], name) {
+				free = append(free, name)
+			}
+		}
+		r.after(i, durs[i-st.lo], free)
+	}
+	return nil
 }
 
 // offer hands kept value name (resolved) to consume under each name the

@@ -32,3 +32,17 @@ func BenchmarkFor(b *testing.B) {
 }
 
 var sink float32
+
+// spawn is ForChunks without the pool, as the engine's loops once ran: w-1
+// goroutines of its own and the caller claim j's ranges.
+func spawn(w int, j *job) {
+	for i := 1; i < w; i++ {
+		go func() {
+			for j.claim(true) {
+			}
+		}()
+	}
+	for j.claim(false) {
+	}
+	<-j.done
+}

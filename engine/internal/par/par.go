@@ -39,8 +39,9 @@ const spinFor = 200 * time.Microsecond
 // helper's. It returns when all have returned. The ranges do not depend on
 // which goroutine runs them, so a computation split this way gives the
 // same result for any number of workers as long as each range's does.
-// Loops may nest and run concurrently; a loop that finds the pool busy
-// starts goroutines of its own, which claim the same ranges.
+// Loops may nest and run concurrently (see Tasks): they share the helpers,
+// and the caller of a loop that waits for its last ranges runs ranges of
+// the others meanwhile.
 func For(workers, n int, f func(lo, hi int)) {
 	ForChunks(workers, n, workers, f)
 }
@@ -71,129 +72,211 @@ func ForChunks(workers, n, chunks int, f func(lo, hi int)) {
 		}
 		return
 	}
-	j := &job{f: f, n: n, w: int32(c), done: make(chan struct{})}
-	if !pool.mu.TryLock() {
-		spawn(w, j)
+	pool.run(&job{f: f, n: n, w: int32(c), done: make(chan struct{})}, w)
+}
+
+// Tasks runs f(0), ..., f(n-1), each once, on up to workers goroutines (the
+// caller's and the helpers'), tasks claimed in order of i by whoever is
+// free first, and returns when all have returned. It is for a few large
+// pieces of work that do not depend on each other (the branches of an
+// inception block): each is one thread's from start to end, so its data
+// stay in one core's caches, and the parallel loops (ForChunks) a task runs
+// are helped by the threads that have no task left. A caller that wants
+// the largest tasks started first orders them so. With workers <= 1 or one
+// thread (WebAssembly) the caller runs them in order.
+func Tasks(workers, n int, f func(i int)) {
+	if workers <= 1 || n <= 1 || runtime.GOMAXPROCS(0) == 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
 		return
 	}
-	defer pool.mu.Unlock()
-	pool.start(min(w, runtime.GOMAXPROCS(0)) - 1)
-	pool.cur.Store(j)
-	pool.epoch.Add(1)
-	if p := pool.parked.Load(); p > 0 {
-		for i := int32(0); i < p; i++ {
-			select {
-			case pool.wake <- struct{}{}:
-			default:
-			}
+	j := &job{f: func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f(i)
 		}
-	}
-	j.run(false)
-	var t0 time.Time
-	if tracing.Load() {
-		t0 = time.Now()
-		counters.loops.Add(1)
-		defer func() { counters.waitNs.Add(int64(time.Since(t0))) }()
-	}
-	// Ranges claimed by helpers may still run: spin briefly without
-	// giving up the core, then block. (Yielding here, as the helpers do
-	// while idle, handed the caller's core to another process for a time
-	// slice whenever one was waiting: the caller, not the helper, is what
-	// the pass waits for.)
-	deadline := time.Now().Add(waitSpin)
-	for spins := 0; j.finished.Load() < j.w; spins++ {
-		if spins%64 == 63 && time.Now().After(deadline) {
-			<-j.done
-			break
-		}
-	}
-	pool.cur.Store(nil)
+	}, n: n, w: int32(n), task: true, done: make(chan struct{})}
+	pool.run(j, min(workers, n))
 }
 
 // waitSpin is how long the caller of a loop spins for the helpers' last
-// ranges before it blocks (a wake-up then costs tens of microseconds).
+// ranges, running ranges of other loops if there are any, before it
+// blocks (a wake-up then costs tens of microseconds).
 const waitSpin = 30 * time.Microsecond
 
-// job is one loop: its w ranges are claimed in order by whoever comes
-// first.
+// job is one loop (or one call of Tasks): its w ranges are claimed in
+// order by whoever comes first.
 type job struct {
 	f        func(lo, hi int)
 	n        int
 	w        int32        // ranges
+	task     bool         // a Tasks call: only a thread with nothing else to do claims its ranges
 	next     atomic.Int32 // next range to claim
 	finished atomic.Int32 // ranges done
 	done     chan struct{}
 }
 
-// run claims and runs ranges until none is left; helper says whether a
-// helper runs them, not the loop's caller (see SetTracing).
-func (j *job) run(helper bool) {
-	for {
-		i := j.next.Add(1) - 1
-		if i >= j.w {
-			return
-		}
-		lo, hi := j.n*int(i)/int(j.w), j.n*int(i+1)/int(j.w)
-		if tracing.Load() {
-			tracedRange(j.f, lo, hi, helper)
-		} else {
-			j.f(lo, hi)
-		}
-		if j.finished.Add(1) == j.w {
-			close(j.done)
-		}
+// claim runs one unclaimed range of j and reports whether there was one;
+// helper says whether a helper runs it, not the loop's caller (see
+// SetTracing).
+func (j *job) claim(helper bool) bool {
+	i := j.next.Add(1) - 1
+	if i >= j.w {
+		return false
 	}
+	lo, hi := j.n*int(i)/int(j.w), j.n*int(i+1)/int(j.w)
+	if tracing.Load() {
+		tracedRange(j.f, lo, hi, helper)
+	} else {
+		j.f(lo, hi)
+	}
+	if j.finished.Add(1) == j.w {
+		close(j.done)
+	}
+	return true
 }
 
-// pool is the process's helpers; mu is held by the loop using them.
+// maxJobs bounds the loops in progress at once (nested loops, the loops of
+// concurrent tasks, concurrent runs); a loop that finds no free slot runs
+// its ranges on the caller's goroutine, in order.
+const maxJobs = 32
+
+// pool is the process's helpers and the loops in progress.
 var pool = &helpers{wake: make(chan struct{}, 256)}
 
 type helpers struct {
-	mu      sync.Mutex
-	started int // helpers running (under mu)
-	epoch   atomic.Uint64
-	cur     atomic.Pointer[job] // the loop in progress, or nil
-	parked  atomic.Int32
+	mu      sync.Mutex // held while starting helpers
+	started atomic.Int32
+	epoch   atomic.Uint64 // bumped whenever a job is posted
+	jobs    [maxJobs]atomic.Pointer[job]
+	parked  atomic.Int32 // threads blocked on wake
 	wake    chan struct{}
 }
 
-// start makes sure at least n helpers run (called under mu).
-func (p *helpers) start(n int) {
-	for ; p.started < min(n, cap(p.wake)); p.started++ {
-		go p.loop()
+// run posts j, runs its ranges with the helpers (up to w goroutines in all
+// claim them) and returns when all are done.
+func (p *helpers) run(j *job, w int) {
+	slot := -1
+	for i := range p.jobs {
+		if p.jobs[i].Load() == nil && p.jobs[i].CompareAndSwap(nil, j) {
+			slot = i
+			break
+		}
+	}
+	if slot < 0 {
+		for j.claim(false) {
+		}
+		return
+	}
+	if n := int32(min(w, runtime.GOMAXPROCS(0)) - 1); p.started.Load() < n {
+		p.start(n)
+	}
+	p.epoch.Add(1)
+	p.wakeParked()
+	for j.claim(false) {
+	}
+	var t0 time.Time
+	if tracing.Load() && !j.task {
+		t0 = time.Now()
+		counters.loops.Add(1)
+		defer func() { counters.waitNs.Add(int64(time.Since(t0))) }()
+	}
+	p.wait(j)
+	p.jobs[slot].Store(nil)
+}
+
+// wait returns when every range of j is done. Meanwhile it runs ranges of
+// other loops (never tasks: one would keep the caller from returning for
+// the whole of it), spins briefly without giving up the core, then blocks
+// until j is done or a new loop is posted. (Yielding here, as the helpers
+// do while idle, handed the caller's core to another process for a time
+// slice whenever one was waiting: the caller, not the helper, is what the
+// pass waits for.)
+func (p *helpers) wait(j *job) {
+	deadline := time.Now().Add(waitSpin)
+	for spins := 0; j.finished.Load() < j.w; spins++ {
+		seen := p.epoch.Load()
+		if p.help(false, false) {
+			deadline = time.Now().Add(waitSpin)
+			continue
+		}
+		if spins%64 == 63 && time.Now().After(deadline) {
+			p.parked.Add(1)
+			if p.epoch.Load() == seen {
+				select {
+				case <-j.done:
+				case <-p.wake:
+				}
+			}
+			p.parked.Add(-1)
+			deadline = time.Now().Add(waitSpin)
+		}
 	}
 }
 
-// loop is a helper: it joins each new loop, spins for spinFor after one
-// for the next, then parks until For wakes it.
+// help runs one unclaimed range of some posted job, tasks first when
+// tasks is set (a helper), tasks not at all otherwise (the caller of a
+// loop waiting for its end), and reports whether it found one.
+func (p *helpers) help(tasks, helper bool) bool {
+	for pass := 0; pass < 2; pass++ {
+		wantTask := pass == 0
+		if wantTask && !tasks {
+			continue
+		}
+		for i := range p.jobs {
+			j := p.jobs[i].Load()
+			if j == nil || j.task != wantTask || j.next.Load() >= j.w {
+				continue
+			}
+			if j.claim(helper) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wakeParked wakes the threads blocked waiting for work.
+func (p *helpers) wakeParked() {
+	for i := p.parked.Load(); i > 0; i-- {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+			return
+		}
+	}
+}
+
+// start makes sure at least n helpers run.
+func (p *helpers) start(n int32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for s := p.started.Load(); s < min(n, int32(cap(p.wake))); s++ {
+		go p.loop()
+		p.started.Store(s + 1)
+	}
+}
+
+// loop is a helper: it runs ranges of the posted jobs (tasks first), spins
+// for spinFor after the last for the next job, then parks until one is
+// posted.
 func (p *helpers) loop() {
-	seen := p.epoch.Load()
 	for {
+		seen := p.epoch.Load()
+		if p.help(true, true) {
+			continue
+		}
 		deadline := time.Now().Add(spinFor)
 		for spins := 0; p.epoch.Load() == seen; spins++ {
 			osYield()
 			if spins%16 == 15 && time.Now().After(deadline) {
 				p.parked.Add(1)
-				if p.epoch.Load() == seen { // no loop posted since we looked
+				if p.epoch.Load() == seen { // no job posted since we looked
 					<-p.wake
 				}
 				p.parked.Add(-1)
 				deadline = time.Now().Add(spinFor)
 			}
 		}
-		seen = p.epoch.Load()
-		if j := p.cur.Load(); j != nil {
-			j.run(true)
-		}
 	}
-}
-
-// spawn is ForChunks without the pool: w-1 goroutines of its own and the
-// caller claim j's ranges, the same ranges the pool's helpers would.
-func spawn(w int, j *job) {
-	for i := 1; i < w; i++ {
-		go j.run(true)
-	}
-	j.run(false)
-	<-j.done
 }

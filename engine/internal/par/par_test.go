@@ -9,8 +9,8 @@ import (
 
 // TestForRanges: every index is visited exactly once, in the ranges For
 // and ForChunks document, for many worker counts, chunk counts and sizes,
-// from several goroutines at once (so that some loops find the pool busy
-// and start goroutines of their own, which must cut the same ranges) and
+// from several goroutines at once (so that their callers run each other's
+// ranges while they wait) and
 // with loops nested in loops; and loops keep working after the helpers
 // have parked.
 func TestForRanges(t *testing.T) {
@@ -43,14 +43,22 @@ func TestForRanges(t *testing.T) {
 	}
 	time.Sleep(3 * spinFor) // helpers park
 	check(2, 1000)
-	// A busy pool, for certain: every loop starts goroutines of its own.
-	pool.mu.Lock()
+	// A full pool, for certain: every loop runs on its caller alone and
+	// must cut the same ranges.
+	var filled []int
+	for i := range pool.jobs {
+		if pool.jobs[i].CompareAndSwap(nil, &job{done: make(chan struct{})}) {
+			filled = append(filled, i)
+		}
+	}
 	for workers := 2; workers <= 4; workers++ {
 		for _, n := range []int{2, 5, 17, 40} {
 			check(workers, n)
 		}
 	}
-	pool.mu.Unlock()
+	for _, i := range filled {
+		pool.jobs[i].Store(nil)
+	}
 }
 
 // checkChunks runs ForChunks (For when chunks is -1) once and checks that
@@ -88,5 +96,45 @@ func checkChunks(t *testing.T, workers, n, chunks int) {
 		if c := counts[i].Load(); c != 1 {
 			t.Fatalf("workers=%d n=%d chunks=%d: index %d visited %d times", workers, n, chunks, i, c)
 		}
+	}
+}
+
+// TestTasks: every task runs once, from several goroutines at once and
+// with loops inside the tasks (which the threads with no task left help);
+// the largest tasks, listed first, start first.
+func TestTasks(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Go(func() {
+			for _, workers := range []int{0, 1, 2, 3} {
+				for n := 0; n <= 9; n++ {
+					counts := make([]atomic.Int32, n)
+					var inner atomic.Int64
+					Tasks(workers, n, func(i int) {
+						counts[i].Add(1)
+						ForChunks(workers, 50, 8, func(lo, hi int) { inner.Add(int64(hi - lo)) })
+					})
+					for i := range counts {
+						if c := counts[i].Load(); c != 1 {
+							t.Errorf("workers %d n %d: task %d ran %d times", workers, n, i, c)
+						}
+					}
+					if inner.Load() != int64(50*n) {
+						t.Errorf("workers %d n %d: loops covered %d of %d", workers, n, inner.Load(), 50*n)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var started []int
+	var mu sync.Mutex
+	Tasks(2, 4, func(i int) {
+		mu.Lock()
+		started = append(started, i)
+		mu.Unlock()
+	})
+	if len(started) != 4 || started[0] > 1 {
+		t.Errorf("tasks started %v", started)
 	}
 }
