@@ -23,34 +23,46 @@ func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, a
 // CPU-second against 165-175 for two calls of kernelAVX512x4x32 (compare
 // BenchmarkConvShapes' pair-only and kernel-only).
 func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool) {
-	const mr, nr = 4, 32
-	if kc <= 0 || cols <= 0 || cols > nr {
-		panic("gemm: tilePairAVX512 with kc <= 0 or cols outside 1..32")
+	const mr, rows = 4, 8
+	checkTile(kc, cols)
+	tile8x32AVX512(kc, unsafe.SliceData(a[:2*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+cols]), ldb,
+		unsafe.SliceData(c[:(rows-1)*ldc+cols]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+cols),
+		tileFlags(first, last, relu, nextB), 1<<cols-1)
+}
+
+// checkTile panics on the arguments an assembly tile cannot take.
+func checkTile(kc, cols int) {
+	if kc <= 0 || cols <= 0 || cols > 32 {
+		panic("gemm: assembly tile with kc <= 0 or cols outside 1..32")
 	}
-	a = a[:2*kc*mr]
-	b = b[:(kc-1)*ldb+cols]
-	c = c[:(2*mr-1)*ldc+cols]
-	var pbias, padd *float32
-	if bias != nil {
-		pbias = unsafe.SliceData(bias[:2*mr])
+}
+
+// dataOf is s[:n]'s first element, or nil for a nil s (no bias, no
+// residual).
+func dataOf(s []float32, n int) *float32 {
+	if s == nil {
+		return nil
 	}
-	if add != nil {
-		padd = unsafe.SliceData(add[:(2*mr-1)*ldc+cols])
-	}
-	flags := 0
+	return unsafe.SliceData(s[:n])
+}
+
+// tileFlags packs an assembly tile's flags as tile_amd64.s reads them: bit
+// 0 first (C is set, not added to), 1 last (the epilogue applies), 2 ReLU,
+// 3 prefetch the next B sliver into L2.
+func tileFlags(first, last, relu, nextB bool) (f int) {
 	if first {
-		flags |= 1
+		f |= 1
 	}
 	if last {
-		flags |= 2
+		f |= 2
 	}
 	if relu {
-		flags |= 4
+		f |= 4
 	}
 	if nextB {
-		flags |= 8
+		f |= 8
 	}
-	tile8x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
+	return f
 }
 
 // kernel4x32AVX512 is in tile_amd64.s.
@@ -84,34 +96,11 @@ func tile12x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, 
 // of the 179 GFLOP/s the FMA units give on one core of an Ice Lake-SP
 // (asm microbenchmarks, data in L1), 12 rows about 165.
 func tileTripleAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool) {
-	const mr, nr = 4, 32
-	if kc <= 0 || cols <= 0 || cols > nr {
-		panic("gemm: tileTripleAVX512 with kc <= 0 or cols outside 1..32")
-	}
-	a = a[:3*kc*mr]
-	b = b[:(kc-1)*ldb+cols]
-	c = c[:(3*mr-1)*ldc+cols]
-	var pbias, padd *float32
-	if bias != nil {
-		pbias = unsafe.SliceData(bias[:3*mr])
-	}
-	if add != nil {
-		padd = unsafe.SliceData(add[:(3*mr-1)*ldc+cols])
-	}
-	flags := 0
-	if first {
-		flags |= 1
-	}
-	if last {
-		flags |= 2
-	}
-	if relu {
-		flags |= 4
-	}
-	if nextB {
-		flags |= 8
-	}
-	tile12x32AVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, pbias, padd, flags, 1<<cols-1)
+	const mr, rows = 4, 12
+	checkTile(kc, cols)
+	tile12x32AVX512(kc, unsafe.SliceData(a[:3*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+cols]), ldb,
+		unsafe.SliceData(c[:(rows-1)*ldc+cols]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+cols),
+		tileFlags(first, last, relu, nextB), 1<<cols-1)
 }
 
 // copyStrip32 is in tile_amd64.s.
