@@ -40,11 +40,12 @@ type Program struct {
 	alias   map[string]string // outputs of skipped nodes -> the value they copy
 	shapes  map[string][]int  // every value of the original graph, at the compiled batch
 	keepAll bool
-	keep    map[string]bool // resolved (after alias) names to keep
-	keepAs  []string        // Options.Keep names other than "*", as the caller wrote them
-	free    [][]string      // free[i]: intermediates to release after nodes[i]
-	steps   []step          // nodes cut into steps, some run at once (schedule.go); nil: one at a time
-	held    map[string]bool // values Run hands to the caller (outputs, kept values)
+	keep    map[string]bool       // resolved (after alias) names to keep
+	keepAs  []string              // Options.Keep names other than "*", as the caller wrote them
+	free    [][]string            // free[i]: intermediates to release after nodes[i]
+	steps   []step                // nodes cut into steps, some run at once (schedule.go); nil: one at a time
+	parts   map[string]concatPart // values written straight into their Concat's output (concatplace.go)
+	held    map[string]bool       // values Run hands to the caller (outputs, kept values)
 	// lastKept[i]: kept values (resolved) whose last reader is nodes[i],
 	// offered to RunOptions.Consume after it; consumable is their set and
 	// keptAs the caller's names of each.
@@ -81,6 +82,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	p.prepackConvWeights()
 	p.prepackSplits()
 	p.planMemory()
+	p.planConcats()
 	p.planSchedule()
 	return p, nil
 }

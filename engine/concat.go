@@ -72,6 +72,10 @@ func runConcat(_ *execCtx, n *Node, in, out []*Tensor) error {
 	off := 0
 	for _, t := range in {
 		rowIn := t.Shape[axis] * inner
+		if outer == 1 && rowIn > 0 && &t.Data[0] == &o.Data[off] {
+			off += rowIn // written in place (concatplace.go)
+			continue
+		}
 		for i := 0; i < outer; i++ {
 			copy(o.Data[i*rowOut+off:i*rowOut+off+rowIn], t.Data[i*rowIn:(i+1)*rowIn])
 		}

@@ -201,15 +201,43 @@ func (r *runState) operands(n *Node) (in, out []*Tensor) {
 		if name == "" {
 			continue
 		}
-		if p.keepAll || p.held[name] && !(r.ro.Consume != nil && p.consumable[name]) {
-			// The caller's: exactly its size, never a pooled buffer.
-			out[j] = &Tensor{Shape: append([]int{}, r.shapes[name]...), Data: make([]float32, numElements(r.shapes[name]))}
-		} else {
-			out[j] = r.pool.get(r.shapes[name])
+		if c, off, size, ok := p.placeOf(name, r.shapes); ok {
+			// Its place in the Concat's output (concatplace.go).
+			whole := r.value(c)
+			out[j] = &Tensor{Shape: append([]int{}, r.shapes[name]...), Data: whole.Data[off : off+size : off+size]}
+			r.vals[name] = out[j]
+			continue
 		}
-		r.vals[name] = out[j]
+		out[j] = r.value(name)
 	}
 	return in, out
+}
+
+// value returns the tensor of node output name, made now unless a part
+// written in place made it already.
+func (r *runState) value(name string) *Tensor {
+	if t := r.vals[name]; t != nil {
+		return t
+	}
+	p := r.p
+	var t *Tensor
+	if p.keepAll || p.held[name] && !(r.ro.Consume != nil && p.consumable[name]) {
+		// The caller's: exactly its size, never a pooled buffer.
+		t = &Tensor{Shape: append([]int{}, r.shapes[name]...), Data: make([]float32, numElements(r.shapes[name]))}
+	} else {
+		t = r.pool.get(r.shapes[name])
+	}
+	r.vals[name] = t
+	return t
+}
+
+// put releases value name: its buffer goes back to the pool unless it is
+// a part of a Concat's output.
+func (r *runState) put(name string) {
+	if _, _, _, ok := r.p.placeOf(name, r.shapes); !ok {
+		r.pool.put(r.vals[name])
+	}
+	delete(r.vals, name)
 }
 
 // lockedOperands is operands while other chains run.
@@ -225,8 +253,7 @@ func (r *runState) release(free []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, name := range free {
-		r.pool.put(r.vals[name])
-		delete(r.vals, name)
+		r.put(name)
 	}
 }
 
@@ -237,8 +264,7 @@ func (r *runState) after(i int, d time.Duration, free []string) {
 	t := NodeTiming{Node: n.Name, Op: n.Op, Duration: d}
 	r.res.Timings = append(r.res.Timings, t)
 	for _, name := range free {
-		r.pool.put(r.vals[name])
-		delete(r.vals, name)
+		r.put(name)
 	}
 	if r.ro.Consume != nil {
 		for _, name := range p.lastKept[i] {

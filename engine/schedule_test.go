@@ -349,3 +349,89 @@ func TestScheduleConcurrentRuns(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestConcatInPlace: at batch 1 the branches write straight into their
+// Concat's output (the plan has them all, but a kept one, and a value a
+// Concat reads twice) and the Concat copies nothing; the results are the
+// bits of a program that keeps every value (no part in place), at batch 1
+// and 2 (where the parts are not contiguous and are copied as before),
+// for 1 and 2 workers, run after run.
+func TestConcatInPlace(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	g := twoInceptions(t, r, 1)
+	x2 := randTensor(r, 2, 8, 14, 14)
+	x1 := &Tensor{Shape: []int{1, 8, 14, 14}, Data: x2.Data[:8*14*14]}
+	all, err := Compile(g, Options{Workers: 1, Keep: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.parts != nil {
+		t.Fatal("Keep * plans parts in place")
+	}
+	want := map[int]*Result{}
+	for _, x := range []*Tensor{x1, x2} {
+		if want[x.Shape[0]], err = all.Run(map[string]*Tensor{"x": x}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range []int{1, 2} {
+		p, err := Compile(g, Options{Workers: w, Keep: []string{"i2.o3"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for name := range p.parts {
+			got = append(got, name)
+		}
+		slices.Sort(got)
+		if want := []string{"i1.o1", "i1.o2", "i1.o3", "i1.o4", "i2.o1", "i2.o2", "i2.o4"}; !slices.Equal(got, want) {
+			t.Fatalf("parts %v, want %v", got, want)
+		}
+		for run := 0; run < 4; run++ {
+			x := []*Tensor{x1, x2}[run%2]
+			res, err := p.Run(map[string]*Tensor{"x": x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := want[x.Shape[0]]
+			equalBits(t, fmt.Sprintf("workers %d batch %d y", w, x.Shape[0]), res.Outputs["y"], ref.Outputs["y"])
+			equalBits(t, fmt.Sprintf("workers %d batch %d i2.o3", w, x.Shape[0]), res.Kept["i2.o3"], ref.Kept["i2.o3"])
+		}
+	}
+	// A Concat that reads a value twice, and one whose part is read by
+	// another node too, take copies.
+	b := newTestNet(t, r, ValueInfo{Name: "x", Shape: []int{1, 4, 5, 5}})
+	b.node("a", OpRelu, nil, "a", "x")
+	b.node("c", OpRelu, nil, "c", "x")
+	b.node("cat1", OpConcat, &ConcatParams{Axis: 1}, "cat1", "a", "a", "c")
+	b.node("d", OpRelu, nil, "d", "x")
+	b.node("e", OpRelu, nil, "e", "d")
+	b.node("y", OpConcat, &ConcatParams{Axis: -3}, "y", "cat1", "d", "e")
+	p, err := Compile(b.g, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for name := range p.parts {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"c", "cat1", "e"}) {
+		t.Fatalf("parts %v", got)
+	}
+	in := map[string]*Tensor{"x": randTensor(r, 1, 4, 5, 5)}
+	res, err := p.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := wholeRun(t, b.g, in)
+	equalBits(t, "y", res.Outputs["y"], ref.Outputs["y"])
+	for i, v := range in["x"].Data {
+		v = max(v, 0)
+		for _, k := range []int{0, 1, 2, 3, 4} { // a, a, c, d, e
+			if got := res.Outputs["y"].Data[k*100+i]; got != v {
+				t.Fatalf("y[%d] = %v, want %v", k*100+i, got, v)
+			}
+		}
+	}
+}
