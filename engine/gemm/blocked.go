@@ -112,6 +112,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 				if bcast {
 					kern.Bcast(buf.abc[:4*roundUp(mc, mr)*kc], buf.a[:roundUp(mc, mr)*kc])
 				}
+				if directB && kc < copyStripMinK && directPanel > 1 {
+					directPanels(kern, ep, buf.a, b, p0, j0, kc, nc, mc, i0, c, ldc, first, last)
+					continue
+				}
 				for js := 0; js*nr < nc; js++ {
 					cols := min(nr, nc-js*nr)
 					var bs []float32
@@ -199,6 +203,53 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		}
 	}
 }
+
+// directPanels runs a directB block whose B strips are read in place
+// (kc < copyStripMinK) a panel of directPanel column slivers at a time, the
+// rows of A (groups of three or two slivers) outer and the panel's slivers
+// inner. One sliver at a time, each tile stored 2 lines of each of its rows
+// of C (and read 2 of the residual), every row on another page (56x56: 12.5
+// KB apart), and the tile below the next 2: ResNet-50's layer1 1x1s to 256
+// channels (256 x 3136 x 64, 3.2 MB of C and 3.2 of residual) waited on
+// those lines. A panel of 4 stores 8 consecutive lines per row, and its B
+// (64 rows: 4 x 8 KB) stays in L1 for all the rows of A. Each output's sum
+// is the same chain: same bits (TestDirectPanels).
+func directPanels(kern Kernel, ep Epilogue, a []float32, b Matrix, p0, j0, kc, nc, mc, i0 int, c []float32, ldc int, first, last bool) {
+	mr, nr := kern.MR, kern.NR
+	for jp := 0; jp < nc; jp += directPanel * nr {
+		jend := min(nc, jp+directPanel*nr)
+		for is := 0; is*mr < mc; {
+			g := 2
+			if rem := mc - is*mr; kern.TileTriple != nil && rem >= 3*mr && (rem < 4*mr || rem >= 5*mr) {
+				g = 3
+			}
+			bias, _ := ep.tile(i0+is*mr, g*mr, 0)
+			for j := jp; j < jend; j += nr {
+				cols := min(nr, nc-j)
+				off := (i0+is*mr)*ldc + j0 + j
+				var add []float32
+				if ep.Add != nil {
+					add = ep.Add[off:]
+				}
+				bs := b.F[p0*b.LD+j0+j:]
+				nextB := is == 0 && j+nr < nc
+				if g == 3 {
+					kern.TileTriple(kc, a[is*kc*mr:(is+3)*kc*mr], bs, b.LD, c[off:], ldc, cols, first, last, nextB, bias, add, ep.Relu)
+				} else {
+					kern.TilePair(kc, a[is*kc*mr:(is+2)*kc*mr], bs, b.LD, c[off:], ldc, cols, first, last, nextB, bias, add, ep.Relu)
+				}
+			}
+			is += g
+		}
+	}
+}
+
+// directPanel is the slivers per panel of directPanels (a variable for the
+// tests; 1 is one sliver at a time). In-process A/B, one worker, L3 flushed
+// before each call, min / p50 ms for 1 -> 4 -> 8 slivers: 256x3136x64 with
+// residual 1.449/2.060 -> 1.109/1.632 -> 1.058/1.616; 64x3136x64
+// 0.314/0.429 -> 0.262/0.385 -> 0.262/0.376; hot caches the same.
+var directPanel = 4
 
 // directBMaxA bounds the A block (floats: 512 KiB, half the L2 of the
 // machine the AVX-512 tiles were measured on) for which the packed path
