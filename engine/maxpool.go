@@ -67,6 +67,15 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		})
 		return nil
 	}
+	if s2k(&g) && vec.MaxPoolS2Vector() {
+		par.For(workers, planes, func(lo, hi int) {
+			buf := poolScratch(vec.MaxPoolS2Scratch(g.ow))
+			defer scratchPool.Put(buf)
+			vec.MaxPoolS2(out[0].Data[lo*g.oh*g.ow:hi*g.oh*g.ow], in[0].Data[lo*g.h*g.w:hi*g.h*g.w], *buf,
+				hi-lo, g.h, g.w, g.oh, g.ow, g.pt, g.pl, g.kh)
+		})
+		return nil
+	}
 	if s2x3(&g) && vec.MaxS2Vector() {
 		par.For(workers, planes, func(lo, hi int) {
 			buf := poolScratch(2*g.ow + 1)
@@ -156,6 +165,20 @@ func maxPool3x3Same(h, w int, src, dst, vm []float32) {
 // which maxPoolS2 runs.
 func s2x3(g *poolGeom) bool {
 	return g.kh == 3 && g.kw == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1
+}
+
+// s2k reports whether g is a 2x2 or 3x3 pool with stride 2, no dilation
+// and less padding on the left than the kernel (any padding on the top and
+// after the input, floor or ceil mode), which vec.MaxPoolS2 runs: the pools
+// of ResNet's stem and GoogLeNet's maxpool1-4. All of a worker's planes
+// go in one call, the row loops and the vector kernel in one function,
+// where maxPoolS2's two calls per output row (Max3 and MaxS2) and
+// maxPoolStrided's scalar copies and picks took most of the time
+// (BenchmarkMaxPool, one worker, cpu-us, see the commit). maxPoolS2 keeps
+// 3x3 pools with more padding on the left.
+func s2k(g *poolGeom) bool {
+	return g.kh == g.kw && (g.kh == 2 || g.kh == 3) && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+		g.pl < g.kw && g.pt >= 0
 }
 
 // maxPoolS2 pools one plane src into dst for a pool s2x3 accepts, where

@@ -86,6 +86,21 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 		// body pass and a masked tail.
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 2, 9, 300}},
 		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{1, 4, 28, 28}},
+		// vec.MaxPoolS2 (natively with AVX-512): GoogLeNet's maxpool4
+		// (2x2, ceil) on even and odd maps, maxpool3's 28x28, 2x2 and
+		// 3x3 with padding on every side, top padding of 2, rows of
+		// more than one vector with tails, maps narrower than a vector.
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 5, 14, 14}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{2, 3, 13, 15}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 4, 28, 28}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 11, 12}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, Pads: [4]int{1, 0, 0, 1}, CeilMode: true}, []int{1, 3, 9, 7}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{2, 1, 2, 2}, CeilMode: true}, []int{1, 3, 10, 9}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{0, 2, 1, 0}}, []int{1, 2, 6, 5}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 2, 7, 301}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 2, 7, 67}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 2, 3, 3}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 64, 14, 14}},
 		{PoolParams{Kernel: [2]int{5, 5}, Strides: [2]int{1, 1}, Pads: [4]int{2, 2, 2, 2}}, []int{1, 3, 11, 13}},
 		{PoolParams{Kernel: [2]int{4, 4}, Strides: [2]int{1, 1}, Pads: [4]int{1, 2, 2, 1}}, []int{1, 3, 9, 10}},
 	}

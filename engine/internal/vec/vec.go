@@ -121,3 +121,25 @@ func max3Generic(dst, a, b, c []float32) {
 		dst[i] = Maxf(Maxf(a[i], b[i]), c[i])
 	}
 }
+
+// maxPoolS2Plane is the vector form of MaxPoolS2 where this build and CPU
+// have one (AVX-512), else nil.
+var maxPoolS2Plane func(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int)
+
+// MaxPoolS2Vector says whether MaxPoolS2 may be called: natively with
+// AVX-512 only.
+func MaxPoolS2Vector() bool { return maxPoolS2Plane != nil }
+
+// MaxPoolS2Scratch is the length of MaxPoolS2's vp for output rows of ow.
+func MaxPoolS2Scratch(ow int) int { return 2*ow + 34 }
+
+// MaxPoolS2 pools planes consecutive (h, w) planes of src into (oh, ow)
+// planes of dst with a k x k window (k 2 or 3), stride 2 and no dilation,
+// pt rows and pl columns of padding before the input (pl < k; the padding
+// after it, and ceil mode's partial windows, follow from oh and ow): each
+// output is the maximum of its window's taps inside the input, with Go's
+// max's bits (which NaN aside), or -Inf for a window with none. vp is
+// scratch of MaxPoolS2Scratch(ow) values. Only when MaxPoolS2Vector().
+func MaxPoolS2(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int) {
+	maxPoolS2Plane(dst, src, vp, planes, h, w, oh, ow, pt, pl, k)
+}

@@ -2,7 +2,11 @@
 
 package vec
 
-import "simd/archsimd"
+import (
+	"math"
+	"simd/archsimd"
+	"unsafe"
+)
 
 // avx2 does eight float32 at a time with AVX2, avx512 sixteen with
 // AVX-512 (the tail with the generic loop), for CPUs that have them; the
@@ -238,4 +242,110 @@ func maxS2AVX512(dst, v []float32) {
 func part16(s []float32, i int) archsimd.Float32x16 {
 	v, _ := archsimd.LoadFloat32x16Part(s[min(i, len(s)):])
 	return v
+}
+
+func init() {
+	if archsimd.X86.AVX512() {
+		maxPoolS2Plane = maxPoolS2AVX512
+	}
+}
+
+// ld16 loads the 16 values at p + 4i bytes; the caller has checked that
+// they lie in one slice.
+func ld16(p unsafe.Pointer, i int) archsimd.Float32x16 {
+	return archsimd.LoadFloat32x16Array((*[16]float32)(unsafe.Add(p, 4*i)))
+}
+
+func st16(v archsimd.Float32x16, p unsafe.Pointer, i int) {
+	v.StoreArray((*[16]float32)(unsafe.Add(p, 4*i)))
+}
+
+// maxPoolS2AVX512 is MaxPoolS2: for every output row, the maximum of its
+// window's input rows (two or three, fewer at the border) goes into vp
+// between -Inf in the padding, and every output's two or three columns are
+// taken from vp at stride 2 by two-source permutes, as maxS2AVX512 does.
+// One call runs all the planes of a worker, with the loads and stores at
+// offsets checked once per call: as a call per row through Max3 and MaxS2
+// the loop bookkeeping (slice bounds, a call and VZEROUPPER per row) took
+// as much time as the vector work.
+func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int) {
+	if planes <= 0 || oh <= 0 || ow <= 0 {
+		return
+	}
+	// Padded columns 0 .. wp-1 hold every window of a row; input columns
+	// past n lie in none (floor mode).
+	wp := 2*ow + k - 2
+	n := min(w, max(0, wp-pl))
+	need := MaxPoolS2Scratch(ow)
+	if (k != 2 && k != 3) || pl < 0 || pl >= k || pt < 0 || h <= 0 || w <= 0 ||
+		len(vp) < need || len(src) < planes*h*w || len(dst) < planes*oh*ow {
+		panic("vec: MaxPoolS2: bad geometry")
+	}
+	vp = vp[:need]
+	negInf := float32(math.Inf(-1))
+	for i := range vp[:pl] {
+		vp[i] = negInf
+	}
+	for i := pl + n; i < need; i++ {
+		vp[i] = negInf
+	}
+	even, odd := archsimd.LoadUint32x16Array(&s2Even), archsimd.LoadUint32x16Array(&s2Odd)
+	full := n &^ 15
+	vq := unsafe.Pointer(&vp[0])
+	vr := unsafe.Add(vq, 4*pl) // input column 0
+	for m := 0; m < planes; m++ {
+		plane := src[m*h*w : (m+1)*h*w]
+		sp := unsafe.Pointer(&plane[0])
+		out := dst[m*oh*ow : (m+1)*oh*ow]
+		dp := unsafe.Pointer(&out[0])
+		for oy := 0; oy < oh; oy++ {
+			ya, yb := max(2*oy-pt, 0), min(2*oy-pt+k, h)
+			switch yb - ya {
+			case 3:
+				r0 := unsafe.Add(sp, 4*ya*w)
+				r1, r2 := unsafe.Add(r0, 4*w), unsafe.Add(r0, 8*w)
+				for x := 0; x < full; x += 16 {
+					st16(max16(max16(ld16(r0, x), ld16(r1, x)), ld16(r2, x)), vr, x)
+				}
+				if full < n {
+					a := part16(plane[ya*w+full:ya*w+n], 0)
+					b := part16(plane[(ya+1)*w+full:(ya+1)*w+n], 0)
+					c := part16(plane[(ya+2)*w+full:(ya+2)*w+n], 0)
+					max16(max16(a, b), c).StorePart(vp[pl+full : pl+n])
+				}
+			case 2:
+				r0 := unsafe.Add(sp, 4*ya*w)
+				r1 := unsafe.Add(r0, 4*w)
+				for x := 0; x < full; x += 16 {
+					st16(max16(ld16(r0, x), ld16(r1, x)), vr, x)
+				}
+				if full < n {
+					a := part16(plane[ya*w+full:ya*w+n], 0)
+					b := part16(plane[(ya+1)*w+full:(ya+1)*w+n], 0)
+					max16(a, b).StorePart(vp[pl+full : pl+n])
+				}
+			case 1:
+				copy(vp[pl:pl+n], plane[ya*w:ya*w+n])
+			default:
+				for x := 0; x < n; x++ {
+					vp[pl+x] = negInf
+				}
+			}
+			o := unsafe.Add(dp, 4*oy*ow)
+			for j := 0; j < ow; j += 16 {
+				a, b := ld16(vq, 2*j), ld16(vq, 2*j+16)
+				r := max16(a.ConcatPermute(b, even), a.ConcatPermute(b, odd))
+				if k == 3 {
+					c, d := ld16(vq, 2*j+2), ld16(vq, 2*j+18)
+					r = max16(r, c.ConcatPermute(d, even))
+				}
+				if j+16 <= ow {
+					st16(r, o, j)
+				} else {
+					r.StorePart(out[oy*ow+j : (oy+1)*ow])
+				}
+			}
+		}
+	}
+	archsimd.ClearAVXUpperBits()
 }
