@@ -11,15 +11,18 @@
 	VFMADD231PS  R, Z1, ACC1; \
 	VFMADD231PS  R, Z2, ACC2
 
-// func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32)
+// func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32, y *float32, ldy, mode int)
 //
 // acc[i*48 + 16*s + j] = sum over p < k of a[p*8+i] * ps[off[p]+j] for
 // the three segments s (p0, p1, p2) and j < 16, each summed in order of
 // p from zero with VFMADD231PS. The 24 accumulators live in Z8-Z31, the
 // three B vectors in Z0-Z2, the broadcasts rotate through Z3-Z7, so that
 // nothing of the loop's state is moved or spilled (see direct.go).
-// k >= 1.
-TEXT ·directKernel8x48(SB), NOSPLIT, $0-56
+// With mode 1 the sums are stored to y instead (row i's 48 values at
+// y + i*ldy), with mode 2 added to the values there (y = y + sum, the
+// lane-by-lane add of directTileAVX512's Go epilogue, so the same bits),
+// with mode 0 stored to acc. k >= 1.
+TEXT ·directKernel8x48(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ off+16(FP), SI
@@ -70,6 +73,111 @@ loop:
 	DECQ CX
 	JNZ  loop
 
+	MOVQ mode+72(FP), BX
+	TESTQ BX, BX
+	JZ   toacc8
+	MOVQ y+56(FP), R12
+	MOVQ ldy+64(FP), R13
+	SHLQ $2, R13
+	CMPQ BX, $1
+	JEQ  store8
+	VADDPS 0(R12), Z8, Z8
+	VADDPS 64(R12), Z9, Z9
+	VADDPS 128(R12), Z10, Z10
+	VMOVUPS Z8, 0(R12)
+	VMOVUPS Z9, 64(R12)
+	VMOVUPS Z10, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z11, Z11
+	VADDPS 64(R12), Z12, Z12
+	VADDPS 128(R12), Z13, Z13
+	VMOVUPS Z11, 0(R12)
+	VMOVUPS Z12, 64(R12)
+	VMOVUPS Z13, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z14, Z14
+	VADDPS 64(R12), Z15, Z15
+	VADDPS 128(R12), Z16, Z16
+	VMOVUPS Z14, 0(R12)
+	VMOVUPS Z15, 64(R12)
+	VMOVUPS Z16, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z17, Z17
+	VADDPS 64(R12), Z18, Z18
+	VADDPS 128(R12), Z19, Z19
+	VMOVUPS Z17, 0(R12)
+	VMOVUPS Z18, 64(R12)
+	VMOVUPS Z19, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z20, Z20
+	VADDPS 64(R12), Z21, Z21
+	VADDPS 128(R12), Z22, Z22
+	VMOVUPS Z20, 0(R12)
+	VMOVUPS Z21, 64(R12)
+	VMOVUPS Z22, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z23, Z23
+	VADDPS 64(R12), Z24, Z24
+	VADDPS 128(R12), Z25, Z25
+	VMOVUPS Z23, 0(R12)
+	VMOVUPS Z24, 64(R12)
+	VMOVUPS Z25, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z26, Z26
+	VADDPS 64(R12), Z27, Z27
+	VADDPS 128(R12), Z28, Z28
+	VMOVUPS Z26, 0(R12)
+	VMOVUPS Z27, 64(R12)
+	VMOVUPS Z28, 128(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z29, Z29
+	VADDPS 64(R12), Z30, Z30
+	VADDPS 128(R12), Z31, Z31
+	VMOVUPS Z29, 0(R12)
+	VMOVUPS Z30, 64(R12)
+	VMOVUPS Z31, 128(R12)
+	ADDQ R13, R12
+	VZEROUPPER
+	RET
+
+store8:
+	VMOVUPS Z8, 0(R12)
+	VMOVUPS Z9, 64(R12)
+	VMOVUPS Z10, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z11, 0(R12)
+	VMOVUPS Z12, 64(R12)
+	VMOVUPS Z13, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z14, 0(R12)
+	VMOVUPS Z15, 64(R12)
+	VMOVUPS Z16, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z17, 0(R12)
+	VMOVUPS Z18, 64(R12)
+	VMOVUPS Z19, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z20, 0(R12)
+	VMOVUPS Z21, 64(R12)
+	VMOVUPS Z22, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z23, 0(R12)
+	VMOVUPS Z24, 64(R12)
+	VMOVUPS Z25, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z26, 0(R12)
+	VMOVUPS Z27, 64(R12)
+	VMOVUPS Z28, 128(R12)
+	ADDQ R13, R12
+	VMOVUPS Z29, 0(R12)
+	VMOVUPS Z30, 64(R12)
+	VMOVUPS Z31, 128(R12)
+	ADDQ R13, R12
+	VZEROUPPER
+	RET
+
+toacc8:
+
 	VMOVUPS Z8, 0(DX)
 	VMOVUPS Z9, 64(DX)
 	VMOVUPS Z10, 128(DX)
@@ -106,13 +214,14 @@ loop:
 	VFMADD231PS  R, Z2, ACC2; \
 	VFMADD231PS  R, Z3, ACC3
 
-// func directKernel6x64(k int, a *float32, off *int, p0, p1, p2, p3 *float32, acc *[384]float32)
+// func directKernel6x64(k int, a *float32, off *int, p0, p1, p2, p3 *float32, acc *[384]float32, y *float32, ldy, mode int)
 //
 // directKernel8x48 for 6 rows (a[p*6+i]) and four segments:
 // acc[i*64 + 16*s + j] = sum over p < k of a[p*6+i] * ps[off[p]+j]. The
 // 24 accumulators live in Z8-Z31, the four B vectors in Z0-Z3, the
-// broadcasts rotate through Z4-Z7. k >= 1.
-TEXT ·directKernel6x64(SB), NOSPLIT, $0-64
+// broadcasts rotate through Z4-Z7; mode as there (64 values a
+// row of y). k >= 1.
+TEXT ·directKernel6x64(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ off+16(FP), SI
@@ -162,6 +271,107 @@ loop6:
 	ADDQ $8, SI
 	DECQ CX
 	JNZ  loop6
+
+	MOVQ mode+80(FP), BX
+	TESTQ BX, BX
+	JZ   toacc6
+	MOVQ y+64(FP), R12
+	MOVQ ldy+72(FP), R13
+	SHLQ $2, R13
+	CMPQ BX, $1
+	JEQ  store6
+	VADDPS 0(R12), Z8, Z8
+	VADDPS 64(R12), Z9, Z9
+	VADDPS 128(R12), Z10, Z10
+	VADDPS 192(R12), Z11, Z11
+	VMOVUPS Z8, 0(R12)
+	VMOVUPS Z9, 64(R12)
+	VMOVUPS Z10, 128(R12)
+	VMOVUPS Z11, 192(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z12, Z12
+	VADDPS 64(R12), Z13, Z13
+	VADDPS 128(R12), Z14, Z14
+	VADDPS 192(R12), Z15, Z15
+	VMOVUPS Z12, 0(R12)
+	VMOVUPS Z13, 64(R12)
+	VMOVUPS Z14, 128(R12)
+	VMOVUPS Z15, 192(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z16, Z16
+	VADDPS 64(R12), Z17, Z17
+	VADDPS 128(R12), Z18, Z18
+	VADDPS 192(R12), Z19, Z19
+	VMOVUPS Z16, 0(R12)
+	VMOVUPS Z17, 64(R12)
+	VMOVUPS Z18, 128(R12)
+	VMOVUPS Z19, 192(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z20, Z20
+	VADDPS 64(R12), Z21, Z21
+	VADDPS 128(R12), Z22, Z22
+	VADDPS 192(R12), Z23, Z23
+	VMOVUPS Z20, 0(R12)
+	VMOVUPS Z21, 64(R12)
+	VMOVUPS Z22, 128(R12)
+	VMOVUPS Z23, 192(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z24, Z24
+	VADDPS 64(R12), Z25, Z25
+	VADDPS 128(R12), Z26, Z26
+	VADDPS 192(R12), Z27, Z27
+	VMOVUPS Z24, 0(R12)
+	VMOVUPS Z25, 64(R12)
+	VMOVUPS Z26, 128(R12)
+	VMOVUPS Z27, 192(R12)
+	ADDQ R13, R12
+	VADDPS 0(R12), Z28, Z28
+	VADDPS 64(R12), Z29, Z29
+	VADDPS 128(R12), Z30, Z30
+	VADDPS 192(R12), Z31, Z31
+	VMOVUPS Z28, 0(R12)
+	VMOVUPS Z29, 64(R12)
+	VMOVUPS Z30, 128(R12)
+	VMOVUPS Z31, 192(R12)
+	ADDQ R13, R12
+	VZEROUPPER
+	RET
+
+store6:
+	VMOVUPS Z8, 0(R12)
+	VMOVUPS Z9, 64(R12)
+	VMOVUPS Z10, 128(R12)
+	VMOVUPS Z11, 192(R12)
+	ADDQ R13, R12
+	VMOVUPS Z12, 0(R12)
+	VMOVUPS Z13, 64(R12)
+	VMOVUPS Z14, 128(R12)
+	VMOVUPS Z15, 192(R12)
+	ADDQ R13, R12
+	VMOVUPS Z16, 0(R12)
+	VMOVUPS Z17, 64(R12)
+	VMOVUPS Z18, 128(R12)
+	VMOVUPS Z19, 192(R12)
+	ADDQ R13, R12
+	VMOVUPS Z20, 0(R12)
+	VMOVUPS Z21, 64(R12)
+	VMOVUPS Z22, 128(R12)
+	VMOVUPS Z23, 192(R12)
+	ADDQ R13, R12
+	VMOVUPS Z24, 0(R12)
+	VMOVUPS Z25, 64(R12)
+	VMOVUPS Z26, 128(R12)
+	VMOVUPS Z27, 192(R12)
+	ADDQ R13, R12
+	VMOVUPS Z28, 0(R12)
+	VMOVUPS Z29, 64(R12)
+	VMOVUPS Z30, 128(R12)
+	VMOVUPS Z31, 192(R12)
+	ADDQ R13, R12
+	VZEROUPPER
+	RET
+
+toacc6:
 
 	VMOVUPS Z8, 0(DX)
 	VMOVUPS Z9, 64(DX)
