@@ -169,3 +169,74 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolZerosNaN holds the pool paths to maxPoolWindow's bits on
+// inputs where the sign of zero decides (only -0, +0, negatives and
+// infinities, no NaN: natively the stride-2 kernel's fast maxima fix the
+// sign of zero themselves), then on the same with one NaN in a few rows
+// (its row falls back to the exact max), for the ImageNet pools'
+// geometries and odd ones, 1 and 2 workers.
+func TestMaxPoolZerosNaN(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{negZero, 0, negZero, 0, -1, -2.5, float32(math.Inf(-1)), float32(math.Inf(1))}
+	for _, c := range []struct {
+		p     PoolParams
+		shape []int
+	}{
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 56, 56}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 3, 112, 112}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{2, 3, 27, 29}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 5, 14, 14}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 0, 0}, CeilMode: true}, []int{1, 3, 15, 37}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 28, 28}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 3, 7, 7}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 14, 19}},
+	} {
+		for _, nan := range []bool{false, true} {
+			x := randTensor(r, c.shape...)
+			for j := range x.Data {
+				x.Data[j] = vals[r.IntN(len(vals))]
+				if nan && r.IntN(200) == 0 {
+					x.Data[j] = float32(math.NaN())
+				}
+			}
+			g, err := resolvePool(&c.p, c.shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, g.n*g.c*g.oh*g.ow)
+			for m := 0; m < g.n*g.c; m++ {
+				src := x.Data[m*g.h*g.w : (m+1)*g.h*g.w]
+				for oy := 0; oy < g.oh; oy++ {
+					for ox := 0; ox < g.ow; ox++ {
+						y0, x0 := g.window(oy, ox)
+						want[(m*g.oh+oy)*g.ow+ox] = maxPoolWindow(&g, src, y0, x0)
+					}
+				}
+			}
+			for _, workers := range []int{1, 2} {
+				p := c.p
+				name := fmt.Sprintf("%+v %v nan=%v workers=%d", p, c.shape, nan, workers)
+				gr, feeds := oneNode(OpMaxPool, &p, 1, x)
+				prog, err := Compile(gr, Options{Workers: workers})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				res, err := prog.Run(feeds)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				got := res.Outputs["o0"].Data
+				for j := range want {
+					if got[j] != got[j] && want[j] != want[j] {
+						continue // both NaN
+					}
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s: y[%d] = %v (%#x), tap by tap %v (%#x)", name, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
+					}
+				}
+			}
+		}
+	}
+}

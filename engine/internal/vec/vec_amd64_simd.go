@@ -260,6 +260,22 @@ func st16(v archsimd.Float32x16, p unsafe.Pointer, i int) {
 	v.StoreArray((*[16]float32)(unsafe.Add(p, 4*i)))
 }
 
+// fmax2 and fmax3 are max16 of two and three vectors for inputs without
+// NaN: VMAXPS gives the maximum but, for zeros of both signs, either; the
+// maximum's sign bit is the AND of the inputs' (it is negative, or -0,
+// only when all are), its other bits are VMAXPS's. Two or three
+// instructions (VPTERNLOGD) instead of max16's seven for each pair; the
+// caller checks for NaN (sumNaN).
+func fmax2(a, b archsimd.Float32x16, mag archsimd.Int32x16) archsimd.Float32x16 {
+	m := a.Max(b).AsInt32x16()
+	return m.And(a.AsInt32x16().And(b.AsInt32x16()).Or(mag)).AsFloat32x16()
+}
+
+func fmax3(a, b, c archsimd.Float32x16, mag archsimd.Int32x16) archsimd.Float32x16 {
+	m := a.Max(b).Max(c).AsInt32x16()
+	return m.And(a.AsInt32x16().And(b.AsInt32x16()).And(c.AsInt32x16()).Or(mag)).AsFloat32x16()
+}
+
 // maxPoolS2AVX512 is MaxPoolS2: for every output row, the maximum of its
 // window's input rows (two or three, fewer at the border) goes into vp
 // between -Inf in the padding, and every output's two or three columns are
@@ -268,6 +284,12 @@ func st16(v archsimd.Float32x16, p unsafe.Pointer, i int) {
 // offsets checked once per call: as a call per row through Max3 and MaxS2
 // the loop bookkeeping (slice bounds, a call and VZEROUPPER per row) took
 // as much time as the vector work.
+//
+// The maxima are fmax2 and fmax3 while the row's inputs hold no NaN: the
+// vertical pass also sums its inputs (one add each), and where that sum
+// is NaN (a NaN, or infinities of both signs, or an overflow) the row is
+// redone with max16, which has max's bits for any input. The horizontal
+// pass of a clean row reads no NaN (vp's -Inf padding is fine).
 func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int) {
 	if planes <= 0 || oh <= 0 || ow <= 0 {
 		return
@@ -290,9 +312,17 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 		vp[i] = negInf
 	}
 	even, odd := archsimd.LoadUint32x16Array(&s2Even), archsimd.LoadUint32x16Array(&s2Odd)
+	mag := archsimd.BroadcastInt32x16(math.MaxInt32)
 	full := n &^ 15
 	vq := unsafe.Pointer(&vp[0])
 	vr := unsafe.Add(vq, 4*pl) // input column 0
+	// The last vector of a row of n input values, or of ow outputs, is
+	// stored under a mask. Its loads read whole vectors, up to 15 values
+	// past the row (the next row's) but not past src (part16 there); only
+	// the masked lanes reach vp and sum.
+	tail := (*[16]float32)(unsafe.Add(vr, 4*full))
+	tmask := archsimd.Mask32x16FromBits(uint16(1)<<(n-full) - 1)
+	omask := archsimd.Mask32x16FromBits(uint16(1)<<(ow%16) - 1)
 	for m := 0; m < planes; m++ {
 		plane := src[m*h*w : (m+1)*h*w]
 		sp := unsafe.Pointer(&plane[0])
@@ -300,32 +330,73 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 		dp := unsafe.Pointer(&out[0])
 		for oy := 0; oy < oh; oy++ {
 			ya, yb := max(2*oy-pt, 0), min(2*oy-pt+k, h)
+			clean := true
 			switch yb - ya {
 			case 3:
 				r0 := unsafe.Add(sp, 4*ya*w)
 				r1, r2 := unsafe.Add(r0, 4*w), unsafe.Add(r0, 8*w)
+				var sum archsimd.Float32x16
 				for x := 0; x < full; x += 16 {
-					st16(max16(max16(ld16(r0, x), ld16(r1, x)), ld16(r2, x)), vr, x)
+					a, b, c := ld16(r0, x), ld16(r1, x), ld16(r2, x)
+					sum = sum.Add(a.Add(b).Add(c))
+					st16(fmax3(a, b, c, mag), vr, x)
 				}
+				var a, b, c archsimd.Float32x16
 				if full < n {
-					a := part16(plane[ya*w+full:ya*w+n], 0)
-					b := part16(plane[(ya+1)*w+full:(ya+1)*w+n], 0)
-					c := part16(plane[(ya+2)*w+full:(ya+2)*w+n], 0)
-					max16(max16(a, b), c).StorePart(vp[pl+full : pl+n])
+					if (m*h+ya+2)*w+full+16 <= len(src) {
+						a, b, c = ld16(r0, full), ld16(r1, full), ld16(r2, full)
+					} else { // the input's last row: read no further
+						a, b, c = part16(plane, ya*w+full), part16(plane, (ya+1)*w+full), part16(plane, (ya+2)*w+full)
+					}
+					sum = sum.Add(a.Add(b).Add(c).Masked(tmask))
+					fmax3(a, b, c, mag).StoreArrayMasked(tail, tmask)
+				}
+				if sum.IsNaN().ToBits() != 0 {
+					clean = false
+					for x := 0; x < full; x += 16 {
+						st16(max16(max16(ld16(r0, x), ld16(r1, x)), ld16(r2, x)), vr, x)
+					}
+					if full < n {
+						max16(max16(a, b), c).StoreArrayMasked(tail, tmask)
+					}
 				}
 			case 2:
 				r0 := unsafe.Add(sp, 4*ya*w)
 				r1 := unsafe.Add(r0, 4*w)
+				var sum archsimd.Float32x16
 				for x := 0; x < full; x += 16 {
-					st16(max16(ld16(r0, x), ld16(r1, x)), vr, x)
+					a, b := ld16(r0, x), ld16(r1, x)
+					sum = sum.Add(a.Add(b))
+					st16(fmax2(a, b, mag), vr, x)
 				}
+				var a, b archsimd.Float32x16
 				if full < n {
-					a := part16(plane[ya*w+full:ya*w+n], 0)
-					b := part16(plane[(ya+1)*w+full:(ya+1)*w+n], 0)
-					max16(a, b).StorePart(vp[pl+full : pl+n])
+					if (m*h+ya+1)*w+full+16 <= len(src) {
+						a, b = ld16(r0, full), ld16(r1, full)
+					} else {
+						a, b = part16(plane, ya*w+full), part16(plane, (ya+1)*w+full)
+					}
+					sum = sum.Add(a.Add(b).Masked(tmask))
+					fmax2(a, b, mag).StoreArrayMasked(tail, tmask)
+				}
+				if sum.IsNaN().ToBits() != 0 {
+					clean = false
+					for x := 0; x < full; x += 16 {
+						st16(max16(ld16(r0, x), ld16(r1, x)), vr, x)
+					}
+					if full < n {
+						max16(a, b).StoreArrayMasked(tail, tmask)
+					}
 				}
 			case 1:
-				copy(vp[pl:pl+n], plane[ya*w:ya*w+n])
+				row := plane[ya*w : ya*w+n]
+				copy(vp[pl:pl+n], row)
+				for _, v := range row {
+					if v != v {
+						clean = false
+						break
+					}
+				}
 			default:
 				for x := 0; x < n; x++ {
 					vp[pl+x] = negInf
@@ -334,14 +405,26 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 			o := unsafe.Add(dp, 4*oy*ow)
 			for j := 0; j < ow; j += 16 {
 				a, b := ld16(vq, 2*j), ld16(vq, 2*j+16)
-				r := max16(a.ConcatPermute(b, even), a.ConcatPermute(b, odd))
+				t0, t1 := a.ConcatPermute(b, even), a.ConcatPermute(b, odd)
+				var r archsimd.Float32x16
 				if k == 3 {
 					c, d := ld16(vq, 2*j+2), ld16(vq, 2*j+18)
-					r = max16(r, c.ConcatPermute(d, even))
+					t2 := c.ConcatPermute(d, even)
+					if clean {
+						r = fmax3(t0, t1, t2, mag)
+					} else {
+						r = max16(max16(t0, t1), t2)
+					}
+				} else if clean {
+					r = fmax2(t0, t1, mag)
+				} else {
+					r = max16(t0, t1)
 				}
 				if j+16 <= ow {
 					st16(r, o, j)
-				} else {
+				} else if (m*oh+oy)*ow+j+16 <= len(dst) {
+					r.StoreArrayMasked((*[16]float32)(unsafe.Add(o, 4*j)), omask)
+				} else { // the last row: no pointer past dst
 					r.StorePart(out[oy*ow+j : (oy+1)*ow])
 				}
 			}
