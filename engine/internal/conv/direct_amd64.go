@@ -18,10 +18,10 @@ var directKernel directTileFn = func() directTileFn {
 // directKernel8x48 and directKernel6x64 are in direct_amd64.s.
 //
 //go:noescape
-func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32, y *float32, ldy, mode int)
+func directKernel8x48(k int, a *float32, off *int, p0, p1, p2 *float32, acc *[384]float32, y *float32, ldy, mode int, bias *float32)
 
 //go:noescape
-func directKernel6x64(k int, a *float32, off *int, p0, p1, p2, p3 *float32, acc *[384]float32, y *float32, ldy, mode int)
+func directKernel6x64(k int, a *float32, off *int, p0, p1, p2, p3 *float32, acc *[384]float32, y *float32, ldy, mode int, bias *float32)
 
 // directTileAVX512 is directTileGo: the r x 16*segs accumulators in
 // assembly (directKernel8x48 for r 8, directKernel6x64 for r 6), then each
@@ -38,27 +38,37 @@ func directTileAVX512(kc int, a []float32, off []int, planes []float32, t *direc
 		segs = 4
 	}
 	// A full tile of segments contiguous in y (the q layout of the 3x3
-	// stride-2 convs) before the last KC slice is stored or added to y by
-	// the kernel from its registers (mode 1 or 2): in Go, through acc,
-	// it was 9% of BenchmarkConvLayer 3x3s2_128to128_56's CPU profile.
-	mode, py := 0, &acc[0]
-	if !last && rows == r {
+	// stride-2 convs; row segments, consecutive pixels as output rows are
+	// a whole number of segments: ResNet's conv1, 112 = 7 x 16, all tiles
+	// but the last) is stored, added, biased and ReLU'd by the kernel
+	// from its registers (see directKernel8x48's mode): in Go, through
+	// acc, it was 9% of BenchmarkConvLayer 3x3s2_128to128_56's CPU
+	// profile.
+	mode, py, pb := 0, &acc[0], (*float32)(nil)
+	if rows == r {
 		d0, full := t.d[0], true
 		for s := 0; s < segs; s++ {
 			full = full && t.n[s] == directSeg && t.d[s] == d0+s*directSeg
 		}
 		if full {
 			_ = y[d0+(r-1)*ldy+segs*directSeg-1]
-			mode, py = 2, &y[d0]
-			if first {
-				mode = 1
+			mode, py = 1, &y[d0]
+			if !first {
+				mode |= 2
+			}
+			if last && bias != nil {
+				_ = bias[r-1]
+				mode, pb = mode|4, &bias[0]
+			}
+			if last && relu {
+				mode |= 8
 			}
 		}
 	}
 	if r == 6 {
-		directKernel6x64(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], &planes[t.b[3]], acc, py, ldy, mode)
+		directKernel6x64(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], &planes[t.b[3]], acc, py, ldy, mode, pb)
 	} else {
-		directKernel8x48(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], acc, py, ldy, mode)
+		directKernel8x48(kc, &a[0], &off[0], &planes[t.b[0]], &planes[t.b[1]], &planes[t.b[2]], acc, py, ldy, mode, pb)
 	}
 	if mode != 0 {
 		return
