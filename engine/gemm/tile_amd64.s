@@ -59,32 +59,32 @@
 
 // ROWOLD adds row r of C (at R9) to accumulators z0, z1 as C + acc (C
 // the first operand, as storeTileAddAVX512's row.Add(acc)), then moves R9
-// to the next row.
-#define ROWOLD(z0, z1) \
-	VMOVUPS.Z (R9), K3, Z16; \
-	VMOVUPS.Z 64(R9), K4, Z17; \
-	VADDPS z0, Z16, z0; \
-	VADDPS z1, Z17, z1; \
+// to the next row; t0 and t1 are temporaries (ROWADD's too).
+#define ROWOLD(z0, z1, t0, t1) \
+	VMOVUPS.Z (R9), K3, t0; \
+	VMOVUPS.Z 64(R9), K4, t1; \
+	VADDPS z0, t0, z0; \
+	VADDPS z1, t1, z1; \
 	ADDQ R10, R9
 
 #define ROWBIAS(z0, z1, off) \
 	VADDPS.BCST (off*4)(R11), z0, z0; \
 	VADDPS.BCST (off*4)(R11), z1, z1
 
-#define ROWADD(z0, z1) \
-	VMOVUPS.Z (R12), K3, Z16; \
-	VMOVUPS.Z 64(R12), K4, Z17; \
-	VADDPS Z16, z0, z0; \
-	VADDPS Z17, z1, z1; \
+#define ROWADD(z0, z1, t0, t1) \
+	VMOVUPS.Z (R12), K3, t0; \
+	VMOVUPS.Z 64(R12), K4, t1; \
+	VADDPS t0, z0, z0; \
+	VADDPS t1, z1, z1; \
 	ADDQ R10, R12
 
 // ROWRELU zeroes the lanes below zero (not -0, not NaN: v < 0 is false for
-// them), as zero.IfElse(v.Less(zero), v).
-#define ROWRELU(z0, z1) \
-	VCMPPS $1, Z31, z0, K1; \
-	VMOVAPS Z31, K1, z0; \
-	VCMPPS $1, Z31, z1, K2; \
-	VMOVAPS Z31, K2, z1
+// them), as zero.IfElse(v.Less(zero), v); zero holds +0.
+#define ROWRELU(z0, z1, zero) \
+	VCMPPS $1, zero, z0, K1; \
+	VMOVAPS zero, K1, z0; \
+	VCMPPS $1, zero, z1, K2; \
+	VMOVAPS zero, K2, z1
 
 #define ROWSTORE(z0, z1) \
 	VMOVUPS z0, K3, (R9); \
@@ -195,14 +195,14 @@ epilogue:
 
 	TESTQ $1, R8
 	JNZ   nofirst
-	ROWOLD(Z0, Z1)
-	ROWOLD(Z2, Z3)
-	ROWOLD(Z4, Z5)
-	ROWOLD(Z6, Z7)
-	ROWOLD(Z8, Z9)
-	ROWOLD(Z10, Z11)
-	ROWOLD(Z12, Z13)
-	ROWOLD(Z14, Z15)
+	ROWOLD(Z0, Z1, Z16, Z17)
+	ROWOLD(Z2, Z3, Z16, Z17)
+	ROWOLD(Z4, Z5, Z16, Z17)
+	ROWOLD(Z6, Z7, Z16, Z17)
+	ROWOLD(Z8, Z9, Z16, Z17)
+	ROWOLD(Z10, Z11, Z16, Z17)
+	ROWOLD(Z12, Z13, Z16, Z17)
+	ROWOLD(Z14, Z15, Z16, Z17)
 	MOVQ c+32(FP), R9
 
 nofirst:
@@ -223,27 +223,27 @@ nofirst:
 nobias:
 	TESTQ R12, R12
 	JZ    noadd
-	ROWADD(Z0, Z1)
-	ROWADD(Z2, Z3)
-	ROWADD(Z4, Z5)
-	ROWADD(Z6, Z7)
-	ROWADD(Z8, Z9)
-	ROWADD(Z10, Z11)
-	ROWADD(Z12, Z13)
-	ROWADD(Z14, Z15)
+	ROWADD(Z0, Z1, Z16, Z17)
+	ROWADD(Z2, Z3, Z16, Z17)
+	ROWADD(Z4, Z5, Z16, Z17)
+	ROWADD(Z6, Z7, Z16, Z17)
+	ROWADD(Z8, Z9, Z16, Z17)
+	ROWADD(Z10, Z11, Z16, Z17)
+	ROWADD(Z12, Z13, Z16, Z17)
+	ROWADD(Z14, Z15, Z16, Z17)
 
 noadd:
 	TESTQ $4, R8
 	JZ    store
 	VPXORD Z31, Z31, Z31
-	ROWRELU(Z0, Z1)
-	ROWRELU(Z2, Z3)
-	ROWRELU(Z4, Z5)
-	ROWRELU(Z6, Z7)
-	ROWRELU(Z8, Z9)
-	ROWRELU(Z10, Z11)
-	ROWRELU(Z12, Z13)
-	ROWRELU(Z14, Z15)
+	ROWRELU(Z0, Z1, Z31)
+	ROWRELU(Z2, Z3, Z31)
+	ROWRELU(Z4, Z5, Z31)
+	ROWRELU(Z6, Z7, Z31)
+	ROWRELU(Z8, Z9, Z31)
+	ROWRELU(Z10, Z11, Z31)
+	ROWRELU(Z12, Z13, Z31)
+	ROWRELU(Z14, Z15, Z31)
 
 store:
 	ROWSTORE(Z0, Z1)
@@ -374,28 +374,6 @@ k4store:
 	VFMADD231PS Z31, Z24, Z22; \
 	VFMADD231PS Z31, Z25, Z23
 
-// The epilogue macros of tile8x32AVX512 with Z24, Z25 as the temporaries
-// and Z26 as zero (Z16, Z17 and Z31 are accumulators or broadcasts here).
-#define ROWOLD12(z0, z1) \
-	VMOVUPS.Z (R9), K3, Z24; \
-	VMOVUPS.Z 64(R9), K4, Z25; \
-	VADDPS z0, Z24, z0; \
-	VADDPS z1, Z25, z1; \
-	ADDQ R10, R9
-
-#define ROWADD12(z0, z1) \
-	VMOVUPS.Z (R12), K3, Z24; \
-	VMOVUPS.Z 64(R12), K4, Z25; \
-	VADDPS Z24, z0, z0; \
-	VADDPS Z25, z1, z1; \
-	ADDQ R10, R12
-
-#define ROWRELU12(z0, z1) \
-	VCMPPS $1, Z26, z0, K1; \
-	VMOVAPS Z26, K1, z0; \
-	VCMPPS $1, Z26, z1, K2; \
-	VMOVAPS Z26, K2, z1
-
 TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
 	MOVQ mask+72(FP), AX
 	KMOVW AX, K3
@@ -468,18 +446,18 @@ t12epilogue:
 
 	TESTQ $1, R8
 	JNZ   t12nofirst
-	ROWOLD12(Z0, Z1)
-	ROWOLD12(Z2, Z3)
-	ROWOLD12(Z4, Z5)
-	ROWOLD12(Z6, Z7)
-	ROWOLD12(Z8, Z9)
-	ROWOLD12(Z10, Z11)
-	ROWOLD12(Z12, Z13)
-	ROWOLD12(Z14, Z15)
-	ROWOLD12(Z16, Z17)
-	ROWOLD12(Z18, Z19)
-	ROWOLD12(Z20, Z21)
-	ROWOLD12(Z22, Z23)
+	ROWOLD(Z0, Z1, Z24, Z25)
+	ROWOLD(Z2, Z3, Z24, Z25)
+	ROWOLD(Z4, Z5, Z24, Z25)
+	ROWOLD(Z6, Z7, Z24, Z25)
+	ROWOLD(Z8, Z9, Z24, Z25)
+	ROWOLD(Z10, Z11, Z24, Z25)
+	ROWOLD(Z12, Z13, Z24, Z25)
+	ROWOLD(Z14, Z15, Z24, Z25)
+	ROWOLD(Z16, Z17, Z24, Z25)
+	ROWOLD(Z18, Z19, Z24, Z25)
+	ROWOLD(Z20, Z21, Z24, Z25)
+	ROWOLD(Z22, Z23, Z24, Z25)
 	MOVQ c+32(FP), R9
 
 t12nofirst:
@@ -504,35 +482,35 @@ t12nofirst:
 t12nobias:
 	TESTQ R12, R12
 	JZ    t12noadd
-	ROWADD12(Z0, Z1)
-	ROWADD12(Z2, Z3)
-	ROWADD12(Z4, Z5)
-	ROWADD12(Z6, Z7)
-	ROWADD12(Z8, Z9)
-	ROWADD12(Z10, Z11)
-	ROWADD12(Z12, Z13)
-	ROWADD12(Z14, Z15)
-	ROWADD12(Z16, Z17)
-	ROWADD12(Z18, Z19)
-	ROWADD12(Z20, Z21)
-	ROWADD12(Z22, Z23)
+	ROWADD(Z0, Z1, Z24, Z25)
+	ROWADD(Z2, Z3, Z24, Z25)
+	ROWADD(Z4, Z5, Z24, Z25)
+	ROWADD(Z6, Z7, Z24, Z25)
+	ROWADD(Z8, Z9, Z24, Z25)
+	ROWADD(Z10, Z11, Z24, Z25)
+	ROWADD(Z12, Z13, Z24, Z25)
+	ROWADD(Z14, Z15, Z24, Z25)
+	ROWADD(Z16, Z17, Z24, Z25)
+	ROWADD(Z18, Z19, Z24, Z25)
+	ROWADD(Z20, Z21, Z24, Z25)
+	ROWADD(Z22, Z23, Z24, Z25)
 
 t12noadd:
 	TESTQ $4, R8
 	JZ    t12store
 	VPXORD Z26, Z26, Z26
-	ROWRELU12(Z0, Z1)
-	ROWRELU12(Z2, Z3)
-	ROWRELU12(Z4, Z5)
-	ROWRELU12(Z6, Z7)
-	ROWRELU12(Z8, Z9)
-	ROWRELU12(Z10, Z11)
-	ROWRELU12(Z12, Z13)
-	ROWRELU12(Z14, Z15)
-	ROWRELU12(Z16, Z17)
-	ROWRELU12(Z18, Z19)
-	ROWRELU12(Z20, Z21)
-	ROWRELU12(Z22, Z23)
+	ROWRELU(Z0, Z1, Z26)
+	ROWRELU(Z2, Z3, Z26)
+	ROWRELU(Z4, Z5, Z26)
+	ROWRELU(Z6, Z7, Z26)
+	ROWRELU(Z8, Z9, Z26)
+	ROWRELU(Z10, Z11, Z26)
+	ROWRELU(Z12, Z13, Z26)
+	ROWRELU(Z14, Z15, Z26)
+	ROWRELU(Z16, Z17, Z26)
+	ROWRELU(Z18, Z19, Z26)
+	ROWRELU(Z20, Z21, Z26)
+	ROWRELU(Z22, Z23, Z26)
 
 t12store:
 	ROWSTORE(Z0, Z1)
