@@ -52,6 +52,12 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	if planes*g.h*g.w < 1<<20 {
 		workers = 1
 	}
+	if same3x3(&g) && vec.MaxPoolS2Vector() {
+		par.For(workers, planes, func(lo, hi int) {
+			vec.MaxPool3x3S1(out[0].Data[lo*g.h*g.w:hi*g.h*g.w], in[0].Data[lo*g.h*g.w:hi*g.h*g.w], hi-lo, g.h, g.w)
+		})
+		return nil
+	}
 	if same3x3(&g) {
 		par.For(workers, planes, func(lo, hi int) {
 			// Groups of planes of about 16K values: few calls, and vm
@@ -130,7 +136,9 @@ func poolScratch(n int) *[]float32 {
 
 // same3x3 reports whether g is a 3x3 pool with stride 1 and one cell of
 // padding on every side (output H x W): GoogLeNet's nine inception pools,
-// which maxPool3x3Same runs over many planes at once.
+// which maxPool3x3Same runs over many planes at once (natively with
+// AVX-512, vec.MaxPool3x3S1: a row at a time in registers, no scalar
+// border columns).
 func same3x3(g *poolGeom) bool {
 	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
 		g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1 && g.oh == g.h && g.ow == g.w && g.h >= 2 && g.w >= 2

@@ -192,6 +192,13 @@ func TestMaxPoolZerosNaN(t *testing.T) {
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 28, 28}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 3, 7, 7}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 14, 19}},
+		// Rows of 3 vectors with a tail, exactly one and two vectors, one
+		// vector and a lane, 2x2 maps.
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 2, 5, 40}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 4, 16}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 2, 3, 32}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 2, 3, 17}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 2, 2, 2}},
 	} {
 		for _, nan := range []bool{false, true} {
 			x := randTensor(r, c.shape...)

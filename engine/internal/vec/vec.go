@@ -143,3 +143,15 @@ func MaxPoolS2Scratch(ow int) int { return 2*ow + 34 }
 func MaxPoolS2(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int) {
 	maxPoolS2Plane(dst, src, vp, planes, h, w, oh, ow, pt, pl, k)
 }
+
+// maxPool3x3S1Plane is the vector form of MaxPool3x3S1 where this build
+// and CPU have one (AVX-512), else nil; MaxPoolS2Vector covers both.
+var maxPool3x3S1Plane func(dst, src []float32, planes, h, w int)
+
+// MaxPool3x3S1 pools planes consecutive (h, w) planes of src into dst
+// (the same size) with a 3x3 window, stride 1 and one cell of padding on
+// every side (GoogLeNet's inception pools), h and w at least 2, with Go's
+// max's bits (which NaN aside). Only when MaxPoolS2Vector().
+func MaxPool3x3S1(dst, src []float32, planes, h, w int) {
+	maxPool3x3S1Plane(dst, src, planes, h, w)
+}

@@ -247,6 +247,7 @@ func part16(s []float32, i int) archsimd.Float32x16 {
 func init() {
 	if archsimd.X86.AVX512() {
 		maxPoolS2Plane = maxPoolS2AVX512
+		maxPool3x3S1Plane = maxPool3x3S1AVX512
 	}
 }
 
@@ -427,6 +428,102 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 				} else { // the last row: no pointer past dst
 					r.StorePart(out[oy*ow+j : (oy+1)*ow])
 				}
+			}
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// s1Left and s1Right shift a row held in vectors by one lane: lane i of
+// prev.ConcatPermute(cur, s1Left) is the value left of cur's lane i, of
+// cur.ConcatPermute(next, s1Right) the value right of it.
+var (
+	s1Left  = [16]uint32{15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}
+	s1Right = [16]uint32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+)
+
+// maxPool3x3S1AVX512 is MaxPool3x3S1, a row at a time with no scratch:
+// each 16 columns of an output row take the maximum of the input rows
+// above, at and below (the border rows take a row twice), then
+// of that vector and its neighbours one lane left and right, which two
+// permutes take from it and the vectors before and after it (-Inf beyond
+// the row: the padding). fmax3 unless a NaN was met in the row (then
+// max16 for the rest of it). The engine's other path took the planes as
+// one long map (two long Max3 calls) and then redid the two border columns
+// of every row in scalar code, which on the 7- and 14-wide maps of
+// GoogLeNet's inception pools took as long as the rest; a row through a
+// scratch row (stores, then unaligned loads of them) was no faster, nor
+// with the vertical step a function (its call spilled every vector).
+func maxPool3x3S1AVX512(dst, src []float32, planes, h, w int) {
+	if planes <= 0 {
+		return
+	}
+	if h < 2 || w < 2 || len(src) < planes*h*w || len(dst) < planes*h*w {
+		panic("vec: MaxPool3x3S1: bad geometry")
+	}
+	mag := archsimd.BroadcastInt32x16(math.MaxInt32)
+	ninf := archsimd.BroadcastFloat32x16(float32(math.Inf(-1)))
+	left, right := archsimd.LoadUint32x16Array(&s1Left), archsimd.LoadUint32x16Array(&s1Right)
+	last := (w - 1) &^ 15 // the last vector's first column
+	lmask := archsimd.Mask32x16FromBits(uint16(0xffff) >> (16 - (w - last)))
+	sp := unsafe.Pointer(&src[0])
+	dp := unsafe.Pointer(&dst[0])
+	for m := 0; m < planes; m++ {
+		for y := 0; y < h; y++ {
+			ya, yb := max(y-1, 0), min(y+1, h-1)
+			o0, o2 := (m*h+ya)*w, (m*h+yb)*w
+			o1 := o0 + w
+			p0, p1, p2 := unsafe.Add(sp, 4*o0), unsafe.Add(sp, 4*o1), unsafe.Add(sp, 4*o2)
+			// Whole vectors at the last column stay inside src.
+			whole := o2+last+16 <= len(src)
+			prev := ninf
+			var a, b, c archsimd.Float32x16
+			if last > 0 || whole {
+				a, b, c = ld16(p0, 0), ld16(p1, 0), ld16(p2, 0)
+			} else {
+				a, b, c = part16(src, o0), part16(src, o1), part16(src, o2)
+			}
+			// The maximum of the three rows (one may be there twice:
+			// max(a, b, b) is max(a, b)), fmax3 unless they hold a NaN.
+			dirty := a.Add(b).Add(c).IsNaN().ToBits() != 0
+			cur := fmax3(a, b, c, mag)
+			if dirty {
+				cur = max16(max16(a, b), c)
+			}
+			od := (m*h + y) * w
+			for x := 0; x < w; x += 16 {
+				next := ninf
+				if xn := x + 16; x < last {
+					if xn < last || whole {
+						a, b, c = ld16(p0, xn), ld16(p1, xn), ld16(p2, xn)
+					} else {
+						a, b, c = part16(src, o0+xn), part16(src, o1+xn), part16(src, o2+xn)
+					}
+					if a.Add(b).Add(c).IsNaN().ToBits() != 0 {
+						dirty = true
+						next = max16(max16(a, b), c)
+					} else {
+						next = fmax3(a, b, c, mag)
+					}
+				} else {
+					cur = cur.IfElse(lmask, ninf) // -Inf past the row
+				}
+				l := prev.ConcatPermute(cur, left)
+				r := cur.ConcatPermute(next, right)
+				var v archsimd.Float32x16
+				if dirty {
+					v = max16(max16(l, cur), r)
+				} else {
+					v = fmax3(l, cur, r, mag)
+				}
+				if x < last {
+					st16(v, dp, od+x)
+				} else if od+x+16 <= len(dst) {
+					v.StoreArrayMasked((*[16]float32)(unsafe.Add(dp, 4*(od+x))), lmask)
+				} else {
+					v.StorePart(dst[od+x : od+w])
+				}
+				prev, cur = cur, next
 			}
 		}
 	}

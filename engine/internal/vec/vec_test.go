@@ -110,3 +110,62 @@ func TestMaxf(t *testing.T) {
 		}
 	}
 }
+
+// TestMax3ZerosNaN: Max3 and MaxS2 on every path against max, on inputs
+// where the sign of zero decides (only -0, +0, negatives and infinities;
+// AVX-512's Max3 takes its fast maxima on them), then with one NaN (its
+// fallback), and Max3 into a dst overlapping an input; lengths around the
+// vector and the 2-vector loop.
+func TestMax3ZerosNaN(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{negZero, 0, negZero, 0, -1, float32(math.Inf(-1)), float32(math.Inf(1))}
+	same := func(got, want float32) bool {
+		if want != want {
+			return got != got
+		}
+		return math.Float32bits(got) == math.Float32bits(want)
+	}
+	for _, vp := range Paths() {
+		for _, n := range []int{1, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 257} {
+			for _, nan := range []bool{false, true} {
+				gen := func(n int) []float32 {
+					s := make([]float32, n)
+					for i := range s {
+						s[i] = vals[r.IntN(len(vals))]
+					}
+					return s
+				}
+				a, b, c := gen(n), gen(n), gen(n)
+				if nan {
+					b[r.IntN(n)] = float32(math.NaN())
+				}
+				got := make([]float32, n)
+				vp.Max3(got, a, b, c)
+				for i := range got {
+					if want := max(a[i], b[i], c[i]); !same(got[i], want) {
+						t.Fatalf("%s max3 n=%d nan=%v: [%d] max(%v, %v, %v) = %v (%#x)", vp.Name, n, nan, i, a[i], b[i], c[i], got[i], math.Float32bits(got[i]))
+					}
+				}
+				// In place: dst is a.
+				a0 := append([]float32(nil), a...)
+				vp.Max3(a, a, b, c)
+				for i := range a {
+					if want := max(a0[i], b[i], c[i]); !same(a[i], want) {
+						t.Fatalf("%s max3 in place n=%d nan=%v: [%d] = %v, want %v", vp.Name, n, nan, i, a[i], want)
+					}
+				}
+				v := gen(2*n + 1)
+				if nan {
+					v[r.IntN(len(v))] = float32(math.NaN())
+				}
+				vp.MaxS2(got, v)
+				for i := range got {
+					if want := max(v[2*i], v[2*i+1], v[2*i+2]); !same(got[i], want) {
+						t.Fatalf("%s maxs2 n=%d nan=%v: [%d] = %v, want %v", vp.Name, n, nan, i, got[i], want)
+					}
+				}
+			}
+		}
+	}
+}
