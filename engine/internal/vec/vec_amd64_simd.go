@@ -324,6 +324,21 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 	tail := (*[16]float32)(unsafe.Add(vr, 4*full))
 	tmask := archsimd.Mask32x16FromBits(uint16(1)<<(n-full) - 1)
 	omask := archsimd.Mask32x16FromBits(uint16(1)<<(ow%16) - 1)
+	// Rows of less than a vector with at most 16 outputs (only lanes
+	// 0-31 of the padded row are read) keep their maxima in a register:
+	// shift moves input column c to lane c+pl (-Inf before), even2 picks
+	// the third taps.
+	short := full == 0 && ow < 16
+	ninf := archsimd.BroadcastFloat32x16(negInf)
+	var sh, e2 [16]uint32
+	for i := range sh {
+		sh[i] = uint32(16 + i - pl)
+		if i < pl {
+			sh[i] = 0
+		}
+		e2[i] = uint32(min(2*i+2, 31))
+	}
+	shift, even2 := archsimd.LoadUint32x16Array(&sh), archsimd.LoadUint32x16Array(&e2)
 	for m := 0; m < planes; m++ {
 		plane := src[m*h*w : (m+1)*h*w]
 		sp := unsafe.Pointer(&plane[0])
@@ -332,6 +347,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 		for oy := 0; oy < oh; oy++ {
 			ya, yb := max(2*oy-pt, 0), min(2*oy-pt+k, h)
 			clean := true
+			var vt archsimd.Float32x16 // the row's maxima when short
+			inReg := false
 			switch yb - ya {
 			case 3:
 				r0 := unsafe.Add(sp, 4*ya*w)
@@ -350,7 +367,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 						a, b, c = part16(plane, ya*w+full), part16(plane, (ya+1)*w+full), part16(plane, (ya+2)*w+full)
 					}
 					sum = sum.Add(a.Add(b).Add(c).Masked(tmask))
-					fmax3(a, b, c, mag).StoreArrayMasked(tail, tmask)
+					vt = fmax3(a, b, c, mag)
+					vt.StoreArrayMasked(tail, tmask)
 				}
 				if sum.IsNaN().ToBits() != 0 {
 					clean = false
@@ -358,9 +376,11 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 						st16(max16(max16(ld16(r0, x), ld16(r1, x)), ld16(r2, x)), vr, x)
 					}
 					if full < n {
-						max16(max16(a, b), c).StoreArrayMasked(tail, tmask)
+						vt = max16(max16(a, b), c)
+						vt.StoreArrayMasked(tail, tmask)
 					}
 				}
+				inReg = short
 			case 2:
 				r0 := unsafe.Add(sp, 4*ya*w)
 				r1 := unsafe.Add(r0, 4*w)
@@ -378,7 +398,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 						a, b = part16(plane, ya*w+full), part16(plane, (ya+1)*w+full)
 					}
 					sum = sum.Add(a.Add(b).Masked(tmask))
-					fmax2(a, b, mag).StoreArrayMasked(tail, tmask)
+					vt = fmax2(a, b, mag)
+					vt.StoreArrayMasked(tail, tmask)
 				}
 				if sum.IsNaN().ToBits() != 0 {
 					clean = false
@@ -386,9 +407,11 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 						st16(max16(ld16(r0, x), ld16(r1, x)), vr, x)
 					}
 					if full < n {
-						max16(a, b).StoreArrayMasked(tail, tmask)
+						vt = max16(a, b)
+						vt.StoreArrayMasked(tail, tmask)
 					}
 				}
+				inReg = short
 			case 1:
 				row := plane[ya*w : ya*w+n]
 				copy(vp[pl:pl+n], row)
@@ -404,6 +427,34 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 				}
 			}
 			o := unsafe.Add(dp, 4*oy*ow)
+			if inReg {
+				// A row of less than a vector (maxpool4's 14 columns):
+				// its taps by permutes from the register, not loads of
+				// what was just stored to vp (which waited for the
+				// stores: they cannot forward to loads that straddle
+				// them).
+				pv := ninf.ConcatPermute(vt.IfElse(tmask, ninf), shift)
+				t0, t1 := pv.ConcatPermute(ninf, even), pv.ConcatPermute(ninf, odd)
+				var r archsimd.Float32x16
+				if k == 3 {
+					t2 := pv.ConcatPermute(ninf, even2)
+					if clean {
+						r = fmax3(t0, t1, t2, mag)
+					} else {
+						r = max16(max16(t0, t1), t2)
+					}
+				} else if clean {
+					r = fmax2(t0, t1, mag)
+				} else {
+					r = max16(t0, t1)
+				}
+				if (m*oh+oy)*ow+16 <= len(dst) {
+					r.StoreArrayMasked((*[16]float32)(o), omask)
+				} else {
+					r.StorePart(out[oy*ow : (oy+1)*ow])
+				}
+				continue
+			}
 			for j := 0; j < ow; j += 16 {
 				a, b := ld16(vq, 2*j), ld16(vq, 2*j+16)
 				t0, t1 := a.ConcatPermute(b, even), a.ConcatPermute(b, odd)
