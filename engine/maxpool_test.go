@@ -189,6 +189,13 @@ func TestMaxPoolZerosNaN(t *testing.T) {
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{2, 3, 27, 29}},
 		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 5, 14, 14}},
 		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 0, 0}, CeilMode: true}, []int{1, 3, 15, 37}},
+		// Stride 2 on rows of 16 to 31 columns (two vectors in
+		// registers), left pads of 0, 1 and 2.
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, Pads: [4]int{0, 1, 0, 0}, CeilMode: true}, []int{1, 3, 9, 25}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 3, 6, 17}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 8, 20}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{0, 2, 0, 1}}, []int{1, 3, 7, 23}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 3, 7, 31}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 28, 28}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 3, 7, 7}},
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 14, 19}},

@@ -324,18 +324,16 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 	tail := (*[16]float32)(unsafe.Add(vr, 4*full))
 	tmask := archsimd.Mask32x16FromBits(uint16(1)<<(n-full) - 1)
 	omask := archsimd.Mask32x16FromBits(uint16(1)<<(ow%16) - 1)
-	// Rows of less than a vector with at most 16 outputs (only lanes
-	// 0-31 of the padded row are read) keep their maxima in a register:
-	// shift moves input column c to lane c+pl (-Inf before), even2 picks
-	// the third taps.
-	short := full == 0 && ow < 16
+	// Rows of less than two vectors with at most 15 outputs (only lanes
+	// 0-31 of the padded row are read) keep their maxima in registers
+	// (vf, the first vector's when there are two; vt, the last one's):
+	// shift moves input column c to lane c+pl of the padded row, even2
+	// picks the third taps.
+	short := full <= 16 && n > full && ow < 16
 	ninf := archsimd.BroadcastFloat32x16(negInf)
 	var sh, e2 [16]uint32
 	for i := range sh {
 		sh[i] = uint32(16 + i - pl)
-		if i < pl {
-			sh[i] = 0
-		}
 		e2[i] = uint32(min(2*i+2, 31))
 	}
 	shift, even2 := archsimd.LoadUint32x16Array(&sh), archsimd.LoadUint32x16Array(&e2)
@@ -347,7 +345,7 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 		for oy := 0; oy < oh; oy++ {
 			ya, yb := max(2*oy-pt, 0), min(2*oy-pt+k, h)
 			clean := true
-			var vt archsimd.Float32x16 // the row's maxima when short
+			var vf, vt archsimd.Float32x16 // the row's maxima when short
 			inReg := false
 			switch yb - ya {
 			case 3:
@@ -357,7 +355,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 				for x := 0; x < full; x += 16 {
 					a, b, c := ld16(r0, x), ld16(r1, x), ld16(r2, x)
 					sum = sum.Add(a.Add(b).Add(c))
-					st16(fmax3(a, b, c, mag), vr, x)
+					vf = fmax3(a, b, c, mag)
+					st16(vf, vr, x)
 				}
 				var a, b, c archsimd.Float32x16
 				if full < n {
@@ -373,7 +372,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 				if sum.IsNaN().ToBits() != 0 {
 					clean = false
 					for x := 0; x < full; x += 16 {
-						st16(max16(max16(ld16(r0, x), ld16(r1, x)), ld16(r2, x)), vr, x)
+						vf = max16(max16(ld16(r0, x), ld16(r1, x)), ld16(r2, x))
+						st16(vf, vr, x)
 					}
 					if full < n {
 						vt = max16(max16(a, b), c)
@@ -388,7 +388,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 				for x := 0; x < full; x += 16 {
 					a, b := ld16(r0, x), ld16(r1, x)
 					sum = sum.Add(a.Add(b))
-					st16(fmax2(a, b, mag), vr, x)
+					vf = fmax2(a, b, mag)
+					st16(vf, vr, x)
 				}
 				var a, b archsimd.Float32x16
 				if full < n {
@@ -404,7 +405,8 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 				if sum.IsNaN().ToBits() != 0 {
 					clean = false
 					for x := 0; x < full; x += 16 {
-						st16(max16(ld16(r0, x), ld16(r1, x)), vr, x)
+						vf = max16(ld16(r0, x), ld16(r1, x))
+						st16(vf, vr, x)
 					}
 					if full < n {
 						vt = max16(a, b)
@@ -428,16 +430,23 @@ func maxPoolS2AVX512(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int
 			}
 			o := unsafe.Add(dp, 4*oy*ow)
 			if inReg {
-				// A row of less than a vector (maxpool4's 14 columns):
-				// its taps by permutes from the register, not loads of
-				// what was just stored to vp (which waited for the
-				// stores: they cannot forward to loads that straddle
-				// them).
-				pv := ninf.ConcatPermute(vt.IfElse(tmask, ninf), shift)
-				t0, t1 := pv.ConcatPermute(ninf, even), pv.ConcatPermute(ninf, odd)
+				// A row of less than two vectors (maxpool4's 14 columns,
+				// maxpool3's 28): its taps by permutes from registers,
+				// not loads of what was just stored to vp (which waited
+				// for the stores: they cannot forward to loads that
+				// straddle them). p0, p1: padded columns 0-15, 16-31.
+				v0, v1 := vf, vt.IfElse(tmask, ninf)
+				if full == 0 {
+					v0, v1 = v1, ninf
+				}
+				p0, p1 := ninf.ConcatPermute(v0, shift), ninf
+				if pl+n > 16 {
+					p1 = v0.ConcatPermute(v1, shift)
+				}
+				t0, t1 := p0.ConcatPermute(p1, even), p0.ConcatPermute(p1, odd)
 				var r archsimd.Float32x16
 				if k == 3 {
-					t2 := pv.ConcatPermute(ninf, even2)
+					t2 := p0.ConcatPermute(p1, even2)
 					if clean {
 						r = fmax3(t0, t1, t2, mag)
 					} else {
