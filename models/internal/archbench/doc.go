@@ -19,6 +19,12 @@
 //	    GOEXPERIMENT=simd go test ./models/internal/archbench \
 //	    -run TestLayerProfile -v
 //
+// With two or more workers natively, the branches of GoogLeNet's
+// inception blocks run at once (the engine's inter-op schedule): their
+// nodes' times overlap, so in those columns the sum of nodes can exceed
+// the pass and "outside nodes" can be negative. The pass is the figure to
+// read there; the one-worker column times each node alone.
+//
 // It lives under models/internal because it imports models (which imports
 // engine): engine must not depend on models. Nothing imports it.
 //
