@@ -132,39 +132,50 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 				x.Data[j] = special[r.IntN(len(special))]
 			}
 		}
-		g, err := resolvePool(&p, shape)
-		if err != nil || g.oh <= 0 {
+		if g, err := resolvePool(&p, shape); err != nil || g.oh <= 0 {
 			continue // a kernel larger than the padded input
 		}
-		want := make([]float32, g.n*g.c*g.oh*g.ow)
-		for m := 0; m < g.n*g.c; m++ {
-			src := x.Data[m*g.h*g.w : (m+1)*g.h*g.w]
-			for oy := 0; oy < g.oh; oy++ {
-				for ox := 0; ox < g.ow; ox++ {
-					y0, x0 := g.window(oy, ox)
-					want[(m*g.oh+oy)*g.ow+ox] = maxPoolWindow(&g, src, y0, x0)
-				}
+		checkPoolWindows(t, p, x, fmt.Sprintf("%+v %v", p, shape), 1, 3)
+	}
+}
+
+// checkPoolWindows runs MaxPool p on x in programs of each worker count
+// and holds every output to maxPoolWindow's bits, tap by tap (outputs that
+// are NaN on both sides pass: which NaN's bits win depends on the order).
+func checkPoolWindows(t *testing.T, p PoolParams, x *Tensor, label string, workerCounts ...int) {
+	t.Helper()
+	g, err := resolvePool(&p, x.Shape)
+	if err != nil {
+		t.Fatalf("%s: %v", label, err)
+	}
+	want := make([]float32, g.n*g.c*g.oh*g.ow)
+	for m := 0; m < g.n*g.c; m++ {
+		src := x.Data[m*g.h*g.w : (m+1)*g.h*g.w]
+		for oy := 0; oy < g.oh; oy++ {
+			for ox := 0; ox < g.ow; ox++ {
+				y0, x0 := g.window(oy, ox)
+				want[(m*g.oh+oy)*g.ow+ox] = maxPoolWindow(&g, src, y0, x0)
 			}
 		}
-		for _, workers := range []int{1, 3} {
-			name := fmt.Sprintf("%+v %v workers=%d", p, shape, workers)
-			gr, feeds := oneNode(OpMaxPool, &p, 1, x)
-			prog, err := Compile(gr, Options{Workers: workers})
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
+	}
+	for _, workers := range workerCounts {
+		name := fmt.Sprintf("%s workers=%d", label, workers)
+		gr, feeds := oneNode(OpMaxPool, &p, 1, x)
+		prog, err := Compile(gr, Options{Workers: workers})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		res, err := prog.Run(feeds)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := res.Outputs["o0"].Data
+		for j := range want {
+			if got[j] != got[j] && want[j] != want[j] {
+				continue // both NaN
 			}
-			res, err := prog.Run(feeds)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			got := res.Outputs["o0"].Data
-			for j := range want {
-				if got[j] != got[j] && want[j] != want[j] {
-					continue // both NaN (which NaN's bits win depends on the order)
-				}
-				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-					t.Fatalf("%s: y[%d] = %v, tap by tap %v", name, j, got[j], want[j])
-				}
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("%s: y[%d] = %v (%#x), tap by tap %v (%#x)", name, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
 			}
 		}
 	}
@@ -215,42 +226,7 @@ func TestMaxPoolZerosNaN(t *testing.T) {
 					x.Data[j] = float32(math.NaN())
 				}
 			}
-			g, err := resolvePool(&c.p, c.shape)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := make([]float32, g.n*g.c*g.oh*g.ow)
-			for m := 0; m < g.n*g.c; m++ {
-				src := x.Data[m*g.h*g.w : (m+1)*g.h*g.w]
-				for oy := 0; oy < g.oh; oy++ {
-					for ox := 0; ox < g.ow; ox++ {
-						y0, x0 := g.window(oy, ox)
-						want[(m*g.oh+oy)*g.ow+ox] = maxPoolWindow(&g, src, y0, x0)
-					}
-				}
-			}
-			for _, workers := range []int{1, 2} {
-				p := c.p
-				name := fmt.Sprintf("%+v %v nan=%v workers=%d", p, c.shape, nan, workers)
-				gr, feeds := oneNode(OpMaxPool, &p, 1, x)
-				prog, err := Compile(gr, Options{Workers: workers})
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				res, err := prog.Run(feeds)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				got := res.Outputs["o0"].Data
-				for j := range want {
-					if got[j] != got[j] && want[j] != want[j] {
-						continue // both NaN
-					}
-					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-						t.Fatalf("%s: y[%d] = %v (%#x), tap by tap %v (%#x)", name, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
-					}
-				}
-			}
+			checkPoolWindows(t, c.p, x, fmt.Sprintf("%+v %v nan=%v", c.p, c.shape, nan), 1, 2)
 		}
 	}
 }
