@@ -52,7 +52,7 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	if planes*g.h*g.w < 1<<20 {
 		workers = 1
 	}
-	if same3x3(&g) && vec.MaxPoolS2Vector() {
+	if same3x3(&g) && vec.MaxPoolVector() {
 		par.For(workers, planes, func(lo, hi int) {
 			vec.MaxPool3x3S1(out[0].Data[lo*g.h*g.w:hi*g.h*g.w], in[0].Data[lo*g.h*g.w:hi*g.h*g.w], hi-lo, g.h, g.w)
 		})
@@ -73,7 +73,7 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 		})
 		return nil
 	}
-	if s2k(&g) && vec.MaxPoolS2Vector() {
+	if s2k(&g) && vec.MaxPoolVector() {
 		par.For(workers, planes, func(lo, hi int) {
 			buf := poolScratch(vec.MaxPoolS2Scratch(g.ow))
 			defer scratchPool.Put(buf)

@@ -126,9 +126,9 @@ func max3Generic(dst, a, b, c []float32) {
 // have one (AVX-512), else nil.
 var maxPoolS2Plane func(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int)
 
-// MaxPoolS2Vector says whether MaxPoolS2 may be called: natively with
-// AVX-512 only.
-func MaxPoolS2Vector() bool { return maxPoolS2Plane != nil }
+// MaxPoolVector says whether MaxPoolS2 and MaxPool3x3S1 may be called:
+// natively with AVX-512 only.
+func MaxPoolVector() bool { return maxPoolS2Plane != nil }
 
 // MaxPoolS2Scratch is the length of MaxPoolS2's vp for output rows of ow.
 func MaxPoolS2Scratch(ow int) int { return 2*ow + 34 }
@@ -139,19 +139,19 @@ func MaxPoolS2Scratch(ow int) int { return 2*ow + 34 }
 // after it, and ceil mode's partial windows, follow from oh and ow): each
 // output is the maximum of its window's taps inside the input, with Go's
 // max's bits (which NaN aside), or -Inf for a window with none. vp is
-// scratch of MaxPoolS2Scratch(ow) values. Only when MaxPoolS2Vector().
+// scratch of MaxPoolS2Scratch(ow) values. Only when MaxPoolVector().
 func MaxPoolS2(dst, src, vp []float32, planes, h, w, oh, ow, pt, pl, k int) {
 	maxPoolS2Plane(dst, src, vp, planes, h, w, oh, ow, pt, pl, k)
 }
 
 // maxPool3x3S1Plane is the vector form of MaxPool3x3S1 where this build
-// and CPU have one (AVX-512), else nil; MaxPoolS2Vector covers both.
+// and CPU have one (AVX-512), else nil; MaxPoolVector covers both.
 var maxPool3x3S1Plane func(dst, src []float32, planes, h, w int)
 
 // MaxPool3x3S1 pools planes consecutive (h, w) planes of src into dst
 // (the same size) with a 3x3 window, stride 1 and one cell of padding on
 // every side (GoogLeNet's inception pools), h and w at least 2, with Go's
-// max's bits (which NaN aside). Only when MaxPoolS2Vector().
+// max's bits (which NaN aside). Only when MaxPoolVector().
 func MaxPool3x3S1(dst, src []float32, planes, h, w int) {
 	maxPool3x3S1Plane(dst, src, planes, h, w)
 }
