@@ -171,19 +171,31 @@ type runState struct {
 // values it read last, Consume and Progress.
 func (r *runState) node(x *execCtx, i int) error {
 	p, n := r.p, r.p.nodes[i]
-	if err := r.ctx.Err(); err != nil {
-		return fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
+	d, err := r.exec(x, n, r.operands)
+	if err != nil {
+		return err
 	}
-	in, out := r.operands(n)
 	start := time.Now()
-	if err := p.runNode(x, n, in, out); err != nil {
-		return fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
-	}
 	if err := p.settleAfter(x, i, r.vals); err != nil {
 		return fmt.Errorf("run: after node %q: %w", n.Name, err)
 	}
-	r.after(i, time.Since(start), p.free[i])
+	r.after(i, d+time.Since(start), p.free[i])
 	return nil
+}
+
+// exec runs node n unless the run is cancelled, on the tensors operands
+// gives it (r.operands, or r.lockedOperands while other chains run), and
+// returns the time its kernel took.
+func (r *runState) exec(x *execCtx, n *Node, operands func(*Node) (in, out []*Tensor)) (time.Duration, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
+	}
+	in, out := operands(n)
+	start := time.Now()
+	if err := r.p.runNode(x, n, in, out); err != nil {
+		return 0, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
+	}
+	return time.Since(start), nil
 }
 
 // operands returns node n's inputs and its outputs' tensors, which it
@@ -301,23 +313,16 @@ func (r *runState) group(st *step) error {
 		}()
 		for _, i := range st.chains[c] {
 			at = i
-			n := p.nodes[i]
 			if failed.Load() {
 				return
 			}
-			if err := r.ctx.Err(); err != nil {
-				errs[i-st.lo] = fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
+			d, err := r.exec(x, p.nodes[i], r.lockedOperands)
+			if err != nil {
+				errs[i-st.lo] = err
 				failed.Store(true)
 				return
 			}
-			in, out := r.lockedOperands(n)
-			start := time.Now()
-			if err := p.runNode(x, n, in, out); err != nil {
-				errs[i-st.lo] = fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
-				failed.Store(true)
-				return
-			}
-			durs[i-st.lo] = time.Since(start)
+			durs[i-st.lo] = d
 			if f := st.free[i-st.lo]; len(f) > 0 {
 				r.release(f)
 			}
