@@ -383,6 +383,13 @@ func transformWeights(w Weights, u []float32, mCount, cCount, mr, workers int) {
 // them in registers, where a [4][4] array would live on the stack (that
 // made the transforms cost more than the GEMMs).
 func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
+	transformInputC(g, x, v, plane, nr, t0, tc, tilesX, 0, g.C)
+}
+
+// transformInputC is transformInput for input channels c0..c1-1 only (the
+// rows of those channels in v), so that workers can split a transform by
+// channels: each value is computed as transformInput computes it.
+func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 int) {
 	cn := g.C * nr
 	jc := (tc + nr - 1) / nr
 	if pad := jc*nr - tc; pad > 0 {
@@ -390,7 +397,7 @@ func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
 		// meets stale NaNs or subnormals there.
 		js, j0 := tc/nr, tc%nr
 		for xi := 0; xi < 16; xi++ {
-			for c := 0; c < g.C; c++ {
+			for c := c0; c < c1; c++ {
 				clear(v[xi*plane+js*cn+c*nr+j0 : xi*plane+js*cn+c*nr+nr])
 			}
 		}
@@ -428,7 +435,7 @@ func transformInput(g Geom, x, v []float32, plane, nr, t0, tc, tilesX int) {
 		}
 	}
 	var d [16]float32
-	for c := 0; c < g.C; c++ {
+	for c := c0; c < c1; c++ {
 		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for t := 0; t < tc; t++ {
 			o := (t/nr)*cn + t%nr
