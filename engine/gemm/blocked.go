@@ -77,21 +77,25 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	}
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
-	buf.a = grow(buf.a, mcMax*kcMax)
+	// The A block broadcast once pays for itself over enough B slivers
+	// (bcastMinSlivers).
+	bcast := !directB && kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
+	if bcast && kern.MC > 0 {
+		// The kernel's block height is for a full KC slice: a shallower
+		// product keeps the block's bytes with more rows (ResNet-50's
+		// layer1 1x1s, k = 64: 256 rows instead of 16), so that TileRows
+		// runs more tiles a call and A is broadcast once for more rows.
+		mcMax = min(roundUp(kern.MC*kcMax/min(kcMax, k), mr), max(roundUp(m, mr), roundUp(kern.MC, mr)))
+	}
+	buf.a = grow(buf.a, mcMax*min(kcMax, k))
 	if !directB {
 		buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
 	} else {
 		buf.b = grow(buf.b, nr*min(kcMax, k)) // one strip (copyStrip)
 	}
 	buf.acc = grow(buf.acc, mr*nr)
-	// The A block broadcast once pays for itself over enough B slivers
-	// (bcastMinSlivers).
-	bcast := !directB && kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
 	if bcast {
-		if kern.MC > 0 {
-			mcMax = roundUp(kern.MC, mr)
-		}
-		buf.abc = grow(buf.abc, 4*mcMax*kcMax)
+		buf.abc = grow(buf.abc, 4*mcMax*min(kcMax, k))
 	}
 	acc := buf.acc
 	for j0 := 0; j0 < n; j0 += ncMax {
@@ -142,7 +146,19 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// (out of the L2 streamer's reach) and, with A of
 					// every row in the block, read only here.
 					nextB := directB && !copied && js*nr+nr < nc
-					for is := 0; is*mr < mc; is++ {
+					is0 := 0
+					if full := mc / mr; cols == nr && full > 0 && alpha == 1 && beta == 0 && (bcast && kern.TileBcastRows != nil || !bcast && kern.TileRows != nil) {
+						// The block's full slivers in one call.
+						off := i0*ldc + j0 + js*nr
+						bias, add := ep.tile(i0, full*mr, off)
+						if bcast {
+							kern.TileBcastRows(kc, full, buf.abc[:4*full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+						} else {
+							kern.TileRows(kc, full, buf.a[:full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+						}
+						is0 = full
+					}
+					for is := is0; is*mr < mc; is++ {
 						// Three slivers at a time while at least three
 						// remain but not four (two pairs), so that a block
 						// of pairs of slivers (directB) takes no single tile.

@@ -27,18 +27,36 @@ func main() {
 	b.Save("kernel_wasm_simd4x8.s")
 }
 
-// kernel writes one TEXT: the loop over kc steps, then the store.
+// kernel writes one TEXT: for each of the tiles A slivers (consecutive in
+// a, the same B sliver), the loop over kc steps, then the store into C,
+// whose rows, bias and residual move down 4 rows a tile.
 func kernel(name string, bcast bool) {
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-144\n", name)
-	e("MOVD kc+0(FP), R0")
-	e("MOVD a_base+8(FP), R1")
-	e("MOVD b_base+32(FP), R2")
-	b.WriteString("\n")
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-152\n", name)
+	e("MOVD tiles+8(FP), R8")
+	e("MOVD a_base+16(FP), R1")
+	e("MOVD ldc+88(FP), R4")
+	e("Get R4")
+	e("I64Const $2")
+	e("I64Shl")
+	e("Set R4")
+	e("MOVD c_base+64(FP), R9")
+	e("MOVD flags+96(FP), R6")
+	e("MOVD bias_base+104(FP), R3")
+	e("MOVD add_base+128(FP), R10")
 	e("I32Const $0")
 	e("I32x4Splat")
-	e("Set V0")
-	for _, v := range []int{1, 2, 3, 4, 5, 6, 7, 11} {
-		e("Get V0")
+	e("Set V11")
+	b.WriteString("\n")
+	e("// One tile an iteration: R8 tiles left, R9 its row 0 in C, R10 in add.")
+	e("Block")
+	e("Loop")
+	e("Get R8")
+	e("I64Eqz")
+	e("BrIf $1")
+	e("MOVD kc+0(FP), R0")
+	e("MOVD b_base+40(FP), R2")
+	for v := 0; v < 8; v++ {
+		e("Get V11")
 		e("Set V%d", v)
 	}
 	b.WriteString("\n")
@@ -97,6 +115,29 @@ func kernel(name string, bcast bool) {
 	e("End")
 	e("End")
 	store()
+	b.WriteString("\n")
+	e("// The next tile: R1 is at the next A sliver already; C and add 4")
+	e("// rows down, bias 4 values on.")
+	for _, r := range []string{"R9", "R10"} {
+		e("Get %s", r)
+		e("Get R4")
+		e("I64Const $2")
+		e("I64Shl")
+		e("I64Add")
+		e("Set %s", r)
+	}
+	e("Get R3")
+	e("I64Const $16")
+	e("I64Add")
+	e("Set R3")
+	e("Get R8")
+	e("I64Const $1")
+	e("I64Sub")
+	e("Set R8")
+	e("Br $0")
+	e("End")
+	e("End")
+	e("RET")
 }
 
 // flag pushes flags&bit != 0 (flags in R6).
@@ -108,19 +149,15 @@ func flag(bit int) {
 	e("I32Eqz")
 }
 
-// store writes the tile's rows into C with the epilogue of the flags.
+// store writes the tile's rows into C with the epilogue of the flags (R6),
+// row 0 at R9 in C and at R10 in add, the bias at R3, ldc*4 in R4.
 func store() {
 	b.WriteString("\n")
 	e("// The tile into C, row by row (R5 the row in C, R7 the row in add).")
-	e("MOVD ldc+80(FP), R4")
-	e("Get R4")
-	e("I64Const $2")
-	e("I64Shl")
-	e("Set R4")
-	e("MOVD c_base+56(FP), R5")
-	e("MOVD flags+88(FP), R6")
-	e("MOVD bias_base+96(FP), R3")
-	e("MOVD add_base+120(FP), R7")
+	e("Get R9")
+	e("Set R5")
+	e("Get R10")
+	e("Set R7")
 	for i := 0; i < 4; i++ {
 		v0, v1 := 2*i, 2*i+1
 		b.WriteString("\n")
@@ -199,22 +236,24 @@ func store() {
 			e("Set R7")
 		}
 	}
-	e("RET")
 }
 
-const docPlain = `// func kernelSIMD128x4x8Asm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
 //
 // SIMD128's register tile (see kernelSIMD128x4x8 in kernel_wasm_simd4x8.go,
-// which has the same operations): for p < kc, with the A sliver at a (4
-// floats a step) and the B sliver at b (8 floats a step), each of the 4
-// rows' A value is splat to a vector and multiplied by the two B vectors,
-// each product added to its accumulator (f32x4.mul then f32x4.add, as
-// archsimd's MulAdd lowers). Then the tile is stored into C as
+// which has the same operations), on tiles vertically adjacent tiles of C
+// one after the other: tile t is A sliver t (consecutive in a) times the
+// one B sliver, stored at rows 4t..4t+3 of c, bias and add. For p < kc,
+// with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
+// a step), each of the 4 rows' A value is splat to a vector and multiplied
+// by the two B vectors, each product added to its accumulator (f32x4.mul
+// then f32x4.add, as archsimd's MulAdd lowers). Then the tile is stored
+// into C as
 // storeTileAddSIMD128x8 stores it: row i at c[i*ldc:i*ldc+8], added to
 // what is there unless flags&1 (first); if flags&2 (last), bias[i] added
 // when flags&8, the row of add (laid out as c) added when flags&16, and
 // lanes below zero set to zero when flags&4 (ReLU). Fn is this with c the
-// 4x8 acc (ldc 8) and flags 1.
+// 4x8 acc (ldc 8), flags 1 and tiles 1.
 //
 // Written in assembly for two things Go's wasm backend does not give:
 // constant offsets folded into the loads' memarg (Go computes every
@@ -226,15 +265,19 @@ const docPlain = `// func kernelSIMD128x4x8Asm(kc int, a, b, c []float32, ldc, f
 // iteration keeps its 12 vectors in registers. Node, kc 256 and 1024 in
 // L1/L2, interleaved best of 15: Go kernel 31-32 GFLOP/s, this 40-41.
 // Storing the tile here saves the store function's call and the trip of
-// the accumulators through acc.
+// the accumulators through acc. The loop over a block's tiles is here too
+// (tileRowsSIMD128x4x8): a call per tile from the packed path's Go loop
+// (its checks, the arguments through the Go stack) cost about a third of
+// a tile of 64 steps.
 //
-// Registers: R0 steps left, R1 a, R2 b (addresses in linear memory);
+// Registers: R8 tiles left, R0 steps left, R1 a, R2 b (addresses in
+// linear memory), R9 R10 R3 the tile's row 0 in c, in add, its bias;
 // V0-V7 accumulators (row i: V2i columns 0-3, V2i+1 columns 4-7), V8 V9
 // the B vectors, V10 the splat A value (then the bias), V11 zero. The
 // caller checks the lengths (kernelSIMD128x4x8Checked, tileSIMD128x4x8).
 `
 
-const docBcast = `// func kernelSIMD128x4x8BcastAsm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+const docBcast = `// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
 //
 // kernelSIMD128x4x8Asm over an A sliver packed broadcast (broadcastSIMD128:
 // each value stored 4 times, 16 floats a step): the A vectors are loaded,

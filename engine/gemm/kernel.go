@@ -54,6 +54,14 @@ type Kernel struct {
 	// Tile's bits: the packed path then broadcasts each A block once
 	// instead of the kernel splatting every A value at every tile.
 	TileBcast func(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// TileRows, when set, is Tile on tiles vertically adjacent full
+	// tiles: a holds tiles consecutive A slivers (tiles*kc*MR floats),
+	// bias tiles*MR values or nil, C and add tiles*MR rows; each tile gets
+	// Tile's bits. The packed path calls it once for a block's full
+	// slivers under a B sliver instead of Tile sliver by sliver.
+	TileRows func(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// TileBcastRows is TileRows over broadcast A slivers (TileBcast's).
+	TileBcastRows func(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// TilePair, when set, is Tile on two vertically adjacent tiles at
 	// once, of which the first cols columns (0 < cols <= NR) are read and
 	// written: a holds two consecutive A slivers (2*kc*MR floats, as the

@@ -33,7 +33,7 @@ import "simd/archsimd"
 // BenchmarkConvShapes' shapes. The broadcast block is 4 times the plain
 // one, so its MC is 16: 16 rows of KC 1024 are 256 KiB broadcast, as 64
 // plain rows are.
-var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
 // (Kernel.KC): at 1024 a product over a deep k makes a quarter as many
@@ -60,12 +60,13 @@ func archKernels() []Kernel { return []Kernel{SIMD128, SIMD128x12, SIMD128Go} }
 var SIMD128Go = Kernel{Name: "simd128go_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, KC: wasmKC}
 
 // kernelSIMD128x4x8Asm is SIMD128's register tile in assembly
-// (kernel_wasm_simd4x8.s), stored into C with the epilogue that flags
-// selects. It reads and writes without checking: kernelSIMD128x4x8Checked
-// and tileSIMD128x4x8 check.
+// (kernel_wasm_simd4x8.s) on tiles vertically adjacent tiles (A slivers
+// consecutive in a, one B sliver), each stored into C with the epilogue
+// that flags selects. It reads and writes without checking:
+// kernelSIMD128x4x8Checked, tileSIMD128x4x8 and tileRowsSIMD128x4x8 check.
 //
 //go:noescape
-func kernelSIMD128x4x8Asm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
 
 // The flags of kernelSIMD128x4x8Asm.
 const (
@@ -81,19 +82,30 @@ const (
 // The extra call costs 1-2% of a kc = 64 tile.
 func kernelSIMD128x4x8Checked(kc int, a, b, acc []float32) {
 	_, _, _ = a[:kc*4], b[:kc*8], acc[:32]
-	kernelSIMD128x4x8Asm(kc, a, b, acc, 8, tileFirst, nil, nil)
+	kernelSIMD128x4x8Asm(kc, 1, a, b, acc, 8, tileFirst, nil, nil)
 }
 
 // tileSIMD128x4x8 is SIMD128's Tile: the slice checks, then the assembly
 // tile stored into C.
 func tileSIMD128x4x8(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	_, _, _ = a[:kc*4], b[:kc*8], c[3*ldc:3*ldc+8]
-	kernelSIMD128x4x8Asm(kc, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc), bias, add)
+	kernelSIMD128x4x8Asm(kc, 1, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, 4), bias, add)
 }
 
-// tileFlags returns the flags of a tile's store, checking the lengths of
-// bias and add where they are read.
-func tileFlags(first, last, relu bool, bias, add []float32, ldc int) int {
+// tileRowsSIMD128x4x8 is SIMD128's TileRows: the slice checks, then the
+// assembly's loop over the tiles.
+func tileRowsSIMD128x4x8(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	if tiles <= 0 {
+		return
+	}
+	rows := 4 * tiles
+	_, _, _ = a[:kc*rows], b[:kc*8], c[(rows-1)*ldc:(rows-1)*ldc+8]
+	kernelSIMD128x4x8Asm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add)
+}
+
+// tileFlags returns the flags of the store of tiles of rows rows in all,
+// checking the lengths of bias and add where they are read.
+func tileFlags(first, last, relu bool, bias, add []float32, ldc, rows int) int {
 	flags := 0
 	if first {
 		flags |= tileFirst
@@ -104,11 +116,11 @@ func tileFlags(first, last, relu bool, bias, add []float32, ldc int) int {
 			flags |= tileRelu
 		}
 		if bias != nil {
-			_ = bias[:4]
+			_ = bias[:rows]
 			flags |= tileBias
 		}
 		if add != nil {
-			_ = add[3*ldc : 3*ldc+8]
+			_ = add[(rows-1)*ldc : (rows-1)*ldc+8]
 			flags |= tileAdd
 		}
 	}
@@ -119,13 +131,24 @@ func tileFlags(first, last, relu bool, bias, add []float32, ldc int) int {
 // packed broadcast (broadcastSIMD128), unchecked.
 //
 //go:noescape
-func kernelSIMD128x4x8BcastAsm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
 
 // tileBcastSIMD128x4x8 is SIMD128's TileBcast: tileSIMD128x4x8 with the A
 // sliver broadcast (kc*16 floats).
 func tileBcastSIMD128x4x8(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	_, _, _ = a[:kc*16], b[:kc*8], c[3*ldc:3*ldc+8]
-	kernelSIMD128x4x8BcastAsm(kc, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc), bias, add)
+	kernelSIMD128x4x8BcastAsm(kc, 1, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, 4), bias, add)
+}
+
+// tileBcastRowsSIMD128x4x8 is SIMD128's TileBcastRows: tileRowsSIMD128x4x8
+// over broadcast A slivers (kc*16 floats each).
+func tileBcastRowsSIMD128x4x8(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	if tiles <= 0 {
+		return
+	}
+	rows := 4 * tiles
+	_, _, _ = a[:kc*4*rows], b[:kc*8], c[(rows-1)*ldc:(rows-1)*ldc+8]
+	kernelSIMD128x4x8BcastAsm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add)
 }
 
 // broadcastSIMD128 is SIMD128's Bcast: each value of src stored 4 times

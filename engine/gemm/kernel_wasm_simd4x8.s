@@ -4,19 +4,22 @@
 
 #include "textflag.h"
 
-// func kernelSIMD128x4x8Asm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
 //
 // SIMD128's register tile (see kernelSIMD128x4x8 in kernel_wasm_simd4x8.go,
-// which has the same operations): for p < kc, with the A sliver at a (4
-// floats a step) and the B sliver at b (8 floats a step), each of the 4
-// rows' A value is splat to a vector and multiplied by the two B vectors,
-// each product added to its accumulator (f32x4.mul then f32x4.add, as
-// archsimd's MulAdd lowers). Then the tile is stored into C as
+// which has the same operations), on tiles vertically adjacent tiles of C
+// one after the other: tile t is A sliver t (consecutive in a) times the
+// one B sliver, stored at rows 4t..4t+3 of c, bias and add. For p < kc,
+// with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
+// a step), each of the 4 rows' A value is splat to a vector and multiplied
+// by the two B vectors, each product added to its accumulator (f32x4.mul
+// then f32x4.add, as archsimd's MulAdd lowers). Then the tile is stored
+// into C as
 // storeTileAddSIMD128x8 stores it: row i at c[i*ldc:i*ldc+8], added to
 // what is there unless flags&1 (first); if flags&2 (last), bias[i] added
 // when flags&8, the row of add (laid out as c) added when flags&16, and
 // lanes below zero set to zero when flags&4 (ReLU). Fn is this with c the
-// 4x8 acc (ldc 8) and flags 1.
+// 4x8 acc (ldc 8), flags 1 and tiles 1.
 //
 // Written in assembly for two things Go's wasm backend does not give:
 // constant offsets folded into the loads' memarg (Go computes every
@@ -28,36 +31,56 @@
 // iteration keeps its 12 vectors in registers. Node, kc 256 and 1024 in
 // L1/L2, interleaved best of 15: Go kernel 31-32 GFLOP/s, this 40-41.
 // Storing the tile here saves the store function's call and the trip of
-// the accumulators through acc.
+// the accumulators through acc. The loop over a block's tiles is here too
+// (tileRowsSIMD128x4x8): a call per tile from the packed path's Go loop
+// (its checks, the arguments through the Go stack) cost about a third of
+// a tile of 64 steps.
 //
-// Registers: R0 steps left, R1 a, R2 b (addresses in linear memory);
+// Registers: R8 tiles left, R0 steps left, R1 a, R2 b (addresses in
+// linear memory), R9 R10 R3 the tile's row 0 in c, in add, its bias;
 // V0-V7 accumulators (row i: V2i columns 0-3, V2i+1 columns 4-7), V8 V9
 // the B vectors, V10 the splat A value (then the bias), V11 zero. The
 // caller checks the lengths (kernelSIMD128x4x8Checked, tileSIMD128x4x8).
-TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-144
-	MOVD kc+0(FP), R0
-	MOVD a_base+8(FP), R1
-	MOVD b_base+32(FP), R2
-
+TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-152
+	MOVD tiles+8(FP), R8
+	MOVD a_base+16(FP), R1
+	MOVD ldc+88(FP), R4
+	Get R4
+	I64Const $2
+	I64Shl
+	Set R4
+	MOVD c_base+64(FP), R9
+	MOVD flags+96(FP), R6
+	MOVD bias_base+104(FP), R3
+	MOVD add_base+128(FP), R10
 	I32Const $0
 	I32x4Splat
-	Set V0
-	Get V0
-	Set V1
-	Get V0
-	Set V2
-	Get V0
-	Set V3
-	Get V0
-	Set V4
-	Get V0
-	Set V5
-	Get V0
-	Set V6
-	Get V0
-	Set V7
-	Get V0
 	Set V11
+
+	// One tile an iteration: R8 tiles left, R9 its row 0 in C, R10 in add.
+	Block
+	Loop
+	Get R8
+	I64Eqz
+	BrIf $1
+	MOVD kc+0(FP), R0
+	MOVD b_base+40(FP), R2
+	Get V11
+	Set V0
+	Get V11
+	Set V1
+	Get V11
+	Set V2
+	Get V11
+	Set V3
+	Get V11
+	Set V4
+	Get V11
+	Set V5
+	Get V11
+	Set V6
+	Get V11
+	Set V7
 
 	Block
 	Loop
@@ -167,15 +190,10 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-144
 	End
 
 	// The tile into C, row by row (R5 the row in C, R7 the row in add).
-	MOVD ldc+80(FP), R4
-	Get R4
-	I64Const $2
-	I64Shl
-	Set R4
-	MOVD c_base+56(FP), R5
-	MOVD flags+88(FP), R6
-	MOVD bias_base+96(FP), R3
-	MOVD add_base+120(FP), R7
+	Get R9
+	Set R5
+	Get R10
+	Set R7
 
 	// Row 0.
 	Get R6
@@ -596,38 +614,80 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-144
 	I32Add
 	Get V7
 	V128Store
+
+	// The next tile: R1 is at the next A sliver already; C and add 4
+	// rows down, bias 4 values on.
+	Get R9
+	Get R4
+	I64Const $2
+	I64Shl
+	I64Add
+	Set R9
+	Get R10
+	Get R4
+	I64Const $2
+	I64Shl
+	I64Add
+	Set R10
+	Get R3
+	I64Const $16
+	I64Add
+	Set R3
+	Get R8
+	I64Const $1
+	I64Sub
+	Set R8
+	Br $0
+	End
+	End
 	RET
 
-// func kernelSIMD128x4x8BcastAsm(kc int, a, b, c []float32, ldc, flags int, bias, add []float32)
+// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
 //
 // kernelSIMD128x4x8Asm over an A sliver packed broadcast (broadcastSIMD128:
 // each value stored 4 times, 16 floats a step): the A vectors are loaded,
 // not splat, which takes the shuffles out of the loop. The same products
 // and sums in the same order, so the same bits.
-TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-144
-	MOVD kc+0(FP), R0
-	MOVD a_base+8(FP), R1
-	MOVD b_base+32(FP), R2
-
+TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-152
+	MOVD tiles+8(FP), R8
+	MOVD a_base+16(FP), R1
+	MOVD ldc+88(FP), R4
+	Get R4
+	I64Const $2
+	I64Shl
+	Set R4
+	MOVD c_base+64(FP), R9
+	MOVD flags+96(FP), R6
+	MOVD bias_base+104(FP), R3
+	MOVD add_base+128(FP), R10
 	I32Const $0
 	I32x4Splat
-	Set V0
-	Get V0
-	Set V1
-	Get V0
-	Set V2
-	Get V0
-	Set V3
-	Get V0
-	Set V4
-	Get V0
-	Set V5
-	Get V0
-	Set V6
-	Get V0
-	Set V7
-	Get V0
 	Set V11
+
+	// One tile an iteration: R8 tiles left, R9 its row 0 in C, R10 in add.
+	Block
+	Loop
+	Get R8
+	I64Eqz
+	BrIf $1
+	MOVD kc+0(FP), R0
+	MOVD b_base+40(FP), R2
+	Get V11
+	Set V0
+	Get V11
+	Set V1
+	Get V11
+	Set V2
+	Get V11
+	Set V3
+	Get V11
+	Set V4
+	Get V11
+	Set V5
+	Get V11
+	Set V6
+	Get V11
+	Set V7
 
 	Block
 	Loop
@@ -733,15 +793,10 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-144
 	End
 
 	// The tile into C, row by row (R5 the row in C, R7 the row in add).
-	MOVD ldc+80(FP), R4
-	Get R4
-	I64Const $2
-	I64Shl
-	Set R4
-	MOVD c_base+56(FP), R5
-	MOVD flags+88(FP), R6
-	MOVD bias_base+96(FP), R3
-	MOVD add_base+120(FP), R7
+	Get R9
+	Set R5
+	Get R10
+	Set R7
 
 	// Row 0.
 	Get R6
@@ -1162,4 +1217,30 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-144
 	I32Add
 	Get V7
 	V128Store
+
+	// The next tile: R1 is at the next A sliver already; C and add 4
+	// rows down, bias 4 values on.
+	Get R9
+	Get R4
+	I64Const $2
+	I64Shl
+	I64Add
+	Set R9
+	Get R10
+	Get R4
+	I64Const $2
+	I64Shl
+	I64Add
+	Set R10
+	Get R3
+	I64Const $16
+	I64Add
+	Set R3
+	Get R8
+	I64Const $1
+	I64Sub
+	Set R8
+	Br $0
+	End
+	End
 	RET

@@ -109,3 +109,55 @@ func tail(s []float32, i int) []float32 {
 	}
 	return s[i:]
 }
+
+// TestWasmTileRows: SIMD128's TileRows (TileBcastRows over the broadcast
+// slivers) stores what Tile (TileBcast) stores sliver by sliver, bit for
+// bit, for 1 to 5 tiles, every combination of first, last, bias, residual
+// and ReLU, leaving the values around the tiles as they were.
+func TestWasmTileRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(99, 100))
+	const ldc = 13
+	for _, kc := range []int{1, 37} {
+		for tiles := 1; tiles <= 5; tiles++ {
+			rows := 4 * tiles
+			a, b := randMat(r, tiles*kc*4), randMat(r, kc*8)
+			a[r.IntN(len(a))] = float32(math.NaN())
+			b[r.IntN(len(b))] = float32(math.Copysign(0, -1))
+			abc := make([]float32, 4*len(a))
+			SIMD128.Bcast(abc, a)
+			c0 := randMat(r, rows*ldc+2)
+			bias := randMat(r, rows)
+			res := randMat(r, rows*ldc+2)
+			for mask := 0; mask < 32; mask++ {
+				first, last, relu := mask&1 != 0, mask&2 != 0, mask&4 != 0
+				var bs, add []float32
+				if mask&8 != 0 {
+					bs = bias
+				}
+				if mask&16 != 0 {
+					add = res
+				}
+				want := append([]float32(nil), c0...)
+				for i := 0; i < tiles; i++ {
+					var bi []float32
+					if bs != nil {
+						bi = bs[4*i:]
+					}
+					SIMD128.Tile(kc, a[i*kc*4:], b, want[2+4*i*ldc:], ldc, first, last, bi, tail(add, 2+4*i*ldc), relu)
+				}
+				got := append([]float32(nil), c0...)
+				SIMD128.TileRows(kc, tiles, a, b, got[2:], ldc, first, last, bs, tail(add, 2), relu)
+				gotB := append([]float32(nil), c0...)
+				SIMD128.TileBcastRows(kc, tiles, abc, b, gotB[2:], ldc, first, last, bs, tail(add, 2), relu)
+				for i := range got {
+					for name, g := range map[string]float32{"TileRows": got[i], "TileBcastRows": gotB[i]} {
+						w := want[i]
+						if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+							t.Fatalf("%s kc=%d tiles=%d first=%v last=%v relu=%v bias=%v add=%v: C[%d] = %v, Tile %v", name, kc, tiles, first, last, relu, bs != nil, add != nil, i, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
