@@ -62,6 +62,11 @@ type directShape struct{ r, segs int }
 // against 2.23-2.37 pixel-major), tiles of 64 in one (1.60-2.12 against
 // 1.77-2.95, 4 alternating rounds).
 func directShapeFor(g Geom) directShape {
+	if useDirectChan(g) {
+		// The channel-vector kernel (direct_chan.go): slabs of 64
+		// channels.
+		return directShape{directChanC, 0}
+	}
 	if g.OW < 14 {
 		return directShape{6, 4}
 	}
@@ -97,7 +102,14 @@ type directTileFn func(kc int, a []float32, off []int, planes []float32, t *dire
 // 2.03 (1.47), 1.56 (1.44); ResNet-50 layer4.0.conv2 (512 channels)
 // 4.70 (3.82), 6.08 (4.70), 6.37 (3.95) -> 5.67 (2.88), 3.20 (2.72), 3.26
 // (2.70). It depends on nothing a band of output rows changes (RowBand).
+//
+// 3x3 stride-2 convs on 16 or more input channels now take the
+// channel-vector kernel (useDirectChan, direct_chan.go) at any size; the
+// figures above are the row-segment kernels'.
 func useDirect(g Geom) bool {
+	if useDirectChan(g) {
+		return true
+	}
 	if g.Group != 1 || g.SW < 2 || g.OW < 7 {
 		return false
 	}
@@ -320,6 +332,14 @@ func directWeights(g Geom, w Weights, a []float32, r int) {
 // So every output has the bits of the im2col path (TestDirectSameBits),
 // whatever the number of workers or the band of output rows.
 func direct(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, kern directTileFn) {
+	if useDirectChan(g) {
+		ck := directChanKernel
+		if ck == nil {
+			ck = directChanGo
+		}
+		directChan(g, x, w, bias, y, relu, workers, ck)
+		return
+	}
 	d := newDirectGeom(g)
 	k := len(d.off)
 	kcMax := max(1, gemm.DefaultTiles.KC)

@@ -6,6 +6,9 @@ package conv
 // Forward takes im2col + GEMM for every conv.
 var directKernel directTileFn
 
+// directChanKernel is nil too: direct_chan.go's portable kernel.
+var directChanKernel directChanFn
+
 // directSplit2 sets e[j] = src[2j] and o[j] = src[2j+1]: an input row
 // into the planes of its two column phases at stride 2.
 func directSplit2(e, o, src []float32) { split2Go(e, o, src) }

@@ -39,6 +39,8 @@ func main() {
 	b.WriteString("\n")
 	b.WriteString(row4Doc)
 	kernelText(kernel{"directKernel6x64", 6, 4, "6", doc6x64}, "loop6")
+	b.WriteString("\n")
+	chanKernelText()
 	if err := os.WriteFile("direct_amd64.s", []byte(b.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -172,4 +174,93 @@ const doc6x64 = `// func directKernel6x64(k int, a *float32, off *int, p0, p1, p
 // 24 accumulators live in Z8-Z31, the four B vectors in Z0-Z3, the
 // broadcasts rotate through Z4-Z7; mode as there (64 values a
 // row of y). k >= 1.
+`
+
+// pixRegs hold directKernelC6x64's six pixel pointers.
+var pixRegs = []string{"DI", "R8", "R9", "R10", "R11", "R12"}
+
+// chanKernelText writes directKernelC6x64: 6 output pixels (broadcasts)
+// by 64 output channels (four weight vectors), Z8 + 4*j + v the
+// accumulator of pixel j and channels 16v..16v+15.
+func chanKernelText() {
+	b.WriteString(docC6x64)
+	b.WriteString("TEXT ·directKernelC6x64(SB), NOSPLIT, $0-96\n")
+	e("MOVQ k+0(FP), CX")
+	e("MOVQ w+8(FP), AX")
+	e("MOVQ off+16(FP), SI")
+	for j, r := range pixRegs {
+		e("MOVQ p%d+%d(FP), %s", j, 24+8*j, r)
+	}
+	for z := 8; z < 32; z++ {
+		e("VPXORD Z%d, Z%d, Z%d", z, z, z)
+	}
+	// Two steps an iteration, then the odd one.
+	step := func(i int) {
+		e("MOVQ %d(SI), R13", 8*i)
+		for v := 0; v < 4; v++ {
+			e("VMOVUPS %d(AX), Z%d", 256*i+64*v, v)
+		}
+		for j, r := range pixRegs {
+			bc := 4 + j%4
+			e("VBROADCASTSS (%s)(R13*4), Z%d", r, bc)
+			for v := 0; v < 4; v++ {
+				e("VFMADD231PS Z%d, Z%d, Z%d", bc, v, 8+4*j+v)
+			}
+		}
+	}
+	e("MOVQ CX, BX")
+	e("SHRQ $1, CX")
+	e("JZ   tailc")
+	b.WriteString("\nloopc:\n")
+	step(0)
+	step(1)
+	e("ADDQ $512, AX")
+	e("ADDQ $16, SI")
+	e("DECQ CX")
+	e("JNZ  loopc")
+	b.WriteString("\ntailc:\n")
+	e("TESTQ $1, BX")
+	e("JZ   donec")
+	step(0)
+	b.WriteString("\ndonec:\n")
+	e("MOVQ c+72(FP), BX")
+	e("MOVQ ldc+80(FP), DX")
+	e("SHLQ $2, DX")
+	e("MOVQ add+88(FP), R14")
+	e("TESTQ R14, R14")
+	e("JZ   storec")
+	for j := range pixRegs {
+		for v := 0; v < 4; v++ {
+			e("VMOVUPS %d(BX), Z%d", 64*v, v)
+		}
+		for v := 0; v < 4; v++ {
+			a := 8 + 4*j + v
+			e("VADDPS Z%d, Z%d, Z%d", a, v, a)
+		}
+		for v := 0; v < 4; v++ {
+			e("VMOVUPS Z%d, %d(BX)", 8+4*j+v, 64*v)
+		}
+		e("ADDQ DX, BX")
+	}
+	e("VZEROUPPER")
+	e("RET")
+	b.WriteString("\nstorec:\n")
+	for j := range pixRegs {
+		for v := 0; v < 4; v++ {
+			e("VMOVUPS Z%d, %d(BX)", 8+4*j+v, 64*v)
+		}
+		e("ADDQ DX, BX")
+	}
+	e("VZEROUPPER")
+	e("RET")
+}
+
+const docC6x64 = `// func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int)
+//
+// For pixels j < 6 (pj) and channels i < 64: the sum over p < k of
+// w[p*64+i] * pj[off[p]], in order of p from zero with VFMADD231PS, stored
+// at c[j*ldc+i] (add 0) or added to the value there as c + sum (add not
+// 0). The 24 accumulators live in Z8-Z31 (pixel j's four vectors from
+// Z8+4j), the four weight vectors of a step in Z0-Z3, the broadcasts
+// rotate through Z4-Z7. k >= 1.
 `

@@ -1,0 +1,171 @@
+package conv
+
+import (
+	"convscope/engine/gemm"
+	"convscope/engine/internal/par"
+)
+
+// The channel-vector direct path serves ResNet's 3x3 stride-2 convs with
+// more than a few input channels (layer2.0.conv2, 128 channels 56 -> 28;
+// layer3.0.conv2; layer4.0.conv2, 14 -> 7; ResNet-18's layerN.0.conv1).
+// The row-segment kernels (direct.go) put 16 output pixels in a vector:
+// at stride 2 those are every other input value, so they read phase
+// planes (a split of the input, about 15% of the conv) at any offset, and
+// nearly every 16-value load is split over two cache lines. Here, as in
+// onnxruntime's NCHWc convs, the vectors hold output channels: a tile is 6
+// output pixels (broadcast from the input, one value per pixel and tap,
+// at any stride) by 64 output channels (four aligned weight vectors of a
+// tap), 24 accumulators, 10 loads per 24 multiply-adds. The input is read
+// in place, or from a zero-padded copy where the conv pads, and pixels
+// are taken 6 at a time in raster order across output rows (a 7x7 output
+// is 9 tiles of 6, 54 lanes for 49 pixels).
+//
+// The tiles go to a scratch by pixel ([slab of 64 channels][pixel][64]),
+// transposed into the output with the bias and ReLU afterwards as the
+// pixel-major path does (storeBiasRelu). Every output is summed over the
+// GEMM's KC slices of taps, each slice in order of p = (c, ky, kx) from
+// zero with a fused multiply-add, the slices added in order to the first,
+// then the bias and the ReLU: the bits of the im2col path
+// (TestDirectSameBits), for any number of workers.
+
+// Tile of the channel-vector kernel: directChanPix pixels by directChanC
+// channels.
+const (
+	directChanPix = 6
+	directChanC   = 64
+)
+
+// useDirectChan reports whether a conv useDirect takes runs through the
+// channel-vector kernel: 3x3 stride 2 on at least 16 input channels.
+func useDirectChan(g Geom) bool {
+	return g.Group == 1 && g.KH == 3 && g.KW == 3 && g.SH == 2 && g.SW == 2 && g.C >= 16
+}
+
+// directChanFn computes a tile: for pixels j < directChanPix and channels
+// i < directChanC, the sum over p < k of w[p*64+i] * pl[base[j]+off[p]]
+// (in order of p from zero), stored at c[j*ldc+i] or, with add, added to
+// the value there (c + sum).
+type directChanFn func(k int, w []float32, off []int, pl []float32, base *[directChanPix]int, c []float32, ldc int, add bool)
+
+// directChanGo is the portable directChanFn.
+func directChanGo(k int, w []float32, off []int, pl []float32, base *[directChanPix]int, c []float32, ldc int, add bool) {
+	for j := range directChanPix {
+		for i := range directChanC {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += w[p*directChanC+i] * pl[base[j]+off[p]]
+			}
+			if add {
+				s = c[j*ldc+i] + s
+			}
+			c[j*ldc+i] = s
+		}
+	}
+}
+
+// directChan computes Forward's result for g (useDirectChan) with the
+// tile kernel kern.
+func directChan(g Geom, x []float32, w Weights, bias, y []float32, relu bool, workers int, kern directChanFn) {
+	const tp, tc = directChanPix, directChanC
+	k := g.C * g.KH * g.KW
+	kcMax := max(1, gemm.DefaultTiles.KC)
+	slabs := (g.M + tc - 1) / tc
+	var a []float32
+	if dp := w.directPacked(); dp != nil && dp.m == g.M && dp.k == k && dp.r == tc {
+		a = dp.a
+	} else {
+		abuf := colPool.get(slabs * tc * k)
+		defer colPool.put(abuf)
+		a = *abuf
+		directWeights(g, w, a, tc)
+	}
+	// The input planes: x itself when no tap reads outside it, else a
+	// zero-padded copy of hp x wp values a channel.
+	hp := (g.OH-1)*g.SH + (g.KH-1)*g.DH + 1
+	wp := (g.OW-1)*g.SW + (g.KW-1)*g.DW + 1
+	inPlace := g.PT == 0 && g.PL == 0 && hp <= g.H && wp <= g.W
+	var pbuf *[]float32
+	if inPlace {
+		hp, wp = g.H, g.W
+	} else {
+		pbuf = colPool.get(g.C * hp * wp)
+		defer colPool.put(pbuf)
+	}
+	off := make([]int, 0, k)
+	for c := 0; c < g.C; c++ {
+		for ky := 0; ky < g.KH; ky++ {
+			for kx := 0; kx < g.KW; kx++ {
+				off = append(off, c*hp*wp+ky*g.DH*wp+kx*g.DW)
+			}
+		}
+	}
+	npix := g.OH * g.OW
+	tiles := (npix + tp - 1) / tp
+	npad := tiles * tp
+	cbuf := colPool.get(slabs * npad * tc)
+	defer colPool.put(cbuf)
+	ct := (*cbuf)[:slabs*npad*tc]
+	// The kernel loads through pointers: its last pixel's last tap must
+	// lie in the planes.
+	if (g.OH-1)*g.SH*wp+(g.OW-1)*g.SW+off[k-1] >= g.C*hp*wp {
+		panic("conv: direct planes too small")
+	}
+	for n := 0; n < g.N; n++ {
+		xn := x[n*g.C*g.H*g.W : (n+1)*g.C*g.H*g.W]
+		pl := xn
+		if pbuf != nil {
+			pl = (*pbuf)[:g.C*hp*wp]
+			directPad(g, xn, pl, hp, wp, workers)
+		}
+		par.ForChunks(workers, tiles, chunksPerWorker*workers, func(lo, hi int) {
+			var base [tp]int
+			for p0 := 0; p0 < k; p0 += kcMax {
+				kc := min(kcMax, k-p0)
+				for s := 0; s < slabs; s++ {
+					ws := a[s*tc*k+p0*tc : s*tc*k+(p0+kc)*tc]
+					cs := ct[s*npad*tc:]
+					for t := lo; t < hi; t++ {
+						for j := range base {
+							// Pixels past the last (the last tile's) read
+							// the last one's taps; their rows of the
+							// scratch are not used.
+							q := min(t*tp+j, npix-1)
+							base[j] = q/g.OW*g.SH*wp + q%g.OW*g.SW
+						}
+						kern(kc, ws, off[p0:p0+kc], pl, &base, cs[t*tp*tc:(t+1)*tp*tc], tc, p0 > 0)
+					}
+				}
+			}
+		})
+		yn := y[n*g.M*npix : (n+1)*g.M*npix]
+		par.ForChunks(workers, slabs, workers, func(lo, hi int) {
+			for s := lo; s < hi; s++ {
+				storeBiasRelu(g, ct[s*npad*tc:s*npad*tc+npix*tc], yn, bias, relu, s*tc, min(tc, g.M-s*tc), tp, tc, npix)
+			}
+		})
+	}
+}
+
+// directPad writes image x into pl, hp x wp values a channel: value (i, j)
+// of channel c is x[c, i-PT, j-PL], 0 outside the input.
+func directPad(g Geom, x, pl []float32, hp, wp, workers int) {
+	if g.C*hp*wp < 1<<15 {
+		workers = 1
+	}
+	j0 := min(wp, g.PL)              // first column inside the input
+	j1 := max(j0, min(wp, g.W+g.PL)) // past the last
+	par.ForChunks(workers, g.C*hp, chunksPerWorker*workers, func(lo, hi int) {
+		for it := lo; it < hi; it++ {
+			c, i := it/hp, it%hp
+			dst := pl[it*wp : (it+1)*wp]
+			iy := i - g.PT
+			if iy < 0 || iy >= g.H {
+				clear(dst)
+				continue
+			}
+			clear(dst[:j0])
+			copy(dst[j0:j1], x[(c*g.H+iy)*g.W+j0-g.PL:])
+			clear(dst[j1:])
+		}
+	})
+}
