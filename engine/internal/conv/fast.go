@@ -24,8 +24,9 @@ const chunksPerWorker = 4
 //     the GEMM's B matrix (C/Group x H*W);
 //   - depthwise (one input channel per group): a direct loop per channel;
 //   - 3x3, stride 1, no groups, at least 16 channels in and out and enough
-//     output pixels (useWinograd): Winograd F(2x2, 3x3) (winograd.go),
-//     2.25 times fewer multiplies;
+//     output pixels (useWinograd; in WebAssembly down to 7x7 maps,
+//     useWinogradOn): Winograd F(2x2, 3x3) (winograd.go), 2.25 times
+//     fewer multiplies;
 //   - strided, few input channels (first layers; useDirect), natively with
 //     AVX-512: a direct kernel reading the input's column-phase planes
 //     (direct.go), no im2col;
@@ -92,7 +93,7 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 		after()
 		return
 	}
-	if pa.winograd && useWinograd(g) {
+	if pa.winograd && useWinogradOn(g, wasmBuild) {
 		winograd(g, x, w, bias, y, relu1, workers, pa.tiles)
 		after()
 		return

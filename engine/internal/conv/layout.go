@@ -61,7 +61,7 @@ func LayoutFor(g Geom, t Target) Layout {
 	if !t.Wasm && useWinogradTM(g, t.Kernel) {
 		return WinogradTiles
 	}
-	if useWinograd(g) {
+	if useWinogradOn(g, t.Wasm) {
 		if !keepWinogradWeights(g.M, g.C, t.Wasm) {
 			return Unpacked
 		}

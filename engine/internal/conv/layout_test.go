@@ -54,10 +54,12 @@ func TestLayoutFor(t *testing.T) {
 		{geom(16, 16, 12, 3, 1, 16), Unpacked},         // depthwise
 		{geom(1, 8, 12, 5, 1, 1), Unpacked},            // one input channel
 		{geom(3, 20, 12, 11, 4, 1), Panels},            // a first layer's big kernel
-		{geom(16, 16, 12, 3, 1, 1), Panels},            // too few outputs for Winograd
+		{geom(16, 16, 12, 3, 1, 1), WinogradKernels},   // 144 outputs: Winograd in WebAssembly only (useWinogradOn)
+		{geom(16, 16, 6, 3, 1, 1), Panels},             // too few outputs for Winograd
+		{geom(288, 64, 8, 3, 1, 1), Panels},            // small map, more than 256 channels in: im2col in WebAssembly
 		{geom(16, 16, 13, 3, 1, 1), WinogradKernels},   // 169 outputs
 		{geom(256, 384, 13, 3, 1, 1), WinogradKernels}, // at wasmKeepWinogradMC
-		{geom(64, 40, 7, 3, 1, 1), Panels},             // 3x3 s1 on 7x7: winogradTM natively
+		{geom(64, 40, 7, 3, 1, 1), WinogradKernels},    // 3x3 s1 on 7x7: winogradTM natively, Winograd in WebAssembly
 		{geom(32, 24, 8, 3, 2, 1), Panels},             // strided on 4x4: pixel-major natively
 	} {
 		g := c.g

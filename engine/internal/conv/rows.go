@@ -48,8 +48,12 @@ func RowBand(g Geom, r0, r1 int) (Band, bool) {
 	if LayoutFor(g, Build()) == WinogradTiles && (r0 != 0 || r1 != g.OH) {
 		return Band{}, false
 	}
-	wino := useWinograd(g)
-	if useWinograd(bg) != wino {
+	// The band must take the whole's path; and useWinograd's choice too,
+	// so that WebAssembly's Winograd on small maps (useWinogradOn) adds no
+	// band the split engine did not take before (a 14x14 Winograd conv's
+	// 7-row bands: it goes by channels, as natively).
+	wino := useWinogradOn(g, wasmBuild)
+	if useWinogradOn(bg, wasmBuild) != wino || useWinograd(bg) != useWinograd(g) {
 		return Band{}, false
 	}
 	if wino && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {

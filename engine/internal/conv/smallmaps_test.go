@@ -1,0 +1,110 @@
+package conv
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"convscope/engine/gemm"
+)
+
+// TestUseWinogradOn: in WebAssembly the 3x3 stride-1 convs of maps down to
+// 7x7 with at most 256 input channels take Winograd; natively the rule is
+// useWinograd's. The choice never depends on the output channels, so a
+// conv split by output channels takes one path in all its parts.
+func TestUseWinogradOn(t *testing.T) {
+	g3 := func(c, m, hw int) Geom {
+		return Geom{N: 1, C: c, M: m, H: hw, W: hw, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1,
+			PT: 1, PL: 1, PB: 1, PR: 1, Group: 1, OH: hw, OW: hw}
+	}
+	for _, c := range []struct {
+		g            Geom
+		native, wasm bool
+	}{
+		{g3(128, 192, 8), false, true}, // alexnet_cifar features.8
+		{g3(192, 192, 8), false, true},
+		{g3(64, 64, 8), false, true}, // resnet20_cifar layer3
+		{g3(160, 320, 7), false, true},
+		{g3(256, 32, 7), false, true},
+		{g3(257, 64, 8), false, false}, // more than 256 channels in
+		{g3(512, 512, 7), false, false},
+		{g3(64, 64, 6), false, false}, // 36 outputs
+		{g3(8, 64, 8), false, false},  // fewer than 16 channels in
+		{g3(64, 64, 13), true, true},  // 169 outputs: useWinograd's
+	} {
+		for _, m := range []int{c.g.M, c.g.M / 2, 16} { // parts of a channel split
+			g := c.g
+			g.M = m
+			if got := useWinogradOn(g, false); got != c.native {
+				t.Errorf("%dto%d %dx%d natively: %v, want %v", g.C, g.M, g.OH, g.OW, got, c.native)
+			}
+			if got := useWinogradOn(g, true); got != c.wasm {
+				t.Errorf("%dto%d %dx%d in WebAssembly: %v, want %v", g.C, g.M, g.OH, g.OW, got, c.wasm)
+			}
+		}
+	}
+	s2 := g3(64, 64, 16)
+	s2.SH, s2.SW, s2.OH, s2.OW = 2, 2, 8, 8
+	if useWinogradOn(s2, true) {
+		t.Error("stride 2 takes Winograd in WebAssembly")
+	}
+}
+
+// TestWinogradSmallMaps: Winograd on the small maps useWinogradOn admits
+// in WebAssembly (8x8, 7x7 with its partial tiles, asymmetric pads, batch
+// 2) agrees with the reference, with its kernels transformed on each call
+// or kept (int8 weights: the same bits), and Forward on int8 weights kept
+// as Prepack keeps them gives the bits of the path it takes.
+func TestWinogradSmallMaps(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, g := range []Geom{
+		{N: 1, C: 128, M: 192, H: 8, W: 8, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 2, C: 16, M: 20, H: 7, W: 7, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 1, C: 33, M: 17, H: 9, W: 8, PT: 0, PL: 1, PB: 1, PR: 0},
+		{N: 1, C: 64, M: 40, H: 7, W: 9, PT: 2, PL: 1, PB: 0, PR: 1},
+	} {
+		g.Group, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 3, 3, 1, 1, 1, 1
+		g.OH = OutSize(g.H, g.PT, g.PB, 3, 1, 1)
+		g.OW = OutSize(g.W, g.PL, g.PR, 3, 1, 1)
+		if !useWinogradOn(g, true) {
+			t.Fatalf("%+v does not take Winograd in WebAssembly", g)
+		}
+		x := randSlice(r, g.N*g.C*g.H*g.W)
+		bias := randSlice(r, g.M)
+		w, f := quantWeights(r, g)
+		want := make([]float32, g.N*g.M*g.OH*g.OW)
+		Naive(g, x, f, bias, want, true)
+		scale := 0.0
+		for _, v := range want {
+			scale = max(scale, math.Abs(float64(v)))
+		}
+		run := func(name string, fn func(y []float32)) []float32 {
+			got := make([]float32, len(want))
+			for j := range got {
+				got[j] = float32(math.NaN()) // every element must be written
+			}
+			fn(got)
+			for j := range got {
+				if e := math.Abs(float64(got[j]-want[j])) / scale; !(e <= 1e-5) {
+					t.Fatalf("%+v %s: y[%d] = %v, naive %v", g, name, j, got[j], want[j])
+				}
+			}
+			return got
+		}
+		kern := gemm.DefaultTiles.Kernel
+		kept := w
+		kept.Packed = &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, kern.MR)}
+		for _, workers := range []int{1, 3} {
+			each := run("winograd", func(y []float32) { winograd(g, x, w, bias, y, true, workers, gemm.DefaultTiles) })
+			keptY := run("winograd kept", func(y []float32) { winograd(g, x, kept, bias, y, true, workers, gemm.DefaultTiles) })
+			for j := range each {
+				if math.Float32bits(each[j]) != math.Float32bits(keptY[j]) {
+					t.Fatalf("%+v workers=%d: y[%d] kept %v, transformed on the call %v", g, workers, j, keptY[j], each[j])
+				}
+			}
+			fw := w
+			fw.Packed = Prepack(g, w)
+			run("Forward", func(y []float32) { Forward(g, x, fw, bias, y, true, workers) })
+		}
+	}
+}
