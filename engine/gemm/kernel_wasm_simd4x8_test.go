@@ -161,3 +161,30 @@ func TestWasmTileRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPackB8: packB's 8-wide panels (the full slivers copied by
+// packRows8's assembly, the partial one in Go) hold B's values at their
+// places and zeros past the panel's columns, for panels with and without
+// a partial sliver, at an offset in B.
+func TestPackB8(t *testing.T) {
+	r := rand.New(rand.NewPCG(101, 102))
+	const ldb = 53
+	bm := randMat(r, 40*ldb)
+	for _, s := range []struct{ p0, j0, kc, nc int }{{0, 0, 1, 8}, {3, 5, 7, 16}, {2, 1, 37, 45}, {0, 0, 40, 53}, {1, 2, 5, 3}} {
+		dst := randMat(r, (s.nc+7)/8*8*s.kc)
+		packB(dst, 8, false, Float(bm, ldb), s.p0, s.j0, s.kc, s.nc)
+		for sl := 0; sl*8 < s.nc; sl++ {
+			for p := 0; p < s.kc; p++ {
+				for j := 0; j < 8; j++ {
+					var want float32
+					if sl*8+j < s.nc {
+						want = bm[(s.p0+p)*ldb+s.j0+sl*8+j]
+					}
+					if got := dst[(sl*s.kc+p)*8+j]; got != want {
+						t.Fatalf("%+v: sliver %d row %d col %d = %v, want %v", s, sl, p, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -91,16 +91,24 @@ func packB(dst []float32, nr int, transB bool, b Matrix, p0, j0, kc, nc int) {
 		// and cut into the slivers (sliver by sliver, every row of B was
 		// visited once per sliver, NR floats of a cache line at a time).
 		full := nc / nr
+		// WebAssembly copies the full slivers in assembly (packRows8).
+		done := nr == 8 && packRows8(dst, b.F[p0*ldb+j0:], ldb, kc, full)
+		if done && full*nr == nc {
+			return
+		}
 		for p := 0; p < kc; p++ {
 			src := b.F[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
-			if nr == 8 {
+			switch {
+			case done:
+				// Only the partial sliver is left (below).
+			case nr == 8:
 				// The WebAssembly kernel's width, with the copy inlined:
 				// through copySliver's switch (a call per 8 floats) the
 				// panel took 3 times as long in V8.
 				for s := 0; s < full; s++ {
 					copy8(dst[s*kc*8+p*8:], src[s*8:])
 				}
-			} else {
+			default:
 				for s := 0; s < full; s++ {
 					copySliver(dst[s*kc*nr+p*nr:], src[s*nr:], nr)
 				}
