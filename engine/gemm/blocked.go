@@ -146,17 +146,24 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// (out of the L2 streamer's reach) and, with A of
 					// every row in the block, read only here.
 					nextB := directB && !copied && js*nr+nr < nc
+					// The block's full slivers in one call (TileRows).
 					is0 := 0
-					if full := mc / mr; cols == nr && full > 0 && alpha == 1 && beta == 0 && (bcast && kern.TileBcastRows != nil || !bcast && kern.TileRows != nil) {
-						// The block's full slivers in one call.
+					if full := mc / mr; full > 0 && alpha == 1 && beta == 0 {
 						off := i0*ldc + j0 + js*nr
-						bias, add := ep.tile(i0, full*mr, off)
-						if bcast {
+						switch {
+						case cols == nr && bcast && kern.TileBcastRows != nil:
+							bias, add := ep.tile(i0, full*mr, off)
 							kern.TileBcastRows(kc, full, buf.abc[:4*full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
-						} else {
+							is0 = full
+						case cols == nr && !bcast && kern.TileRows != nil:
+							bias, add := ep.tile(i0, full*mr, off)
 							kern.TileRows(kc, full, buf.a[:full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							is0 = full
+						case cols == 4 && nr == 8 && kern.TileRows4 != nil:
+							bias, add := ep.tile(i0, full*mr, off)
+							kern.TileRows4(kc, full, buf.a[:full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							is0 = full
 						}
-						is0 = full
 					}
 					for is := is0; is*mr < mc; is++ {
 						// Three slivers at a time while at least three

@@ -20,17 +20,21 @@ func e(format string, args ...any) { b.I(format, args...) }
 
 func main() {
 	b.WriteString(docPlain)
-	kernel("kernelSIMD128x4x8Asm", false)
+	kernel("kernelSIMD128x4x8Asm", false, 2)
 	b.WriteString("\n")
 	b.WriteString(docBcast)
-	kernel("kernelSIMD128x4x8BcastAsm", true)
+	kernel("kernelSIMD128x4x8BcastAsm", true, 2)
+	b.WriteString("\n")
+	b.WriteString(docEdge)
+	kernel("kernelSIMD128x4x4Asm", false, 1)
 	b.Save("kernel_wasm_simd4x8.s")
 }
 
 // kernel writes one TEXT: for each of the tiles A slivers (consecutive in
 // a, the same B sliver), the loop over kc steps, then the store into C,
-// whose rows, bias and residual move down 4 rows a tile.
-func kernel(name string, bcast bool) {
+// whose rows, bias and residual move down 4 rows a tile. nb is the B
+// vectors of a step (2: the 4x8 tile; 1: its first 4 columns).
+func kernel(name string, bcast bool, nb int) {
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-152\n", name)
 	e("MOVD tiles+8(FP), R8")
 	e("MOVD a_base+16(FP), R1")
@@ -55,9 +59,11 @@ func kernel(name string, bcast bool) {
 	e("BrIf $1")
 	e("MOVD kc+0(FP), R0")
 	e("MOVD b_base+40(FP), R2")
-	for v := 0; v < 8; v++ {
-		e("Get V11")
-		e("Set V%d", v)
+	for i := 0; i < 4; i++ {
+		for j := 0; j < nb; j++ {
+			e("Get V11")
+			e("Set V%d", 2*i+j)
+		}
 	}
 	b.WriteString("\n")
 	e("Block")
@@ -66,7 +72,7 @@ func kernel(name string, bcast bool) {
 	e("I64Eqz")
 	e("BrIf $1")
 	b.WriteString("\n")
-	for j := 0; j < 2; j++ {
+	for j := 0; j < nb; j++ {
 		e("Get R2")
 		e("I32WrapI64")
 		e("V128Load $%d", 16*j)
@@ -84,7 +90,7 @@ func kernel(name string, bcast bool) {
 			e("F32x4Splat")
 		}
 		e("Set V10")
-		for j := 0; j < 2; j++ {
+		for j := 0; j < nb; j++ {
 			e("Get V10")
 			e("Get V%d", 8+j)
 			e("F32x4Mul")
@@ -114,7 +120,7 @@ func kernel(name string, bcast bool) {
 	e("Br $0")
 	e("End")
 	e("End")
-	store()
+	store(nb)
 	b.WriteString("\n")
 	e("// The next tile: R1 is at the next A sliver already; C and add 4")
 	e("// rows down, bias 4 values on.")
@@ -151,7 +157,7 @@ func flag(bit int) {
 
 // store writes the tile's rows into C with the epilogue of the flags (R6),
 // row 0 at R9 in C and at R10 in add, the bias at R3, ldc*4 in R4.
-func store() {
+func store(nb int) {
 	b.WriteString("\n")
 	e("// The tile into C, row by row (R5 the row in C, R7 the row in add).")
 	e("Get R9")
@@ -160,12 +166,13 @@ func store() {
 	e("Set R7")
 	for i := 0; i < 4; i++ {
 		v0, v1 := 2*i, 2*i+1
+		vs := []int{v0, v1}[:nb]
 		b.WriteString("\n")
 		e("// Row %d.", i)
 		flag(1)
 		e("I32Eqz")
 		e("If")
-		for j, v := range []int{v0, v1} {
+		for j, v := range vs {
 			e("Get R5")
 			e("I32WrapI64")
 			e("V128Load $%d", 16*j)
@@ -183,7 +190,7 @@ func store() {
 		e("F32Load $%d", 4*i)
 		e("F32x4Splat")
 		e("Set V10")
-		for _, v := range []int{v0, v1} {
+		for _, v := range vs {
 			e("Get V%d", v)
 			e("Get V10")
 			e("F32x4Add")
@@ -192,7 +199,7 @@ func store() {
 		e("End")
 		flag(16)
 		e("If")
-		for j, v := range []int{v0, v1} {
+		for j, v := range vs {
 			e("Get V%d", v)
 			e("Get R7")
 			e("I32WrapI64")
@@ -203,7 +210,7 @@ func store() {
 		e("End")
 		flag(4)
 		e("If")
-		for _, v := range []int{v0, v1} {
+		for _, v := range vs {
 			// zero.IfElse(v.Less(zero), v): lanes below zero become zero.
 			e("Get V11")
 			e("Get V%d", v)
@@ -219,12 +226,14 @@ func store() {
 		e("I32WrapI64")
 		e("Get V%d", v0)
 		e("V128Store")
-		e("Get R5")
-		e("I32WrapI64")
-		e("I32Const $16")
-		e("I32Add")
-		e("Get V%d", v1)
-		e("V128Store")
+		if nb == 2 {
+			e("Get R5")
+			e("I32WrapI64")
+			e("I32Const $16")
+			e("I32Add")
+			e("Get V%d", v1)
+			e("V128Store")
+		}
 		if i < 3 {
 			e("Get R5")
 			e("Get R4")
@@ -275,6 +284,16 @@ const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32,
 // V0-V7 accumulators (row i: V2i columns 0-3, V2i+1 columns 4-7), V8 V9
 // the B vectors, V10 the splat A value (then the bias), V11 zero. The
 // caller checks the lengths (kernelSIMD128x4x8Checked, tileSIMD128x4x8).
+`
+
+const docEdge = `// func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+//
+// kernelSIMD128x4x8Asm on the first 4 columns of the B sliver only (one B
+// vector a step, 4 accumulators), storing 4 columns a row: the last sliver
+// of a product whose n is 4 more than a multiple of 8 (14x14 maps: 196
+// columns, ResNet-50's layer3 and GoogLeNet's inception4), which the Go
+// edge kernel (edgeSIMD128x4x4) took at a fraction of this speed. Each lane
+// gets the 4x8 tile's operations, so its bits.
 `
 
 const docBcast = `// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)

@@ -33,7 +33,7 @@ import "simd/archsimd"
 // BenchmarkConvShapes' shapes. The broadcast block is 4 times the plain
 // one, so its MC is 16: 16 rows of KC 1024 are 256 KiB broadcast, as 64
 // plain rows are.
-var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, TileRows4: tileRowsSIMD128x4x4, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
 // (Kernel.KC): at 1024 a product over a deep k makes a quarter as many
@@ -103,9 +103,31 @@ func tileRowsSIMD128x4x8(kc, tiles int, a, b, c []float32, ldc int, first, last 
 	kernelSIMD128x4x8Asm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add)
 }
 
+// kernelSIMD128x4x4Asm is kernelSIMD128x4x8Asm on the first 4 columns of
+// the B sliver (kernel_wasm_simd4x8.s), unchecked.
+//
+//go:noescape
+func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+
+// tileRowsSIMD128x4x4 is SIMD128's TileRows4: the slice checks, then the
+// assembly's loop over the tiles, 4 columns each.
+func tileRowsSIMD128x4x4(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	if tiles <= 0 {
+		return
+	}
+	rows := 4 * tiles
+	_, _, _ = a[:kc*rows], b[:kc*8], c[(rows-1)*ldc:(rows-1)*ldc+4]
+	kernelSIMD128x4x4Asm(kc, tiles, a, b, c, ldc, tileFlags4(first, last, relu, bias, add, ldc, rows, 4), bias, add)
+}
+
 // tileFlags returns the flags of the store of tiles of rows rows in all,
 // checking the lengths of bias and add where they are read.
 func tileFlags(first, last, relu bool, bias, add []float32, ldc, rows int) int {
+	return tileFlags4(first, last, relu, bias, add, ldc, rows, 8)
+}
+
+// tileFlags4 is tileFlags for tiles cols columns wide.
+func tileFlags4(first, last, relu bool, bias, add []float32, ldc, rows, cols int) int {
 	flags := 0
 	if first {
 		flags |= tileFirst
@@ -120,7 +142,7 @@ func tileFlags(first, last, relu bool, bias, add []float32, ldc, rows int) int {
 			flags |= tileBias
 		}
 		if add != nil {
-			_ = add[(rows-1)*ldc : (rows-1)*ldc+8]
+			_ = add[(rows-1)*ldc : (rows-1)*ldc+cols]
 			flags |= tileAdd
 		}
 	}

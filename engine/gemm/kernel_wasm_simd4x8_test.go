@@ -188,3 +188,47 @@ func TestPackB8(t *testing.T) {
 		}
 	}
 }
+
+// TestWasmTileRows4: SIMD128's TileRows4 stores into the first 4 columns
+// of C's rows what TileRows stores there (the sliver's other 4 columns of
+// B hold other values, which must not matter), bit for bit, for 1 to 5
+// tiles and every combination of first, last, bias, residual and ReLU,
+// and leaves every other value of C as it was.
+func TestWasmTileRows4(t *testing.T) {
+	r := rand.New(rand.NewPCG(103, 104))
+	const ldc = 13
+	for _, kc := range []int{1, 37} {
+		for tiles := 1; tiles <= 5; tiles++ {
+			rows := 4 * tiles
+			a, b := randMat(r, tiles*kc*4), randMat(r, kc*8)
+			a[r.IntN(len(a))] = float32(math.NaN())
+			b[r.IntN(len(b))] = float32(math.Copysign(0, -1))
+			c0 := randMat(r, rows*ldc+2)
+			bias := randMat(r, rows)
+			res := randMat(r, rows*ldc+2)
+			for mask := 0; mask < 32; mask++ {
+				first, last, relu := mask&1 != 0, mask&2 != 0, mask&4 != 0
+				var bs, add []float32
+				if mask&8 != 0 {
+					bs = bias
+				}
+				if mask&16 != 0 {
+					add = res
+				}
+				full := append([]float32(nil), c0...)
+				SIMD128.TileRows(kc, tiles, a, b, full[2:], ldc, first, last, bs, tail(add, 2), relu)
+				got := append([]float32(nil), c0...)
+				SIMD128.TileRows4(kc, tiles, a, b, got[2:], ldc, first, last, bs, tail(add, 2), relu)
+				for i := range got {
+					w := c0[i]
+					if col := (i - 2) % ldc; i >= 2 && i < 2+rows*ldc && col < 4 {
+						w = full[i]
+					}
+					if g := got[i]; math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+						t.Fatalf("kc=%d tiles=%d first=%v last=%v relu=%v bias=%v add=%v: C[%d] = %v, want %v", kc, tiles, first, last, relu, bs != nil, add != nil, i, g, w)
+					}
+				}
+			}
+		}
+	}
+}
