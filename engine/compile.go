@@ -65,6 +65,8 @@ type Program struct {
 	planning bool
 	plan     map[string]planned
 
+	fusedPools map[*Node]bool // MaxPools that a conv split by rows computes (shardpool.go)
+
 	mu    sync.Mutex
 	plans map[string]map[string][]int // value shapes per set of input batch sizes
 }

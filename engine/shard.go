@@ -17,8 +17,9 @@ import (
 // rows with all their weights (shardrows.go); Gather then exchanges the
 // parts so that each program holds the whole output, and every other op
 // runs on every program on whole tensors (they are cheap next to the
-// convs). Each output value is summed exactly as in the program without
-// Shard, so the results keep every bit.
+// convs), but for the pools that a conv split by rows computes itself
+// (shardpool.go). Each output value is summed exactly as in the program
+// without Shard, so the results keep every bit.
 //
 // A sharded program holds no view of the graph's int8 weights (the parts
 // it cuts and the int8 constants it keeps whole are copies), so a caller
@@ -308,6 +309,7 @@ func (p *Program) shardNodes(s Shard) error {
 	if p.planning {
 		return nil
 	}
+	p.fusePools()
 	// The int8 constants kept whole (narrow or grouped convs) may be views
 	// of the caller's model file (modelfile.DecodeGraph); copying them
 	// lets a shard free the file once compiled and keep only its part.

@@ -47,6 +47,9 @@ type rowSplit struct {
 	bounds []int
 	shared bool
 	subs   [][]conv.Band // per part (only this shard's band unless shared), a sub-band at a time
+	// pool: the conv reads a MaxPool's input and pools each sub-band's
+	// rows itself (shardpool.go).
+	pool bool
 }
 
 // Shared out by Shard.Share, a conv's rows go in chunksPerShard chunks a
@@ -192,7 +195,7 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 	rs := sp.rows
 	gd := Gathered{Node: n.Name, Y: out[0].Data, Outer: g.N * g.M, Inner: g.OW, Lo: sp.lo, Hi: sp.hi, Bounds: rs.bounds}
 	if !rs.shared {
-		runBand(x, cp, g, rs.subs[p.shard.Index], buf, w, bias, in, out)
+		runBand(x, cp, g, rs.subs[p.shard.Index], buf, w, bias, in, out, rs.pool)
 		x.gathers = append(x.gathers, gd) // see shardgather.go
 		return nil
 	}
@@ -202,7 +205,7 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 		if c < 0 {
 			break
 		}
-		runBand(x, cp, g, rs.subs[c], buf, w, bias, in, out)
+		runBand(x, cp, g, rs.subs[c], buf, w, bias, in, out, rs.pool)
 		gd.Own = append(gd.Own, c)
 	}
 	x.gathers = append(x.gathers, gd)
@@ -210,20 +213,25 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 }
 
 // runBand computes the output rows of subs (a band's sub-bands) of every
-// image into out, through the scratch buf.
-func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, in, out []*Tensor) {
+// image into out, through the scratch buf; with pool, of the conv of the
+// 3x3 stride-1 max pool of in[0] (see fusePools).
+func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, in, out []*Tensor, pool bool) {
 	xn, plane, yn := g.C*g.H*g.W, g.H*g.W, g.OH*g.OW
 	for i := range g.N {
 		xi, yi := in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn]
 		for _, b := range subs {
 			bx := b.G.C * b.G.H * b.G.W
 			by := b.G.M * b.G.OH * b.G.OW
-			if cap(*buf) < bx+by {
-				*buf = make([]float32, bx+by)
-			}
-			sx, sy := (*buf)[:bx], (*buf)[bx:bx+by]
 			rows := (b.In1 - b.In0) * g.W
+			if cap(*buf) < bx+by+rows {
+				*buf = make([]float32, bx+by+rows)
+			}
+			sx, sy, vm := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+rows]
 			for c := range g.C {
+				if pool {
+					poolRows(xi[c*plane:(c+1)*plane], g.H, g.W, b.In0, b.In1, sx[c*rows:(c+1)*rows], vm)
+					continue
+				}
 				copy(sx[c*rows:(c+1)*rows], xi[c*plane+b.In0*g.W:])
 			}
 			conv.Forward(b.G, sx, w, bias, sy, cp.Relu, x.workers)

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// poolGraph has inception-like blocks: 3x3 stride-1 pools with one cell
+// of padding feeding only a 1x1 conv (fused: p1 on 14x14, p4 on 13x13,
+// odd) or a padded 5x5 conv (p3, fused: its bands need pooled rows past
+// their own), one also read by a second node (p2: not fused), p4's output
+// kept in the "kept" variant (not fused then), and stride-2 pools (not
+// the kind fused).
+func poolGraph(t *testing.T, r *rand.Rand) *Graph {
+	t.Helper()
+	b := newTestNet(t, r, ValueInfo{Name: "x", Shape: []int{1, 3, 28, 28}})
+	f, node := b.f, b.node
+	q := func(name string, shape ...int) string { return b.q(name, 0, shape...) }
+	same := &PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}
+	node("c0", OpConv, &ConvParams{Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, Relu: true}, "a0", "x", q("w0", 40, 3, 3, 3), f("b0", 40))
+	node("p1", OpMaxPool, same, "a1", "a0")
+	node("c1", OpConv, &ConvParams{Relu: true}, "a2", "a1", q("w1", 32, 40, 1, 1), f("b1", 32))
+	node("c1b", OpConv, &ConvParams{Relu: true}, "a2b", "a0", q("w1b", 32, 40, 1, 1), f("b1b", 32))
+	node("cat", OpConcat, &ConcatParams{Axis: 1}, "a3", "a2", "a2b")
+	node("p2", OpMaxPool, same, "a4", "a3")
+	node("c2b", OpConv, nil, "a5b", "a4", q("w2b", 32, 64, 1, 1))
+	node("c2", OpConv, &ConvParams{Pads: [4]int{1, 1, 1, 1}}, "a5", "a4", q("w2", 32, 64, 3, 3), f("b2", 32))
+	node("add", OpAdd, nil, "a6", "a5", "a5b")
+	node("p5", OpMaxPool, &PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{1, 1}}, "a7", "a6") // 13x13
+	node("p3", OpMaxPool, same, "a8", "a7")
+	node("c3", OpConv, &ConvParams{Pads: [4]int{2, 2, 2, 2}, Relu: true}, "a9", "a8", q("w3", 32, 32, 5, 5), f("b3", 32)) // im2col
+	node("p4", OpMaxPool, same, "a10", "a9")
+	node("c4", OpConv, nil, "a11", "a10", f("w4", 32, 32, 1, 1))
+	node("p6", OpMaxPool, &PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}}, "a12", "a11")
+	node("fl", OpFlatten, &FlattenParams{Axis: 1}, "a13", "a12")
+	node("fc", OpGemm, &GemmParams{Alpha: 1, Beta: 1, TransB: true}, "y", "a13", q("w9", 20, 32*6*6), f("b9", 20))
+	return b.g
+}
+
+// TestShardFusedPool: the pools a conv split by rows computes (fusePools)
+// keep every bit of the unsharded program, at 2 and 3 shards, batch 1
+// and 2, bands whole or cut into sub-bands (the pooled rows then start and
+// end inside the map), fixed or shared out; only the pools that may be
+// fused are, and a kept pool output is not.
+func TestShardFusedPool(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	g := poolGraph(t, r)
+	for _, kept := range []bool{false, true} {
+		opt := Options{Workers: 1}
+		wantFused := []string{"p1", "p3", "p4"}
+		if kept {
+			opt.Keep = []string{"a10"}
+			wantFused = []string{"p1", "p3"}
+		}
+		ref, err := Compile(g, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, scratch := range []int{rowScratch, 1500} {
+			old := rowScratch
+			rowScratch = scratch
+			for _, count := range []int{2, 3, -2, -3} { // negative: shared out
+				shared := count < 0
+				count = max(count, -count)
+				l := NewLocalGather(count)
+				progs := make([]*Program, count)
+				for i := range progs {
+					o := opt
+					o.Shard = l.Shard(i)
+					if !shared {
+						o.Shard.Share = nil
+					}
+					if progs[i], err = Compile(g, o); err != nil {
+						t.Fatal(err)
+					}
+					var fused []string
+					for n := range progs[i].fusedPools {
+						fused = append(fused, n.Name)
+					}
+					slices.Sort(fused)
+					if !slices.Equal(fused, wantFused) {
+						t.Errorf("kept %v, shard %d of %d: fused pools %v, want %v", kept, i, count, fused, wantFused)
+					}
+				}
+				for _, batch := range []int{1, 2} {
+					in := map[string]*Tensor{"x": randTensor(r, batch, 3, 28, 28)}
+					want, err := ref.Run(in)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := RunShards(l, progs, in)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, res := range res {
+						sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
+						if kept {
+							sameBits(t, "a10", res.Kept["a10"], want.Kept["a10"])
+						}
+					}
+				}
+			}
+			rowScratch = old
+		}
+	}
+}
+
+// TestPoolRows: poolRows gives, for every range of rows, the rows of the
+// whole map's pool (runMaxPool), on maps of 2 to 9 rows and 2 to 7
+// columns.
+func TestPoolRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for h := 2; h <= 9; h++ {
+		for w := 2; w <= 7; w++ {
+			x := randTensor(r, 1, 1, h, w)
+			y := runOp(t, OpMaxPool, &PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, 1, x)[0]
+			for r0 := 0; r0 < h; r0++ {
+				for r1 := r0 + 1; r1 <= h; r1++ {
+					dst, vm := make([]float32, (r1-r0)*w), make([]float32, (r1-r0)*w)
+					poolRows(x.Data, h, w, r0, r1, dst, vm)
+					for i, v := range dst {
+						if want := y.Data[r0*w+i]; v != want {
+							t.Fatalf("%dx%d rows [%d, %d): value %d = %v, want %v", h, w, r0, r1, i, v, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
