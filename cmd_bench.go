@@ -52,7 +52,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
 	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")
 	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default ../shared/data/samples/dog.jpg from the module root)")
-	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads), worker counts for -app; all = every CPU; with -app, default = the count the app chooses (its memory estimate)")
+	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads), worker counts for -app; all = every CPU; with -app, default = the count the app chooses (one worker for a model with too little work to split, else by its memory estimate)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-archs a,b] [-runs 5] [-threads 1,all] [-print FILE]
        convscope bench -browser -app [-json] [-archs a,b] [-threads 1,all] [-explain=false] [-image FILE]

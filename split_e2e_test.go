@@ -19,6 +19,8 @@ import (
 
 	"convscope/internal/browsertest"
 	"convscope/internal/workerjs"
+	"convscope/models"
+	"convscope/wasm/worker/session"
 )
 
 // The split end-to-end test runs the app's engine worker (worker.js +
@@ -148,7 +150,7 @@ func TestSplitWorkersE2E(t *testing.T) {
 	}
 	browser := browsertest.Start(t)
 	site := buildSite(t)
-	mainModels, _, cat := e2eModels(t, t.TempDir())
+	mainModels, slow, cat := e2eModels(t, t.TempDir())
 	model := mainModels[0]
 	for _, m := range mainModels {
 		if m.Name == "vgg_cifar" { // explain runs the occlusion: 50 split runs
@@ -311,14 +313,35 @@ func TestSplitWorkersE2E(t *testing.T) {
 		t.Errorf("classify after a cancel: %+v on %+v workers, want %+v", ca.Next.Top, ca.Next.Memory, one.result.Top)
 	}
 
-	// The default (no Workers): one worker per core the browser reports.
+	// The default (no Workers) for a CIFAR-10 model at 32x32: one worker,
+	// its work being too small to pay for a split (session.SplitPays),
+	// with a note on the console saying so.
 	call(nil, time.Minute, "start")
 	var auto splitReply
 	call(nil, 2*time.Minute, "load", ref(model), 0)
 	call(&auto, 2*time.Minute, "classify", b64)
+	if auto.Memory == nil || auto.Memory.Workers != 1 || auto.key() != one.result.key() {
+		t.Errorf("default worker count of %s: %+v, want 1 worker and the same top-5", model.Name, auto.Memory)
+	}
+	said := false
+	for _, m := range p.Messages() {
+		said = said || strings.Contains(m.String(), "too little work to pay for splitting")
+	}
+	if !said {
+		t.Errorf("no console note on why %s runs on one worker: %v", model.Name, p.Messages())
+	}
+	// One that has the work (the random-weights ResNet-20 at 96x96, 367 M
+	// multiply-accumulates): one worker per core the browser reports.
+	if def, err := models.ArchConfig("resnet20_cifar", models.Config{Height: 96, Width: 96}); err != nil || def.MACs() < session.SplitMinMACs {
+		t.Fatalf("ResNet-20 at 96x96 (%v) no longer has the work of a split: pick a larger model for this check", err)
+	}
+	call(nil, time.Minute, "start")
+	var big splitReply
+	call(nil, 2*time.Minute, "load", ref(slow), 0)
+	call(&big, 2*time.Minute, "classify", b64)
 	want := max(min(cores, 4), 1)
-	if auto.Memory == nil || auto.Memory.Workers != want || auto.key() != one.result.key() {
-		t.Errorf("default worker count: %+v, want %d workers and the same top-5", auto.Memory, want)
+	if big.Type != "result" || big.Memory == nil || big.Memory.Workers != want {
+		t.Errorf("default worker count of %s: %+v, want %d workers", slow.Name, big.Memory, want)
 	}
 	p.CheckNoErrors()
 

@@ -48,8 +48,11 @@ const (
 
 // workerCount returns how many workers to run model m (of a file of
 // fileBytes) on for a Load asking for want (0: the default), and why it is
-// fewer than the cores when it is. The default is one worker per core the
-// browser reports, up to maxWorkers, and no more than fit the app's memory
+// fewer than the cores when it is. A count the Load asks for is taken as
+// it is. The default is one worker for a model whose work is too small to
+// pay for a split (session.SplitPays: the CIFAR-10 built-ins ran slower on
+// two workers than on one), else one worker per core the browser reports,
+// up to maxWorkers, and no more than fit the app's memory
 // budget by session.DefaultWorkers' estimate: every worker holds the whole
 // activations of a run and its own scratch besides its share of the
 // weights, so each helper adds memory (VGG16: 289 MB on one worker, 468 on
@@ -67,6 +70,13 @@ func workerCount(want int, m *models.Model, fileBytes int64) (int, string) {
 	cores := js.Global().Get("navigator").Get("hardwareConcurrency").Int()
 	if cores <= 1 {
 		return 1, "the browser reports one core: the model runs on one worker"
+	}
+	pays, _, why, err := session.SplitPays(m)
+	if err != nil {
+		return 1, fmt.Sprintf("the model's work cannot be counted (%v): it runs on one worker", err)
+	}
+	if !pays {
+		return 1, why
 	}
 	limit := min(cores, maxWorkers)
 	n, f, err := session.DefaultWorkers(m, fileBytes, limit, session.MemoryBudget)

@@ -1,0 +1,79 @@
+package session
+
+import (
+	"fmt"
+
+	"convscope/engine"
+	"convscope/models"
+)
+
+// SplitMinMACs is the work per image (multiply-accumulates) below which
+// the app runs a model on one worker by default: the split's exchanges (a
+// barrier per split layer, each worker copying the whole of every split
+// output) then cost more than the half of the work it saves. Measured in
+// Chromium on 2 cores (`bench -browser`, ms one worker / two workers,
+// session 11 at its start): every built-in CIFAR-10 model is slower on two
+// (alexnet_cifar 74 M MACs 9.96 / 10.7 in 7 gathers, googlenet_cifar 59 M
+// 9.00 / 9.53, plain20 41 M 5.86 / 8.91, resnet20 41 M 6.26 / 7.12 in 14
+// gathers, vgg_cifar 39 M 4.68 / 6.04), every ImageNet one at 224x224
+// faster (AlexNet 714 M 80.8 / 40.0, GoogLeNet 1.5 G 151 / 117, ResNet-50
+// 4.1 G 397 / 337). Those CIFAR runs lost 0.3 to 0.8 ms a gather against
+// half the one-worker time; at about 8 G MACs/s on one worker, a network
+// of ~20 gathers (ResNet-18's 21) then breaks even near 150-200 M MACs,
+// hence the bound. ResNet-20 at 64x64 (163 M) was slower on two workers
+// too (18.4 / 33.5 ms, machine at load 9, where no split paid).
+const SplitMinMACs = 200_000_000
+
+// MACs returns the multiply-accumulates of one image through g, from its
+// shapes and weights: a conv's output pixels times its weights' count, a
+// Gemm's or MatMul's weights' count (per row). The other nodes (pools,
+// batch norms, additions) are not counted: they are a few percent of a
+// network's time and split with it.
+func MACs(g *engine.Graph) (int64, error) {
+	shapes, err := engine.InferShapes(g)
+	if err != nil {
+		return 0, err
+	}
+	var macs int64
+	for _, n := range g.Nodes {
+		if len(n.Inputs) < 2 || len(n.Outputs) == 0 {
+			continue
+		}
+		w, ok := g.Consts[n.Inputs[1]]
+		if !ok {
+			continue
+		}
+		k := int64(elements(w.Shape))
+		switch n.Op {
+		case engine.OpConv:
+			out := shapes[n.Outputs[0]]
+			if len(out) != 4 {
+				continue
+			}
+			macs += k * int64(out[2]) * int64(out[3])
+		case engine.OpGemm, engine.OpMatMul:
+			macs += k
+		}
+	}
+	return macs, nil
+}
+
+// SplitPays reports whether model m has the work to pay for splitting it
+// over workers (at least SplitMinMACs per image), with its MACs; when not,
+// why, as the app says it.
+func SplitPays(m *models.Model) (bool, int64, string, error) {
+	macs, err := MACs(m.Graph())
+	if err != nil {
+		return false, 0, "", err
+	}
+	if macs >= SplitMinMACs {
+		return true, macs, "", nil
+	}
+	return false, macs, fmt.Sprintf("%s takes %s multiply-accumulates per image, too little work to pay for splitting it over workers (below %s the exchanges between them cost more than they save): it runs on one worker",
+		m.Meta.Name, mega(macs), mega(SplitMinMACs)), nil
+}
+
+// mega writes n in millions.
+func mega(n int64) string {
+	return fmt.Sprintf("%.0f M", float64(n)/1e6)
+}
