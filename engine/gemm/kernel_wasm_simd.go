@@ -217,6 +217,18 @@ func dotQ4SIMD128(x []float32, q0, q1, q2, q3 []int8) [4]float32 {
 	return s
 }
 
+// dequantAsm is dequantSIMD128's loop over n16 blocks of 16 values
+// (abcast_wasm_simd.s), unchecked.
+//
+//go:noescape
+func dequantAsm(dst *float32, q *int8, n16 int, sc *[4]float32)
+
+// broadcastAsm is broadcastSIMD128's loop over n4 groups of 4 values
+// (abcast_wasm_simd.s), unchecked.
+//
+//go:noescape
+func broadcastAsm(dst, src *float32, n4 int)
+
 // reduce2 adds the DotQ accumulators a and b: pairwise within each, then
 // the two.
 func reduce2(a, b archsimd.Float32x4) float32 {
@@ -231,19 +243,13 @@ func ldq(p *[16]int8) archsimd.Int8x16 { return archsimd.LoadInt8x16Array(p) }
 
 // dequantSIMD128 is SIMD128's Dequant: 16 values at a time, widened as in
 // dotQSIMD128 and multiplied by the four scales (f32x4.mul: the same
-// rounding as dequant).
+// rounding as dequant), in assembly (dequantAsm), the tail in Go.
 func dequantSIMD128(dst []float32, q []int8, sc *[4]float32) {
 	n := len(q)
 	dst = dst[:n]
-	s := archsimd.LoadFloat32x4Array(sc)
-	i := 0
-	for ; i+16 <= n; i += 16 {
-		w := archsimd.LoadInt8x16Array((*[16]int8)(q[i:]))
-		lo, hi := w.ExtendLo8ToInt16(), w.ExtendHi8ToInt16()
-		lo.ExtendLo4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i:]))
-		lo.ExtendHi4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i+4:]))
-		hi.ExtendLo4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i+8:]))
-		hi.ExtendHi4ToInt32().ConvertToFloat32().Mul(s).StoreArray((*[4]float32)(dst[i+12:]))
+	i := n / 16 * 16
+	if i > 0 {
+		dequantAsm(&dst[0], &q[0], i/16, sc)
 	}
 	for ; i < n; i++ {
 		dst[i] = dequant(q[i], sc[i%4])

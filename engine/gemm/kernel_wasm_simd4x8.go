@@ -174,17 +174,13 @@ func tileBcastRowsSIMD128x4x8(kc, tiles int, a, b, c []float32, ldc int, first, 
 }
 
 // broadcastSIMD128 is SIMD128's Bcast: each value of src stored 4 times
-// into dst, four values (16 floats) a step.
+// into dst, four values (16 floats) a step in assembly (broadcastAsm),
+// the tail in Go.
 func broadcastSIMD128(dst, src []float32) {
 	dst = dst[:4*len(src)]
-	i := 0
-	for ; i+4 <= len(src); i += 4 {
-		v := ld4((*[4]float32)(src[i:]))
-		d := (*[16]float32)(dst[4*i:])
-		bc4(v.GetElem(0)).StoreArray((*[4]float32)(d[0:]))
-		bc4(v.GetElem(1)).StoreArray((*[4]float32)(d[4:]))
-		bc4(v.GetElem(2)).StoreArray((*[4]float32)(d[8:]))
-		bc4(v.GetElem(3)).StoreArray((*[4]float32)(d[12:]))
+	i := len(src) / 4 * 4
+	if i > 0 {
+		broadcastAsm(&dst[0], &src[0], i/4)
 	}
 	for ; i < len(src); i++ {
 		bc4(src[i]).StoreArray((*[4]float32)(dst[4*i:]))

@@ -92,13 +92,15 @@ func TestWasmTile(t *testing.T) {
 			}
 		}
 	}
-	// Bcast on a length that is not a multiple of 4.
-	src := randMat(r, 7)
-	dst := make([]float32, 28)
-	SIMD128.Bcast(dst, src)
-	for i, v := range dst {
-		if v != src[i/4] {
-			t.Fatalf("Bcast: dst[%d] = %v, want src[%d] = %v", i, v, i/4, src[i/4])
+	// Bcast on lengths that are not a multiple of 4, and one that is.
+	for _, n := range []int{7, 37, 64} {
+		src := randMat(r, n)
+		dst := make([]float32, 4*n)
+		SIMD128.Bcast(dst, src)
+		for i, v := range dst {
+			if v != src[i/4] {
+				t.Fatalf("Bcast %d values: dst[%d] = %v, want src[%d] = %v", n, i, v, i/4, src[i/4])
+			}
 		}
 	}
 }
