@@ -18,12 +18,15 @@ type concatPart struct {
 
 // planConcats records the values that may be written into their Concat's
 // output (p.parts): made by a node of the program, read by one Concat
-// only and once, neither an output nor kept nor a shard's (whose split
-// nodes write parts of their own). Whether they are, depends on the run's
-// shapes (see placeOf).
+// only and once, neither an output nor kept. Whether they are, depends on
+// the run's shapes (see placeOf). In a shard too: a split node then
+// computes its part straight into its place in the Concat's output and
+// gathers the others' parts there (its Gathered.Y is that place); the
+// Concat, which reads them all, gathers them first (settle), then has
+// nothing to copy.
 func (p *Program) planConcats() {
 	p.parts = nil
-	if p.keepAll || p.shard.Count > 1 || len(p.splits) > 0 || p.planning {
+	if p.keepAll || p.planning {
 		return
 	}
 	made := map[string]bool{}

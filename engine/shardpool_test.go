@@ -38,8 +38,9 @@ func poolGraph(t *testing.T, r *rand.Rand) *Graph {
 	return b.g
 }
 
-// TestShardFusedPool: the pools a conv split by rows computes (fusePools)
-// keep every bit of the unsharded program, at 2 and 3 shards, batch 1
+// TestShardFusedPool: the pools a conv split by rows computes (fusePools),
+// and the split convs writing into a Concat's output (planConcats), keep
+// every bit of the unsharded program, at 2 and 3 shards, batch 1
 // and 2, bands whole or cut into sub-bands (the pooled rows then start and
 // end inside the map), fixed or shared out; only the pools that may be
 // fused are, and a kept pool output is not.
@@ -81,6 +82,13 @@ func TestShardFusedPool(t *testing.T) {
 					slices.Sort(fused)
 					if !slices.Equal(fused, wantFused) {
 						t.Errorf("kept %v, shard %d of %d: fused pools %v, want %v", kept, i, count, fused, wantFused)
+					}
+					// The split convs c1 and c1b write into the Concat's output.
+					if _, ok := progs[i].parts["a2"]; !ok {
+						t.Errorf("shard %d of %d: a2 is not written in place", i, count)
+					}
+					if _, ok := progs[i].parts["a2b"]; !ok {
+						t.Errorf("shard %d of %d: a2b is not written in place", i, count)
 					}
 				}
 				for _, batch := range []int{1, 2} {
