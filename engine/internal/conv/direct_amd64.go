@@ -27,7 +27,7 @@ var directChanKernel directChanFn = func() directChanFn {
 // directChanAVX512 is directChanGo through directKernelC6x64 (ldc 64).
 // The caller guarantees that every load, pl[base[j]+off[p]], lies in pl
 // (directChan checks the last pixel's last tap once per call).
-func directChanAVX512(k int, w []float32, off []int, pl []float32, base *[directChanPix]int, c []float32, ldc int, add bool) {
+func directChanAVX512(k int, w []float32, off []int, pl []float32, base *[directChanPix]int, c []float32, ldc int, add bool, pf *float32) {
 	_ = w[k*directChanC-1]
 	_ = off[k-1]
 	_ = c[(directChanPix-1)*ldc+directChanC-1]
@@ -35,13 +35,13 @@ func directChanAVX512(k int, w []float32, off []int, pl []float32, base *[direct
 	if add {
 		ad = 1
 	}
-	directKernelC6x64(k, &w[0], &off[0], &pl[base[0]], &pl[base[1]], &pl[base[2]], &pl[base[3]], &pl[base[4]], &pl[base[5]], &c[0], ldc, ad)
+	directKernelC6x64(k, &w[0], &off[0], &pl[base[0]], &pl[base[1]], &pl[base[2]], &pl[base[3]], &pl[base[4]], &pl[base[5]], &c[0], ldc, ad, pf)
 }
 
 // directKernelC6x64 is in direct_amd64.s.
 //
 //go:noescape
-func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int)
+func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int, pf *float32)
 
 // directKernel8x48 and directKernel6x64 are in direct_amd64.s.
 //

@@ -618,15 +618,17 @@ toacc6:
 	VZEROUPPER
 	RET
 
-// func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int)
+// func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int, pf *float32)
 //
 // For pixels j < 6 (pj) and channels i < 64: the sum over p < k of
 // w[p*64+i] * pj[off[p]], in order of p from zero with VFMADD231PS, stored
 // at c[j*ldc+i] (add 0) or added to the value there as c + sum (add not
-// 0). The 24 accumulators live in Z8-Z31 (pixel j's four vectors from
+// 0). Unless pf is nil, two steps of p prefetch (into L2) two cache lines
+// from pf on: the caller's next weights, k&^1 lines in all (prefetches do
+// not fault). The 24 accumulators live in Z8-Z31 (pixel j's four vectors from
 // Z8+4j), the four weight vectors of a step in Z0-Z3, the broadcasts
 // rotate through Z4-Z7. k >= 1.
-TEXT ·directKernelC6x64(SB), NOSPLIT, $0-96
+TEXT ·directKernelC6x64(SB), NOSPLIT, $0-104
 	MOVQ k+0(FP), CX
 	MOVQ w+8(FP), AX
 	MOVQ off+16(FP), SI
@@ -660,11 +662,94 @@ TEXT ·directKernelC6x64(SB), NOSPLIT, $0-96
 	VPXORD Z29, Z29, Z29
 	VPXORD Z30, Z30, Z30
 	VPXORD Z31, Z31, Z31
+	MOVQ pf+96(FP), R14
 	MOVQ CX, BX
 	SHRQ $1, CX
 	JZ   tailc
+	TESTQ R14, R14
+	JZ   loopn
 
 loopc:
+	MOVQ 0(SI), R13
+	VMOVUPS 0(AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Z2
+	VMOVUPS 192(AX), Z3
+	VBROADCASTSS (DI)(R13*4), Z4
+	VFMADD231PS Z4, Z0, Z8
+	VFMADD231PS Z4, Z1, Z9
+	VFMADD231PS Z4, Z2, Z10
+	VFMADD231PS Z4, Z3, Z11
+	VBROADCASTSS (R8)(R13*4), Z5
+	VFMADD231PS Z5, Z0, Z12
+	VFMADD231PS Z5, Z1, Z13
+	VFMADD231PS Z5, Z2, Z14
+	VFMADD231PS Z5, Z3, Z15
+	VBROADCASTSS (R9)(R13*4), Z6
+	VFMADD231PS Z6, Z0, Z16
+	VFMADD231PS Z6, Z1, Z17
+	VFMADD231PS Z6, Z2, Z18
+	VFMADD231PS Z6, Z3, Z19
+	VBROADCASTSS (R10)(R13*4), Z7
+	VFMADD231PS Z7, Z0, Z20
+	VFMADD231PS Z7, Z1, Z21
+	VFMADD231PS Z7, Z2, Z22
+	VFMADD231PS Z7, Z3, Z23
+	VBROADCASTSS (R11)(R13*4), Z4
+	VFMADD231PS Z4, Z0, Z24
+	VFMADD231PS Z4, Z1, Z25
+	VFMADD231PS Z4, Z2, Z26
+	VFMADD231PS Z4, Z3, Z27
+	VBROADCASTSS (R12)(R13*4), Z5
+	VFMADD231PS Z5, Z0, Z28
+	VFMADD231PS Z5, Z1, Z29
+	VFMADD231PS Z5, Z2, Z30
+	VFMADD231PS Z5, Z3, Z31
+	PREFETCHT1 (R14)
+	MOVQ 8(SI), R13
+	VMOVUPS 256(AX), Z0
+	VMOVUPS 320(AX), Z1
+	VMOVUPS 384(AX), Z2
+	VMOVUPS 448(AX), Z3
+	VBROADCASTSS (DI)(R13*4), Z4
+	VFMADD231PS Z4, Z0, Z8
+	VFMADD231PS Z4, Z1, Z9
+	VFMADD231PS Z4, Z2, Z10
+	VFMADD231PS Z4, Z3, Z11
+	VBROADCASTSS (R8)(R13*4), Z5
+	VFMADD231PS Z5, Z0, Z12
+	VFMADD231PS Z5, Z1, Z13
+	VFMADD231PS Z5, Z2, Z14
+	VFMADD231PS Z5, Z3, Z15
+	VBROADCASTSS (R9)(R13*4), Z6
+	VFMADD231PS Z6, Z0, Z16
+	VFMADD231PS Z6, Z1, Z17
+	VFMADD231PS Z6, Z2, Z18
+	VFMADD231PS Z6, Z3, Z19
+	VBROADCASTSS (R10)(R13*4), Z7
+	VFMADD231PS Z7, Z0, Z20
+	VFMADD231PS Z7, Z1, Z21
+	VFMADD231PS Z7, Z2, Z22
+	VFMADD231PS Z7, Z3, Z23
+	VBROADCASTSS (R11)(R13*4), Z4
+	VFMADD231PS Z4, Z0, Z24
+	VFMADD231PS Z4, Z1, Z25
+	VFMADD231PS Z4, Z2, Z26
+	VFMADD231PS Z4, Z3, Z27
+	VBROADCASTSS (R12)(R13*4), Z5
+	VFMADD231PS Z5, Z0, Z28
+	VFMADD231PS Z5, Z1, Z29
+	VFMADD231PS Z5, Z2, Z30
+	VFMADD231PS Z5, Z3, Z31
+	PREFETCHT1 64(R14)
+	ADDQ $128, R14
+	ADDQ $512, AX
+	ADDQ $16, SI
+	DECQ CX
+	JNZ  loopc
+	JMP  tailc
+
+loopn:
 	MOVQ 0(SI), R13
 	VMOVUPS 0(AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -738,7 +823,7 @@ loopc:
 	ADDQ $512, AX
 	ADDQ $16, SI
 	DECQ CX
-	JNZ  loopc
+	JNZ  loopn
 
 tailc:
 	TESTQ $1, BX

@@ -21,7 +21,7 @@ func directChanKernels() map[string]directChanFn {
 // TestDirectChanKernel holds each tile kernel to the definition (float64
 // sums) on random taps: one tap, odd counts, a KC slice, pixels at any
 // offsets (repeated too, as the last tile's), stored and added, with a
-// row stride wider than the tile.
+// row stride wider than the tile, with and without prefetches.
 func TestDirectChanKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
 	pl := randSlice(r, 5000)
@@ -37,7 +37,11 @@ func TestDirectChanKernel(t *testing.T) {
 				c0 := randSlice(r, (directChanPix-1)*ldc+directChanC)
 				for name, kern := range directChanKernels() {
 					c := append([]float32(nil), c0...)
-					kern(k, w, off, pl, &base, c, ldc, add)
+					pf := &w[len(w)-1] // prefetch past the weights, or (added) not at all
+					if add {
+						pf = nil
+					}
+					kern(k, w, off, pl, &base, c, ldc, add, pf)
 					for j := range directChanPix {
 						for i := range ldc {
 							got := c[min(j*ldc+i, len(c)-1)]
@@ -150,7 +154,7 @@ func BenchmarkDirectChanKernel(b *testing.B) {
 	c := make([]float32, directChanPix*directChanC)
 	c0 := cputime.Seconds()
 	for b.Loop() {
-		directChanKernel(k, w, off, pl, &base, c, directChanC, true)
+		directChanKernel(k, w, off, pl, &base, c, directChanC, true, &w[0])
 	}
 	b.ReportMetric(2*k*directChanPix*directChanC*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")
 }

@@ -184,7 +184,7 @@ var pixRegs = []string{"DI", "R8", "R9", "R10", "R11", "R12"}
 // accumulator of pixel j and channels 16v..16v+15.
 func chanKernelText() {
 	b.WriteString(docC6x64)
-	b.WriteString("TEXT ·directKernelC6x64(SB), NOSPLIT, $0-96\n")
+	b.WriteString("TEXT ·directKernelC6x64(SB), NOSPLIT, $0-104\n")
 	e("MOVQ k+0(FP), CX")
 	e("MOVQ w+8(FP), AX")
 	e("MOVQ off+16(FP), SI")
@@ -208,16 +208,31 @@ func chanKernelText() {
 			}
 		}
 	}
+	// The loop with the prefetches (pf not nil) and without.
+	e("MOVQ pf+96(FP), R14")
 	e("MOVQ CX, BX")
 	e("SHRQ $1, CX")
 	e("JZ   tailc")
+	e("TESTQ R14, R14")
+	e("JZ   loopn")
 	b.WriteString("\nloopc:\n")
+	step(0)
+	e("PREFETCHT1 (R14)")
+	step(1)
+	e("PREFETCHT1 64(R14)")
+	e("ADDQ $128, R14")
+	e("ADDQ $512, AX")
+	e("ADDQ $16, SI")
+	e("DECQ CX")
+	e("JNZ  loopc")
+	e("JMP  tailc")
+	b.WriteString("\nloopn:\n")
 	step(0)
 	step(1)
 	e("ADDQ $512, AX")
 	e("ADDQ $16, SI")
 	e("DECQ CX")
-	e("JNZ  loopc")
+	e("JNZ  loopn")
 	b.WriteString("\ntailc:\n")
 	e("TESTQ $1, BX")
 	e("JZ   donec")
@@ -255,12 +270,14 @@ func chanKernelText() {
 	e("RET")
 }
 
-const docC6x64 = `// func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int)
+const docC6x64 = `// func directKernelC6x64(k int, w *float32, off *int, p0, p1, p2, p3, p4, p5 *float32, c *float32, ldc, add int, pf *float32)
 //
 // For pixels j < 6 (pj) and channels i < 64: the sum over p < k of
 // w[p*64+i] * pj[off[p]], in order of p from zero with VFMADD231PS, stored
 // at c[j*ldc+i] (add 0) or added to the value there as c + sum (add not
-// 0). The 24 accumulators live in Z8-Z31 (pixel j's four vectors from
+// 0). Unless pf is nil, two steps of p prefetch (into L2) two cache lines
+// from pf on: the caller's next weights, k&^1 lines in all (prefetches do
+// not fault). The 24 accumulators live in Z8-Z31 (pixel j's four vectors from
 // Z8+4j), the four weight vectors of a step in Z0-Z3, the broadcasts
 // rotate through Z4-Z7. k >= 1.
 `
