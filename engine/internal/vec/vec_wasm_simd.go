@@ -64,14 +64,9 @@ func addReluSIMD128(c, r []float32, relu bool) {
 func maxSIMD128(dst, a, b []float32) {
 	n := len(dst)
 	a, b = a[:n], b[:n]
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i:]))
-		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i+4:]))
-		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i:]))
-		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i+4:]))
-		x0.Max(y0).StoreArray((*[4]float32)(dst[i:]))
-		x1.Max(y1).StoreArray((*[4]float32)(dst[i+4:]))
+	i := n / 8 * 8
+	if i > 0 {
+		max2Asm(&dst[0], &a[0], &b[0], i/8)
 	}
 	maxGeneric(dst[i:], a[i:], b[i:])
 }
@@ -79,16 +74,18 @@ func maxSIMD128(dst, a, b []float32) {
 func max3SIMD128(dst, a, b, c []float32) {
 	n := len(dst)
 	a, b, c = a[:n], b[:n], c[:n]
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i:]))
-		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i+4:]))
-		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i:]))
-		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i+4:]))
-		z0 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i:]))
-		z1 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i+4:]))
-		x0.Max(y0).Max(z0).StoreArray((*[4]float32)(dst[i:]))
-		x1.Max(y1).Max(z1).StoreArray((*[4]float32)(dst[i+4:]))
+	i := n / 8 * 8
+	if i > 0 {
+		max3Asm(&dst[0], &a[0], &b[0], &c[0], i/8)
 	}
 	max3Generic(dst[i:], a[i:], b[i:], c[i:])
 }
+
+// max2Asm and max3Asm are maxSIMD128's and max3SIMD128's loops over n8
+// blocks of 8 values (max_wasm_simd.s), unchecked.
+//
+//go:noescape
+func max2Asm(dst, a, b *float32, n8 int)
+
+//go:noescape
+func max3Asm(dst, a, b, c *float32, n8 int)
