@@ -57,11 +57,33 @@ type rowSplit struct {
 // pixels or RowBand refuses its bounds, and at least one a shard (the
 // bands of the static split, then handed out as the shards come). More
 // chunks let a shard take over more of a descheduled one's work; fewer
-// keep each GEMM wide enough to run at its pace.
+// keep each GEMM wide enough to run at its pace. The count is a multiple
+// of the shards' (shareChunks): shards that run at the same pace then
+// take as many chunks each. A 28x28 map (ResNet-50's layer2, GoogLeNet's
+// inception 3a and 3b) went in 3 chunks between 2 shards, of which one
+// took 2, two thirds of the node, while the other waited for it at the
+// next gather; with 192 pixels a chunk it goes in 4 (7 rows, 196 pixels,
+// the width of the 14x14 layers' GEMMs), or for Winograd, whose chunks
+// would have 6 rows (too few pixels to keep Winograd's bits), in the two
+// halves of the static split, still handed out as the shards come.
 const (
 	chunksPerShard = 3
-	minChunkPixels = 256
+	minChunkPixels = 192
 )
+
+// shareChunks returns the row bounds of the chunks in which count shards
+// share out g's output (see chunksPerShard), or nil when it does not go
+// in more chunks than shards.
+func shareChunks(g conv.Geom, count int) []int {
+	for k := count * chunksPerShard; k > count; k -= count {
+		if g.OH*g.OW >= k*minChunkPixels {
+			if b := rowBounds(g, k); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
 
 var rowPool = sync.Pool{New: func() any { return new([]float32) }}
 
@@ -94,13 +116,8 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 	rs := &rowSplit{bounds: bounds}
 	if s.Share != nil {
 		rs.shared = true
-		for k := s.Count * chunksPerShard; k > s.Count; k-- {
-			if g.OH*g.OW >= k*minChunkPixels {
-				if b := rowBounds(g, k); b != nil {
-					rs.bounds = b
-					break
-				}
-			}
+		if b := shareChunks(g, s.Count); b != nil {
+			rs.bounds = b
 		}
 	}
 	rs.subs = make([][]conv.Band, len(rs.bounds)-1)

@@ -38,3 +38,33 @@ func TestRowBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestShareChunks: shared out, a conv's rows go in a multiple of the
+// shard count of chunks (shards of the same pace take as many each), of
+// at least minChunkPixels pixels, at most chunksPerShard a shard.
+func TestShareChunks(t *testing.T) {
+	geom := func(c, h, m, k, pad int) conv.Geom {
+		return conv.Geom{N: 1, C: c, H: h, W: h, M: m, KH: k, KW: k, SH: 1, SW: 1, PT: pad, PL: pad, PB: pad, PR: pad, DH: 1, DW: 1, Group: 1, OH: h, OW: h}
+	}
+	for _, c := range []struct {
+		name  string
+		g     conv.Geom
+		count int
+		want  []int
+	}{
+		{"1x1, 28 rows (ResNet-50 layer2, GoogLeNet 3a)", geom(512, 28, 128, 1, 0), 2, []int{0, 7, 14, 21, 28}},
+		{"Winograd, 28 rows: static halves (a 6-row chunk would leave Winograd)", geom(128, 28, 128, 3, 1), 2, nil},
+		{"Winograd, 56 rows", geom(64, 56, 64, 3, 1), 2, []int{0, 10, 18, 28, 38, 46, 56}},
+		{"1x1, 14 rows: static halves", geom(480, 14, 192, 1, 0), 2, nil},
+		{"1x1, 28 rows, 3 shards: static thirds", geom(512, 28, 128, 1, 0), 3, nil},
+		{"1x1, 56 rows, 3 shards", geom(256, 56, 64, 1, 0), 3, []int{0, 6, 12, 18, 24, 31, 37, 43, 49, 56}},
+	} {
+		got := shareChunks(c.g, c.count)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: chunks %v, want %v", c.name, got, c.want)
+		}
+		if k := len(got) - 1; got != nil && (k%c.count != 0 || k > c.count*chunksPerShard) {
+			t.Errorf("%s: %d chunks for %d shards", c.name, k, c.count)
+		}
+	}
+}
