@@ -70,6 +70,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		ncMax = roundUp(n, nr)
 		mcMax = max(mcMax, roundUp(m, mr))
 	}
+	// inPlace: the TileRows kernels read B's slivers in place (row stride
+	// b.LD) instead of a packed panel, when every tile takes them (all of
+	// A's slivers full, every column sliver full or of 4 columns) and a
+	// sliver's kc rows are few enough to stay in L1 while the block's
+	// tiles read it again (see inPlaceMaxK).
+	inPlace := !directB && kern.TileRows != nil && kern.TileRows4 != nil && nr == 8 && !transB && !b.IsInt8() &&
+		alpha == 1 && beta == 0 && m%mr == 0 && (n%nr == 0 || n%nr == 4) && min(kcMax, k) <= inPlaceMaxK
 	prepacked := a.Packed.usable(mr, kcMax, k, transA)
 	deq := kern.Dequant
 	if deq == nil {
@@ -88,7 +95,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		mcMax = min(roundUp(kern.MC*kcMax/min(kcMax, k), mr), max(roundUp(m, mr), roundUp(kern.MC, mr)))
 	}
 	buf.a = grow(buf.a, mcMax*min(kcMax, k))
-	if !directB {
+	if !directB && !inPlace {
 		buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
 	} else {
 		buf.b = grow(buf.b, nr*min(kcMax, k)) // one strip (copyStrip)
@@ -102,7 +109,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		nc := min(ncMax, n-j0)
 		for p0 := 0; p0 < k; p0 += kcMax {
 			kc := min(kcMax, k-p0)
-			if !directB {
+			if !directB && !inPlace {
 				packB(buf.b, nr, transB, b, p0, j0, kc, nc)
 			}
 			first, last := p0 == 0, p0+kc == k
@@ -135,7 +142,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						copyStrip(buf.b[:kc*nr], b.F[p0*b.LD+j0+js*nr:], b.LD, kc, js*nr+nr < nc)
 					if copied {
 						bs = buf.b[:kc*nr]
-					} else if directB {
+					} else if directB || inPlace {
 						bs, ldb = b.F[p0*b.LD+j0+js*nr:], b.LD
 					} else {
 						bs = buf.b[js*kc*nr : (js+1)*kc*nr]
@@ -153,15 +160,15 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						switch {
 						case cols == nr && bcast && kern.TileBcastRows != nil:
 							bias, add := ep.tile(i0, full*mr, off)
-							kern.TileBcastRows(kc, full, buf.abc[:4*full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							kern.TileBcastRows(kc, full, buf.abc[:4*full*kc*mr], bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
 							is0 = full
 						case cols == nr && !bcast && kern.TileRows != nil:
 							bias, add := ep.tile(i0, full*mr, off)
-							kern.TileRows(kc, full, buf.a[:full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							kern.TileRows(kc, full, buf.a[:full*kc*mr], bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
 							is0 = full
 						case cols == 4 && nr == 8 && kern.TileRows4 != nil:
 							bias, add := ep.tile(i0, full*mr, off)
-							kern.TileRows4(kc, full, buf.a[:full*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							kern.TileRows4(kc, full, buf.a[:full*kc*mr], bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
 							is0 = full
 						}
 					}
@@ -295,6 +302,14 @@ const directBMaxA = 1 << 17
 // 512x784x256 1.422/1.769 -> 1.332/1.690; 128x3136x256 1.406/1.844 ->
 // 1.397/1.653; 64x3136x256 the same. Strips of 64 rows fit L1 in place.
 const copyStripMinK = 128
+
+// inPlaceMaxK is the deepest KC slice whose B slivers the TileRows kernels
+// read in place (inPlace): any of WebAssembly's (KC 1024). In Node,
+// BenchmarkConvShapes, 6 alternating runs each, the median GFLOP/cpu-s of
+// the shapes read in place were the same or higher than packed (k 64
+// 17.7-21.7 -> 19.8-22.2, k 1024 22.6 -> 24.1, the rest within noise),
+// and packB, 3.7% of a ResNet-50 pass in Node's profile, is gone.
+const inPlaceMaxK = 1024
 
 // bcastMinSlivers is the fewest B slivers in a panel for which the packed
 // path broadcasts its A blocks (Kernel.Bcast): each broadcast A value then

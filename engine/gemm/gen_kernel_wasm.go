@@ -35,7 +35,7 @@ func main() {
 // whose rows, bias and residual move down 4 rows a tile. nb is the B
 // vectors of a step (2: the 4x8 tile; 1: its first 4 columns).
 func kernel(name string, bcast bool, nb int) {
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-152\n", name)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-160\n", name)
 	e("MOVD tiles+8(FP), R8")
 	e("MOVD a_base+16(FP), R1")
 	e("MOVD ldc+88(FP), R4")
@@ -47,6 +47,11 @@ func kernel(name string, bcast bool, nb int) {
 	e("MOVD flags+96(FP), R6")
 	e("MOVD bias_base+104(FP), R3")
 	e("MOVD add_base+128(FP), R10")
+	e("MOVD ldb+152(FP), R11")
+	e("Get R11")
+	e("I64Const $2")
+	e("I64Shl")
+	e("Set R11")
 	e("I32Const $0")
 	e("I32x4Splat")
 	e("Set V11")
@@ -104,15 +109,14 @@ func kernel(name string, bcast bool, nb int) {
 	if bcast {
 		astep = 64
 	}
-	for _, r := range []struct {
-		reg  string
-		step int
-	}{{"R1", astep}, {"R2", 32}} {
-		e("Get %s", r.reg)
-		e("I64Const $%d", r.step)
-		e("I64Add")
-		e("Set %s", r.reg)
-	}
+	e("Get R1")
+	e("I64Const $%d", astep)
+	e("I64Add")
+	e("Set R1")
+	e("Get R2")
+	e("Get R11")
+	e("I64Add")
+	e("Set R2")
 	e("Get R0")
 	e("I64Const $1")
 	e("I64Sub")
@@ -247,14 +251,14 @@ func store(nb int) {
 	}
 }
 
-const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // SIMD128's register tile (see kernelSIMD128x4x8 in kernel_wasm_simd4x8.go,
 // which has the same operations), on tiles vertically adjacent tiles of C
 // one after the other: tile t is A sliver t (consecutive in a) times the
 // one B sliver, stored at rows 4t..4t+3 of c, bias and add. For p < kc,
 // with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
-// a step), each of the 4 rows' A value is splat to a vector and multiplied
+// a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector and multiplied
 // by the two B vectors, each product added to its accumulator (f32x4.mul
 // then f32x4.add, as archsimd's MulAdd lowers). Then the tile is stored
 // into C as
@@ -280,13 +284,14 @@ const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32,
 // a tile of 64 steps.
 //
 // Registers: R8 tiles left, R0 steps left, R1 a, R2 b (addresses in
-// linear memory), R9 R10 R3 the tile's row 0 in c, in add, its bias;
+// linear memory), R11 ldb*4, R9 R10 R3 the tile's row 0 in c, in add, its
+// bias;
 // V0-V7 accumulators (row i: V2i columns 0-3, V2i+1 columns 4-7), V8 V9
 // the B vectors, V10 the splat A value (then the bias), V11 zero. The
 // caller checks the lengths (kernelSIMD128x4x8Checked, tileSIMD128x4x8).
 `
 
-const docEdge = `// func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+const docEdge = `// func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // kernelSIMD128x4x8Asm on the first 4 columns of the B sliver only (one B
 // vector a step, 4 accumulators), storing 4 columns a row: the last sliver
@@ -296,7 +301,7 @@ const docEdge = `// func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, 
 // gets the 4x8 tile's operations, so its bits.
 `
 
-const docBcast = `// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+const docBcast = `// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // kernelSIMD128x4x8Asm over an A sliver packed broadcast (broadcastSIMD128:
 // each value stored 4 times, 16 floats a step): the A vectors are loaded,

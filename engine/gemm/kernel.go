@@ -58,15 +58,16 @@ type Kernel struct {
 	// tiles: a holds tiles consecutive A slivers (tiles*kc*MR floats),
 	// bias tiles*MR values or nil, C and add tiles*MR rows; each tile gets
 	// Tile's bits. The packed path calls it once for a block's full
-	// slivers under a B sliver instead of Tile sliver by sliver.
-	TileRows func(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// slivers under a B sliver instead of Tile sliver by sliver. b is the
+	// B sliver's kc rows at row stride ldb (TilePair's b and ldb).
+	TileRows func(kc, tiles int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// TileRows4, when set (NR 8), is TileRows on the first 4 columns of
 	// the B sliver only, the first 4 columns of C's rows written: the last
 	// sliver of a product whose n is 4 more than a multiple of 8, with
 	// the bits TileRows gives those columns.
-	TileRows4 func(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	TileRows4 func(kc, tiles int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// TileBcastRows is TileRows over broadcast A slivers (TileBcast's).
-	TileBcastRows func(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	TileBcastRows func(kc, tiles int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
 	// TilePair, when set, is Tile on two vertically adjacent tiles at
 	// once, of which the first cols columns (0 < cols <= NR) are read and
 	// written: a holds two consecutive A slivers (2*kc*MR floats, as the

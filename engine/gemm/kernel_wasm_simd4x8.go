@@ -66,7 +66,7 @@ var SIMD128Go = Kernel{Name: "simd128go_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x
 // kernelSIMD128x4x8Checked, tileSIMD128x4x8 and tileRowsSIMD128x4x8 check.
 //
 //go:noescape
-func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 
 // The flags of kernelSIMD128x4x8Asm.
 const (
@@ -82,42 +82,42 @@ const (
 // The extra call costs 1-2% of a kc = 64 tile.
 func kernelSIMD128x4x8Checked(kc int, a, b, acc []float32) {
 	_, _, _ = a[:kc*4], b[:kc*8], acc[:32]
-	kernelSIMD128x4x8Asm(kc, 1, a, b, acc, 8, tileFirst, nil, nil)
+	kernelSIMD128x4x8Asm(kc, 1, a, b, acc, 8, tileFirst, nil, nil, 8)
 }
 
 // tileSIMD128x4x8 is SIMD128's Tile: the slice checks, then the assembly
 // tile stored into C.
 func tileSIMD128x4x8(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	_, _, _ = a[:kc*4], b[:kc*8], c[3*ldc:3*ldc+8]
-	kernelSIMD128x4x8Asm(kc, 1, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, 4), bias, add)
+	kernelSIMD128x4x8Asm(kc, 1, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, 4), bias, add, 8)
 }
 
 // tileRowsSIMD128x4x8 is SIMD128's TileRows: the slice checks, then the
 // assembly's loop over the tiles.
-func tileRowsSIMD128x4x8(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
-	if tiles <= 0 {
+func tileRowsSIMD128x4x8(kc, tiles int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	if tiles <= 0 || kc <= 0 {
 		return
 	}
 	rows := 4 * tiles
-	_, _, _ = a[:kc*rows], b[:kc*8], c[(rows-1)*ldc:(rows-1)*ldc+8]
-	kernelSIMD128x4x8Asm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add)
+	_, _, _ = a[:kc*rows], b[:(kc-1)*ldb+8], c[(rows-1)*ldc:(rows-1)*ldc+8]
+	kernelSIMD128x4x8Asm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add, ldb)
 }
 
 // kernelSIMD128x4x4Asm is kernelSIMD128x4x8Asm on the first 4 columns of
 // the B sliver (kernel_wasm_simd4x8.s), unchecked.
 //
 //go:noescape
-func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 
 // tileRowsSIMD128x4x4 is SIMD128's TileRows4: the slice checks, then the
 // assembly's loop over the tiles, 4 columns each.
-func tileRowsSIMD128x4x4(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
-	if tiles <= 0 {
+func tileRowsSIMD128x4x4(kc, tiles int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	if tiles <= 0 || kc <= 0 {
 		return
 	}
 	rows := 4 * tiles
-	_, _, _ = a[:kc*rows], b[:kc*8], c[(rows-1)*ldc:(rows-1)*ldc+4]
-	kernelSIMD128x4x4Asm(kc, tiles, a, b, c, ldc, tileFlags4(first, last, relu, bias, add, ldc, rows, 4), bias, add)
+	_, _, _ = a[:kc*rows], b[:(kc-1)*ldb+4], c[(rows-1)*ldc:(rows-1)*ldc+4]
+	kernelSIMD128x4x4Asm(kc, tiles, a, b, c, ldc, tileFlags4(first, last, relu, bias, add, ldc, rows, 4), bias, add, ldb)
 }
 
 // tileFlags returns the flags of the store of tiles of rows rows in all,
@@ -153,24 +153,24 @@ func tileFlags4(first, last, relu bool, bias, add []float32, ldc, rows, cols int
 // packed broadcast (broadcastSIMD128), unchecked.
 //
 //go:noescape
-func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 
 // tileBcastSIMD128x4x8 is SIMD128's TileBcast: tileSIMD128x4x8 with the A
 // sliver broadcast (kc*16 floats).
 func tileBcastSIMD128x4x8(kc int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
 	_, _, _ = a[:kc*16], b[:kc*8], c[3*ldc:3*ldc+8]
-	kernelSIMD128x4x8BcastAsm(kc, 1, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, 4), bias, add)
+	kernelSIMD128x4x8BcastAsm(kc, 1, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, 4), bias, add, 8)
 }
 
 // tileBcastRowsSIMD128x4x8 is SIMD128's TileBcastRows: tileRowsSIMD128x4x8
 // over broadcast A slivers (kc*16 floats each).
-func tileBcastRowsSIMD128x4x8(kc, tiles int, a, b, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
-	if tiles <= 0 {
+func tileBcastRowsSIMD128x4x8(kc, tiles int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	if tiles <= 0 || kc <= 0 {
 		return
 	}
 	rows := 4 * tiles
-	_, _, _ = a[:kc*4*rows], b[:kc*8], c[(rows-1)*ldc:(rows-1)*ldc+8]
-	kernelSIMD128x4x8BcastAsm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add)
+	_, _, _ = a[:kc*4*rows], b[:(kc-1)*ldb+8], c[(rows-1)*ldc:(rows-1)*ldc+8]
+	kernelSIMD128x4x8BcastAsm(kc, tiles, a, b, c, ldc, tileFlags(first, last, relu, bias, add, ldc, rows), bias, add, ldb)
 }
 
 // broadcastSIMD128 is SIMD128's Bcast: each value of src stored 4 times

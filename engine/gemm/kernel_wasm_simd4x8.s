@@ -4,14 +4,14 @@
 
 #include "textflag.h"
 
-// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // SIMD128's register tile (see kernelSIMD128x4x8 in kernel_wasm_simd4x8.go,
 // which has the same operations), on tiles vertically adjacent tiles of C
 // one after the other: tile t is A sliver t (consecutive in a) times the
 // one B sliver, stored at rows 4t..4t+3 of c, bias and add. For p < kc,
 // with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
-// a step), each of the 4 rows' A value is splat to a vector and multiplied
+// a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector and multiplied
 // by the two B vectors, each product added to its accumulator (f32x4.mul
 // then f32x4.add, as archsimd's MulAdd lowers). Then the tile is stored
 // into C as
@@ -37,11 +37,12 @@
 // a tile of 64 steps.
 //
 // Registers: R8 tiles left, R0 steps left, R1 a, R2 b (addresses in
-// linear memory), R9 R10 R3 the tile's row 0 in c, in add, its bias;
+// linear memory), R11 ldb*4, R9 R10 R3 the tile's row 0 in c, in add, its
+// bias;
 // V0-V7 accumulators (row i: V2i columns 0-3, V2i+1 columns 4-7), V8 V9
 // the B vectors, V10 the splat A value (then the bias), V11 zero. The
 // caller checks the lengths (kernelSIMD128x4x8Checked, tileSIMD128x4x8).
-TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-152
+TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	MOVD tiles+8(FP), R8
 	MOVD a_base+16(FP), R1
 	MOVD ldc+88(FP), R4
@@ -53,6 +54,11 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-152
 	MOVD flags+96(FP), R6
 	MOVD bias_base+104(FP), R3
 	MOVD add_base+128(FP), R10
+	MOVD ldb+152(FP), R11
+	Get R11
+	I64Const $2
+	I64Shl
+	Set R11
 	I32Const $0
 	I32x4Splat
 	Set V11
@@ -178,7 +184,7 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-152
 	I64Add
 	Set R1
 	Get R2
-	I64Const $32
+	Get R11
 	I64Add
 	Set R2
 	Get R0
@@ -642,13 +648,13 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-152
 	End
 	RET
 
-// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+// func kernelSIMD128x4x8BcastAsm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // kernelSIMD128x4x8Asm over an A sliver packed broadcast (broadcastSIMD128:
 // each value stored 4 times, 16 floats a step): the A vectors are loaded,
 // not splat, which takes the shuffles out of the loop. The same products
 // and sums in the same order, so the same bits.
-TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-152
+TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-160
 	MOVD tiles+8(FP), R8
 	MOVD a_base+16(FP), R1
 	MOVD ldc+88(FP), R4
@@ -660,6 +666,11 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-152
 	MOVD flags+96(FP), R6
 	MOVD bias_base+104(FP), R3
 	MOVD add_base+128(FP), R10
+	MOVD ldb+152(FP), R11
+	Get R11
+	I64Const $2
+	I64Shl
+	Set R11
 	I32Const $0
 	I32x4Splat
 	Set V11
@@ -781,7 +792,7 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-152
 	I64Add
 	Set R1
 	Get R2
-	I64Const $32
+	Get R11
 	I64Add
 	Set R2
 	Get R0
@@ -1245,7 +1256,7 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-152
 	End
 	RET
 
-// func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32)
+// func kernelSIMD128x4x4Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // kernelSIMD128x4x8Asm on the first 4 columns of the B sliver only (one B
 // vector a step, 4 accumulators), storing 4 columns a row: the last sliver
@@ -1253,7 +1264,7 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-152
 // columns, ResNet-50's layer3 and GoogLeNet's inception4), which the Go
 // edge kernel (edgeSIMD128x4x4) took at a fraction of this speed. Each lane
 // gets the 4x8 tile's operations, so its bits.
-TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-152
+TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	MOVD tiles+8(FP), R8
 	MOVD a_base+16(FP), R1
 	MOVD ldc+88(FP), R4
@@ -1265,6 +1276,11 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-152
 	MOVD flags+96(FP), R6
 	MOVD bias_base+104(FP), R3
 	MOVD add_base+128(FP), R10
+	MOVD ldb+152(FP), R11
+	Get R11
+	I64Const $2
+	I64Shl
+	Set R11
 	I32Const $0
 	I32x4Splat
 	Set V11
@@ -1354,7 +1370,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-152
 	I64Add
 	Set R1
 	Get R2
-	I64Const $32
+	Get R11
 	I64Add
 	Set R2
 	Get R0

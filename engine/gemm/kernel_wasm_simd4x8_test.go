@@ -113,7 +113,7 @@ func tail(s []float32, i int) []float32 {
 }
 
 // TestWasmTileRows: SIMD128's TileRows (TileBcastRows over the broadcast
-// slivers) stores what Tile (TileBcast) stores sliver by sliver, bit for
+// slivers, reading B in place at a row stride of ldbW) stores what Tile (TileBcast) stores sliver by sliver, bit for
 // bit, for 1 to 5 tiles, every combination of first, last, bias, residual
 // and ReLU, leaving the values around the tiles as they were.
 func TestWasmTileRows(t *testing.T) {
@@ -127,6 +127,7 @@ func TestWasmTileRows(t *testing.T) {
 			b[r.IntN(len(b))] = float32(math.Copysign(0, -1))
 			abc := make([]float32, 4*len(a))
 			SIMD128.Bcast(abc, a)
+			bw := inPlaceB(r, b, kc, 8)
 			c0 := randMat(r, rows*ldc+2)
 			bias := randMat(r, rows)
 			res := randMat(r, rows*ldc+2)
@@ -148,9 +149,9 @@ func TestWasmTileRows(t *testing.T) {
 					SIMD128.Tile(kc, a[i*kc*4:], b, want[2+4*i*ldc:], ldc, first, last, bi, tail(add, 2+4*i*ldc), relu)
 				}
 				got := append([]float32(nil), c0...)
-				SIMD128.TileRows(kc, tiles, a, b, got[2:], ldc, first, last, bs, tail(add, 2), relu)
+				SIMD128.TileRows(kc, tiles, a, b, 8, got[2:], ldc, first, last, bs, tail(add, 2), relu)
 				gotB := append([]float32(nil), c0...)
-				SIMD128.TileBcastRows(kc, tiles, abc, b, gotB[2:], ldc, first, last, bs, tail(add, 2), relu)
+				SIMD128.TileBcastRows(kc, tiles, abc, bw, ldbW, gotB[2:], ldc, first, last, bs, tail(add, 2), relu)
 				for i := range got {
 					for name, g := range map[string]float32{"TileRows": got[i], "TileBcastRows": gotB[i]} {
 						w := want[i]
@@ -191,7 +192,8 @@ func TestPackB8(t *testing.T) {
 	}
 }
 
-// TestWasmTileRows4: SIMD128's TileRows4 stores into the first 4 columns
+// TestWasmTileRows4: SIMD128's TileRows4 (reading B in place at a row
+// stride of ldbW) stores into the first 4 columns
 // of C's rows what TileRows stores there (the sliver's other 4 columns of
 // B hold other values, which must not matter), bit for bit, for 1 to 5
 // tiles and every combination of first, last, bias, residual and ReLU,
@@ -205,6 +207,7 @@ func TestWasmTileRows4(t *testing.T) {
 			a, b := randMat(r, tiles*kc*4), randMat(r, kc*8)
 			a[r.IntN(len(a))] = float32(math.NaN())
 			b[r.IntN(len(b))] = float32(math.Copysign(0, -1))
+			bw4 := inPlaceB(r, b, kc, 4)
 			c0 := randMat(r, rows*ldc+2)
 			bias := randMat(r, rows)
 			res := randMat(r, rows*ldc+2)
@@ -218,9 +221,9 @@ func TestWasmTileRows4(t *testing.T) {
 					add = res
 				}
 				full := append([]float32(nil), c0...)
-				SIMD128.TileRows(kc, tiles, a, b, full[2:], ldc, first, last, bs, tail(add, 2), relu)
+				SIMD128.TileRows(kc, tiles, a, b, 8, full[2:], ldc, first, last, bs, tail(add, 2), relu)
 				got := append([]float32(nil), c0...)
-				SIMD128.TileRows4(kc, tiles, a, b, got[2:], ldc, first, last, bs, tail(add, 2), relu)
+				SIMD128.TileRows4(kc, tiles, a, bw4, ldbW, got[2:], ldc, first, last, bs, tail(add, 2), relu)
 				for i := range got {
 					w := c0[i]
 					if col := (i - 2) % ldc; i >= 2 && i < 2+rows*ldc && col < 4 {
@@ -233,4 +236,18 @@ func TestWasmTileRows4(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ldbW is the row stride of the B the TileRows tests read in place.
+const ldbW = 11
+
+// inPlaceB returns the packed sliver b (kc rows of 8) as the first cols
+// columns of a B with rows ldbW apart, other values around them and no
+// values after the last row's cols: reading past them would panic or show.
+func inPlaceB(r *rand.Rand, b []float32, kc, cols int) []float32 {
+	w := randMat(r, (kc-1)*ldbW+cols)
+	for p := 0; p < kc; p++ {
+		copy(w[p*ldbW:p*ldbW+cols], b[p*8:p*8+cols])
+	}
+	return w
 }
