@@ -39,6 +39,9 @@ var directWideCases = []Geom{
 	{N: 1, C: 256, M: 8, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
 	// ResNet-50's layer4.0.conv2 (512 channels, 14 -> 7): 18 KC slices.
 	{N: 1, C: 512, M: 6, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+	// The channel-vector path (direct_chan.go) with a whole slab of 64
+	// channels and a partial one, 49 pixels (9 tiles, the last of one).
+	{N: 1, C: 32, M: 80, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
 }
 
 // directCase completes a case of directCases: no groups, dilation 1
