@@ -200,6 +200,24 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							kern.Tile(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
 							continue
 						}
+						if edge && cols == 1 && mr == 4 && kern.Edge1x4 != nil && mc-is*mr >= 4*mr && ldb == nr {
+							// Four slivers' last column at once (Edge1x4),
+							// then each stored as the Edge path below.
+							var e4 [16]float32
+							kern.Edge1x4(kc, buf.a[is*kc*mr:(is+4)*kc*mr], bs, &e4)
+							for t := 0; t < 4; t++ {
+								for i := 0; i < mr; i++ {
+									acc[i*nr] = e4[4*t+i]
+								}
+								off := (i0+(is+t)*mr)*ldc + j0 + js*nr
+								store(acc, nr, mr, cols, alpha, beta, first, c, off, ldc)
+								if last {
+									ep.apply(c, off, mr, cols, ldc, i0+(is+t)*mr)
+								}
+							}
+							is += 3
+							continue
+						}
 						if edge {
 							kern.Edge(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc, cols)
 						} else {

@@ -44,6 +44,10 @@ type Kernel struct {
 	// those columns of acc get exactly Fn's bits, the others any value.
 	// A narrower tile saves the work on the last sliver's zero padding.
 	Edge func(kc int, a, b, acc []float32, cols int)
+	// Edge1x4, when set (MR 4), is Edge with cols 1 on four consecutive
+	// A slivers (a: 4*kc*MR floats) and the packed B sliver b: out[4t+i]
+	// gets the bits Edge gives acc[i*NR] for sliver t.
+	Edge1x4 func(kc int, a, b []float32, out *[16]float32)
 	// Tile, when set, is Fn then StoreTileAdd (add nil: StoreTile) in one
 	// call, on a full tile of the packed path with alpha 1 and beta 0: the
 	// same operations, so the same bits, without the accumulators' trip

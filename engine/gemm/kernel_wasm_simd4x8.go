@@ -33,7 +33,7 @@ import "simd/archsimd"
 // BenchmarkConvShapes' shapes. The broadcast block is 4 times the plain
 // one, so its MC is 16: 16 rows of KC 1024 are 256 KiB broadcast, as 64
 // plain rows are.
-var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, TileRows4: tileRowsSIMD128x4x4, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, TileRows4: tileRowsSIMD128x4x4, Edge1x4: edge1x4SIMD128, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
 // (Kernel.KC): at 1024 a product over a deep k makes a quarter as many
@@ -371,6 +371,23 @@ func edgeSIMD128x4x4(kc int, a, b, acc []float32) {
 	c10.StoreArray((*[4]float32)(out[8:]))
 	c20.StoreArray((*[4]float32)(out[16:]))
 	c30.StoreArray((*[4]float32)(out[24:]))
+}
+
+// edge1x4Asm is edge1x4SIMD128 in assembly (edge1x4_wasm_simd.s),
+// unchecked.
+//
+//go:noescape
+func edge1x4Asm(kc int, a, b *float32, out *[16]float32)
+
+// edge1x4SIMD128 is SIMD128's Edge1x4: edgeSIMD128x4x1 on four slivers at
+// once, in assembly.
+func edge1x4SIMD128(kc int, a, b []float32, out *[16]float32) {
+	if kc <= 0 {
+		*out = [16]float32{}
+		return
+	}
+	_, _ = a[:16*kc], b[:8*(kc-1)+1]
+	edge1x4Asm(kc, &a[0], &b[0], out)
 }
 
 func edgeSIMD128x4x1(kc int, a, b, acc []float32) {
