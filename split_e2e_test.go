@@ -20,6 +20,9 @@ import (
 	"convscope/internal/browsertest"
 	"convscope/internal/workerjs"
 	"convscope/models"
+	"convscope/models/labels"
+	"convscope/models/modelfile"
+	"convscope/models/preprocess"
 	"convscope/wasm/worker/session"
 )
 
@@ -150,7 +153,12 @@ func TestSplitWorkersE2E(t *testing.T) {
 	}
 	browser := browsertest.Start(t)
 	site := buildSite(t)
-	mainModels, slow, cat := e2eModels(t, t.TempDir())
+	dir := t.TempDir()
+	mainModels, _, cat := e2eModels(t, dir)
+	big := bigSplitModel(t, dir)
+	if cat, err = newCatalog(dir); err != nil {
+		t.Fatal(err)
+	}
 	model := mainModels[0]
 	for _, m := range mainModels {
 		if m.Name == "vgg_cifar" { // explain runs the occlusion: 50 split runs
@@ -330,18 +338,15 @@ func TestSplitWorkersE2E(t *testing.T) {
 	if !said {
 		t.Errorf("no console note on why %s runs on one worker: %v", model.Name, p.Messages())
 	}
-	// One that has the work (the random-weights ResNet-20 at 96x96, 367 M
-	// multiply-accumulates): one worker per core the browser reports.
-	if def, err := models.ArchConfig("resnet20_cifar", models.Config{Height: 96, Width: 96}); err != nil || def.MACs() < session.SplitMinMACs {
-		t.Fatalf("ResNet-20 at 96x96 (%v) no longer has the work of a split: pick a larger model for this check", err)
-	}
+	// One that has the work (bigSplitModel): one worker per core the
+	// browser reports.
 	call(nil, time.Minute, "start")
-	var big splitReply
-	call(nil, 2*time.Minute, "load", ref(slow), 0)
-	call(&big, 2*time.Minute, "classify", b64)
+	var bigRes splitReply
+	call(nil, 2*time.Minute, "load", ref(big), 0)
+	call(&bigRes, 2*time.Minute, "classify", b64)
 	want := max(min(cores, 4), 1)
-	if big.Type != "result" || big.Memory == nil || big.Memory.Workers != want {
-		t.Errorf("default worker count of %s: %+v, want %d workers", slow.Name, big.Memory, want)
+	if bigRes.Type != "result" || bigRes.Memory == nil || bigRes.Memory.Workers != want {
+		t.Errorf("default worker count of %s: %+v, want %d workers", big.Name, bigRes.Memory, want)
 	}
 	p.CheckNoErrors()
 
@@ -462,4 +467,45 @@ func helperCrashHook(t *testing.T, js, mode string) string {
 }
 `
 	return hook + strings.Replace(js, at, at+" convscopeTestHook(go);", 1)
+}
+
+// bigSplitModel writes, into the catalog directory dir, a model with the
+// work of a split by default (session.SplitPays): the random-weights
+// ResNet-20 at 128x128, 653 M multiply-accumulates; and returns its entry.
+func bigSplitModel(t *testing.T, dir string) modelEntry {
+	t.Helper()
+	const name = "random_resnet20_128"
+	def, err := models.ArchConfig("resnet20_cifar", models.Config{Height: 128, Width: 128, Classes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.MACs() < session.SplitMinMACs {
+		t.Fatalf("ResNet-20 at 128x128 (%d MACs) no longer has the work of a split: pick a larger model", def.MACs())
+	}
+	spec := preprocess.CIFAR10()
+	spec.Crop = 128
+	f, err := models.Convert(def, def.RandomStateDict(13), models.Meta{
+		Name: name, Dataset: "cifar10", Labels: labels.CIFAR10(), Preprocess: spec, Source: "random weights (split e2e test)",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := newCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := modelList(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("%s is not in the catalog", name)
+	return modelEntry{}
 }

@@ -11,18 +11,19 @@ import (
 // the app runs a model on one worker by default: the split's exchanges (a
 // barrier per split layer, each worker copying the whole of every split
 // output) then cost more than the half of the work it saves. Measured in
-// Chromium on 2 cores (`bench -browser`, ms one worker / two workers,
-// session 11 at its start): every built-in CIFAR-10 model is slower on two
-// (alexnet_cifar 74 M MACs 9.96 / 10.7 in 7 gathers, googlenet_cifar 59 M
-// 9.00 / 9.53, plain20 41 M 5.86 / 8.91, resnet20 41 M 6.26 / 7.12 in 14
-// gathers, vgg_cifar 39 M 4.68 / 6.04), every ImageNet one at 224x224
-// faster (AlexNet 714 M 80.8 / 40.0, GoogLeNet 1.5 G 151 / 117, ResNet-50
-// 4.1 G 397 / 337). Those CIFAR runs lost 0.3 to 0.8 ms a gather against
-// half the one-worker time; at about 8 G MACs/s on one worker, a network
-// of ~20 gathers (ResNet-18's 21) then breaks even near 150-200 M MACs,
-// hence the bound. ResNet-20 at 64x64 (163 M) was slower on two workers
-// too (18.4 / 33.5 ms, machine at load 9, where no split paid).
-const SplitMinMACs = 200_000_000
+// Chromium on 2 cores (`bench -browser`, ms one worker / two workers):
+// every built-in CIFAR-10 model is slower on two (session 11 at its start:
+// alexnet_cifar 74 M MACs 9.96 / 10.7, googlenet_cifar 59 M 9.00 / 9.53,
+// plain20 41 M 5.86 / 8.91, resnet20 41 M 6.26 / 7.12, vgg_cifar 39 M
+// 4.68 / 6.04), and so was every size measured up to 593 M (machine at
+// load 3.5-4.5, the input size patched in a scratch tree, 7 runs):
+// ResNet-20 at 64x64 (163 M) 21.1 / 35.8, ResNet-18 at 96x96 (334 M)
+// 44.1 / 55.3, GoogLeNet at 112x112 (384 M) 43.7 / 62.4, ResNet-18 at
+// 128x128 (593 M) 67.1 / 117, their barrier waits growing with the load
+// of the other core. The ImageNet networks at 224x224 gain (AlexNet 714 M
+// 80.8 / 40.0, GoogLeNet 1.5 G 151 / 117, ResNet-50 4.1 G 397 / 337):
+// the bound lies between.
+const SplitMinMACs = 600_000_000
 
 // MACs returns the multiply-accumulates of one image through g, from its
 // shapes and weights: a conv's output pixels times its weights' count, a
