@@ -22,7 +22,14 @@ import (
 // 128x128 (593 M) 67.1 / 117, their barrier waits growing with the load
 // of the other core. The ImageNet networks at 224x224 gain (AlexNet 714 M
 // 80.8 / 40.0, GoogLeNet 1.5 G 151 / 117, ResNet-50 4.1 G 397 / 337):
-// the bound lies between.
+// the bound lies between. The crossover moves with the load of the
+// machine: on a quiet one (load 2, after Winograd on small maps) two
+// workers won by about 1 ms for the two CIFAR models with the fewest
+// gathers (alexnet_cifar 6.34 / 5.01, vgg_cifar 4.84 / 4.53; 7 gathers
+// each) and lost for the others (resnet20 6.72 / 7.77, googlenet_cifar
+// 7.76 / 9.06), while with another process busy a split loses tens of ms
+// (alexnet_cifar 9.4 / 13.3 at load 9): one worker is the safe choice
+// below the bound.
 const SplitMinMACs = 600_000_000
 
 // MACs returns the multiply-accumulates of one image through g, from its
