@@ -21,7 +21,6 @@ import (
 	"convscope/internal/workerjs"
 	"convscope/models"
 	"convscope/models/labels"
-	"convscope/models/modelfile"
 	"convscope/models/preprocess"
 	"convscope/wasm/worker/session"
 )
@@ -490,22 +489,6 @@ func bigSplitModel(t *testing.T, dir string) modelEntry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
-		t.Fatal(err)
-	}
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range list {
-		if m.Name == name {
-			return m
-		}
-	}
-	t.Fatalf("%s is not in the catalog", name)
-	return modelEntry{}
+	m, _ := catalogModel(t, dir, f)
+	return m
 }

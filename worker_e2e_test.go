@@ -952,30 +952,13 @@ func TestWorkerFullSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := "random_" + arch
 	f, err := models.Convert(def, def.RandomStateDict(5), models.Meta{
-		Name: name, Dataset: "imagenet", Labels: labels.ImageNet(), Preprocess: preprocess.ImageNet(), Source: "random weights (worker test)",
+		Name: "random_" + arch, Dataset: "imagenet", Labels: labels.ImageNet(), Preprocess: preprocess.ImageNet(), Source: "random weights (worker test)",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
-		t.Fatal(err)
-	}
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m modelEntry
-	for _, e := range list {
-		if e.Name == name {
-			m = e
-		}
-	}
+	m, cat := catalogModel(t, dir, f)
 	root, err := os.OpenRoot(site)
 	if err != nil {
 		t.Fatal(err)
@@ -993,9 +976,9 @@ func TestWorkerFullSize(t *testing.T) {
 	if loaded.Final.Type != "loaded" {
 		t.Fatalf("load: %+v", loaded.Final)
 	}
-	t.Logf("%s: %d bytes downloaded, verified and compiled in %.0f ms", name, m.Bytes, loaded.Final.Ms)
+	t.Logf("%s: %d bytes downloaded, verified and compiled in %.0f ms", m.Name, m.Bytes, loaded.Final.Ms)
 
-	cli, err := models.LoadName(dir, name)
+	cli, err := models.LoadName(dir, m.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1035,4 +1018,29 @@ func TestWorkerFullSize(t *testing.T) {
 		t.Errorf("classify after the cancel: %+v", c.Next.Final)
 	}
 	p.CheckNoErrors()
+}
+
+// catalogModel writes model file f into the catalog directory dir, under
+// its own name, and returns its entry in a catalog of dir, and the catalog.
+func catalogModel(t *testing.T, dir string, f *modelfile.File) (modelEntry, catalog) {
+	t.Helper()
+	name := f.Meta.Name
+	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := newCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := modelList(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if m.Name == name {
+			return m, cat
+		}
+	}
+	t.Fatalf("%s is not in the catalog", name)
+	return modelEntry{}, nil
 }

@@ -7,13 +7,16 @@ import (
 	"convscope/engine/internal/conv"
 )
 
+// squareGeom is a stride-1 conv of c channels in and m out, a k x k kernel and
+// pad cells on each side, on an h x h map (of h x h outputs: pad = k/2).
+func squareGeom(c, h, m, k, pad int) conv.Geom {
+	return conv.Geom{N: 1, C: c, H: h, W: h, M: m, KH: k, KW: k, SH: 1, SW: 1, PT: pad, PL: pad, PB: pad, PR: pad, DH: 1, DW: 1, Group: 1, OH: h, OW: h}
+}
+
 // TestRowBounds: bands of equal rows where the conv takes any (im2col,
 // 1x1), else on the even rows nearest the equal shares (Winograd), and
 // none with fewer than 2 rows a band.
 func TestRowBounds(t *testing.T) {
-	geom := func(c, h, m, k, pad int) conv.Geom {
-		return conv.Geom{N: 1, C: c, H: h, W: h, M: m, KH: k, KW: k, SH: 1, SW: 1, PT: pad, PL: pad, PB: pad, PR: pad, DH: 1, DW: 1, Group: 1, OH: h, OW: h}
-	}
 	for _, c := range []struct {
 		name     string
 		g        conv.Geom
@@ -21,12 +24,12 @@ func TestRowBounds(t *testing.T) {
 		want     []int
 		winograd bool // equal shares are refused: odd rows
 	}{
-		{"im2col 5x5, 27 rows (AlexNet's second conv)", geom(64, 27, 192, 5, 2), 2, []int{0, 13, 27}, false},
-		{"1x1, 14 rows", geom(480, 14, 64, 1, 0), 2, []int{0, 7, 14}, false},
-		{"1x1, 7 rows, 3 shards", geom(832, 7, 128, 1, 0), 3, []int{0, 2, 4, 7}, false},
-		{"Winograd, 27 rows", geom(64, 27, 64, 3, 1), 2, []int{0, 14, 27}, true},
-		{"Winograd, 28 rows, 3 shards", geom(64, 28, 64, 3, 1), 3, []int{0, 10, 18, 28}, true},
-		{"1x1, 3 rows: fewer than 2 each", geom(64, 3, 64, 1, 0), 2, nil, false},
+		{"im2col 5x5, 27 rows (AlexNet's second conv)", squareGeom(64, 27, 192, 5, 2), 2, []int{0, 13, 27}, false},
+		{"1x1, 14 rows", squareGeom(480, 14, 64, 1, 0), 2, []int{0, 7, 14}, false},
+		{"1x1, 7 rows, 3 shards", squareGeom(832, 7, 128, 1, 0), 3, []int{0, 2, 4, 7}, false},
+		{"Winograd, 27 rows", squareGeom(64, 27, 64, 3, 1), 2, []int{0, 14, 27}, true},
+		{"Winograd, 28 rows, 3 shards", squareGeom(64, 28, 64, 3, 1), 3, []int{0, 10, 18, 28}, true},
+		{"1x1, 3 rows: fewer than 2 each", squareGeom(64, 3, 64, 1, 0), 2, nil, false},
 	} {
 		got := rowBounds(c.g, c.count)
 		if !slices.Equal(got, c.want) {
@@ -43,21 +46,18 @@ func TestRowBounds(t *testing.T) {
 // shard count of chunks (shards of the same pace take as many each), of
 // at least minChunkPixels pixels, at most chunksPerShard a shard.
 func TestShareChunks(t *testing.T) {
-	geom := func(c, h, m, k, pad int) conv.Geom {
-		return conv.Geom{N: 1, C: c, H: h, W: h, M: m, KH: k, KW: k, SH: 1, SW: 1, PT: pad, PL: pad, PB: pad, PR: pad, DH: 1, DW: 1, Group: 1, OH: h, OW: h}
-	}
 	for _, c := range []struct {
 		name  string
 		g     conv.Geom
 		count int
 		want  []int
 	}{
-		{"1x1, 28 rows (ResNet-50 layer2, GoogLeNet 3a)", geom(512, 28, 128, 1, 0), 2, []int{0, 7, 14, 21, 28}},
-		{"Winograd, 28 rows: static halves (a 6-row chunk would leave Winograd)", geom(128, 28, 128, 3, 1), 2, nil},
-		{"Winograd, 56 rows", geom(64, 56, 64, 3, 1), 2, []int{0, 10, 18, 28, 38, 46, 56}},
-		{"1x1, 14 rows: static halves", geom(480, 14, 192, 1, 0), 2, nil},
-		{"1x1, 28 rows, 3 shards: static thirds", geom(512, 28, 128, 1, 0), 3, nil},
-		{"1x1, 56 rows, 3 shards", geom(256, 56, 64, 1, 0), 3, []int{0, 6, 12, 18, 24, 31, 37, 43, 49, 56}},
+		{"1x1, 28 rows (ResNet-50 layer2, GoogLeNet 3a)", squareGeom(512, 28, 128, 1, 0), 2, []int{0, 7, 14, 21, 28}},
+		{"Winograd, 28 rows: static halves (a 6-row chunk would leave Winograd)", squareGeom(128, 28, 128, 3, 1), 2, nil},
+		{"Winograd, 56 rows", squareGeom(64, 56, 64, 3, 1), 2, []int{0, 10, 18, 28, 38, 46, 56}},
+		{"1x1, 14 rows: static halves", squareGeom(480, 14, 192, 1, 0), 2, nil},
+		{"1x1, 28 rows, 3 shards: static thirds", squareGeom(512, 28, 128, 1, 0), 3, nil},
+		{"1x1, 56 rows, 3 shards", squareGeom(256, 56, 64, 1, 0), 3, []int{0, 6, 12, 18, 24, 31, 37, 43, 49, 56}},
 	} {
 		got := shareChunks(c.g, c.count)
 		if !slices.Equal(got, c.want) {

@@ -67,14 +67,7 @@ func TestWasmTile(t *testing.T) {
 	acc := make([]float32, 32)
 	SIMD128Go.Fn(kc, a, b, acc)
 	for mask := 0; mask < 32; mask++ {
-		first, last, relu := mask&1 != 0, mask&2 != 0, mask&4 != 0
-		var bs, add []float32
-		if mask&8 != 0 {
-			bs = bias
-		}
-		if mask&16 != 0 {
-			add = res
-		}
+		first, last, relu, bs, add := epilogueCase(mask, bias, res)
 		want := append([]float32(nil), c0...)
 		storeTileAddSIMD128x8(acc, want[2:], ldc, first, last, bs, tail(add, 2), relu)
 		got := append([]float32(nil), c0...)
@@ -132,14 +125,7 @@ func TestWasmTileRows(t *testing.T) {
 			bias := randMat(r, rows)
 			res := randMat(r, rows*ldc+2)
 			for mask := 0; mask < 32; mask++ {
-				first, last, relu := mask&1 != 0, mask&2 != 0, mask&4 != 0
-				var bs, add []float32
-				if mask&8 != 0 {
-					bs = bias
-				}
-				if mask&16 != 0 {
-					add = res
-				}
+				first, last, relu, bs, add := epilogueCase(mask, bias, res)
 				want := append([]float32(nil), c0...)
 				for i := 0; i < tiles; i++ {
 					var bi []float32
@@ -212,14 +198,7 @@ func TestWasmTileRows4(t *testing.T) {
 			bias := randMat(r, rows)
 			res := randMat(r, rows*ldc+2)
 			for mask := 0; mask < 32; mask++ {
-				first, last, relu := mask&1 != 0, mask&2 != 0, mask&4 != 0
-				var bs, add []float32
-				if mask&8 != 0 {
-					bs = bias
-				}
-				if mask&16 != 0 {
-					add = res
-				}
+				first, last, relu, bs, add := epilogueCase(mask, bias, res)
 				full := append([]float32(nil), c0...)
 				SIMD128.TileRows(kc, tiles, a, b, 8, full[2:], ldc, first, last, bs, tail(add, 2), relu)
 				got := append([]float32(nil), c0...)
@@ -279,4 +258,18 @@ func TestWasmEdge1x4(t *testing.T) {
 			}
 		}
 	}
+}
+
+// epilogueCase is the tile epilogue of case mask (0 to 31) of the tests'
+// loops: its bits say first, last, ReLU, bias (else nil) and residual
+// (else nil), so 32 cases cover every combination.
+func epilogueCase(mask int, bias, res []float32) (first, last, relu bool, bs, add []float32) {
+	first, last, relu = mask&1 != 0, mask&2 != 0, mask&4 != 0
+	if mask&8 != 0 {
+		bs = bias
+	}
+	if mask&16 != 0 {
+		add = res
+	}
+	return
 }

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -112,20 +113,7 @@ func TestDirectChanMatchesNaive(t *testing.T) {
 								got[j] = float32(math.NaN())
 							}
 							directChan(g, x, w, bias, got, relu, workers, kern)
-							for j := range got {
-								if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
-									t.Fatalf("%+v %s int8=%v bias=%v relu=%v workers=%d: y[%d] = %v, naive %v", g, name, w.Q != nil, bias != nil, relu, workers, j, got[j], want[j])
-								}
-							}
-							if one == nil {
-								one = got
-								continue
-							}
-							for j := range got {
-								if math.Float32bits(got[j]) != math.Float32bits(one[j]) {
-									t.Fatalf("%+v %s workers=%d: y[%d] = %v, 1 worker %v", g, name, workers, j, got[j], one[j])
-								}
-							}
+							one = checkWorkerRun(t, fmt.Sprintf("%+v %s int8=%v bias=%v relu=%v workers=%d", g, name, w.Q != nil, bias != nil, relu, workers), got, want, one)
 						}
 					}
 				}

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -91,20 +92,7 @@ func TestDirectMatchesNaive(t *testing.T) {
 						got[j] = float32(math.NaN()) // every element must be written
 					}
 					direct(g, x, w, bias, got, true, workers, kern)
-					for j := range got {
-						if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
-							t.Fatalf("%+v %s int8=%v workers=%d: y[%d] = %v, naive %v", g, name, w.Q != nil, workers, j, got[j], want[j])
-						}
-					}
-					if one == nil {
-						one = got
-						continue
-					}
-					for j := range got {
-						if math.Float32bits(got[j]) != math.Float32bits(one[j]) {
-							t.Fatalf("%+v %s workers=%d: y[%d] = %v, 1 worker %v", g, name, workers, j, got[j], one[j])
-						}
-					}
+					one = checkWorkerRun(t, fmt.Sprintf("%+v %s int8=%v workers=%d", g, name, w.Q != nil, workers), got, want, one)
 				}
 			}
 		}
@@ -171,4 +159,26 @@ func TestDirectEpilogues(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkWorkerRun checks got, the output of a run on some worker count,
+// against Naive's want (within 1e-4: a NaN left in an element never
+// written fails) and, unless one is nil, bit for bit against one, the
+// output of the first count; it returns the first count's output.
+func checkWorkerRun(t *testing.T, what string, got, want, one []float32) []float32 {
+	t.Helper()
+	for j := range got {
+		if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
+			t.Fatalf("%s: y[%d] = %v, naive %v", what, j, got[j], want[j])
+		}
+	}
+	if one == nil {
+		return got
+	}
+	for j := range got {
+		if math.Float32bits(got[j]) != math.Float32bits(one[j]) {
+			t.Fatalf("%s: y[%d] = %v, 1 worker %v", what, j, got[j], one[j])
+		}
+	}
+	return one
 }
