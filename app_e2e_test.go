@@ -120,14 +120,7 @@ func appModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 		t.Logf("no built-in model committed yet (models/builtin/*.csm): testing with a random-weights ResNet-20")
 		write("random_resnet20_cifar", models.Config{}, 32)
 	}
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	for _, m := range list {
 		switch {
 		case m.Name == "slow_resnet20_512":

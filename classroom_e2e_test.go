@@ -45,14 +45,7 @@ func startLessonSite(t *testing.T) *lessonSite {
 	b := browsertest.Start(t)
 	site := buildSite(t)
 	dir := t.TempDir()
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	root, err := os.OpenRoot(site)
 	if err != nil {
 		t.Fatal(err)

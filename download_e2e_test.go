@@ -159,14 +159,7 @@ func TestDownloadE2E(t *testing.T) {
 	dir := t.TempDir()
 	const name = "big_resnet50"
 	file := bigModel(t, dir, name)
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	var big modelEntry
 	for _, m := range list {
 		if m.Name == name {

@@ -259,14 +259,7 @@ func TestLessons(t *testing.T) {
 	browser := browsertest.Start(t)
 	site := buildSite(t)
 	dir := t.TempDir()
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	byName := map[string]modelEntry{}
 	for _, m := range list {
 		byName[m.Name] = m

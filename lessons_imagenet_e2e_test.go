@@ -195,14 +195,7 @@ func TestLessonsImageNet(t *testing.T) {
 	for i, arch := range []string{"alexnet", "googlenet", "resnet18", "vgg16"} {
 		meta[arch] = randomImageNetModel(t, dir, arch, uint64(20+i))
 	}
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	byName := map[string]modelEntry{}
 	for _, m := range list {
 		byName[m.Name] = m

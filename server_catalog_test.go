@@ -127,14 +127,7 @@ func TestModelFileRealCatalog(t *testing.T) {
 	if err := modelfile.WriteBytes(filepath.Join(dir, "mytiny.csm"), data); err != nil {
 		t.Fatal(err)
 	}
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	base := startServer(t, testSite(t), cat)
 	found := false
 	for _, m := range list {

@@ -349,14 +349,7 @@ func e2eModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 		}
 	}
 	write("random_resnet20_96", models.Config{Height: 96, Width: 96, Classes: 10}, 96)
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := modelList(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, list := testCatalog(t, dir)
 	for _, m := range list {
 		switch {
 		case m.Name == "random_resnet20_96":
@@ -368,11 +361,7 @@ func e2eModels(t *testing.T, dir string) (main []modelEntry, slow modelEntry, ca
 	if len(main) == 0 {
 		t.Logf("no built-in model committed yet: testing with a random-weights ResNet-20")
 		write("random_resnet20_cifar", models.Config{}, 32)
-		cat, _ = newCatalog(dir)
-		list, err = modelList(cat)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cat, list = testCatalog(t, dir)
 		for _, m := range list {
 			if m.Name == "random_resnet20_cifar" {
 				main = append(main, m)
@@ -1020,14 +1009,10 @@ func TestWorkerFullSize(t *testing.T) {
 	p.CheckNoErrors()
 }
 
-// catalogModel writes model file f into the catalog directory dir, under
-// its own name, and returns its entry in a catalog of dir, and the catalog.
-func catalogModel(t *testing.T, dir string, f *modelfile.File) (modelEntry, catalog) {
+// testCatalog opens the catalog of the models directory dir and lists its
+// models as the server does.
+func testCatalog(t *testing.T, dir string) (catalog, []modelEntry) {
 	t.Helper()
-	name := f.Meta.Name
-	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
-		t.Fatal(err)
-	}
 	cat, err := newCatalog(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -1036,6 +1021,18 @@ func catalogModel(t *testing.T, dir string, f *modelfile.File) (modelEntry, cata
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cat, list
+}
+
+// catalogModel writes model file f into the catalog directory dir, under
+// its own name, and returns its entry in a catalog of dir, and the catalog.
+func catalogModel(t *testing.T, dir string, f *modelfile.File) (modelEntry, catalog) {
+	t.Helper()
+	name := f.Meta.Name
+	if err := modelfile.Write(models.PathFor(dir, name), f); err != nil {
+		t.Fatal(err)
+	}
+	cat, list := testCatalog(t, dir)
 	for _, m := range list {
 		if m.Name == name {
 			return m, cat
