@@ -240,10 +240,14 @@ func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]f
 			bx := b.G.C * b.G.H * b.G.W
 			by := b.G.M * b.G.OH * b.G.OW
 			rows := (b.In1 - b.In0) * g.W
-			if cap(*buf) < bx+by+rows {
-				*buf = make([]float32, bx+by+rows)
+			nv := 0 // the pool's row maxima, when it pools
+			if pool {
+				nv = rows
 			}
-			sx, sy, vm := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+rows]
+			if cap(*buf) < bx+by+nv {
+				*buf = make([]float32, bx+by+nv)
+			}
+			sx, sy, vm := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+nv]
 			for c := range g.C {
 				if pool {
 					poolRows(xi[c*plane:(c+1)*plane], g.H, g.W, b.In0, b.In1, sx[c*rows:(c+1)*rows], vm)
