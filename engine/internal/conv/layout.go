@@ -1,10 +1,6 @@
 package conv
 
-import (
-	"runtime"
-
-	"convscope/engine/gemm"
-)
+import "convscope/engine/gemm"
 
 // Layout is what Prepack keeps of a conv's int8 weights besides the
 // weights themselves. LayoutFor is the one place that chooses it: Prepack
@@ -48,7 +44,7 @@ type Target struct {
 
 // Build is the target of this build: the layouts Prepack makes.
 func Build() Target {
-	return Target{Wasm: runtime.GOARCH == "wasm", Kernel: gemm.DefaultTiles.Kernel, Direct: directKernel != nil}
+	return Target{Wasm: wasmBuild, Kernel: gemm.DefaultTiles.Kernel, Direct: directKernel != nil}
 }
 
 // LayoutFor returns the layout Prepack keeps, on target t, for the int8
