@@ -180,25 +180,17 @@ func directChan(g Geom, x []float32, w Weights, bias, y []float32, relu bool, wo
 }
 
 // directPad writes image x into pl, hp x wp values a channel: value (i, j)
-// of channel c is x[c, i-PT, j-PL], 0 outside the input.
+// of channel c is x[c, i-PT, j-PL], 0 outside the input (padInput, split
+// by channels over the workers).
 func directPad(g Geom, x, pl []float32, hp, wp, workers int) {
 	if g.C*hp*wp < 1<<15 {
 		workers = 1
 	}
-	j0 := min(wp, g.PL)              // first column inside the input
-	j1 := max(j0, min(wp, g.W+g.PL)) // past the last
-	par.ForChunks(workers, g.C*hp, chunksPerWorker*workers, func(lo, hi int) {
-		for it := lo; it < hi; it++ {
-			c, i := it/hp, it%hp
-			dst := pl[it*wp : (it+1)*wp]
-			iy := i - g.PT
-			if iy < 0 || iy >= g.H {
-				clear(dst)
-				continue
-			}
-			clear(dst[:j0])
-			copy(dst[j0:j1], x[(c*g.H+iy)*g.W+j0-g.PL:])
-			clear(dst[j1:])
-		}
+	gp := g
+	gp.H, gp.W = hp, wp
+	par.ForChunks(workers, g.C, chunksPerWorker*workers, func(lo, hi int) {
+		g1, gp1 := g, gp
+		g1.C, gp1.C = hi-lo, hi-lo
+		padInput(g1, gp1, x[lo*g.H*g.W:hi*g.H*g.W], pl[lo*hp*wp:hi*hp*wp])
 	})
 }
