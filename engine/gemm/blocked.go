@@ -156,19 +156,19 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// The block's full slivers in one call (TileRows).
 					is0 := 0
 					if full := mc / mr; full > 0 && alpha == 1 && beta == 0 {
-						off := i0*ldc + j0 + js*nr
+						rows, ablk := kern.TileRows, buf.a[:full*kc*mr]
 						switch {
-						case cols == nr && bcast && kern.TileBcastRows != nil:
+						case cols == nr && bcast:
+							rows, ablk = kern.TileBcastRows, buf.abc[:4*full*kc*mr]
+						case cols == 4 && nr == 8:
+							rows = kern.TileRows4
+						case cols != nr:
+							rows = nil
+						}
+						if rows != nil {
+							off := i0*ldc + j0 + js*nr
 							bias, add := ep.tile(i0, full*mr, off)
-							kern.TileBcastRows(kc, full, buf.abc[:4*full*kc*mr], bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
-							is0 = full
-						case cols == nr && !bcast && kern.TileRows != nil:
-							bias, add := ep.tile(i0, full*mr, off)
-							kern.TileRows(kc, full, buf.a[:full*kc*mr], bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
-							is0 = full
-						case cols == 4 && nr == 8 && kern.TileRows4 != nil:
-							bias, add := ep.tile(i0, full*mr, off)
-							kern.TileRows4(kc, full, buf.a[:full*kc*mr], bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
+							rows(kc, full, ablk, bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
 							is0 = full
 						}
 					}
