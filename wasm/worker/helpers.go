@@ -71,11 +71,7 @@ func workerCount(want int, m *models.Model, fileBytes int64) (int, string) {
 	if cores <= 1 {
 		return 1, "the browser reports one core: the model runs on one worker"
 	}
-	pays, _, why, err := session.SplitPays(m)
-	if err != nil {
-		return 1, fmt.Sprintf("the model's work cannot be counted (%v): it runs on one worker", err)
-	}
-	if !pays {
+	if pays, _, why := session.SplitPays(m); !pays {
 		return 1, why
 	}
 	limit := min(cores, maxWorkers)

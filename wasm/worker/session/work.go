@@ -3,7 +3,6 @@ package session
 import (
 	"fmt"
 
-	"convscope/engine"
 	"convscope/models"
 )
 
@@ -32,53 +31,17 @@ import (
 // below the bound.
 const SplitMinMACs = 600_000_000
 
-// MACs returns the multiply-accumulates of one image through g, from its
-// shapes and weights: a conv's output pixels times its weights' count, a
-// Gemm's or MatMul's weights' count (per row). The other nodes (pools,
-// batch norms, additions) are not counted: they are a few percent of a
-// network's time and split with it.
-func MACs(g *engine.Graph) (int64, error) {
-	shapes, err := engine.InferShapes(g)
-	if err != nil {
-		return 0, err
-	}
-	var macs int64
-	for _, n := range g.Nodes {
-		if len(n.Inputs) < 2 || len(n.Outputs) == 0 {
-			continue
-		}
-		w, ok := g.Consts[n.Inputs[1]]
-		if !ok {
-			continue
-		}
-		k := int64(elements(w.Shape))
-		switch n.Op {
-		case engine.OpConv:
-			out := shapes[n.Outputs[0]]
-			if len(out) != 4 {
-				continue
-			}
-			macs += k * int64(out[2]) * int64(out[3])
-		case engine.OpGemm, engine.OpMatMul:
-			macs += k
-		}
-	}
-	return macs, nil
-}
-
 // SplitPays reports whether model m has the work to pay for splitting it
-// over workers (at least SplitMinMACs per image), with its MACs; when not,
-// why, as the app says it.
-func SplitPays(m *models.Model) (bool, int64, string, error) {
-	macs, err := MACs(m.Graph())
-	if err != nil {
-		return false, 0, "", err
-	}
+// over workers (at least SplitMinMACs per image), with its MACs (its
+// file's count: conv and fc layers, Meta.MACs); when not, why, as the app
+// says it.
+func SplitPays(m *models.Model) (bool, int64, string) {
+	macs := m.Meta.MACs
 	if macs >= SplitMinMACs {
-		return true, macs, "", nil
+		return true, macs, ""
 	}
 	return false, macs, fmt.Sprintf("%s takes %s multiply-accumulates per image, too little work to pay for splitting it over workers (below %s the exchanges between them cost more than they save): it runs on one worker",
-		m.Meta.Name, mega(macs), mega(SplitMinMACs)), nil
+		m.Meta.Name, mega(macs), mega(SplitMinMACs))
 }
 
 // mega writes n in millions.
