@@ -83,9 +83,10 @@ type Kernel struct {
 	// b is the B sliver's kc rows of NR values at row stride ldb: NR for
 	// a packed sliver, or B's own stride where the packed path reads B
 	// unpacked (see directB); only its first cols columns are read.
-	// nextB asks the tile to prefetch, while it runs, the NR columns of
-	// B's kc rows that follow its own (at ldb, the next sliver read in
-	// place): a hint, results do not depend on it.
+	// nextB asks the tile to prefetch, while it runs, the next B sliver:
+	// the NR columns of B's kc rows that follow its own (at ldb, the next
+	// sliver read in place), or for a packed sliver (ldb NR) the kc*NR
+	// values that follow it: a hint, results do not depend on it.
 	TilePair func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
 	// TileTriple, when set (with TilePair), is TilePair on three
 	// vertically adjacent tiles: a holds three consecutive A slivers

@@ -21,8 +21,9 @@
 // multiply-adds (206-209). The Go 4x32 kernel: 165-175.
 //
 // flags: bit 0 first, bit 1 last, bit 2 relu, bit 3 prefetch (into L2) the
-// 32 columns of B's kc rows that follow the tile's (see Kernel.TilePair's
-// nextB). ldc is in floats. bias (8
+// next B sliver: the 32 columns of B's kc rows that follow the tile's, or
+// after a packed sliver (ldb 32) the kc*32 floats that follow it (see
+// Kernel.TilePair's nextB and PFBSETUP). ldc is in floats. bias (8
 // values) and add are used only when last and not nil. mask selects the
 // columns of B, C and add that are read (and of C written): bits 0-15 the first
 // vector's lanes (K3), bits 16-31 the second's (K4); a column outside it
@@ -129,6 +130,32 @@ lbl:
 	MOVQ  add+56(FP), R12; \
 lbl:
 
+// PFBSETUP sets R14 and R15 for PFNEXTB: the distances from a step's B
+// row (DX) to the next sliver's rows p and p+1. B read in place (row
+// stride R13 bytes, not 128): the 32 columns to the right, 128 bytes on.
+// A packed sliver (ldb 32: its rows are contiguous) is followed by the
+// next packed sliver, kc*128 bytes on: the pixel-major path streams its
+// weights from memory that way, one sliver after another, and the first
+// tile over a sliver's KC slice waited on them (the L2 streamer runs only
+// so far ahead).
+#define PFBSETUP(lbl) \
+	MOVQ $128, R14; \
+	LEAQ 128(R13), R15; \
+	CMPQ R13, $128; \
+	JNE  lbl; \
+	MOVQ CX, R14; \
+	SHLQ $7, R14; \
+	LEAQ 128(R14), R15; \
+lbl:
+
+// PFNEXTB prefetches into L2 the next sliver's two rows (two lines each)
+// for the two steps of an iteration (see PFBSETUP).
+#define PFNEXTB \
+	PREFETCHT1 (DX)(R14*1); \
+	PREFETCHT1 64(DX)(R14*1); \
+	PREFETCHT1 (DX)(R15*1); \
+	PREFETCHT1 64(DX)(R15*1)
+
 TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 	MOVQ mask+72(FP), AX
 	KMOVW AX, K3
@@ -159,6 +186,7 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
+	PFBSETUP(t8pfo)
 	MOVQ CX, BX
 	SHRQ $1, BX
 	JZ   tail
@@ -168,10 +196,7 @@ loop2:
 	PFROW(t8pf)
 	TESTQ $8, R11 // PFSETUP left flags in R11
 	JZ    t8nopfb
-	PREFETCHT1 128(DX)
-	PREFETCHT1 192(DX)
-	PREFETCHT1 128(DX)(R13*1)
-	PREFETCHT1 192(DX)(R13*1)
+	PFNEXTB
 t8nopfb:
 	STEP(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
@@ -411,6 +436,7 @@ TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
 	VPXORD Z21, Z21, Z21
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
+	PFBSETUP(t12pfo)
 	MOVQ CX, BX
 	SHRQ $1, BX
 	JZ   t12tail
@@ -420,10 +446,7 @@ t12loop2:
 	PFROW(t12pf)
 	TESTQ $8, R11
 	JZ    t12nopfb
-	PREFETCHT1 128(DX)
-	PREFETCHT1 192(DX)
-	PREFETCHT1 128(DX)(R13*1)
-	PREFETCHT1 192(DX)(R13*1)
+	PFNEXTB
 t12nopfb:
 	STEP12(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI

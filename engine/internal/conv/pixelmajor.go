@@ -146,13 +146,18 @@ func pixelMajorConv(g Geom, xn []float32, pw *pixelMajorWeights, bias, yn []floa
 					// or 8 rows instead of 4, and ct is written straight
 					// from the registers: C = acc on the first slice, C +
 					// acc after, the bits of the copy and vec.Add below.
+					// The first tile of a slice prefetches the weights'
+					// next slice (the kc*nr floats after bs: the next
+					// slice, or the next sliver's first): the weights
+					// (4 MB at ResNet-50's layer4) come from memory, and
+					// that tile waited on them.
 					if rem := ps - q; kern.TileTriple != nil && rem >= 3 && rem != 4 {
-						kern.TileTriple(kc, blk[q*kc*mr:(q+3)*kc*mr], bs, nr, ct[q*mr*nr:], nr, nr, p0 == 0, false, false, nil, nil, false)
+						kern.TileTriple(kc, blk[q*kc*mr:(q+3)*kc*mr], bs, nr, ct[q*mr*nr:], nr, nr, p0 == 0, false, q == 0, nil, nil, false)
 						q += 2
 						continue
 					}
 					if kern.TilePair != nil && ps-q >= 2 {
-						kern.TilePair(kc, blk[q*kc*mr:(q+2)*kc*mr], bs, nr, ct[q*mr*nr:], nr, nr, p0 == 0, false, false, nil, nil, false)
+						kern.TilePair(kc, blk[q*kc*mr:(q+2)*kc*mr], bs, nr, ct[q*mr*nr:], nr, nr, p0 == 0, false, q == 0, nil, nil, false)
 						q++
 						continue
 					}
