@@ -16,7 +16,7 @@ import (
 
 // builtinModel returns a built-in model's file bytes and the model; the
 // test is skipped when the model is not committed.
-func builtinModel(t *testing.T, name string) ([]byte, *models.Model) {
+func builtinModel(t testing.TB, name string) ([]byte, *models.Model) {
 	t.Helper()
 	b, err := fs.ReadFile(builtin.FS(), name+builtin.Ext)
 	if err != nil {
