@@ -118,6 +118,48 @@ func TestWinogradTMMatchesNaive(t *testing.T) {
 	}
 }
 
+// TestWinogradTMTallTilesSameBits: winogradTM taking the kernel's taller
+// tiles (TileTriple, TilePair) over three or two tile slivers at a time
+// gives the bits of its kernel's Fn sliver by sliver, for tile sliver
+// counts 1 to 13 (one sliver left over, four as two pairs, triples then
+// pairs) and depths below and past a KC slice.
+func TestWinogradTMTallTilesSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(47, 48))
+	taken := 0
+	for _, c := range []struct{ c, m, h, w int }{
+		{16, 32, 3, 3}, {24, 40, 5, 5}, {33, 32, 3, 7}, {64, 64, 7, 7}, {20, 33, 6, 10}, {8, 32, 11, 11}, {300, 40, 14, 14}, {40, 64, 13, 13},
+	} {
+		g := Geom{N: 1, C: c.c, M: c.m, H: c.h, W: c.w, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, Group: 1, PT: 1, PL: 1, PB: 1, PR: 1}
+		g.OH, g.OW = OutSize(g.H, 1, 1, 3, 1, 1), OutSize(g.W, 1, 1, 3, 1, 1)
+		x := randSlice(r, g.N*g.C*g.H*g.W)
+		w, _ := quantWeights(r, g)
+		bias := randSlice(r, g.M)
+		for _, kern := range gemm.Kernels() {
+			if kern.NR <= kern.MR || kern.TilePair == nil {
+				continue
+			}
+			taken++
+			fnOnly := kern
+			fnOnly.TilePair, fnOnly.TileTriple = nil, nil
+			ww := newWinogradTMWeights(w, g.M, g.C, kern.NR)
+			want := make([]float32, g.M*g.OH*g.OW)
+			got := make([]float32, len(want))
+			winogradTM(g, x, ww, bias, want, true, 1, gemm.TilesFor(fnOnly))
+			for _, workers := range []int{1, 2} {
+				winogradTM(g, x, ww, bias, got, true, workers, gemm.TilesFor(kern))
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%+v %s workers %d: y[%d] = %v, Fn alone %v", c, kern.Name, workers, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Skip("no kernel of this build has tall tiles: nothing to compare")
+	}
+}
+
 // TestForwardWinogradTM: natively, a 3x3 stride-1 conv on a 7x7 map with
 // its weights as Prepack keeps them goes through winogradTM (Forward and
 // ForwardAdd give its bits for 1 and 2 workers), and RowBand cuts it into
