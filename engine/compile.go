@@ -67,6 +67,10 @@ type Program struct {
 
 	fusedPools map[*Node]bool // MaxPools that a conv split by rows computes (shardpool.go)
 
+	// fuseEarly makes fuseAdd give a residual Add to the conv that runs
+	// first of its two operands' (see fuseAdd).
+	fuseEarly bool
+
 	mu    sync.Mutex
 	plans map[string]map[string][]int // value shapes per set of input batch sizes
 }
@@ -108,6 +112,10 @@ func prepare(g *Graph, opt Options, planning bool) (*Program, error) {
 		}
 		p.keepAs = append(p.keepAs, k)
 	}
+	// With the inter-op schedule (natively, several workers, not a shard:
+	// see planSchedule), a residual Add goes to the block's main-path conv,
+	// so that the downsample conv runs beside the main path's other convs.
+	p.fuseEarly = p.workers > 1 && opt.Shard.Count <= 1 && !planning
 	if !opt.NoFuse {
 		if err := p.fuse(); err != nil {
 			return nil, err

@@ -125,7 +125,15 @@ func (p *Program) fuse() error {
 
 // fuseAdd fuses the Add p.nodes[i] into the conv that makes one of its
 // operands (see fuse), when it can, and reports whether it did. When both
-// operands qualify, the conv that runs later takes it.
+// operands qualify, the conv that runs later takes it, or with p.fuseEarly
+// the one that runs first: in a ResNet block whose skip is a downsample
+// conv, written conv1, conv2, (conv3,) downsample, Add, the main path's
+// last conv then runs at the Add's place, after the downsample, and the
+// downsample, which reads only the block's input, runs beside the main
+// path's other convs as a group of the inter-op schedule (planSchedule),
+// each on one thread, instead of every conv split over the workers one
+// after another. Either way the sum is that of the same two values, so
+// the bits do not change.
 func (p *Program) fuseAdd(i int, producer map[string]int, consumers map[string]int, pinned map[string]bool) bool {
 	n := p.nodes[i]
 	if len(n.Inputs) != 2 || len(n.Outputs) != 1 {
@@ -146,7 +154,7 @@ func (p *Program) fuseAdd(i int, producer map[string]int, consumers map[string]i
 		if _, isConst := p.consts[r]; isConst || xs == nil || !slices.Equal(xs, rs) {
 			continue
 		}
-		if best < 0 || j > producer[n.Inputs[best]] {
+		if best < 0 || (j > producer[n.Inputs[best]]) != p.fuseEarly {
 			best = k
 		}
 	}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -102,6 +104,75 @@ func TestFuseResidual(t *testing.T) {
 	}
 	if len(g.Nodes[3].Inputs) != 2 || g.Nodes[2].Params.(*ConvParams).Residual {
 		t.Fatal("Compile modified the caller's graph")
+	}
+}
+
+// TestFuseResidualEarly: natively with several workers (not a shard) the
+// Add of two convs goes to the one that runs first, the main path's c2,
+// which then runs after the downsample cd, so that cd runs beside c1 in a
+// group of the schedule; with one worker, and in a shard, the later cd
+// takes it as ever. The bits are those of the one-worker program (and so
+// of the graph as written, TestFuseResidual).
+func TestFuseResidualEarly(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	g := residualGraph(t, r)
+	in := map[string]*Tensor{"x": randTensor(r, 2, 8, 16, 16)}
+	adder := func(p *Program) string {
+		for _, n := range p.Nodes() {
+			if cp, ok := n.Params.(*ConvParams); ok && cp.Residual && slices.Contains(n.Outputs, "h1") {
+				return n.Name
+			}
+		}
+		return ""
+	}
+	var want *Result
+	for _, workers := range []int{1, 2, 3} {
+		p, err := Compile(g, Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantAdder := "c2"
+		if workers == 1 {
+			wantAdder = "cd"
+		}
+		if a := adder(p); a != wantAdder {
+			t.Fatalf("workers %d: add1 fused into %q, want %q", workers, a, wantAdder)
+		}
+		if workers > 1 {
+			var groups []string
+			for _, st := range p.steps {
+				var desc []string
+				for _, c := range st.chains {
+					var names []string
+					for _, i := range c {
+						names = append(names, p.nodes[i].Name)
+					}
+					desc = append(desc, strings.Join(names, ","))
+				}
+				if desc != nil {
+					groups = append(groups, strings.Join(desc, " | "))
+				}
+			}
+			if !slices.Contains(groups, "c1 | cd") {
+				t.Fatalf("workers %d: groups %q, want one of c1 and cd", workers, groups)
+			}
+		}
+		res, err := p.Run(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = res
+			continue
+		}
+		sameBits(t, fmt.Sprintf("workers %d y", workers), res.Outputs["y"], want.Outputs["y"])
+	}
+	sh, err := Compile(g, Options{Workers: 2, Shard: Shard{Index: 0, Count: 2, Gather: func([]Gathered) error { return nil }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := adder(sh); a != "cd" {
+		t.Fatalf("shard: add1 fused into %q, want cd", a)
 	}
 }
 
