@@ -11,8 +11,10 @@ import (
 )
 
 // BenchmarkClassify puts the session's Classify (again on the same image:
-// the engine's pass with every layer kept, and each kept value scanned and
-// quantized for the maps and the table as it is handed back) beside the
+// the engine's pass with every layer kept, and each kept value scanned for
+// the table and its maps' ranges, and quantized for the maps unless the
+// model keeps its float32 values until they are viewed (Session.lazy), as
+// it is handed back) beside the
 // engine's bare pass of the same model (nothing kept), per model: the
 // difference is what the app adds to a classify. The CIFAR-10 built-ins
 // run with their own weights, the ImageNet architectures with random ones.

@@ -59,8 +59,9 @@ const scratchBytes = 8 << 20
 //   - the peak of the memory plan's live activations (every worker
 //     computes whole layer outputs: each gathers the others' channels);
 //   - scratchBytes;
-//   - the engine worker only: the 8-bit maps of every layer that shows
-//     them (one byte a value), kept between runs for display.
+//   - the engine worker only: the maps of every layer that shows them,
+//     kept between runs for display: 8-bit (one byte a value), or float32
+//     for a model whose maps are quantized when viewed (mapsBytes).
 //
 // The sum is then scaled by 1 + models.GCPercent/100: the Go heap grows
 // that far above what is live before a collection, and a WebAssembly memory
@@ -71,7 +72,7 @@ const scratchBytes = 8 << 20
 // other ImageNet networks split over 2 to 4.
 // Options.Keep (the values the session keeps) is not passed: the session
 // hands kept values back as the run goes (engine.RunOptions.Consume) and
-// keeps only their 8-bit maps, counted above.
+// keeps only their maps, counted above.
 func EstimateFootprint(m *models.Model, fileBytes int64, n int) (Footprint, error) {
 	if n < 1 {
 		return Footprint{}, fmt.Errorf("estimate for %d workers", n)
@@ -81,16 +82,7 @@ func EstimateFootprint(m *models.Model, fileBytes int64, n int) (Footprint, erro
 	if err != nil {
 		return Footprint{}, err
 	}
-	var maps int64
-	seen := map[string]bool{}
-	for _, l := range m.Meta.Layers {
-		sh := shapes[l.Value]
-		if seen[l.Value] || (len(sh) != 4 && len(sh) != 2) {
-			continue
-		}
-		seen[l.Value] = true
-		maps += int64(elements(sh) / sh[0])
-	}
+	maps := mapsBytes(shownValues(m.Meta.Layers, shapes))
 	infos := constInfos(g)
 	scale := 1 + float64(models.GCPercent)/100
 	f := Footprint{Workers: make([]int64, n)}

@@ -55,6 +55,38 @@ func QuantizeStats(vals []float32, n int) (data []byte, lo, hi []float32, st pro
 	return data, lo, hi, t.stat(len(vals))
 }
 
+// ScanStats is QuantizeStats without the bytes: each map's range and the
+// statistics, the same values, for a layer whose maps are quantized later
+// (QuantizeMaps), when they are viewed.
+func ScanStats(vals []float32, n int) (lo, hi []float32, st protocol.LayerStat) {
+	lo = make([]float32, n)
+	hi = make([]float32, n)
+	t := newTally()
+	if n == 0 || len(vals) == 0 {
+		return lo, hi, t.stat(len(vals))
+	}
+	size := len(vals) / n
+	for c := 0; c < n; c++ {
+		lo[c], hi[c], _ = t.add(vals[c*size : (c+1)*size])
+	}
+	return lo, hi, t.stat(len(vals))
+}
+
+// QuantizeMaps writes the bytes of len(lo) equal-sized maps on the ranges
+// lo, hi that ScanStats (or Quantize) found for them: the bytes Quantize
+// and QuantizeStats give.
+func QuantizeMaps(vals []float32, lo, hi []float32) []byte {
+	data := make([]byte, len(vals))
+	if len(lo) == 0 {
+		return data
+	}
+	size := len(vals) / len(lo)
+	for c := range lo {
+		quantizeInto(data[c*size:(c+1)*size], vals[c*size:(c+1)*size], lo[c], hi[c])
+	}
+	return data
+}
+
 // Patches turns conv weights (n, 3, kh, kw) into n RGBA patches of kw x kh,
 // the three input channels as R, G, B, each filter scaled on its own range
 // (over its three channels, so the colours keep their balance).

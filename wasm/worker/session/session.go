@@ -76,13 +76,26 @@ type Session struct {
 	// What the last run leaves (all nil before a Classify). Each layer's
 	// output becomes 8-bit maps as soon as the engine is done with it and
 	// its float32 buffer goes back to the engine's pool (VGG16: 45 MB of
-	// maps instead of 180 MB of float32 values); only kept holds float32:
+	// maps instead of 180 MB of float32 values), unless the model is
+	// small enough to keep them as float32 (lazy, below); kept holds
 	// the maps a class activation map weighs (an empty map without one).
 	// Slide replays the run for the float32 maps it needs (see slide.go).
 	kept     map[string]*engine.Tensor
-	maps     map[string]*protocol.Maps // graph value -> its maps (Layer unset)
+	maps     map[string]*protocol.Maps // graph value -> its maps (Layer unset; Data nil until viewed when lazy)
 	slide    *slideCache               // the last Slide's layer input and output
 	showMaps map[string]bool           // graph values of the layers with Maps
+
+	// lazy: the model's shown values fit lazyMapsBytes as float32, so the
+	// run copies each into floats (graph value -> its maps' values, the
+	// same buffers run after run) and finds only its ranges and statistics;
+	// Activations quantizes a layer's maps when it is viewed. A CIFAR-10
+	// built-in holds 1-3 MB of them; quantizing every layer as the run
+	// went took 60% of the scan's time (Node, a 16x32x32 layer: 21 and 35
+	// us), for maps that are mostly never viewed, and allocated their
+	// bytes anew each run (garbage the collector then went through, run
+	// after run, at models.GCPercent).
+	lazy   bool
+	floats map[string][]float32
 
 	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
 	cam    *camHead          // nil unless the network has an exact CAM
@@ -198,6 +211,10 @@ func (s *Session) Use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 		model: m, prog: prog, input: g.Inputs[0].Name, layers: layers, values: values, byName: byName, lastImg: s.lastImg,
 		convIn: convIn, cam: cam, showMaps: showMaps,
 		keep: keep, peers: s.peers, note: s.note,
+		lazy: lazyMaps(shownValues(m.Meta.Layers, shapes)),
+	}
+	if s.lazy {
+		s.floats = map[string][]float32{}
 	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
@@ -333,6 +350,26 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 	// the stats are over all of them.
 	var data []byte
 	var lo, hi []float32
+	if s.lazy {
+		// The first image's values, for Activations to quantize; the
+		// buffer is the last run's (the old maps were dropped).
+		n := c * h * w
+		buf := s.floats[name]
+		if cap(buf) < n {
+			buf = make([]float32, n)
+		}
+		buf = buf[:n]
+		copy(buf, t.Data)
+		s.floats[name] = buf
+		if len(t.Data) == n {
+			lo, hi, stats[name] = ScanStats(buf, c)
+		} else {
+			stats[name] = summarise(t.Data)
+			lo, hi, _ = ScanStats(buf, c)
+		}
+		maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi}
+		return
+	}
 	if len(t.Data) == c*h*w {
 		data, lo, hi, stats[name] = QuantizeStats(t.Data, c)
 	} else {
@@ -340,6 +377,41 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 		data, lo, hi = Quantize(t.Data[:c*h*w], c)
 	}
 	maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}
+}
+
+// lazyMapsBytes bounds the float32 values a lazy session holds between
+// runs (see Session.lazy): 8 MB, the CIFAR-10 built-ins (1.0-2.9 MB) and
+// AlexNet at 224x224 (4.4 MB); GoogLeNet (37 MB), the ResNets and VGG16
+// (115 MB) keep their 8-bit maps, a quarter of that.
+const lazyMapsBytes = 8 << 20
+
+// lazyMaps reports whether a model with values shown values (batch 1)
+// keeps them as float32 (see Session.lazy).
+func lazyMaps(values int64) bool { return 4*values <= lazyMapsBytes }
+
+// mapsBytes is what a session holds between runs for the maps of values
+// shown values: float32 when lazy, else a byte each.
+func mapsBytes(values int64) int64 {
+	if lazyMaps(values) {
+		return 4 * values
+	}
+	return values
+}
+
+// shownValues counts the values of the first image of the layers' outputs
+// that have maps (by graph value, once however many layers name it).
+func shownValues(layers []modelfile.Layer, shapes map[string][]int) int64 {
+	var n int64
+	seen := map[string]bool{}
+	for _, l := range layers {
+		sh := shapes[l.Value]
+		if seen[l.Value] || (len(sh) != 4 && len(sh) != 2) {
+			continue
+		}
+		seen[l.Value] = true
+		n += int64(elements(sh) / sh[0])
+	}
+	return n
 }
 
 // WarmUp runs the current model on a blank image and throws the results
@@ -421,6 +493,10 @@ func (s *Session) Activations(layer string) (*protocol.Maps, error) {
 	m := s.maps[s.values[layer]]
 	if m == nil {
 		return nil, fail(protocol.CodeInternal, "the run kept no output for layer %q", layer)
+	}
+	if m.Data == nil {
+		// Lazy: quantized now, once, on the ranges the run found.
+		m.Data = QuantizeMaps(s.floats[s.values[layer]], m.Min, m.Max)
 	}
 	out := *m // the bytes are shared: messages copy them, nobody writes them
 	out.Layer = layer

@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -422,5 +423,76 @@ func TestWarmUp(t *testing.T) {
 	}
 	if _, err := s.Classify(context.Background(), nil, true, 5, nil); code(err) != protocol.CodeNoResult {
 		t.Errorf("again after a warm-up: %v", err)
+	}
+}
+
+// TestLazyMaps: a session that quantizes the maps when they are viewed
+// (Session.lazy, every CIFAR-10 model) gives the bytes, ranges and table
+// statistics of one that quantizes every layer as the run goes, on two
+// images in turn (the second run reuses the first's float32 buffers), and
+// a map viewed twice is quantized once.
+func TestLazyMaps(t *testing.T) {
+	for _, arch := range []string{"googlenet_cifar", "resnet20_cifar"} {
+		t.Run(arch, func(t *testing.T) {
+			b, _ := randomModel(t, arch)
+			var lazy, eager Session
+			loaded, err := lazy.Load(b, hexSHA(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !lazy.lazy {
+				t.Fatalf("%s does not quantize its maps lazily", arch)
+			}
+			if _, err := eager.Load(b, hexSHA(b)); err != nil {
+				t.Fatal(err)
+			}
+			eager.lazy, eager.floats = false, nil
+			other := image.NewRGBA(image.Rect(0, 0, 40, 36))
+			for i := range other.Pix {
+				other.Pix[i] = uint8(i * 13)
+			}
+			var png2 bytes.Buffer
+			if err := png.Encode(&png2, other); err != nil {
+				t.Fatal(err)
+			}
+			for run, img := range [][]byte{testImage(t), png2.Bytes()} {
+				want, err := eager.Classify(context.Background(), img, false, 5, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := lazy.Classify(context.Background(), img, false, 5, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got.Top, want.Top) || !reflect.DeepEqual(got.Stats, want.Stats) {
+					t.Errorf("run %d: top %+v, stats %+v; eager %+v, %+v", run, got.Top, got.Stats, want.Top, want.Stats)
+				}
+				shown := 0
+				for _, l := range loaded.Layers {
+					if !l.Maps {
+						continue
+					}
+					wm, err := eager.Activations(l.Name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					gm, err := lazy.Activations(l.Name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(gm, wm) {
+						t.Fatalf("run %d, %s: lazy maps differ from eager ones", run, l.Name)
+					}
+					again, _ := lazy.Activations(l.Name)
+					if &again.Data[0] != &gm.Data[0] {
+						t.Errorf("run %d, %s: quantized again", run, l.Name)
+					}
+					shown++
+				}
+				if shown < 10 {
+					t.Errorf("only %d layers have maps", shown)
+				}
+			}
+		})
 	}
 }
