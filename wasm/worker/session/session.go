@@ -257,7 +257,13 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	s.kept, s.x, s.maps, s.slide = nil, nil, nil, nil
 	// And collected now: a WebAssembly memory never shrinks, so garbage
 	// still there when the run allocates would raise the peak for good.
-	runtime.GC()
+	// Not for a lazy session, whose old maps are their ranges (the
+	// float32 buffers are the next run's) and whose run allocates little:
+	// there the collection was the largest cost a classify added to the
+	// engine's pass.
+	if !s.lazy {
+		runtime.GC()
+	}
 
 	start := time.Now()
 	spec := s.model.Meta.Preprocess
