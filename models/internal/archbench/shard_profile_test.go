@@ -1,0 +1,183 @@
+package archbench
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"convscope/engine"
+	"convscope/internal/cputime"
+)
+
+// ShardProfileEnv names the architectures TestShardProfile profiles (a
+// comma list); unset, the test skips. ARCHBENCH_RUNS sets the passes.
+const ShardProfileEnv = "ARCHBENCH_SHARD_PROFILE"
+
+// TestShardProfile prints, for each architecture of ShardProfileEnv, the
+// CPU time of every node on one program and on each of two shards of the
+// split engine (engine.Shard, as the browser's two Web Workers run it),
+// with how much work the split adds (both shards' sum over the whole) and
+// how far the slower shard is from half the whole. All three programs run
+// on one thread (in Node, like one Web Worker; natively under
+// GOMAXPROCS(1)), the two shards interleaved through a LocalGather: a
+// shard computes until it waits for the other's parts, so each node's
+// time is its own compute, read from the process's CPU clock
+// (internal/cputime), and descheduling by other programs on a busy
+// machine does not count in it, as it does in the browser's wall times
+// (bench -browser with CONVSCOPE_BENCH_PROFILE). The gathers (copies and
+// waits) are left out: a shard's wait here is the other's compute. Convs
+// split by rows take their static bands (no Shard.Share: on one thread
+// the first shard would take every chunk). Medians over the passes:
+//
+//	ARCHBENCH_SHARD_PROFILE=resnet50 ARCHBENCH_RUNS=7 GOEXPERIMENT=simd GOOS=js GOARCH=wasm \
+//	    go test ./models/internal/archbench -run TestShardProfile -v
+func TestShardProfile(t *testing.T) {
+	list := os.Getenv(ShardProfileEnv)
+	if list == "" {
+		t.Skipf("set %s=resnet50,... to profile the split engine layer by layer", ShardProfileEnv)
+	}
+	runs := profileRuns(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, name := range strings.Split(list, ",") {
+		profileShards(t, strings.TrimSpace(name), runs)
+	}
+}
+
+func profileShards(t *testing.T, name string, runs int) {
+	m := load(t, name)
+	whole, in := warmProgram(t, m, 1)
+	const count = 2
+	lg := engine.NewLocalGather(count)
+	var shards [count]*engine.Program
+	var inGather [count]time.Duration // each shard's CPU clock in its gathers
+	for i := range shards {
+		s := lg.Shard(i)
+		s.Share = nil
+		gather := s.Gather
+		s.Gather = func(parts []engine.Gathered) error {
+			c := cpu()
+			err := gather(parts)
+			inGather[i] += cpu() - c
+			return err
+		}
+		p, err := m.Program(engine.Options{Workers: 1, Shard: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards[i] = p
+	}
+	// per[0][j] are node j's times on the whole program, per[1+i][j] on
+	// shard i, one a pass (the first pass, a warm-up, is dropped).
+	var per [1 + count][][]time.Duration
+	var names, ops []string
+	record := func(k int, gathered *time.Duration) func(done, _ int, tm engine.NodeTiming) {
+		last, lastG := cpu(), time.Duration(0)
+		if gathered != nil {
+			lastG = *gathered
+		}
+		return func(done, _ int, tm engine.NodeTiming) {
+			now := cpu()
+			d := now - last
+			if gathered != nil {
+				d -= *gathered - lastG
+				lastG = *gathered
+			}
+			last = now
+			for len(per[k]) < done {
+				per[k] = append(per[k], nil)
+			}
+			per[k][done-1] = append(per[k][done-1], d)
+			if k == 0 && len(names) < done {
+				names, ops = append(names, tm.Node), append(ops, tm.Op.String())
+			}
+		}
+	}
+	for r := 0; r <= runs; r++ {
+		if _, err := whole.RunWith(in, engine.RunOptions{Progress: record(0, nil)}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, count)
+		for i, p := range shards {
+			wg.Go(func() {
+				_, errs[i] = p.RunWith(in, engine.RunOptions{Progress: record(1+i, &inGather[i])})
+				if errs[i] != nil {
+					lg.Abort(errs[i])
+				}
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r == 0 {
+			for k := range per {
+				for j := range per[k] {
+					per[k][j] = per[k][j][:0]
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: CPU ms a pass (median of %d), one thread: node, op, one program | shard 0, shard 1; their sum / one program; the slower / half of it\n", name, runs)
+	type sums struct{ one, sum, slow float64 }
+	kinds := map[string]*sums{}
+	var tot sums
+	for j, node := range names {
+		one := ms(median(per[0][j]))
+		line := fmt.Sprintf("  %-36s %-12s %7.2f |", node, ops[j], one)
+		var sum, slow float64
+		for i := range count {
+			s := ms(median(per[1+i][j]))
+			line += fmt.Sprintf(" %7.2f", s)
+			sum, slow = sum+s, max(slow, s)
+		}
+		if one > 0 {
+			line += fmt.Sprintf("  x%.2f  x%.2f", sum/one, slow*count/one)
+		}
+		fmt.Fprintln(&b, line)
+		k := kinds[ops[j]]
+		if k == nil {
+			k = &sums{}
+			kinds[ops[j]] = k
+		}
+		for _, s := range []*sums{k, &tot} {
+			s.one, s.sum, s.slow = s.one+one, s.sum+sum, s.slow+slow
+		}
+	}
+	kindNames := make([]string, 0, len(kinds))
+	for k := range kinds {
+		kindNames = append(kindNames, k)
+	}
+	sort.Slice(kindNames, func(i, j int) bool { return kinds[kindNames[i]].one > kinds[kindNames[j]].one })
+	fmt.Fprintf(&b, "%s by op kind: one program, its 1/%d share | both shards' sum, the slower shard's sum over nodes (what a pass takes without gathers), loss over the share\n", name, count)
+	for _, k := range append(kindNames, "total") {
+		s := &tot
+		if k != "total" {
+			s = kinds[k]
+		}
+		fmt.Fprintf(&b, "  %-16s %8.2f %8.2f | %8.2f %8.2f  loss %6.2f\n", k, s.one, s.one/count, s.sum, s.slow, s.slow-s.one/count)
+	}
+	t.Log("\n" + b.String())
+}
+
+// profileRuns is ARCHBENCH_RUNS (default 5).
+func profileRuns(t *testing.T) int {
+	runs := 5
+	if s := os.Getenv(ProfileRunsEnv); s != "" {
+		if _, err := fmt.Sscan(s, &runs); err != nil || runs < 1 {
+			t.Fatalf("%s=%q: want a positive integer", ProfileRunsEnv, s)
+		}
+	}
+	return runs
+}
+
+// cpu is the process's CPU clock.
+func cpu() time.Duration { return time.Duration(cputime.Seconds() * 1e9) }
