@@ -43,13 +43,19 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	}
 	planes := g.n * g.c
 	workers := x.workers
-	// One worker below a million input values (every pool of GoogLeNet and
-	// ResNet): a pool does little arithmetic per value it reads, and split
-	// by planes each worker reads planes the other core wrote, so that two
-	// workers made GoogLeNet's pools slower, not faster (TestLayerProfile,
-	// 2-worker program, its 14 pools: 2.30-2.45 ms split, 1.55-1.69 on one
-	// worker, 1.08-1.15 in the 1-worker program).
-	if planes*g.h*g.w < 1<<20 {
+	// One worker below 256K input values (GoogLeNet's inception pools and
+	// its maxpool4): a pool does little arithmetic per value it reads, and
+	// split by planes each worker reads planes the other core wrote, so
+	// that two workers made GoogLeNet's small pools slower, not faster
+	// (TestLayerProfile, 2-worker program, its 14 pools: 2.30-2.45 ms
+	// split, 1.55-1.69 on one worker, 1.08-1.15 in the 1-worker program).
+	// The stem pools (64x112x112 in, ResNet's and GoogLeNet's maxpool1)
+	// and GoogLeNet's maxpool2-3 (192x56x56, 480x28x28) do gain: two
+	// workers, medians of 31 passes, one worker on them / split: ResNet-18
+	// maxpool 0.56 0.50 0.47 / 0.27 0.29 0.28 ms; GoogLeNet maxpool1 0.50
+	// 0.48 / 0.30 0.29, maxpool2 0.39 0.40 / 0.25 0.22, maxpool3 0.24 0.18
+	// / 0.13 0.17.
+	if planes*g.h*g.w < 1<<18 {
 		workers = 1
 	}
 	if same3x3(&g) && vec.MaxPoolVector() {

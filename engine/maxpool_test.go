@@ -103,6 +103,9 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 64, 14, 14}},
 		{PoolParams{Kernel: [2]int{5, 5}, Strides: [2]int{1, 1}, Pads: [4]int{2, 2, 2, 2}}, []int{1, 3, 11, 13}},
 		{PoolParams{Kernel: [2]int{4, 4}, Strides: [2]int{1, 1}, Pads: [4]int{1, 2, 2, 1}}, []int{1, 3, 9, 10}},
+		// ResNet's stem pool on 24 channels: over 256K input values,
+		// split over the workers.
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 24, 112, 112}},
 	}
 	for i := 0; i < len(fixed)+150; i++ {
 		var p PoolParams
