@@ -9,10 +9,12 @@ import "math"
 // to scan and quantize its 175 shown layers (the app's classify 508 ms
 // against the bench's 290 on one worker, whose helpers meanwhile wait at
 // the next gather). Each loop has a generic version here, in plain Go with
-// no build tag, and a SIMD128 version in WebAssembly (mapkernels_wasm_simd.go)
-// selected for the build at hand; every build lists its versions in
-// mapPaths so that one table test runs them all. Natively the session
-// runs only in tests, so there is no AVX path.
+// no build tag, and a SIMD128 version in WebAssembly (mapkernels_wasm_simd.go;
+// the scan's loop also in assembly, asm128) selected for the build at
+// hand (the quantization runs only when a map is viewed for a model
+// small enough to keep its float32 values, Session.lazy); every build
+// lists its versions in mapPaths so that one table test runs them all.
+// Natively the session runs only in tests, so there is no AVX path.
 
 // mapPath is one implementation of the loops.
 type mapPath struct {

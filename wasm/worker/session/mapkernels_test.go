@@ -9,7 +9,8 @@ import (
 // TestMapPaths runs every path of this build against the generic loops on
 // runs of every length up to a few vectors and a few blocks long, with
 // ReLU-like zeros, signed zeros, NaN and infinities: the same counts,
-// range and bytes, and a sum within float32 rounding of the ordered one.
+// range and bytes, and a sum within float32 rounding of the ordered one
+// (asm128's to the bit simd128's).
 func TestMapPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
 	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
@@ -42,6 +43,13 @@ func TestMapPaths(t *testing.T) {
 				if got.zeros != want.zeros || got.finite != want.finite || got.mn != want.mn || got.mx != want.mx {
 					t.Errorf("%s, %d values: scan %+v, want %+v", p.name, n, got, want)
 				}
+				// asm128 is simd128 with its loop in assembly: the
+				// same sum to the bit.
+				if p.name == "asm128" {
+					if lanes := simd128Of(paths).scan(m); !sameScan(got, lanes) {
+						t.Errorf("%s, %d values: scan %+v, simd128 %+v", p.name, n, got, lanes)
+					}
+				}
 				var abs float64
 				for _, v := range m {
 					if v-v == 0 {
@@ -72,4 +80,22 @@ func TestMapPaths(t *testing.T) {
 			}
 		}
 	}
+}
+
+// simd128Of returns the path named simd128 of paths.
+func simd128Of(paths []mapPath) mapPath {
+	for _, p := range paths {
+		if p.name == "simd128" {
+			return p
+		}
+	}
+	panic("no simd128 path")
+}
+
+// sameScan reports whether a and b are the same to the bit (a -0 is not a
+// 0 here).
+func sameScan(a, b scanned) bool {
+	return a.zeros == b.zeros && a.finite == b.finite &&
+		math.Float64bits(a.sum) == math.Float64bits(b.sum) &&
+		math.Float32bits(a.mn) == math.Float32bits(b.mn) && math.Float32bits(a.mx) == math.Float32bits(b.mx)
 }

@@ -14,7 +14,14 @@ import (
 // puts the sixteen bytes in order with one swizzle.
 var simd128Maps = mapPath{name: "simd128", scan: scanSIMD128, quantize: quantizeSIMD128}
 
-var simdMapPaths = []mapPath{simd128Maps}
+// asm128Maps is simd128Maps with the scan's loop over a block of finite
+// values in WebAssembly assembly (scanBlockAsm): the same operations in
+// the same order, so the same results to the bit, at about twice the
+// speed (Node, cpu time a map: 32x32 0.74 us against 1.53, 8x8 0.13
+// against 0.22, 16384 values 10.9 against 17.8).
+var asm128Maps = mapPath{name: "asm128", scan: scanAsm128, quantize: quantizeSIMD128}
+
+var simdMapPaths = []mapPath{simd128Maps, asm128Maps}
 
 func scanSIMD128(m []float32) scanned {
 	var zero archsimd.Float32x4
@@ -116,4 +123,99 @@ func quantizeSIMD128(dst []byte, m []float32, mn, scale float32) {
 		w.ToBits().ReshapeToUint8s().BitsToInt8().LookupOrZero(idx).ToBits().StoreArray((*[16]uint8)(dst[i:]))
 	}
 	quantizeGeneric(dst[i:], m[i:], mn, scale)
+}
+
+// scanRegs is what scanBlockAsm reads and writes (offsets in its comment):
+// the lanes of scanSIMD128's vectors before a block (zeros, minus the
+// counts, and the ranges) and after it, provisionally (bz, bmn, bmx, the
+// block's float32 sum s and odd, the ORed v-v).
+type scanRegs struct {
+	zeros    [4]int32
+	mn, mx   [4]float32
+	bz       [4]int32
+	bmn, bmx [4]float32
+	s        [4]float32
+	odd      [4]uint32
+}
+
+// scanBlockAsm is scanSIMD128's fast loop over n8 pairs of vectors from m
+// (mapkernels_wasm_simd.s), unchecked.
+//
+//go:noescape
+func scanBlockAsm(m *float32, n8 int, st *scanRegs)
+
+// scanAsm128 is scanSIMD128, block by block, with each block's loop in
+// scanBlockAsm (an odd last vector in Go) and the block of a NaN or an
+// infinity again in Go, masked, as there.
+func scanAsm128(m []float32) scanned {
+	var zero archsimd.Float32x4
+	st := scanRegs{
+		mn: [4]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32, math.MaxFloat32},
+		mx: [4]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32},
+	}
+	finite := 0
+	var sum float64
+	i := 0
+	for i+4 <= len(m) {
+		start, end := i, min(len(m), i+scanBlock)&^3
+		n4 := (end - start) / 4
+		if n4 >= 2 {
+			scanBlockAsm(&m[start], n4/2, &st)
+		} else {
+			st.bz, st.bmn, st.bmx, st.s, st.odd = st.zeros, st.mn, st.mx, [4]float32{}, [4]uint32{}
+		}
+		if n4%2 == 1 {
+			v := archsimd.LoadFloat32x4Array((*[4]float32)(m[end-4:]))
+			bmn := archsimd.LoadFloat32x4Array(&st.bmn)
+			bmx := archsimd.LoadFloat32x4Array(&st.bmx)
+			archsimd.LoadInt32x4Array(&st.bz).Add(v.Equal(zero).ToInt32x4()).StoreArray(&st.bz)
+			archsimd.LoadUint32x4Array(&st.odd).Or(v.Sub(v).ToBits()).StoreArray(&st.odd)
+			v.IfElse(v.Less(bmn), bmn).StoreArray(&st.bmn)
+			v.IfElse(v.Greater(bmx), bmx).StoreArray(&st.bmx)
+			archsimd.LoadFloat32x4Array(&st.s).Add(v).StoreArray(&st.s)
+		}
+		s := st.s
+		if st.odd == [4]uint32{} {
+			st.zeros, st.mn, st.mx = st.bz, st.bmn, st.bmx
+			finite += end - start
+		} else {
+			// NaN or an infinity in the block: again, each value masked.
+			zeros := archsimd.LoadInt32x4Array(&st.zeros)
+			mn := archsimd.LoadFloat32x4Array(&st.mn)
+			mx := archsimd.LoadFloat32x4Array(&st.mx)
+			var fin archsimd.Int32x4 // minus the count
+			var vs archsimd.Float32x4
+			for k := start; k < end; k += 4 {
+				v := archsimd.LoadFloat32x4Array((*[4]float32)(m[k:]))
+				zeros = zeros.Add(v.Equal(zero).ToInt32x4())
+				f := v.Sub(v).Equal(zero)
+				fin = fin.Add(f.ToInt32x4())
+				mn = v.IfElse(v.Less(mn).And(f), mn)
+				mx = v.IfElse(v.Greater(mx).And(f), mx)
+				vs = vs.Add(v.Masked(f))
+			}
+			zeros.StoreArray(&st.zeros)
+			mn.StoreArray(&st.mn)
+			mx.StoreArray(&st.mx)
+			vs.StoreArray(&s)
+			var f [4]int32
+			fin.StoreArray(&f)
+			finite -= int(f[0]) + int(f[1]) + int(f[2]) + int(f[3])
+		}
+		sum += float64(s[0]) + float64(s[1]) + float64(s[2]) + float64(s[3])
+		i = end
+	}
+	r := scanGeneric(m[i:])
+	r.sum += sum
+	r.finite += finite
+	for k := range 4 {
+		r.zeros -= int(st.zeros[k])
+		if st.mn[k] < r.mn {
+			r.mn = st.mn[k]
+		}
+		if st.mx[k] > r.mx {
+			r.mx = st.mx[k]
+		}
+	}
+	return r
 }
