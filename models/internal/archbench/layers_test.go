@@ -145,6 +145,26 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 		passMed[i], passMin[i] = median(passes[i]), minDur(passes[i])
 	}
 	row("pass", "", passMed, passMin)
+	// at[i][j] is where node j of the first count's pass is in count i's:
+	// programs of different worker counts may order their nodes
+	// differently (with several workers a ResNet block's residual Add
+	// goes to the main path's conv, which then runs after the downsample
+	// conv: engine's fuseAdd).
+	at := make([][]int, k)
+	for i := range workers {
+		pos := map[string]int{}
+		for jj, nt := range per[i][0] {
+			pos[nt.Node] = jj
+		}
+		at[i] = make([]int, len(per[0][0]))
+		for j, nt := range per[0][0] {
+			jj, ok := pos[nt.Node]
+			if !ok {
+				t.Fatalf("%s: node %s not in the %d-worker program", name, nt.Node, workers[i])
+			}
+			at[i][j] = jj
+		}
+	}
 	kinds := map[string][]time.Duration{}
 	var order []string
 	total, totalMin := make([]time.Duration, k), make([]time.Duration, k)
@@ -153,7 +173,7 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 		for i := range workers {
 			ds := make([]time.Duration, runs)
 			for r := range per[i] {
-				ds[r] = per[i][r][j].Duration
+				ds[r] = per[i][r][at[i][j]].Duration
 			}
 			med[i], lo[i] = median(ds), minDur(ds)
 			total[i] += med[i]
@@ -186,7 +206,7 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 		outMed[i], outMin[i] = median(gaps), minDur(gaps)
 	}
 	row("outside nodes", "", outMed, outMin)
-	writeWork(&b, per[0][0], workers, work, runs)
+	writeWork(&b, per[0][0], at, workers, work, runs)
 	sort.SliceStable(order, func(a, c int) bool { return kinds[order[a]][0] > kinds[order[c]][0] })
 	b.WriteString("  by op kind (sums of node medians; % of the first count's):\n")
 	for _, op := range order {
@@ -209,11 +229,11 @@ func profileArch(t *testing.T, name string, runs int, workers []int) {
 type nodeWork struct{ cpu, helper, wait time.Duration }
 
 // writeWork prints the CPU time of every node per worker count (mean per
-// pass, all threads), what the last count adds to the first's and the
+// pass, all threads; node j of count i's pass at[i][j]), what the last count adds to the first's and the
 // time its run waited for helpers: on a quiet machine, where a layer's
 // time with two workers is more than half its time with one, whether
 // splitting it added work or it waited (per-thread clocks; Linux only).
-func writeWork(b *strings.Builder, nodes []engine.NodeTiming, workers []int, work [][]nodeWork, runs int) {
+func writeWork(b *strings.Builder, nodes []engine.NodeTiming, at [][]int, workers []int, work [][]nodeWork, runs int) {
 	k := len(workers)
 	if k < 2 || len(work[0]) == 0 || work[0][0].cpu == 0 {
 		return
@@ -222,7 +242,7 @@ func writeWork(b *strings.Builder, nodes []engine.NodeTiming, workers []int, wor
 	fmt.Fprintf(b, "  CPU ms per pass, all threads (helpers' share), and w%d's wait for helpers:\n", workers[k-1])
 	var tot [2]nodeWork
 	for j, nt := range nodes {
-		a, c := work[0][j], work[k-1][j]
+		a, c := work[0][at[0][j]], work[k-1][at[k-1][j]]
 		tot[0].cpu += a.cpu
 		tot[1].cpu += c.cpu
 		tot[1].helper += c.helper
