@@ -1,5 +1,7 @@
 package gemm
 
+import "unsafe"
+
 // Kernel is a register-tile micro-kernel: Fn(kc, a, b, acc) sets
 // acc[i*NR+j] = sum over p < kc of a[p*MR+i] * b[p*NR+j], for a packed A
 // sliver (kc x MR) and B sliver (kc x NR). Each element must be summed over p
@@ -96,6 +98,14 @@ type Kernel struct {
 	// (those take two pairs), so a block in pairs of slivers is covered
 	// by triples and pairs alone.
 	TileTriple func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
+	// TilePairPF and TileTriplePF, when set, are TilePair and TileTriple
+	// that prefetch into L2, while they run, the 64*kc bytes from pf on
+	// (nil: none) instead of the next B sliver: operands the caller reads
+	// next that are not B (winogradTM's int16 kernels for the next
+	// position, widened to B after this tile). A hint: results do not
+	// depend on it, and pf may be any address.
+	TilePairPF   func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, pf unsafe.Pointer, bias, add []float32, relu bool)
+	TileTriplePF func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, pf unsafe.Pointer, bias, add []float32, relu bool)
 	// Bcast sets dst[4*i+l] = src[i] for l < 4 (len(dst) = 4*len(src)).
 	Bcast func(dst, src []float32)
 	// MC, when set, is the height of the A block when it is broadcast

@@ -7,7 +7,7 @@ import "unsafe"
 // tile8x32AVX512 is in tile_amd64.s.
 //
 //go:noescape
-func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int)
+func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int, pf unsafe.Pointer)
 
 // tilePairAVX512 is AVX512's TilePair: the 4x32 tiles of two consecutive A
 // slivers over one B sliver, computed and stored together in assembly.
@@ -27,7 +27,7 @@ func tilePairAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int,
 	checkTile(kc, cols)
 	tile8x32AVX512(kc, unsafe.SliceData(a[:2*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+cols]), ldb,
 		unsafe.SliceData(c[:(rows-1)*ldc+cols]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+cols),
-		tileFlags(first, last, relu, nextB), 1<<cols-1)
+		tileFlags(first, last, relu, nextB), 1<<cols-1, nil)
 }
 
 // checkTile panics on the arguments an assembly tile cannot take.
@@ -88,7 +88,7 @@ func kernelAVX512Asm(kc int, a, b, acc []float32) {
 // tile12x32AVX512 is in tile_amd64.s.
 //
 //go:noescape
-func tile12x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int)
+func tile12x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int, pf unsafe.Pointer)
 
 // tileTripleAVX512 is AVX512's TileTriple: tilePairAVX512 over three
 // consecutive A slivers (12 rows), 24 accumulators. Each B vector loaded
@@ -100,7 +100,7 @@ func tileTripleAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols in
 	checkTile(kc, cols)
 	tile12x32AVX512(kc, unsafe.SliceData(a[:3*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+cols]), ldb,
 		unsafe.SliceData(c[:(rows-1)*ldc+cols]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+cols),
-		tileFlags(first, last, relu, nextB), 1<<cols-1)
+		tileFlags(first, last, relu, nextB), 1<<cols-1, nil)
 }
 
 // copyStrip32 is in tile_amd64.s.
@@ -123,4 +123,31 @@ func copyStrip(dst, src []float32, ldb, kc int, next bool) bool {
 	}
 	copyStrip32(unsafe.SliceData(dst), unsafe.SliceData(src), ldb, kc, pf)
 	return true
+}
+
+// tilePairPFAVX512 is AVX512's TilePairPF: tilePairAVX512 prefetching
+// 64*kc bytes from pf on (flags bit 4) instead of the next B sliver.
+func tilePairPFAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, pf unsafe.Pointer, bias, add []float32, relu bool) {
+	const mr, rows = 4, 8
+	checkTile(kc, cols)
+	tile8x32AVX512(kc, unsafe.SliceData(a[:2*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+cols]), ldb,
+		unsafe.SliceData(c[:(rows-1)*ldc+cols]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+cols),
+		tileFlags(first, last, relu, false)|pfFlag(pf), 1<<cols-1, pf)
+}
+
+// tileTriplePFAVX512 is AVX512's TileTriplePF (see tilePairPFAVX512).
+func tileTriplePFAVX512(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, pf unsafe.Pointer, bias, add []float32, relu bool) {
+	const mr, rows = 4, 12
+	checkTile(kc, cols)
+	tile12x32AVX512(kc, unsafe.SliceData(a[:3*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+cols]), ldb,
+		unsafe.SliceData(c[:(rows-1)*ldc+cols]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+cols),
+		tileFlags(first, last, relu, false)|pfFlag(pf), 1<<cols-1, pf)
+}
+
+// pfFlag is flags bit 4 (prefetch from pf on) when pf is not nil.
+func pfFlag(pf unsafe.Pointer) int {
+	if pf == nil {
+		return 0
+	}
+	return 16
 }

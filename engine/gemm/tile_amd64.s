@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int)
+// func tile8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags, mask int, pf unsafe.Pointer)
 //
 // Two 4x32 register tiles of AVX512 stacked (8 rows x 32 columns) over two
 // consecutive packed A slivers (a: kc*4 floats, then the next sliver's kc*4)
@@ -23,7 +23,9 @@
 // flags: bit 0 first, bit 1 last, bit 2 relu, bit 3 prefetch (into L2) the
 // next B sliver: the 32 columns of B's kc rows that follow the tile's, or
 // after a packed sliver (ldb 32) the kc*32 floats that follow it (see
-// Kernel.TilePair's nextB and PFBSETUP). ldc is in floats. bias (8
+// Kernel.TilePair's nextB and PFBSETUP), bit 4 prefetch (into L2) the
+// 64*kc bytes from pf on, two lines an iteration (not with bit 3: see
+// Kernel.TilePairPF). ldc is in floats. bias (8
 // values) and add are used only when last and not nil. mask selects the
 // columns of B, C and add that are read (and of C written): bits 0-15 the first
 // vector's lanes (K3), bits 16-31 the second's (K4); a column outside it
@@ -148,6 +150,22 @@ lbl:
 	LEAQ 128(R14), R15; \
 lbl:
 
+// PFPSETUP points R15 at pf for PFPTR when flags (R11) has bit 4.
+#define PFPSETUP(lbl) \
+	TESTQ $16, R11; \
+	JZ    lbl; \
+	MOVQ  pf+80(FP), R15; \
+lbl:
+
+// PFPTR prefetches into L2 the next two lines from R15 on (flags bit 4).
+#define PFPTR(lbl) \
+	TESTQ $16, R11; \
+	JZ    lbl; \
+	PREFETCHT1 (R15); \
+	PREFETCHT1 64(R15); \
+	ADDQ  $128, R15; \
+lbl:
+
 // PFNEXTB prefetches into L2 the next sliver's two rows (two lines each)
 // for the two steps of an iteration (see PFBSETUP).
 #define PFNEXTB \
@@ -156,7 +174,7 @@ lbl:
 	PREFETCHT1 (DX)(R15*1); \
 	PREFETCHT1 64(DX)(R15*1)
 
-TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
+TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ mask+72(FP), AX
 	KMOVW AX, K3
 	SHRQ $16, AX
@@ -187,6 +205,7 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-80
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 	PFBSETUP(t8pfo)
+	PFPSETUP(t8pfp)
 	MOVQ CX, BX
 	SHRQ $1, BX
 	JZ   tail
@@ -198,6 +217,7 @@ loop2:
 	JZ    t8nopfb
 	PFNEXTB
 t8nopfb:
+	PFPTR(t8pfq)
 	STEP(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	ADDQ $32, DI
@@ -399,7 +419,7 @@ k4store:
 	VFMADD231PS Z31, Z24, Z22; \
 	VFMADD231PS Z31, Z25, Z23
 
-TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
+TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ mask+72(FP), AX
 	KMOVW AX, K3
 	SHRQ $16, AX
@@ -437,6 +457,7 @@ TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-80
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
 	PFBSETUP(t12pfo)
+	PFPSETUP(t12pfp)
 	MOVQ CX, BX
 	SHRQ $1, BX
 	JZ   t12tail
@@ -448,6 +469,7 @@ t12loop2:
 	JZ    t12nopfb
 	PFNEXTB
 t12nopfb:
+	PFPTR(t12pfq)
 	STEP12(16, (DX)(R13*1), 64(DX)(R13*1))
 	ADDQ $32, SI
 	LEAQ (DX)(R13*2), DX

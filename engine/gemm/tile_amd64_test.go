@@ -7,9 +7,23 @@ import (
 	"math/rand/v2"
 	"simd/archsimd"
 	"testing"
+	"unsafe"
 )
 
-// TestTilePairSameBits: TilePair and TileTriple give, for each of their two
+// withPF is a TilePairPF (TileTriplePF) as a TilePair that prefetches a
+// buffer of its own (nil for nil).
+func withPF(f func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last bool, pf unsafe.Pointer, bias, add []float32, relu bool)) func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool) {
+	if f == nil {
+		return nil
+	}
+	buf := make([]int16, 1<<15)
+	return func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, _ bool, bias, add []float32, relu bool) {
+		f(kc, a, b, ldb, c, ldc, cols, first, last, unsafe.Pointer(&buf[kc%7]), bias, add, relu)
+	}
+}
+
+// TestTilePairSameBits: TilePair and TileTriple (and their PF forms, which
+// prefetch from a pointer of their own) give, for each of their two
 // (three) A slivers, the bits of Fn followed by store and Epilogue.apply
 // (the packed path's generic store) on that sliver's first cols columns,
 // and leave every other value of C alone: first, middle and last KC
@@ -25,7 +39,7 @@ func TestTilePairSameBits(t *testing.T) {
 			name    string
 			slivers int
 			fn      func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
-		}{{"TilePair", 2, kern.TilePair}, {"TileTriple", 3, kern.TileTriple}} {
+		}{{"TilePair", 2, kern.TilePair}, {"TileTriple", 3, kern.TileTriple}, {"TilePairPF", 2, withPF(kern.TilePairPF)}, {"TileTriplePF", 3, withPF(kern.TileTriplePF)}} {
 			if tile.fn == nil {
 				continue
 			}

@@ -1,6 +1,8 @@
 package conv
 
 import (
+	"unsafe"
+
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
 )
@@ -98,13 +100,33 @@ func winogradTM(g Geom, x []float32, ww *winogradTMWeights, bias, y []float32, r
 						// (C x NR: 64 KB at 512 channels, past L1) is read
 						// a third as often. C = acc, as Fn stores: the
 						// same bits.
+						// The first also prefetches the int16 kernels the
+						// next widenInt16 reads (the next position's, or
+						// the next sliver's first: u is one run), g.C*nr
+						// values, 64*g.C bytes with NR 32, what a PF tile
+						// prefetches: they come from memory (8 MiB at
+						// 512x512 channels), and widenInt16 waited on
+						// them, about a quarter of winogradTM's time in a
+						// ResNet-50 pass.
+						var pf unsafe.Pointer
+						if next := (s*16 + xi + 1) * g.C * nr; q == 0 && next < len(ww.u) && nr == 32 {
+							pf = unsafe.Pointer(&ww.u[next])
+						}
 						if rem := ps - q; kern.TileTriple != nil && rem >= 3 && rem != 4 {
-							kern.TileTriple(g.C, a[:3*g.C*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, false, nil, nil, false)
+							if pf != nil && kern.TileTriplePF != nil {
+								kern.TileTriplePF(g.C, a[:3*g.C*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, pf, nil, nil, false)
+							} else {
+								kern.TileTriple(g.C, a[:3*g.C*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, false, nil, nil, false)
+							}
 							q += 2
 							continue
 						}
 						if kern.TilePair != nil && ps-q >= 2 {
-							kern.TilePair(g.C, a[:2*g.C*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, false, nil, nil, false)
+							if pf != nil && kern.TilePairPF != nil {
+								kern.TilePairPF(g.C, a[:2*g.C*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, pf, nil, nil, false)
+							} else {
+								kern.TilePair(g.C, a[:2*g.C*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, false, nil, nil, false)
+							}
 							q++
 							continue
 						}
