@@ -99,3 +99,71 @@ func biasReluRows(x []float32, rows, nr int, bias []float32, relu bool) bool {
 	archsimd.ClearAVXUpperBits()
 	return true
 }
+
+// transposeIdx are the ConcatPermute indices of transpose16's four
+// stages: for block size d (8, 4, 2, 1), lo takes row r's lanes l with bit
+// d clear and row r+d's lanes l-d where it is set, hi row r's lanes l+d
+// and row r+d's lanes l.
+var transposeIdx = func() (idx [4][2][16]uint32) {
+	for s, d := range []int{8, 4, 2, 1} {
+		for l := 0; l < 16; l++ {
+			if l&d == 0 {
+				idx[s][0][l], idx[s][1][l] = uint32(l), uint32(l+d)
+			} else {
+				idx[s][0][l], idx[s][1][l] = uint32(16+l-d), uint32(16+l)
+			}
+		}
+	}
+	return idx
+}()
+
+// transposeStore writes the rows x mc block at the start of ct (row
+// stride nr, a pixel a row, a channel a column) transposed into y (a
+// channel a row, stride ldy): y[j*ldy+px] = ct[px*nr+j]. With AVX-512,
+// blocks of 16 pixels by 16 channels go through registers (four stages of
+// two-source permutes, VPERMI2PS); the rest one value at a time. It
+// reports false without AVX-512 (nothing written). The values are moved,
+// not computed: the bits of storeTransposed without bias and ReLU.
+func transposeStore(ct, y []float32, rows, nr, mc, ldy int) bool {
+	if !archsimd.X86.AVX512() {
+		return false
+	}
+	var ix [4][2]archsimd.Uint32x16
+	for s := range ix {
+		ix[s][0] = archsimd.LoadUint32x16Array(&transposeIdx[s][0])
+		ix[s][1] = archsimd.LoadUint32x16Array(&transposeIdx[s][1])
+	}
+	pr, jr := rows/16*16, mc/16*16
+	for j0 := 0; j0 < jr; j0 += 16 {
+		for p0 := 0; p0 < pr; p0 += 16 {
+			var v [16]archsimd.Float32x16
+			for i := range v {
+				v[i] = archsimd.LoadFloat32x16Array((*[16]float32)(ct[(p0+i)*nr+j0:]))
+			}
+			for s, d := range [4]int{8, 4, 2, 1} {
+				for r := 0; r < 16; r++ {
+					if r&d != 0 {
+						continue
+					}
+					a, b := v[r], v[r+d]
+					v[r], v[r+d] = a.ConcatPermute(b, ix[s][0]), a.ConcatPermute(b, ix[s][1])
+				}
+			}
+			for i := range v {
+				v[i].StoreArray((*[16]float32)(y[(j0+i)*ldy+p0:]))
+			}
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	for j := 0; j < mc; j++ {
+		out := y[j*ldy : j*ldy+rows]
+		p := pr
+		if j >= jr {
+			p = 0
+		}
+		for ; p < rows; p++ {
+			out[p] = ct[p*nr+j]
+		}
+	}
+	return true
+}

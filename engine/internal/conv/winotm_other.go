@@ -18,3 +18,7 @@ func winoOutTM16(p []float32, plane int, sc *[16]float32, y *[4][16]float32) boo
 // biasReluRows has a vector form on amd64 only (winotm_amd64.go):
 // elsewhere storeTransposed adds the bias and applies ReLU.
 func biasReluRows(x []float32, rows, nr int, bias []float32, relu bool) bool { return false }
+
+// transposeStore has a vector form on amd64 only (winotm_amd64.go):
+// elsewhere storeTransposed moves one value at a time.
+func transposeStore(ct, y []float32, rows, nr, mc, ldy int) bool { return false }
