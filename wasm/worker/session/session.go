@@ -386,10 +386,13 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 }
 
 // lazyMapsBytes bounds the float32 values a lazy session holds between
-// runs (see Session.lazy): 8 MB, the CIFAR-10 built-ins (1.0-2.9 MB) and
-// AlexNet at 224x224 (4.4 MB); GoogLeNet (37 MB), the ResNets and VGG16
-// (115 MB) keep their 8-bit maps, a quarter of that.
-const lazyMapsBytes = 8 << 20
+// runs (see Session.lazy): 4 MB, the CIFAR-10 built-ins (1.0-2.9 MB). The
+// ImageNet networks keep their 8-bit maps, a quarter of that: AlexNet's
+// 4.4 MB of float32 values (with their bytes once viewed, and no
+// collection before each run) took its app worker's peak from 101 to 110
+// MB in Chromium (bench -browser -app), for a run of 100 ms or more where
+// the maps and the collection cost little.
+const lazyMapsBytes = 4 << 20
 
 // lazyMaps reports whether a model with values shown values (batch 1)
 // keeps them as float32 (see Session.lazy).
