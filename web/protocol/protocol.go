@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Type names a message on the wire (the "type" field of the JSON).
@@ -553,6 +554,9 @@ func Encode(m Message) (jsonText, buf []byte, err error) {
 	if err := validate(m); err != nil {
 		return nil, nil, err
 	}
+	if text, ok := layerDoneJSON(m); ok {
+		return text, nil, nil
+	}
 	body, err := json.Marshal(m)
 	if err != nil {
 		return nil, nil, fmt.Errorf("protocol: encode %s: %w", m.Type(), err)
@@ -794,6 +798,56 @@ func isSHA256(s string) bool {
 	}
 	for _, c := range s {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// layerDoneJSON writes a LayerDone's JSON by hand, the bytes Encode's
+// json.Marshal writes, when its strings need no escaping and its time
+// prints in plain decimals (ok false otherwise: Encode marshals it). A
+// worker sends one per executed node of a run, and json.Marshal took
+// 9-14 us of cpu time each in Node, a millisecond of a small model's run.
+func layerDoneJSON(m Message) (text []byte, ok bool) {
+	var d LayerDone
+	switch v := m.(type) {
+	case LayerDone:
+		d = v
+	case *LayerDone:
+		d = *v
+	default:
+		return nil, false
+	}
+	// encoding/json writes a float64 in 'f' format between 1e-6 and 1e21.
+	if a := math.Abs(d.Ms); a != 0 && (a < 1e-6 || a >= 1e21) || math.IsNaN(d.Ms) || !plainJSON(d.Name) || !plainJSON(d.Op) {
+		return nil, false
+	}
+	b := make([]byte, 0, 96+len(d.Name)+len(d.Op))
+	b = append(b, `{"type":"layer_done","id":`...)
+	b = strconv.AppendInt(b, int64(d.ID), 10)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendInt(b, int64(d.Index), 10)
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(d.Total), 10)
+	b = append(b, `,"name":"`...)
+	b = append(b, d.Name...)
+	b = append(b, `","op":"`...)
+	b = append(b, d.Op...)
+	b = append(b, `","layer":`...)
+	b = strconv.AppendInt(b, int64(d.Layer), 10)
+	b = append(b, `,"ms":`...)
+	b = strconv.AppendFloat(b, d.Ms, 'f', -1, 64)
+	return append(b, '}'), true
+}
+
+// plainJSON reports whether s is written as is between JSON quotes by
+// encoding/json: printable ASCII other than the quote, the backslash and
+// the characters it escapes for HTML (<, >, &).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			return false
 		}
 	}

@@ -193,3 +193,40 @@ func TestIsFinal(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerDoneJSON: Encode's hand-written LayerDone JSON is the bytes
+// json.Marshal gives (spliced as Encode does), and the messages whose
+// strings or time need more go through json.Marshal.
+func TestLayerDoneJSON(t *testing.T) {
+	for _, d := range []LayerDone{
+		{ID: 3, Index: 12, Total: 52, Name: "layer1.2.conv1", Op: "Conv", Layer: 17, Ms: 0.123},
+		{ID: 1, Index: 0, Total: 1, Name: "", Op: "", Layer: -1, Ms: 0},
+		{ID: 1 << 40, Index: 7, Total: 9, Name: "features.0", Op: "Relu", Layer: 2, Ms: 12345.678},
+		{ID: 2, Name: "inception3a/branch2.0", Op: "Conv", Ms: 1e-6},
+		{ID: 2, Name: "x", Op: "Conv", Ms: 999999999999999999999},
+		{ID: 2, Name: "tiny", Op: "Conv", Ms: 1e-7},
+		{ID: 2, Name: "huge", Op: "Conv", Ms: 1e21},
+		{ID: 2, Name: `a "quoted" name`, Op: "Conv", Ms: 0.5},
+		{ID: 2, Name: `back\slash`, Op: "Conv", Ms: 0.5},
+		{ID: 2, Name: "<script>&", Op: "Conv", Ms: 0.5},
+		{ID: 2, Name: "tab\there", Op: "Conv", Ms: 0.5},
+		{ID: 2, Name: "ünïcode", Op: "Conv", Ms: 0.5},
+	} {
+		for _, m := range []Message{d, &d} {
+			got, buf, err := Encode(m)
+			if err != nil || buf != nil {
+				t.Fatalf("%+v: %v, %d bytes", d, err, len(buf))
+			}
+			body, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := `{"type":"layer_done",` + string(body[1:]); string(got) != want {
+				t.Errorf("%+v: %s, want %s", d, got, want)
+			}
+			if _, fast := layerDoneJSON(m); fast != (plainJSON(d.Name) && plainJSON(d.Op) && d.Ms < 1e21 && (d.Ms == 0 || d.Ms >= 1e-6)) {
+				t.Errorf("%+v: hand-written %v", d, fast)
+			}
+		}
+	}
+}
