@@ -66,6 +66,7 @@ type Program struct {
 	plan     map[string]planned
 
 	fusedPools map[*Node]bool // MaxPools that a conv split by rows computes (shardpool.go)
+	ownOnly    map[*Node]bool // split nodes whose output is not gathered (shard.go, markOwnOnly)
 
 	// fuseEarly makes fuseAdd give a residual Add to the conv that runs
 	// first of its two operands' (see fuseAdd).

@@ -15,10 +15,11 @@ import (
 // part of the output channels, with only that part of the weights in
 // memory, except convs with few weights, which compute a band of output
 // rows with all their weights (shardrows.go); Gather then exchanges the
-// parts so that each program holds the whole output, and every other op
-// runs on every program on whole tensors (they are cheap next to the
-// convs), but for the pools that a conv split by rows computes itself
-// (shardpool.go). Each output value is summed exactly as in the program
+// parts so that each program holds the whole output (but for an output
+// that only a conv split alike reads, as its residual: markOwnOnly), and
+// every other op runs on every program on whole tensors (they are cheap
+// next to the convs), but for the pools that a conv split by rows computes
+// itself (shardpool.go). Each output value is summed exactly as in the program
 // without Shard, so the results keep every bit.
 //
 // A sharded program holds no view of the graph's int8 weights (the parts
@@ -309,6 +310,7 @@ func (p *Program) shardNodes(s Shard) error {
 	if p.planning {
 		return nil
 	}
+	p.markOwnOnly(readers)
 	p.fusePools()
 	// The int8 constants kept whole (narrow or grouped convs) may be views
 	// of the caller's model file (modelfile.DecodeGraph); copying them
@@ -503,6 +505,50 @@ func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) er
 	default:
 		return fmt.Errorf("internal error: %v is not split", n.Op)
 	}
-	x.gathers = append(x.gathers, g) // see shardgather.go
+	if !p.ownOnly[n] {
+		x.gathers = append(x.gathers, g) // see shardgather.go
+	}
 	return nil
+}
+
+// markOwnOnly records the convs split by output channels whose output is
+// read only as the residual of one other such conv with the same channel
+// bounds (ResNet's blocks with a downsample: the Add is fused into the
+// downsample, which reads the main path's last conv's output, or the other
+// way round): that reader adds to its channels [lo, hi) only the residual's
+// channels [lo, hi), which this shard computed itself, so the output is
+// never gathered. Every shard holds only its own part of it, which no
+// other node, output or kept value sees. ResNet-50's four such tensors
+// (256x56x56 down to 2048x7x7, 1.5 M values) were copied into the
+// exchange buffer and out of it on every run. readers counts the nodes
+// reading each value; every shard makes the same choice (the graph and
+// the shard count decide it), so their gathers still match.
+func (p *Program) markOwnOnly(readers map[string]int) {
+	if p.keepAll {
+		return
+	}
+	reader := map[string]*Node{}
+	for _, n := range p.nodes {
+		if n.Op == OpConv && len(n.Inputs) == 4 && n.Inputs[3] != "" && n.Inputs[3] != n.Inputs[0] {
+			reader[n.Inputs[3]] = n
+		}
+	}
+	for n, sp := range p.splits {
+		if n.Op != OpConv || sp.rows != nil || len(n.Outputs) != 1 {
+			continue
+		}
+		v := n.Outputs[0]
+		r := reader[v]
+		if r == nil || readers[v] != 1 || p.keep[v] || slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == v }) {
+			continue
+		}
+		rs := p.splits[r]
+		if rs == nil || rs.rows != nil || rs.lo != sp.lo || rs.hi != sp.hi || rs.dim != sp.dim || !slices.Equal(rs.bounds, sp.bounds) {
+			continue
+		}
+		if p.ownOnly == nil {
+			p.ownOnly = map[*Node]bool{}
+		}
+		p.ownOnly[n] = true
+	}
 }
