@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -179,46 +180,51 @@ func checkONNXRoundTrip(path string, x *engine.Tensor, want []float32) error {
 	return nil
 }
 
-// timeGo loads the model file at path as the app does (models.LoadBytes),
-// compiles it with the given workers and times one warm-up and runs timed
-// runs; it returns the times in milliseconds, the process's peak RSS
-// during loading, compile and runs (0 where VmHWM cannot be reset), and
-// the logits.
-func timeGo(path string, x *engine.Tensor, workers, runs int) ([]float64, int64, []float32, error) {
+// goRunner is the Go engine's side of a native measurement: the model
+// file loaded as the app loads it (models.LoadBytes), compiled with the
+// given workers and warmed up by one run.
+type goRunner struct {
+	p      *engine.Program
+	in     map[string]*engine.Tensor
+	out    string
+	logits []float32
+	peakOK bool // VmHWM was reset before loading: peakRSS is this model's
+}
+
+func newGoRunner(path string, x *engine.Tensor, workers int) (*goRunner, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	canPeak := resetPeakRSS() == nil
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, err
 	}
 	m, err := models.LoadBytes(data)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, err
 	}
 	p, err := m.Program(engine.Options{Workers: workers})
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, err
 	}
 	g := m.Graph()
-	in := map[string]*engine.Tensor{g.Inputs[0].Name: x}
-	res, err := p.Run(in) // warm-up
+	r := &goRunner{p: p, in: map[string]*engine.Tensor{g.Inputs[0].Name: x}, out: g.Outputs[0], peakOK: canPeak}
+	if _, err := r.run(); err != nil { // warm-up
+		return nil, err
+	}
+	return r, nil
+}
+
+// run times one run in milliseconds and keeps its logits.
+func (r *goRunner) run() (float64, error) {
+	start := time.Now()
+	res, err := r.p.Run(r.in)
 	if err != nil {
-		return nil, 0, nil, err
+		return 0, err
 	}
-	times := make([]float64, 0, runs)
-	for range runs {
-		start := time.Now()
-		if res, err = p.Run(in); err != nil {
-			return nil, 0, nil, err
-		}
-		times = append(times, float64(time.Since(start).Nanoseconds())/1e6)
-	}
-	var peak int64
-	if canPeak {
-		peak = peakRSS()
-	}
-	return times, peak, res.Outputs[g.Outputs[0]].Data, nil
+	ms := float64(time.Since(start).Nanoseconds()) / 1e6
+	r.logits = res.Outputs[r.out].Data
+	return ms, nil
 }
 
 // loadAvg returns the first three fields of /proc/loadavg, "" when unknown.
@@ -258,11 +264,10 @@ func peakRSS() int64 {
 	return 0
 }
 
-// nodeResult is the JSON line tools/bench/node_bench.js prints.
+// nodeResult is the last JSON line tools/bench/node_bench.js prints.
 type nodeResult struct {
 	Version string    `json:"version"`
 	Threads int       `json:"threads"`
-	TimesMS []float64 `json:"times_ms"`
 	Peak    int64     `json:"peak_rss_bytes"`
 	Output  []float32 `json:"output"`
 }
@@ -290,48 +295,162 @@ func nodeBinary() (string, error) {
 	return p, nil
 }
 
-// runNodeBench times onnxruntime-node in its own process, so its peak RSS
-// is its own.
-func runNodeBench(node, toolsDir, model string, threads, runs int) (*nodeResult, error) {
-	cmd := exec.Command(node, filepath.Join(toolsDir, "node_bench.js"), model, strconv.Itoa(threads), strconv.Itoa(runs))
-	cmd.Dir = toolsDir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("onnxruntime-node on %s: %v\n%s", filepath.Base(model), err, strings.TrimSpace(stderr.String()))
-	}
-	var r nodeResult
-	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
-		return nil, fmt.Errorf("onnxruntime-node on %s: reading its output: %w", filepath.Base(model), err)
-	}
-	if len(r.TimesMS) != runs {
-		return nil, fmt.Errorf("onnxruntime-node on %s: %d times, want %d", filepath.Base(model), len(r.TimesMS), runs)
-	}
-	return &r, nil
+// nodeRunner is onnxruntime-node's side of a native measurement, in a
+// process of its own (so its peak RSS is its own) that times one run each
+// time it is asked (tools/bench/node_bench.js).
+type nodeRunner struct {
+	name   string // the model file's base name, for errors
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Scanner
+	stderr bytes.Buffer
 }
 
-// benchNative measures one model natively at each thread count: the Go
-// engine first, then onnxruntime-node.
+// startNodeRunner starts node_bench.js on model and waits until its
+// session is created and warmed up.
+func startNodeRunner(node, toolsDir, model string, threads int) (*nodeRunner, error) {
+	r := &nodeRunner{name: filepath.Base(model)}
+	r.cmd = exec.Command(node, filepath.Join(toolsDir, "node_bench.js"), model, strconv.Itoa(threads))
+	r.cmd.Dir = toolsDir
+	r.cmd.Stderr = &r.stderr
+	var err error
+	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	out, err := r.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	r.stdout = bufio.NewScanner(out)
+	r.stdout.Buffer(nil, 64<<20) // the last line holds the logits
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("onnxruntime-node on %s: %w", r.name, err)
+	}
+	var ready struct {
+		Ready bool `json:"ready"`
+	}
+	if err := r.read(&ready); err != nil {
+		r.kill()
+		return nil, err
+	}
+	return r, nil
+}
+
+// read decodes the process's next line into v; a process that died says why.
+func (r *nodeRunner) read(v any) error {
+	if !r.stdout.Scan() {
+		err := r.stdout.Err()
+		if err == nil {
+			err = r.cmd.Wait()
+		}
+		return fmt.Errorf("onnxruntime-node on %s: %v\n%s", r.name, err, strings.TrimSpace(r.stderr.String()))
+	}
+	if err := json.Unmarshal(r.stdout.Bytes(), v); err != nil {
+		return fmt.Errorf("onnxruntime-node on %s: reading its output: %w", r.name, err)
+	}
+	return nil
+}
+
+// run times one onnxruntime run, in milliseconds.
+func (r *nodeRunner) run() (float64, error) {
+	if _, err := io.WriteString(r.stdin, "run\n"); err != nil {
+		return 0, fmt.Errorf("onnxruntime-node on %s: %w", r.name, err)
+	}
+	var t struct {
+		MS *float64 `json:"ms"`
+	}
+	if err := r.read(&t); err != nil {
+		return 0, err
+	}
+	if t.MS == nil {
+		return 0, fmt.Errorf("onnxruntime-node on %s: a run printed no time", r.name)
+	}
+	return *t.MS, nil
+}
+
+// finish ends the process and returns its version, peak RSS and logits.
+func (r *nodeRunner) finish() (*nodeResult, error) {
+	if _, err := io.WriteString(r.stdin, "end\n"); err != nil {
+		r.kill()
+		return nil, fmt.Errorf("onnxruntime-node on %s: %w", r.name, err)
+	}
+	var res nodeResult
+	if err := r.read(&res); err != nil {
+		r.kill()
+		return nil, err
+	}
+	r.stdin.Close()
+	if err := r.cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("onnxruntime-node on %s: %v\n%s", r.name, err, strings.TrimSpace(r.stderr.String()))
+	}
+	return &res, nil
+}
+
+// kill stops the process after an error.
+func (r *nodeRunner) kill() {
+	r.stdin.Close()
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+}
+
+// settle is the pause between one side's run and the other's: both keep
+// threads spinning for a moment after a parallel section (our helpers up
+// to 200 µs, onnxruntime's pool for its spin count), which would otherwise
+// take a core from the next run.
+const settle = 10 * time.Millisecond
+
+// benchNative measures one model natively at each thread count. The Go
+// engine and onnxruntime-node take turns run by run (the first side
+// alternating too), so that on a busy machine both meet the same load and
+// the ratio of one bench run means something.
 func benchNative(bm *benchModel, node, toolsDir string, threads []int, runs int, rep *benchReport) error {
 	x, err := benchInput(bm.def.Input)
 	if err != nil {
 		return err
 	}
 	for _, th := range threads {
-		times, peak, out, err := timeGo(bm.csm, x, th, runs)
+		ours, err := newGoRunner(bm.csm, x, th)
 		if err != nil {
 			return fmt.Errorf("%s: Go engine: %w", bm.name, err)
 		}
-		ref, err := runNodeBench(node, toolsDir, bm.onnx, th, runs)
+		ref, err := startNodeRunner(node, toolsDir, bm.onnx, th)
 		if err != nil {
 			return err
 		}
-		rep.RefVersion = ref.Version
-		row := newBenchRow(bm.name, "native", bm.def.Input, th, times, ref.TimesMS)
-		row.OursPeak, row.RefPeak = peak, ref.Peak
-		if row.LogitDiff = relDiff(out, ref.Output); math.IsInf(row.LogitDiff, 1) {
-			return fmt.Errorf("%s: the engine gave %d logits, onnxruntime-node %d", bm.name, len(out), len(ref.Output))
+		oursMS, refMS := make([]float64, 0, runs), make([]float64, 0, runs)
+		for i := range runs {
+			for side := range 2 {
+				time.Sleep(settle)
+				if (i+side)%2 == 0 {
+					ms, err := ours.run()
+					if err != nil {
+						ref.kill()
+						return fmt.Errorf("%s: Go engine: %w", bm.name, err)
+					}
+					oursMS = append(oursMS, ms)
+				} else {
+					ms, err := ref.run()
+					if err != nil {
+						ref.kill()
+						return err
+					}
+					refMS = append(refMS, ms)
+				}
+			}
+		}
+		var peak int64
+		if ours.peakOK {
+			peak = peakRSS()
+		}
+		res, err := ref.finish()
+		if err != nil {
+			return err
+		}
+		rep.RefVersion = res.Version
+		row := newBenchRow(bm.name, "native", bm.def.Input, th, oursMS, refMS)
+		row.OursPeak, row.RefPeak = peak, res.Peak
+		if row.LogitDiff = relDiff(ours.logits, res.Output); math.IsInf(row.LogitDiff, 1) {
+			return fmt.Errorf("%s: the engine gave %d logits, onnxruntime-node %d", bm.name, len(ours.logits), len(res.Output))
 		}
 		rep.Rows = append(rep.Rows, row)
 	}

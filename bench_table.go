@@ -135,7 +135,7 @@ func (r *benchReport) writeTable(w io.Writer) error {
 	if r.Browser != "" {
 		warm = "1 warm-up run natively, 3 s of warm-up runs in the browser"
 	}
-	fmt.Fprintf(w, "ConvScope engine vs %s: %s/%s, %d CPUs, %s; median of %d runs after %s\n",
+	fmt.Fprintf(w, "ConvScope engine vs %s: %s/%s, %d CPUs, %s; median of %d runs (the runtimes taking turns run by run) after %s\n",
 		ref, r.GOOS, r.GOARCH, r.CPUs, r.GoVersion, r.Runs, warm)
 	if r.Browser != "" {
 		fmt.Fprintf(w, "browser: %s\n", r.Browser)

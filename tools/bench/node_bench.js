@@ -1,24 +1,31 @@
 // Times onnxruntime-node on one ONNX model for `convscope bench -native`.
 //
-// usage: node node_bench.js MODEL.onnx THREADS RUNS
+// usage: node node_bench.js MODEL.onnx THREADS
 //
-// Prints one JSON line: {"version", "threads", "times_ms": [...], "peak_rss_bytes",
-// "output": [...logits]}. The session uses onnxruntime's best default
-// configuration (all graph optimizations), intraOpNumThreads = THREADS, one
-// inter-op thread (sequential execution). One warm-up run precedes RUNS timed runs
-// on the same deterministic 1x3xHxW input the Go side uses (see bench_input in
-// the Go command: x[i] = ((i*7919) % 1000) / 500 - 1).
+// The Go side drives the runs, so that its engine and onnxruntime take turns
+// run by run and meet the same load on a busy machine. After creating the
+// session and one warm-up run, this prints {"ready": true}; then, for each
+// line "run" read on stdin, it times one run and prints {"ms": N}; on "end"
+// it prints {"version", "threads", "peak_rss_bytes", "output": [...logits]}
+// and exits. The session uses onnxruntime's best default configuration (all
+// graph optimizations), intraOpNumThreads = THREADS, one inter-op thread
+// (sequential execution), on the same deterministic 1x3xHxW input the Go side
+// uses (see bench_input in the Go command: x[i] = ((i*7919) % 1000) / 500 - 1).
 'use strict';
 
 const fs = require('fs');
+const readline = require('readline');
 const ort = require('onnxruntime-node');
 
+function send(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
 async function main() {
-  const [model, threadsArg, runsArg] = process.argv.slice(2);
+  const [model, threadsArg] = process.argv.slice(2);
   const threads = parseInt(threadsArg, 10);
-  const runs = parseInt(runsArg, 10);
-  if (!model || !(threads > 0) || !(runs > 0)) {
-    throw new Error('usage: node node_bench.js MODEL.onnx THREADS RUNS');
+  if (!model || !(threads > 0)) {
+    throw new Error('usage: node node_bench.js MODEL.onnx THREADS');
   }
   const session = await ort.InferenceSession.create(model, {
     graphOptimizationLevel: 'all',
@@ -39,11 +46,18 @@ async function main() {
   const feeds = { [inName]: new ort.Tensor('float32', data, shape) };
 
   let out = await session.run(feeds); // warm-up
-  const times = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    out = await session.run(feeds);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  send({ ready: true });
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    const cmd = line.trim();
+    if (cmd === 'run') {
+      const t0 = process.hrtime.bigint();
+      out = await session.run(feeds);
+      send({ ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    } else if (cmd === 'end') {
+      break;
+    } else {
+      throw new Error(`node_bench.js: unknown command ${JSON.stringify(cmd)} (want "run" or "end")`);
+    }
   }
   const y = out[outName].data;
   let peak = process.resourceUsage().maxRSS * 1024; // kilobytes on Linux
@@ -52,10 +66,7 @@ async function main() {
     if (m) peak = parseInt(m[1], 10) * 1024;
   } catch (e) { /* not Linux: maxRSS it is */ }
   const version = require('onnxruntime-node/package.json').version;
-  process.stdout.write(JSON.stringify({
-    version, threads, times_ms: times, peak_rss_bytes: peak,
-    output: Array.from(y),
-  }) + '\n');
+  send({ version, threads, peak_rss_bytes: peak, output: Array.from(y) });
   await session.release();
 }
 
