@@ -1,6 +1,10 @@
 package gemm
 
-import "convscope/engine/internal/par"
+import (
+	"math"
+
+	"convscope/engine/internal/par"
+)
 
 // minWork is the number of multiply-adds below which Parallel runs on the
 // calling goroutine: smaller products finish before goroutines pay off.
@@ -12,8 +16,8 @@ const minWork = 1 << 16
 // microseconds on a virtual machine, is not paid for a sliver of work.
 const minWorkPerWorker = 1 << 19
 
-// minStrip is the fewest rows (or columns) a strip of ParallelMatrix is
-// cut to beyond one per worker.
+// minStrip is the rows (or columns) of a granule of ParallelMatrix's
+// split: each worker's ranges are whole granules but the product's last.
 const minStrip = 64
 
 // Parallel computes the same product as Blocked(DefaultTiles, ...), split over
@@ -64,52 +68,68 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 		return
 	}
 	// Strips run on the engine's pool of spinning helpers and on the
-	// caller's goroutine, which would otherwise only wait (par.For): no
-	// goroutine to start and no thread to wake per call (GoogLeNet makes
-	// about 60 calls per pass, most of them small).
-	// Up to 4 strips per worker, handed out one at a time, so that the
-	// caller takes over the strips of a helper the OS has descheduled
-	// (see par.ForChunks); each strip keeps at least minStrip rows or
-	// columns and minWorkPerWorker/2 multiply-adds, since it packs the
-	// whole of the other operand again.
-	strips := min(4*w, total/minStrip, int(float64(m)*float64(n)*float64(k)/(minWorkPerWorker/2)))
-	strips = max(strips, w)
-	par.ForChunks(w, strips, strips, func(s0, s1 int) {
-		for i := s0; i < s1; i++ {
-			lo, hi := units*i/strips*unit, min(units*(i+1)/strips*unit, total)
-			if lo >= hi {
-				continue
-			}
-			if byCols {
-				var bs Matrix
-				if transB {
-					bs = b.Sub(lo, 0)
-				} else {
-					bs = b.Sub(0, lo)
-				}
-				sub := ep
-				if sub.Add != nil {
-					sub.Add = sub.Add[lo:]
-				}
-				blocked(t, sub, transA, transB, m, hi-lo, k, alpha, a, bs, beta, c[lo:], ldc)
-				continue
-			}
-			var as Matrix
-			if transA {
-				as = a.Sub(0, lo)
-			} else {
-				as = a.Sub(lo, 0)
-			}
-			// m > 1 here: each strip takes the packed path even when it
-			// has a single row, as the whole product would.
-			sub := ep
-			if sub.RowBias != nil {
-				sub.RowBias = sub.RowBias[lo:hi]
-			}
-			if sub.Add != nil {
-				sub.Add = sub.Add[lo*ldc:]
-			}
-			packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
+	// caller's goroutine, which would otherwise only wait: no goroutine
+	// to start and no thread to wake per call (GoogLeNet makes about 60
+	// calls per pass, most of them small). The output is cut into
+	// granules of minStrip rows or columns, claimed in ranges of
+	// decreasing size (par.ForGuided): each claim takes about a quarter
+	// (two workers) of what is left, at least minWorkPerWorker/4
+	// multiply-adds, and is one product (each packs the whole of the
+	// other operand again). The first ranges are large; the last, which
+	// the caller waits for while a helper finishes its own, are a granule
+	// or two. Four equal strips per worker before: the caller waited for
+	// up to an eighth of the product whenever the helper started late or
+	// was descheduled. Any cut gives the same bits (see Parallel).
+	// ResNet-50, two workers, one process, passes alternating between
+	// the two, 80-100 each, six rounds at load 4-7, median ms, equal
+	// strips / guided: 63.20 62.58, 63.93 63.61, 65.28 64.35, 66.06 63.30,
+	// 61.63 60.58, 59.66 58.46 (p25 60.38 59.99, 60.84 59.81, 61.83
+	// 60.39, 63.48 61.59, 57.59 57.65, 57.79 55.94); ResNet-18 and
+	// GoogLeNet unchanged within the noise (21.88 21.37, 20.76 21.20;
+	// 21.48 22.23, 24.90 24.11).
+	gu := max(1, minStrip/unit) // units of a granule
+	granules := (units + gu - 1) / gu
+	perGranule := float64(m) * float64(n) * float64(k) * float64(gu) / float64(units)
+	gmin := max(1, int(math.Ceil(minWorkPerWorker/4/perGranule)))
+	par.ForGuided(w, granules, gmin, func(g0, g1 int) {
+		lo, hi := g0*gu*unit, min(g1*gu*unit, total)
+		if lo < hi {
+			strip(t, ep, byCols, transA, transB, m, n, k, alpha, a, b, beta, c, ldc, lo, hi)
 		}
 	})
+}
+
+// strip computes the product's rows (byCols: columns) [lo, hi) the way
+// the whole product would.
+func strip(t Tiles, ep Epilogue, byCols, transA, transB bool, m, n, k int, alpha float32, a, b Matrix, beta float32, c []float32, ldc int, lo, hi int) {
+	if byCols {
+		var bs Matrix
+		if transB {
+			bs = b.Sub(lo, 0)
+		} else {
+			bs = b.Sub(0, lo)
+		}
+		sub := ep
+		if sub.Add != nil {
+			sub.Add = sub.Add[lo:]
+		}
+		blocked(t, sub, transA, transB, m, hi-lo, k, alpha, a, bs, beta, c[lo:], ldc)
+		return
+	}
+	var as Matrix
+	if transA {
+		as = a.Sub(0, lo)
+	} else {
+		as = a.Sub(lo, 0)
+	}
+	// m > 1 here: each strip takes the packed path even when it
+	// has a single row, as the whole product would.
+	sub := ep
+	if sub.RowBias != nil {
+		sub.RowBias = sub.RowBias[lo:hi]
+	}
+	if sub.Add != nil {
+		sub.Add = sub.Add[lo*ldc:]
+	}
+	packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
 }

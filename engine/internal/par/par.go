@@ -75,6 +75,26 @@ func ForChunks(workers, n, chunks int, f func(lo, hi int)) {
 	pool.run(&job{f: f, n: n, w: int32(c), done: make(chan struct{})}, w)
 }
 
+// ForGuided runs f over [0, n) cut into ranges claimed one at a time, as
+// ForChunks, but of decreasing size: each claim takes about a 2*workers-th
+// of what is left unclaimed, at least minRange (the last range may be
+// smaller), so that the first ranges are large (few, each paying its setup
+// once) and the last small, bounding what the loop's caller waits for at
+// the end to a small range of the slowest thread instead of a
+// chunks-th of the loop. The ranges depend on the order of the claims:
+// f must give the same result for any cut of [0, n) (each index's work
+// done alike in whatever range it falls). With workers <= 1 or one thread
+// (WebAssembly) it calls f(0, n) once.
+func ForGuided(workers, n, minRange int, f func(lo, hi int)) {
+	minRange = max(minRange, 1)
+	if workers <= 1 || n <= minRange || runtime.GOMAXPROCS(0) == 1 {
+		f(0, n)
+		return
+	}
+	w := min(workers, (n+minRange-1)/minRange)
+	pool.run(&job{f: f, n: n, w: int32(n), guided: int32(2 * w), minRange: int32(minRange), done: make(chan struct{})}, w)
+}
+
 // Tasks runs f(0), ..., f(n-1), each once, on up to workers goroutines (the
 // caller's and the helpers'), tasks claimed in order of i by whoever is
 // free first, and returns when all have returned. It is for a few large
@@ -111,8 +131,10 @@ type job struct {
 	n        int
 	w        int32        // ranges
 	task     bool         // a Tasks call: only a thread with nothing else to do claims its ranges
-	next     atomic.Int32 // next range to claim
-	finished atomic.Int32 // ranges done
+	guided   int32        // ForGuided: a claim takes 1/guided of what is left; w is then n, next and finished count indices
+	minRange int32        // ForGuided: the smallest claim
+	next     atomic.Int32 // next range (ForGuided: index) to claim
+	finished atomic.Int32 // ranges (ForGuided: indices) done
 	done     chan struct{}
 }
 
@@ -120,17 +142,36 @@ type job struct {
 // helper says whether a helper runs it, not the loop's caller (see
 // SetTracing).
 func (j *job) claim(helper bool) bool {
-	i := j.next.Add(1) - 1
-	if i >= j.w {
-		return false
+	var lo, hi int
+	if j.guided > 0 {
+		for {
+			i := j.next.Load()
+			if i >= j.w {
+				return false
+			}
+			size := min(max((j.w-i+j.guided-1)/j.guided, j.minRange), j.w-i)
+			if j.next.CompareAndSwap(i, i+size) {
+				lo, hi = int(i), int(i+size)
+				break
+			}
+		}
+	} else {
+		i := j.next.Add(1) - 1
+		if i >= j.w {
+			return false
+		}
+		lo, hi = j.n*int(i)/int(j.w), j.n*int(i+1)/int(j.w)
 	}
-	lo, hi := j.n*int(i)/int(j.w), j.n*int(i+1)/int(j.w)
 	if tracing.Load() {
 		tracedRange(j.f, lo, hi, helper)
 	} else {
 		j.f(lo, hi)
 	}
-	if j.finished.Add(1) == j.w {
+	done := int32(1)
+	if j.guided > 0 {
+		done = int32(hi - lo)
+	}
+	if j.finished.Add(done) == j.w {
 		close(j.done)
 	}
 	return true

@@ -138,3 +138,51 @@ func TestTasks(t *testing.T) {
 		t.Errorf("tasks started %v", started)
 	}
 }
+
+// TestForGuided: every index is visited exactly once, in ranges of at least
+// minRange (but the last) that shrink as the loop goes, for many worker
+// counts, sizes and minimums, from several goroutines at once.
+func TestForGuided(t *testing.T) {
+	check := func(workers, n, minRange int) {
+		seen := make([]atomic.Int32, n)
+		var mu sync.Mutex
+		var ranges [][2]int
+		ForGuided(workers, n, minRange, func(lo, hi int) {
+			if lo < 0 || hi > n || lo >= hi && n > 0 {
+				t.Errorf("ForGuided(%d, %d, %d): range [%d, %d)", workers, n, minRange, lo, hi)
+				return
+			}
+			for i := lo; i < hi; i++ {
+				seen[i].Add(1)
+			}
+			mu.Lock()
+			ranges = append(ranges, [2]int{lo, hi})
+			mu.Unlock()
+		})
+		for i := range seen {
+			if c := seen[i].Load(); c != 1 {
+				t.Fatalf("ForGuided(%d, %d, %d): index %d visited %d times", workers, n, minRange, i, c)
+			}
+		}
+		for _, r := range ranges {
+			if r[1]-r[0] < max(minRange, 1) && r[1] != n {
+				t.Fatalf("ForGuided(%d, %d, %d): range %v below the minimum", workers, n, minRange, r)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for workers := 0; workers <= 4; workers++ {
+				for n := 0; n <= 70; n++ {
+					for _, m := range []int{0, 1, 2, 5, 100} {
+						check(workers, n, m)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
