@@ -1,13 +1,16 @@
 //go:build wasm && goexperiment.simd && !convscope_nosimd
 
 #include "textflag.h"
+#include "go_asm.h"
+#include "madd_wasm.h"
 
 // func edge1x4Asm(kc int, a, b *float32, out *[16]float32)
 //
 // edgeSIMD128x4x1 on four consecutive A slivers at once (SIMD128's
 // Edge1x4): for p < kc, each sliver's 4 rows (a vector) times a splat of
 // B's column 0 at b (8 floats a step), added to the sliver's accumulator
-// (f32x4.mul then f32x4.add, as the Go kernel); sliver t's sums to
+// (f32x4.mul then f32x4.add, as the Go kernel; f32x4.relaxed_madd in the
+// relaxed-SIMD build: MADD, madd_wasm.h); sliver t's sums to
 // out[4t:4t+4]. One sliver at a time, each step waited on the previous
 // step's add (one chain); four chains fill the adder. The last sliver of
 // a product with n = 8j+1 (7x7, 13x13 and 27x27 maps: ResNet's layer4,
@@ -61,33 +64,25 @@ TEXT ·edge1x4Asm(SB), NOSPLIT, $0-32
 	I32WrapI64
 	V128Load $0
 	Get V4
-	F32x4Mul
-	Get V0
-	F32x4Add
+	MADD(V0)
 	Set V0
 	Get R2
 	I32WrapI64
 	V128Load $0
 	Get V4
-	F32x4Mul
-	Get V1
-	F32x4Add
+	MADD(V1)
 	Set V1
 	Get R3
 	I32WrapI64
 	V128Load $0
 	Get V4
-	F32x4Mul
-	Get V2
-	F32x4Add
+	MADD(V2)
 	Set V2
 	Get R4
 	I32WrapI64
 	V128Load $0
 	Get V4
-	F32x4Mul
-	Get V3
-	F32x4Add
+	MADD(V3)
 	Set V3
 	Get R1
 	I64Const $16

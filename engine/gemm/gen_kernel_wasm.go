@@ -19,6 +19,9 @@ var b = wasmasm.Start("gen_kernel_wasm.go")
 func e(format string, args ...any) { b.I(format, args...) }
 
 func main() {
+	// MADD: f32x4.relaxed_madd in the relaxed-SIMD build, mul then add
+	// otherwise (madd_wasm.h).
+	b.WriteString("#include \"go_asm.h\"\n#include \"madd_wasm.h\"\n\n")
 	b.WriteString(docPlain)
 	kernel("kernelSIMD128x4x8Asm", false, 2)
 	b.WriteString("\n")
@@ -98,9 +101,7 @@ func kernel(name string, bcast bool, nb int) {
 		for j := 0; j < nb; j++ {
 			e("Get V10")
 			e("Get V%d", 8+j)
-			e("F32x4Mul")
-			e("Get V%d", 2*i+j)
-			e("F32x4Add")
+			e("MADD(V%d)", 2*i+j)
 			e("Set V%d", 2*i+j)
 		}
 	}
@@ -260,7 +261,8 @@ const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32,
 // with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
 // a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector and multiplied
 // by the two B vectors, each product added to its accumulator (f32x4.mul
-// then f32x4.add, as archsimd's MulAdd lowers). Then the tile is stored
+// then f32x4.add, as archsimd's MulAdd lowers; f32x4.relaxed_madd in the
+// relaxed-SIMD build: MADD, madd_wasm.h). Then the tile is stored
 // into C as
 // storeTileAddSIMD128x8 stores it: row i at c[i*ldc:i*ldc+8], added to
 // what is there unless flags&1 (first); if flags&2 (last), bias[i] added

@@ -2,7 +2,11 @@
 
 package gemm
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+
+	"convscope/engine/internal/relaxed"
+)
 
 // SIMD128 is the WebAssembly kernel: a 4x8 tile of Float32x4 (8
 // accumulators, two B vectors, one splat of A), its Fn, Tile and TileBcast
@@ -12,7 +16,10 @@ import "simd/archsimd"
 //
 // WebAssembly has no fused multiply-add (archsimd's MulAdd lowers to
 // f32x4.mul + f32x4.add), so each element is rounded twice per step,
-// always in the same order: every tile shape gives the same bits.
+// always in the same order: every tile shape gives the same bits. In the
+// relaxed-SIMD build (engine/internal/relaxed) the assembly multiplies and
+// adds with f32x4.relaxed_madd (MADD in madd_wasm.h), one rounding a step
+// where the CPU has FMA.
 //
 // The assembly takes one step per loop iteration with the loads' offsets
 // folded into their memarg: 40-41 GFLOP/s in Node (kc 256 and 1024, in
@@ -313,6 +320,15 @@ func edgeSIMD128x8(kc int, a, b, acc []float32, cols int) {
 	switch {
 	case cols > 4:
 		kernelSIMD128x4x8Checked(kc, a, b, acc)
+	case relaxed.On:
+		// The relaxed-SIMD build's tiles round with FMA, the Go kernels
+		// below do not: the last columns of a sliver take the Edge path or
+		// a tile depending on how the rows are split (Edge1x4 needs four
+		// slivers left in the block), so one kind of arithmetic for all
+		// keeps worker counts to the same bits. Columns 0-3 in assembly
+		// (TileRows4's kernel, one tile into acc).
+		_, _, _ = a[:kc*4], b[:kc*8], acc[:32]
+		kernelSIMD128x4x4Asm(kc, 1, a, b, acc, 8, tileFirst, nil, nil, 8)
 	case cols == 1:
 		edgeSIMD128x4x1(kc, a, b, acc)
 	default:

@@ -4,6 +4,9 @@
 
 #include "textflag.h"
 
+#include "go_asm.h"
+#include "madd_wasm.h"
+
 // func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32, ldc, flags int, bias, add []float32, ldb int)
 //
 // SIMD128's register tile (see kernelSIMD128x4x8 in kernel_wasm_simd4x8.go,
@@ -13,7 +16,8 @@
 // with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
 // a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector and multiplied
 // by the two B vectors, each product added to its accumulator (f32x4.mul
-// then f32x4.add, as archsimd's MulAdd lowers). Then the tile is stored
+// then f32x4.add, as archsimd's MulAdd lowers; f32x4.relaxed_madd in the
+// relaxed-SIMD build: MADD, madd_wasm.h). Then the tile is stored
 // into C as
 // storeTileAddSIMD128x8 stores it: row i at c[i*ldc:i*ldc+8], added to
 // what is there unless flags&1 (first); if flags&2 (last), bias[i] added
@@ -111,15 +115,11 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V0
-	F32x4Add
+	MADD(V0)
 	Set V0
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V1
-	F32x4Add
+	MADD(V1)
 	Set V1
 
 	// Row 1.
@@ -130,15 +130,11 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V2
-	F32x4Add
+	MADD(V2)
 	Set V2
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V3
-	F32x4Add
+	MADD(V3)
 	Set V3
 
 	// Row 2.
@@ -149,15 +145,11 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V4
-	F32x4Add
+	MADD(V4)
 	Set V4
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V5
-	F32x4Add
+	MADD(V5)
 	Set V5
 
 	// Row 3.
@@ -168,15 +160,11 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V6
-	F32x4Add
+	MADD(V6)
 	Set V6
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V7
-	F32x4Add
+	MADD(V7)
 	Set V7
 
 	Get R1
@@ -722,15 +710,11 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V0
-	F32x4Add
+	MADD(V0)
 	Set V0
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V1
-	F32x4Add
+	MADD(V1)
 	Set V1
 
 	// Row 1.
@@ -740,15 +724,11 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V2
-	F32x4Add
+	MADD(V2)
 	Set V2
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V3
-	F32x4Add
+	MADD(V3)
 	Set V3
 
 	// Row 2.
@@ -758,15 +738,11 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V4
-	F32x4Add
+	MADD(V4)
 	Set V4
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V5
-	F32x4Add
+	MADD(V5)
 	Set V5
 
 	// Row 3.
@@ -776,15 +752,11 @@ TEXT ·kernelSIMD128x4x8BcastAsm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V6
-	F32x4Add
+	MADD(V6)
 	Set V6
 	Get V10
 	Get V9
-	F32x4Mul
-	Get V7
-	F32x4Add
+	MADD(V7)
 	Set V7
 
 	Get R1
@@ -1321,9 +1293,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V0
-	F32x4Add
+	MADD(V0)
 	Set V0
 
 	// Row 1.
@@ -1334,9 +1304,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V2
-	F32x4Add
+	MADD(V2)
 	Set V2
 
 	// Row 2.
@@ -1347,9 +1315,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V4
-	F32x4Add
+	MADD(V4)
 	Set V4
 
 	// Row 3.
@@ -1360,9 +1326,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	Set V10
 	Get V10
 	Get V8
-	F32x4Mul
-	Get V6
-	F32x4Add
+	MADD(V6)
 	Set V6
 
 	Get R1
