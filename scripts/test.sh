@@ -6,8 +6,9 @@
 # load test), the engine again in a plain build, then the engine,
 # preprocessing, lessons, charts, worker session, shard exchange and JS
 # model-reader tests compiled to WebAssembly and run by
-# Node through go_js_wasm_exec, with and without SIMD. Ends with go test's
-# own summary lines.
+# Node through go_js_wasm_exec, with and without SIMD, and the engine once
+# more in the relaxed-SIMD build (-tags convscope_relaxed, through
+# scripts/relaxed_wasm_exec). Ends with go test's own summary lines.
 #
 # Extra arguments go to both go test runs (for example -run, -count=1).
 set -uo pipefail
@@ -39,5 +40,11 @@ GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... ./models/preprocess/.
 
 echo "== GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test ./engine/... (Node, SIMD kernels)"
 GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test -timeout 15m "$@" ./engine/... || status=1
+
+# The relaxed-SIMD build (engine/internal/relaxed): its test binaries go
+# through scripts/relaxed_wasm_exec, which fixes Go's encoding of the
+# relaxed ops and runs Node with relaxed SIMD on.
+echo "== GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test -tags convscope_relaxed ./engine/... (Node, relaxed-SIMD build)"
+GOEXPERIMENT=simd GOOS=js GOARCH=wasm go test -tags convscope_relaxed -exec "$PWD/scripts/relaxed_wasm_exec" -timeout 15m "$@" ./engine/... || status=1
 
 exit $status
