@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"convscope/internal/chromium"
+	"convscope/internal/wasmrelax"
 )
 
 // benchBrowser is headless Chromium and the loopback server of
@@ -59,6 +60,13 @@ func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
 	b := newBuilder(root, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := b.run(b.goCmd(wasmEnv, "build", "-trimpath", "-o", filepath.Join(dir, "gobench.wasm"), "./tools/bench/gowasm")); err != nil {
 		return nil, fmt.Errorf("building the wasm engine: %w", err)
+	}
+	// Built with GOFLAGS=-tags=convscope_relaxed, the engine has relaxed-SIMD
+	// ops whose encoding Go gets wrong (engine/internal/relaxed): fix them.
+	// The plain build has none, and the report names the build either way.
+	relaxedOps, err := fixRelaxed(filepath.Join(dir, "gobench.wasm"))
+	if err != nil {
+		return nil, err
 	}
 	goroot, err := b.run(b.goCmd(nil, "env", "GOROOT"))
 	if err != nil {
@@ -109,6 +117,13 @@ func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
 	br.version = ua
 	if out, err := exec.Command(exe, "--version").Output(); err == nil {
 		br.version = strings.TrimSpace(string(out))
+	}
+	// Which engine build the page runs (a relaxed one that Chromium could
+	// not validate would have failed to start).
+	if relaxedOps > 0 {
+		br.version += fmt.Sprintf(" [engine: relaxed-SIMD build, %d relaxed ops]", relaxedOps)
+	} else {
+		br.version += " [engine: plain SIMD128 build]"
 	}
 	return br, nil
 }
@@ -250,3 +265,17 @@ const shardNote = "browser rows with threads > 1: ours is the engine split over 
 	"(every conv and fc layer by output channels, or by bands of output rows for convs with few weights, the parts exchanged " +
 	"through SharedArrayBuffers; logits bit-identical " +
 	"to one worker's), onnxruntime-web still 1 thread; ours peak MB is the sum of the workers' wasm memories and the shared buffers"
+
+// fixRelaxed fixes the relaxed-SIMD ops of the module at path in place
+// (convscope/internal/wasmrelax) and returns how many there were.
+func fixRelaxed(path string) (int, error) {
+	m, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := wasmrelax.Fix(m)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	return n, os.WriteFile(path, m, 0o644)
+}
