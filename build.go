@@ -412,6 +412,8 @@ type listedPackage struct {
 	Dir        string
 	Standard   bool
 	GoFiles    []string
+	SFiles     []string // assembly kernels (engine/gemm, vec, conv)
+	HFiles     []string // included by the .s files
 	EmbedFiles []string
 	Module     *struct {
 		Path    string
@@ -421,7 +423,7 @@ type listedPackage struct {
 }
 
 func (b *builder) wasmInputHash(name string) (string, error) {
-	out, err := b.run(b.goCmd(wasmEnv, "list", "-deps", "-json=ImportPath,Dir,Standard,GoFiles,EmbedFiles,Module", "./wasm/"+name))
+	out, err := b.run(b.goCmd(wasmEnv, "list", "-deps", "-json=ImportPath,Dir,Standard,GoFiles,SFiles,HFiles,EmbedFiles,Module", "./wasm/"+name))
 	if err != nil {
 		return "", err
 	}
@@ -448,7 +450,8 @@ func (b *builder) wasmInputHash(name string) (string, error) {
 			continue
 		}
 		fmt.Fprintf(h, "package %s\n", p.ImportPath)
-		for _, f := range slices.Concat(p.GoFiles, p.EmbedFiles) {
+		// Assembly and its headers too: an edited kernel must rebuild.
+		for _, f := range slices.Concat(p.GoFiles, p.SFiles, p.HFiles, p.EmbedFiles) {
 			fmt.Fprintf(h, "file %s\n", f)
 			if err := hashFile(h, filepath.Join(p.Dir, f)); err != nil {
 				return "", err

@@ -33,6 +33,9 @@ func tinyModule(t *testing.T) string {
 		}
 	}
 	write("wasm/hello/main.go", "package main\n\nfunc main() { println(\"hello\") }\n")
+	// Assembly and a header it includes are inputs like the Go files.
+	write("wasm/hello/k.s", "#include \"k.h\"\n")
+	write("wasm/hello/k.h", "// nothing yet\n")
 	write("static/index.html", "<!doctype html><title>t</title>\n")
 	write("static/style.css", "body { color: black; }\n")
 	write("static/samples/a.jpg", "\xff\xd8\xff")
@@ -100,6 +103,19 @@ func TestBuildStaleness(t *testing.T) {
 	}
 	if got := build(); !slices.Equal(got, []string{"hello.wasm", "hello.wasm.br", "hello.wasm.gz"}) {
 		t.Errorf("after editing the wasm source, rebuilt %v; want the wasm and its variants", got)
+	}
+
+	// An edited kernel or its header rebuilds (they are hashed like the Go
+	// files: the engine's kernels are .s files including .h files).
+	for _, f := range []string{"k.s", "k.h"} {
+		p := filepath.Join(dir, "wasm", "hello", f)
+		old, _ := os.ReadFile(p)
+		if err := os.WriteFile(p, append(old, "// edited\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := build(); !slices.Equal(got, []string{"hello.wasm", "hello.wasm.br", "hello.wasm.gz"}) {
+			t.Errorf("after editing %s, rebuilt %v; want the wasm and its variants", f, got)
+		}
 	}
 
 	css := filepath.Join(dir, "static", "style.css")
