@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"convscope/internal/wasmrelax"
+
 	"github.com/andybalholm/brotli"
 )
 
@@ -33,6 +35,7 @@ import (
 //	build/site/            everything the browser loads
 //	  index.html, *.css, samples/...   copied from static/ (regular files only)
 //	  app.wasm (and one NAME.wasm per main package under wasm/)
+//	  worker-relaxed.wasm   the engine worker again, relaxed-SIMD build (wasmVariants)
 //	  wasm_exec.js          copied from $(go env GOROOT)/lib/wasm
 //	  vugu-render.js        Vugu's DOM helper script, extracted from its source
 //	  sw.js, sw-manifest.json  the service worker for offline use (build_sw.go)
@@ -113,8 +116,13 @@ func (b *builder) build() error {
 		return err
 	}
 	for _, m := range mains {
-		if err := b.buildWasm(m); err != nil {
+		if err := b.buildWasm(m, wasmVariant{}); err != nil {
 			return err
+		}
+		for _, v := range wasmVariants[m] {
+			if err := b.buildWasm(m, v); err != nil {
+				return err
+			}
 		}
 	}
 	if err := b.prune(mains); err != nil {
@@ -240,6 +248,9 @@ func (b *builder) prune(mains []string) error {
 	keep := map[string]bool{"wasm_exec.js": true, "vugu-render.js": true}
 	for _, m := range mains {
 		keep[path.Base(m)+".wasm"] = true
+		for _, v := range wasmVariants[m] {
+			keep[path.Base(m)+v.suffix+".wasm"] = true
+		}
 	}
 	static := filepath.Join(b.root, "static")
 	err := filepath.WalkDir(static, func(p string, d fs.DirEntry, err error) error {
@@ -379,14 +390,45 @@ func (b *builder) wasmMains() ([]string, error) {
 // in (GOEXPERIMENT=simd).
 var wasmEnv = []string{"GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=simd"}
 
-// buildWasm builds wasm/NAME into NAME.wasm when the hash of its inputs
-// changed: the toolchain, the environment, the content of every file of the
-// module's own packages it depends on, and the versions of other modules.
-func (b *builder) buildWasm(name string) error {
-	base := path.Base(name) // wasm/app -> app.wasm
+// wasmVariant is a second build of a wasm main with build tags, written as
+// NAME+suffix.wasm.
+type wasmVariant struct {
+	suffix string
+	tags   string
+	// relaxed: the module has relaxed-SIMD ops, which Go 1.27.3's assembler
+	// encodes wrong; internal/wasmrelax fixes them in the linked module
+	// (an unfixed one fails validation, it cannot compute wrong numbers).
+	relaxed bool
+}
+
+// wasmVariants lists the extra builds per main. The engine worker is also
+// built with relaxed SIMD (-tags convscope_relaxed: the GEMM tiles multiply-
+// add with f32x4.relaxed_madd, FMA): a module with a relaxed op does not
+// validate where relaxed SIMD is missing (Safari), so it is a file of its
+// own, which static/worker.js loads only when the browser validates a
+// relaxed op, else worker.wasm. Its results differ from the plain build's in
+// the last bits (FMA rounds once).
+var wasmVariants = map[string][]wasmVariant{
+	"worker": {{suffix: "-relaxed", tags: "convscope_relaxed", relaxed: true}},
+}
+
+// flags are the go command's flags for this variant (build tags).
+func (v wasmVariant) flags() []string {
+	if v.tags == "" {
+		return nil
+	}
+	return []string{"-tags", v.tags}
+}
+
+// buildWasm builds wasm/NAME into NAME.wasm (NAME+v.suffix.wasm for a
+// variant) when the hash of its inputs changed: the toolchain, the
+// environment, the content of every file of the module's own packages it
+// depends on, and the versions of other modules.
+func (b *builder) buildWasm(name string, v wasmVariant) error {
+	base := path.Base(name) + v.suffix // wasm/app -> app.wasm
 	out := filepath.Join(b.siteDir(), base+".wasm")
 	stamp := filepath.Join(b.buildDir(), "stamps", base+".wasm")
-	sum, err := b.wasmInputHash(name)
+	sum, err := b.wasmInputHash(name, v)
 	if err != nil {
 		return err
 	}
@@ -396,15 +438,41 @@ func (b *builder) buildWasm(name string) error {
 		}
 	}
 	tmp := out + ".tmp"
-	if _, err := b.run(b.goCmd(wasmEnv, "build", "-trimpath", "-o", tmp, "./wasm/"+name)); err != nil {
+	args := slices.Concat([]string{"build", "-trimpath"}, v.flags(), []string{"-o", tmp, "./wasm/" + name})
+	if _, err := b.run(b.goCmd(wasmEnv, args...)); err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	if v.relaxed {
+		// Fixed in the temporary file: the site never holds an unfixed module.
+		if err := fixRelaxedFile(tmp); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("%s.wasm: %w", base, err)
+		}
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return err
 	}
 	b.built = append(b.built, base+".wasm")
 	return os.WriteFile(stamp, []byte(sum), 0o644)
+}
+
+// fixRelaxedFile fixes the relaxed-SIMD ops of the module at path in place.
+func fixRelaxedFile(path string) error {
+	m, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	n, err := wasmrelax.Fix(m)
+	if err != nil {
+		return fmt.Errorf("fixing relaxed-SIMD ops: %w", err)
+	}
+	if n == 0 {
+		// The tag no longer selects relaxed kernels: the file would be a
+		// copy of the plain build under a name that promises FMA.
+		return errors.New("the relaxed-SIMD build has no relaxed ops")
+	}
+	return os.WriteFile(path, m, 0o644)
 }
 
 type listedPackage struct {
@@ -422,13 +490,21 @@ type listedPackage struct {
 	}
 }
 
-func (b *builder) wasmInputHash(name string) (string, error) {
-	out, err := b.run(b.goCmd(wasmEnv, "list", "-deps", "-json=ImportPath,Dir,Standard,GoFiles,SFiles,HFiles,EmbedFiles,Module", "./wasm/"+name))
+func (b *builder) wasmInputHash(name string, v wasmVariant) (string, error) {
+	args := slices.Concat([]string{"list"}, v.flags(), []string{"-deps", "-json=ImportPath,Dir,Standard,GoFiles,SFiles,HFiles,EmbedFiles,Module", "./wasm/" + name})
+	out, err := b.run(b.goCmd(wasmEnv, args...))
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "toolchain %s\nenv %v\n", b.toolchain, wasmEnv)
+	fmt.Fprintf(h, "toolchain %s\nenv %v\ntags %q\n", b.toolchain, wasmEnv, v.tags)
+	if v.relaxed {
+		// The fix is part of the output: a change to it rebuilds.
+		fmt.Fprintf(h, "wasmrelax\n")
+		if err := hashFile(h, filepath.Join(b.root, "internal", "wasmrelax", "wasmrelax.go")); err != nil {
+			return "", err
+		}
+	}
 	for _, f := range []string{"go.mod", "go.sum"} {
 		if err := hashFile(h, filepath.Join(b.root, f)); err != nil {
 			return "", err

@@ -57,7 +57,7 @@ func buildViewerSite(t *testing.T) string {
 		}
 	}
 	start := time.Now()
-	for _, step := range []func() error{b.copyStatic, b.copyWasmExec, func() error { return b.buildWasm("viewer") }} {
+	for _, step := range []func() error{b.copyStatic, b.copyWasmExec, func() error { return b.buildWasm("viewer", wasmVariant{}) }} {
 		if err := step(); err != nil {
 			t.Fatalf("build: %v", err)
 		}
