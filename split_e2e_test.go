@@ -179,7 +179,7 @@ func TestSplitWorkersE2E(t *testing.T) {
 	}
 	mux.Handle("GET /test/split.html", page("text/html; charset=utf-8", splitHarnessPage))
 	mux.Handle("GET /test/split-harness.js", page("text/javascript; charset=utf-8", workerjs.Client+splitHarnessJS))
-	// failWasm makes the next worker.wasm request fail: set once the
+	// failWasm makes the next engine wasm request fail: set once the
 	// engine worker is up, it is a helper's that fails.
 	var failWasm atomic.Bool
 	// crash, when set, serves worker.js with the test hook that kills a
@@ -191,7 +191,9 @@ func TestSplitWorkersE2E(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/worker.wasm" && failWasm.CompareAndSwap(true, false) {
+		// Either build of the engine (worker.wasm, or worker-relaxed.wasm
+		// where the browser has relaxed SIMD: see static/worker.js).
+		if (r.URL.Path == "/worker.wasm" || r.URL.Path == "/worker-relaxed.wasm") && failWasm.CompareAndSwap(true, false) {
 			http.Error(w, "helper start refused by the test", http.StatusServiceUnavailable)
 			return
 		}
@@ -358,7 +360,7 @@ func TestSplitWorkersE2E(t *testing.T) {
 	call(nil, 2*time.Minute, "load", ref(model), 2)
 	call(&solo, 2*time.Minute, "classify", b64)
 	if failWasm.Load() {
-		t.Fatal("no helper fetched worker.wasm")
+		t.Fatal("no helper fetched the engine's wasm")
 	}
 	if solo.Memory == nil || solo.Memory.Workers != 1 || solo.key() != one.result.key() {
 		t.Errorf("with a helper that cannot start: %+v on %+v, want the same top-5 on 1 worker", solo.Top, solo.Memory)

@@ -1,7 +1,7 @@
 // ConvScope's service worker: after one visit the app works with the server
 // stopped or the network gone. Registered by boot.js.
 //
-// - The app shell (every file of sw-manifest.json: the pages, the three wasm
+// - The app shell (every file of sw-manifest.json: the pages, the wasm
 //   files, wasm_exec.js, scripts, styles, samples) is precached when this
 //   worker installs, each file checked against its SHA-256, and served
 //   cache-first. The build writes its version into BUILD below, so a new

@@ -36,7 +36,16 @@ const eventBuffer = 256
 
 func startEngine() *engine {
 	e := &engine{calls: map[int]*call{}}
-	e.worker = js.Global().Get("Worker").New("worker.js")
+	// ?engine=plain on the page's URL makes the engine worker load the
+	// plain SIMD build (worker.wasm) even where the browser has relaxed
+	// SIMD (static/worker.js): to compare the builds, or to rule the
+	// relaxed one out.
+	url := "worker.js"
+	if q := js.Global().Get("location").Get("search"); q.Type() == js.TypeString &&
+		js.Global().Get("URLSearchParams").New(q.String()).Call("get", "engine").String() == "plain" {
+		url += "?build=plain"
+	}
+	e.worker = js.Global().Get("Worker").New(url)
 	e.worker.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		e.receive(args[0].Get("data"))
 		return nil

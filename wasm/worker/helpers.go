@@ -165,6 +165,16 @@ type helpers struct {
 	stuck error
 }
 
+// engineBuild is the engine build static/worker.js loaded in this worker:
+// "relaxed" (worker-relaxed.wasm) or "plain" (worker.wasm, also when an
+// older worker.js set nothing).
+func engineBuild() string {
+	if b := js.Global().Get("convscopeBuild"); b.Type() == js.TypeString && b.String() == "relaxed" {
+		return "relaxed"
+	}
+	return "plain"
+}
+
 // startHelpers starts n-1 helper workers; the engine worker is shard 0.
 func startHelpers(n int) (*helpers, error) {
 	ctl, bufs := shard.NewControl(n), shard.NewBuffers()
@@ -177,8 +187,12 @@ func startHelpers(n int) (*helpers, error) {
 	for i := 1; i < n; i++ {
 		opts := js.Global().Get("Object").New()
 		opts.Set("name", fmt.Sprintf("%s%d", helperName, i))
-		// Relative to this worker's script: worker.js, in helper mode.
-		w, err := try(func() js.Value { return js.Global().Get("Worker").New("worker.js", opts) })
+		// Relative to this worker's script: worker.js, in helper mode,
+		// told to load the engine build this worker runs (plain or
+		// relaxed SIMD, see static/worker.js): the builds differ in the
+		// last bits, and a split run must give one worker's bits.
+		url := "worker.js?build=" + engineBuild()
+		w, err := try(func() js.Value { return js.Global().Get("Worker").New(url, opts) })
 		if err != nil {
 			h.Close()
 			return nil, fmt.Errorf("helper worker %d: %v", i, err)
