@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -51,7 +55,7 @@ window.A = (() => {
 	// start starts a worker, which request then talks to unless told
 	// another (speed runs several side by side).
 	function start() {
-		const started = client = workerClient("../worker.js");
+		const started = client = workerClient("../worker.js" + engineQuery);
 		return started.ready.then(() => started);
 	}
 	// request resolves with the final answer of a request, or rejects with
@@ -152,6 +156,7 @@ type appBenchRow struct {
 
 type appBenchReport struct {
 	Browser string        `json:"browser"`
+	Engine  string        `json:"engine"` // the engine wasm the workers fetched
 	Image   string        `json:"image"`
 	LoadAvg []string      `json:"loadavg,omitempty"`
 	Rows    []appBenchRow `json:"rows"`
@@ -221,9 +226,26 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 		})))
 	}
 	serve("/bench/app.html", "text/html; charset=utf-8", []byte(appBenchPage))
-	serve("/bench/app.js", "text/javascript; charset=utf-8", []byte(workerjs.Client+appBenchJS))
+	// -engine plain: worker.js?build=plain, as the app's ?engine=plain asks
+	// (static/worker.js); else the build worker.js picks, relaxed SIMD in
+	// Chromium.
+	query := ""
+	if o.engine == "plain" {
+		query = "?build=plain"
+	}
+	serve("/bench/app.js", "text/javascript; charset=utf-8", []byte(workerjs.Client+"const engineQuery = "+strconv.Quote(query)+";\n"+appBenchJS))
 	serve("/bench/image", "application/octet-stream", photo)
-	mux.Handle("/", app)
+	// The wasm files the workers fetched name the build they ran.
+	var fetchedMu sync.Mutex
+	fetched := map[string]bool{}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := strings.TrimPrefix(r.URL.Path, "/"); p == "worker.wasm" || p == "worker-relaxed.wasm" {
+			fetchedMu.Lock()
+			fetched[p] = true
+			fetchedMu.Unlock()
+		}
+		app.ServeHTTP(w, r)
+	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -303,6 +325,9 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 	if la := loadAvg(); la != "" {
 		rep.LoadAvg = append(rep.LoadAvg, la)
 	}
+	fetchedMu.Lock()
+	rep.Engine = strings.Join(slices.Sorted(maps.Keys(fetched)), " + ") // both: a helper ran the other build, a bug
+	fetchedMu.Unlock()
 	if len(rep.Rows) > 0 {
 		var werr error
 		if o.json {
@@ -395,7 +420,11 @@ func appBenchSpeed(bctx context.Context, base string, m *modelEntry, counts []in
 }
 
 func (r *appBenchReport) writeTable(w io.Writer) error {
-	fmt.Fprintf(w, "App worker memory (static/worker.js + worker.wasm) in %s, random weights (seed %d), image %s\n", r.Browser, benchSeed, filepath.Base(r.Image))
+	engine := r.Engine
+	if engine == "" {
+		engine = "worker.wasm" // a report saved before the relaxed build
+	}
+	fmt.Fprintf(w, "App worker memory (static/worker.js + %s) in %s, random weights (seed %d), image %s\n", engine, r.Browser, benchSeed, filepath.Base(r.Image))
 	fmt.Fprintln(w, "WebAssembly memory in MB (1e6 bytes); it never shrinks, so each column is the peak up to that stage.")
 	fmt.Fprintln(w, "peak: after every layer's maps, explain, two slides and a second classify; Go Sys: runtime.MemStats.Sys then.")
 	fmt.Fprintln(w, "workers: the engine worker and its helpers (the model split over them); loaded, classified, peak: the engine")

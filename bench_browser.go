@@ -52,21 +52,34 @@ func benchChromium() (string, error) {
 
 // startBenchBrowser builds the wasm engine into dir, serves the bench page
 // and starts Chromium.
-func startBenchBrowser(root, toolsDir, dir string) (*benchBrowser, error) {
+// engine is the build: "relaxed" (-tags convscope_relaxed, the one the app
+// loads in Chromium: worker-relaxed.wasm) or "plain".
+func startBenchBrowser(root, toolsDir, dir, engine string) (*benchBrowser, error) {
 	exe, err := benchChromium()
 	if err != nil {
 		return nil, err
 	}
 	b := newBuilder(root, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if _, err := b.run(b.goCmd(wasmEnv, "build", "-trimpath", "-o", filepath.Join(dir, "gobench.wasm"), "./tools/bench/gowasm")); err != nil {
+	args := []string{"build", "-trimpath"}
+	if engine == "relaxed" {
+		args = append(args, "-tags", "convscope_relaxed")
+	}
+	args = append(args, "-o", filepath.Join(dir, "gobench.wasm"), "./tools/bench/gowasm")
+	if _, err := b.run(b.goCmd(wasmEnv, args...)); err != nil {
 		return nil, fmt.Errorf("building the wasm engine: %w", err)
 	}
-	// Built with GOFLAGS=-tags=convscope_relaxed, the engine has relaxed-SIMD
-	// ops whose encoding Go gets wrong (engine/internal/relaxed): fix them.
-	// The plain build has none, and the report names the build either way.
+	// The relaxed build has relaxed-SIMD ops whose encoding Go gets wrong
+	// (engine/internal/relaxed): fix them. The plain build has none, and
+	// the report names the build either way.
 	relaxedOps, err := fixRelaxed(filepath.Join(dir, "gobench.wasm"))
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case engine == "relaxed" && relaxedOps == 0:
+		return nil, errors.New("the relaxed-SIMD engine build has no relaxed op: is -tags convscope_relaxed still what selects the relaxed kernels (engine/internal/relaxed)?")
+	case engine == "plain" && relaxedOps > 0:
+		return nil, errors.New("-engine plain, but the engine was built with relaxed-SIMD ops: drop -tags=convscope_relaxed from GOFLAGS")
 	}
 	goroot, err := b.run(b.goCmd(nil, "env", "GOROOT"))
 	if err != nil {

@@ -141,7 +141,14 @@ func TestParseBenchFlags(t *testing.T) {
 	if o.runs != 5 {
 		t.Errorf("default runs %d, want 5", o.runs)
 	}
+	if o.engine != "relaxed" {
+		t.Errorf("default engine %q, want relaxed (what the app loads in Chromium)", o.engine)
+	}
+	if o, err := parseBenchFlags([]string{"-browser", "-engine", "plain"}, io.Discard); err != nil || o.engine != "plain" {
+		t.Errorf("-engine plain: %v", err)
+	}
 	for _, bad := range [][]string{
+		{"-engine", "fma"},
 		{"-runs", "0"},
 		{"-archs", "nosuchnet"},
 		{"-archs", ","},
@@ -320,6 +327,10 @@ func TestBenchBrowserTinynet(t *testing.T) {
 	}
 	if !strings.HasPrefix(rep.Browser, "Chromium") {
 		t.Errorf("browser %q", rep.Browser)
+	}
+	// By default the engine build the app loads in Chromium.
+	if !strings.Contains(rep.Browser, "[engine: relaxed-SIMD build") {
+		t.Errorf("browser %q does not name the relaxed-SIMD engine build", rep.Browser)
 	}
 }
 

@@ -37,6 +37,7 @@ type benchOptions struct {
 	app                   bool   // -browser -app: the app worker's memory instead of the engine's speed
 	explain               bool   // -app: also ask the worker to explain (occlusion runs the network 65 times)
 	image                 string // -app: the photo the worker classifies
+	engine                string // -browser: "relaxed" or "plain", the wasm engine build
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
@@ -51,6 +52,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
 	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
 	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")
+	fs.StringVar(&o.engine, "engine", "relaxed", "with -browser: the WebAssembly engine build, relaxed (relaxed-SIMD FMA kernels, -tags convscope_relaxed: worker-relaxed.wasm, what the app loads where the browser has relaxed SIMD, as Chromium does) or plain (SIMD128 multiply then add: worker.wasm)")
 	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default ../shared/data/samples/dog.jpg from the module root)")
 	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads), worker counts for -app; all = every CPU; with -app, default = the count the app chooses (one worker for a model with too little work to split, else by its memory estimate)")
 	fs.Usage = func() {
@@ -71,7 +73,9 @@ The reference runtimes come from npm and are not installed by bench:
 
     cd tools/bench && npm ci --ignore-scripts
 
--browser also needs Chromium (/usr/bin/chromium or $CHROMIUM). The browser
+-browser also needs Chromium (/usr/bin/chromium or $CHROMIUM). The engine
+runs in its relaxed-SIMD build, as the app serves it to Chromium; -engine
+plain measures the plain SIMD128 build (the app's fallback). The browser
 mode runs one engine instance in a Web Worker against onnxruntime-web with
 the wasm backend, SIMD on, one thread; then a second row per model, threads
 N/1: the engine split over N Web Workers, N = navigator.hardwareConcurrency
@@ -110,6 +114,9 @@ memories are summed. It needs Chromium, not onnxruntime.
 	}
 	if o.app {
 		o.browser = true
+	}
+	if o.engine != "relaxed" && o.engine != "plain" {
+		return nil, fmt.Errorf("-engine %q: want relaxed or plain", o.engine)
 	}
 	if !o.native && !o.browser {
 		o.native, o.browser = true, true
@@ -224,7 +231,7 @@ func runBenchmarks(o *benchOptions, logw io.Writer) (*benchReport, error) {
 			return nil, err
 		}
 		fmt.Fprintln(logw, "bench: building the wasm engine and starting Chromium")
-		if br, err = startBenchBrowser(o.root, webTools, dir); err != nil {
+		if br, err = startBenchBrowser(o.root, webTools, dir, o.engine); err != nil {
 			return nil, err
 		}
 		defer br.close()
