@@ -333,6 +333,10 @@ func startNodeRunner(node, toolsDir, model string, threads int) (*nodeRunner, er
 		r.kill()
 		return nil, err
 	}
+	if err := r.pause(); err != nil {
+		r.kill()
+		return nil, fmt.Errorf("onnxruntime-node on %s: pausing it: %w", r.name, err)
+	}
 	return r, nil
 }
 
@@ -351,8 +355,12 @@ func (r *nodeRunner) read(v any) error {
 	return nil
 }
 
-// run times one onnxruntime run, in milliseconds.
+// run times one onnxruntime run, in milliseconds: the paused process
+// goes on for the run and is paused again after it.
 func (r *nodeRunner) run() (float64, error) {
+	if err := r.resume(); err != nil {
+		return 0, fmt.Errorf("onnxruntime-node on %s: resuming it: %w", r.name, err)
+	}
 	if _, err := io.WriteString(r.stdin, "run\n"); err != nil {
 		return 0, fmt.Errorf("onnxruntime-node on %s: %w", r.name, err)
 	}
@@ -365,11 +373,18 @@ func (r *nodeRunner) run() (float64, error) {
 	if t.MS == nil {
 		return 0, fmt.Errorf("onnxruntime-node on %s: a run printed no time", r.name)
 	}
+	if err := r.pause(); err != nil {
+		return 0, fmt.Errorf("onnxruntime-node on %s: pausing it: %w", r.name, err)
+	}
 	return *t.MS, nil
 }
 
 // finish ends the process and returns its version, peak RSS and logits.
 func (r *nodeRunner) finish() (*nodeResult, error) {
+	if err := r.resume(); err != nil {
+		r.kill()
+		return nil, fmt.Errorf("onnxruntime-node on %s: resuming it: %w", r.name, err)
+	}
 	if _, err := io.WriteString(r.stdin, "end\n"); err != nil {
 		r.kill()
 		return nil, fmt.Errorf("onnxruntime-node on %s: %w", r.name, err)
@@ -393,10 +408,10 @@ func (r *nodeRunner) kill() {
 	r.cmd.Wait()
 }
 
-// settle is the pause between one side's run and the other's: both keep
-// threads spinning for a moment after a parallel section (our helpers up
-// to 200 µs, onnxruntime's pool for its spin count), which would otherwise
-// take a core from the next run.
+// settle is the rest before each run: the Go engine's helpers spin up to
+// 200 µs after a parallel loop before they park, which would otherwise
+// take a core from onnxruntime's next run (onnxruntime's own spinning
+// threads are paused between its runs: nodeRunner.pause).
 const settle = 10 * time.Millisecond
 
 // benchNative measures one model natively at each thread count. The Go
