@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"convscope/internal/browsertest"
 	"convscope/internal/workerjs"
@@ -118,25 +115,7 @@ func TestRelaxedWorkerE2E(t *testing.T) {
 	if err := p.Navigate(srv.URL + "/test/relaxed.html"); err != nil {
 		t.Fatal(err)
 	}
-	call := func(out any, timeout time.Duration, fn string, args ...any) {
-		t.Helper()
-		js := make([]string, len(args))
-		for i, a := range args {
-			b, _ := json.Marshal(a)
-			js[i] = string(b)
-		}
-		ctx, cancel := timeoutCtx(p, timeout)
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string]("R."+fn+"("+strings.Join(js, ", ")+")", chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("R.%s: %v\nconsole: %v", fn, err, p.Messages())
-		}
-		if out != nil {
-			if err := json.Unmarshal([]byte(s), out); err != nil {
-				t.Fatalf("R.%s answered %.300s: %v", fn, s, err)
-			}
-		}
-	}
+	call := harnessCaller(t, p, "R")
 	b64 := base64.StdEncoding.EncodeToString(photo)
 
 	// run classifies the photo on workers workers of the worker.js at url

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"convscope/internal/browsertest"
 	"convscope/internal/workerjs"
 	"convscope/models"
@@ -214,25 +212,7 @@ func TestSplitWorkersE2E(t *testing.T) {
 	if err := p.Navigate(srv.URL + "/test/split.html"); err != nil {
 		t.Fatal(err)
 	}
-	call := func(out any, timeout time.Duration, fn string, args ...any) {
-		t.Helper()
-		js := make([]string, len(args))
-		for i, a := range args {
-			b, _ := json.Marshal(a)
-			js[i] = string(b)
-		}
-		ctx, cancel := timeoutCtx(p, timeout)
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string]("S."+fn+"("+strings.Join(js, ", ")+")", chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("S.%s: %v\nconsole: %v", fn, err, p.Messages())
-		}
-		if out != nil {
-			if err := json.Unmarshal([]byte(s), out); err != nil {
-				t.Fatalf("S.%s answered %.300s: %v", fn, s, err)
-			}
-		}
-	}
+	call := harnessCaller(t, p, "S")
 	var isolated bool
 	var cores int
 	call(&isolated, time.Minute, "isolated")

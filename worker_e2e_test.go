@@ -903,6 +903,32 @@ func timeoutCtx(p *browsertest.Page, d time.Duration) (context.Context, context.
 	return context.WithTimeout(p.Context(), d)
 }
 
+// harnessCaller returns call(out, timeout, fn, args...), which awaits the
+// page's obj.fn(args...) (args as JSON) and decodes the JSON string it
+// resolves to into out (nil: ignored); a failure ends the test with the
+// page's console.
+func harnessCaller(t *testing.T, p *browsertest.Page, obj string) func(out any, timeout time.Duration, fn string, args ...any) {
+	return func(out any, timeout time.Duration, fn string, args ...any) {
+		t.Helper()
+		js := make([]string, len(args))
+		for i, a := range args {
+			b, _ := json.Marshal(a)
+			js[i] = string(b)
+		}
+		ctx, cancel := timeoutCtx(p, timeout)
+		defer cancel()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](obj+"."+fn+"("+strings.Join(js, ", ")+")", chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s.%s: %v\nconsole: %v", obj, fn, err, p.Messages())
+		}
+		if out != nil {
+			if err := json.Unmarshal([]byte(s), out); err != nil {
+				t.Fatalf("%s.%s answered %.300s: %v", obj, fn, s, err)
+			}
+		}
+	}
+}
+
 func mustGet(t *testing.T, url string) io.Reader {
 	t.Helper()
 	resp, err := http.Get(url)
