@@ -74,11 +74,7 @@ func TestRelaxedWorkerE2E(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	mainModels, _, _ := e2eModels(t, dir)
-	cat, err := newCatalog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mainModels, _, cat := e2eModels(t, dir)
 	model := mainModels[0]
 	root, err := os.OpenRoot(site)
 	if err != nil {
