@@ -71,7 +71,7 @@ func startBenchBrowser(root, toolsDir, dir, engine string) (*benchBrowser, error
 	// The relaxed build has relaxed-SIMD ops whose encoding Go gets wrong
 	// (engine/internal/relaxed): fix them. The plain build has none, and
 	// the report names the build either way.
-	relaxedOps, err := fixRelaxed(filepath.Join(dir, "gobench.wasm"))
+	relaxedOps, err := wasmrelax.FixFile(filepath.Join(dir, "gobench.wasm"))
 	if err != nil {
 		return nil, err
 	}
@@ -278,17 +278,3 @@ const shardNote = "browser rows with threads > 1: ours is the engine split over 
 	"(every conv and fc layer by output channels, or by bands of output rows for convs with few weights, the parts exchanged " +
 	"through SharedArrayBuffers; logits bit-identical " +
 	"to one worker's), onnxruntime-web still 1 thread; ours peak MB is the sum of the workers' wasm memories and the shared buffers"
-
-// fixRelaxed fixes the relaxed-SIMD ops of the module at path in place
-// (convscope/internal/wasmrelax) and returns how many there were.
-func fixRelaxed(path string) (int, error) {
-	m, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	n, err := wasmrelax.Fix(m)
-	if err != nil || n == 0 {
-		return n, err
-	}
-	return n, os.WriteFile(path, m, 0o644)
-}

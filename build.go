@@ -445,7 +445,15 @@ func (b *builder) buildWasm(name string, v wasmVariant) error {
 	}
 	if v.relaxed {
 		// Fixed in the temporary file: the site never holds an unfixed module.
-		if err := fixRelaxedFile(tmp); err != nil {
+		n, err := wasmrelax.FixFile(tmp)
+		if err == nil && n == 0 {
+			// The tag no longer selects relaxed kernels: the file would be a
+			// copy of the plain build under a name that promises FMA.
+			err = errors.New("the relaxed-SIMD build has no relaxed ops")
+		} else if err != nil {
+			err = fmt.Errorf("fixing relaxed-SIMD ops: %w", err)
+		}
+		if err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("%s.wasm: %w", base, err)
 		}
@@ -455,24 +463,6 @@ func (b *builder) buildWasm(name string, v wasmVariant) error {
 	}
 	b.built = append(b.built, base+".wasm")
 	return os.WriteFile(stamp, []byte(sum), 0o644)
-}
-
-// fixRelaxedFile fixes the relaxed-SIMD ops of the module at path in place.
-func fixRelaxedFile(path string) error {
-	m, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	n, err := wasmrelax.Fix(m)
-	if err != nil {
-		return fmt.Errorf("fixing relaxed-SIMD ops: %w", err)
-	}
-	if n == 0 {
-		// The tag no longer selects relaxed kernels: the file would be a
-		// copy of the plain build under a name that promises FMA.
-		return errors.New("the relaxed-SIMD build has no relaxed ops")
-	}
-	return os.WriteFile(path, m, 0o644)
 }
 
 type listedPackage struct {

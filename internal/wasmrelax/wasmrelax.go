@@ -18,6 +18,7 @@ package wasmrelax
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 func uleb(b []byte, i int) (uint64, int, error) {
@@ -191,4 +192,23 @@ func fixBody(m []byte, i int) (int, error) {
 		return n, errors.New("body overrun")
 	}
 	return n, nil
+}
+
+// FixFile fixes the relaxed ops of the module in the file at path in place
+// (rewritten with its mode only when there was one to fix) and returns how
+// many it fixed.
+func FixFile(path string) (int, error) {
+	m, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := Fix(m)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return n, err
+	}
+	return n, os.WriteFile(path, m, st.Mode().Perm())
 }

@@ -13,19 +13,13 @@ import (
 
 func main() {
 	for _, f := range os.Args[1:] {
-		b, err := os.ReadFile(f)
-		if err == nil {
-			var n int
-			if n, err = wasmrelax.Fix(b); err == nil {
-				err = os.WriteFile(f, b, 0o755)
-				if os.Getenv("WASMRELAX_VERBOSE") != "" {
-					fmt.Fprintf(os.Stderr, "wasmrelax: %s: %d relaxed ops\n", f, n)
-				}
-			}
-		}
+		n, err := wasmrelax.FixFile(f)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "wasmrelax: %s: %v\n", f, err)
 			os.Exit(1)
+		}
+		if os.Getenv("WASMRELAX_VERBOSE") != "" {
+			fmt.Fprintf(os.Stderr, "wasmrelax: %s: %d relaxed ops\n", f, n)
 		}
 	}
 }
