@@ -59,17 +59,23 @@ func QuantizeStats(vals []float32, n int) (data []byte, lo, hi []float32, st pro
 // statistics, the same values, for a layer whose maps are quantized later
 // (QuantizeMaps), when they are viewed.
 func ScanStats(vals []float32, n int) (lo, hi []float32, st protocol.LayerStat) {
+	lo, hi, t := scanTally(vals, n)
+	return lo, hi, t.stat(len(vals))
+}
+
+// scanTally is ScanStats with the tally.
+func scanTally(vals []float32, n int) (lo, hi []float32, t tally) {
 	lo = make([]float32, n)
 	hi = make([]float32, n)
-	t := newTally()
+	t = newTally()
 	if n == 0 || len(vals) == 0 {
-		return lo, hi, t.stat(len(vals))
+		return lo, hi, t
 	}
 	size := len(vals) / n
 	for c := 0; c < n; c++ {
 		lo[c], hi[c], _ = t.add(vals[c*size : (c+1)*size])
 	}
-	return lo, hi, t.stat(len(vals))
+	return lo, hi, t
 }
 
 // QuantizeMaps writes the bytes of len(lo) equal-sized maps on the ranges

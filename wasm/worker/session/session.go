@@ -365,13 +365,12 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 			buf = make([]float32, n)
 		}
 		buf = buf[:n]
-		copy(buf, t.Data)
 		s.floats[name] = buf
 		if len(t.Data) == n {
-			lo, hi, stats[name] = ScanStats(buf, c)
+			lo, hi, stats[name] = CopyScanStats(buf, t.Data, c)
 		} else {
 			stats[name] = summarise(t.Data)
-			lo, hi, _ = ScanStats(buf, c)
+			lo, hi, _ = CopyScanStats(buf, t.Data[:n], c)
 		}
 		maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi}
 		return
