@@ -4,12 +4,17 @@
 
 #include "textflag.h"
 
+#include "go_asm.h"
+#include "madd_wasm.h"
+
 // func dotQ4Asm(x *float32, q0, q1, q2, q3 *int8, n16 int, acc *[8][4]float32)
 //
 // dotQ4SIMD128's loop over n16 blocks of 16 values (see dotQ4SIMD128Asm):
 // R0 x, R1-R4 the rows, R5 blocks left, R6 acc; V0-V7 the accumulators
 // (row r: a in V2r, b in V2r+1), V8-V11 the 16 values of x, V12 16 int8
-// weights of a row, widened on the stack where each quarter is used.
+// weights of a row, widened on the stack where each quarter is used, each
+// quarter's products added by MADD (madd_wasm.h: f32x4.mul then f32x4.add,
+// or f32x4.relaxed_madd in the relaxed-SIMD build).
 TEXT ·dotQ4Asm(SB), NOSPLIT, $0-56
 	MOVD x+0(FP), R0
 	MOVD q0+8(FP), R1
@@ -61,164 +66,132 @@ TEXT ·dotQ4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V12
-	Get V0
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V8
-	F32x4Mul
-	F32x4Add
+	MADD(V0)
 	Set V0
-	Get V1
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V9
-	F32x4Mul
-	F32x4Add
+	MADD(V1)
 	Set V1
-	Get V0
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V10
-	F32x4Mul
-	F32x4Add
+	MADD(V0)
 	Set V0
-	Get V1
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V11
-	F32x4Mul
-	F32x4Add
+	MADD(V1)
 	Set V1
 	// Row 1.
 	Get R2
 	I32WrapI64
 	V128Load $0
 	Set V12
-	Get V2
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V8
-	F32x4Mul
-	F32x4Add
+	MADD(V2)
 	Set V2
-	Get V3
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V9
-	F32x4Mul
-	F32x4Add
+	MADD(V3)
 	Set V3
-	Get V2
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V10
-	F32x4Mul
-	F32x4Add
+	MADD(V2)
 	Set V2
-	Get V3
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V11
-	F32x4Mul
-	F32x4Add
+	MADD(V3)
 	Set V3
 	// Row 2.
 	Get R3
 	I32WrapI64
 	V128Load $0
 	Set V12
-	Get V4
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V8
-	F32x4Mul
-	F32x4Add
+	MADD(V4)
 	Set V4
-	Get V5
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V9
-	F32x4Mul
-	F32x4Add
+	MADD(V5)
 	Set V5
-	Get V4
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V10
-	F32x4Mul
-	F32x4Add
+	MADD(V4)
 	Set V4
-	Get V5
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V11
-	F32x4Mul
-	F32x4Add
+	MADD(V5)
 	Set V5
 	// Row 3.
 	Get R4
 	I32WrapI64
 	V128Load $0
 	Set V12
-	Get V6
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V8
-	F32x4Mul
-	F32x4Add
+	MADD(V6)
 	Set V6
-	Get V7
 	Get V12
 	I16x8ExtendLowI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V9
-	F32x4Mul
-	F32x4Add
+	MADD(V7)
 	Set V7
-	Get V6
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendLowI16x8S
 	F32x4ConvertI32x4S
 	Get V10
-	F32x4Mul
-	F32x4Add
+	MADD(V6)
 	Set V6
-	Get V7
 	Get V12
 	I16x8ExtendHighI8x16S
 	I32x4ExtendHighI16x8S
 	F32x4ConvertI32x4S
 	Get V11
-	F32x4Mul
-	F32x4Add
+	MADD(V7)
 	Set V7
 	Get R0
 	I64Const $64
@@ -292,5 +265,101 @@ TEXT ·dotQ4Asm(SB), NOSPLIT, $0-56
 	I32Const $112
 	I32Add
 	Get V7
+	V128Store
+	RET
+
+// func dotQ1Asm(x *float32, q *int8, n16 int, acc *[2][4]float32)
+//
+// dotQ4Asm on one row (dotQSIMD128Asm): the same operations as its row 0,
+// so that a row gives the same bits through DotQ as through DotQ4 in
+// either build.
+TEXT ·dotQ1Asm(SB), NOSPLIT, $0-32
+	MOVD x+0(FP), R0
+	MOVD q+8(FP), R1
+	MOVD n16+16(FP), R5
+	MOVD acc+24(FP), R6
+	I32Const $0
+	I32x4Splat
+	Set V0
+	Get V0
+	Set V1
+	Block
+	Loop
+	Get R5
+	I64Eqz
+	BrIf $1
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V8
+	Get R0
+	I32WrapI64
+	V128Load $16
+	Set V9
+	Get R0
+	I32WrapI64
+	V128Load $32
+	Set V10
+	Get R0
+	I32WrapI64
+	V128Load $48
+	Set V11
+	// Row 0.
+	Get R1
+	I32WrapI64
+	V128Load $0
+	Set V12
+	Get V12
+	I16x8ExtendLowI8x16S
+	I32x4ExtendLowI16x8S
+	F32x4ConvertI32x4S
+	Get V8
+	MADD(V0)
+	Set V0
+	Get V12
+	I16x8ExtendLowI8x16S
+	I32x4ExtendHighI16x8S
+	F32x4ConvertI32x4S
+	Get V9
+	MADD(V1)
+	Set V1
+	Get V12
+	I16x8ExtendHighI8x16S
+	I32x4ExtendLowI16x8S
+	F32x4ConvertI32x4S
+	Get V10
+	MADD(V0)
+	Set V0
+	Get V12
+	I16x8ExtendHighI8x16S
+	I32x4ExtendHighI16x8S
+	F32x4ConvertI32x4S
+	Get V11
+	MADD(V1)
+	Set V1
+	Get R0
+	I64Const $64
+	I64Add
+	Set R0
+	Get R1
+	I64Const $16
+	I64Add
+	Set R1
+	Get R5
+	I64Const $1
+	I64Sub
+	Set R5
+	Br $0
+	End
+	End
+	Get R6
+	I32WrapI64
+	Get V0
+	V128Store
+	Get R6
+	I32WrapI64
+	I32Const $16
+	I32Add
+	Get V1
 	V128Store
 	RET

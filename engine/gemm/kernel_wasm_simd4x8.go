@@ -10,8 +10,8 @@ import (
 
 // SIMD128 is the WebAssembly kernel: a 4x8 tile of Float32x4 (8
 // accumulators, two B vectors, one splat of A), its Fn, Tile and TileBcast
-// written in assembly (kernel_wasm_simd4x8.s), its DotQ4's loop too
-// (dotq4_wasm_simd.s). Its packed slices are 1024 deep (KC, wasmKC)
+// written in assembly (kernel_wasm_simd4x8.s), its DotQ4's and DotQ's
+// loops too (dotq4_wasm_simd.s). Its packed slices are 1024 deep (KC, wasmKC)
 // instead of 256.
 //
 // WebAssembly has no fused multiply-add (archsimd's MulAdd lowers to
@@ -40,7 +40,7 @@ import (
 // BenchmarkConvShapes' shapes. The broadcast block is 4 times the plain
 // one, so its MC is 16: 16 rows of KC 1024 are 256 KiB broadcast, as 64
 // plain rows are.
-var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, TileRows4: tileRowsSIMD128x4x4, Edge1x4: edge1x4SIMD128, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
+var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128Asm, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, TileRows4: tileRowsSIMD128x4x4, Edge1x4: edge1x4SIMD128, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
 // (Kernel.KC): at 1024 a product over a deep k makes a quarter as many

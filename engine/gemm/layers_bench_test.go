@@ -106,3 +106,36 @@ func benchTileOnly(b *testing.B, r *rand.Rand, kern Kernel, t Tiles, m, n, k, sl
 	}
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/(cputime.Seconds()-c0)/1e9, "GFLOP/cpu-s")
 }
+
+// fcShapes are the fully connected layers of AlexNet and VGG16 (out x in,
+// int8 weights with a scale per output, as model files hold them) at
+// batch 1: a dot product of the input with each row (gemv, the kernel's
+// DotQ4), bound by the weights' bytes and their widening to float32.
+var fcShapes = []struct {
+	name string
+	n, k int
+}{
+	{"alexnet.classifier.1", 4096, 9216},
+	{"alexnet.classifier.4", 4096, 4096},
+	{"vgg16.classifier.0", 4096, 25088},
+	{"classifier.6", 1000, 4096},
+}
+
+// BenchmarkFCShapes runs each fully connected layer on one worker with the
+// default kernel and reports cpu-ms/op, the process's CPU time per product
+// (on a busy machine what the product costs).
+func BenchmarkFCShapes(b *testing.B) {
+	r := rand.New(rand.NewPCG(73, 74))
+	for _, s := range fcShapes {
+		x := randMat(r, s.k)
+		wq, _ := quantize(r, s.n, s.k, false)
+		y := make([]float32, s.n)
+		b.Run(s.name, func(b *testing.B) {
+			c0 := cputime.Seconds()
+			for b.Loop() {
+				ParallelMatrix(DefaultTiles, Epilogue{}, 1, false, true, 1, s.n, s.k, 1, Float(x, s.k), wq, 0, y, s.n)
+			}
+			b.ReportMetric((cputime.Seconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
