@@ -2,8 +2,6 @@
 
 package vec
 
-import "simd/archsimd"
-
 // simd128 does four float32 at a time with WebAssembly SIMD128 (the tail
 // with the generic loop). f32x4.add is the scalar add lane by lane; ReLU
 // keeps v unless v < 0 as reluGeneric does; f32x4.max gives max's bits
@@ -17,14 +15,9 @@ var simdPaths = []Path{simd128}
 func addSIMD128(dst, a, b []float32) {
 	n := len(dst)
 	a, b = a[:n], b[:n]
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i:]))
-		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a[i+4:]))
-		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i:]))
-		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[i+4:]))
-		x0.Add(y0).StoreArray((*[4]float32)(dst[i:]))
-		x1.Add(y1).StoreArray((*[4]float32)(dst[i+4:]))
+	i := n / 8 * 8
+	if i > 0 {
+		addAsm(&dst[0], &a[0], &b[0], i/8)
 	}
 	addGeneric(dst[i:], a[i:], b[i:])
 }
@@ -32,13 +25,9 @@ func addSIMD128(dst, a, b []float32) {
 func reluSIMD128(dst, src []float32) {
 	n := len(dst)
 	src = src[:n]
-	var zero archsimd.Float32x4
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(src[i:]))
-		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(src[i+4:]))
-		zero.IfElse(v0.Less(zero), v0).StoreArray((*[4]float32)(dst[i:]))
-		zero.IfElse(v1.Less(zero), v1).StoreArray((*[4]float32)(dst[i+4:]))
+	i := n / 8 * 8
+	if i > 0 {
+		reluAsm(&dst[0], &src[0], i/8)
 	}
 	reluGeneric(dst[i:], src[i:])
 }
@@ -46,20 +35,29 @@ func reluSIMD128(dst, src []float32) {
 func addReluSIMD128(c, r []float32, relu bool) {
 	n := len(c)
 	r = r[:n]
-	var zero archsimd.Float32x4
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i:])).Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[i:])))
-		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(c[i+4:])).Add(archsimd.LoadFloat32x4Array((*[4]float32)(r[i+4:])))
+	i := n / 8 * 8
+	if i > 0 {
 		if relu {
-			v0 = zero.IfElse(v0.Less(zero), v0)
-			v1 = zero.IfElse(v1.Less(zero), v1)
+			addReluAsm(&c[0], &c[0], &r[0], i/8)
+		} else {
+			addAsm(&c[0], &c[0], &r[0], i/8)
 		}
-		v0.StoreArray((*[4]float32)(c[i:]))
-		v1.StoreArray((*[4]float32)(c[i+4:]))
 	}
 	addReluGeneric(c[i:], r[i:], relu)
 }
+
+// addAsm, reluAsm and addReluAsm (dst = relu(a + b)) are addSIMD128's,
+// reluSIMD128's and addReluSIMD128's loops over n8 blocks of 8 values
+// (elem_wasm_simd.s), unchecked.
+//
+//go:noescape
+func addAsm(dst, a, b *float32, n8 int)
+
+//go:noescape
+func reluAsm(dst, src *float32, n8 int)
+
+//go:noescape
+func addReluAsm(dst, a, b *float32, n8 int)
 
 func maxSIMD128(dst, a, b []float32) {
 	n := len(dst)
