@@ -1,9 +1,15 @@
 package session
 
-import "convscope/web/protocol"
+import (
+	"slices"
+
+	"convscope/engine"
+	"convscope/web/protocol"
+)
 
 // CopyScanStats copies src into dst (at least as long) and returns
-// ScanStats of the copy: the same ranges and statistics to the bit. A lazy
+// ScanStats of the copy: the same ranges and statistics to the bit. With
+// dst nil it copies nothing: ScanStats of src. A lazy
 // session (Session.lazy) does both to every shown value of every run
 // (absorb); on the SIMD128 build one assembly loop (scanCopyMaps) does
 // them in one pass over a whole layer, map after map, where the copy and
@@ -19,22 +25,30 @@ func CopyScanStats(dst, src []float32, n int) (lo, hi []float32, st protocol.Lay
 
 // copyScan is CopyScanStats with the tally (for the tests to compare).
 func copyScan(dst, src []float32, n int) (lo, hi []float32, t tally) {
-	dst = dst[:len(src)]
+	if dst != nil {
+		dst = dst[:len(src)]
+	}
 	if scanCopyMaps == nil || n == 0 || len(src) == 0 || !scanCopyFits(len(src)/n) {
 		copy(dst, src)
-		return scanTally(dst, n)
+		return scanTally(src, n)
 	}
 	lo = make([]float32, n)
 	hi = make([]float32, n)
 	t = newTally()
 	size := len(src) / n
-	copy(dst[n*size:], src[n*size:]) // values past the last whole map, as ScanStats leaves them
+	var rest []float32
+	if dst != nil {
+		copy(dst[n*size:], src[n*size:]) // values past the last whole map, as ScanStats leaves them
+	}
 	for c := 0; c < n; {
-		c += scanCopyMaps(dst[c*size:n*size], src[c*size:n*size], size, lo[c:], hi[c:], &t)
+		if dst != nil {
+			rest = dst[c*size : n*size]
+		}
+		c += scanCopyMaps(rest, src[c*size:n*size], size, lo[c:], hi[c:], &t)
 		if c < n {
 			// A NaN or an infinity: the loop copied the map and
 			// stopped there.
-			lo[c], hi[c], _ = t.add(dst[c*size : (c+1)*size])
+			lo[c], hi[c], _ = t.add(src[c*size : (c+1)*size])
 			c++
 		}
 	}
@@ -45,3 +59,39 @@ func copyScan(dst, src []float32, n int) (lo, hi []float32, t tally) {
 // whole number of pairs of vectors, one scan block at most (the loop does
 // not split a map into blocks; a CIFAR-10 map has 1024 values at most).
 func scanCopyFits(size int) bool { return size >= 8 && size%8 == 0 && size <= scanBlock }
+
+// reluInputs returns the Session.reluOf of a lazy session's program: each
+// shown value a Relu node makes from a shown value of the same shape, to
+// that value (graph names as the program's nodes have them), unless that
+// value is itself such a ReLU (its values would not be kept either).
+func reluInputs(nodes []*engine.Node, shown map[string]bool, shapes map[string][]int) map[string]string {
+	m := map[string]string{}
+	for _, n := range nodes {
+		if n.Op != engine.OpRelu || len(n.Inputs) != 1 || len(n.Outputs) != 1 {
+			continue
+		}
+		in, out := n.Inputs[0], n.Outputs[0]
+		if in != out && shown[in] && shown[out] && len(shapes[in]) > 0 && slices.Equal(shapes[in], shapes[out]) {
+			m[out] = in
+		}
+	}
+	for out, in := range m {
+		if _, chained := m[in]; chained {
+			delete(m, out)
+		}
+	}
+	return m
+}
+
+// relu returns the values of a Relu node of vals: 0 where v < 0, v
+// otherwise (-0 and NaN pass), as the engine's ReLU keeps them.
+func relu(vals []float32) []float32 {
+	out := make([]float32, len(vals))
+	for i, v := range vals {
+		if v < 0 {
+			v = 0
+		}
+		out[i] = v
+	}
+	return out
+}

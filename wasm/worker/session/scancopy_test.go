@@ -1,12 +1,14 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"convscope/engine"
 	"convscope/internal/cputime"
 )
 
@@ -58,12 +60,15 @@ func TestCopyScanStats(t *testing.T) {
 						t.Fatalf("%d maps of %d (+%d): wrote past the source's length", maps, size, extra)
 					}
 					wlo, whi, want := scanTally(dst[:len(src)], n)
+					// And without a copy.
+					nlo, nhi, nt := copyScan(nil, src, n)
+					if !slices.Equal(math32bits(nlo), math32bits(wlo)) || !slices.Equal(math32bits(nhi), math32bits(whi)) || !sameTally(nt, want) {
+						t.Errorf("%d maps of %d (+%d), %d specials, no copy: ranges %v %v, tally %+v, want %v %v, %+v", maps, size, extra, specials, nlo, nhi, nt, wlo, whi, want)
+					}
 					if !slices.Equal(math32bits(lo), math32bits(wlo)) || !slices.Equal(math32bits(hi), math32bits(whi)) {
 						t.Errorf("%d maps of %d (+%d), %d specials: ranges %v %v, want %v %v", maps, size, extra, specials, lo, hi, wlo, whi)
 					}
-					if got.zeros != want.zeros || got.finite != want.finite ||
-						math.Float64bits(got.sum) != math.Float64bits(want.sum) ||
-						math.Float32bits(got.lo) != math.Float32bits(want.lo) || math.Float32bits(got.hi) != math.Float32bits(want.hi) {
+					if !sameTally(got, want) {
 						t.Errorf("%d maps of %d (+%d), %d specials: tally %+v, want %+v", maps, size, extra, specials, got, want)
 					}
 					if st, wst := got.stat(len(src)), want.stat(len(src)); st != wst {
@@ -73,6 +78,13 @@ func TestCopyScanStats(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameTally reports whether a and b are the same to the bit.
+func sameTally(a, b tally) bool {
+	return a.zeros == b.zeros && a.finite == b.finite &&
+		math.Float64bits(a.sum) == math.Float64bits(b.sum) &&
+		math.Float32bits(a.lo) == math.Float32bits(b.lo) && math.Float32bits(a.hi) == math.Float32bits(b.hi)
 }
 
 func math32bits(v []float32) []uint32 {
@@ -110,5 +122,50 @@ func BenchmarkCopyScan(b *testing.B) {
 			}
 			b.ReportMetric((cputime.Seconds()-cpu0)*1e6/float64(b.N), "cpu-us/op")
 		})
+	}
+}
+
+// TestReluOf: a lazy session keeps no float32 values of the ReLUs of
+// shown values (every ReLU of the CIFAR-10 networks: TestLazyMaps checks
+// their maps against an eager session's), and reluInputs leaves out a
+// ReLU of such a ReLU and a ReLU whose input is not shown or has another
+// shape.
+func TestReluOf(t *testing.T) {
+	b, _ := randomModel(t, "resnet20_cifar")
+	var s Session
+	if _, err := s.Load(b, hexSHA(b)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Classify(context.Background(), testImage(t), false, 5, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.reluOf) < 19 { // resnet20: the stem's, and two in each of 9 blocks
+		t.Errorf("%d ReLUs derived, want 19: %v", len(s.reluOf), s.reluOf)
+	}
+	for r, in := range s.reluOf {
+		if s.floats[r] != nil {
+			t.Errorf("ReLU %s: float32 values kept", r)
+		}
+		if s.floats[in] == nil {
+			t.Errorf("ReLU %s: its input %s has no float32 values", r, in)
+		}
+	}
+
+	relu := func(in, out string) *engine.Node {
+		return &engine.Node{Name: out, Op: engine.OpRelu, Inputs: []string{in}, Outputs: []string{out}}
+	}
+	nodes := []*engine.Node{relu("a", "b"), relu("b", "c"), relu("c", "d"), relu("x", "y"), relu("a", "z"), relu("a", "w")}
+	shown := map[string]bool{"a": true, "b": true, "c": true, "d": true, "x": false, "y": true, "z": true, "w": true}
+	sh := []int{1, 2, 3, 3}
+	shapes := map[string][]int{"a": sh, "b": sh, "c": sh, "d": sh, "x": sh, "y": sh, "z": sh, "w": {1, 2, 9}}
+	got := reluInputs(nodes, shown, shapes)
+	if got["b"] != "a" || got["z"] != "a" || got["y"] != "" || got["w"] != "" || got["c"] != "" {
+		t.Errorf("reluInputs: %v", got)
+	}
+	// d's input c is kept (c reads a derived ReLU), so d may be derived.
+	for out, in := range got {
+		if _, chained := got[in]; chained {
+			t.Errorf("reluInputs: %s derived from %s, itself derived", out, in)
+		}
 	}
 }

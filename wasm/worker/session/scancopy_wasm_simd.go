@@ -10,20 +10,29 @@ import "math"
 // ranges, counts and sum to the bit), writing each map's range to lo and
 // hi, until a map holds a NaN or an infinity: that map is copied, not
 // added, and the number of maps added before it is returned (all of them
-// otherwise). The loop is scanCopyMapsAsm.
+// otherwise). The loop is scanCopyMapsAsm, or with dst nil (no copy)
+// scanMapsAsm.
 var scanCopyMaps = func(dst, src []float32, size int, lo, hi []float32, t *tally) int {
 	maps := len(src) / size
 	if maps == 0 {
 		return 0
 	}
-	// The bounds scanCopyMapsAsm does not check.
-	_, _, _ = dst[maps*size-1], lo[maps-1], hi[maps-1]
+	// The bounds the loops do not check.
+	_, _ = lo[maps-1], hi[maps-1]
+	if dst != nil {
+		_ = dst[maps*size-1]
+	}
 	acc := mapsAcc{
 		sum: t.sum,
 		mn:  [4]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32, math.MaxFloat32},
 		mx:  [4]float32{-math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32},
 	}
-	done := scanCopyMapsAsm(&src[0], &dst[0], maps, size/8, &lo[0], &hi[0], &acc)
+	var done int
+	if dst != nil {
+		done = scanCopyMapsAsm(&src[0], &dst[0], maps, size/8, &lo[0], &hi[0], &acc)
+	} else {
+		done = scanMapsAsm(&src[0], maps, size/8, &lo[0], &hi[0], &acc)
+	}
 	// tally.add's updates, map by map in order (the comparisons keep
 	// the first value met).
 	for k := range done {
@@ -55,3 +64,8 @@ type mapsAcc struct {
 //
 //go:noescape
 func scanCopyMapsAsm(src, dst *float32, maps, n8 int, lo, hi *float32, acc *mapsAcc) int
+
+// scanMapsAsm is scanCopyMapsAsm without the copy.
+//
+//go:noescape
+func scanMapsAsm(src *float32, maps, n8 int, lo, hi *float32, acc *mapsAcc) int

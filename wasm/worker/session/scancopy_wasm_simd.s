@@ -329,3 +329,298 @@ TEXT ·scanCopyMapsAsm(SB), NOSPLIT, $0-64
 	V128Store
 	MOVD R8, ret+56(FP)
 	RET
+
+// scanMapsAsm is scanCopyMapsAsm without the copy (no dst, no R1).
+
+// func scanMapsAsm(src *float32, maps, n8 int, lo, hi *float32, acc *mapsAcc) int
+TEXT ·scanMapsAsm(SB), NOSPLIT, $0-56
+	MOVD src+0(FP), R0
+	MOVD maps+8(FP), R2
+	MOVD n8+16(FP), R3
+	MOVD lo+24(FP), R4
+	MOVD hi+32(FP), R5
+	MOVD acc+40(FP), R6
+	I64Const $0
+	Set R8
+
+	I32Const $0
+	I32x4Splat
+	Set V0
+	Get V0
+	Set V9
+	Get R6
+	I32WrapI64
+	F64Load $0
+	Set F16
+	Get R6
+	I32WrapI64
+	V128Load $24
+	Set V7
+	Get R6
+	I32WrapI64
+	V128Load $40
+	Set V8
+
+	Block
+	Loop
+	Get R8
+	Get R2
+	I64Eq
+	BrIf $1
+
+	Get V0
+	Set V1
+	Get V7
+	Set V2
+	Get V8
+	Set V3
+	Get V0
+	Set V4
+	Get V0
+	Set V5
+	Get R3
+	Set R7
+
+	Block
+	Loop
+	Get R7
+	I64Eqz
+	BrIf $1
+
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V6
+	Get V1
+	Get V6
+	Get V0
+	F32x4Eq
+	I32x4Add
+	Set V1
+	Get V5
+	Get V6
+	Get V6
+	F32x4Sub
+	V128Or
+	Set V5
+	Get V6
+	Get V2
+	Get V6
+	Get V2
+	F32x4Lt
+	V128Bitselect
+	Set V2
+	Get V6
+	Get V3
+	Get V6
+	Get V3
+	F32x4Gt
+	V128Bitselect
+	Set V3
+	Get V4
+	Get V6
+	F32x4Add
+	Set V4
+
+	Get R0
+	I32WrapI64
+	V128Load $16
+	Set V6
+	Get V1
+	Get V6
+	Get V0
+	F32x4Eq
+	I32x4Add
+	Set V1
+	Get V5
+	Get V6
+	Get V6
+	F32x4Sub
+	V128Or
+	Set V5
+	Get V6
+	Get V2
+	Get V6
+	Get V2
+	F32x4Lt
+	V128Bitselect
+	Set V2
+	Get V6
+	Get V3
+	Get V6
+	Get V3
+	F32x4Gt
+	V128Bitselect
+	Set V3
+	Get V4
+	Get V6
+	F32x4Add
+	Set V4
+
+	Get R0
+	I64Const $32
+	I64Add
+	Set R0
+	Get R7
+	I64Const $1
+	I64Sub
+	Set R7
+	Br $0
+	End
+	End
+
+	// A NaN or an infinity: stop before this map.
+	Get V5
+	V128AnyTrue
+	BrIf $1
+
+	Get V9
+	Get V1
+	I32x4Add
+	Set V9
+
+	Get V7
+	F32x4ExtractLane $0, $0
+	Set F0
+	Get V2
+	F32x4ExtractLane $0, $0
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Lt
+	Select
+	Set F0
+	Get V2
+	F32x4ExtractLane $0, $1
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Lt
+	Select
+	Set F0
+	Get V2
+	F32x4ExtractLane $0, $2
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Lt
+	Select
+	Set F0
+	Get V2
+	F32x4ExtractLane $0, $3
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Lt
+	Select
+	Set F0
+	Get R4
+	I32WrapI64
+	Get F0
+	F32Store $0
+
+	Get V8
+	F32x4ExtractLane $0, $0
+	Set F0
+	Get V3
+	F32x4ExtractLane $0, $0
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Gt
+	Select
+	Set F0
+	Get V3
+	F32x4ExtractLane $0, $1
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Gt
+	Select
+	Set F0
+	Get V3
+	F32x4ExtractLane $0, $2
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Gt
+	Select
+	Set F0
+	Get V3
+	F32x4ExtractLane $0, $3
+	Set F1
+	Get F1
+	Get F0
+	Get F1
+	Get F0
+	F32Gt
+	Select
+	Set F0
+	Get R5
+	I32WrapI64
+	Get F0
+	F32Store $0
+
+	Get V4
+	F32x4ExtractLane $0, $0
+	F64PromoteF32
+	Get V4
+	F32x4ExtractLane $0, $1
+	F64PromoteF32
+	F64Add
+	Get V4
+	F32x4ExtractLane $0, $2
+	F64PromoteF32
+	F64Add
+	Get V4
+	F32x4ExtractLane $0, $3
+	F64PromoteF32
+	F64Add
+	Set F17
+	Get F16
+	Get F17
+	F64Add
+	Set F16
+
+	Get R4
+	I64Const $4
+	I64Add
+	Set R4
+	Get R5
+	I64Const $4
+	I64Add
+	Set R5
+	Get R8
+	I64Const $1
+	I64Add
+	Set R8
+	Br $0
+	End
+	End
+
+	Get R6
+	I32WrapI64
+	Get F16
+	F64Store $0
+	Get R6
+	I32WrapI64
+	I32Const $8
+	I32Add
+	Get V9
+	V128Store
+	MOVD R8, ret+48(FP)
+	RET

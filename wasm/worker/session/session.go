@@ -96,6 +96,14 @@ type Session struct {
 	// after run, at models.GCPercent).
 	lazy   bool
 	floats map[string][]float32
+	// reluOf: for a lazy session, the shown values a Relu node makes from
+	// another shown value of the same shape (relu value -> its input).
+	// Their float32 values are not kept (floats has none): Activations
+	// clamps the input's when one is viewed (the ReLU's own bits), and the
+	// run only scans the ReLU's output for its ranges and statistics.
+	// Half a CIFAR-10 network's shown values are such ReLUs: a copy less
+	// of each, and half the floats held between runs.
+	reluOf map[string]string
 
 	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
 	cam    *camHead          // nil unless the network has an exact CAM
@@ -215,6 +223,7 @@ func (s *Session) Use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 	}
 	if s.lazy {
 		s.floats = map[string][]float32{}
+		s.reluOf = reluInputs(prog.Nodes(), showMaps, shapes)
 	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
@@ -357,9 +366,16 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 	var data []byte
 	var lo, hi []float32
 	if s.lazy {
+		n := c * h * w
+		if _, derived := s.reluOf[name]; derived && len(t.Data) == n {
+			// A ReLU of a shown value (see reluOf): scanned, not copied.
+			delete(s.floats, name)
+			lo, hi, stats[name] = CopyScanStats(nil, t.Data, c)
+			maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi}
+			return
+		}
 		// The first image's values, for Activations to quantize; the
 		// buffer is the last run's (the old maps were dropped).
-		n := c * h * w
 		buf := s.floats[name]
 		if cap(buf) < n {
 			buf = make([]float32, n)
@@ -504,7 +520,15 @@ func (s *Session) Activations(layer string) (*protocol.Maps, error) {
 	}
 	if m.Data == nil {
 		// Lazy: quantized now, once, on the ranges the run found.
-		m.Data = QuantizeMaps(s.floats[s.values[layer]], m.Min, m.Max)
+		v := s.values[layer]
+		vals := s.floats[v]
+		if in, derived := s.reluOf[v]; derived && vals == nil {
+			vals = relu(s.floats[in])
+		}
+		if len(vals) != m.Shape[0]*m.Shape[1]*m.Shape[2] {
+			return nil, fail(protocol.CodeInternal, "the run kept no values for layer %q", layer)
+		}
+		m.Data = QuantizeMaps(vals, m.Min, m.Max)
 	}
 	out := *m // the bytes are shared: messages copy them, nobody writes them
 	out.Layer = layer
