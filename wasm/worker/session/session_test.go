@@ -496,3 +496,110 @@ func TestLazyMaps(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifyAgainPrepared: Classify again reuses the input it prepared
+// for the model's preprocessing (no new resize), and its answer is what a
+// fresh session gives on the same image: after a model switch to the same
+// spec (the input kept), to another spec (prepared anew) and after a new
+// image (never the old input).
+func TestClassifyAgainPrepared(t *testing.T) {
+	photo := func(w, h int, seed uint8) []byte {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				img.Set(x, y, color.RGBA{uint8(3*x) + seed, uint8(5 * y), uint8(x*y) ^ seed, 255})
+			}
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	// The same network with another normalisation: another spec.
+	otherSpec := func() []byte {
+		def, err := models.Arch("resnet20_cifar")
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := preprocess.CIFAR10()
+		spec.Mean = [3]float32{0.5, 0.5, 0.5}
+		f, err := models.Convert(def, def.RandomStateDict(7), models.Meta{
+			Name: "random_resnet20_mean", Dataset: "cifar10", Labels: labels.CIFAR10(), Preprocess: spec, Source: "random weights (test)",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := modelfile.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	fresh := func(model, img []byte) *protocol.Result {
+		var s Session
+		if _, err := s.Load(model, hexSHA(model)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Classify(context.Background(), img, false, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	same := func(what string, got, want *protocol.Result) {
+		t.Helper()
+		if !reflect.DeepEqual(got.Top, want.Top) || !reflect.DeepEqual(got.Stats, want.Stats) || !reflect.DeepEqual(got.View, want.View) {
+			t.Errorf("%s: top %+v, want %+v (or the stats or view differ)", what, got.Top, want.Top)
+		}
+	}
+	resnet, _ := randomModel(t, "resnet20_cifar")
+	vgg, _ := randomModel(t, "vgg_cifar")
+	mean := otherSpec()
+	big, other := photo(300, 200, 0), photo(90, 120, 77)
+
+	var s Session
+	if _, err := s.Load(resnet, hexSHA(resnet)); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Classify(context.Background(), big, false, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := s.x
+	again, err := s.Classify(context.Background(), nil, true, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("again", again, first)
+	if s.x != x {
+		t.Error("again prepared the image anew")
+	}
+	for _, m := range []struct {
+		name  string
+		model []byte
+		kept  bool
+	}{{"vgg_cifar (same spec)", vgg, true}, {"another mean", mean, false}, {"resnet20_cifar", resnet, false}} {
+		if _, err := s.Load(m.model, hexSHA(m.model)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Classify(context.Background(), nil, true, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same("again on "+m.name, res, fresh(m.model, big))
+		if (s.x == x) != m.kept {
+			t.Errorf("again on %s: input kept %v, want %v", m.name, s.x == x, m.kept)
+		}
+		x = s.x
+	}
+	res, err := s.Classify(context.Background(), other, false, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("a new image", res, fresh(resnet, other))
+	if again, err = s.Classify(context.Background(), nil, true, 5, nil); err != nil {
+		t.Fatal(err)
+	}
+	same("again on the new image", again, res)
+}
