@@ -41,9 +41,9 @@ const appBenchPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 <link rel="icon" href="data:,"><script src="app.js"></script></head><body><p>app memory bench</p></body></html>`
 
 // appBenchJS (served after workerjs.Client, which talks the protocol) is
-// window.A.run(model, explain, workers): start the worker,
+// window.A.run(model, explain, workers, image): start the worker,
 // load the model on workers workers (Load's Workers: 0 = one per core),
-// classify the image at ./image, ask for every layer's maps, explain
+// classify the image at the URL image, ask for every layer's maps, explain
 // the top class (when explain), slide the first and the last conv's first
 // kernel, classify again five times, and return the worker's memory after
 // each stage and the median of those five runs as a JSON string. The worker
@@ -64,13 +64,24 @@ window.A = (() => {
 		return (to || client).request(type, body, bytes).done.then((m) =>
 			m.type === "error" ? Promise.reject(new Error(type + ": " + m.message)) : m);
 	}
-	async function run(model, explain, workers) {
+	// classify posts a Classify of img (a copy: its bytes are transferred,
+	// as the app posts the file a click on a sample fetched), or again when
+	// img is null, and resolves with the Result and the round trip: the ms
+	// from posting the request to the Result in the page, what a user waits
+	// for (the worker's decoding, resizing, run, statistics and messages).
+	async function classify(img, to) {
+		const t0 = performance.now();
+		const res = await request("classify", img ? {top: 5} : {top: 5, again: true}, img ? img.slice() : null, to);
+		return [res, performance.now() - t0];
+	}
+	const fetchImage = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+	async function run(model, explain, workers, image) {
 		const out = {};
 		await start();
-		const img = new Uint8Array(await (await fetch("image")).arrayBuffer());
+		const img = await fetchImage(image);
 		const loaded = await request("load", {model: model, workers: workers});
 		out.loaded = loaded.memory;
-		const res = await request("classify", {top: 5}, img);
+		const [res] = await classify(img);
 		out.classified = res.memory;
 		out.run_ms = res.run_ms;
 		out.top1 = res.top[0].label;
@@ -92,7 +103,7 @@ window.A = (() => {
 		const ms = [];
 		let again;
 		for (let i = 0; i < 5; i++) {
-			again = await request("classify", {top: 5, again: true});
+			[again] = await classify(null);
 			ms.push(again.run_ms);
 		}
 		ms.sort((a, b) => a - b);
@@ -101,26 +112,35 @@ window.A = (() => {
 		client.terminate();
 		return JSON.stringify(out);
 	}
-	// speed starts one worker per count of counts, loads the model on that
-	// many workers and classifies the image on each, then classifies it
-	// again on each in turn, rounds times, so that all meet the same load;
-	// it returns every run's time per worker, the first skip rounds left
-	// out (the code tiers up).
-	async function speed(model, counts, rounds, skip) {
-		const img = new Uint8Array(await (await fetch("image")).arrayBuffer());
+	// speed times classifies as a user meets them. It starts one worker
+	// per count of counts and loads the model on that many workers, then
+	// waits idleMs (a user picks a model, then a picture: the worker warms
+	// up meanwhile, see wasm/worker's warmUp); then it classifies the
+	// image on each worker in turn, rounds+1 times, so that all meet the
+	// same load, posting the image every time as a click on a sample does.
+	// It returns per worker the first classify's round trip and run_ms,
+	// and those of the rounds after it; no run is left out.
+	async function speed(model, counts, rounds, image, idleMs) {
+		const img = await fetchImage(image);
 		const ws = [];
 		for (const n of counts) {
 			const w = await start();
 			await request("load", {model: model, workers: n}, null, w);
-			await request("classify", {top: 5}, img.slice(), w);
+			await new Promise((r) => setTimeout(r, idleMs));
 			ws.push(w);
 		}
-		const out = counts.map((n) => ({asked: n, workers: 0, ms: []}));
-		for (let r = 0; r < rounds; r++) {
+		const out = counts.map((n) => ({asked: n, workers: 0, first_ms: 0, first_run_ms: 0, ms: [], run_ms: []}));
+		for (let r = 0; r <= rounds; r++) {
 			for (let i = 0; i < ws.length; i++) {
-				const res = await request("classify", {top: 5, again: true}, null, ws[i]);
+				const [res, ms] = await classify(img, ws[i]);
 				out[i].workers = res.memory.workers;
-				if (r >= skip) out[i].ms.push(res.run_ms);
+				if (r === 0) {
+					out[i].first_ms = ms;
+					out[i].first_run_ms = res.run_ms;
+				} else {
+					out[i].ms.push(ms);
+					out[i].run_ms.push(res.run_ms);
+				}
 			}
 		}
 		ws.forEach((w) => w.terminate());
@@ -156,26 +176,35 @@ type appBenchRow struct {
 
 type appBenchReport struct {
 	Browser string        `json:"browser"`
-	Engine  string        `json:"engine"` // the engine wasm the workers fetched
-	Image   string        `json:"image"`
+	Engine  string        `json:"engine"`                // the engine wasm the workers fetched
+	Image   string        `json:"image"`                 // the photo for ImageNet models (-image: for every model)
+	CIFAR   string        `json:"cifar_image,omitempty"` // the photo for CIFAR-10 models, unless -image
 	LoadAvg []string      `json:"loadavg,omitempty"`
 	Rows    []appBenchRow `json:"rows"`
 	Speed   []appSpeedRow `json:"speed"`
 }
 
 // appSpeedRow is one worker count's classify times, measured taking turns
-// with the other counts' workers in one page.
+// with the other counts' workers in one page. Ms are round trips (page to
+// worker and back, what a user waits for), RunMs the worker's run_ms.
 type appSpeedRow struct {
-	Model    string    `json:"model"`
-	Asked    int       `json:"asked_workers"`
-	Workers  int       `json:"workers"`
-	MedianMs float64   `json:"median_ms"`
-	Ms       []float64 `json:"ms"`
+	Model      string    `json:"model"`
+	Asked      int       `json:"asked_workers"`
+	Workers    int       `json:"workers"`
+	FirstMs    float64   `json:"first_ms"`     // the first classify after the load and appIdle
+	FirstRunMs float64   `json:"first_run_ms"` // its run_ms
+	MedianMs   float64   `json:"median_ms"`    // of Ms
+	MedianRun  float64   `json:"median_run_ms"`
+	Ms         []float64 `json:"ms"`
+	RunMs      []float64 `json:"run_ms"`
 }
 
-// appSpeedSkip is how many rounds of appBenchSpeed are left out while the
-// code tiers up (after one classify each).
-const appSpeedSkip = 3
+// appIdle is how long appBenchSpeed leaves a worker idle after its load
+// before the first classify: a user picks a model, then a picture, and the
+// worker warms up meanwhile for its budget (1.5 s, wasm/worker/session's
+// warmUpBudget). Until session 13 the bench classified at once, cancelling
+// the warm-up, and left 3 rounds out instead.
+const appIdle = 2 * time.Second
 
 // appBenchPageTimeout bounds one architecture: download, load, warm-up,
 // two runs, the maps, occlusion (65 runs of the network) and two slides.
@@ -184,13 +213,25 @@ const appBenchPageTimeout = 45 * time.Minute
 // benchApp runs the app worker's memory measurement for o.models and
 // prints the table (or JSON).
 func benchApp(o *benchOptions, stdout, logw io.Writer) error {
-	img := o.image
+	// The photo: by default the dog of the app's gallery for the model's
+	// dataset (web/samples.go), as a user clicks it: a 768x576 photo for
+	// ImageNet models, a 32x32 CIFAR-10 test image for the CIFAR-10 ones
+	// (it used to be the photo for every model, resized to 32x32 on every
+	// classify).
+	img, cifarImg := o.image, ""
 	if img == "" {
 		img = filepath.Join(o.root, "..", "shared", "data", "samples", "dog.jpg")
+		cifarImg = filepath.Join(o.root, "static", "samples", "cifar10", "dog.jpg")
 	}
 	photo, err := os.ReadFile(img)
 	if err != nil {
 		return fmt.Errorf("-image: %w (the photo the worker classifies)", err)
+	}
+	cifarPhoto := photo
+	if cifarImg != "" {
+		if cifarPhoto, err = os.ReadFile(cifarImg); err != nil {
+			return fmt.Errorf("the CIFAR-10 sample: %w", err)
+		}
 	}
 	exe, err := benchChromium()
 	if err != nil {
@@ -235,6 +276,7 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 	}
 	serve("/bench/app.js", "text/javascript; charset=utf-8", []byte(workerjs.Client+"const engineQuery = "+strconv.Quote(query)+";\n"+appBenchJS))
 	serve("/bench/image", "application/octet-stream", photo)
+	serve("/bench/image-cifar10", "application/octet-stream", cifarPhoto)
 	// The wasm files the workers fetched name the build they ran.
 	var fetchedMu sync.Mutex
 	fetched := map[string]bool{}
@@ -266,7 +308,7 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 	if err := chromedp.Do(bctx); err != nil {
 		return fmt.Errorf("starting Chromium (%s): %w", exe, err)
 	}
-	rep := &appBenchReport{Browser: exe, Image: img}
+	rep := &appBenchReport{Browser: exe, Image: img, CIFAR: cifarImg}
 	if out, err := exec.Command(exe, "--version").Output(); err == nil {
 		rep.Browser = strings.TrimSpace(string(out))
 	}
@@ -296,9 +338,13 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 			runErr = fmt.Errorf("%s: the catalog does not list the model file it was given", name)
 			break
 		}
+		image := "image"
+		if ds, err := models.ArchDataset(name); err == nil && ds == "cifar10" {
+			image = "image-cifar10"
+		}
 		for _, n := range o.threads {
 			fmt.Fprintf(logw, "bench: %s: app worker in Chromium, %d workers asked\n", name, n)
-			row, err := appBenchOne(bctx, base, entry, o.explain, n)
+			row, err := appBenchOne(bctx, base, entry, o.explain, n, image)
 			if err != nil {
 				runErr = fmt.Errorf("%s: %w", name, err)
 				break
@@ -308,7 +354,7 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 		}
 		if runErr == nil && len(o.threads) > 1 {
 			fmt.Fprintf(logw, "bench: %s: classify speed, %v workers taking turns\n", name, o.threads)
-			speed, err := appBenchSpeed(bctx, base, entry, o.threads, o.runs)
+			speed, err := appBenchSpeed(bctx, base, entry, o.threads, o.runs, image)
 			if err != nil {
 				runErr = fmt.Errorf("%s: speed: %w", name, err)
 			}
@@ -380,10 +426,10 @@ func appBenchEval(bctx context.Context, base string, m *modelEntry, call func(re
 }
 
 // appBenchOne runs the harness on one model in a fresh tab, asking for
-// workers workers.
-func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool, workers int) (*appBenchRow, error) {
+// workers workers, on the photo at the harness's URL image.
+func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool, workers int, image string) (*appBenchRow, error) {
 	s, err := appBenchEval(bctx, base, m, func(ref string) string {
-		return fmt.Sprintf("A.run(%s, %v, %d)", ref, explain, workers)
+		return fmt.Sprintf("A.run(%s, %v, %d, %q)", ref, explain, workers, image)
 	})
 	if err != nil {
 		return nil, err
@@ -399,12 +445,13 @@ func appBenchOne(bctx context.Context, base string, m *modelEntry, explain bool,
 	return row, nil
 }
 
-// appBenchSpeed times classifies of the model on each worker count of
-// counts, the counts taking turns run by run in one page, runs each.
-func appBenchSpeed(bctx context.Context, base string, m *modelEntry, counts []int, runs int) ([]appSpeedRow, error) {
+// appBenchSpeed times classifies of the photo at the harness's URL image
+// with the model on each worker count of counts, the counts taking turns
+// run by run in one page: a first one after appIdle, then runs more.
+func appBenchSpeed(bctx context.Context, base string, m *modelEntry, counts []int, runs int, image string) ([]appSpeedRow, error) {
 	cs, _ := json.Marshal(counts)
 	s, err := appBenchEval(bctx, base, m, func(ref string) string {
-		return fmt.Sprintf("A.speed(%s, %s, %d, %d)", ref, cs, runs+appSpeedSkip, appSpeedSkip)
+		return fmt.Sprintf("A.speed(%s, %s, %d, %q, %d)", ref, cs, runs, image, appIdle.Milliseconds())
 	})
 	if err != nil {
 		return nil, err
@@ -415,6 +462,7 @@ func appBenchSpeed(bctx context.Context, base string, m *modelEntry, counts []in
 	}
 	for i := range rows {
 		rows[i].MedianMs = median(rows[i].Ms)
+		rows[i].MedianRun = median(rows[i].RunMs)
 	}
 	return rows, nil
 }
@@ -424,7 +472,11 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 	if engine == "" {
 		engine = "worker.wasm" // a report saved before the relaxed build
 	}
-	fmt.Fprintf(w, "App worker memory (static/worker.js + %s) in %s, random weights (seed %d), image %s\n", engine, r.Browser, benchSeed, filepath.Base(r.Image))
+	image := filepath.Base(r.Image)
+	if r.CIFAR != "" {
+		image = fmt.Sprintf("%s (CIFAR-10 models: %s, the app's CIFAR-10 sample)", image, filepath.Join(filepath.Base(filepath.Dir(r.CIFAR)), filepath.Base(r.CIFAR)))
+	}
+	fmt.Fprintf(w, "App worker memory (static/worker.js + %s) in %s, random weights (seed %d), image %s\n", engine, r.Browser, benchSeed, image)
 	fmt.Fprintln(w, "WebAssembly memory in MB (1e6 bytes); it never shrinks, so each column is the peak up to that stage.")
 	fmt.Fprintln(w, "peak: after every layer's maps, explain, two slides and a second classify; Go Sys: runtime.MemStats.Sys then.")
 	fmt.Fprintln(w, "workers: the engine worker and its helpers (the model split over them); loaded, classified, peak: the engine")
@@ -451,9 +503,13 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 		return err
 	}
 	if len(r.Speed) > 0 {
-		fmt.Fprintf(w, "\nClassify run ms (the app's run_ms), the worker counts taking turns run by run in one page, after %d rounds of warm-up:\n", appSpeedSkip)
+		fmt.Fprintf(w, "\nClassify ms as the user waits: from the page posting a Classify of the image (its bytes, as a click on a sample posts\n")
+		fmt.Fprintf(w, "them) to the Result in the page. Each worker is left idle %v after its load (a user picks a model, then a picture;\n", appIdle)
+		fmt.Fprintln(w, "the worker warms up meanwhile); first: the first classify then; median: of the next ones, the worker counts taking")
+		fmt.Fprintln(w, "turns run by run in one page, none left out. run: the worker's run_ms (engine, layer statistics and progress messages;")
+		fmt.Fprintln(w, "not decoding, resizing, the Result or the messages' way), first / median.")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "model\tworkers\tmedian ms\tvs first row\truns ms\t")
+		fmt.Fprintln(tw, "model\tworkers\tfirst ms\tmedian ms\tvs first row\trun ms\truns ms\t")
 		var first float64
 		for i, row := range r.Speed {
 			if i == 0 || row.Model != r.Speed[i-1].Model {
@@ -463,7 +519,7 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 			for j, v := range row.Ms {
 				runs[j] = fmt.Sprintf("%.0f", v)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f\t%s\t\n", row.Model, row.Workers, row.MedianMs, row.MedianMs/first, strings.Join(runs, " "))
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f / %.1f\t%s\t\n", row.Model, row.Workers, row.FirstMs, row.MedianMs, row.MedianMs/first, row.FirstRunMs, row.MedianRun, strings.Join(runs, " "))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -53,7 +53,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
 	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")
 	fs.StringVar(&o.engine, "engine", "relaxed", "with -browser: the WebAssembly engine build, relaxed (relaxed-SIMD FMA kernels, -tags convscope_relaxed: worker-relaxed.wasm, what the app loads where the browser has relaxed SIMD, as Chromium does) or plain (SIMD128 multiply then add: worker.wasm)")
-	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default ../shared/data/samples/dog.jpg from the module root)")
+	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default: the dog of the app's gallery for the model's dataset, ../shared/data/samples/dog.jpg for ImageNet models, static/samples/cifar10/dog.jpg for CIFAR-10 ones)")
 	threads := fs.String("threads", "1,all", "comma-separated thread counts for -native (engine Workers = onnxruntime intraOpNumThreads), worker counts for -app; all = every CPU; with -app, default = the count the app chooses (one worker for a model with too little work to split, else by its memory estimate)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-archs a,b] [-runs 5] [-threads 1,all] [-print FILE]
@@ -98,7 +98,11 @@ explain, two slides, classify again), printing the worker's WebAssembly
 memory after each stage (it never shrinks: the peak so far). -threads are
 then the worker counts asked of the app (one row each): the engine worker
 alone, or with helper workers each holding a share of the model; their
-memories are summed. It needs Chromium, not onnxruntime.
+memories are summed. With two counts or more it also times classifies as a
+user waits for them: from the page posting the image to the Result in the
+page, each worker left idle 2 s after its load (its warm-up), the first
+classify and the median of -runs more, the counts taking turns. It needs
+Chromium, not onnxruntime.
 
 `)
 		fs.PrintDefaults()
