@@ -67,15 +67,21 @@ func ScanStats(vals []float32, n int) (lo, hi []float32, st protocol.LayerStat) 
 func scanTally(vals []float32, n int) (lo, hi []float32, t tally) {
 	lo = make([]float32, n)
 	hi = make([]float32, n)
-	t = newTally()
+	return lo, hi, scanTallyInto(vals, lo, hi)
+}
+
+// scanTallyInto is scanTally into the caller's lo and hi (len(lo) maps).
+func scanTallyInto(vals, lo, hi []float32) tally {
+	n := len(lo)
+	t := newTally()
 	if n == 0 || len(vals) == 0 {
-		return lo, hi, t
+		return t
 	}
 	size := len(vals) / n
 	for c := 0; c < n; c++ {
 		lo[c], hi[c], _ = t.add(vals[c*size : (c+1)*size])
 	}
-	return lo, hi, t
+	return t
 }
 
 // QuantizeMaps writes the bytes of len(lo) equal-sized maps on the ranges

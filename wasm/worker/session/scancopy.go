@@ -19,21 +19,29 @@ import (
 // infinity, and a layer whose maps the loop does not take, go the
 // ScanStats way.
 func CopyScanStats(dst, src []float32, n int) (lo, hi []float32, st protocol.LayerStat) {
-	lo, hi, t := copyScan(dst, src, n)
-	return lo, hi, t.stat(len(src))
+	lo, hi = make([]float32, n), make([]float32, n)
+	return lo, hi, CopyScanStatsInto(dst, src, lo, hi)
 }
 
-// copyScan is CopyScanStats with the tally (for the tests to compare).
-func copyScan(dst, src []float32, n int) (lo, hi []float32, t tally) {
+// CopyScanStatsInto is CopyScanStats with the ranges written to lo and hi
+// (len(lo) maps), which the caller allocates: a lazy session carves them
+// from one buffer a run (Session.carve).
+func CopyScanStatsInto(dst, src, lo, hi []float32) protocol.LayerStat {
+	t := copyScan(dst, src, lo, hi)
+	return t.stat(len(src))
+}
+
+// copyScan is CopyScanStatsInto with the tally (for the tests to compare).
+func copyScan(dst, src, lo, hi []float32) (t tally) {
+	n := len(lo)
+	hi = hi[:n]
 	if dst != nil {
 		dst = dst[:len(src)]
 	}
 	if scanCopyMaps == nil || n == 0 || len(src) == 0 || !scanCopyFits(len(src)/n) {
 		copy(dst, src)
-		return scanTally(src, n)
+		return scanTallyInto(src, lo, hi)
 	}
-	lo = make([]float32, n)
-	hi = make([]float32, n)
 	t = newTally()
 	size := len(src) / n
 	var rest []float32
@@ -52,7 +60,7 @@ func copyScan(dst, src []float32, n int) (lo, hi []float32, t tally) {
 			c++
 		}
 	}
-	return lo, hi, t
+	return t
 }
 
 // scanCopyFits reports whether scanCopyMaps takes maps of size values: a

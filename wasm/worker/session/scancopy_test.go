@@ -52,7 +52,8 @@ func TestCopyScanStats(t *testing.T) {
 					for i := range dst {
 						dst[i] = -7
 					}
-					lo, hi, got := copyScan(dst, src, n)
+					lo, hi := make([]float32, n), make([]float32, n)
+					got := copyScan(dst, src, lo, hi)
 					if !slices.Equal(math32bits(dst[:len(src)]), math32bits(src)) {
 						t.Fatalf("%d maps of %d (+%d), %d specials: the copy differs", maps, size, extra, specials)
 					}
@@ -61,7 +62,8 @@ func TestCopyScanStats(t *testing.T) {
 					}
 					wlo, whi, want := scanTally(dst[:len(src)], n)
 					// And without a copy.
-					nlo, nhi, nt := copyScan(nil, src, n)
+					nlo, nhi := make([]float32, n), make([]float32, n)
+					nt := copyScan(nil, src, nlo, nhi)
 					if !slices.Equal(math32bits(nlo), math32bits(wlo)) || !slices.Equal(math32bits(nhi), math32bits(whi)) || !sameTally(nt, want) {
 						t.Errorf("%d maps of %d (+%d), %d specials, no copy: ranges %v %v, tally %+v, want %v %v, %+v", maps, size, extra, specials, nlo, nhi, nt, wlo, whi, want)
 					}

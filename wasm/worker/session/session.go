@@ -105,6 +105,12 @@ type Session struct {
 	// Half a CIFAR-10 network's shown values are such ReLUs: a copy less
 	// of each, and half the floats held between runs.
 	reluOf map[string]string
+	// ranges and slots: the lazy maps' Min and Max and their records,
+	// one allocation each a run that absorb carves (carve), instead of
+	// three for each shown value; rangesLen is what ranges takes a run.
+	ranges    []float32
+	slots     []protocol.Maps
+	rangesLen int
 
 	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
 	cam    *camHead          // nil unless the network has an exact CAM
@@ -225,6 +231,13 @@ func (s *Session) Use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 	if s.lazy {
 		s.floats = map[string][]float32{}
 		s.reluOf = reluInputs(prog.Nodes(), showMaps, shapes)
+		for v := range showMaps {
+			if sh := shapes[v]; len(sh) == 4 {
+				s.rangesLen += 2 * sh[1]
+			} else {
+				s.rangesLen += 2
+			}
+		}
 	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
@@ -292,8 +305,11 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	}
 	// Each kept value is summarised and quantized when the engine is done
 	// with it, and handed back unless the CAM needs its float32 values.
-	stats := map[string]protocol.LayerStat{}
-	maps := map[string]*protocol.Maps{}
+	stats := make(map[string]protocol.LayerStat, len(s.keep))
+	maps := make(map[string]*protocol.Maps, len(s.showMaps))
+	if s.lazy {
+		s.ranges, s.slots = make([]float32, s.rangesLen), make([]protocol.Maps, len(s.showMaps))
+	}
 	ro.Consume = func(name string, t *engine.Tensor) bool {
 		s.absorb(name, t, stats, maps)
 		return s.cam == nil || name != s.cam.value
@@ -394,11 +410,14 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 	var lo, hi []float32
 	if s.lazy {
 		n := c * h * w
+		var m *protocol.Maps
+		lo, hi, m = s.carve(c)
+		*m = protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi}
+		maps[name] = m
 		if _, derived := s.reluOf[name]; derived && len(t.Data) == n {
 			// A ReLU of a shown value (see reluOf): scanned, not copied.
 			delete(s.floats, name)
-			lo, hi, stats[name] = CopyScanStats(nil, t.Data, c)
-			maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi}
+			stats[name] = CopyScanStatsInto(nil, t.Data, lo, hi)
 			return
 		}
 		// The first image's values, for Activations to quantize; the
@@ -410,12 +429,11 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 		buf = buf[:n]
 		s.floats[name] = buf
 		if len(t.Data) == n {
-			lo, hi, stats[name] = CopyScanStats(buf, t.Data, c)
+			stats[name] = CopyScanStatsInto(buf, t.Data, lo, hi)
 		} else {
 			stats[name] = summarise(t.Data)
-			lo, hi, _ = CopyScanStats(buf, t.Data[:n], c)
+			CopyScanStatsInto(buf, t.Data[:n], lo, hi)
 		}
-		maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi}
 		return
 	}
 	if len(t.Data) == c*h*w {
@@ -425,6 +443,22 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 		data, lo, hi = Quantize(t.Data[:c*h*w], c)
 	}
 	maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}
+}
+
+// carve returns the ranges and the record of a lazy map of c channels
+// from the run's ranges and slots (new ones past their end).
+func (s *Session) carve(c int) (lo, hi []float32, m *protocol.Maps) {
+	if len(s.ranges) >= 2*c {
+		lo, hi, s.ranges = s.ranges[:c:c], s.ranges[c:2*c:2*c], s.ranges[2*c:]
+	} else {
+		lo, hi = make([]float32, c), make([]float32, c)
+	}
+	if len(s.slots) > 0 {
+		m, s.slots = &s.slots[0], s.slots[1:]
+	} else {
+		m = new(protocol.Maps)
+	}
+	return lo, hi, m
 }
 
 // lazyMapsBytes bounds the float32 values a lazy session holds between
