@@ -556,7 +556,7 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 				if step == 4 {
 					winoOut4(p, plane, bv, relu, &ys)
 					// Four tiles of one tile row, inside the output: two
-					// runs of 8 values (storeOut4, amd64).
+					// runs of 8 values (storeOut4, amd64 and WebAssembly).
 					if vectorOutput && tc-t >= 4 && tx+4 <= tilesX && 2*ty+2 <= g.OH && 2*tx+8 <= g.OW && storeOut4(out, 2*ty*g.OW+2*tx, g.OW, &ys) {
 						if tx += 4; tx == tilesX {
 							tx, ty = 0, ty+1

@@ -1,7 +1,8 @@
-//go:build !(amd64 && goexperiment.simd) || convscope_nosimd
+//go:build !((amd64 || wasm) && goexperiment.simd) || convscope_nosimd
 
 package conv
 
-// storeOut4 has a vector form on amd64 only (winooutput_amd64.go);
-// elsewhere transformOutput stores one tile at a time.
+// storeOut4 has a vector form on amd64 and in WebAssembly
+// (winooutput_amd64.go, winooutput_wasm.go); elsewhere transformOutput
+// stores one tile at a time.
 func storeOut4(y []float32, o, w int, ys *[4][4]float32) bool { return false }

@@ -1,0 +1,42 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+package conv
+
+// storeOut4 writes the 2x2 outputs of four consecutive tiles of a tile row
+// (ys as winoOut4 leaves them: ys[0] the four tiles' y00, ys[1] y01, ys[2]
+// y10, ys[3] y11) into y at o (rows w apart): y00, y01 of each tile in
+// turn on the first row, y10, y11 on the second, as on amd64
+// (winooutput_amd64.go). The assembly (winooutput_wasm.s) interleaves
+// lanes with i8x16.swizzle and v128.or (archsimd has no shuffle for
+// WebAssembly) and stores four vectors; in Go the 16 scalar stores, each
+// with its bounds check and address arithmetic, took three times
+// winoOut4's vector arithmetic (Node CPU profile of GoogLeNet, plain
+// SIMD build: transformOutput 6.2% of samples, winoOut4 1.9%, the GEMM
+// kernels 41%). transformOutput alone on a block of 64 output channels,
+// scalar stores / storeOut4 alternating in one Node process, min of 40
+// rounds (host load about 118): 28x28 256 / 223 us, 14x14 61.5 / 51.3,
+// 13x13 62.3 / 54.2, 7x7 (no quad fits a row) 21.0 / 21.9. Only quads in
+// one tile row: a form for any four whole tiles (two 64-bit stores a
+// tile, the cut ones in Go) cost as much as the scalar stores on 14x14
+// and more on 13x13 and 7x7. The same values stored: the same bits.
+func storeOut4(y []float32, o, w int, ys *[4][4]float32) bool {
+	_ = y[o : o+w+8]
+	storeOut4Asm(&y[o], w, ys, &interleave)
+	return true
+}
+
+// interleave are storeOut4Asm's swizzle tables: lanes 0 and 1 of a vector
+// into lanes 0 and 2 of the result, of b into lanes 1 and 3; then lanes 2
+// and 3 likewise. An index of 16 or more gives a zero byte.
+var interleave = [4][16]uint8{
+	{0, 1, 2, 3, 128, 128, 128, 128, 4, 5, 6, 7, 128, 128, 128, 128},
+	{128, 128, 128, 128, 0, 1, 2, 3, 128, 128, 128, 128, 4, 5, 6, 7},
+	{8, 9, 10, 11, 128, 128, 128, 128, 12, 13, 14, 15, 128, 128, 128, 128},
+	{128, 128, 128, 128, 8, 9, 10, 11, 128, 128, 128, 128, 12, 13, 14, 15},
+}
+
+// storeOut4Asm stores ys's rows at dst (rows w floats apart) as storeOut4
+// does, without checking.
+//
+//go:noescape
+func storeOut4Asm(dst *float32, w int, ys *[4][4]float32, tbl *[4][16]uint8)
