@@ -187,3 +187,19 @@ func TestTransposeStore(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTransposeStore moves ResNet-18 layer2.0.conv1's scratch (784
+// pixels by 128 channels, two slabs of 64) into its output, as directChan's
+// storeBiasRelu does after the bias and ReLU.
+func BenchmarkTransposeStore(b *testing.B) {
+	const npix, nr = 784, 64
+	ct := randSlice(rand.New(rand.NewPCG(35, 36)), npix*nr)
+	y := make([]float32, 2*nr*npix)
+	if !transposeStore(ct, y, npix, nr, nr, npix) {
+		b.Skip("no vector transposeStore in this build")
+	}
+	for b.Loop() {
+		transposeStore(ct, y, npix, nr, nr, npix)
+		transposeStore(ct, y[nr*npix:], npix, nr, nr, npix)
+	}
+}

@@ -128,33 +128,17 @@ func transposeStore(ct, y []float32, rows, nr, mc, ldy int) bool {
 	if !archsimd.X86.AVX512() {
 		return false
 	}
-	var ix [4][2]archsimd.Uint32x16
-	for s := range ix {
-		ix[s][0] = archsimd.LoadUint32x16Array(&transposeIdx[s][0])
-		ix[s][1] = archsimd.LoadUint32x16Array(&transposeIdx[s][1])
-	}
 	pr, jr := rows/16*16, mc/16*16
+	if pr > 0 && jr > 0 {
+		// The last block's last row and column lie in ct and y.
+		_ = ct[(pr-1)*nr+jr-1]
+		_ = y[(jr-1)*ldy+pr-1]
+	}
 	for j0 := 0; j0 < jr; j0 += 16 {
 		for p0 := 0; p0 < pr; p0 += 16 {
-			var v [16]archsimd.Float32x16
-			for i := range v {
-				v[i] = archsimd.LoadFloat32x16Array((*[16]float32)(ct[(p0+i)*nr+j0:]))
-			}
-			for s, d := range [4]int{8, 4, 2, 1} {
-				for r := 0; r < 16; r++ {
-					if r&d != 0 {
-						continue
-					}
-					a, b := v[r], v[r+d]
-					v[r], v[r+d] = a.ConcatPermute(b, ix[s][0]), a.ConcatPermute(b, ix[s][1])
-				}
-			}
-			for i := range v {
-				v[i].StoreArray((*[16]float32)(y[(j0+i)*ldy+p0:]))
-			}
+			transpose16(&ct[p0*nr+j0], nr, &y[j0*ldy+p0], ldy, &transposeIdx)
 		}
 	}
-	archsimd.ClearAVXUpperBits()
 	for j := 0; j < mc; j++ {
 		out := y[j*ldy : j*ldy+rows]
 		p := pr
@@ -167,3 +151,9 @@ func transposeStore(ct, y []float32, rows, nr, mc, ldy int) bool {
 	}
 	return true
 }
+
+// transpose16 is in transpose_amd64.s: dst[i*ldd+j] = src[j*lds+i] for
+// i, j < 16.
+//
+//go:noescape
+func transpose16(src *float32, lds int, dst *float32, ldd int, idx *[4][2][16]uint32)
