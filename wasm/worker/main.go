@@ -263,7 +263,13 @@ func (w *worker) handle(j job) {
 }
 
 // warmUp runs Session.WarmUp unless a request is waiting, and stops it
-// as soon as one arrives: it only ever uses idle time.
+// as soon as one arrives: it only ever uses idle time. Each node's
+// LayerDone and each Result are encoded into their JS messages as a
+// Classify posts them, but not posted, so that this code is optimised too
+// by the first classify; and it yields every warmUpYieldEvery, not every
+// yieldEvery, because a request that arrives meanwhile waits for the next
+// yield: the user's first classify after choosing a model should not wait
+// several milliseconds for a run nobody needs.
 func (w *worker) warmUp() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -275,7 +281,15 @@ func (w *worker) warmUp() {
 	w.warmCancel = cancel
 	w.mu.Unlock()
 	w.yield.reset()
-	err := w.sess.WarmUp(ctx, w.yield.maybe)
+	err := w.sess.WarmUp(ctx, func(d protocol.LayerDone) {
+		d.ID = 1
+		protocol.ToJS(d)
+		w.yield.every(warmUpYieldEvery)
+	}, func(r *protocol.Result) {
+		r.ID = 1
+		r.Memory = w.memory()
+		protocol.ToJS(r)
+	})
 	w.mu.Lock()
 	w.warmCancel = nil
 	w.mu.Unlock()

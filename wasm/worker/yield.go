@@ -46,9 +46,16 @@ func (y *yielder) now() {
 	y.last = time.Now()
 }
 
+// warmUpYieldEvery is yieldEvery for the warm-up after a load (see
+// worker.warmUp).
+const warmUpYieldEvery = time.Millisecond
+
 // maybe yields when yieldEvery has passed since the last turn.
-func (y *yielder) maybe() {
-	if time.Since(y.last) >= yieldEvery {
+func (y *yielder) maybe() { y.every(yieldEvery) }
+
+// every yields when d has passed since the last turn.
+func (y *yielder) every(d time.Duration) {
+	if time.Since(y.last) >= d {
 		y.now()
 	}
 }

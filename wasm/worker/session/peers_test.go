@@ -177,7 +177,7 @@ func TestSplitSession(t *testing.T) {
 			if s.Programs() != n || s.Note() != "" {
 				t.Fatalf("%d programs (note %q), want %d", s.Programs(), s.Note(), n)
 			}
-			if err := s.WarmUp(context.Background(), nil); err != nil {
+			if err := s.WarmUp(context.Background(), nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.Classify(context.Background(), testImage(t), false, 10, nil)
@@ -239,11 +239,11 @@ func TestSplitSessionCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	steps := 0
-	if err := s.WarmUp(ctx, func() {
+	if err := s.WarmUp(ctx, func(protocol.LayerDone) {
 		if steps++; steps == 5 {
 			cancel()
 		}
-	}); code(err) != protocol.CodeCancelled {
+	}, nil); code(err) != protocol.CodeCancelled {
 		t.Errorf("cancelled warm-up: %v", err)
 	}
 	ctx, cancel = context.WithCancel(context.Background())

@@ -401,20 +401,32 @@ func TestQuantize(t *testing.T) {
 
 func TestWarmUp(t *testing.T) {
 	var s Session
-	if err := s.WarmUp(context.Background(), nil); code(err) != protocol.CodeNoModel {
+	if err := s.WarmUp(context.Background(), nil, nil); code(err) != protocol.CodeNoModel {
 		t.Errorf("warm-up without a model: %v", err)
 	}
 	b, _ := randomModel(t, "resnet20_cifar")
 	if _, err := s.Load(b, hexSHA(b)); err != nil {
 		t.Fatal(err)
 	}
-	steps := 0
-	if err := s.WarmUp(context.Background(), func() { steps++ }); err != nil || steps == 0 {
-		t.Errorf("warm-up: %v after %d steps", err, steps)
+	// It goes through Classify's whole path, progress and Result included.
+	steps, results := 0, 0
+	progress := func(d protocol.LayerDone) {
+		if d.Total == 0 || d.Index >= d.Total {
+			t.Errorf("warm-up progress %+v", d)
+		}
+		steps++
+	}
+	if err := s.WarmUp(context.Background(), progress, func(r *protocol.Result) {
+		if len(r.Top) != DefaultTop || len(r.Stats) == 0 {
+			t.Errorf("warm-up result: %d classes, %d stats", len(r.Top), len(r.Stats))
+		}
+		results++
+	}); err != nil || steps == 0 || results == 0 || steps%results != 0 {
+		t.Errorf("warm-up: %v after %d steps, %d results", err, steps, results)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	steps = 0
-	if err := s.WarmUp(ctx, func() { steps++; cancel() }); code(err) != protocol.CodeCancelled || steps != 1 {
+	if err := s.WarmUp(ctx, func(protocol.LayerDone) { steps++; cancel() }, nil); code(err) != protocol.CodeCancelled || steps != 1 {
 		t.Errorf("cancelled warm-up: %v after %d steps", err, steps)
 	}
 	// A warm-up leaves no trace: no maps, no image to classify again.
@@ -423,6 +435,27 @@ func TestWarmUp(t *testing.T) {
 	}
 	if _, err := s.Classify(context.Background(), nil, true, 5, nil); code(err) != protocol.CodeNoResult {
 		t.Errorf("again after a warm-up: %v", err)
+	}
+	// After a classify, it keeps the image (and its prepared input) to
+	// classify again, and the answer is the same.
+	img := testImage(t)
+	want, err := s.Classify(context.Background(), img, false, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := s.x
+	if err := s.WarmUp(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Activations("conv1"); code(err) != protocol.CodeNoResult {
+		t.Errorf("maps after a warm-up: %v", err)
+	}
+	got, err := s.Classify(context.Background(), nil, true, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Top, want.Top) || !reflect.DeepEqual(got.Stats, want.Stats) || s.x != x {
+		t.Errorf("again after a warm-up: %+v, want %+v (or the stats differ, or the input was prepared anew)", got.Top, want.Top)
 	}
 }
 
