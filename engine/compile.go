@@ -65,8 +65,9 @@ type Program struct {
 	planning bool
 	plan     map[string]planned
 
-	fusedPools map[*Node]bool // MaxPools that a conv split by rows computes (shardpool.go)
-	ownOnly    map[*Node]bool // split nodes whose output is not gathered (shard.go, markOwnOnly)
+	fusedPools map[*Node]bool  // MaxPools that a conv split by rows computes (shardpool.go)
+	convPools  map[*Node]*Node // convs split by rows, to the MaxPool after them that computes them (shardpool.go)
+	ownOnly    map[*Node]bool  // split nodes whose output is not gathered (shard.go, markOwnOnly)
 
 	// fuseEarly makes fuseAdd give a residual Add to the conv that runs
 	// first of its two operands' (see fuseAdd).
@@ -392,6 +393,19 @@ func (p *Program) planMemory() {
 	for _, n := range p.nodes {
 		for _, o := range n.Outputs {
 			produced[o] = true
+		}
+	}
+	// A conv that its pool computes (fuseConvPools) runs at its pool's
+	// node: what it reads lives until then.
+	at := map[*Node]int{}
+	for i, n := range p.nodes {
+		at[n] = i
+	}
+	for c, pool := range p.convPools {
+		for _, name := range c.Inputs {
+			if i, ok := last[name]; ok && i == at[c] {
+				last[name] = at[pool]
+			}
 		}
 	}
 	for name, i := range last {

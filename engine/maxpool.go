@@ -41,8 +41,16 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	if err != nil {
 		return err
 	}
+	maxPoolInto(&g, in[0].Data, out[0].Data, x.workers)
+	return nil
+}
+
+// maxPoolInto pools the g.n*g.c planes src (g.h x g.w each) into dst
+// (g.oh x g.ow each), as runMaxPool describes. The split engine also
+// pools a band of rows through it (shardpool.go, runConvPool): g is then
+// the band's own map.
+func maxPoolInto(g *poolGeom, src, dst []float32, workers int) {
 	planes := g.n * g.c
-	workers := x.workers
 	// One worker below 256K input values (GoogLeNet's inception pools and
 	// its maxpool4): a pool does little arithmetic per value it reads, and
 	// split by planes each worker reads planes the other core wrote, so
@@ -58,13 +66,13 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 	if planes*g.h*g.w < 1<<18 {
 		workers = 1
 	}
-	if same3x3(&g) && vec.MaxPoolVector() {
+	if same3x3(g) && vec.MaxPoolVector() {
 		par.For(workers, planes, func(lo, hi int) {
-			vec.MaxPool3x3S1(out[0].Data[lo*g.h*g.w:hi*g.h*g.w], in[0].Data[lo*g.h*g.w:hi*g.h*g.w], hi-lo, g.h, g.w)
+			vec.MaxPool3x3S1(dst[lo*g.h*g.w:hi*g.h*g.w], src[lo*g.h*g.w:hi*g.h*g.w], hi-lo, g.h, g.w)
 		})
-		return nil
+		return
 	}
-	if same3x3(&g) {
+	if same3x3(g) {
 		par.For(workers, planes, func(lo, hi int) {
 			// Groups of planes of about 16K values: few calls, and vm
 			// stays in L2.
@@ -74,29 +82,29 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 			vm := *buf
 			for m := lo; m < hi; m += group {
 				k := min(group, hi-m)
-				maxPool3x3Same(g.h, g.w, in[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], out[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], vm[:k*g.h*g.w])
+				maxPool3x3Same(g.h, g.w, src[m*g.h*g.w:(m+k)*g.h*g.w], dst[m*g.h*g.w:(m+k)*g.h*g.w], vm[:k*g.h*g.w])
 			}
 		})
-		return nil
+		return
 	}
-	if s2k(&g) && vec.MaxPoolVector() {
+	if s2k(g) && vec.MaxPoolVector() {
 		par.For(workers, planes, func(lo, hi int) {
 			buf := poolScratch(vec.MaxPoolS2Scratch(g.ow))
 			defer scratchPool.Put(buf)
-			vec.MaxPoolS2(out[0].Data[lo*g.oh*g.ow:hi*g.oh*g.ow], in[0].Data[lo*g.h*g.w:hi*g.h*g.w], *buf,
+			vec.MaxPoolS2(dst[lo*g.oh*g.ow:hi*g.oh*g.ow], src[lo*g.h*g.w:hi*g.h*g.w], *buf,
 				hi-lo, g.h, g.w, g.oh, g.ow, g.pt, g.pl, g.kh)
 		})
-		return nil
+		return
 	}
-	if s2x3(&g) && vec.MaxS2Vector() {
+	if s2x3(g) && vec.MaxS2Vector() {
 		par.For(workers, planes, func(lo, hi int) {
 			buf := poolScratch(2*g.ow + 1)
 			defer scratchPool.Put(buf)
 			for m := lo; m < hi; m++ {
-				maxPoolS2(&g, in[0].Data[m*g.h*g.w:(m+1)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+1)*g.oh*g.ow], *buf)
+				maxPoolS2(g, src[m*g.h*g.w:(m+1)*g.h*g.w], dst[m*g.oh*g.ow:(m+1)*g.oh*g.ow], *buf)
 			}
 		})
-		return nil
+		return
 	}
 	if (g.sh > 1 || g.sw > 1) && g.dh == 1 && g.dw == 1 && g.h*g.w <= 1024 {
 		hp, wp := (g.oh-1)*g.sh+g.kh, (g.ow-1)*g.sw+g.kw
@@ -108,18 +116,17 @@ func runMaxPool(x *execCtx, n *Node, in, out []*Tensor) error {
 			pm, vm := (*buf)[:k*hp*wp], (*buf)[k*hp*wp:]
 			for m := lo; m < hi; m += group {
 				k := min(group, hi-m)
-				maxPoolStrided(&g, in[0].Data[m*g.h*g.w:(m+k)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+k)*g.oh*g.ow], pm[:k*hp*wp], vm[:k*hp*wp])
+				maxPoolStrided(g, src[m*g.h*g.w:(m+k)*g.h*g.w], dst[m*g.oh*g.ow:(m+k)*g.oh*g.ow], pm[:k*hp*wp], vm[:k*hp*wp])
 			}
 		})
-		return nil
+		return
 	}
 	par.For(workers, planes, func(lo, hi int) {
 		buf := make([]float32, 2*g.oh*g.w)
 		for m := lo; m < hi; m++ {
-			maxPoolPlane(&g, in[0].Data[m*g.h*g.w:(m+1)*g.h*g.w], out[0].Data[m*g.oh*g.ow:(m+1)*g.oh*g.ow], buf[:g.oh*g.w], buf[g.oh*g.w:])
+			maxPoolPlane(g, src[m*g.h*g.w:(m+1)*g.h*g.w], dst[m*g.oh*g.ow:(m+1)*g.oh*g.ow], buf[:g.oh*g.w], buf[g.oh*g.w:])
 		}
 	})
-	return nil
 }
 
 // scratchPool holds the pools' scratch buffers (*[]float32) across runs

@@ -39,6 +39,7 @@ type execCtx struct {
 	workers int
 	packed  map[*Tensor]*gemm.PackedA // Program.packed
 	gathers []Gathered                // split outputs not gathered yet (shardgather.go)
+	convIn  []*Tensor                 // the inputs of a conv its pool computes, for the pool (shardpool.go)
 }
 
 // paramsOf returns n.Params as *T. A nil Params means the zero value of T

@@ -209,6 +209,9 @@ func (r *runState) operands(n *Node) (in, out []*Tensor) {
 		}
 	}
 	out = make([]*Tensor, len(n.Outputs))
+	if p.convPools[n] != nil {
+		return in, out // its pool computes it and pools it at once: no output (shardpool.go)
+	}
 	for j, name := range n.Outputs {
 		if name == "" {
 			continue
@@ -387,6 +390,10 @@ func (p *Program) runNode(x *execCtx, n *Node, in, out []*Tensor) (err error) {
 	}
 	if p.fusedPools[n] {
 		return nil // its conv pools (shardpool.go)
+	}
+	if p.convPools[n] != nil {
+		x.convIn = in // its pool computes it (shardpool.go)
+		return nil
 	}
 	return ops[n.Op].run(x, n, in, out)
 }

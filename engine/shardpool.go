@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 
+	"convscope/engine/internal/conv"
 	"convscope/engine/internal/vec"
 )
 
@@ -96,4 +98,260 @@ func poolRows(x []float32, h, w, r0, r1 int, dst, vm []float32) {
 		dst[r] = vec.Maxf(vm[r], vm[r+1])
 		dst[r+w-1] = vec.Maxf(vm[r+w-2], vm[r+w-1])
 	}
+}
+
+// The stem pools, fused into the conv before them. A conv split by rows
+// whose output only a strided MaxPool reads (the first pools of ResNet,
+// GoogLeNet's maxpool1-2, AlexNet's first two, VGG16's first two) had its
+// output gathered, whole, for every shard to pool all of it (GoogLeNet's
+// maxpool1 and 2, 3.5 ms a run on one worker, all of it on each shard).
+// Now the pool's node computes both, a band of the pool's output rows at a
+// time: the conv's rows that the band's windows read, through the row
+// split's sub-bands, then the band's pooled rows from them, and only the
+// pool's output (a quarter of the conv's) is gathered. Bands of a 3x3
+// stride-2 pool overlap by one conv row (two for Winograd's even rows),
+// which both compute: a shard does that many rows more than half the conv,
+// so a pool is fused only when its widest part computes at most a 32nd
+// more conv rows than the conv's widest band alone: the stems of ResNet
+// and GoogLeNet (57 rows of 112 instead of 56) are; GoogLeNet's conv3
+// before maxpool2 (Winograd, 30 rows of 56 instead of 28: in Node its
+// shards lost more in the conv than they gained in the pool) and AlexNet's
+// (29 of 55 instead of 28, 15 of 27 instead of 14) are not. A shared-out
+// pool goes in more chunks than shards only when the
+// overlaps add at most a 32nd of the conv's rows (VGG16's 2x2 pools
+// overlap not at all). The conv's node runs as nothing and makes no
+// output (no buffer: it hands its inputs to the pool's node, execCtx.convIn,
+// and the memory plan keeps them until that has run). Every value is the whole
+// conv's (conv.RowBand), and the maximum of the same taps (max is exact
+// whatever the order), so every bit is the unsharded program's.
+
+// convPoolSlack bounds the conv rows that fusing a pool adds (see above):
+// a 32nd. A variable so that tests can fuse every pool they can (1: up
+// to twice the rows).
+var convPoolSlack = 32
+
+// convPool is how a pool node computes the conv before it.
+type convPool struct {
+	conv  *Node      // the conv as compiled (its params)
+	parts []poolPart // per part of the row split (only this shard's unless shared)
+}
+
+// poolPart is one band of pool output rows: its pool over the conv rows
+// [a, b) its windows read, for one image, and the sub-bands of the conv's
+// rows [ca, cb) (a, b widened to rows conv.RowBand takes) that compute
+// them.
+type poolPart struct {
+	g    poolGeom
+	a, b int
+	subs []conv.Band
+}
+
+// fuseConvPools fuses every MaxPool that can be into the conv before it
+// (see above): a pool with stride 2 or more and no dilation along the rows,
+// whose input is the output of a conv split by rows (not already pooling
+// its own input, fusePools) that nothing else reads, keeps or outputs.
+func (p *Program) fuseConvPools() {
+	if p.keepAll || p.planning {
+		return
+	}
+	readers := map[string]int{}
+	maker := map[string]int{}
+	for i, n := range p.nodes {
+		for _, in := range n.Inputs {
+			readers[in]++
+		}
+		for _, o := range n.Outputs {
+			maker[o] = i
+		}
+	}
+	count := p.shard.Count
+	for _, pn := range p.nodes {
+		if pn.Op != OpMaxPool || len(pn.Inputs) != 1 || len(pn.Outputs) != 1 {
+			continue
+		}
+		v := pn.Inputs[0]
+		ci, ok := maker[v]
+		if !ok {
+			continue
+		}
+		c := p.nodes[ci]
+		sp := p.splits[c]
+		if sp == nil || sp.rows == nil || sp.rows.pool || sp.rows.conv != nil || len(c.Outputs) != 1 ||
+			readers[v] != 1 || p.keep[v] || slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == v }) {
+			continue
+		}
+		pp, err := poolParams(pn)
+		if err != nil {
+			continue
+		}
+		pg, err := resolvePool(pp, p.shapes[v])
+		if err != nil || pg.sh < 2 || pg.dh != 1 {
+			continue
+		}
+		cp, err := paramsOf[ConvParams](c)
+		if err != nil {
+			continue
+		}
+		w := p.consts[c.Inputs[1]]
+		if w == nil {
+			continue
+		}
+		cg, err := convGeom(cp, p.shapes[c.Inputs[0]], w.Shape)
+		if err != nil {
+			continue
+		}
+		cg.N = 1
+		ks := []int{count}
+		if sp.rows.shared {
+			ks = []int{count * chunksPerShard, count * 2, count}
+		}
+		band := 0 // the widest static band of the conv alone
+		if rb := rowBounds(cg, count); rb != nil {
+			for i := range count {
+				band = max(band, rb[i+1]-rb[i])
+			}
+		}
+		var bounds []int
+		var parts []poolPart
+		for _, k := range ks {
+			b := make([]int, k+1)
+			for i := range b {
+				b[i] = i * pg.oh / k
+			}
+			pts, extra, widest, ok := poolParts(cg, pg, b)
+			if !ok {
+				continue
+			}
+			if k == count && widest*convPoolSlack > band*(convPoolSlack+1) || k > count && extra*convPoolSlack > cg.OH {
+				continue
+			}
+			bounds, parts = b, pts
+			break
+		}
+		if bounds == nil {
+			continue
+		}
+		if !sp.rows.shared { // only this shard's band is kept
+			for i := range parts {
+				if i != p.shard.Index {
+					parts[i].subs = nil
+				}
+			}
+		}
+		delete(p.splits, c)
+		p.splits[pn] = &split{lo: bounds[p.shard.Index], hi: bounds[p.shard.Index+1], dim: pg.oh,
+			rows: &rowSplit{bounds: bounds, shared: sp.rows.shared, conv: &convPool{conv: c, parts: parts}}}
+		if p.convPools == nil {
+			p.convPools = map[*Node]*Node{}
+		}
+		p.convPools[c] = pn
+	}
+}
+
+// poolParts returns the parts of pool pg (one image) over conv cg's
+// output whose output rows are bounds, how many conv rows they compute
+// beyond cg.OH (their overlaps) and the most one part computes, and
+// whether every part has rows conv.RowBand takes.
+func poolParts(cg conv.Geom, pg poolGeom, bounds []int) ([]poolPart, int, int, bool) {
+	parts := make([]poolPart, len(bounds)-1)
+	extra, widest := -cg.OH, 0
+	for i := range parts {
+		p0, p1 := bounds[i], bounds[i+1]
+		if p1 <= p0 {
+			return nil, 0, 0, false
+		}
+		ya := p0*pg.sh - pg.pt             // the first window's first row
+		yb := (p1-1)*pg.sh - pg.pt + pg.kh // past the last window's last
+		a, b := max(0, ya), min(pg.h, yb)
+		if b <= a {
+			return nil, 0, 0, false
+		}
+		g := pg
+		g.n, g.c = 1, 1 // one image; runConvPool sets the planes
+		g.h, g.pt, g.pb, g.oh = b-a, a-ya, max(0, yb-b), p1-p0
+		ca, cb := -1, -1
+		for _, r := range [][2]int{{a, b}, {a &^ 1, b}, {a, min(cg.OH, b+1)}, {a &^ 1, min(cg.OH, b+1)}} {
+			if _, ok := conv.RowBand(cg, r[0], r[1]); ok {
+				ca, cb = r[0], r[1]
+				break
+			}
+		}
+		if ca < 0 {
+			return nil, 0, 0, false
+		}
+		parts[i] = poolPart{g: g, a: a, b: b, subs: subBands(cg, ca, cb)}
+		extra += cb - ca
+		widest = max(widest, cb-ca)
+	}
+	return parts, extra, widest, true
+}
+
+// runConvPool computes this shard's bands of the pool node n's output (see
+// fuseConvPools) into out[0], from the conv's inputs that its node left in
+// x.convIn.
+func (p *Program) runConvPool(x *execCtx, n *Node, sp *split, out []*Tensor) error {
+	rs := sp.rows
+	in := x.convIn
+	x.convIn = nil
+	if len(in) < 2 || in[0] == nil || in[1] == nil {
+		return fmt.Errorf("internal error: pool %s without its conv's inputs", n.Name)
+	}
+	cp, err := paramsOf[ConvParams](rs.conv.conv)
+	if err != nil {
+		return err
+	}
+	g, err := convGeom(cp, in[0].Shape, in[1].Shape)
+	if err != nil {
+		return err
+	}
+	var bias []float32
+	if len(in) >= 3 && in[2] != nil {
+		bias = in[2].Data
+	}
+	w := conv.Weights{F: in[1].Data}
+	if q := in[1].Int8; q != nil {
+		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
+	}
+	buf, band := rowPool.Get().(*[]float32), rowPool.Get().(*[]float32)
+	defer rowPool.Put(buf)
+	defer rowPool.Put(band)
+	oh, ow := sp.dim, rs.conv.parts[0].g.ow
+	xn, yn := g.C*g.H*g.W, g.M*oh*ow
+	run := func(c int) {
+		pt := &rs.conv.parts[c]
+		pg := pt.g
+		pg.c = g.M
+		nb, np := g.M*pg.h*g.OW, g.M*pg.oh*ow // the conv's rows, the pooled rows
+		if cap(*band) < nb+np {
+			*band = make([]float32, nb+np)
+		}
+		bd, pd := (*band)[:nb], (*band)[nb:nb+np]
+		p0 := rs.bounds[c]
+		for i := range g.N {
+			bandRows(x, cp, g, pt.subs, buf, w, bias, in[0].Data[i*xn:(i+1)*xn], bd, pt.a, pt.b, false)
+			// All planes in one call, as the whole pool's; the output's
+			// planes lie oh*ow apart, not pg.oh*ow.
+			maxPoolInto(&pg, bd, pd, x.workers)
+			for m := range g.M {
+				copy(out[0].Data[i*yn+m*oh*ow+p0*ow:], pd[m*pg.oh*ow:(m+1)*pg.oh*ow])
+			}
+		}
+	}
+	gd := Gathered{Node: n.Name, Y: out[0].Data, Outer: g.N * g.M, Inner: ow, Lo: sp.lo, Hi: sp.hi, Bounds: rs.bounds}
+	if !rs.shared {
+		run(p.shard.Index)
+		x.gathers = append(x.gathers, gd) // see shardgather.go
+		return nil
+	}
+	gd.Lo, gd.Hi, gd.Own = 0, 0, make([]int, 0, len(rs.conv.parts))
+	for {
+		c := p.shard.Share(len(rs.conv.parts))
+		if c < 0 {
+			break
+		}
+		run(c)
+		gd.Own = append(gd.Own, c)
+	}
+	x.gathers = append(x.gathers, gd)
+	return nil
 }

@@ -50,6 +50,10 @@ type rowSplit struct {
 	// pool: the conv reads a MaxPool's input and pools each sub-band's
 	// rows itself (shardpool.go).
 	pool bool
+	// conv: this node is a MaxPool that computes the conv before it, and
+	// its parts are bands of the pool's output rows (shardpool.go,
+	// fuseConvPools).
+	conv *convPool
 }
 
 // Shared out by Shard.Share, a conv's rows go in chunksPerShard chunks a
@@ -191,6 +195,9 @@ func rowBounds(g conv.Geom, count int) []int {
 // runRows computes this shard's rows of a conv split by rows into the
 // whole output and gathers the other shards' rows.
 func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) error {
+	if sp.rows.conv != nil {
+		return p.runConvPool(x, n, sp, out)
+	}
 	cp, err := paramsOf[ConvParams](n)
 	if err != nil {
 		return err
@@ -233,33 +240,46 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 // image into out, through the scratch buf; with pool, of the conv of the
 // 3x3 stride-1 max pool of in[0] (see fusePools).
 func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, in, out []*Tensor, pool bool) {
-	xn, plane, yn := g.C*g.H*g.W, g.H*g.W, g.OH*g.OW
+	xn, yn := g.C*g.H*g.W, g.OH*g.OW
 	for i := range g.N {
-		xi, yi := in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn]
-		for _, b := range subs {
-			bx := b.G.C * b.G.H * b.G.W
-			by := b.G.M * b.G.OH * b.G.OW
-			rows := (b.In1 - b.In0) * g.W
-			nv := 0 // the pool's row maxima, when it pools
+		bandRows(x, cp, g, subs, buf, w, bias, in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn], 0, g.OH, pool)
+	}
+}
+
+// bandRows computes the output rows of subs of one image, whose input is
+// xi, through the scratch buf, and writes those among rows [d0, d1) into
+// dst, which holds rows [d0, d1) of each of the g.M output planes
+// ((d1-d0)*g.OW values a plane: the whole output when [0, g.OH), the rows
+// a chunk of a fused pool reads otherwise, see runConvPool).
+func bandRows(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, xi, dst []float32, d0, d1 int, pool bool) {
+	plane, yn := g.H*g.W, (d1-d0)*g.OW
+	for _, b := range subs {
+		bx := b.G.C * b.G.H * b.G.W
+		by := b.G.M * b.G.OH * b.G.OW
+		rows := (b.In1 - b.In0) * g.W
+		nv := 0 // the pool's row maxima, when it pools
+		if pool {
+			nv = rows
+		}
+		if cap(*buf) < bx+by+nv {
+			*buf = make([]float32, bx+by+nv)
+		}
+		sx, sy, vm := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+nv]
+		for c := range g.C {
 			if pool {
-				nv = rows
+				poolRows(xi[c*plane:(c+1)*plane], g.H, g.W, b.In0, b.In1, sx[c*rows:(c+1)*rows], vm)
+				continue
 			}
-			if cap(*buf) < bx+by+nv {
-				*buf = make([]float32, bx+by+nv)
-			}
-			sx, sy, vm := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+nv]
-			for c := range g.C {
-				if pool {
-					poolRows(xi[c*plane:(c+1)*plane], g.H, g.W, b.In0, b.In1, sx[c*rows:(c+1)*rows], vm)
-					continue
-				}
-				copy(sx[c*rows:(c+1)*rows], xi[c*plane+b.In0*g.W:])
-			}
-			conv.Forward(b.G, sx, w, bias, sy, cp.Relu, x.workers)
-			band := (b.R1 - b.R0) * g.OW
-			for m := range g.M {
-				copy(yi[m*yn+b.R0*g.OW:], sy[m*band:(m+1)*band])
-			}
+			copy(sx[c*rows:(c+1)*rows], xi[c*plane+b.In0*g.W:])
+		}
+		conv.Forward(b.G, sx, w, bias, sy, cp.Relu, x.workers)
+		r0, r1 := max(b.R0, d0), min(b.R1, d1)
+		if r0 >= r1 {
+			continue
+		}
+		band := (b.R1 - b.R0) * g.OW
+		for m := range g.M {
+			copy(dst[m*yn+(r0-d0)*g.OW:m*yn+(r1-d0)*g.OW], sy[m*band+(r0-b.R0)*g.OW:])
 		}
 	}
 }
