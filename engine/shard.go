@@ -313,6 +313,7 @@ func (p *Program) shardNodes(s Shard) error {
 	p.markOwnOnly(readers)
 	p.fusePools()
 	p.fuseConvPools()
+	p.splitPools()
 	// The int8 constants kept whole (narrow or grouped convs) may be views
 	// of the caller's model file (modelfile.DecodeGraph); copying them
 	// lets a shard free the file once compiled and keep only its part.
@@ -502,6 +503,10 @@ func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) er
 			if err := runGemmPart(x, n, in, y, sp); err != nil {
 				return err
 			}
+		}
+	case OpMaxPool:
+		if err := runPoolPart(x, n, in, y, sp, &g); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("internal error: %v is not split", n.Op)

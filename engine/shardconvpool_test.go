@@ -175,3 +175,59 @@ func convGeomOf(t *testing.T, h, k int) (g conv.Geom) {
 	g.N = 1
 	return g
 }
+
+// TestShardSplitPools: the MaxPools split by channels (splitPools, every
+// pool that is not fused when poolSplitMin is 0) keep every bit of the
+// unsharded program, at 2 and 3 shards, batch 1 and 2, on the inception-
+// like graph (p2, read twice; p5, stride 1 and no padding; p6, 32
+// channels) and the stem graph (c2's pool, by channels at 2 shards).
+func TestShardSplitPools(t *testing.T) {
+	old := poolSplitMin
+	poolSplitMin = 0
+	defer func() { poolSplitMin = old }()
+	r := rand.New(rand.NewPCG(33, 34))
+	for _, c := range []struct {
+		g    *Graph
+		want []string // split by channels at 2 shards
+	}{{poolGraph(t, r), []string{"p2", "p5", "p6"}}, {convPoolGraph(t, r), []string{"p2", "p3"}}} {
+		ref, err := Compile(c.g, Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, count := range []int{2, 3} {
+			l := NewLocalGather(count)
+			progs := make([]*Program, count)
+			for i := range progs {
+				if progs[i], err = Compile(c.g, Options{Workers: 1, Shard: l.Shard(i)}); err != nil {
+					t.Fatal(err)
+				}
+				var split []string
+				for n, sp := range progs[i].splits {
+					if n.Op == OpMaxPool && sp.rows == nil {
+						split = append(split, n.Name)
+					}
+				}
+				slices.Sort(split)
+				if count == 2 && !slices.Equal(split, c.want) {
+					t.Errorf("shard %d of %d: pools split by channels %v, want %v", i, count, split, c.want)
+				}
+			}
+			for _, batch := range []int{1, 2} {
+				shape := slices.Clone(c.g.Inputs[0].Shape)
+				shape[0] = batch
+				in := map[string]*Tensor{"x": randTensor(r, shape...)}
+				want, err := ref.Run(in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := RunShards(l, progs, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, res := range res {
+					sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
+				}
+			}
+		}
+	}
+}
