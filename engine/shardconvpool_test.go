@@ -231,3 +231,77 @@ func TestShardSplitPools(t *testing.T) {
 		}
 	}
 }
+
+// TestShardRowsResidual: a conv split by rows with a fused residual Add
+// (ResNet-18's layer1 and layer2 blocks: Winograd 3x3 on 32x32 here, and a
+// pointwise one) adds the residual's rows of its band, each value keeping
+// the unsharded program's bits, at 2 and 3 shards, batch 1 and 2, bands
+// whole or cut into sub-bands, fixed or shared out.
+func TestShardRowsResidual(t *testing.T) {
+	old := rowMaxResidual
+	rowMaxResidual = 64 * 64 * 3 * 3
+	defer func() { rowMaxResidual = old }()
+	r := rand.New(rand.NewPCG(35, 36))
+	b := newTestNet(t, r, ValueInfo{Name: "x", Shape: []int{1, 16, 32, 32}})
+	f, node := b.f, b.node
+	q := func(name string, shape ...int) string { return b.q(name, 0, shape...) }
+	pad := &ConvParams{Pads: [4]int{1, 1, 1, 1}}
+	node("c1", OpConv, &ConvParams{Pads: [4]int{1, 1, 1, 1}, Relu: true}, "a1", "x", q("w1", 32, 16, 3, 3), f("b1", 32))
+	node("c2", OpConv, pad, "a2", "a1", q("w2", 32, 32, 3, 3), f("b2", 32))
+	node("add", OpAdd, nil, "a3", "a2", "a1")
+	node("relu", OpRelu, nil, "a4", "a3")
+	node("c3", OpConv, nil, "a5", "a4", f("w3", 32, 32, 1, 1))
+	node("add2", OpAdd, nil, "a6", "a5", "a4")
+	node("relu2", OpRelu, nil, "a7", "a6")
+	node("gap", OpGlobalAveragePool, nil, "a8", "a7")
+	node("fl", OpFlatten, &FlattenParams{Axis: 1}, "a9", "a8")
+	node("fc", OpGemm, &GemmParams{Alpha: 1, Beta: 1, TransB: true}, "y", "a9", q("w9", 20, 32), f("b9", 20))
+	g := b.g
+	ref, err := Compile(g, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scratch := range []int{rowScratch, 3000} {
+		old := rowScratch
+		rowScratch = scratch
+		for _, count := range []int{2, 3, -2, -3} { // negative: shared out
+			shared := count < 0
+			count = max(count, -count)
+			l := NewLocalGather(count)
+			progs := make([]*Program, count)
+			for i := range progs {
+				o := Options{Workers: 1, Shard: l.Shard(i)}
+				if !shared {
+					o.Shard.Share = nil
+				}
+				if progs[i], err = Compile(g, o); err != nil {
+					t.Fatal(err)
+				}
+				res := 0
+				for n, sp := range progs[i].splits {
+					if sp.rows != nil && len(n.Inputs) == 4 {
+						res++
+					}
+				}
+				if res != 2 {
+					t.Errorf("shard %d of %d: %d convs with a residual split by rows, want 2", i, count, res)
+				}
+			}
+			for _, batch := range []int{1, 2} {
+				in := map[string]*Tensor{"x": randTensor(r, batch, 16, 32, 32)}
+				want, err := ref.Run(in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := RunShards(l, progs, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, res := range res {
+					sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
+				}
+			}
+		}
+		rowScratch = old
+	}
+}

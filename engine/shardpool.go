@@ -176,7 +176,7 @@ func (p *Program) fuseConvPools() {
 		}
 		c := p.nodes[ci]
 		sp := p.splits[c]
-		if sp == nil || sp.rows == nil || sp.rows.pool || sp.rows.conv != nil || len(c.Outputs) != 1 ||
+		if sp == nil || sp.rows == nil || sp.rows.pool || sp.rows.conv != nil || len(c.Inputs) > 3 || len(c.Outputs) != 1 ||
 			readers[v] != 1 || p.keep[v] || slices.ContainsFunc(p.outputs, func(o string) bool { return p.resolve(o) == v }) {
 			continue
 		}
@@ -328,7 +328,7 @@ func (p *Program) runConvPool(x *execCtx, n *Node, sp *split, out []*Tensor) err
 		bd, pd := (*band)[:nb], (*band)[nb:nb+np]
 		p0 := rs.bounds[c]
 		for i := range g.N {
-			bandRows(x, cp, g, pt.subs, buf, w, bias, in[0].Data[i*xn:(i+1)*xn], bd, pt.a, pt.b, false)
+			bandRows(x, cp, g, pt.subs, buf, w, bias, nil, in[0].Data[i*xn:(i+1)*xn], bd, pt.a, pt.b, false)
 			// All planes in one call, as the whole pool's; the output's
 			// planes lie oh*ow apart, not pg.oh*ow.
 			maxPoolInto(&pg, bd, pd, x.workers)

@@ -24,6 +24,17 @@ import (
 // so that tests can have every conv split by channels (-1).
 var rowMaxWeights = 320 * 1024
 
+// rowMaxResidual bounds the weights of a conv with a fused residual Add
+// (a 4th input) that is split by rows: ResNet-18's layer1 convs (64x64x3x3,
+// Winograd on 56x56), which split by channels redid the whole Winograd
+// input transform on each shard (TestShardProfile in Node, relaxed build,
+// two passes at load 14: layer1.0.conv2 and layer1.1.conv2, the slower
+// shard over half the whole, x1.10-1.41 by channels, x0.91-1.10 by rows).
+// Layer2's (128x128x3x3 on 28x28) stay split by channels: by rows they
+// took x1.15-1.25, by channels x1.02-1.08 in the same passes (but one
+// x1.48). A variable so that tests can take every conv.
+var rowMaxResidual = 64 * 64 * 3 * 3
+
 // rowMaxPointwise bounds the output channels of a 1x1 stride-1 conv split
 // by rows. Such a conv has no im2col: split by channels, all a shard
 // redoes is the GEMM's packing of the input, a share of the work of about
@@ -97,8 +108,11 @@ var rowPool = sync.Pool{New: func() any { return new([]float32) }}
 // would not keep the whole conv's bits. The choice depends only on the
 // graph and the shard count, so that every shard makes the same.
 func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
-	if n.Op != OpConv || len(n.Inputs) > 3 || numElements(ws) > rowMaxWeights {
-		return nil // a fused residual (4th input) is left to the channel split
+	if n.Op != OpConv || len(n.Inputs) > 4 || numElements(ws) > rowMaxWeights {
+		return nil
+	}
+	if len(n.Inputs) == 4 && numElements(ws) > rowMaxResidual {
+		return nil
 	}
 	cp, err := paramsOf[ConvParams](n)
 	if err != nil {
@@ -242,16 +256,22 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, in, out []*Tensor, pool bool) {
 	xn, yn := g.C*g.H*g.W, g.OH*g.OW
 	for i := range g.N {
-		bandRows(x, cp, g, subs, buf, w, bias, in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn], 0, g.OH, pool)
+		var res []float32 // the image's residual (a fused Add), whole
+		if len(in) == 4 && in[3] != nil {
+			res = in[3].Data[i*g.M*yn : (i+1)*g.M*yn]
+		}
+		bandRows(x, cp, g, subs, buf, w, bias, res, in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn], 0, g.OH, pool)
 	}
 }
 
 // bandRows computes the output rows of subs of one image, whose input is
-// xi, through the scratch buf, and writes those among rows [d0, d1) into
+// xi (and residual res, when not nil: the image's whole residual, whose
+// rows are added as conv.ForwardAdd adds them, each output value keeping
+// the whole conv's bits), through the scratch buf, and writes those among rows [d0, d1) into
 // dst, which holds rows [d0, d1) of each of the g.M output planes
 // ((d1-d0)*g.OW values a plane: the whole output when [0, g.OH), the rows
 // a chunk of a fused pool reads otherwise, see runConvPool).
-func bandRows(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias []float32, xi, dst []float32, d0, d1 int, pool bool) {
+func bandRows(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]float32, w conv.Weights, bias, res, xi, dst []float32, d0, d1 int, pool bool) {
 	plane, yn := g.H*g.W, (d1-d0)*g.OW
 	for _, b := range subs {
 		bx := b.G.C * b.G.H * b.G.W
@@ -261,10 +281,14 @@ func bandRows(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]
 		if pool {
 			nv = rows
 		}
-		if cap(*buf) < bx+by+nv {
-			*buf = make([]float32, bx+by+nv)
+		nr := 0 // the residual's rows
+		if res != nil {
+			nr = by
 		}
-		sx, sy, vm := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+nv]
+		if cap(*buf) < bx+by+nv+nr {
+			*buf = make([]float32, bx+by+nv+nr)
+		}
+		sx, sy, vm, sr := (*buf)[:bx], (*buf)[bx:bx+by], (*buf)[bx+by:bx+by+nv], (*buf)[bx+by+nv:bx+by+nv+nr]
 		for c := range g.C {
 			if pool {
 				poolRows(xi[c*plane:(c+1)*plane], g.H, g.W, b.In0, b.In1, sx[c*rows:(c+1)*rows], vm)
@@ -272,7 +296,15 @@ func bandRows(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]
 			}
 			copy(sx[c*rows:(c+1)*rows], xi[c*plane+b.In0*g.W:])
 		}
-		conv.Forward(b.G, sx, w, bias, sy, cp.Relu, x.workers)
+		if res != nil {
+			band := (b.R1 - b.R0) * g.OW
+			for m := range g.M {
+				copy(sr[m*band:(m+1)*band], res[m*g.OH*g.OW+b.R0*g.OW:])
+			}
+			conv.ForwardAdd(b.G, sx, w, bias, sr, sy, cp.Relu, x.workers)
+		} else {
+			conv.Forward(b.G, sx, w, bias, sy, cp.Relu, x.workers)
+		}
 		r0, r1 := max(b.R0, d0), min(b.R1, d1)
 		if r0 >= r1 {
 			continue
