@@ -130,21 +130,29 @@ func convOperands(in []*Tensor) (bias, res []float32) {
 	return bias, res
 }
 
-func runConv(x *execCtx, n *Node, in, out []*Tensor) error {
-	p, err := paramsOf[ConvParams](n)
-	if err != nil {
-		return err
+// convArgs returns conv node n's parameters, its geometry on inputs in
+// and its weights (in[1]: float32, or int8 with the panels Compile packed).
+func convArgs(x *execCtx, n *Node, in []*Tensor) (p *ConvParams, g conv.Geom, w conv.Weights, err error) {
+	if p, err = paramsOf[ConvParams](n); err != nil {
+		return nil, g, w, err
 	}
-	g, err := convGeom(p, in[0].Shape, in[1].Shape)
-	if err != nil {
-		return err
+	if g, err = convGeom(p, in[0].Shape, in[1].Shape); err != nil {
+		return nil, g, w, err
 	}
-	bias, res := convOperands(in)
-	w := conv.Weights{F: in[1].Data}
+	w = conv.Weights{F: in[1].Data}
 	if q := in[1].Int8; q != nil {
 		// Compile hands a conv int8 weights only along the output channels.
 		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
 	}
+	return p, g, w, nil
+}
+
+func runConv(x *execCtx, n *Node, in, out []*Tensor) error {
+	p, g, w, err := convArgs(x, n, in)
+	if err != nil {
+		return err
+	}
+	bias, res := convOperands(in)
 	if res != nil {
 		conv.ForwardAdd(g, in[0].Data, w, bias, res, out[0].Data, p.Relu, x.workers)
 		return nil

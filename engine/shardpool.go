@@ -296,22 +296,11 @@ func (p *Program) runConvPool(x *execCtx, n *Node, sp *split, out []*Tensor) err
 	if len(in) < 2 || in[0] == nil || in[1] == nil {
 		return fmt.Errorf("internal error: pool %s without its conv's inputs", n.Name)
 	}
-	cp, err := paramsOf[ConvParams](rs.conv.conv)
+	cp, g, w, err := convArgs(x, rs.conv.conv, in)
 	if err != nil {
 		return err
 	}
-	g, err := convGeom(cp, in[0].Shape, in[1].Shape)
-	if err != nil {
-		return err
-	}
-	var bias []float32
-	if len(in) >= 3 && in[2] != nil {
-		bias = in[2].Data
-	}
-	w := conv.Weights{F: in[1].Data}
-	if q := in[1].Int8; q != nil {
-		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
-	}
+	bias, _ := convOperands(in)
 	buf, band := rowPool.Get().(*[]float32), rowPool.Get().(*[]float32)
 	defer rowPool.Put(buf)
 	defer rowPool.Put(band)

@@ -212,22 +212,11 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 	if sp.rows.conv != nil {
 		return p.runConvPool(x, n, sp, out)
 	}
-	cp, err := paramsOf[ConvParams](n)
+	cp, g, w, err := convArgs(x, n, in)
 	if err != nil {
 		return err
 	}
-	g, err := convGeom(cp, in[0].Shape, in[1].Shape)
-	if err != nil {
-		return err
-	}
-	var bias []float32
-	if len(in) >= 3 && in[2] != nil {
-		bias = in[2].Data
-	}
-	w := conv.Weights{F: in[1].Data}
-	if q := in[1].Int8; q != nil {
-		w = conv.Weights{Q: q.Q, Scales: q.Scales, Packed: x.packed[in[1]]}
-	}
+	bias, _ := convOperands(in)
 	buf := rowPool.Get().(*[]float32)
 	defer rowPool.Put(buf)
 	rs := sp.rows
