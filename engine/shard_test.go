@@ -57,6 +57,21 @@ func runSharded(t *testing.T, g *Graph, count int, opt Options, in map[string]*T
 	return res
 }
 
+// shardsAndWhole runs the unsharded program ref and the shards progs
+// (through l) on in, and returns ref's result and each shard's.
+func shardsAndWhole(t *testing.T, ref *Program, l *LocalGather, progs []*Program, in map[string]*Tensor) (*Result, []*Result) {
+	t.Helper()
+	want, err := ref.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunShards(l, progs, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want, res
+}
+
 // sameBits fails unless got and want hold the same float32 bits.
 func sameBits(t *testing.T, what string, got, want *Tensor) {
 	t.Helper()

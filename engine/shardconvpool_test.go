@@ -90,14 +90,7 @@ func TestShardConvPool(t *testing.T) {
 				}
 				for _, batch := range []int{1, 2} {
 					in := map[string]*Tensor{"x": randTensor(r, batch, 3, 128, 128)}
-					want, err := ref.Run(in)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := RunShards(l, progs, in)
-					if err != nil {
-						t.Fatal(err)
-					}
+					want, res := shardsAndWhole(t, ref, l, progs, in)
 					for _, res := range res {
 						sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
 						if kept {
@@ -216,14 +209,7 @@ func TestShardSplitPools(t *testing.T) {
 				shape := slices.Clone(c.g.Inputs[0].Shape)
 				shape[0] = batch
 				in := map[string]*Tensor{"x": randTensor(r, shape...)}
-				want, err := ref.Run(in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := RunShards(l, progs, in)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want, res := shardsAndWhole(t, ref, l, progs, in)
 				for _, res := range res {
 					sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
 				}
@@ -289,14 +275,7 @@ func TestShardRowsResidual(t *testing.T) {
 			}
 			for _, batch := range []int{1, 2} {
 				in := map[string]*Tensor{"x": randTensor(r, batch, 16, 32, 32)}
-				want, err := ref.Run(in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := RunShards(l, progs, in)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want, res := shardsAndWhole(t, ref, l, progs, in)
 				for _, res := range res {
 					sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
 				}
