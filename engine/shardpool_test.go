@@ -93,14 +93,7 @@ func TestShardFusedPool(t *testing.T) {
 				}
 				for _, batch := range []int{1, 2} {
 					in := map[string]*Tensor{"x": randTensor(r, batch, 3, 28, 28)}
-					want, err := ref.Run(in)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := RunShards(l, progs, in)
-					if err != nil {
-						t.Fatal(err)
-					}
+					want, res := shardsAndWhole(t, ref, l, progs, in)
 					for _, res := range res {
 						sameBits(t, "y", res.Outputs["y"], want.Outputs["y"])
 						if kept {

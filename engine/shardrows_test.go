@@ -106,14 +106,7 @@ func TestShardRowsBitIdentical(t *testing.T) {
 						shape := slices.Clone(c.g.Inputs[0].Shape)
 						shape[0] = batch
 						in := map[string]*Tensor{"x": randTensor(r, shape...)}
-						want, err := ref.Run(in)
-						if err != nil {
-							t.Fatal(err)
-						}
-						res, err := RunShards(l, progs, in)
-						if err != nil {
-							t.Fatal(err)
-						}
+						want, res := shardsAndWhole(t, ref, l, progs, in)
 						for _, res := range res {
 							sameBits(t, c.name+" y", res.Outputs["y"], want.Outputs["y"])
 							for name, v := range want.Kept {
