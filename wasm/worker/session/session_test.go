@@ -30,6 +30,13 @@ import (
 // random weights, and the same file loaded as the command line loads it.
 func randomModel(t testing.TB, arch string) ([]byte, *models.Model) {
 	t.Helper()
+	return randomModelMeta(t, arch, nil)
+}
+
+// randomModelMeta is randomModel with its Meta changed by edit first
+// (when not nil).
+func randomModelMeta(t testing.TB, arch string, edit func(*models.Meta)) ([]byte, *models.Model) {
+	t.Helper()
 	def, err := models.Arch(arch)
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +53,14 @@ func randomModel(t testing.TB, arch string) ([]byte, *models.Model) {
 	if ds == "cifar10" {
 		spec = preprocess.CIFAR10()
 	}
-	f, err := models.Convert(def, def.RandomStateDict(7), models.Meta{
+	meta := models.Meta{
 		Name: "random_" + arch, Dataset: ds, Labels: lb, Preprocess: spec,
 		Source: "random weights (test)",
-	})
+	}
+	if edit != nil {
+		edit(&meta)
+	}
+	f, err := models.Convert(def, def.RandomStateDict(7), meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,26 +560,6 @@ func TestClassifyAgainPrepared(t *testing.T) {
 		}
 		return buf.Bytes()
 	}
-	// The same network with another normalisation: another spec.
-	otherSpec := func() []byte {
-		def, err := models.Arch("resnet20_cifar")
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec := preprocess.CIFAR10()
-		spec.Mean = [3]float32{0.5, 0.5, 0.5}
-		f, err := models.Convert(def, def.RandomStateDict(7), models.Meta{
-			Name: "random_resnet20_mean", Dataset: "cifar10", Labels: labels.CIFAR10(), Preprocess: spec, Source: "random weights (test)",
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := modelfile.Encode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	fresh := func(model, img []byte) *protocol.Result {
 		var s Session
 		if _, err := s.Load(model, hexSHA(model)); err != nil {
@@ -588,7 +579,11 @@ func TestClassifyAgainPrepared(t *testing.T) {
 	}
 	resnet, _ := randomModel(t, "resnet20_cifar")
 	vgg, _ := randomModel(t, "vgg_cifar")
-	mean := otherSpec()
+	// The same network with another normalisation: another spec.
+	mean, _ := randomModelMeta(t, "resnet20_cifar", func(m *models.Meta) {
+		m.Name = "random_resnet20_mean"
+		m.Preprocess.Mean = [3]float32{0.5, 0.5, 0.5}
+	})
 	big, other := photo(300, 200, 0), photo(90, 120, 77)
 
 	var s Session
