@@ -8,7 +8,9 @@ import (
 )
 
 // CopyScanStats copies src into dst (at least as long) and returns
-// ScanStats of the copy: the same ranges and statistics to the bit. With
+// ScanStats of the copy, its len(lo) maps' ranges written to lo and hi
+// (which the caller allocates: a lazy session carves them from one buffer
+// a run, Session.carve): the same ranges and statistics to the bit. With
 // dst nil it copies nothing: ScanStats of src. A lazy
 // session (Session.lazy) does both to every shown value of every run
 // (absorb); on the SIMD128 build one assembly loop (scanCopyMaps) does
@@ -18,20 +20,12 @@ import (
 // scan's Go wrapper cost as much as its loop). A map with a NaN or an
 // infinity, and a layer whose maps the loop does not take, go the
 // ScanStats way.
-func CopyScanStats(dst, src []float32, n int) (lo, hi []float32, st protocol.LayerStat) {
-	lo, hi = make([]float32, n), make([]float32, n)
-	return lo, hi, CopyScanStatsInto(dst, src, lo, hi)
-}
-
-// CopyScanStatsInto is CopyScanStats with the ranges written to lo and hi
-// (len(lo) maps), which the caller allocates: a lazy session carves them
-// from one buffer a run (Session.carve).
-func CopyScanStatsInto(dst, src, lo, hi []float32) protocol.LayerStat {
+func CopyScanStats(dst, src, lo, hi []float32) protocol.LayerStat {
 	t := copyScan(dst, src, lo, hi)
 	return t.stat(len(src))
 }
 
-// copyScan is CopyScanStatsInto with the tally (for the tests to compare).
+// copyScan is CopyScanStats with the tally (for the tests to compare).
 func copyScan(dst, src, lo, hi []float32) (t tally) {
 	n := len(lo)
 	hi = hi[:n]

@@ -417,7 +417,7 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 		if _, derived := s.reluOf[name]; derived && len(t.Data) == n {
 			// A ReLU of a shown value (see reluOf): scanned, not copied.
 			delete(s.floats, name)
-			stats[name] = CopyScanStatsInto(nil, t.Data, lo, hi)
+			stats[name] = CopyScanStats(nil, t.Data, lo, hi)
 			return
 		}
 		// The first image's values, for Activations to quantize; the
@@ -429,10 +429,10 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 		buf = buf[:n]
 		s.floats[name] = buf
 		if len(t.Data) == n {
-			stats[name] = CopyScanStatsInto(buf, t.Data, lo, hi)
+			stats[name] = CopyScanStats(buf, t.Data, lo, hi)
 		} else {
 			stats[name] = summarise(t.Data)
-			CopyScanStatsInto(buf, t.Data[:n], lo, hi)
+			CopyScanStats(buf, t.Data[:n], lo, hi)
 		}
 		return
 	}
