@@ -285,23 +285,13 @@ func TestSplitWorkersE2E(t *testing.T) {
 	}
 
 	// A classify 200 ms after the load cancels the warm-up (1.5 s of runs)
-	// midway; then a classify cancelled after 5 layers; the next ones on
-	// two workers still give the same answer.
+	// midway; the next one on two workers still gives the same answer.
 	call(nil, time.Minute, "start")
 	var lw struct{ Load, Classify splitReply }
 	call(&lw, 3*time.Minute, "loadWarmCancel", ref(model), 2, 200, b64)
 	if lw.Classify.key() != one.result.key() || lw.Classify.Memory.Workers != 2 {
 		t.Errorf("classify after a cancelled warm-up: %+v on %+v workers, want %+v", lw.Classify.Top, lw.Classify.Memory, one.result.Top)
 	}
-	var ca struct{ Cancelled, Next splitReply }
-	call(&ca, 3*time.Minute, "cancelAfter", b64, 5)
-	if ca.Cancelled.Code != "cancelled" {
-		t.Errorf("cancelled classify: %+v", ca.Cancelled)
-	}
-	if ca.Next.key() != one.result.key() || ca.Next.Memory.Workers != 2 {
-		t.Errorf("classify after a cancel: %+v on %+v workers, want %+v", ca.Next.Top, ca.Next.Memory, one.result.Top)
-	}
-
 	// The default (no Workers) for a CIFAR-10 model at 32x32: one worker,
 	// its work being too small to pay for a split (session.SplitPays),
 	// with a note on the console saying so.
@@ -328,6 +318,19 @@ func TestSplitWorkersE2E(t *testing.T) {
 	want := max(min(cores, 4), 1)
 	if bigRes.Type != "result" || bigRes.Memory == nil || bigRes.Memory.Workers != want {
 		t.Errorf("default worker count of %s: %+v, want %d workers", big.Name, bigRes.Memory, want)
+	}
+	// A split classify cancelled after 5 layers; the next one on the same
+	// workers still gives the same answer. On this model: the worker reads
+	// a cancel when it yields (every 8 ms of run, wasm/worker's
+	// yieldEvery), and vgg_cifar's whole split run now takes less than
+	// that, so its classify could end before the cancel was read.
+	var ca struct{ Cancelled, Next splitReply }
+	call(&ca, 3*time.Minute, "cancelAfter", b64, 5)
+	if ca.Cancelled.Code != "cancelled" {
+		t.Errorf("cancelled classify: %+v", ca.Cancelled)
+	}
+	if ca.Next.key() != bigRes.key() || ca.Next.Memory == nil || ca.Next.Memory.Workers != want {
+		t.Errorf("classify after a cancel: %+v on %+v workers, want %+v", ca.Next.Top, ca.Next.Memory, bigRes.Top)
 	}
 	p.CheckNoErrors()
 
