@@ -83,8 +83,8 @@ window.S = (() => {
 			const c = await final(request("classify", {top: 5}, bytes(b64)));
 			return JSON.stringify({load: l, classify: c});
 		},
-		// cancelAfter cancels a classify after n layer_done messages and
-		// classifies again behind it.
+		// cancelAfter cancels a classify after n layer_done messages (one
+		// per yield of the run) and classifies again behind it.
 		cancelAfter: async (b64, n) => {
 			let seen = 0;
 			const r = request("classify", {top: 5}, bytes(b64), (m, id) => {
@@ -319,13 +319,16 @@ func TestSplitWorkersE2E(t *testing.T) {
 	if bigRes.Type != "result" || bigRes.Memory == nil || bigRes.Memory.Workers != want {
 		t.Errorf("default worker count of %s: %+v, want %d workers", big.Name, bigRes.Memory, want)
 	}
-	// A split classify cancelled after 5 layers; the next one on the same
-	// workers still gives the same answer. On this model: the worker reads
-	// a cancel when it yields (every 8 ms of run, wasm/worker's
-	// yieldEvery), and vgg_cifar's whole split run now takes less than
-	// that, so its classify could end before the cancel was read.
+	// A split classify cancelled at its first progress message; the next
+	// one on the same workers still gives the same answer. On this model:
+	// the worker reads a cancel when it yields (every 8 ms of run,
+	// wasm/worker's yieldEvery), and posts a layer_done only then, and
+	// vgg_cifar's whole split run now takes less than that, so its
+	// classify could end before the cancel was read. The first layer_done
+	// comes at the first yield, the cancel is read at the second, 16 ms
+	// into a run of 653 M multiply-accumulates.
 	var ca struct{ Cancelled, Next splitReply }
-	call(&ca, 3*time.Minute, "cancelAfter", b64, 5)
+	call(&ca, 3*time.Minute, "cancelAfter", b64, 1)
 	if ca.Cancelled.Code != "cancelled" {
 		t.Errorf("cancelled classify: %+v", ca.Cancelled)
 	}

@@ -55,10 +55,15 @@ func (y *yielder) maybe() { y.every(yieldEvery) }
 
 // every yields when d has passed since the last turn.
 func (y *yielder) every(d time.Duration) {
-	if time.Since(y.last) >= d {
+	if y.due(d) {
 		y.now()
 	}
 }
+
+// due reports whether d has passed since the last turn: a caller with
+// something to say before the turn (a run's progress) says it, then
+// calls now.
+func (y *yielder) due(d time.Duration) bool { return time.Since(y.last) >= d }
 
 // reset starts the clock at the beginning of a run.
 func (y *yielder) reset() { y.last = time.Now() }

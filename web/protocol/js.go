@@ -23,10 +23,10 @@ func ToJS(m Message) (obj, transfer js.Value, err error) {
 }
 
 // The constructors ToJS and Post use, looked up once: every js.Value of
-// an object costs a finalizer to release it, and a worker posts one
-// message per executed node of a run (LayerDone). In Node, protocol.Post
-// of a LayerDone took 42-62 us of cpu time, 11-14 of them the JSON, and
-// runtime.addspecial (the finalizers) was the largest item of its profile.
+// an object costs a finalizer to release it. In Node, protocol.Post of a
+// LayerDone took 42-62 us of cpu time, 11-14 of them the JSON, and
+// runtime.addspecial (the finalizers) was the largest item of its profile
+// (when a worker posted one per executed node of a run).
 var (
 	objectCtor     = js.Global().Get("Object")
 	arrayCtor      = js.Global().Get("Array")

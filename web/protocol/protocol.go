@@ -105,9 +105,10 @@ type Load struct {
 
 // Classify runs the current model on an image file (JPEG, PNG, GIF, WebP
 // or BMP bytes, in buf). With Again, Image is empty and the worker re-runs
-// its last decoded image (after a model switch). Answers: LayerDone per
-// executed node, then Result or Error. The run's feature maps stay in the
-// worker for Activations until the next Classify.
+// its last decoded image (after a model switch). Answers: LayerDone now
+// and then while the run lasts (see LayerDone), then Result or Error. The
+// run's feature maps stay in the worker for Activations until the next
+// Classify.
 type Classify struct {
 	ID    int    `json:"id"`
 	Top   int    `json:"top"` // how many classes; 0 means 5
@@ -228,7 +229,13 @@ type Memory struct {
 	Helpers int64 `json:"helpers,omitempty"`
 }
 
-// LayerDone reports one executed node of a Classify run.
+// LayerDone reports how far a Classify run got: the node it finished last.
+// The worker posts one each time the run gives the event loop a turn
+// (every 8 ms of run, when it also reads a Cancel), not one per node: a
+// run shorter than that (the CIFAR-10 models) posts none, and the page
+// cannot count on seeing any node, the last included. A progress message
+// per node cost the worker 17-170 us of postMessage each, milliseconds of
+// a 10 ms run.
 type LayerDone struct {
 	ID    int     `json:"id"`
 	Index int     `json:"index"` // 0-based position among the executed nodes
@@ -806,9 +813,10 @@ func isSHA256(s string) bool {
 
 // layerDoneJSON writes a LayerDone's JSON by hand, the bytes Encode's
 // json.Marshal writes, when its strings need no escaping and its time
-// prints in plain decimals (ok false otherwise: Encode marshals it). A
-// worker sends one per executed node of a run, and json.Marshal took
-// 9-14 us of cpu time each in Node, a millisecond of a small model's run.
+// prints in plain decimals (ok false otherwise: Encode marshals it).
+// json.Marshal took 9-14 us of cpu time each in Node, when a worker sent
+// one per executed node of a run (a millisecond of a small model's run);
+// the warm-up still encodes one every millisecond.
 func layerDoneJSON(m Message) (text []byte, ok bool) {
 	var d LayerDone
 	switch v := m.(type) {
