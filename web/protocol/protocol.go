@@ -564,28 +564,32 @@ func Encode(m Message) (jsonText, buf []byte, err error) {
 	if text, ok := layerDoneJSON(m); ok {
 		return text, nil, nil
 	}
-	body, err := json.Marshal(m)
-	if err != nil {
-		return nil, nil, fmt.Errorf("protocol: encode %s: %w", m.Type(), err)
+	text, ok := resultJSON(m)
+	if !ok {
+		body, err := json.Marshal(m)
+		if err != nil {
+			return nil, nil, fmt.Errorf("protocol: encode %s: %w", m.Type(), err)
+		}
+		// Splice the type in front of the message's own fields.
+		var out bytes.Buffer
+		out.Grow(len(body) + 24)
+		out.WriteString(`{"type":`)
+		tj, _ := json.Marshal(string(m.Type()))
+		out.Write(tj)
+		if len(body) > 2 { // body is "{...}"; "{}" has no fields
+			out.WriteByte(',')
+		}
+		out.Write(body[1:])
+		text = out.Bytes()
 	}
-	// Splice the type in front of the message's own fields.
-	var out bytes.Buffer
-	out.Grow(len(body) + 24)
-	out.WriteString(`{"type":`)
-	tj, _ := json.Marshal(string(m.Type()))
-	out.Write(tj)
-	if len(body) > 2 { // body is "{...}"; "{}" has no fields
-		out.WriteByte(',')
-	}
-	out.Write(body[1:])
-	if out.Len() > MaxJSONBytes {
-		return nil, nil, fmt.Errorf("protocol: %s message is %d bytes of JSON, more than %d", m.Type(), out.Len(), MaxJSONBytes)
+	if len(text) > MaxJSONBytes {
+		return nil, nil, fmt.Errorf("protocol: %s message is %d bytes of JSON, more than %d", m.Type(), len(text), MaxJSONBytes)
 	}
 	buf, _ = bulk(m)
 	if len(buf) > MaxBufBytes {
 		return nil, nil, fmt.Errorf("protocol: %s message carries %d bytes, more than %d", m.Type(), len(buf), MaxBufBytes)
 	}
-	return out.Bytes(), buf, nil
+	return text, buf, nil
 }
 
 // Decode parses a message from its JSON text and bulk bytes (nil when the
@@ -599,6 +603,15 @@ func Decode(jsonText, buf []byte) (Message, error) {
 	}
 	if len(buf) > MaxBufBytes {
 		return nil, fmt.Errorf("protocol: message carries %d bytes, more than %d", len(buf), MaxBufBytes)
+	}
+	if bytes.HasPrefix(jsonText, []byte(resultPrefix)) {
+		if r, ok := decodeResult(jsonText); ok {
+			r.View.RGBA = buf
+			if err := validate(r); err != nil {
+				return nil, err
+			}
+			return r, nil
+		}
 	}
 	var head struct {
 		Type *Type `json:"type"`
