@@ -435,6 +435,20 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 	for t := 0; t+4 <= tc; t++ {
 		quad[t] = pos[t] >= 0 && pos[t+3] == pos[t]+6 && (t0+t)/tilesX == (t0+t+3)/tilesX && t%nr+4 <= nr
 	}
+	// run[t]: 16 or 8 when tiles t.. t+run-1 lie so too, for
+	// transformInputWide (amd64 with AVX-512), else 0: on 56x56 maps (rows
+	// of 28 tiles, slivers of 32) 16+8+4 tiles a row, on 28x28 8+4 of 14.
+	var run [winoMaxTiles]int8
+	if vectorInput && nr%8 == 0 && wideVectors() {
+		for t := 0; t < tc; t++ {
+			for _, k := range [2]int{16, 8} {
+				if t+k <= tc && pos[t] >= 0 && pos[t+k-1] == pos[t]+int32(2*(k-1)) && (t0+t)/tilesX == (t0+t+k-1)/tilesX && t%nr+k <= nr {
+					run[t] = int8(k)
+					break
+				}
+			}
+		}
+	}
 	// tail[t]: the start of the four tiles ending a tile row that tile t,
 	// one of that row's last three and not the start of a quad, takes with
 	// them (the tiles before t again, with the same values), or -1. A
@@ -453,6 +467,11 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for t := 0; t < tc; t++ {
 			o := (t/nr)*cn + t%nr
+			if k := int(run[t]); k > 0 {
+				transformInputWide(img, int(pos[t]), g.W, v, o+c*nr, plane, k == 16)
+				t += k - 1
+				continue
+			}
 			if vectorInput && quad[t] && transformInput4(img, int(pos[t]), g.W, v, o+c*nr, plane) {
 				t += 3
 				continue
@@ -531,12 +550,19 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 // slivers s0..s0+sc-1) into its 2x2 outputs Y = At m A, adds the bias,
 // applies ReLU and writes those inside the output. With an NR that is a
 // multiple of 4, four tiles at a time (winoOut4: vectors where the build
-// has them); the scalar ReLU's branches, which a ReLU's input takes at
-// random, cost more than the rest of the transform.
+// has them), with NR 32 and AVX-512 sixteen (winoOutWide); the scalar
+// ReLU's branches, which a ReLU's input takes at random, cost more than
+// the rest of the transform.
 func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, sm, s0, sc, t0, tc, tilesX int) {
 	step := 1
 	if nr%4 == 0 {
 		step = 4
+	}
+	// Sixteen tiles at a time (winoOutWide, amd64 with AVX-512) with
+	// NR 32: a sliver's tiles are two runs of 16.
+	wide := vectorOutput && nr%16 == 0 && g.OH*g.OW >= 16 && wideVectors()
+	if wide {
+		step = 16
 	}
 	var ys [4][4]float32
 	for s := 0; s < sc; s++ {
@@ -553,42 +579,53 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 			ty, tx := t0/tilesX, t0%tilesX
 			for t := 0; t < tc; t += step {
 				p := prod[((t/nr)*sm+s)*mr*nr+r*nr+t%nr:]
+				if wide {
+					winoOutWide(p, plane, bv, relu, out, g.OH, g.OW, tilesX, min(16, tc-t), &tx, &ty)
+					continue
+				}
 				if step == 4 {
 					winoOut4(p, plane, bv, relu, &ys)
-					// Four tiles of one tile row, inside the output: two
-					// runs of 8 values (storeOut4, amd64 and WebAssembly).
-					if vectorOutput && tc-t >= 4 && tx+4 <= tilesX && 2*ty+2 <= g.OH && 2*tx+8 <= g.OW && storeOut4(out, 2*ty*g.OW+2*tx, g.OW, &ys) {
-						if tx += 4; tx == tilesX {
-							tx, ty = 0, ty+1
-						}
-						continue
-					}
 				} else {
 					ys[0][0], ys[1][0], ys[2][0], ys[3][0] = winoOut(p, plane, bv, relu)
 				}
-				for k := 0; k < min(step, tc-t); k++ {
-					y00, y01, y10, y11 := ys[0][k], ys[1][k], ys[2][k], ys[3][k]
-					oy, ox := 2*ty, 2*tx
-					if tx++; tx == tilesX {
-						tx, ty = 0, ty+1
-					}
-					if oy+2 <= g.OH && ox+2 <= g.OW {
-						o := oy*g.OW + ox
-						out[o], out[o+1] = y00, y01
-						out[o+g.OW], out[o+g.OW+1] = y10, y11
-						continue
-					}
-					out[oy*g.OW+ox] = y00
-					if ox+1 < g.OW {
-						out[oy*g.OW+ox+1] = y01
-					}
-					if oy+1 < g.OH {
-						out[(oy+1)*g.OW+ox] = y10
-						if ox+1 < g.OW {
-							out[(oy+1)*g.OW+ox+1] = y11
-						}
-					}
-				}
+				storeTiles(g, out, &ys, min(step, tc-t), &tx, &ty, tilesX)
+			}
+		}
+	}
+}
+
+// storeTiles writes the 2x2 outputs of n (at most 4) consecutive tiles
+// from tile (*tx, *ty) on (ys[i][k], output i of tile k: y00, y01, y10,
+// y11) into out, those inside the output, and moves (*tx, *ty) past them.
+// Four tiles of one tile row inside the output: two runs of 8 values
+// (storeOut4, amd64 and WebAssembly).
+func storeTiles(g Geom, out []float32, ys *[4][4]float32, n int, tx, ty *int, tilesX int) {
+	if vectorOutput && n == 4 && *tx+4 <= tilesX && 2**ty+2 <= g.OH && 2**tx+8 <= g.OW && storeOut4(out, 2**ty*g.OW+2**tx, g.OW, ys) {
+		if *tx += 4; *tx == tilesX {
+			*tx, *ty = 0, *ty+1
+		}
+		return
+	}
+	for k := 0; k < n; k++ {
+		y00, y01, y10, y11 := ys[0][k], ys[1][k], ys[2][k], ys[3][k]
+		oy, ox := 2**ty, 2**tx
+		if *tx++; *tx == tilesX {
+			*tx, *ty = 0, *ty+1
+		}
+		if oy+2 <= g.OH && ox+2 <= g.OW {
+			o := oy*g.OW + ox
+			out[o], out[o+1] = y00, y01
+			out[o+g.OW], out[o+g.OW+1] = y10, y11
+			continue
+		}
+		out[oy*g.OW+ox] = y00
+		if ox+1 < g.OW {
+			out[oy*g.OW+ox+1] = y01
+		}
+		if oy+1 < g.OH {
+			out[(oy+1)*g.OW+ox] = y10
+			if ox+1 < g.OW {
+				out[(oy+1)*g.OW+ox+1] = y11
 			}
 		}
 	}

@@ -221,3 +221,63 @@ func TestTransformOutputVectorSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoOutWideSameBits: winoOutWide (16 tiles a call, amd64 with
+// AVX-512) writes each tile's outputs with winoOut's bits where the scalar
+// stores (storeTiles) write them and nothing else: runs of 1 to 16 tiles
+// from any tile, within a tile row or across rows, on planes with odd
+// sizes (cut tiles at the right and bottom edges) and runs that end at the
+// plane's end, on products with NaN, infinities and -0, with and without
+// ReLU and bias.
+func TestWinoOutWideSameBits(t *testing.T) {
+	if !wideVectors() {
+		t.Skip("no wide vectors in this build or on this CPU")
+	}
+	r := rand.New(rand.NewPCG(27, 28))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
+	const plane = 37
+	sentinel := float32(-12345)
+	for _, c := range []struct{ oh, ow int }{{56, 56}, {28, 28}, {14, 14}, {13, 13}, {7, 9}, {5, 4}, {3, 31}, {17, 23}, {2, 8}} {
+		tilesY, tilesX := (c.oh+1)/2, (c.ow+1)/2
+		tiles := tilesY * tilesX
+		for round := 0; round < 60; round++ {
+			p := randSlice(r, 16*plane)
+			for i := 0; i < 12; i++ {
+				p[r.IntN(len(p))] = special[r.IntN(len(special))]
+			}
+			bv := float32(r.NormFloat64())
+			if round%4 == 0 {
+				bv = special[r.IntN(len(special))]
+			}
+			relu := round%2 == 0
+			n := 1 + r.IntN(16)
+			t0 := r.IntN(tiles)
+			if round%5 == 0 {
+				t0 = max(0, tiles-n) // a run ending at the plane's end
+			}
+			n = min(n, tiles-t0)
+			got, want := make([]float32, c.oh*c.ow), make([]float32, c.oh*c.ow)
+			for i := range got {
+				got[i], want[i] = sentinel, sentinel
+			}
+			tx, ty := t0%tilesX, t0/tilesX
+			winoOutWide(p, plane, bv, relu, got, c.oh, c.ow, tilesX, n, &tx, &ty)
+			if wt := t0 + n; tx != wt%tilesX || ty != wt/tilesX {
+				t.Fatalf("%dx%d tiles %d+%d: ends at tile (%d, %d), want (%d, %d)", c.oh, c.ow, t0, n, tx, ty, wt%tilesX, wt/tilesX)
+			}
+			vectorOutput = false
+			rx, ry := t0%tilesX, t0/tilesX
+			for k := 0; k < n; k++ {
+				var ys [4][4]float32
+				ys[0][0], ys[1][0], ys[2][0], ys[3][0] = winoOut(p[k:], plane, bv, relu)
+				storeTiles(Geom{OH: c.oh, OW: c.ow}, want, &ys, 1, &rx, &ry, tilesX)
+			}
+			vectorOutput = true
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%dx%d tiles %d+%d relu %v: y[%d] = %v, scalar %v", c.oh, c.ow, t0, n, relu, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -6,3 +6,7 @@ package conv
 // WebAssembly (winoinput_wasm.go); elsewhere transformInput transforms one
 // tile at a time.
 func transformInput4(img []float32, p, w int, v []float32, q, plane int) bool { return false }
+
+func transformInputWide(img []float32, p, w int, v []float32, q, plane int, wide bool) {
+	panic("transformInputWide without wideVectors")
+}

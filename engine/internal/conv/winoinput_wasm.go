@@ -38,3 +38,9 @@ var deinterleave = [4][16]uint8{
 //
 //go:noescape
 func transformInput4Asm(src, dst *float32, w, plane int, tbl *[4][16]uint8)
+
+// transformInputWide (16 or 8 tiles at once, amd64 with AVX-512) has no
+// WebAssembly form: SIMD128 vectors hold four tiles.
+func transformInputWide(img []float32, p, w int, v []float32, q, plane int, wide bool) {
+	panic("transformInputWide without wideVectors")
+}

@@ -6,3 +6,9 @@ package conv
 // (winooutput_amd64.go, winooutput_wasm.go); elsewhere transformOutput
 // stores one tile at a time.
 func storeOut4(y []float32, o, w int, ys *[4][4]float32) bool { return false }
+
+func winoOutWide(p []float32, plane int, bv float32, relu bool, out []float32, oh, ow, tilesX, n int, tx, ty *int) {
+	panic("winoOutWide without wideVectors")
+}
+
+func wideVectors() bool { return false }

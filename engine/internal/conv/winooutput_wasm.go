@@ -40,3 +40,11 @@ var interleave = [4][16]uint8{
 //
 //go:noescape
 func storeOut4Asm(dst *float32, w int, ys *[4][4]float32, tbl *[4][16]uint8)
+
+// winoOutWide (16 tiles at once, amd64 with AVX-512) has no WebAssembly
+// form: SIMD128 vectors hold four tiles.
+func winoOutWide(p []float32, plane int, bv float32, relu bool, out []float32, oh, ow, tilesX, n int, tx, ty *int) {
+	panic("winoOutWide without wideVectors")
+}
+
+func wideVectors() bool { return false }
