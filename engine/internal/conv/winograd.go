@@ -438,7 +438,7 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 	// run[t]: 16 or 8 when tiles t.. t+run-1 lie so too, for
 	// transformInputWide (amd64 with AVX-512), else 0: on 56x56 maps (rows
 	// of 28 tiles, slivers of 32) 16+8+4 tiles a row, on 28x28 8+4 of 14.
-	var run [winoMaxTiles]int8
+	var run, runTail [winoMaxTiles]int8
 	if vectorInput && nr%8 == 0 && wideVectors() {
 		for t := 0; t < tc; t++ {
 			for _, k := range [2]int{16, 8} {
@@ -446,6 +446,18 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 					run[t] = int8(k)
 					break
 				}
+			}
+		}
+		// runTail[t]: where t, not the start of a run, has five to eight
+		// tiles left in its row and sliver, the distance back to the
+		// start of the run of 8 that ends there (taking the tiles before
+		// t again, with the same values), or 0: a 28x28 map's rows of 14
+		// tiles take 8 and 8 instead of 8, a quad and a quad's tail.
+		for t := 0; t < tc; t++ {
+			row := (t0 + t) / tilesX
+			e := min(tc, (row+1)*tilesX-t0, (t/nr+1)*nr) // end of t's row in the block and sliver
+			if s := e - 8; run[t] == 0 && e-t > 4 && s >= 0 && s < t && run[s] != 0 {
+				runTail[t] = int8(t - s)
 			}
 		}
 	}
@@ -470,6 +482,12 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 			if k := int(run[t]); k > 0 {
 				transformInputWide(img, int(pos[t]), g.W, v, o+c*nr, plane, k == 16)
 				t += k - 1
+				continue
+			}
+			if b := int(runTail[t]); b > 0 {
+				s := t - b
+				transformInputWide(img, int(pos[s]), g.W, v, (s/nr)*cn+s%nr+c*nr, plane, false)
+				t = s + 7
 				continue
 			}
 			if vectorInput && quad[t] && transformInput4(img, int(pos[t]), g.W, v, o+c*nr, plane) {
