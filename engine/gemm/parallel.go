@@ -72,7 +72,7 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 	// to start and no thread to wake per call (GoogLeNet makes about 60
 	// calls per pass, most of them small). The output is cut into
 	// granules of minStrip rows or columns, claimed in ranges of
-	// decreasing size (par.ForGuided): each claim takes about a quarter
+	// decreasing size (par.ForGuided): each claim takes about half
 	// (two workers) of what is left, at least minWorkPerWorker/4
 	// multiply-adds, and is one product (each packs the whole of the
 	// other operand again). The first ranges are large; the last, which

@@ -136,7 +136,7 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	// With enough tile blocks, ranges of whole blocks (all their channel
 	// groups): no block's input is transformed twice. Otherwise ranges of
 	// items. Either way the ranges shrink as the work runs out
-	// (par.ForGuided: each claim about a quarter of what is left with two
+	// (par.ForGuided: each claim about half of what is left with two
 	// workers, the last a block or an item), so that a thread that comes
 	// late still finds work and the other waits at the end for a small
 	// range only. Before: one range of items per worker, or four equal

@@ -76,12 +76,27 @@ func ForChunks(workers, n, chunks int, f func(lo, hi int)) {
 }
 
 // ForGuided runs f over [0, n) cut into ranges claimed one at a time, as
-// ForChunks, but of decreasing size: each claim takes about a 2*workers-th
-// of what is left unclaimed, at least minRange (the last range may be
-// smaller), so that the first ranges are large (few, each paying its setup
-// once) and the last small, bounding what the loop's caller waits for at
-// the end to a small range of the slowest thread instead of a
-// chunks-th of the loop. The ranges depend on the order of the claims:
+// ForChunks, but of decreasing size: each claim takes about a workers-th
+// of what is left unclaimed (half with two workers), at least minRange
+// (the last range may be smaller), so that the first ranges are large
+// (few, each paying its setup once) and the last small, bounding what the
+// loop's caller waits for at the end to a small range of the slowest
+// thread instead of a chunks-th of the loop.
+//
+// A 2*workers-th before: twice the ranges, and a range's setup is not
+// small where the loop is a GEMM's strips (each packs the other operand
+// again) or Winograd's items (a range starting inside a tile block
+// transforms the block's input again). Two workers against one, CPU time
+// of the ranges, medians of 600 calls taking turns, three rounds at load
+// 12-19, old / new split's extra CPU over one worker: 1x1 convs as GEMMs
+// (m x k x n) 256x1024x196 +12% / +8%, +13 / +10, +12 / +9; 1024x256x196
+// +15 / +13, +7 / +7, +3 / +5; 2048x512x49 +15 / +9, +9 / +7, +7 / +5;
+// 128x512x784 +12 / +7, +12 / +6, +12 / +5; 512x128x784 +14 / +8, +11 /
+// +8, +12 / +6; 256x64x3136 +6 / +3, +8 / +5, +9 / +6; 64x256x3136 +7 /
+// +5, +6 / +3, +7 / +5; their wall medians lower in 20 of the 21. Winograd
+// 3x3 convs (one round, load 20), extra CPU: 64->64 56x56 +9% / +8%,
+// 128->128 28x28 +18 / +14, 96->128 28x28 +22 / +19, 128->192 28x28 +12
+// / +10, 64->192 56x56 +6 / +5. The ranges depend on the order of the claims:
 // f must give the same result for any cut of [0, n) (each index's work
 // done alike in whatever range it falls). With workers <= 1 or one thread
 // (WebAssembly) it calls f(0, n) once.
@@ -92,7 +107,7 @@ func ForGuided(workers, n, minRange int, f func(lo, hi int)) {
 		return
 	}
 	w := min(workers, (n+minRange-1)/minRange)
-	pool.run(&job{f: f, n: n, w: int32(n), guided: int32(2 * w), minRange: int32(minRange), done: make(chan struct{})}, w)
+	pool.run(&job{f: f, n: n, w: int32(n), guided: int32(w), minRange: int32(minRange), done: make(chan struct{})}, w)
 }
 
 // Tasks runs f(0), ..., f(n-1), each once, on up to workers goroutines (the
