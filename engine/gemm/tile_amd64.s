@@ -419,6 +419,39 @@ k4store:
 	VFMADD231PS Z31, Z24, Z22; \
 	VFMADD231PS Z31, Z25, Z23
 
+// STEP12H is STEP12 on the first of B's two vectors only: a tile whose
+// columns all lie in it (mask bits 16-31 zero, K4 empty: the last sliver
+// of a product with n 1-16 more than a multiple of 32, 14x14 maps' 196
+// pixels) skips the second vector's 12 multiply-adds, whose lanes would
+// never be stored. The first vector's accumulators take the same fused
+// multiply-adds in the same order: the same bits.
+#define STEP12H(aoff, b0) \
+	VMOVUPS.Z b0, K3, Z24; \
+	VBROADCASTSS (aoff)(SI), Z26; \
+	VBROADCASTSS (aoff+4)(SI), Z27; \
+	VBROADCASTSS (aoff+8)(SI), Z28; \
+	VFMADD231PS Z26, Z24, Z0; \
+	VBROADCASTSS (aoff+12)(SI), Z29; \
+	VFMADD231PS Z27, Z24, Z2; \
+	VBROADCASTSS (aoff)(SI)(AX*1), Z30; \
+	VFMADD231PS Z28, Z24, Z4; \
+	VBROADCASTSS (aoff+4)(SI)(AX*1), Z31; \
+	VFMADD231PS Z29, Z24, Z6; \
+	VBROADCASTSS (aoff+8)(SI)(AX*1), Z26; \
+	VFMADD231PS Z30, Z24, Z8; \
+	VBROADCASTSS (aoff+12)(SI)(AX*1), Z27; \
+	VFMADD231PS Z31, Z24, Z10; \
+	VBROADCASTSS (aoff)(SI)(AX*2), Z28; \
+	VFMADD231PS Z26, Z24, Z12; \
+	VBROADCASTSS (aoff+4)(SI)(AX*2), Z29; \
+	VFMADD231PS Z27, Z24, Z14; \
+	VBROADCASTSS (aoff+8)(SI)(AX*2), Z30; \
+	VFMADD231PS Z28, Z24, Z16; \
+	VBROADCASTSS (aoff+12)(SI)(AX*2), Z31; \
+	VFMADD231PS Z29, Z24, Z18; \
+	VFMADD231PS Z30, Z24, Z20; \
+	VFMADD231PS Z31, Z24, Z22
+
 TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-88
 	MOVQ mask+72(FP), AX
 	KMOVW AX, K3
@@ -458,6 +491,8 @@ TEXT ·tile12x32AVX512(SB), NOSPLIT, $0-88
 	VPXORD Z23, Z23, Z23
 	PFBSETUP(t12pfo)
 	PFPSETUP(t12pfp)
+	KORTESTW K4, K4
+	JZ   t12half
 	MOVQ CX, BX
 	SHRQ $1, BX
 	JZ   t12tail
@@ -480,6 +515,32 @@ t12tail:
 	TESTQ $1, CX
 	JZ    t12epilogue
 	STEP12(0, (DX), 64(DX))
+	JMP   t12epilogue
+
+	// The loop above on B's first vector only (STEP12H).
+t12half:
+	MOVQ CX, BX
+	SHRQ $1, BX
+	JZ   t12htail
+
+t12hloop2:
+	STEP12H(0, (DX))
+	PFROW(t12hpf)
+	TESTQ $8, R11
+	JZ    t12hnopfb
+	PFNEXTB
+t12hnopfb:
+	PFPTR(t12hpfq)
+	STEP12H(16, (DX)(R13*1))
+	ADDQ $32, SI
+	LEAQ (DX)(R13*2), DX
+	DECQ BX
+	JNZ  t12hloop2
+
+t12htail:
+	TESTQ $1, CX
+	JZ    t12epilogue
+	STEP12H(0, (DX))
 
 t12epilogue:
 	MOVQ c+32(FP), R9
