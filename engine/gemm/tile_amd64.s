@@ -60,6 +60,28 @@
 	VFMADD231PS Z25, Z16, Z14; \
 	VFMADD231PS Z25, Z17, Z15
 
+// STEPH is STEP on the first of B's two vectors only (see STEP12H): the
+// same fused multiply-adds in the same order on the first vector's
+// accumulators.
+#define STEPH(aoff, b0) \
+	VMOVUPS.Z b0, K3, Z16; \
+	VBROADCASTSS (aoff)(SI), Z18; \
+	VBROADCASTSS (aoff+4)(SI), Z19; \
+	VBROADCASTSS (aoff+8)(SI), Z20; \
+	VBROADCASTSS (aoff+12)(SI), Z21; \
+	VBROADCASTSS (aoff)(DI), Z22; \
+	VBROADCASTSS (aoff+4)(DI), Z23; \
+	VBROADCASTSS (aoff+8)(DI), Z24; \
+	VBROADCASTSS (aoff+12)(DI), Z25; \
+	VFMADD231PS Z18, Z16, Z0; \
+	VFMADD231PS Z19, Z16, Z2; \
+	VFMADD231PS Z20, Z16, Z4; \
+	VFMADD231PS Z21, Z16, Z6; \
+	VFMADD231PS Z22, Z16, Z8; \
+	VFMADD231PS Z23, Z16, Z10; \
+	VFMADD231PS Z24, Z16, Z12; \
+	VFMADD231PS Z25, Z16, Z14
+
 // ROWOLD adds row r of C (at R9) to accumulators z0, z1 as C + acc (C
 // the first operand, as storeTileAddAVX512's row.Add(acc)), then moves R9
 // to the next row; t0 and t1 are temporaries (ROWADD's too).
@@ -206,6 +228,8 @@ TEXT ·tile8x32AVX512(SB), NOSPLIT, $0-88
 	VPXORD Z15, Z15, Z15
 	PFBSETUP(t8pfo)
 	PFPSETUP(t8pfp)
+	KORTESTW K4, K4
+	JZ   t8half
 	MOVQ CX, BX
 	SHRQ $1, BX
 	JZ   tail
@@ -229,6 +253,34 @@ tail:
 	TESTQ $1, CX
 	JZ    epilogue
 	STEP(0, (DX), 64(DX))
+	JMP   epilogue
+
+	// The loop above on B's first vector only (STEPH), for a tile whose
+	// columns all lie in it (K4 empty).
+t8half:
+	MOVQ CX, BX
+	SHRQ $1, BX
+	JZ   t8htail
+
+t8hloop2:
+	STEPH(0, (DX))
+	PFROW(t8hpf)
+	TESTQ $8, R11
+	JZ    t8hnopfb
+	PFNEXTB
+t8hnopfb:
+	PFPTR(t8hpfq)
+	STEPH(16, (DX)(R13*1))
+	ADDQ $32, SI
+	ADDQ $32, DI
+	LEAQ (DX)(R13*2), DX
+	DECQ BX
+	JNZ  t8hloop2
+
+t8htail:
+	TESTQ $1, CX
+	JZ    epilogue
+	STEPH(0, (DX))
 
 epilogue:
 	MOVQ c+32(FP), R9
