@@ -103,12 +103,18 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 	// Channel group: sm slivers, so prod (16*mb*tb floats) fits winoBlock.
 	sm := max(1, min(slivers, winoBlock/(16*mr*tb)))
 	groups := (slivers + sm - 1) / sm
-	// Workers take contiguous ranges of items, which split few items
-	// unevenly (7 over 2 workers: 4 and 3). Smaller channel groups give at
-	// least 4 items per worker; two workers may then both transform a
-	// block's input, which costs little beside its products. The group
-	// size changes no arithmetic, so results keep their bits.
-	for workers > 1 && g.N*blocks*groups < 4*workers && sm > 1 {
+	// With fewer than 2 items per worker, smaller channel groups give more
+	// items (the group size changes no arithmetic, so results keep their
+	// bits). Not 4 items a worker as before: 28x28 maps (7 blocks of 32
+	// tiles) then ran 14 items of half the channels, and each range that
+	// began or ended inside a block transformed the block's input again.
+	// Single 3x3 convs, two workers against one taking turns call by call
+	// with the old and new grouping, 600 calls, two rounds at load 17-18,
+	// CPU time of the ranges over one worker's, old / new: 128->128 28x28
+	// +16% / +7%, +21 / +8; 96->128 28x28 +12 / +3, +17 / +12; wall
+	// p25 2.12 / 1.55, 2.05 / 1.94 and 1.04 / 1.01, 1.73 / 1.55 ms. Unchanged
+	// (control): 128->192 28x28, 64->64 56x56.
+	for workers > 1 && g.N*blocks*groups < 2*workers && sm > 1 {
 		sm = (sm + 1) / 2
 		groups = (slivers + sm - 1) / sm
 	}
