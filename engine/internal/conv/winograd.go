@@ -670,6 +670,7 @@ func padGeom(g Geom, tilesY, tilesX int) Geom {
 // included) it reads from x, so the transform gives the same bits.
 func padInput(g, gp Geom, x, xp []float32) {
 	h, w := min(g.H, gp.H-g.PT), min(g.W, gp.W-g.PL) // rows and columns any tile reads
+	wide := vectorInput && g.PL <= 16 && wideVectors()
 	for c := 0; c < g.C; c++ {
 		xc := xp[c*gp.H*gp.W : (c+1)*gp.H*gp.W]
 		// Only the padding is cleared (clearing whole planes took half
@@ -677,6 +678,10 @@ func padInput(g, gp Geom, x, xp []float32) {
 		clear(xc[:g.PT*gp.W])
 		for iy := 0; iy < h; iy++ {
 			row := xc[(iy+g.PT)*gp.W : (iy+g.PT+1)*gp.W]
+			if wide {
+				padRowWide(row, x[(c*g.H+iy)*g.W:][:w], g.PL)
+				continue
+			}
 			clear(row[:g.PL])
 			copy(row[g.PL:g.PL+w], x[(c*g.H+iy)*g.W:])
 			clear(row[g.PL+w:])

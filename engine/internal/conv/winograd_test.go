@@ -281,3 +281,64 @@ func TestWinoOutWideSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestPadInputWideSameBits: padInput with its AVX-512 rows (padRowWide)
+// writes exactly the scalar copies and clears, over padded geometries as
+// winograd and winogradTM lay them out (pads 0 to 2, maps whose padded
+// rows are and are not multiples of 16 wide), on input with NaN,
+// infinities and -0; and padRowWide alone for every pl from 0 to 16.
+func TestPadInputWideSameBits(t *testing.T) {
+	if !wideVectors() {
+		t.Skip("no wide vectors in this build or on this CPU")
+	}
+	r := rand.New(rand.NewPCG(29, 30))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}
+	sentinel := float32(-777)
+	for _, c := range []struct{ h, w, pad int }{{56, 56, 1}, {28, 28, 1}, {14, 14, 1}, {13, 13, 1}, {7, 7, 1}, {9, 40, 0}, {17, 23, 2}, {3, 70, 1}} {
+		g := Geom{C: 3, H: c.h, W: c.w, PT: c.pad, PL: c.pad, PB: c.pad, PR: c.pad, KH: 3, KW: 3}
+		g.OH, g.OW = OutSize(g.H, c.pad, c.pad, 3, 1, 1), OutSize(g.W, c.pad, c.pad, 3, 1, 1)
+		gp := padGeom(g, (g.OH+1)/2, (g.OW+1)/2)
+		x := randSlice(r, g.C*g.H*g.W)
+		for i := 0; i < 8; i++ {
+			x[r.IntN(len(x))] = special[r.IntN(len(special))]
+		}
+		want, got := make([]float32, g.C*gp.H*gp.W), make([]float32, g.C*gp.H*gp.W)
+		for i := range want {
+			want[i], got[i] = sentinel, sentinel
+		}
+		vectorInput = false
+		padInput(g, gp, x, want)
+		vectorInput = true
+		padInput(g, gp, x, got)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%dx%d pad %d: xp[%d] = %v, scalar %v", c.h, c.w, c.pad, i, got[i], want[i])
+			}
+		}
+	}
+	for pl := 0; pl <= 16; pl++ {
+		for _, n := range []int{1, 5, 15, 16, 17, 31, 32, 33, 56} {
+			for _, extra := range []int{0, 1, 2, 17} {
+				src := randSlice(r, n)
+				src[r.IntN(n)] = special[r.IntN(len(special))]
+				row := make([]float32, pl+n+extra+3)
+				for i := range row {
+					row[i] = sentinel
+				}
+				padRowWide(row[:pl+n+extra], src, pl)
+				for i, v := range row {
+					want := sentinel
+					switch {
+					case i < pl || i >= pl+n && i < pl+n+extra:
+						want = 0
+					case i < pl+n:
+						want = src[i-pl]
+					}
+					if math.Float32bits(v) != math.Float32bits(want) {
+						t.Fatalf("pl %d n %d extra %d: row[%d] = %v, want %v", pl, n, extra, i, v, want)
+					}
+				}
+			}
+		}
+	}
+}

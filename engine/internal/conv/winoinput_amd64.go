@@ -175,3 +175,24 @@ func transformInput8(img []float32, p, w int, v []float32, q, plane int) {
 	st(14, b2.Sub(b1))
 	st(15, b1.Sub(b3))
 }
+
+// padRowWide writes src (w values) into row with pl zeros before it and
+// zeros after it up to len(row) (pl at most 16), 16 values at a time with
+// AVX-512: each store is the last pl values of the previous load and the
+// first 16-pl of the next (VPERMI2PS), loads past src's end zero-filled,
+// the last store masked. Only where wideVectors. padInput's clear, copy
+// and clear per row (two calls of the runtime's memclr and a memmove for
+// 58 values at 56x56) were a tenth of a 64-channel 56x56 Winograd conv's
+// CPU profile (BenchmarkConv3x3). Copies only: the same bits.
+func padRowWide(row, src []float32, pl int) {
+	idx := archsimd.LoadUint32x16Array(&iota16).Add(archsimd.BroadcastUint32x16(uint32(16 - pl)))
+	var prev archsimd.Float32x16
+	for i := 0; i < len(row); i += 16 {
+		var cur archsimd.Float32x16
+		if i < len(src) {
+			cur, _ = archsimd.LoadFloat32x16Part(src[i:])
+		}
+		prev.ConcatPermute(cur, idx).StorePart(row[i:])
+		prev = cur
+	}
+}

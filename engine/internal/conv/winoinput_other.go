@@ -10,3 +10,7 @@ func transformInput4(img []float32, p, w int, v []float32, q, plane int) bool { 
 func transformInputWide(img []float32, p, w int, v []float32, q, plane int, wide bool) {
 	panic("transformInputWide without wideVectors")
 }
+
+func padRowWide(row, src []float32, pl int) {
+	panic("padRowWide without wideVectors")
+}

@@ -44,3 +44,8 @@ func transformInput4Asm(src, dst *float32, w, plane int, tbl *[4][16]uint8)
 func transformInputWide(img []float32, p, w int, v []float32, q, plane int, wide bool) {
 	panic("transformInputWide without wideVectors")
 }
+
+// padRowWide (AVX-512) has no WebAssembly form.
+func padRowWide(row, src []float32, pl int) {
+	panic("padRowWide without wideVectors")
+}
