@@ -270,7 +270,14 @@ func poolParts(cg conv.Geom, pg poolGeom, bounds []int) ([]poolPart, int, int, b
 		g.n, g.c = 1, 1 // one image; runConvPool sets the planes
 		g.h, g.pt, g.pb, g.oh = b-a, a-ya, max(0, yb-b), p1-p0
 		ca, cb := -1, -1
-		for _, r := range [][2]int{{a, b}, {a &^ 1, b}, {a, min(cg.OH, b+1)}, {a &^ 1, min(cg.OH, b+1)}} {
+		cands := [][2]int{{a, b}, {a &^ 1, b}, {a, min(cg.OH, b+1)}, {a &^ 1, min(cg.OH, b+1)}}
+		if conv.RowStep(cg) == 4 {
+			// F(4x4) Winograd's bands (WebAssembly): from a row a
+			// multiple of 4, of a multiple of 4 rows or to the end.
+			a4 := a &^ 3
+			cands = append(cands, [2]int{a4, min(cg.OH, a4+(b-a4+3)&^3)})
+		}
+		for _, r := range cands {
 			if _, ok := conv.RowBand(cg, r[0], r[1]); ok {
 				ca, cb = r[0], r[1]
 				break

@@ -148,12 +148,14 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 }
 
 // subBands cuts rows [r0, r1) of g's output into sub-bands: as many even
-// rows as fit rowScratch, more when a shorter band would not keep the bits
-// (Winograd wants enough pixels).
+// rows (a multiple of conv.RowStep: 4 for F(4x4) Winograd in
+// WebAssembly) as fit rowScratch, more when a shorter band would not keep
+// the bits (Winograd wants enough pixels).
 func subBands(g conv.Geom, r0, r1 int) []conv.Band {
 	rowValues := g.C*g.SH*g.W + g.M*g.OW
+	st := conv.RowStep(g)
 	var subs []conv.Band
-	for h := max(2, rowScratch/max(1, rowValues)/2*2); ; h += 2 {
+	for h := max(st, rowScratch/max(1, rowValues)/st*st); ; h += st {
 		subs = subs[:0]
 		ok := true
 		for a := r0; a < r1 && ok; a += h {
@@ -170,8 +172,8 @@ func subBands(g conv.Geom, r0, r1 int) []conv.Band {
 // rowBounds returns the row bounds of count bands of g's output, as even
 // as conv.RowBand allows, or nil: at least 2 rows each (fewer rows are
 // split by channels), of equal rows (im2col and 1x1 convs take any), else
-// on even rows (Winograd's 2x2 tiles), each bound the even row nearest its
-// share. The slowest shard sets the pace: GoogLeNet's 14x14 1x1s took 8
+// on even rows (Winograd's 2x2 tiles; rows a multiple of 4 for F(4x4)'s,
+// conv.RowStep), each bound the such row nearest its share. The slowest shard sets the pace: GoogLeNet's 14x14 1x1s took 8
 // rows of 14 on one shard, and AlexNet's second conv 15 of 27, when every
 // bound was rounded down to an even row.
 func rowBounds(g conv.Geom, count int) []int {
@@ -197,8 +199,9 @@ func rowBounds(g conv.Geom, count int) []int {
 	if valid() {
 		return bounds
 	}
+	st := conv.RowStep(g)
 	for i := range count {
-		bounds[i] = (i*g.OH + count) / (2 * count) * 2
+		bounds[i] = (2*i*g.OH + st*count) / (2 * st * count) * st
 	}
 	if valid() {
 		return bounds

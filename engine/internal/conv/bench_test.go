@@ -91,6 +91,23 @@ func BenchmarkConv3x3(b *testing.B) {
 				b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
 			})
 		}
+		// F(4x4) (winograd4.go) with the default kernel, its kernels
+		// kept, where the maps are not too small for its 4x4 tiles.
+		if g.OH < 13 {
+			continue
+		}
+		b.Run(cc.name+"/"+gemm.DefaultTiles.Kernel.Name+"/winograd4", func(b *testing.B) {
+			ww := newWinograd4Weights(w, g.M, g.C, gemm.DefaultTiles.Kernel.MR)
+			winograd4(g, x, ww, bias, y, true, 1, gemm.DefaultTiles)
+			b.ResetTimer()
+			cpu0 := cputime.Seconds()
+			for b.Loop() {
+				winograd4(g, x, ww, bias, y, true, 1, gemm.DefaultTiles)
+			}
+			cpu := cputime.Seconds() - cpu0
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+		})
 	}
 }
 

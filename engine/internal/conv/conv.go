@@ -137,6 +137,8 @@ func Prepack(g Geom, w Weights) *gemm.PackedA {
 	switch LayoutFor(g, t) {
 	case WinogradKernels:
 		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, t.Kernel.MR)}
+	case Winograd4Kernels:
+		return &gemm.PackedA{Ext: newWinograd4Weights(w, g.M, g.C, t.Kernel.MR)}
 	case PixelMajor:
 		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, t.Kernel.NR)}
 	case DirectSlivers:

@@ -93,6 +93,13 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 		after()
 		return
 	}
+	if pa.winograd && useWinograd4(g, wasmBuild) {
+		ww, done := winograd4Weights4(w, g, pa.tiles)
+		winograd4(g, x, ww, bias, y, relu1, workers, pa.tiles)
+		done()
+		after()
+		return
+	}
 	if pa.winograd && useWinogradOn(g, wasmBuild) {
 		winograd(g, x, w, bias, y, relu1, workers, pa.tiles)
 		after()

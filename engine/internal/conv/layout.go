@@ -30,6 +30,10 @@ const (
 	// DirectSlivers are the weights float32 in the direct path's 8-row
 	// slivers (directWeights), rows rounded up to 8.
 	DirectSlivers
+	// Winograd4Kernels are the F(4x4, 3x3) transformed kernels
+	// (winograd4Weights, WebAssembly only): float32, 36 per 3x3 kernel,
+	// rows rounded up to MR.
+	Winograd4Kernels
 )
 
 // Target is the platform whose layouts LayoutFor chooses: WebAssembly
@@ -56,6 +60,9 @@ func LayoutFor(g Geom, t Target) Layout {
 	}
 	if !t.Wasm && useWinogradTM(g, t.Kernel) {
 		return WinogradTiles
+	}
+	if useWinograd4(g, t.Wasm) {
+		return Winograd4Kernels
 	}
 	if useWinogradOn(g, t.Wasm) {
 		if !keepWinogradWeights(g.M, g.C, t.Wasm) {
@@ -86,6 +93,8 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 		return mp*k + 4*mp
 	case WinogradKernels:
 		return 4 * 16 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
+	case Winograd4Kernels:
+		return 4 * 36 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
 	case PixelMajor:
 		return 4 * int64(roundUp(g.M, kern.NR)) * k
 	case WinogradTiles:
@@ -105,6 +114,8 @@ func PackedBytes(pa *gemm.PackedA) int64 {
 	b := int64(len(pa.Q)) + 4*int64(len(pa.Scales))
 	switch e := pa.Ext.(type) {
 	case *winogradWeights:
+		b += 4 * int64(len(e.u))
+	case *winograd4Weights:
 		b += 4 * int64(len(e.u))
 	case *pixelMajorWeights:
 		b += 4 * int64(len(e.w))

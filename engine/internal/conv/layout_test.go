@@ -18,6 +18,8 @@ func layoutOf(pa *gemm.PackedA) Layout {
 	switch pa.Ext.(type) {
 	case *winogradWeights:
 		return WinogradKernels
+	case *winograd4Weights:
+		return Winograd4Kernels
 	case *pixelMajorWeights:
 		return PixelMajor
 	case *winogradTMWeights:
@@ -47,20 +49,25 @@ func TestLayoutFor(t *testing.T) {
 		g    Geom
 		wasm Layout // on WebAssembly
 	}{
-		{geom(32, 48, 16, 3, 1, 1), WinogradKernels},   // 3x3 s1, 256 outputs
-		{geom(384, 288, 13, 3, 1, 1), Unpacked},        // past wasmKeepWinogradMC
-		{geom(32, 40, 16, 3, 2, 1), Panels},            // strided: im2col
-		{geom(64, 70, 7, 1, 1, 1), Panels},             // 1x1 on 7x7: pixel-major natively
-		{geom(16, 16, 12, 3, 1, 16), Unpacked},         // depthwise
-		{geom(1, 8, 12, 5, 1, 1), Unpacked},            // one input channel
-		{geom(3, 20, 12, 11, 4, 1), Panels},            // a first layer's big kernel
-		{geom(16, 16, 12, 3, 1, 1), WinogradKernels},   // 144 outputs: Winograd in WebAssembly only (useWinogradOn)
-		{geom(16, 16, 6, 3, 1, 1), Panels},             // too few outputs for Winograd
-		{geom(288, 64, 8, 3, 1, 1), Panels},            // small map, more than 256 channels in: im2col in WebAssembly
-		{geom(16, 16, 13, 3, 1, 1), WinogradKernels},   // 169 outputs
-		{geom(256, 384, 13, 3, 1, 1), WinogradKernels}, // at wasmKeepWinogradMC
-		{geom(64, 40, 7, 3, 1, 1), WinogradKernels},    // 3x3 s1 on 7x7: winogradTM natively, Winograd in WebAssembly
-		{geom(32, 24, 8, 3, 2, 1), Panels},             // strided on 4x4: pixel-major natively
+		{geom(32, 48, 16, 3, 1, 1), Winograd4Kernels},   // 3x3 s1, 256 outputs: F(4x4) in WebAssembly
+		{geom(512, 288, 13, 3, 1, 1), Unpacked},         // past wasmKeepWinogradMC and F(4x4)'s 384 channels in
+		{geom(32, 40, 16, 3, 2, 1), Panels},             // strided: im2col
+		{geom(64, 70, 7, 1, 1, 1), Panels},              // 1x1 on 7x7: pixel-major natively
+		{geom(16, 16, 12, 3, 1, 16), Unpacked},          // depthwise
+		{geom(1, 8, 12, 5, 1, 1), Unpacked},             // one input channel
+		{geom(3, 20, 12, 11, 4, 1), Panels},             // a first layer's big kernel
+		{geom(16, 16, 12, 3, 1, 1), WinogradKernels},    // 144 outputs: Winograd in WebAssembly only (useWinogradOn)
+		{geom(16, 16, 6, 3, 1, 1), Panels},              // too few outputs for Winograd
+		{geom(288, 64, 8, 3, 1, 1), Panels},             // small map, more than 256 channels in: im2col in WebAssembly
+		{geom(16, 16, 13, 3, 1, 1), Winograd4Kernels},   // 169 outputs: F(4x4) in WebAssembly
+		{geom(256, 384, 13, 3, 1, 1), Winograd4Kernels}, // at wasmKeepWinogradMC
+		{geom(128, 256, 56, 3, 1, 1), Winograd4Kernels}, // F(4x4) on 56x56 up to 128 channels in
+		{geom(256, 256, 56, 3, 1, 1), WinogradKernels},  // past it (VGG16's conv3_2): F(2x2)
+		{geom(256, 512, 28, 3, 1, 1), Unpacked},         // VGG16's conv4_1: F(2x2), transformed every call
+		{geom(384, 512, 14, 3, 1, 1), Winograd4Kernels}, // F(4x4) up to 384 channels in on 14x14, whatever M
+		{geom(64, 64, 58, 3, 1, 1), WinogradKernels},    // maps past 56x56: F(2x2)
+		{geom(64, 40, 7, 3, 1, 1), WinogradKernels},     // 3x3 s1 on 7x7: winogradTM natively, Winograd in WebAssembly
+		{geom(32, 24, 8, 3, 2, 1), Panels},              // strided on 4x4: pixel-major natively
 	} {
 		g := c.g
 		t.Run(fmt.Sprintf("%dto%d_%dx%d_k%d_s%d_g%d", g.C, g.M, g.H, g.W, g.KH, g.SH, g.Group), func(t *testing.T) {

@@ -59,5 +59,23 @@ func RowBand(g Geom, r0, r1 int) (Band, bool) {
 	if wino && (r0%2 != 0 || (r1-r0)%2 != 0 && r1 != g.OH) {
 		return Band{}, false
 	}
+	// F(4x4) (useWinograd4): the band's path must be the whole's (the
+	// kept kernels are one or the other's), and its 4x4 tiles the
+	// whole's.
+	w4 := useWinograd4(g, wasmBuild)
+	if useWinograd4(bg, wasmBuild) != w4 || w4 && (r0%4 != 0 || (r1-r0)%4 != 0 && r1 != g.OH) {
+		return Band{}, false
+	}
 	return Band{G: bg, R0: r0, R1: r1, In0: in0, In1: in1}, true
+}
+
+// RowStep is the multiple of rows RowBand wants of a band's first row
+// (and of its height, but for a band that ends the output) on this
+// build: 4 for F(4x4) Winograd's tiles (useWinograd4), else 2 (F(2x2)'s;
+// the other paths take any).
+func RowStep(g Geom) int {
+	if useWinograd4(g, wasmBuild) {
+		return 4
+	}
+	return 2
 }

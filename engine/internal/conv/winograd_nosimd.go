@@ -12,3 +12,9 @@ func winoOut4(p []float32, plane int, bv float32, relu bool, y *[4][4]float32) {
 
 // transformSliver4 has a vector form only (winograd_simd.go).
 func transformSliver4(w Weights, us []float32, m0, cCount, st, rs int) bool { return false }
+
+// inputQuad4 and outputQuad4 have vector forms only (winograd_simd.go).
+func inputQuad4(pc []float32, ln, tilesX, t int, v []float32, plane int) bool { return false }
+func outputQuad4(p []float32, plane int, bv float32, relu bool, ys *[4][4][4]float32) bool {
+	return false
+}

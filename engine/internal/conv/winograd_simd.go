@@ -108,3 +108,108 @@ func transformSliver4(w Weights, us []float32, m0, cCount, st, rs int) bool {
 	}
 	return true
 }
+
+// bt6x4 is bt6 on four tiles at once, one a lane: the same operations in
+// the same order, so the same bits.
+func bt6x4(r0, r1, r2, r3, r4, r5 archsimd.Float32x4, four, five, two archsimd.Float32x4) (o0, o1, o2, o3, o4, o5 archsimd.Float32x4) {
+	o0 = r0.Mul(four).Sub(r2.Mul(five)).Add(r4)
+	s12, d12 := r1.Add(r2), r1.Sub(r2)
+	o1 = r3.Add(r4).Sub(s12.Mul(four))
+	o2 = r4.Sub(r3).Add(d12.Mul(four))
+	a, b := r4.Sub(r2), r1.Sub(r3)
+	o3 = a.Sub(b.Mul(two))
+	o4 = a.Add(b.Mul(two))
+	o5 = r1.Mul(four).Sub(r3.Mul(five)).Add(r5)
+	return
+}
+
+// inputQuad4 is transformInput4x4's V = Bt d B for the four tiles t..t+3
+// of one channel's column phases pc (runs ln floats), one a lane, into
+// v[xi*plane : xi*plane+4] for the 36 positions xi. Every patch value of
+// the four tiles is one vector load (phases4's layout): no shuffle. In
+// WebAssembly the assembly (inputQuad4Wasm), elsewhere inputQuad4Vec.
+func inputQuad4(pc []float32, ln, tilesX, t int, v []float32, plane int) bool {
+	if wasmBuild && wasmQuad4 {
+		return inputQuad4Wasm(pc, ln, tilesX, t, v, plane)
+	}
+	return inputQuad4Vec(pc, ln, tilesX, t, v, plane)
+}
+
+// inputQuad4Vec is inputQuad4 with archsimd.
+func inputQuad4Vec(pc []float32, ln, tilesX, t int, v []float32, plane int) bool {
+	_ = pc[23*ln+ln-1]
+	_ = v[35*plane+3]
+	if t+tilesX+3 >= ln {
+		return false
+	}
+	pp := unsafe.Pointer(unsafe.SliceData(pc))
+	vp := unsafe.Pointer(unsafe.SliceData(v))
+	ld := func(r, q int) archsimd.Float32x4 {
+		off := t
+		if r >= 4 {
+			r, off = r-4, t+tilesX
+		}
+		return archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(pp, 4*((r*6+q)*ln+off))))
+	}
+	four, five, two := archsimd.BroadcastFloat32x4(4), archsimd.BroadcastFloat32x4(5), archsimd.BroadcastFloat32x4(2)
+	var e [6][6]archsimd.Float32x4
+	for q := 0; q < 6; q++ {
+		e[0][q], e[1][q], e[2][q], e[3][q], e[4][q], e[5][q] = bt6x4(ld(0, q), ld(1, q), ld(2, q), ld(3, q), ld(4, q), ld(5, q), four, five, two)
+	}
+	st := func(xi int, f archsimd.Float32x4) {
+		f.StoreArray((*[4]float32)(unsafe.Add(vp, 4*xi*plane)))
+	}
+	for k := 0; k < 6; k++ {
+		f0, f1, f2, f3, f4, f5 := bt6x4(e[k][0], e[k][1], e[k][2], e[k][3], e[k][4], e[k][5], four, five, two)
+		st(k*6, f0)
+		st(k*6+1, f1)
+		st(k*6+2, f2)
+		st(k*6+3, f3)
+		st(k*6+4, f4)
+		st(k*6+5, f5)
+	}
+	return true
+}
+
+// at6x4 is at6 on four tiles at once: the same bits.
+func at6x4(m0, m1, m2, m3, m4, m5, two, four, eight archsimd.Float32x4) (y0, y1, y2, y3 archsimd.Float32x4) {
+	s12, d12 := m1.Add(m2), m1.Sub(m2)
+	s34, d34 := m3.Add(m4), m3.Sub(m4)
+	y0 = m0.Add(s12).Add(s34)
+	y1 = d12.Add(d34.Mul(two))
+	y2 = s12.Add(s34.Mul(four))
+	y3 = d12.Add(d34.Mul(eight)).Add(m5)
+	return
+}
+
+// outputQuad4 is outputTile4 for four consecutive tiles at once (their
+// products p[xi*plane : xi*plane+4]), into ys[i][j][0..3]: the same bits.
+func outputQuad4(p []float32, plane int, bv float32, relu bool, ys *[4][4][4]float32) bool {
+	_ = p[35*plane+3]
+	pp := unsafe.Pointer(unsafe.SliceData(p))
+	ld := func(xi int) archsimd.Float32x4 {
+		return archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(pp, 4*xi*plane)))
+	}
+	two, four, eight := archsimd.BroadcastFloat32x4(2), archsimd.BroadcastFloat32x4(4), archsimd.BroadcastFloat32x4(8)
+	var e [4][6]archsimd.Float32x4
+	for j := 0; j < 6; j++ {
+		e[0][j], e[1][j], e[2][j], e[3][j] = at6x4(ld(j), ld(6+j), ld(12+j), ld(18+j), ld(24+j), ld(30+j), two, four, eight)
+	}
+	b := archsimd.BroadcastFloat32x4(bv)
+	var zero archsimd.Float32x4
+	for i := 0; i < 4; i++ {
+		y0, y1, y2, y3 := at6x4(e[i][0], e[i][1], e[i][2], e[i][3], e[i][4], e[i][5], two, four, eight)
+		y0, y1, y2, y3 = y0.Add(b), y1.Add(b), y2.Add(b), y3.Add(b)
+		if relu {
+			y0 = zero.IfElse(y0.Less(zero), y0)
+			y1 = zero.IfElse(y1.Less(zero), y1)
+			y2 = zero.IfElse(y2.Less(zero), y2)
+			y3 = zero.IfElse(y3.Less(zero), y3)
+		}
+		y0.StoreArray(&ys[i][0])
+		y1.StoreArray(&ys[i][1])
+		y2.StoreArray(&ys[i][2])
+		y3.StoreArray(&ys[i][3])
+	}
+	return true
+}
