@@ -504,10 +504,11 @@ func (r *appBenchReport) writeTable(w io.Writer) error {
 	}
 	if len(r.Speed) > 0 {
 		fmt.Fprintf(w, "\nClassify ms as the user waits: from the page posting a Classify of the image (its bytes, as a click on a sample posts\n")
-		fmt.Fprintf(w, "them) to the Result in the page. Each worker is left idle %v after its load (a user picks a model, then a picture;\n", appIdle)
+		fmt.Fprintf(w, "them) to the Result in the page (this bench's page, JavaScript: not the app's own decoding and drawing of the Result).\n")
+		fmt.Fprintf(w, "Each worker is left idle %v after its load (a user picks a model, then a picture;\n", appIdle)
 		fmt.Fprintln(w, "the worker warms up meanwhile); first: the first classify then; median: of the next ones, the worker counts taking")
-		fmt.Fprintln(w, "turns run by run in one page, none left out. run: the worker's run_ms (engine, layer statistics and progress messages;")
-		fmt.Fprintln(w, "not decoding, resizing, the Result or the messages' way), first / median.")
+		fmt.Fprintln(w, "turns run by run in one page, none left out. run: the worker's run_ms (engine, layer statistics and a progress message")
+		fmt.Fprintln(w, "per 8 ms yield; not decoding, resizing, the Result or the messages' way), first / median.")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "model\tworkers\tfirst ms\tmedian ms\tvs first row\trun ms\truns ms\t")
 		var first float64
