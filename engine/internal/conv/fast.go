@@ -190,6 +190,9 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 // that a row segment is one contiguous copy there instead of a strided
 // gather; nil, the gather is done from x.
 func im2col(g Geom, x, ph, col []float32, cg, p0, pc, workers int) {
+	if ph == nil && im2colPadded(g, x, col, cg, p0, pc, workers) {
+		return
+	}
 	rows := cg * g.KH * g.KW
 	if pc*rows < 1<<15 {
 		workers = 1 // too little to copy for goroutines to pay off

@@ -1,6 +1,11 @@
 package conv
 
-import "runtime"
+import (
+	"runtime"
+
+	"convscope/engine/internal/par"
+	"convscope/engine/internal/vec"
+)
 
 // wasmBuild is whether this build runs in WebAssembly (Build().Wasm).
 const wasmBuild = runtime.GOARCH == "wasm"
@@ -38,4 +43,58 @@ func useWinogradOn(g Geom, wasm bool) bool {
 	}
 	return wasm && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
 		g.Group == 1 && g.C >= 16 && g.M >= 16 && g.C <= 256 && g.OH*g.OW >= 49
+}
+
+// im2colPadded is im2col (the same col values) for a stride-1 undilated
+// conv whose input and output rows are at least 4 values wide, chunked by
+// whole output rows, where vec.CopyRows is a vector loop (WebAssembly
+// SIMD): the cg input channels are copied once into a zero-padded plane
+// each, and every im2col row is then pc/OW segments of OW values at a
+// fixed stride in those planes, one vec.CopyRows. im2col's segments each
+// took a copy (and at the borders a clear, or a loop with a branch a
+// value), and Go's copy and clear are a memory.copy and memory.fill,
+// which V8 runs as calls into its runtime: 5-15 ns a value. In Node,
+// relaxed build, im2col alone, us of 2000 calls, median (min), load 3-12:
+//
+//	16ch 5x5 16x16 (googlenet_cifar 3b.branch3.1)  719 (366) -> 54 (33)
+//	24ch 5x5 8x8   (googlenet_cifar 4b.branch3.1)  333 (195) -> 59 (32)
+//	64ch 3x3 16x16                                 930 (486) -> 108 (82)
+//	16ch 3x3 32x32                                 759 (405) -> 65 (33)
+//	64ch 5x5 27x27 (AlexNet features.3, tail of 3) 13861 (3884) -> 432 (259)
+//
+// and whole convs (Forward, one worker, int8 prepacked), ms median (min):
+// googlenet_cifar's 5x5s 8->16 16x16 0.48 (0.35) -> 0.11 (0.09), 16->32
+// 16x16 1.13 (0.82) -> 0.39 (0.33), 16->32 8x8 0.32 (0.24) -> 0.11 (0.10),
+// 24->48 8x8 0.56 (0.30) -> 0.24 (0.13); the stems 3->64 3x3 32x32 0.43
+// (0.31) -> 0.30 (0.13), alexnet_cifar's 3->64 5x5 32x32 1.12 (0.89) ->
+// 0.57 (0.44).
+//
+// It reports false, doing nothing, when g is not such a conv.
+func im2colPadded(g Geom, x, col []float32, cg, p0, pc, workers int) bool {
+	if !vec.CopyRowsVector || g.SH != 1 || g.SW != 1 || g.DH != 1 || g.DW != 1 ||
+		g.W < 4 || g.OW < 4 || p0%g.OW != 0 || pc%g.OW != 0 {
+		return false
+	}
+	hp, wp := g.H+g.PT+g.PB, g.W+g.PL+g.PR
+	plane := hp * wp
+	buf := colPool.get(cg * plane)
+	defer colPool.put(buf)
+	xp := (*buf)[:cg*plane]
+	clear(xp)
+	for c := 0; c < cg; c++ {
+		vec.CopyRows(xp[c*plane+g.PT*wp+g.PL:], x[c*g.H*g.W:], g.H, g.W, wp, g.W)
+	}
+	rows := cg * g.KH * g.KW
+	if pc*rows < 1<<15 {
+		workers = 1 // as im2col
+	}
+	oy0, ohc := p0/g.OW, pc/g.OW
+	par.ForChunks(workers, rows, chunksPerWorker*workers, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
+			ky, kx := kk/g.KW, kk%g.KW
+			vec.CopyRows(col[row*pc:], xp[c*plane+(oy0+ky)*wp+kx:], ohc, g.OW, g.OW, wp)
+		}
+	})
+	return true
 }

@@ -108,3 +108,63 @@ func TestWinogradSmallMaps(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colRows: im2col (im2colPadded where it applies: stride 1, rows of
+// 4 values or more, whole output rows per chunk; WebAssembly SIMD) writes
+// the values of im2col's definition, bit for bit, for pads of every side,
+// widths with and without a tail past whole vectors, chunks of whole rows
+// and of part rows, and the strided and dilated convs it leaves to the
+// gather.
+func TestIm2colRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	geoms := []Geom{
+		{C: 16, H: 16, W: 16, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // googlenet_cifar 3b.branch3.1
+		{C: 24, H: 8, W: 8, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2},
+		{C: 3, H: 32, W: 32, KH: 3, KW: 3, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 5, H: 27, W: 27, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // AlexNet features.3: a tail of 3
+		{C: 2, H: 6, W: 5, KH: 3, KW: 3, PT: 0, PL: 3, PB: 2, PR: 0},
+		{C: 2, H: 7, W: 9, KH: 2, KW: 4, PT: 1, PL: 0, PB: 0, PR: 2},
+		{C: 2, H: 4, W: 4, KH: 1, KW: 1, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 2, H: 5, W: 3, KH: 3, KW: 3, PT: 1, PL: 1, PB: 1, PR: 1},                // rows of 3: the gather
+		{C: 3, H: 9, W: 10, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}, // strided: the gather
+		{C: 2, H: 9, W: 10, KH: 3, KW: 3, DH: 2, DW: 2, PT: 2, PL: 2, PB: 2, PR: 2}, // dilated: the gather
+	}
+	for _, g := range geoms {
+		g.N, g.M, g.Group = 1, 1, 1
+		g.SH, g.SW, g.DH, g.DW = max(g.SH, 1), max(g.SW, 1), max(g.DH, 1), max(g.DW, 1)
+		g.OH = OutSize(g.H, g.PT, g.PB, g.KH, g.SH, g.DH)
+		g.OW = OutSize(g.W, g.PL, g.PR, g.KW, g.SW, g.DW)
+		x := randSlice(r, g.C*g.H*g.W)
+		npix := g.OH * g.OW
+		rows := g.C * g.KH * g.KW
+		for _, ch := range [][2]int{{0, npix}, {g.OW, 2 * g.OW}, {npix - g.OW, g.OW}, {1, npix - 2}} {
+			p0, pc := ch[0], ch[1]
+			if pc <= 0 || p0+pc > npix {
+				continue
+			}
+			col := randSlice(r, rows*pc+7) // stale values, and a guard past the end
+			guard := append([]float32(nil), col[rows*pc:]...)
+			im2col(g, x, nil, col, g.C, p0, pc, 1)
+			for row := 0; row < rows; row++ {
+				c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
+				ky, kx := kk/g.KW, kk%g.KW
+				for i := 0; i < pc; i++ {
+					oy, ox := (p0+i)/g.OW, (p0+i)%g.OW
+					iy, ix := oy*g.SH-g.PT+ky*g.DH, ox*g.SW-g.PL+kx*g.DW
+					var want float32
+					if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+						want = x[(c*g.H+iy)*g.W+ix]
+					}
+					if got := col[row*pc+i]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Fatalf("%+v chunk %d+%d: col[%d][%d] = %v, want %v", g, p0, pc, row, i, got, want)
+					}
+				}
+			}
+			for i, v := range col[rows*pc:] {
+				if v != guard[i] {
+					t.Fatalf("%+v chunk %d+%d: wrote past the chunk's rows", g, p0, pc)
+				}
+			}
+		}
+	}
+}

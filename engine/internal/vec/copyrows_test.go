@@ -1,0 +1,34 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestCopyRows: CopyRows copies rows of 4 to 13 values (whole vectors and
+// tails) at strides wider than the rows, and leaves the gaps alone.
+func TestCopyRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for n := 4; n <= 13; n++ {
+		const rows = 5
+		ds, ss := n+3, n+6
+		src, dst := make([]float32, rows*ss), make([]float32, rows*ds)
+		for i := range src {
+			src[i] = r.Float32()
+		}
+		for i := range dst {
+			dst[i] = -r.Float32()
+		}
+		want := append([]float32(nil), dst...)
+		for i := 0; i < rows; i++ {
+			copy(want[i*ds:i*ds+n], src[i*ss:i*ss+n])
+		}
+		CopyRows(dst, src, rows, n, ds, ss)
+		for i := range dst {
+			if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: dst[%d] = %v, want %v", n, i, dst[i], want[i])
+			}
+		}
+	}
+}

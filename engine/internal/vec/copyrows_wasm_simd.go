@@ -1,0 +1,28 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+package vec
+
+// CopyRowsVector says whether CopyRows is a vector loop (here:
+// copyrows_wasm_simd.s), which pays over copying row by row.
+const CopyRowsVector = true
+
+// CopyRows copies rows rows of n values (n >= 4): row r from
+// src[r*srcStride:] to dst[r*dstStride:]. Rows must not overlap.
+func CopyRows(dst, src []float32, rows, n, dstStride, srcStride int) {
+	if rows <= 0 {
+		return
+	}
+	if n < 4 {
+		panic("vec: CopyRows of rows shorter than a vector")
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1]
+	tail := n % 4
+	copyRowsAsm(&dst[0], &src[0], rows, n/4, 4*dstStride, 4*srcStride, tail, 4*(n-4))
+}
+
+// copyRowsAsm is CopyRows' loop (copyrows_wasm_simd.s), unchecked;
+// strides and tailOff in bytes, tail non-zero when n is not a multiple of
+// 4.
+//
+//go:noescape
+func copyRowsAsm(dst, src *float32, rows, n4, dstStride, srcStride, tail, tailOff int)

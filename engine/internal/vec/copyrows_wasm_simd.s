@@ -1,0 +1,93 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+#include "textflag.h"
+
+// copyRowsAsm copies rows rows of n4 v128 (4 float32 each): row r from
+// src + r*srcStride to dst + r*dstStride (strides in bytes), one
+// v128.load/v128.store pair per 4 values; with tail != 0, one more v128 at
+// byte tailOff of the row (a row of n >= 4 values, n not a multiple of 4:
+// its last 4 values, which overlap the ones before, written again with
+// the same bits). Go's copy is a memory.copy,
+// which V8 runs as a call into its runtime: for im2col's row segments and
+// the max pools' rows of 8-32 values (the CIFAR-10 maps) that call was
+// most of the copy.
+
+// func copyRowsAsm(dst, src *float32, rows, n4, dstStride, srcStride, tail, tailOff int)
+TEXT ·copyRowsAsm(SB), NOSPLIT, $0-64
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n4+24(FP), R3
+	MOVD dstStride+32(FP), R4
+	MOVD srcStride+40(FP), R5
+	MOVD tail+48(FP), R9
+	MOVD tailOff+56(FP), R10
+
+	Block
+	Loop
+	Get R2
+	I64Eqz
+	BrIf $1
+	Get R0
+	Set R6
+	Get R1
+	Set R7
+	Get R3
+	Set R8
+	Block
+	Loop
+	Get R8
+	I64Eqz
+	BrIf $1
+	Get R6
+	I32WrapI64
+	Get R7
+	I32WrapI64
+	V128Load $0
+	V128Store
+	Get R6
+	I64Const $16
+	I64Add
+	Set R6
+	Get R7
+	I64Const $16
+	I64Add
+	Set R7
+	Get R8
+	I64Const $1
+	I64Sub
+	Set R8
+	Br $0
+	End
+	End
+	Get R9
+	I64Eqz
+	I32Eqz
+	If
+	Get R0
+	Get R10
+	I64Add
+	I32WrapI64
+	Get R1
+	Get R10
+	I64Add
+	I32WrapI64
+	V128Load $0
+	V128Store
+	End
+	Get R0
+	Get R4
+	I64Add
+	Set R0
+	Get R1
+	Get R5
+	I64Add
+	Set R1
+	Get R2
+	I64Const $1
+	I64Sub
+	Set R2
+	Br $0
+	End
+	End
+	RET
