@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"convscope/engine/internal/vec"
 )
 
 // LRNParams: local response normalization across channels (AlexNet, GoogLeNet),
@@ -55,6 +57,10 @@ func runLRN(_ *execCtx, n *Node, in, out []*Tensor) error {
 	}
 	lo, hi := (p.Size-1)/2, p.Size-1-(p.Size-1)/2 // floor and ceil of (size-1)/2
 	k := float64(p.Alpha) / float64(p.Size)
+	// vec.LRNScale is pow's fast path (beta 0.75) on bases that are never
+	// negative; both loops are vector loops in WebAssembly, with the bits
+	// of the scalar ones (vec.TestLRNLoops).
+	scale := p.Beta == 0.75 && p.Bias >= 0 && k >= 0
 	sum := make([]float64, spatial)
 	for b := 0; b < x.Shape[0]; b++ {
 		base := b * c * spatial
@@ -63,12 +69,14 @@ func runLRN(_ *execCtx, n *Node, in, out []*Tensor) error {
 			// sum over [ch-lo, ch+hi] for every position.
 			clear(sum)
 			for i := max(0, ch-lo); i <= min(c-1, ch+hi); i++ {
-				for s, v := range x.Data[base+i*spatial : base+(i+1)*spatial] {
-					sum[s] += float64(v) * float64(v)
-				}
+				vec.SquaresAdd(sum, x.Data[base+i*spatial:base+(i+1)*spatial])
 			}
 			src := x.Data[base+ch*spatial : base+(ch+1)*spatial]
 			dst := out[0].Data[base+ch*spatial : base+(ch+1)*spatial]
+			if scale {
+				vec.LRNScale(dst, src, sum, float64(p.Bias), k)
+				continue
+			}
 			for s, v := range src {
 				dst[s] = float32(float64(v) / pow(float64(p.Bias)+k*sum[s], float64(p.Beta)))
 			}
