@@ -61,8 +61,9 @@ func TestLayoutFor(t *testing.T) {
 		{geom(288, 64, 8, 3, 1, 1), Panels},             // small map, more than 256 channels in: im2col in WebAssembly
 		{geom(16, 16, 13, 3, 1, 1), Winograd4Kernels},   // 169 outputs: F(4x4) in WebAssembly
 		{geom(256, 384, 13, 3, 1, 1), Winograd4Kernels}, // at wasmKeepWinogradMC
-		{geom(128, 256, 56, 3, 1, 1), Winograd4Kernels}, // F(4x4) on 56x56 up to 128 channels in
-		{geom(256, 256, 56, 3, 1, 1), WinogradKernels},  // past it (VGG16's conv3_2): F(2x2)
+		{geom(64, 192, 56, 3, 1, 1), Winograd4Kernels},  // F(4x4) on 56x56 up to 64 channels in
+		{geom(128, 256, 56, 3, 1, 1), WinogradKernels},  // past it (VGG16's conv3_1): F(2x2)
+		{geom(128, 128, 28, 3, 1, 1), Winograd4Kernels}, // up to 128 on 28x28
 		{geom(256, 512, 28, 3, 1, 1), Unpacked},         // VGG16's conv4_1: F(2x2), transformed every call
 		{geom(384, 512, 14, 3, 1, 1), Winograd4Kernels}, // F(4x4) up to 384 channels in on 14x14, whatever M
 		{geom(64, 64, 58, 3, 1, 1), WinogradKernels},    // maps past 56x56: F(2x2)

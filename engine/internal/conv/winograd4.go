@@ -48,16 +48,20 @@ func useWinograd4(g Geom, wasm bool) bool {
 
 // keepWinograd4 bounds the input channels of F(4x4) convs, for the
 // memory of their kernels (36 floats a 3x3 kernel, 16 for F(2x2), kept
-// whatever M): up to 384 on maps up to 14 wide (AlexNet's 13x13 convs,
-// 34 MB; ResNet-50's layer3, 57 MB), 128 on wider ones (ResNet's layer1
-// and layer2, GoogLeNet's). VGG16's conv3_2 and later (256 and 512
-// channels in) stay F(2x2), its conv4 and conv5 with their kernels
-// transformed on every call: its browser memory target is 300 MB.
+// whatever M) and of its input's column phases: up to 384 on maps up to
+// 14 wide (AlexNet's 13x13 convs, 34 MB; ResNet-50's layer3, 57 MB), 128
+// up to 28 wide (ResNet's layer2, GoogLeNet's inception 3), 64 wider
+// (ResNet's layer1, GoogLeNet's conv2). VGG16 keeps F(2x2) everywhere:
+// its browser memory target is 300 MB, and with its conv3_1 (128
+// channels in, 56x56) on F(4x4) two workers peaked at 296 MB (277 before).
 func keepWinograd4(c, ow int) bool {
-	if ow <= 14 {
+	switch {
+	case ow <= 14:
 		return c <= 384
+	case ow <= 28:
+		return c <= 128
 	}
-	return c <= 128
+	return c <= 64
 }
 
 // winograd4Weights are a conv's F(4x4) kernels for a micro-kernel of mr
