@@ -230,31 +230,7 @@ func winograd(g Geom, x []float32, w Weights, bias, y []float32, relu bool, work
 			s0 := grp * sm
 			sc := min(sm, slivers-s0)
 			jc := (tc + nr - 1) / nr
-			for xi := 0; xi < 16; xi++ {
-				for js := 0; js < jc; js++ {
-					b := v[xi*vst+js*g.C*nr : xi*vst+(js+1)*g.C*nr]
-					for s := 0; s < sc; s++ {
-						a := u[(xi*slivers+s0+s)*g.C*mr:]
-						o := xi*pst + (js*sm+s)*mr*nr
-						// Three or two slivers at a time (consecutive in u,
-						// their products consecutive in prod) where the
-						// kernel has the taller tiles: each B vector loaded
-						// feeds 12 or 8 rows instead of 4. C = acc, as Fn
-						// stores: the same bits.
-						if rem := sc - s; kern.TileTriple != nil && rem >= 3 && rem != 4 {
-							kern.TileTriple(g.C, a[:3*g.C*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, false, nil, nil, false)
-							s += 2
-							continue
-						}
-						if kern.TilePair != nil && sc-s >= 2 {
-							kern.TilePair(g.C, a[:2*g.C*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, false, nil, nil, false)
-							s++
-							continue
-						}
-						kern.Fn(g.C, a[:g.C*mr], b, prod[o:o+mr*nr])
-					}
-				}
-			}
+			winoProducts(&kern, g.C, 16, u, v, prod, vst, pst, slivers, s0, sc, jc, sm, mr, nr)
 			transformOutput(g, prod, yn, bias, relu, pst, mr, nr, sm, s0, sc, t0, tc, tilesX)
 		}
 	})
@@ -722,4 +698,37 @@ func winoOut(p []float32, plane int, bv float32, relu bool) (y00, y01, y10, y11 
 		}
 	}
 	return y00, y01, y10, y11
+}
+
+// winoProducts is the Winograd products of one tile block and sliver
+// group, for winograd (points 16, F(2x2)) and winograd4 (36, F(4x4)): at
+// each of the points transform positions, the transformed kernels u (c
+// input channels, slivers of MR output channels) times the block's
+// transformed tiles v (column slivers of NR tiles, row stride vst), into
+// prod (position stride pst, the group's sc slivers from s0, sm to a
+// column sliver; jc column slivers). Three or two slivers at a time
+// (consecutive in u, their products consecutive in prod) where the kernel
+// has the taller tiles: each B vector loaded feeds 12 or 8 rows instead of
+// 4. C = acc, as Fn stores: the same bits.
+func winoProducts(kern *gemm.Kernel, c, points int, u, v, prod []float32, vst, pst, slivers, s0, sc, jc, sm, mr, nr int) {
+	for xi := 0; xi < points; xi++ {
+		for js := 0; js < jc; js++ {
+			b := v[xi*vst+js*c*nr : xi*vst+(js+1)*c*nr]
+			for s := 0; s < sc; s++ {
+				a := u[(xi*slivers+s0+s)*c*mr:]
+				o := xi*pst + (js*sm+s)*mr*nr
+				if rem := sc - s; kern.TileTriple != nil && rem >= 3 && rem != 4 {
+					kern.TileTriple(c, a[:3*c*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, false, nil, nil, false)
+					s += 2
+					continue
+				}
+				if kern.TilePair != nil && sc-s >= 2 {
+					kern.TilePair(c, a[:2*c*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, false, nil, nil, false)
+					s++
+					continue
+				}
+				kern.Fn(c, a[:c*mr], b, prod[o:o+mr*nr])
+			}
+		}
+	}
 }

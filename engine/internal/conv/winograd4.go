@@ -270,26 +270,7 @@ func winograd4(g Geom, x []float32, ww *winograd4Weights, bias, y []float32, rel
 			s0 := grp * sm
 			sc := min(sm, slivers-s0)
 			jc := (tc + nr - 1) / nr
-			for xi := 0; xi < 36; xi++ {
-				for js := 0; js < jc; js++ {
-					b := v[xi*vst+js*g.C*nr : xi*vst+(js+1)*g.C*nr]
-					for s := 0; s < sc; s++ {
-						a := u[(xi*slivers+s0+s)*g.C*mr:]
-						o := xi*pst + (js*sm+s)*mr*nr
-						if rem := sc - s; kern.TileTriple != nil && rem >= 3 && rem != 4 {
-							kern.TileTriple(g.C, a[:3*g.C*mr], b, nr, prod[o:o+3*mr*nr], nr, nr, true, false, false, nil, nil, false)
-							s += 2
-							continue
-						}
-						if kern.TilePair != nil && sc-s >= 2 {
-							kern.TilePair(g.C, a[:2*g.C*mr], b, nr, prod[o:o+2*mr*nr], nr, nr, true, false, false, nil, nil, false)
-							s++
-							continue
-						}
-						kern.Fn(g.C, a[:g.C*mr], b, prod[o:o+mr*nr])
-					}
-				}
-			}
+			winoProducts(&kern, g.C, 36, u, v, prod, vst, pst, slivers, s0, sc, jc, sm, mr, nr)
 			transformOutput4x4(g, prod, yn, bias, relu, pst, mr, nr, sm, s0, sc, t0, tc, tilesX)
 		}
 	})
