@@ -293,3 +293,59 @@ func mutate(rng *rand.Rand, text []byte) []byte {
 	}
 	return append(out, text[i+1:]...)
 }
+
+// TestResultJSONEveryField: a Result with every field set, down to the
+// nested structs' (by reflection, so a field added to Result, Prediction,
+// Timing, LayerStat, Image or Memory later is set here too), encodes by
+// hand to json.Marshal's bytes and decodes back to itself. resultJSON and
+// decodeResult name each field: one they do not know would be dropped
+// silently, and the varied Results above set only the fields of today.
+func TestResultJSONEveryField(t *testing.T) {
+	var r Result
+	n := 0
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		n++
+		switch v.Kind() {
+		case reflect.Int, reflect.Int64:
+			v.SetInt(int64(n))
+		case reflect.Float64, reflect.Float32:
+			v.SetFloat(float64(n) + 0.25)
+		case reflect.String:
+			v.SetString(fmt.Sprintf("s%d", n))
+		case reflect.Struct:
+			for i := range v.NumField() {
+				fill(v.Field(i))
+			}
+		case reflect.Pointer:
+			v.Set(reflect.New(v.Type().Elem()))
+			fill(v.Elem())
+		case reflect.Slice:
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				v.SetBytes(nil) // View.RGBA: the bulk bytes, not JSON
+				return
+			}
+			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+			for i := range 2 {
+				fill(v.Index(i))
+			}
+		default:
+			t.Fatalf("fill: a %s field: teach this test (and resultJSON, decodeResult) its kind", v.Type())
+		}
+	}
+	fill(reflect.ValueOf(&r).Elem())
+	text, ok := resultJSON(&r)
+	if !ok {
+		t.Fatal("not hand-written")
+	}
+	if want := marshalResult(t, &r); string(text) != want {
+		t.Fatalf("hand-written\n%s\njson.Marshal\n%s", text, want)
+	}
+	got, ok := decodeResult(text)
+	if !ok {
+		t.Fatalf("not read by hand: %s", text)
+	}
+	if !reflect.DeepEqual(got, &r) {
+		t.Fatalf("read by hand as\n%+v\nwant\n%+v", got, &r)
+	}
+}
