@@ -172,8 +172,9 @@ func subBands(g conv.Geom, r0, r1 int) []conv.Band {
 // rowBounds returns the row bounds of count bands of g's output, as even
 // as conv.RowBand allows, or nil: at least 2 rows each (fewer rows are
 // split by channels), of equal rows (im2col and 1x1 convs take any), else
-// on even rows (Winograd's 2x2 tiles; rows a multiple of 4 for F(4x4)'s,
-// conv.RowStep), each bound the such row nearest its share. The slowest shard sets the pace: GoogLeNet's 14x14 1x1s took 8
+// on even rows (Winograd's 2x2 tiles; on rows a multiple of 4 for
+// F(4x4)'s, conv.RowStep), each bound the row of that step nearest its
+// share. The slowest shard sets the pace: GoogLeNet's 14x14 1x1s took 8
 // rows of 14 on one shard, and AlexNet's second conv 15 of 27, when every
 // bound was rounded down to an even row.
 func rowBounds(g conv.Geom, count int) []int {
