@@ -66,6 +66,27 @@ func maxPoolInto(g *poolGeom, src, dst []float32, workers int) {
 	if planes*g.h*g.w < 1<<18 {
 		workers = 1
 	}
+	// WebAssembly SIMD: all of a worker's planes in one call, a row at a
+	// time through a scratch row (vec.MaxPool3x3S1W, vec.MaxPool3x3S2P1).
+	// The long-map paths below spent most of their time in scalar fixes
+	// of every plane's border rows and every row's border columns on the
+	// CIFAR-10 networks' 8- to 32-wide maps.
+	if same3x3(g) && vec.MaxPool3x3S1Wasm(g.w) {
+		par.For(workers, planes, func(lo, hi int) {
+			buf := poolScratch(g.w + 2)
+			defer scratchPool.Put(buf)
+			vec.MaxPool3x3S1W(dst[lo*g.h*g.w:hi*g.h*g.w], src[lo*g.h*g.w:hi*g.h*g.w], *buf, hi-lo, g.h, g.w)
+		})
+		return
+	}
+	if s2x3(g) && vec.MaxPool3x3S2Wasm(g.h, g.w, g.oh, g.ow, g.pt, g.pl) {
+		par.For(workers, planes, func(lo, hi int) {
+			buf := poolScratch(g.w + 2)
+			defer scratchPool.Put(buf)
+			vec.MaxPool3x3S2P1(dst[lo*g.oh*g.ow:hi*g.oh*g.ow], src[lo*g.h*g.w:hi*g.h*g.w], *buf, hi-lo, g.h, g.w)
+		})
+		return
+	}
 	if same3x3(g) && vec.MaxPoolVector() {
 		par.For(workers, planes, func(lo, hi int) {
 			vec.MaxPool3x3S1(dst[lo*g.h*g.w:hi*g.h*g.w], src[lo*g.h*g.w:hi*g.h*g.w], hi-lo, g.h, g.w)

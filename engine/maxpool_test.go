@@ -106,6 +106,23 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 		// ResNet's stem pool on 24 channels: over 256K input values,
 		// split over the workers.
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 24, 112, 112}},
+		// The CIFAR-10 networks' pools (in WebAssembly vec.MaxPool3x3S2P1
+		// and vec.MaxPool3x3S1W): 3x3 stride 2 pad 1 on 32x32, 16x16 and
+		// 8x8 maps, and on maps whose rows end in a part vector (12 and
+		// 20 columns in, 6 and 10 out); 3x3 stride 1 "same" on 16x16,
+		// 8x8, 4x4 and 6x5, and on 3-wide maps (the other path).
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 64, 32, 32}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 7, 16, 16}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 5, 8, 8}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 3, 10, 12}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{2, 2}, Pads: [4]int{1, 1, 1, 1}, CeilMode: true}, []int{1, 3, 6, 20}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 9, 16, 16}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{2, 5, 8, 8}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 4, 4}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 6, 5}},
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 5, 3}},
+		// Over 256K input values: split over the workers.
+		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 300, 32, 32}},
 	}
 	for i := 0; i < len(fixed)+150; i++ {
 		var p PoolParams

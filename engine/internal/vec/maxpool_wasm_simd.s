@@ -1,0 +1,549 @@
+//go:build wasm && goexperiment.simd && !convscope_nosimd
+
+#include "textflag.h"
+
+// The 3x3 max pools of the CIFAR-10 networks in WebAssembly, every plane
+// of a worker in one call (maxpool_wasm_simd.go): for each output row the
+// maximum of its window's three input rows goes into vp (between -Inf in
+// the padding, one v128 per 4 columns, the last one overlapping the one
+// before when the row is not a multiple of 4), and each output takes the
+// maximum of its three columns from vp by unaligned loads. Stride 2 keeps
+// the even positions with two swizzles and an or. The engine's long-map
+// path (a few long Max3 calls, then scalar fixes of every plane's border
+// rows and every row's border columns) spent most of its time in the
+// fixes on 8- and 16-wide maps. Go's assembler drops a hand-written
+// V128Store's offset, so stores add theirs to the address.
+
+// func maxPool3x3S1Asm(dst, src, vp *float32, planes, h, wb, n4, tb, planeb int)
+//
+// R0 dst row, R1 src plane, R2 vp, R3 planes left, R4 h, R5 row bytes,
+// R6 whole vectors a row, R8 the tail vector's byte offset (-1: none),
+// R15 plane bytes; R9-R11 the window's rows above, at and below (the
+// border rows are taken twice), R12 rows left, R13 byte offset in the
+// row, R14 vectors left.
+TEXT ·maxPool3x3S1Asm(SB), NOSPLIT, $0-72
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD vp+16(FP), R2
+	MOVD planes+24(FP), R3
+	MOVD h+32(FP), R4
+	MOVD wb+40(FP), R5
+	MOVD n4+48(FP), R6
+	MOVD tb+56(FP), R8
+	MOVD planeb+64(FP), R15
+
+	Block
+	Loop
+	Get R3
+	I64Eqz
+	BrIf $1
+	Get R1
+	Set R9
+	Get R1
+	Set R10
+	Get R1
+	Get R5
+	I64Add
+	Set R11
+	Get R4
+	Set R12
+
+	Block
+	Loop
+	Get R12
+	I64Eqz
+	BrIf $1
+	// The last row's window: the row above and this row twice.
+	Get R12
+	I64Const $1
+	I64Eq
+	If
+	Get R10
+	Set R11
+	End
+
+	// vp[1+c] = max(above[c], at[c], below[c])
+	I64Const $0
+	Set R13
+	Get R6
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R2
+	Get R13
+	I64Add
+	I32WrapI64
+	I32Const $4
+	I32Add
+	Get R9
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R10
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	Get R11
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	V128Store
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+	Get R8
+	I64Const $0
+	I64GeS
+	If
+	Get R2
+	Get R8
+	I64Add
+	I32WrapI64
+	I32Const $4
+	I32Add
+	Get R9
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R10
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	Get R11
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	V128Store
+	End
+
+	// dst[c] = max(vp[c], vp[c+1], vp[c+2])
+	I64Const $0
+	Set R13
+	Get R6
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R0
+	Get R13
+	I64Add
+	I32WrapI64
+	Get R2
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R2
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $4
+	F32x4Max
+	Get R2
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $8
+	F32x4Max
+	V128Store
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+	Get R8
+	I64Const $0
+	I64GeS
+	If
+	Get R0
+	Get R8
+	I64Add
+	I32WrapI64
+	Get R2
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R2
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $4
+	F32x4Max
+	Get R2
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $8
+	F32x4Max
+	V128Store
+	End
+
+	// The next row's window: (at, below, below+1).
+	Get R10
+	Set R9
+	Get R11
+	Set R10
+	Get R11
+	Get R5
+	I64Add
+	Set R11
+	Get R0
+	Get R5
+	I64Add
+	Set R0
+	Get R12
+	I64Const $1
+	I64Sub
+	Set R12
+	Br $0
+	End
+	End
+
+	Get R1
+	Get R15
+	I64Add
+	Set R1
+	Get R3
+	I64Const $1
+	I64Sub
+	Set R3
+	Br $0
+	End
+	End
+	RET
+
+// func maxPool3x3S2Asm(dst, src, vp *float32, planes, oh, wb, n4v, tbv, n4o, tbo int, tbl *[32]uint8)
+//
+// Pad 1, even h and w, oh = h/2, ow = w/2: output row oy's window rows are
+// 2oy-1 .. 2oy+1 (row 0 twice for oy = 0), all inside the plane. R0 dst
+// row, R1 src plane, R2 vp, R3 planes left, R4 oh, R5 input row bytes,
+// R6 whole vectors an input row, R8 its tail vector's byte offset (-1:
+// none), R15 whole vectors of outputs a row, R7 their tail's byte offset
+// (-1: none); R9-R11 the window's rows, R12 rows left, R13 byte offset,
+// R14 vectors left; V0 and V1 the swizzles taking lanes 0 and 2 of a
+// vector to lanes 0-1 and 2-3 (zero elsewhere).
+TEXT ·maxPool3x3S2Asm(SB), NOSPLIT, $0-88
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD vp+16(FP), R2
+	MOVD planes+24(FP), R3
+	MOVD oh+32(FP), R4
+	MOVD wb+40(FP), R5
+	MOVD n4v+48(FP), R6
+	MOVD tbv+56(FP), R8
+	MOVD n4o+64(FP), R15
+	MOVD tbo+72(FP), R7
+	MOVD tbl+80(FP), R13
+	Get R13
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R13
+	I32WrapI64
+	V128Load $16
+	Set V1
+
+	Block
+	Loop
+	Get R3
+	I64Eqz
+	BrIf $1
+	Get R1
+	Set R9
+	Get R1
+	Set R10
+	Get R1
+	Get R5
+	I64Add
+	Set R11
+	Get R4
+	Set R12
+
+	Block
+	Loop
+	Get R12
+	I64Eqz
+	BrIf $1
+
+	// vp[1+c] = max(row0[c], row1[c], row2[c])
+	I64Const $0
+	Set R13
+	Get R6
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R2
+	Get R13
+	I64Add
+	I32WrapI64
+	I32Const $4
+	I32Add
+	Get R9
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R10
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	Get R11
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	V128Store
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+	Get R8
+	I64Const $0
+	I64GeS
+	If
+	Get R2
+	Get R8
+	I64Add
+	I32WrapI64
+	I32Const $4
+	I32Add
+	Get R9
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R10
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	Get R11
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	V128Store
+	End
+
+	// dst[o] = max(vp[2o], vp[2o+1], vp[2o+2]), 4 outputs from two
+	// vectors of every position's maximum.
+	I64Const $0
+	Set R13
+	Get R15
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R0
+	Get R13
+	I64Add
+	I32WrapI64
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $4
+	F32x4Max
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $8
+	F32x4Max
+	Get V0
+	I8x16Swizzle
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $16
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $20
+	F32x4Max
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $24
+	F32x4Max
+	Get V1
+	I8x16Swizzle
+	V128Or
+	V128Store
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+	Get R7
+	I64Const $0
+	I64GeS
+	If
+	Get R0
+	Get R7
+	I64Add
+	I32WrapI64
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $4
+	F32x4Max
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $8
+	F32x4Max
+	Get V0
+	I8x16Swizzle
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $16
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $20
+	F32x4Max
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $24
+	F32x4Max
+	Get V1
+	I8x16Swizzle
+	V128Or
+	V128Store
+	End
+
+	// The next output row's window: rows 2oy+1 .. 2oy+3.
+	Get R11
+	Set R9
+	Get R11
+	Get R5
+	I64Add
+	Set R10
+	Get R10
+	Get R5
+	I64Add
+	Set R11
+	// dst advances by one output row: half an input row.
+	Get R0
+	Get R5
+	I64Const $1
+	I64ShrU
+	I64Add
+	Set R0
+	Get R12
+	I64Const $1
+	I64Sub
+	Set R12
+	Br $0
+	End
+	End
+
+	// R10 is row h of this plane: the next plane's row 0.
+	Get R10
+	Set R1
+	Get R3
+	I64Const $1
+	I64Sub
+	Set R3
+	Br $0
+	End
+	End
+	RET
