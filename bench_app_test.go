@@ -1,8 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"convscope/models"
+	"convscope/models/builtin"
 )
 
 // TestAppBenchTable: the app bench's speed table shows, per worker count,
@@ -45,4 +54,141 @@ func TestAppBenchTable(t *testing.T) {
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 		t.Errorf("speed table rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// TestParseBenchFlagsPage: -page implies -browser -app, measures the
+// built-in models unless -archs says otherwise, and refuses -image (each
+// pick must be a new image).
+func TestParseBenchFlagsPage(t *testing.T) {
+	o, err := parseBenchFlags([]string{"-page"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.page || !o.app || !o.browser || o.native {
+		t.Errorf("-page: page %v app %v browser %v native %v, want the browser's app page only", o.page, o.app, o.browser, o.native)
+	}
+	if want := builtin.Names(); len(want) > 0 && !slices.Equal(o.models, want) {
+		t.Errorf("-page models %v, want the built-in ones %v", o.models, want)
+	}
+	if o, err := parseBenchFlags([]string{"-page", "-archs", "vgg_cifar,tinynet"}, io.Discard); err != nil || !slices.Equal(o.models, []string{"vgg_cifar", "tinynet"}) {
+		t.Errorf("-page -archs vgg_cifar,tinynet: %v, %v", o, err)
+	}
+	if _, err := parseBenchFlags([]string{"-page", "-image", "x.jpg"}, io.Discard); err == nil {
+		t.Error("-page -image: no error")
+	}
+}
+
+// TestAppPageTable: one row per model, the medians, min and max of the
+// picks beside the worker's figures, the first pick apart.
+func TestAppPageTable(t *testing.T) {
+	pick := func(ms float64) appPagePick {
+		return appPagePick{DomMs: ms, PaintedMs: ms + 10, WorkerMs: 9.5, RunMs: 6.25, LongTasks: []float64{60, 70}, Nodes: 900}
+	}
+	r := &appPageReport{Browser: "Chromium 1", Engine: "worker-relaxed.wasm", Viewport: "1280x900", Rows: []appPageRow{{
+		Model: "vgg_cifar", BuiltIn: true, First: pick(300), Picks: []appPagePick{pick(150), pick(170), pick(160)},
+		MedianMs: 160, MinMs: 150, MaxMs: 170, MedianPaint: 170, MedianWork: 9.5, MedianRun: 6.25, MedianLong: 130,
+	}, {Model: "tinynet", Picks: []appPagePick{pick(20)}, MedianMs: 20, MinMs: 20, MaxMs: 20}}}
+	var b strings.Builder
+	if err := r.writeTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && (f[0] == "model" || f[0] == "vgg_cifar" || f[0] == "tinynet") {
+			rows = append(rows, strings.Join(f, " "))
+		}
+	}
+	want := []string{
+		"model picks top-5 ms min max painted ms worker ms run ms long ms first ms DOM nodes",
+		"vgg_cifar 3 160.0 150.0 170.0 170.0 9.50 6.25 130 300.0 900",
+		"tinynet (random) 1 20.0 20.0 20.0 0.0 0.00 0.00 0 0.0 900",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("page table rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestBenchAppPage runs `bench -browser -app -page` on the smallest
+// built-in model with 2 picks (and the first): every figure positive and
+// in order (top-5 before the next frame before its paint, the worker's run
+// within the round trip), each pick a new image, and the top-5 the page
+// showed at the measured moment the command line's top-5 of that image
+// (same classes in order, probabilities within 1e-4: a stale #top5 would
+// show the previous image's).
+func TestBenchAppPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the app and starts Chromium")
+	}
+	if _, err := benchChromium(); err != nil {
+		t.Skip(err)
+	}
+	const model = "resnet20_cifar"
+	if !slices.Contains(builtin.Names(), model) {
+		t.Skipf("no built-in %s (models/builtin)", model)
+	}
+	if imgs, err := appPageImages(".", "cifar10"); err != nil {
+		t.Skipf("the CIFAR-10 test images: %v", err)
+	} else if len(imgs) < 3 {
+		t.Skipf("%d CIFAR-10 test images under ../shared/data: the picks need 3", len(imgs))
+	}
+	var out, log bytes.Buffer
+	if err := benchCmd([]string{"-browser", "-app", "-page", "-json", "-archs", model, "-runs", "2"}, &out, &log); err != nil {
+		t.Fatalf("bench: %v\n%s", err, log.String())
+	}
+	var rep appPageReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Model != model || !rep.Rows[0].BuiltIn {
+		t.Fatalf("rows %+v, want one for the built-in %s", rep.Rows, model)
+	}
+	row := rep.Rows[0]
+	if len(row.Picks) != 2 {
+		t.Fatalf("%d picks, want 2", len(row.Picks))
+	}
+	b, err := fs.ReadFile(builtin.FS(), model+builtin.Ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := models.LoadBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, p := range append([]appPagePick{row.First}, row.Picks...) {
+		if seen[p.Image] {
+			t.Errorf("pick %d: %s again, want a new image each pick", i, p.Image)
+		}
+		seen[p.Image] = true
+		if !(p.DomMs > 0 && p.DomMs <= p.FrameMs && p.FrameMs <= p.PaintedMs) {
+			t.Errorf("pick %d: top-5 %.1f ms, frame %.1f, painted %.1f: want 0 < top-5 <= frame <= painted", i, p.DomMs, p.FrameMs, p.PaintedMs)
+		}
+		if !(p.RunMs > 0 && p.RunMs <= p.WorkerMs && p.WorkerMs < p.DomMs) {
+			t.Errorf("pick %d: run %.2f ms, worker %.2f, top-5 %.1f (#timing %q): want 0 < run <= worker < top-5", i, p.RunMs, p.WorkerMs, p.DomMs, p.Timing)
+		}
+		if p.Nodes <= 0 {
+			t.Errorf("pick %d: %d DOM nodes", i, p.Nodes)
+		}
+		want, err := classifyOne(cli, p.Image, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Top5) != 5 {
+			t.Fatalf("pick %d (%s): %d rows in #top5, want 5", i, p.Image, len(p.Top5))
+		}
+		for k, c := range p.Top5 {
+			w := want.Top[k]
+			if c.Index != w.Index || c.Label != w.Label || math.Abs(c.Prob-w.Prob) > 1e-4 {
+				t.Errorf("pick %d (%s): #top5 row %d is %d %s %.5f, the command line's %d %s %.5f", i, p.Image, k, c.Index, c.Label, c.Prob, w.Index, w.Label, w.Prob)
+			}
+		}
+	}
+	if !(row.MinMs > 0 && row.MinMs <= row.MedianMs && row.MedianMs <= row.MaxMs && row.MedianPaint >= row.MedianMs && row.MedianRun > 0 && row.MedianWork >= row.MedianRun) {
+		t.Errorf("row figures out of order: %+v", row)
+	}
+	var table strings.Builder
+	if err := rep.writeTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", table.String())
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"convscope/models"
+	"convscope/models/builtin"
 )
 
 func init() {
@@ -35,6 +36,7 @@ type benchOptions struct {
 	root                  string // module root: tools/bench and the wasm sources are under it
 	print                 string // a saved -json report to print as a table instead of measuring
 	app                   bool   // -browser -app: the app worker's memory instead of the engine's speed
+	page                  bool   // -browser -app -page: the real app page's pick-to-top-5 time
 	explain               bool   // -app: also ask the worker to explain (occlusion runs the network 65 times)
 	image                 string // -app: the photo the worker classifies
 	engine                string // -browser: "relaxed" or "plain", the wasm engine build
@@ -51,6 +53,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.IntVar(&o.runs, "runs", 5, "timed runs per measurement, after the warm-up (1 run natively, 3 s of runs in the browser); the median is reported")
 	fs.StringVar(&o.print, "print", "", "print `FILE`, a report saved with -json, as a table (or JSON with -json) without measuring")
 	fs.BoolVar(&o.app, "app", false, "with -browser: the peak WebAssembly memory of the app's own worker (worker.wasm, as the page runs it) on random-weight model files, instead of the speed comparison")
+	fs.BoolVar(&o.page, "page", false, "with -browser -app: time the real app page (index.html + app.wasm) as a user picks images: from the file input's change event to the top-5 shown and painted, per model (default -archs: the built-in models)")
 	fs.BoolVar(&o.explain, "explain", true, "with -app: also explain the top class (CAM, or occlusion: 65 runs of the network)")
 	fs.StringVar(&o.engine, "engine", "relaxed", "with -browser: the WebAssembly engine build, relaxed (relaxed-SIMD FMA kernels, -tags convscope_relaxed: worker-relaxed.wasm, what the app loads where the browser has relaxed SIMD, as Chromium does) or plain (SIMD128 multiply then add: worker.wasm)")
 	fs.StringVar(&o.image, "image", "", "with -app: the photo the worker classifies (default: the dog of the app's gallery for the model's dataset, ../shared/data/samples/dog.jpg for ImageNet models, static/samples/cifar10/dog.jpg for CIFAR-10 ones)")
@@ -58,6 +61,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: convscope bench [-json] [-native] [-browser] [-archs a,b] [-runs 5] [-threads 1,all] [-print FILE]
        convscope bench -browser -app [-json] [-archs a,b] [-threads 1,all] [-explain=false] [-image FILE]
+       convscope bench -browser -app -page [-json] [-archs a,b] [-runs 5] [-engine plain]
 
 Build with GOEXPERIMENT=simd (GOEXPERIMENT=simd go run . bench) so the native
 engine uses its SIMD kernels; the wasm engine is always built with them.
@@ -104,6 +108,20 @@ page, each worker left idle 2 s after its load (its warm-up), the first
 classify and the median of -runs more, the counts taking turns. It needs
 Chromium, not onnxruntime.
 
+-browser -app -page times the real app page instead (index.html + app.wasm,
+the Vugu UI, served by the real server): in one tab (window 1280x900) it
+chooses each model by its Use button (the built-in models of -archs, the
+others as random-weights model files; default: every built-in model), waits
+2 s, then sets the file input to a new image (CIFAR-10 test images of every
+class in turn, or the sample photos for ImageNet models) 1+runs times, 1 s
+apart, and measures in the page from the input's change event to #top5
+showing the new run (#result's data-runs set to it, the render done) and
+to the next frame painted, beside the worker's own figures from #timing
+(the Result's ms and its inference run_ms) and the page's long tasks. The
+first pick is shown apart. It uses only DOM ids the page has had since
+session 14, so run from an older revision's worktree it times that
+revision's page (it builds the site from the current directory).
+
 `)
 		fs.PrintDefaults()
 	}
@@ -112,6 +130,12 @@ Chromium, not onnxruntime.
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.page {
+		o.app = true
+	}
+	if o.page && o.image != "" {
+		return nil, errors.New("-page picks several images (each pick a new one): -image is for -app without -page")
 	}
 	if o.app && o.native {
 		return nil, errors.New("-app measures the app worker in the browser: use it with -browser, not -native")
@@ -127,6 +151,11 @@ Chromium, not onnxruntime.
 	}
 	if o.runs < 1 || o.runs > 1000 {
 		return nil, fmt.Errorf("-runs %d: want 1 to 1000", o.runs)
+	}
+	archsSet := false
+	fs.Visit(func(f *flag.Flag) { archsSet = archsSet || f.Name == "archs" })
+	if o.page && !archsSet {
+		*list = strings.Join(builtin.Names(), ",")
 	}
 	for _, m := range strings.Split(*list, ",") {
 		m = strings.TrimSpace(m)
@@ -175,6 +204,9 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.root, err = findModuleRoot(wd); err != nil {
 		return fmt.Errorf("bench builds the wasm engine and reads tools/bench from the source tree: %w", err)
+	}
+	if o.page {
+		return benchAppPage(o, stdout, stderr)
 	}
 	if o.app {
 		return benchApp(o, stdout, stderr)
