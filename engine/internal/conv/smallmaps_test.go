@@ -109,7 +109,7 @@ func TestWinogradSmallMaps(t *testing.T) {
 	}
 }
 
-// TestIm2colRows: im2col (im2colPadded where it applies: stride 1, rows of
+// TestIm2colRows: im2col (im2colPadded where it applies: stride 1 or 2, rows of
 // 4 values or more, whole output rows per chunk; WebAssembly SIMD) writes
 // the values of im2col's definition, bit for bit, for pads of every side,
 // widths with and without a tail past whole vectors, chunks of whole rows
@@ -125,9 +125,20 @@ func TestIm2colRows(t *testing.T) {
 		{C: 2, H: 6, W: 5, KH: 3, KW: 3, PT: 0, PL: 3, PB: 2, PR: 0},
 		{C: 2, H: 7, W: 9, KH: 2, KW: 4, PT: 1, PL: 0, PB: 0, PR: 2},
 		{C: 2, H: 4, W: 4, KH: 1, KW: 1, PT: 1, PL: 1, PB: 1, PR: 1},
-		{C: 2, H: 5, W: 3, KH: 3, KW: 3, PT: 1, PL: 1, PB: 1, PR: 1},                // rows of 3: the gather
-		{C: 3, H: 9, W: 10, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1}, // strided: the gather
-		{C: 2, H: 9, W: 10, KH: 3, KW: 3, DH: 2, DW: 2, PT: 2, PL: 2, PB: 2, PR: 2}, // dilated: the gather
+		{C: 2, H: 5, W: 3, KH: 3, KW: 3, PT: 1, PL: 1, PB: 1, PR: 1}, // rows of 3: the gather
+		// Stride 2 (vec.CopyRowsS2 in WebAssembly SIMD): ResNet's 3x3
+		// stride-2 convs on 32x32 (16 columns out) and 14x14 (7, a tail),
+		// rows of 5 and 6 out, pads on some sides only, a 1x1, and rows
+		// of 3 out (the gather).
+		{C: 3, H: 9, W: 10, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 16, H: 32, W: 32, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 4, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 2, H: 10, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PT: 0, PL: 1, PB: 1, PR: 0},
+		{C: 2, H: 9, W: 11, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 0, PB: 0, PR: 1},
+		{C: 2, H: 8, W: 8, KH: 1, KW: 1, SH: 2, SW: 2},
+		{C: 2, H: 7, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 2, H: 13, W: 14, KH: 3, KW: 3, SH: 3, SW: 3, PT: 1, PL: 1, PB: 1, PR: 1}, // stride 3: the gather
+		{C: 2, H: 9, W: 10, KH: 3, KW: 3, DH: 2, DW: 2, PT: 2, PL: 2, PB: 2, PR: 2},  // dilated: the gather
 	}
 	for _, g := range geoms {
 		g.N, g.M, g.Group = 1, 1, 1

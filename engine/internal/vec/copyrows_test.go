@@ -32,3 +32,34 @@ func TestCopyRows(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRowsS2: CopyRowsS2 takes every other value of rows of 4 to 13
+// values (whole vectors and tails) at strides wider than the rows, with
+// the source ending one value past the last row's last value taken, and
+// leaves the gaps alone.
+func TestCopyRowsS2(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for n := 4; n <= 13; n++ {
+		const rows = 5
+		ds, ss := n+3, 2*n+5
+		src, dst := make([]float32, (rows-1)*ss+2*n), make([]float32, rows*ds)
+		for i := range src {
+			src[i] = r.Float32()
+		}
+		for i := range dst {
+			dst[i] = -r.Float32()
+		}
+		want := append([]float32(nil), dst...)
+		for i := 0; i < rows; i++ {
+			for j := 0; j < n; j++ {
+				want[i*ds+j] = src[i*ss+2*j]
+			}
+		}
+		CopyRowsS2(dst, src, rows, n, ds, ss)
+		for i := range dst {
+			if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n %d: dst[%d] = %v, want %v", n, i, dst[i], want[i])
+			}
+		}
+	}
+}

@@ -26,3 +26,25 @@ func CopyRows(dst, src []float32, rows, n, dstStride, srcStride int) {
 //
 //go:noescape
 func copyRowsAsm(dst, src *float32, rows, n4, dstStride, srcStride, tail, tailOff int)
+
+// CopyRowsS2 copies rows rows of n values (n >= 4) taking every other
+// value of src: row r's dst[r*dstStride+j] = src[r*srcStride+2j]. Each
+// row reads one value past its last one taken (src[r*srcStride+2n-1]),
+// which must be inside src. Rows must not overlap.
+func CopyRowsS2(dst, src []float32, rows, n, dstStride, srcStride int) {
+	if rows <= 0 {
+		return
+	}
+	if n < 4 {
+		panic("vec: CopyRowsS2 of rows shorter than a vector")
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+2*n-1]
+	tail := n % 4
+	copyRowsS2Asm(&dst[0], &src[0], rows, n/4, 4*dstStride, 4*srcStride, tail, 4*(n-4), &evenLanes)
+}
+
+// copyRowsS2Asm is CopyRowsS2's loop (copyrows_wasm_simd.s), unchecked;
+// strides and tailOff in bytes (of dst; src's is twice that).
+//
+//go:noescape
+func copyRowsS2Asm(dst, src *float32, rows, n4, dstStride, srcStride, tail, tailOff int, tbl *[32]uint8)

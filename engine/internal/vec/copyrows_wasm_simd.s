@@ -91,3 +91,122 @@ TEXT ·copyRowsAsm(SB), NOSPLIT, $0-64
 	End
 	End
 	RET
+
+// copyRowsS2Asm is copyRowsAsm taking every other value of src: row r of
+// dst gets src[r*srcStride + 2j], 4 values from two v128 loads (8 values)
+// whose even lanes two swizzles (tbl, as evenLanes) move to lanes 0-1 and
+// 2-3 of one vector, the rest zero, and an or joins. With tail != 0, one
+// more 4 values at byte tailOff of the dst row (n >= 4 not a multiple of
+// 4: the last 4, overlapping). A row's loads reach one value past its
+// last one taken, src[r*srcStride + 2n-1].
+
+// func copyRowsS2Asm(dst, src *float32, rows, n4, dstStride, srcStride, tail, tailOff int, tbl *[32]uint8)
+TEXT ·copyRowsS2Asm(SB), NOSPLIT, $0-72
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD n4+24(FP), R3
+	MOVD dstStride+32(FP), R4
+	MOVD srcStride+40(FP), R5
+	MOVD tail+48(FP), R9
+	MOVD tailOff+56(FP), R10
+	MOVD tbl+64(FP), R11
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R11
+	I32WrapI64
+	V128Load $16
+	Set V1
+
+	Block
+	Loop
+	Get R2
+	I64Eqz
+	BrIf $1
+	Get R0
+	Set R6
+	Get R1
+	Set R7
+	Get R3
+	Set R8
+	Block
+	Loop
+	Get R8
+	I64Eqz
+	BrIf $1
+	Get R6
+	I32WrapI64
+	Get R7
+	I32WrapI64
+	V128Load $0
+	Get V0
+	I8x16Swizzle
+	Get R7
+	I32WrapI64
+	V128Load $16
+	Get V1
+	I8x16Swizzle
+	V128Or
+	V128Store
+	Get R6
+	I64Const $16
+	I64Add
+	Set R6
+	Get R7
+	I64Const $32
+	I64Add
+	Set R7
+	Get R8
+	I64Const $1
+	I64Sub
+	Set R8
+	Br $0
+	End
+	End
+	Get R9
+	I64Eqz
+	I32Eqz
+	If
+	Get R0
+	Get R10
+	I64Add
+	I32WrapI64
+	Get R1
+	Get R10
+	I64Add
+	Get R10
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get V0
+	I8x16Swizzle
+	Get R1
+	Get R10
+	I64Add
+	Get R10
+	I64Add
+	I32WrapI64
+	V128Load $16
+	Get V1
+	I8x16Swizzle
+	V128Or
+	V128Store
+	End
+	Get R0
+	Get R4
+	I64Add
+	Set R0
+	Get R1
+	Get R5
+	I64Add
+	Set R1
+	Get R2
+	I64Const $1
+	I64Sub
+	Set R2
+	Br $0
+	End
+	End
+	RET
