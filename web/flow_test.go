@@ -178,3 +178,52 @@ func TestFlow(t *testing.T) {
 		t.Errorf("after a failed load: selected %q, info %v, alert %q", c.Selected, c.Info != nil, c.Alert)
 	}
 }
+
+// TestPickRenders: a pick renders nothing until its answer unless it takes
+// longer than BusyDelay, when the busy state (progress, Cancel) is rendered.
+func TestPickRenders(t *testing.T) {
+	h := newFakeHost()
+	c := &Root{Host: h}
+	renders := make(chan bool, 64)
+	ee := vugu.NewEventEnvImpl(&sync.RWMutex{}, renders)
+	c.Selected, c.Current, c.Info = "m", "m", &protocol.Loaded{Name: "m"}
+	pick := func() time.Time {
+		ee.Lock()
+		c.UseFile(ee, &File{Name: "cat.jpg", Size: 3, Read: func() ([]byte, error) { return []byte("jpg"), nil }})
+		ee.UnlockOnly()
+		return time.Now()
+	}
+	drain := func() int {
+		n := 0
+		for len(renders) > 0 {
+			<-renders
+			n++
+		}
+		return n
+	}
+
+	// A quick answer: one render, the result's.
+	picked := pick()
+	waitFor(t, ee, "the run", func() bool { return c.Running })
+	n := drain()
+	quick := time.Since(picked) < BusyDelay
+	h.release <- struct{}{}
+	waitFor(t, ee, "the result", func() bool { return c.Runs == 1 && !c.Running })
+	if quick && n != 0 {
+		t.Errorf("%d renders before the answer of a quick pick", n)
+	}
+	time.Sleep(BusyDelay + 50*time.Millisecond)
+	if n := drain(); n != 1 {
+		t.Errorf("%d renders after the answer of a quick pick, want 1", n)
+	}
+
+	// A slow answer: the busy state is rendered after BusyDelay.
+	pick()
+	waitFor(t, ee, "the run", func() bool { return c.Running })
+	time.Sleep(BusyDelay + 50*time.Millisecond)
+	if n := drain(); n < 1 {
+		t.Errorf("no render of the busy state %v after a pick", BusyDelay+50*time.Millisecond)
+	}
+	h.release <- struct{}{}
+	waitFor(t, ee, "the second result", func() bool { return c.Runs == 2 && !c.Running })
+}

@@ -1,10 +1,6 @@
 package web
 
-import (
-	"convscope/web/protocol"
-
-	"github.com/vugu/vugu/js"
-)
+import "convscope/web/protocol"
 
 // Host is everything the page needs from the browser around it: the model
 // list, the engine worker, the feature-map viewer and the files the user
@@ -57,9 +53,6 @@ type Host interface {
 	ShowMaps(m *protocol.Maps, image *protocol.Image)
 	ShowFilters(p *protocol.Patches)
 	ViewerSettings(colormap, norm string)
-	// InputFile returns the file chosen in an <input type=file> (the target
-	// of its change event); nil when none is chosen.
-	InputFile(input js.Value) *File
 	// ObjectURL makes a blob: URL of data for an <img>; Revoke frees one.
 	// An empty data gives "".
 	ObjectURL(data []byte, mime string) string

@@ -41,7 +41,8 @@ type ModelEntry struct {
 // Root is the page's root component: the image input, the model picker, the
 // result, and the layers with their feature maps. Its state changes only
 // while the render lock is held (event handlers hold it; goroutines take it
-// with Lock and release it with UnlockRender, which re-renders).
+// with Lock and release it with UnlockRender, which re-renders, or with
+// UnlockOnly where a render would only delay the answer: run.go, BusyDelay).
 type Root struct {
 	Host Host
 
@@ -72,6 +73,7 @@ type Root struct {
 	Notice    string // the last status message (a cancelled run)
 	Runs      int    // results shown so far (data-runs on #result, for tests)
 	runGen    int
+	busyGen   int // the pick or run whose busy state a timer may render (run.go, BusyDelay)
 
 	// The layers and the viewer.
 	Layer     string // layer whose maps are shown ("" = none)

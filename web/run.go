@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"strconv"
+	"time"
 
 	"convscope/web/protocol"
 
@@ -74,13 +75,19 @@ func (c *Root) useModel(ee vugu.EventEnv, m ModelEntry) {
 	}()
 }
 
-// PickFile is the change event of the file inputs.
-func (c *Root) PickFile(event vugu.DOMEvent) {
-	c.UseFile(event.EventEnv(), c.Host.InputFile(event.JSEventTarget()))
-}
+// BusyDelay is how long a pick may take before the page renders its busy
+// state (the "Reading the image..." line, the run's progress bar and its
+// Cancel button). A render of the whole page takes 45-110 ms on the
+// CIFAR-10 models (session 14's measurement): rendering the busy state at
+// once delayed the file read behind one render and the worker's answer
+// behind another, so a pick that answers sooner than this shows the top-5
+// with one render and no busy state at all.
+const BusyDelay = 100 * time.Millisecond
 
 // UseFile classifies a file the user gave (picked, dropped or pasted). The
-// render lock is held.
+// render lock is held, and the caller releases it with UnlockOnly: UseFile
+// asks for the renders it needs (an alert now, the busy state after
+// BusyDelay, the result).
 func (c *Root) UseFile(ee vugu.EventEnv, f *File) {
 	if f == nil {
 		return
@@ -89,20 +96,55 @@ func (c *Root) UseFile(ee vugu.EventEnv, f *File) {
 	switch {
 	case f.Size == 0:
 		c.Alert = fmt.Sprintf("%s is empty: choose an image file (JPEG, PNG, GIF, WebP or BMP).", f.Name)
+		render(ee)
 		return
 	case f.Size > MaxImageBytes:
 		c.Alert = fmt.Sprintf("%s is %s; images up to %s are accepted.", f.Name, Bytes(f.Size), Bytes(MaxImageBytes))
+		render(ee)
 		return
 	}
 	c.readAndRun(ee, f.Name, f.Read)
 }
 
-// PickSample is the click on a sample image.
-func (c *Root) PickSample(event vugu.DOMEvent, s Sample) {
-	c.Alert, c.Notice = "", ""
-	c.readAndRun(event.EventEnv(), s.Name, func() ([]byte, error) { return c.Host.Fetch(s.URL) })
+// PickSample classifies the sample image called name (the click on its
+// button, taken by the host). The render lock is held, and the caller
+// releases it with UnlockOnly, as for UseFile.
+func (c *Root) PickSample(ee vugu.EventEnv, name string) {
+	for _, s := range c.Samples() {
+		if s.Name == name {
+			c.Alert, c.Notice = "", ""
+			c.readAndRun(ee, s.Name, func() ([]byte, error) { return c.Host.Fetch(s.URL) })
+			return
+		}
+	}
 }
 
+// render asks for a render once the caller has released the render lock.
+func render(ee vugu.EventEnv) {
+	go func() {
+		ee.Lock()
+		ee.UnlockRender()
+	}()
+}
+
+// busyLater renders the busy state if the pick or run numbered busyGen
+// still goes on after BusyDelay. Until then the page shows the previous
+// result; a cleared alert or notice goes with the first render too.
+func (c *Root) busyLater(ee vugu.EventEnv) {
+	c.busyGen++
+	gen := c.busyGen
+	time.AfterFunc(BusyDelay, func() {
+		ee.Lock()
+		if gen == c.busyGen && (c.Reading || c.Running) {
+			ee.UnlockRender()
+			return
+		}
+		ee.UnlockOnly()
+	})
+}
+
+// readAndRun reads an image and classifies it. The render lock is held and
+// released by the caller without a render (see BusyDelay).
 func (c *Root) readAndRun(ee vugu.EventEnv, name string, read func() ([]byte, error)) {
 	if c.Running {
 		c.Host.Cancel()
@@ -111,24 +153,28 @@ func (c *Root) readAndRun(ee vugu.EventEnv, name string, read func() ([]byte, er
 	c.Reading = true
 	c.runGen++
 	gen := c.runGen
+	c.busyLater(ee)
 	go func() {
 		data, err := read()
 		ee.Lock()
-		defer ee.UnlockRender()
 		if gen != c.runGen {
+			ee.UnlockOnly()
 			return
 		}
 		c.Reading = false
 		if err != nil {
 			c.Alert = fmt.Sprintf("Could not read %s: %v", name, err)
+			ee.UnlockRender()
 			return
 		}
 		if len(data) == 0 {
 			c.Alert = fmt.Sprintf("%s is empty: choose an image file.", name)
+			ee.UnlockRender()
 			return
 		}
 		c.ImageName = name
 		c.classify(ee, data)
+		ee.UnlockOnly() // classify renders the busy state later, the result at once
 	}()
 }
 
@@ -142,6 +188,7 @@ func (c *Root) classify(ee vugu.EventEnv, data []byte) {
 	c.runGen++
 	gen := c.runGen
 	c.Running, c.Step, c.Alert, c.Notice = true, protocol.LayerDone{}, "", ""
+	c.busyLater(ee)
 	go func() {
 		res, err := c.Host.Classify(data, func(s protocol.LayerDone) {
 			ee.Lock()
