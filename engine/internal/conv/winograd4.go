@@ -191,6 +191,22 @@ func phases4(g Geom, x, ph []float32, tilesY, tilesX, c0, c1 int) {
 	}
 }
 
+// wino4OneBlock is the most tiles that go in one block whatever the
+// input channels: maps 13 to 16 wide (16 tiles), where blocks of 8 tiles
+// (from 114 channels in, winoBlock) made each of the two blocks stream
+// the whole of U, the 36*M*C transformed kernels (4.7 MB at 256x128
+// channels), which a model's pass finds in memory, not in cache. One
+// block's input (36*C*16 floats, 884 KB at 384 channels) still fits the
+// L2. Forward, one worker, int8 kept kernels, cpu-ms in Node, medians
+// of 40 calls alternating with blocks of 8 tiles (load 8-9), plain SIMD |
+// relaxed build: 256->256 14x14 5.43 -> 5.30 | 4.68 -> 4.19, 160->320
+// 14x14 4.56 -> 4.25 | 3.65 -> 3.45, 112->224 14x14 2.40 -> 2.26 | 1.67
+// -> 1.64, 192->384 13x13 5.93 -> 5.55 | 5.01 -> 4.51, 384->256 13x13
+// 8.09 -> 7.38 | 6.60 -> 5.93. The block changes no arithmetic (each
+// tile's products sum the channels in the same order): the same bits. A
+// variable so that tests can compare with blocks of 8 tiles (0).
+var wino4OneBlock = 16
+
 // winograd4 computes the same result as Naive (within F(4x4)'s rounding)
 // for the geometries useWinograd4 accepts, with w's kept F(4x4) kernels,
 // as winograd does with F(2x2): per block of tiles, the input transformed
@@ -210,8 +226,12 @@ func winograd4(g Geom, x []float32, ww *winograd4Weights, bias, y []float32, rel
 	u := ww.u
 
 	// Tile block: nj slivers of nr tiles, about 32 tiles, fewer when the
-	// block's transformed input (36*C*tb floats) would outgrow winoBlock.
+	// block's transformed input (36*C*tb floats) would outgrow winoBlock;
+	// on maps of up to wino4OneBlock tiles, one block of them all.
 	nj := max(1, min((32+nr-1)/nr, winoBlock/(36*g.C*nr), (tiles+nr-1)/nr))
+	if tiles <= wino4OneBlock {
+		nj = (tiles + nr - 1) / nr
+	}
 	tb := nj * nr
 	blocks := (tiles + tb - 1) / tb
 	sm := max(1, min(slivers, winoBlock/(36*mr*tb)))

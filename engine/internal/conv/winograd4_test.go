@@ -103,3 +103,54 @@ func TestWinograd4Int8(t *testing.T) {
 		}
 	}
 }
+
+// TestWinograd4OneBlock: on maps of up to 16 tiles, one block of them all
+// (wino4OneBlock) gives the bits of blocks of 8 tiles (which such maps
+// took from 114 input channels), for every kernel and 1 or 2 workers, and
+// agrees with the reference.
+func TestWinograd4OneBlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	one := wino4OneBlock
+	defer func() { wino4OneBlock = one }()
+	for _, g := range []Geom{
+		{N: 1, C: 128, M: 40, H: 14, W: 14, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 1, C: 200, M: 36, H: 13, W: 13, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 2, C: 120, M: 20, H: 16, W: 16, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 1, C: 130, M: 16, H: 15, W: 14, PT: 1, PL: 0, PB: 1, PR: 2},
+	} {
+		g.Group, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW = 1, 3, 3, 1, 1, 1, 1
+		g.OH = OutSize(g.H, g.PT, g.PB, 3, 1, 1)
+		g.OW = OutSize(g.W, g.PL, g.PR, 3, 1, 1)
+		if tiles := ((g.OH + 3) / 4) * ((g.OW + 3) / 4); tiles > one {
+			t.Fatalf("%+v: %d tiles, more than one block's %d", g, tiles, one)
+		}
+		x := randSlice(r, g.N*g.C*g.H*g.W)
+		w := randSlice(r, g.M*g.C*9)
+		bias := randSlice(r, g.M)
+		want := make([]float32, g.N*g.M*g.OH*g.OW)
+		Naive(g, x, w, bias, want, true)
+		scale := 0.0
+		for _, v := range want {
+			scale = max(scale, math.Abs(float64(v)))
+		}
+		for _, kern := range gemm.Kernels() {
+			ww := newWinograd4Weights(Weights{F: w}, g.M, g.C, kern.MR)
+			for _, workers := range []int{1, 2} {
+				var got [2][]float32
+				for i, n := range []int{one, 0} {
+					wino4OneBlock = n
+					got[i] = make([]float32, len(want))
+					winograd4(g, x, ww, bias, got[i], true, workers, gemm.TilesFor(kern))
+				}
+				for j := range want {
+					if math.Float32bits(got[0][j]) != math.Float32bits(got[1][j]) {
+						t.Fatalf("%+v %s workers=%d: y[%d] = %v in one block, %v in blocks of 8 tiles", g, kern.Name, workers, j, got[0][j], got[1][j])
+					}
+					if e := math.Abs(float64(got[0][j]-want[j])) / scale; !(e <= 1e-4) {
+						t.Fatalf("%+v %s workers=%d: y[%d] = %v, naive %v", g, kern.Name, workers, j, got[0][j], want[j])
+					}
+				}
+			}
+		}
+	}
+}
