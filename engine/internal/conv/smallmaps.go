@@ -98,8 +98,15 @@ func im2colPadded(g Geom, x, col []float32, cg, p0, pc, workers int) bool {
 	}
 	oy0, ohc := p0/g.OW, pc/g.OW
 	par.ForChunks(workers, rows, chunksPerWorker*workers, func(lo, hi int) {
+		kk2 := g.KH * g.KW
 		for row := lo; row < hi; row++ {
-			c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
+			c, kk := row/kk2, row%kk2
+			if s == 1 && kk == 0 && row+kk2 <= hi {
+				// A whole channel's rows in one call.
+				vec.Im2colPlane(col[row*pc:], xp[c*plane+oy0*wp:], g.KH, g.KW, ohc, g.OW, wp, pc)
+				row += kk2 - 1
+				continue
+			}
 			ky, kx := kk/g.KW, kk%g.KW
 			if s == 1 {
 				vec.CopyRows(col[row*pc:], xp[c*plane+(oy0+ky)*wp+kx:], ohc, g.OW, g.OW, wp)

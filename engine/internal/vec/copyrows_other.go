@@ -24,3 +24,14 @@ func CopyRowsS2(dst, src []float32, rows, n, dstStride, srcStride int) {
 		}
 	}
 }
+
+// Im2colPlane writes the kh*kw im2col rows of one channel at once: row
+// (ky, kx) at dst[(ky*kw+kx)*dstRow:] is CopyRows(that, src[ky*wp+kx:],
+// rows, n, n, wp).
+func Im2colPlane(dst, src []float32, kh, kw, rows, n, wp, dstRow int) {
+	for ky := 0; ky < kh; ky++ {
+		for kx := 0; kx < kw; kx++ {
+			CopyRows(dst[(ky*kw+kx)*dstRow:], src[ky*wp+kx:], rows, n, n, wp)
+		}
+	}
+}

@@ -48,3 +48,27 @@ func CopyRowsS2(dst, src []float32, rows, n, dstStride, srcStride int) {
 //
 //go:noescape
 func copyRowsS2Asm(dst, src *float32, rows, n4, dstStride, srcStride, tail, tailOff int, tbl *[32]uint8)
+
+// Im2colPlane writes the kh*kw im2col rows of one channel at once: row
+// (ky, kx) at dst[(ky*kw+kx)*dstRow:] is CopyRows(that, src[ky*wp+kx:],
+// rows, n, n, wp) (rows of n >= 4 values, a stride of wp in src). One call
+// where CopyRows took one a row.
+func Im2colPlane(dst, src []float32, kh, kw, rows, n, wp, dstRow int) {
+	if kh <= 0 || kw <= 0 || rows <= 0 {
+		return
+	}
+	if n < 4 {
+		panic("vec: Im2colPlane of rows shorter than a vector")
+	}
+	_, _ = dst[(kh*kw-1)*dstRow+(rows-1)*n+n-1], src[(kh-1)*wp+kw-1+(rows-1)*wp+n-1]
+	if dstRow < rows*n {
+		panic("vec: Im2colPlane rows overlap")
+	}
+	im2colPlaneAsm(&dst[0], &src[0], kh, kw, rows, n/4, 4*n, 4*wp, n%4, 4*(n-4), 4*dstRow, 4*wp)
+}
+
+// im2colPlaneAsm is Im2colPlane's loop (copyrows_wasm_simd.s), unchecked;
+// strides, tailOff, dstRow and srcKy in bytes.
+//
+//go:noescape
+func im2colPlaneAsm(dst, src *float32, kh, kw, rows, n4, dstStride, srcStride, tail, tailOff, dstRow, srcKy int)
