@@ -386,6 +386,17 @@ func TestAppE2E(t *testing.T) {
 
 	t.Run("agreement", func(t *testing.T) {
 		a := appPage{t: t, p: p}
+		// The page may write a result into the previous one's elements
+		// before the full render (web.ShownResult): what it wrote first
+		// must be what the full render shows.
+		a.eval(`window.appShot = () => JSON.stringify([document.querySelector("#top5")?.outerHTML, document.querySelector("#timing")?.textContent, document.querySelector(".view figcaption")?.textContent, document.querySelector("#view")?.getAttribute("src")]);
+window.appEarly = null; window.appBefore = null;
+new MutationObserver(() => {
+	if (!appBefore || appEarly || document.querySelector("#result").dataset.runs !== appBefore.runs) return;
+	const shot = appShot();
+	if (shot !== appBefore.shot) appEarly = shot;
+}).observe(document.querySelector("#result"), {subtree: true, attributes: true, childList: true, characterData: true}); "ok"`, nil)
+		early, results := 0, 0
 		for _, m := range mainModels {
 			cli, err := models.LoadName(dir, m.Name)
 			if err != nil {
@@ -403,9 +414,23 @@ func TestAppE2E(t *testing.T) {
 				if !random && want.Top[0].Label != class {
 					continue // only images the command line gets right
 				}
+				a.eval(`appEarly = null; appBefore = {runs: document.querySelector("#result").dataset.runs, shot: appShot()}; "ok"`, nil)
 				got := a.classify(path)
 				if len(got) != 5 {
 					t.Fatalf("%s %s: %d classes shown", m.Name, path, len(got))
+				}
+				var shots string
+				a.eval(`JSON.stringify([appEarly, appShot()])`, &shots)
+				var pair [2]*string
+				if err := json.Unmarshal([]byte(shots), &pair); err != nil {
+					t.Fatal(err)
+				}
+				results++
+				if pair[0] != nil {
+					early++
+					if *pair[0] != *pair[1] {
+						t.Errorf("%s %s: the result written before the full render differs from the render's:\n%s\n%s", m.Name, path, *pair[0], *pair[1])
+					}
 				}
 				if got[0].Index != want.Top[0].Index {
 					t.Errorf("%s %s: page top-1 %s, command line %s", m.Name, path, got[0].Label, want.Top[0].Label)
@@ -431,6 +456,7 @@ func TestAppE2E(t *testing.T) {
 			}
 			t.Logf("%s: %d uploads agree with the command line (top-5 classes equal, probabilities within 1e-4)", m.Name, compared)
 		}
+		t.Logf("%d of %d results were written before the full render, as the render then showed them", early, results)
 		// The model's view of the image is shown.
 		a.wait(`document.querySelector("#view").naturalWidth > 0 && "ok"`, 10*time.Second)
 	})

@@ -67,6 +67,7 @@ func (h *compareHost) CancelLoad()                                         {}
 func (h *compareHost) ShowProgress(name, label string, value, max float64) {}
 func (h *compareHost) ObjectURL(data []byte, mime string) string           { return "blob:view" }
 func (h *compareHost) Revoke(string)                                       {}
+func (h *compareHost) ShowResult(ShownResult) bool                         { return false }
 
 func (h *compareHost) log() (loads, runs []string) {
 	h.mu.Lock()

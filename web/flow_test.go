@@ -72,6 +72,8 @@ func (h *fakeHost) ObjectURL(data []byte, mime string) string        { return "b
 func (h *fakeHost) Revoke(string)                                    {}
 func (h *fakeHost) Fetch(string) ([]byte, error)                     { return []byte("x"), nil }
 func (h *fakeHost) Camera() bool                                     { return false }
+func (h *fakeHost) ShowResult(ShownResult) bool                      { return false }
+func (h *fakeHost) AfterPaint(f func())                              { f() }
 func (h *fakeHost) ShowProgress(name, label string, value, max float64) {
 	h.mu.Lock()
 	h.progress = append(h.progress, name+": "+label)

@@ -53,6 +53,13 @@ type Host interface {
 	ShowMaps(m *protocol.Maps, image *protocol.Image)
 	ShowFilters(p *protocol.Patches)
 	ViewerSettings(colormap, norm string)
+	// ShowResult writes a result into the elements of the result on the
+	// page (#top5's rows, #timing, #view and its caption), where they
+	// have the same structure, and reports whether it did. AfterPaint
+	// calls f once the browser has painted the page (or soon, in a
+	// hidden page). Together they show an answer before the full render.
+	ShowResult(r ShownResult) bool
+	AfterPaint(f func())
 	// ObjectURL makes a blob: URL of data for an <img>; Revoke frees one.
 	// An empty data gives "".
 	ObjectURL(data []byte, mime string) string

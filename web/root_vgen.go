@@ -222,7 +222,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t"}
 				vgparent.AppendChild(vgn)
 				if c.Reading {
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "status"}}}
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "status"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "reading"}}}
 					vgparent.AppendChild(vgn)
 					{
 						vgparent := vgn
@@ -299,6 +299,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "ol", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "id", Val: "top5"}, vugu.VGAttribute{Namespace: "", Key: "class", Val: "top5"}}}
 						vgparent.AppendChild(vgn)
+						vgn.AddAttrInterface("data-run", c.Runs)
 						{
 							vgparent := vgn
 							_ = vgparent
@@ -314,7 +315,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "li", Attr: []vugu.VGAttribute(nil)}
 								vgparent.AppendChild(vgn)
 								vgn.AddAttrInterface("data-index", p.Index)
-								vgn.AddAttrInterface("data-prob", p.Prob)
+								vgn.AddAttrInterface("data-prob", ProbAttr(p.Prob))
 								{
 									vgparent := vgn
 									_ = vgparent
@@ -329,7 +330,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "progress", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "bar"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "1"}}}
 									vgparent.AppendChild(vgn)
 									vgn.AddAttrInterface("aria-labelledby", TopLabelID(i))
-									vgn.AddAttrInterface("value", p.Prob)
+									vgn.AddAttrInterface("value", ProbAttr(p.Prob))
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n\t\t\t\t\t\t"}
 									vgparent.AppendChild(vgn)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{vugu.VGAttribute{Namespace: "", Key: "class", Val: "prob"}}}

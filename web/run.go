@@ -199,39 +199,93 @@ func (c *Root) classify(ee vugu.EventEnv, data []byte) {
 			}
 		})
 		ee.Lock()
-		defer ee.UnlockRender()
 		if gen != c.runGen {
+			ee.UnlockOnly()
 			return
 		}
-		c.Running = false
-		if err != nil {
-			if isCancelled(err) {
-				c.Notice = "Cancelled."
-				return
-			}
-			if e, ok := err.(*Error); ok && e.Code == protocol.CodeImage {
-				c.Alert = fmt.Sprintf("%s: %s", c.ImageName, e.Message)
-				c.Result, c.ViewURL = nil, ""
-				return
-			}
-			c.Alert = "The run failed: " + err.Error()
+		if c.finish(ee, res, err) {
+			// The answer is on the page already: the full render (the
+			// layer table's times, data-runs) waits until the browser
+			// has painted it.
+			ee.UnlockOnly()
+			c.Host.AfterPaint(func() { render(ee) })
 			return
 		}
-		c.HasImage = true
-		c.Result = res
-		c.Runs++
-		if c.ViewURL != "" {
-			c.Host.Revoke(c.ViewURL)
-		}
-		c.ViewURL = c.Host.ObjectURL(PNG(res.View), "image/png")
-		switch {
-		case c.Filters:
-			c.showFilters(ee)
-		case c.Layer != "":
-			c.showLayer(ee, c.Layer)
-		}
+		ee.UnlockRender()
 	}()
 }
+
+// finish takes a run's answer. It reports whether the host wrote the top-5,
+// the timing and the view into the page already (ShowResult), so that the
+// full render may wait; otherwise the caller renders at once. The render
+// lock is held.
+func (c *Root) finish(ee vugu.EventEnv, res *protocol.Result, err error) bool {
+	c.Running = false
+	if err != nil {
+		if isCancelled(err) {
+			c.Notice = "Cancelled."
+			return false
+		}
+		if e, ok := err.(*Error); ok && e.Code == protocol.CodeImage {
+			c.Alert = fmt.Sprintf("%s: %s", c.ImageName, e.Message)
+			c.Result, c.ViewURL = nil, ""
+			return false
+		}
+		c.Alert = "The run failed: " + err.Error()
+		return false
+	}
+	// Shown at once only over a result already on the page: the same
+	// elements, the new values (the host also checks the page shows no
+	// busy state, alert or notice that the render would remove).
+	shown := c.Result != nil
+	c.HasImage = true
+	c.Result = res
+	c.Runs++
+	if c.ViewURL != "" {
+		c.Host.Revoke(c.ViewURL)
+	}
+	c.ViewURL = c.Host.ObjectURL(PNG(res.View), "image/png")
+	switch {
+	case c.Filters:
+		c.showFilters(ee)
+	case c.Layer != "":
+		c.showLayer(ee, c.Layer)
+	}
+	return shown && c.Host.ShowResult(c.Shown())
+}
+
+// ShownResult is what the page shows of a result first: the top-5, the
+// timing line and the view with its caption, formatted exactly as
+// root.vugu renders them, so that the host can write them into the
+// elements of the previous result before the full render, which then sets
+// the same values.
+type ShownResult struct {
+	Run     string // #top5's data-run: the result's number (Runs)
+	Top     []ShownPrediction
+	Timing  string
+	Caption string
+	ViewURL string
+}
+
+// ShownPrediction is one row of #top5: its data-index and data-prob (also
+// the bar's value), its label and its percentage.
+type ShownPrediction struct {
+	Index, Prob, Label, Percent string
+}
+
+// Shown is the current result as ShownResult.
+func (c *Root) Shown() ShownResult {
+	r := ShownResult{Run: strconv.Itoa(c.Runs), Timing: TimingText(c.Result), Caption: ViewCaption(c.Result, c.ImageName), ViewURL: c.ViewURL}
+	if c.Result != nil {
+		for _, p := range c.Result.Top {
+			r.Top = append(r.Top, ShownPrediction{Index: strconv.Itoa(p.Index), Prob: ProbAttr(p.Prob), Label: p.Label, Percent: Percent(p.Prob)})
+		}
+	}
+	return r
+}
+
+// ProbAttr formats a probability for data-prob and the bar's value.
+func ProbAttr(p float64) string { return strconv.FormatFloat(p, 'f', 6, 64) }
 
 // Cancel is the click on the Cancel button: it stops the run and the
 // download in flight.

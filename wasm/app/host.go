@@ -145,6 +145,84 @@ func await(p js.Value) (js.Value, error) {
 	return o.v, o.err
 }
 
+// ShowResult writes a result into the previous result's elements, where
+// the page holds exactly what root.vugu renders for r: as many #top5 rows,
+// each with its label, bar and percentage, #timing, #view and its caption,
+// and no busy state, alert or notice (which the full render would remove
+// at the same time). Only attributes and texts change, never the elements:
+// Vugu's next render walks the same tree and sets the same values.
+func (h *host) ShowResult(r web.ShownResult) bool {
+	doc := js.Global().Get("document")
+	for _, sel := range []string{"#run", "#reading", "#cancel", "#download", "#alert", "#notice"} {
+		if !doc.Call("querySelector", sel).IsNull() {
+			return false
+		}
+	}
+	ol := doc.Call("getElementById", "top5")
+	timing := doc.Call("getElementById", "timing")
+	view := doc.Call("getElementById", "view")
+	caption := doc.Call("querySelector", ".view figcaption")
+	if ol.IsNull() || timing.IsNull() || view.IsNull() || caption.IsNull() {
+		return false
+	}
+	rows := ol.Get("children")
+	if rows.Length() != len(r.Top) {
+		return false
+	}
+	type row struct{ li, label, bar, prob js.Value }
+	els := make([]row, len(r.Top))
+	for i := range r.Top {
+		li := rows.Index(i)
+		e := row{li, li.Call("querySelector", ".label"), li.Call("querySelector", "progress.bar"), li.Call("querySelector", ".prob")}
+		if e.label.IsNull() || e.bar.IsNull() || e.prob.IsNull() {
+			return false
+		}
+		els[i] = e
+	}
+	for i, p := range r.Top {
+		e := els[i]
+		e.li.Call("setAttribute", "data-index", p.Index)
+		e.li.Call("setAttribute", "data-prob", p.Prob)
+		e.label.Set("textContent", p.Label)
+		e.bar.Call("setAttribute", "value", p.Prob)
+		e.prob.Set("textContent", p.Percent)
+	}
+	ol.Call("setAttribute", "data-run", r.Run)
+	view.Call("setAttribute", "src", r.ViewURL)
+	caption.Set("textContent", r.Caption)
+	timing.Set("textContent", r.Timing)
+	return true
+}
+
+// AfterPaint calls f after the next frame is painted: from a task queued
+// by requestAnimationFrame (which runs just before the paint), or after
+// 100 ms when no frame comes (a hidden page gets no animation frames).
+// Whichever comes first cancels the others, so that no callback is left
+// to call a released function.
+func (h *host) AfterPaint(f func()) {
+	win := js.Global()
+	var frame, later js.Func
+	var frameID, soonID, lateID js.Value
+	later = js.FuncOf(func(js.Value, []js.Value) any {
+		win.Call("cancelAnimationFrame", frameID)
+		if !soonID.IsUndefined() {
+			win.Call("clearTimeout", soonID)
+		}
+		win.Call("clearTimeout", lateID)
+		frame.Release()
+		later.Release()
+		f()
+		return nil
+	})
+	frame = js.FuncOf(func(js.Value, []js.Value) any {
+		soonID = win.Call("setTimeout", later, 0)
+		return nil
+	})
+	soonID = js.Undefined()
+	frameID = win.Call("requestAnimationFrame", frame)
+	lateID = win.Call("setTimeout", later, 100)
+}
+
 // ObjectURL makes a blob: URL for data (the page's CSP allows blob: images).
 func (h *host) ObjectURL(data []byte, mime string) string {
 	if len(data) == 0 {
