@@ -115,16 +115,23 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 			first, last := p0 == 0, p0+kc == k
 			for i0 := 0; i0 < m; i0 += mcMax {
 				mc := min(mcMax, m-i0)
-				if prepacked {
+				ab := buf.a // the block's packed slivers
+				switch {
+				case prepacked && a.packedF != nil:
+					// Dequantized once for all column strips (sharedA).
+					mp := len(a.Packed.Scales)
+					s0 := p0*mp + (a.PackedRow+i0)/mr*kc*mr
+					ab = a.packedF[s0 : s0+roundUp(mc, mr)*kc]
+				case prepacked:
 					packAPrepacked(buf.a, deq, a.Packed, a.PackedRow, i0, p0, mc, kc)
-				} else {
+				default:
 					packA(buf.a, mr, transA, a, i0, p0, mc, kc)
 				}
 				if bcast {
-					kern.Bcast(buf.abc[:4*roundUp(mc, mr)*kc], buf.a[:roundUp(mc, mr)*kc])
+					kern.Bcast(buf.abc[:4*roundUp(mc, mr)*kc], ab[:roundUp(mc, mr)*kc])
 				}
 				if directB && kc < copyStripMinK && directPanel > 1 {
-					directPanels(kern, ep, buf.a, b, p0, j0, kc, nc, mc, i0, c, ldc, first, last)
+					directPanels(kern, ep, ab, b, p0, j0, kc, nc, mc, i0, c, ldc, first, last)
 					continue
 				}
 				for js := 0; js*nr < nc; js++ {
@@ -156,7 +163,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// The block's full slivers in one call (TileRows).
 					is0 := 0
 					if full := mc / mr; full > 0 && alpha == 1 && beta == 0 {
-						rows, ablk := kern.TileRows, buf.a[:full*kc*mr]
+						rows, ablk := kern.TileRows, ab[:full*kc*mr]
 						switch {
 						case cols == nr && bcast:
 							rows, ablk = kern.TileBcastRows, buf.abc[:4*full*kc*mr]
@@ -179,14 +186,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						if rem := mc - is*mr; kern.TileTriple != nil && rem >= 3*mr && (rem < 4*mr || rem >= 5*mr) && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
 							bias, add := ep.tile(i0+is*mr, 3*mr, off)
-							kern.TileTriple(kc, buf.a[is*kc*mr:(is+3)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
+							kern.TileTriple(kc, ab[is*kc*mr:(is+3)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
 							is += 2
 							continue
 						}
 						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
 							off := (i0+is*mr)*ldc + j0 + js*nr
 							bias, add := ep.tile(i0+is*mr, 2*mr, off)
-							kern.TilePair(kc, buf.a[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
+							kern.TilePair(kc, ab[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
 							is++
 							continue
 						}
@@ -197,14 +204,14 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 								kern.TileBcast(kc, buf.abc[4*is*kc*mr:4*(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
 								continue
 							}
-							kern.Tile(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
+							kern.Tile(kc, ab[is*kc*mr:(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
 							continue
 						}
 						if edge && cols == 1 && mr == 4 && kern.Edge1x4 != nil && mc-is*mr >= 4*mr && ldb == nr {
 							// Four slivers' last column at once (Edge1x4),
 							// then each stored as the Edge path below.
 							var e4 [16]float32
-							kern.Edge1x4(kc, buf.a[is*kc*mr:(is+4)*kc*mr], bs, &e4)
+							kern.Edge1x4(kc, ab[is*kc*mr:(is+4)*kc*mr], bs, &e4)
 							for t := 0; t < 4; t++ {
 								for i := 0; i < mr; i++ {
 									acc[i*nr] = e4[4*t+i]
@@ -219,9 +226,9 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							continue
 						}
 						if edge {
-							kern.Edge(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc, cols)
+							kern.Edge(kc, ab[is*kc*mr:(is+1)*kc*mr], bs, acc, cols)
 						} else {
-							kern.Fn(kc, buf.a[is*kc*mr:(is+1)*kc*mr], bs, acc)
+							kern.Fn(kc, ab[is*kc*mr:(is+1)*kc*mr], bs, acc)
 						}
 						rows := min(mr, mc-is*mr)
 						off := (i0+is*mr)*ldc + j0 + js*nr

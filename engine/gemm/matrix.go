@@ -27,6 +27,9 @@ type Matrix struct {
 	// path (see PackedA); this matrix's row 0 is its row PackedRow.
 	Packed    *PackedA
 	PackedRow int
+	// packedF, when set, is all of Packed dequantized, in its layout
+	// (ParallelMatrix's column strips share it; see sharedA).
+	packedF []float32
 }
 
 // Float returns the float32 matrix f with row stride ld.

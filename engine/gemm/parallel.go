@@ -2,6 +2,8 @@ package gemm
 
 import (
 	"math"
+	"runtime"
+	"sync"
 
 	"convscope/engine/internal/par"
 )
@@ -87,6 +89,16 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 	// 60.39, 63.48 61.59, 57.59 57.65, 57.79 55.94); ResNet-18 and
 	// GoogLeNet unchanged within the noise (21.88 21.37, 20.76 21.20;
 	// 21.48 22.23, 24.90 24.11).
+	// Split by columns, every strip would dequantize the whole of a
+	// prepacked A again: it is dequantized once here for all of them
+	// (sharedA). Not with one thread (WebAssembly): one strip, and the
+	// whole A would be more memory than a block of it.
+	if byCols && runtime.GOMAXPROCS(0) > 1 {
+		if af := sharedA(t, transA, k, a); af != nil {
+			defer sharedPool.Put(af)
+			a.packedF = *af
+		}
+	}
 	gu := max(1, minStrip/unit) // units of a granule
 	granules := (units + gu - 1) / gu
 	perGranule := float64(m) * float64(n) * float64(k) * float64(gu) / float64(units)
@@ -133,3 +145,31 @@ func strip(t Tiles, ep Epilogue, byCols, transA, transB bool, m, n, k int, alpha
 	}
 	packed(t, sub, transA, transB, hi-lo, n, k, alpha, as, b, beta, c[lo*ldc:], ldc)
 }
+
+// sharedA dequantizes a prepacked int8 A (a conv's weights) whole, in its
+// packed layout, for the column strips of a product split by columns,
+// which would each dequantize all of it again (packAPrepacked): with two
+// workers a product takes about six strips (par.ForGuided). The values are
+// packAPrepacked's, so the bits are the same. It returns nil when A is not
+// prepacked for t (each strip packs A as before).
+func sharedA(t Tiles, transA bool, k int, a Matrix) *[]float32 {
+	kern := t.Kernel
+	pa := a.Packed
+	if !pa.usable(kern.MR, max(t.KC, 1), k, transA) || a.PackedRow != 0 {
+		return nil
+	}
+	deq := kern.Dequant
+	if deq == nil {
+		deq = dequant4
+	}
+	mp := len(pa.Scales)
+	af := sharedPool.Get().(*[]float32)
+	*af = grow(*af, mp*k)
+	for p0 := 0; p0 < k; p0 += pa.KC {
+		kc := min(pa.KC, k-p0)
+		packAPrepacked((*af)[p0*mp:], deq, pa, 0, 0, p0, mp, kc)
+	}
+	return af
+}
+
+var sharedPool = sync.Pool{New: func() any { return new([]float32) }}
