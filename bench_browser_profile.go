@@ -31,11 +31,20 @@ func printShardProfile(w io.Writer, model string, one []nodeProfile, shards [][]
 			return
 		}
 	}
+	// A shard may run the nodes in another order than the graph's (the
+	// engine's orderGathers): its rows are matched by node name.
+	byName := make([]map[string]nodeProfile, len(shards))
+	for k, s := range shards {
+		byName[k] = make(map[string]nodeProfile, len(s))
+		for _, p := range s {
+			byName[k][p.Node] = p
+		}
+	}
 	fmt.Fprintf(w, "bench: %s profile, ms a run: node, op, one worker, then per shard compute+copy+wait\n", model)
 	type kind struct{ one, half, comp, cp, wait float64 }
 	kinds := map[string]*kind{}
 	var tot kind
-	for i, n := range one {
+	for _, n := range one {
 		k := kinds[n.Op]
 		if k == nil {
 			k = &kind{}
@@ -43,8 +52,8 @@ func printShardProfile(w io.Writer, model string, one []nodeProfile, shards [][]
 		}
 		line := fmt.Sprintf("  %-36s %-12s %7.2f |", n.Node, n.Op, n.Compute)
 		var comp, cp, wait float64
-		for _, s := range shards {
-			p := s[i]
+		for si := range shards {
+			p := byName[si][n.Node]
 			line += fmt.Sprintf(" %7.2f+%5.2f+%5.2f", p.Compute, p.Copy, p.Wait)
 			comp, cp, wait = max(comp, p.Compute), max(cp, p.Copy), max(wait, p.Wait)
 		}

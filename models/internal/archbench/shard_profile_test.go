@@ -71,9 +71,14 @@ func profileShards(t *testing.T, name string, runs int) {
 		}
 		shards[i] = p
 	}
-	// per[0][j] are node j's times on the whole program, per[1+i][j] on
-	// shard i, one a pass (the first pass, a warm-up, is dropped).
-	var per [1 + count][][]time.Duration
+	// per[0][node] are the node's times on the whole program, per[1+i][node]
+	// on shard i, one a pass (the first pass, a warm-up, is dropped); by
+	// name, since a shard may run the nodes in another order (the
+	// engine's orderGathers). names and ops are the whole program's order.
+	var per [1 + count]map[string][]time.Duration
+	for k := range per {
+		per[k] = map[string][]time.Duration{}
+	}
 	var names, ops []string
 	record := func(k int, gathered *time.Duration) func(done, _ int, tm engine.NodeTiming) {
 		last, lastG := cpu(), time.Duration(0)
@@ -88,10 +93,7 @@ func profileShards(t *testing.T, name string, runs int) {
 				lastG = *gathered
 			}
 			last = now
-			for len(per[k]) < done {
-				per[k] = append(per[k], nil)
-			}
-			per[k][done-1] = append(per[k][done-1], d)
+			per[k][tm.Node] = append(per[k][tm.Node], d)
 			if k == 0 && len(names) < done {
 				names, ops = append(names, tm.Node), append(ops, tm.Op.String())
 			}
@@ -119,9 +121,7 @@ func profileShards(t *testing.T, name string, runs int) {
 		}
 		if r == 0 {
 			for k := range per {
-				for j := range per[k] {
-					per[k][j] = per[k][j][:0]
-				}
+				clear(per[k])
 			}
 		}
 	}
@@ -131,11 +131,11 @@ func profileShards(t *testing.T, name string, runs int) {
 	kinds := map[string]*sums{}
 	var tot sums
 	for j, node := range names {
-		one := ms(median(per[0][j]))
+		one := ms(median(per[0][node]))
 		line := fmt.Sprintf("  %-36s %-12s %7.2f |", node, ops[j], one)
 		var sum, slow float64
 		for i := range count {
-			s := ms(median(per[1+i][j]))
+			s := ms(median(per[1+i][node]))
 			line += fmt.Sprintf(" %7.2f", s)
 			sum, slow = sum+s, max(slow, s)
 		}
