@@ -314,6 +314,7 @@ func (p *Program) shardNodes(s Shard) error {
 	p.fusePools()
 	p.fuseConvPools()
 	p.splitPools()
+	p.orderGathers()
 	// The int8 constants kept whole (narrow or grouped convs) may be views
 	// of the caller's model file (modelfile.DecodeGraph); copying them
 	// lets a shard free the file once compiled and keep only its part.

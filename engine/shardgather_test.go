@@ -117,14 +117,12 @@ func TestShardGathersDeferred(t *testing.T) {
 			if !slices.Equal(calls[0], calls[1]) {
 				t.Errorf("%s: the shards' gathers differ: %q and %q", name, calls[0], calls[1])
 			}
-			// c0 at b1, the branches at the Concat; side (read by
-			// nobody, compiled after the Concat) as soon as it goes back
-			// to the pool or to Consume, or with out at the end when
-			// kept.
-			wantCalls := []string{"c0", "b1+b2+b4", "side", "out"}
-			if keep != nil && keep[0] == "*" {
-				wantCalls = []string{"c0", "b1+b2+b4", "side+out"}
-			}
+			// c0 at b1, the branches at the Concat, with side: it reads
+			// only c0's output, so it runs before the Concat, which
+			// waits for the branches' parts (orderGathers), and its
+			// parts go with theirs (or as soon as it goes to Consume,
+			// which then takes the branches' with it); out at the end.
+			wantCalls := []string{"c0", "b1+b2+b4+side", "out"}
 			if !slices.Equal(calls[0], wantCalls) {
 				t.Errorf("%s: gathers %q, want %q", name, calls[0], wantCalls)
 			}

@@ -90,7 +90,10 @@ func TestShardResidualNotGathered(t *testing.T) {
 				wantCalls := []string{"c0", "m1", "d", "out"}
 				switch {
 				case opt.NoFuse:
-					wantCalls = []string{"c0", "m1", "m2+d", "out"}
+					// d reads only c0's output: it runs before m2, which
+					// waits for m1's parts (orderGathers), and its parts
+					// go with them.
+					wantCalls = []string{"c0", "m1+d", "m2", "out"}
 				case opt.Keep != nil: // kept, m is not fused away; every kept value is whole after its node
 					wantCalls = []string{"c0", "m1", "m2", "d", "out"}
 				}
