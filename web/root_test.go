@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"image"
 	"image/png"
 	"strings"
 	"testing"
@@ -64,6 +65,36 @@ func TestPNG(t *testing.T) {
 	}
 	if PNG(protocol.Image{W: 3, H: 3, RGBA: make([]byte, 5)}) != nil {
 		t.Error("inconsistent image encoded")
+	}
+	// A view of every size class, encoded twice (the second reuses the
+	// encoder's buffers), decodes to its exact pixels.
+	for _, wh := range [][2]int{{1, 1}, {32, 32}, {37, 29}, {224, 224}} {
+		w, h := wh[0], wh[1]
+		v := protocol.Image{W: w, H: h, RGBA: make([]byte, w*h*4)}
+		for i := range v.RGBA {
+			v.RGBA[i] = byte(i*7 + i/13)
+			if i%4 == 3 {
+				v.RGBA[i] = 255
+			}
+		}
+		for round := 0; round < 2; round++ {
+			img, err := png.Decode(bytes.NewReader(PNG(v)))
+			if err != nil {
+				t.Fatalf("%dx%d: %v", w, h, err)
+			}
+			if img.Bounds() != image.Rect(0, 0, w, h) {
+				t.Fatalf("%dx%d: decoded %v", w, h, img.Bounds())
+			}
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					r, g, b, a := img.At(x, y).RGBA()
+					p := v.RGBA[4*(y*w+x):]
+					if r>>8 != uint32(p[0]) || g>>8 != uint32(p[1]) || b>>8 != uint32(p[2]) || a>>8 != uint32(p[3]) {
+						t.Fatalf("%dx%d round %d: pixel (%d,%d) = %d %d %d %d, want %v", w, h, round, x, y, r>>8, g>>8, b>>8, a>>8, p[:4])
+					}
+				}
+			}
+		}
 	}
 }
 
