@@ -67,7 +67,8 @@ func maxPoolInto(g *poolGeom, src, dst []float32, workers int) {
 		workers = 1
 	}
 	// WebAssembly SIMD: all of a worker's planes in one call, a row at a
-	// time through a scratch row (vec.MaxPool3x3S1W, vec.MaxPool3x3S2P1).
+	// time through a scratch row (vec.MaxPool3x3S1W, vec.MaxPool3x3S2P1,
+	// vec.MaxPool2x2S2 for VGG's pools).
 	// The long-map paths below spent most of their time in scalar fixes
 	// of every plane's border rows and every row's border columns on the
 	// CIFAR-10 networks' 8- to 32-wide maps.
@@ -84,6 +85,15 @@ func maxPoolInto(g *poolGeom, src, dst []float32, workers int) {
 			buf := poolScratch(g.w + 2)
 			defer scratchPool.Put(buf)
 			vec.MaxPool3x3S2P1(dst[lo*g.oh*g.ow:hi*g.oh*g.ow], src[lo*g.h*g.w:hi*g.h*g.w], *buf, hi-lo, g.h, g.w)
+		})
+		return
+	}
+	if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+		vec.MaxPool2x2S2Wasm(g.h, g.w, g.oh, g.ow, g.pt, g.pl) {
+		par.For(workers, planes, func(lo, hi int) {
+			buf := poolScratch(g.w + 2)
+			defer scratchPool.Put(buf)
+			vec.MaxPool2x2S2(dst[lo*g.oh*g.ow:hi*g.oh*g.ow], src[lo*g.h*g.w:hi*g.h*g.w], *buf, hi-lo, g.h, g.w)
 		})
 		return
 	}

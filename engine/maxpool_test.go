@@ -123,6 +123,16 @@ func TestMaxPoolMatchesWindow(t *testing.T) {
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 4, 5, 3}},
 		// Over 256K input values: split over the workers.
 		{PoolParams{Kernel: [2]int{3, 3}, Strides: [2]int{1, 1}, Pads: [4]int{1, 1, 1, 1}}, []int{1, 300, 32, 32}},
+		// VGG's 2x2 stride-2 pools (in WebAssembly vec.MaxPool2x2S2):
+		// 32x32, 8x8, rows ending in a part vector (20 and 12 in), ceil
+		// mode on even maps, padding after the input only, and a map
+		// split over the workers.
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{1, 32, 32, 32}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{2, 5, 8, 8}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{1, 3, 6, 20}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, CeilMode: true}, []int{1, 3, 10, 12}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}, Pads: [4]int{0, 0, 1, 1}}, []int{1, 3, 8, 8}},
+		{PoolParams{Kernel: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{1, 64, 64, 64}},
 	}
 	for i := 0; i < len(fixed)+150; i++ {
 		var p PoolParams

@@ -10,14 +10,20 @@ import (
 // one cell of padding on the top and left, output oh x ow; -Inf for a
 // window with no tap inside.
 func naivePool(src []float32, planes, h, w, s, oh, ow int) []float32 {
+	return naivePoolK(src, planes, h, w, 3, s, 1, oh, ow)
+}
+
+// naivePoolK is naivePool for a k x k window and p cells of padding on
+// the top and left.
+func naivePoolK(src []float32, planes, h, w, k, s, p, oh, ow int) []float32 {
 	dst := make([]float32, planes*oh*ow)
 	for m := 0; m < planes; m++ {
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				best := float32(math.Inf(-1))
-				for ky := 0; ky < 3; ky++ {
-					for kx := 0; kx < 3; kx++ {
-						y, x := oy*s-1+ky, ox*s-1+kx
+				for ky := 0; ky < k; ky++ {
+					for kx := 0; kx < k; kx++ {
+						y, x := oy*s-p+ky, ox*s-p+kx
 						if y >= 0 && y < h && x >= 0 && x < w {
 							best = max(best, src[(m*h+y)*w+x])
 						}
@@ -150,6 +156,46 @@ func TestMaxPool3x3S2P1(t *testing.T) {
 	for _, c := range [][6]int{{8, 8, 4, 4, 0, 0}, {8, 8, 4, 4, 1, 0}, {9, 8, 4, 4, 1, 1}, {8, 6, 4, 3, 1, 1}, {8, 8, 5, 4, 1, 1}} {
 		if MaxPool3x3S2Wasm(c[0], c[1], c[2], c[3], c[4], c[5]) {
 			t.Errorf("MaxPool3x3S2Wasm%v: want false", c)
+		}
+	}
+}
+
+// TestMaxPool2x2S2: even sizes with 4 to 13 output columns (whole vectors
+// and tails of outputs and inputs), against the definition.
+func TestMaxPool2x2S2(t *testing.T) {
+	if !MaxPool2x2S2Wasm(8, 8, 4, 4, 0, 0) {
+		t.Skip("no WebAssembly SIMD max pool on this build")
+	}
+	r := rand.New(rand.NewPCG(75, 76))
+	for _, nan := range []bool{false, true} {
+		for ow := 4; ow <= 13; ow++ {
+			for _, oh := range []int{1, 2, 3, 4, 8} {
+				for _, planes := range []int{1, 3} {
+					h, w := 2*oh, 2*ow
+					src := poolInput(r, planes*h*w, nan)
+					n := planes * oh * ow
+					dst := make([]float32, n+5)
+					for i := range dst {
+						dst[i] = 7
+					}
+					vp := make([]float32, w+2)
+					for i := range vp {
+						vp[i] = float32(math.NaN())
+					}
+					MaxPool2x2S2(dst, src, vp, planes, h, w)
+					samePoolBits(t, "2x2", dst[:n], naivePoolK(src, planes, h, w, 2, 2, 0, oh, ow))
+					for i, v := range dst[n:] {
+						if v != 7 {
+							t.Fatalf("%dx%d: dst[%d] past the planes written", h, w, n+i)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, c := range [][6]int{{8, 8, 4, 4, 1, 1}, {8, 8, 4, 4, 0, 1}, {9, 8, 4, 4, 0, 0}, {8, 6, 4, 3, 0, 0}, {8, 8, 5, 4, 0, 0}} {
+		if MaxPool2x2S2Wasm(c[0], c[1], c[2], c[3], c[4], c[5]) {
+			t.Errorf("MaxPool2x2S2Wasm%v: want false", c)
 		}
 	}
 }

@@ -16,6 +16,31 @@ func MaxPool3x3S2Wasm(h, w, oh, ow, pt, pl int) bool {
 	return pt == 1 && pl == 1 && h >= 2 && h%2 == 0 && w%2 == 0 && oh == h/2 && ow == w/2 && ow >= 4
 }
 
+// MaxPool2x2S2Wasm says whether MaxPool2x2S2 may be called for this
+// geometry: in WebAssembly with SIMD, no padding on the top and left, even
+// h and w, output h/2 x w/2 of at least 4 columns (VGG's pools).
+func MaxPool2x2S2Wasm(h, w, oh, ow, pt, pl int) bool {
+	return pt == 0 && pl == 0 && h >= 2 && h%2 == 0 && w%2 == 0 && oh == h/2 && ow == w/2 && ow >= 4
+}
+
+// MaxPool2x2S2 pools planes consecutive (h, w) planes of src into (h/2,
+// w/2) planes of dst with a 2x2 window and stride 2 (no padding on the
+// top and left; any on the bottom and right: no window reaches it), with
+// Go's max's bits (which NaN aside), using vp (at least w+2 values, any
+// contents). Only when MaxPool2x2S2Wasm.
+func MaxPool2x2S2(dst, src, vp []float32, planes, h, w int) {
+	if planes <= 0 {
+		return
+	}
+	oh, ow := h/2, w/2
+	if !MaxPool2x2S2Wasm(h, w, oh, ow, 0, 0) || len(vp) < w+2 {
+		panic("vec: MaxPool2x2S2: bad geometry")
+	}
+	_, _ = src[planes*h*w-1], dst[planes*oh*ow-1]
+	vp[w], vp[w+1] = 0, 0 // read into lanes that are dropped
+	maxPool2x2S2Asm(&dst[0], &src[0], &vp[0], planes, oh, 4*w, w/4, tailOff(w), ow/4, tailOff(ow), &evenLanes)
+}
+
 // MaxPool3x3S1W pools planes consecutive (h, w) planes of src into dst
 // (the same size) with a 3x3 window, stride 1 and one cell of padding on
 // every side, with Go's max's bits (which NaN aside; f32x4.max is NaN when
@@ -81,3 +106,6 @@ func maxPool3x3S1Asm(dst, src, vp *float32, planes, h, wb, n4, tb, planeb int)
 
 //go:noescape
 func maxPool3x3S2Asm(dst, src, vp *float32, planes, oh, wb, n4v, tbv, n4o, tbo int, tbl *[32]uint8)
+
+//go:noescape
+func maxPool2x2S2Asm(dst, src, vp *float32, planes, oh, wb, n4v, tbv, n4o, tbo int, tbl *[32]uint8)

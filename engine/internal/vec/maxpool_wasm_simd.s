@@ -547,3 +547,253 @@ TEXT ·maxPool3x3S2Asm(SB), NOSPLIT, $0-88
 	End
 	End
 	RET
+
+// func maxPool2x2S2Asm(dst, src, vp *float32, planes, oh, wb, n4v, tbv, n4o, tbo int, tbl *[32]uint8)
+//
+// maxPool3x3S2Asm for a 2x2 window and no padding (h = 2oh, w = 2ow):
+// output row oy's window rows are 2oy and 2oy+1, vp[c] their maximum at
+// column c (no padding column), and output o the maximum of vp[2o] and
+// vp[2o+1]. R10 and R11 the window's rows; the rest as there.
+TEXT ·maxPool2x2S2Asm(SB), NOSPLIT, $0-88
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD vp+16(FP), R2
+	MOVD planes+24(FP), R3
+	MOVD oh+32(FP), R4
+	MOVD wb+40(FP), R5
+	MOVD n4v+48(FP), R6
+	MOVD tbv+56(FP), R8
+	MOVD n4o+64(FP), R15
+	MOVD tbo+72(FP), R7
+	MOVD tbl+80(FP), R13
+	Get R13
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R13
+	I32WrapI64
+	V128Load $16
+	Set V1
+
+	Block
+	Loop
+	Get R3
+	I64Eqz
+	BrIf $1
+	Get R1
+	Set R10
+	Get R1
+	Get R5
+	I64Add
+	Set R11
+	Get R4
+	Set R12
+
+	Block
+	Loop
+	Get R12
+	I64Eqz
+	BrIf $1
+
+	// vp[c] = max(row0[c], row1[c])
+	I64Const $0
+	Set R13
+	Get R6
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R2
+	Get R13
+	I64Add
+	I32WrapI64
+	Get R10
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R11
+	Get R13
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	V128Store
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+	Get R8
+	I64Const $0
+	I64GeS
+	If
+	Get R2
+	Get R8
+	I64Add
+	I32WrapI64
+	Get R10
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R11
+	Get R8
+	I64Add
+	I32WrapI64
+	V128Load $0
+	F32x4Max
+	V128Store
+	End
+
+	// dst[o] = max(vp[2o], vp[2o+1]), 4 outputs from two vectors of
+	// every position's maximum.
+	I64Const $0
+	Set R13
+	Get R15
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R0
+	Get R13
+	I64Add
+	I32WrapI64
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $4
+	F32x4Max
+	Get V0
+	I8x16Swizzle
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $16
+	Get R2
+	Get R13
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $20
+	F32x4Max
+	Get V1
+	I8x16Swizzle
+	V128Or
+	V128Store
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+	Get R7
+	I64Const $0
+	I64GeS
+	If
+	Get R0
+	Get R7
+	I64Add
+	I32WrapI64
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $0
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $4
+	F32x4Max
+	Get V0
+	I8x16Swizzle
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $16
+	Get R2
+	Get R7
+	I64Const $1
+	I64Shl
+	I64Add
+	I32WrapI64
+	V128Load $20
+	F32x4Max
+	Get V1
+	I8x16Swizzle
+	V128Or
+	V128Store
+	End
+
+	// The next output row's window: rows 2oy+2 and 2oy+3.
+	Get R11
+	Get R5
+	I64Add
+	Set R10
+	Get R10
+	Get R5
+	I64Add
+	Set R11
+	// dst advances by one output row: half an input row.
+	Get R0
+	Get R5
+	I64Const $1
+	I64ShrU
+	I64Add
+	Set R0
+	Get R12
+	I64Const $1
+	I64Sub
+	Set R12
+	Br $0
+	End
+	End
+
+	// R10 is row h = 2oh of this plane: the next plane's row 0.
+	Get R10
+	Set R1
+	Get R3
+	I64Const $1
+	I64Sub
+	Set R3
+	Br $0
+	End
+	End
+	RET
