@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/profiler"
+
 	"convscope/models"
 	"convscope/models/builtin"
 )
@@ -82,11 +84,11 @@ func TestParseBenchFlagsPage(t *testing.T) {
 // picks beside the worker's figures, the first pick apart.
 func TestAppPageTable(t *testing.T) {
 	pick := func(ms float64) appPagePick {
-		return appPagePick{DomMs: ms, PaintedMs: ms + 10, WorkerMs: 9.5, RunMs: 6.25, LongTasks: []float64{60, 70}, Nodes: 900}
+		return appPagePick{DomMs: ms, PaintedMs: ms + 10, FullMs: ms + 20, WorkerMs: 9.5, RunMs: 6.25, LongTasks: []float64{60, 70}, Nodes: 900}
 	}
 	r := &appPageReport{Browser: "Chromium 1", Engine: "worker-relaxed.wasm", Viewport: "1280x900", Rows: []appPageRow{{
 		Model: "vgg_cifar", BuiltIn: true, First: pick(300), Picks: []appPagePick{pick(150), pick(170), pick(160)},
-		MedianMs: 160, MinMs: 150, MaxMs: 170, MedianPaint: 170, MedianWork: 9.5, MedianRun: 6.25, MedianLong: 130,
+		MedianMs: 160, MinMs: 150, MaxMs: 170, MedianPaint: 170, MedianFull: 180, MedianWork: 9.5, MedianRun: 6.25, MedianLong: 130,
 	}, {Model: "tinynet", Picks: []appPagePick{pick(20)}, MedianMs: 20, MinMs: 20, MaxMs: 20}}}
 	var b strings.Builder
 	if err := r.writeTable(&b); err != nil {
@@ -99,9 +101,9 @@ func TestAppPageTable(t *testing.T) {
 		}
 	}
 	want := []string{
-		"model picks top-5 ms min max painted ms worker ms run ms long ms first ms DOM nodes",
-		"vgg_cifar 3 160.0 150.0 170.0 170.0 9.50 6.25 130 300.0 900",
-		"tinynet (random) 1 20.0 20.0 20.0 0.0 0.00 0.00 0 0.0 900",
+		"model picks top-5 ms min max painted ms full ms worker ms run ms long ms first ms DOM nodes",
+		"vgg_cifar 3 160.0 150.0 170.0 170.0 180.0 9.50 6.25 130 300.0 900",
+		"tinynet (random) 1 20.0 20.0 20.0 0.0 0.0 0.00 0.00 0 0.0 900",
 	}
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 		t.Errorf("page table rows:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
@@ -110,7 +112,8 @@ func TestAppPageTable(t *testing.T) {
 
 // TestBenchAppPage runs `bench -browser -app -page` on the smallest
 // built-in model with 2 picks (and the first): every figure positive and
-// in order (top-5 before the next frame before its paint, the worker's run
+// in order (top-5 before the next frame before its paint, and not after the
+// full render; the worker's run
 // within the round trip), each pick a new image, and the top-5 the page
 // showed at the measured moment the command line's top-5 of that image
 // (same classes in order, probabilities within 1e-4: a stale #top5 would
@@ -160,8 +163,8 @@ func TestBenchAppPage(t *testing.T) {
 			t.Errorf("pick %d: %s again, want a new image each pick", i, p.Image)
 		}
 		seen[p.Image] = true
-		if !(p.DomMs > 0 && p.DomMs <= p.FrameMs && p.FrameMs <= p.PaintedMs) {
-			t.Errorf("pick %d: top-5 %.1f ms, frame %.1f, painted %.1f: want 0 < top-5 <= frame <= painted", i, p.DomMs, p.FrameMs, p.PaintedMs)
+		if !(p.DomMs > 0 && p.DomMs <= p.FrameMs && p.FrameMs <= p.PaintedMs && p.DomMs <= p.FullMs) {
+			t.Errorf("pick %d: top-5 %.1f ms, frame %.1f, painted %.1f, full %.1f: want 0 < top-5 <= frame <= painted and top-5 <= full", i, p.DomMs, p.FrameMs, p.PaintedMs, p.FullMs)
 		}
 		if !(p.RunMs > 0 && p.RunMs <= p.WorkerMs && p.WorkerMs < p.DomMs) {
 			t.Errorf("pick %d: run %.2f ms, worker %.2f, top-5 %.1f (#timing %q): want 0 < run <= worker < top-5", i, p.RunMs, p.WorkerMs, p.DomMs, p.Timing)
@@ -191,4 +194,72 @@ func TestBenchAppPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", table.String())
+}
+
+// TestAppPageTraceSummary: self time by event name on the marking thread
+// between the marks, events clipped to them, children subtracted, other
+// threads left out.
+func TestAppPageTraceSummary(t *testing.T) {
+	var raw []json.RawMessage
+	for _, e := range []string{
+		`{"name":"convscope-pick","ph":"R","pid":1,"tid":2,"ts":1000}`,
+		`{"name":"convscope-done","ph":"R","pid":1,"tid":2,"ts":5000}`,
+		`{"name":"RunTask","ph":"X","pid":1,"tid":2,"ts":500,"dur":4000}`,
+		`{"name":"FunctionCall","ph":"X","pid":1,"tid":2,"ts":1500,"dur":1000}`,
+		`{"name":"Layout","ph":"B","pid":1,"tid":2,"ts":3000}`,
+		`{"name":"Layout","ph":"E","pid":1,"tid":2,"ts":3200}`,
+		`{"name":"Paint","ph":"X","pid":1,"tid":2,"ts":4800,"dur":900}`,
+		`{"name":"FunctionCall","ph":"X","pid":1,"tid":3,"ts":1000,"dur":3000}`,
+	} {
+		raw = append(raw, json.RawMessage(e))
+	}
+	got := strings.Fields(traceSummary(raw))
+	want := strings.Fields(`span 4.0 ms, in top-level events 3.7 ms
+		2.3 RunTask (1)
+		1.0 FunctionCall (1)
+		0.2 Layout (1)
+		0.2 Paint (1)`)
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestAppPageProfileSummary: a sample's time is the gap to the next one,
+// summed by function and by group (a wasm function's Go package, a
+// script's file, V8's own nodes by name).
+func TestAppPageProfileSummary(t *testing.T) {
+	var p profiler.Profile
+	if err := json.Unmarshal([]byte(`{"nodes":[
+		{"id":1,"callFrame":{"functionName":"(root)","url":""}},
+		{"id":2,"callFrame":{"functionName":"(program)","url":""}},
+		{"id":3,"callFrame":{"functionName":"window.vuguRender","url":"http://x/vugu-render.js"}},
+		{"id":4,"callFrame":{"functionName":"github.com_vugu_vugu_domrender.__JSRenderer_.render","url":"wasm://wasm/1234"}},
+		{"id":5,"callFrame":{"functionName":"runtime.__gcControllerState_.revise","url":"http://x/app.wasm"}}],
+		"startTime":0,"endTime":9000,"samples":[3,3,4,5,2,2],"timeDeltas":[0,1000,1000,1000,2000,500]}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	out := profileSummary(&p)
+	for _, want := range []string{
+		"profile 5.5 ms; by group:",
+		"0.5  (program)",
+		"2.0  vugu-render.js",
+		"1.0  wasm github.com_vugu_vugu_domrender",
+		"2.0  wasm runtime",
+		"2.0  window.vuguRender  [vugu-render.js]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	for fn, pkg := range map[string]string{
+		"github.com_vugu_vugu.__VGNode_.AddAttrInterface":     "github.com_vugu_vugu",
+		"runtime.__gcControllerState_.revise":                 "runtime",
+		"convscope_web.trim":                                  "convscope_web",
+		"github.com/vugu/vugu/domrender.(*JSRenderer).render": "github.com/vugu/vugu/domrender",
+		"wasm_export_getsp":                                   "wasm_export_getsp",
+	} {
+		if got := goPackage(fn); got != pkg {
+			t.Errorf("goPackage(%q) = %q, want %q", fn, got, pkg)
+		}
+	}
 }

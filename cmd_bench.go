@@ -115,10 +115,14 @@ others as random-weights model files; default: every built-in model), waits
 2 s, then sets the file input to a new image (CIFAR-10 test images of every
 class in turn, or the sample photos for ImageNet models) 1+runs times, 1 s
 apart, and measures in the page from the input's change event to #top5
-showing the new run (#result's data-runs set to it, the render done) and
-to the next frame painted, beside the worker's own figures from #timing
+showing the new run (its data-run set to it, or #result's data-runs on
+pages before feceed3), to the next frame painted, and to the whole page
+rendered (data-runs set), beside the worker's own figures from #timing
 (the Result's ms and its inference run_ms) and the page's long tasks. The
-first pick is shown apart. It uses only DOM ids the page has had since
+first pick is shown apart. CONVSCOPE_BENCH_PROFILE=1 adds two picks per
+model, one traced and one under the CPU profiler, and prints where the
+page's main thread spent them (trace events; functions, Go packages and
+scripts). It uses only DOM ids the page has had since
 session 14, so run from an older revision's worktree it times that
 revision's page (it builds the site from the current directory).
 
