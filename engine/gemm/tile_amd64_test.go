@@ -56,7 +56,12 @@ func TestTilePairSameBits(t *testing.T) {
 						}
 					}
 					first, last, relu := trial&1 != 0, trial&2 != 0, trial&4 != 0
-					cols := []int{nr, nr, nr - 1, nr/2 + 1, nr / 2, 5, 1}[trial%7]
+					// Every width from 1 to nr over the trials and depths,
+					// 32 and 17 (49 = 32+17 pixels) often.
+					cols := []int{nr, nr, nr - 1, nr/2 + 1, nr / 2, 5, 1, nr/2 + 1}[trial%8]
+					if trial >= 8 {
+						cols = 1 + (trial+kc*3)%nr
+					}
 					if trial&8 != 0 {
 						bias = nil
 					}
@@ -128,6 +133,49 @@ func TestTilePairProducts(t *testing.T) {
 			ParallelMatrix(tl, ep, 3, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
 			if i := firstBitDiff(got, want); i >= 0 {
 				t.Fatalf("%s %dx%dx%d, 3 workers: C[%d] = %v with TilePair, %v without", kern.Name, m, n, k, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestTileColumnTails: products of every column tail (n = 32q+t, t 1..31,
+// and n < 32) and row tails (m not a multiple of 8 or 12 rows: single
+// slivers, pairs and triples together) give with TilePair and TileTriple
+// the bits of the same kernel without them (each tile through Fn and the
+// generic store), packed and in place (directB), one and 2 workers, with
+// and without bias, residual and ReLU; deep ones (k >= copyStripMinK) copy
+// their last strip (copyTail); 49 columns (7x7 maps) at the depths of
+// ResNet-50's layer4.
+func TestTileColumnTails(t *testing.T) {
+	r := rand.New(rand.NewPCG(109, 110))
+	for _, kern := range Kernels() {
+		if kern.TilePair == nil {
+			continue
+		}
+		plain := kern
+		plain.TilePair, plain.TileTriple = nil, nil
+		type shape struct{ m, n, k int }
+		var shapes []shape
+		for tl := 1; tl < 32; tl++ {
+			shapes = append(shapes, shape{[]int{24, 20, 36, 4, 16, 44, 8}[tl%7], 32 + tl, 1 + tl%5*37}, shape{12, tl, 65})
+		}
+		shapes = append(shapes, shape{512, 49, 300}, shape{2048 / 16, 49, 512}, shape{132, 17, 257}, shape{56, 81, 130}, shape{96, 49, 256})
+		for _, sh := range shapes {
+			m, n, k := sh.m, sh.n, sh.k
+			aq, _ := quantize(r, m, k, false)
+			bm := randMat(r, k*n)
+			for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
+				want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
+				got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with TilePair, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+				}
+				tl := TilesFor(kern)
+				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+				ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with TilePair, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+				}
 			}
 		}
 	}
