@@ -55,9 +55,11 @@ type Host interface {
 	ViewerSettings(colormap, norm string)
 	// ShowResult writes a result into the elements of the result on the
 	// page (#top5's rows, #timing, #view and its caption), where they
-	// have the same structure, and reports whether it did. AfterPaint
-	// calls f once the browser has painted the page (or soon, in a
-	// hidden page). Together they show an answer before the full render.
+	// have the same structure, hides the busy state, alert and notice
+	// (the component calls it when it keeps none of them), and reports
+	// whether it did. AfterPaint calls f once the browser has painted the
+	// page (or soon, in a hidden page). Together they show an answer
+	// before the full render.
 	ShowResult(r ShownResult) bool
 	AfterPaint(f func())
 	// ObjectURL makes a blob: URL of data for an <img>; Revoke frees one.

@@ -237,10 +237,11 @@ func (c *Root) finish(ee vugu.EventEnv, res *protocol.Result, err error) bool {
 		c.Alert = "The run failed: " + err.Error()
 		return false
 	}
-	// Shown at once only over a result already on the page: the same
-	// elements, the new values (the host also checks the page shows no
-	// busy state, alert or notice that the render would remove).
-	shown := c.Result != nil
+	// Shown at once only over a result already on the page (the same
+	// elements, the new values), and with no alert, notice or download
+	// that the render must show (the host hides those the pick cleared,
+	// and the busy state, which the render removes).
+	shown := c.Result != nil && c.Alert == "" && c.Notice == "" && !c.ModelBusy
 	c.HasImage = true
 	c.Result = res
 	c.Runs++

@@ -148,15 +148,17 @@ func await(p js.Value) (js.Value, error) {
 // ShowResult writes a result into the previous result's elements, where
 // the page holds exactly what root.vugu renders for r: as many #top5 rows,
 // each with its label, bar and percentage, #timing, #view and its caption,
-// and no busy state, alert or notice (which the full render would remove
-// at the same time). Only attributes and texts change, never the elements:
-// Vugu's next render walks the same tree and sets the same values.
+// and no download in flight. Only attributes and texts change, never the
+// elements: Vugu's next render walks the same tree and sets the same
+// values. What that render removes (the run's progress and Cancel, the
+// "Reading" line, the alert or notice the pick cleared: the component
+// keeps none of them when it calls this) is hidden now with the hidden
+// attribute, which the render drops with the element (or, were the
+// element kept, as an attribute it did not set).
 func (h *host) ShowResult(r web.ShownResult) bool {
 	doc := js.Global().Get("document")
-	for _, sel := range []string{"#run", "#reading", "#cancel", "#download", "#alert", "#notice"} {
-		if !doc.Call("querySelector", sel).IsNull() {
-			return false
-		}
+	if !doc.Call("getElementById", "download").IsNull() {
+		return false
 	}
 	ol := doc.Call("getElementById", "top5")
 	timing := doc.Call("getElementById", "timing")
@@ -178,6 +180,11 @@ func (h *host) ShowResult(r web.ShownResult) bool {
 			return false
 		}
 		els[i] = e
+	}
+	for _, id := range []string{"run", "reading", "cancel", "alert", "notice"} {
+		if el := doc.Call("getElementById", id); !el.IsNull() {
+			el.Set("hidden", true)
+		}
 	}
 	for i, p := range r.Top {
 		e := els[i]
