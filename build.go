@@ -322,42 +322,7 @@ func (b *builder) writeVuguRender() error {
 	if err != nil {
 		return err
 	}
-	if script, err = patchVuguRender(script); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
 	return b.writeIfChanged("vugu-render.js", []byte(script+"\n"))
-}
-
-// vuguRenderPatches make Vugu's helper script skip DOM writes that change
-// nothing. Its instruction loop re-applies the whole page on every render:
-// every attribute (setAttribute), every text node (textContent) and every
-// element whose content vugugen compiled to HTML (vg-content and static
-// text: innerHTML, an HTML parse and new child nodes each time), which
-// dirties style and layout for the whole page, so the next forced layout
-// (the viewer dock's getBoundingClientRect) redoes it all: on googlenet_cifar's
-// page (1590 elements) 5469 HTML parses per pick at 2096db8. Each write
-// now happens only when the DOM holds another value; the comparison reads
-// the DOM itself (getAttribute, nodeValue, the innerHTML getter), so writes
-// by other code (the Result shown in place, wasm/app/host.go) stay correct.
-// Text that html.EscapeString changes (quotes) never reads back equal and
-// is still written every time. opcodeRemoveOtherAttrs is left as is.
-var vuguRenderPatches = [][2]string{
-	{`e.setAttribute(t,n),x.elAttrNames[t]=!0`, `e.getAttribute(t)!==n&&e.setAttribute(t,n),x.elAttrNames[t]=!0`},
-	{`else x.el.textContent=e;break}case c:`, `else x.el.nodeValue!==e&&(x.el.textContent=e);break}case c:`},
-	{`x.el.innerHTML=(x.bufferedInnerHTML||"")+e,x.bufferedInnerHTML=null`, `{let h=(x.bufferedInnerHTML||"")+e;x.el.innerHTML!==h&&(x.el.innerHTML=h)}x.bufferedInnerHTML=null`},
-}
-
-// patchVuguRender applies vuguRenderPatches to Vugu's helper script, each
-// exactly once: a Vugu whose script differs fails the build rather than
-// losing a patch silently.
-func patchVuguRender(script string) (string, error) {
-	for _, p := range vuguRenderPatches {
-		if n := strings.Count(script, p[0]); n != 1 {
-			return "", fmt.Errorf("Vugu's helper script has %d copies of %q, want 1: update vuguRenderPatches (build.go) for this Vugu version", n, p[0])
-		}
-		script = strings.Replace(script, p[0], p[1], 1)
-	}
-	return script, nil
 }
 
 // extractStringConst returns the value of a string constant in a Go file.

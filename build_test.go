@@ -85,11 +85,6 @@ func TestBuildStaleness(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(js), "(function(){if(window.vuguRender)return;") {
 		t.Errorf("vugu-render.js does not look like Vugu's helper script: %.60q %v", js, err)
 	}
-	for _, p := range vuguRenderPatches {
-		if strings.Count(string(js), p[1]) != 1 {
-			t.Errorf("vugu-render.js lacks the patch %q", p[1])
-		}
-	}
 
 	if again := build(); len(again) != 0 {
 		t.Errorf("second build with nothing changed rebuilt %v", again)
@@ -142,34 +137,6 @@ func TestBuildStaleness(t *testing.T) {
 	}
 	if again := build(); len(again) != 0 || len(b.removed) != 0 {
 		t.Errorf("the build after a removal is not quiet: %v %v", again, b.removed)
-	}
-}
-
-// TestPatchVuguRender: each patch replaces its one occurrence, and a script
-// without one (another Vugu) is refused rather than served unpatched.
-func TestPatchVuguRender(t *testing.T) {
-	var orig []string
-	for _, p := range vuguRenderPatches {
-		orig = append(orig, "A;"+p[0]+";B")
-	}
-	script := strings.Join(orig, "\n")
-	got, err := patchVuguRender(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range vuguRenderPatches {
-		if !strings.Contains(got, "A;"+p[1]+";B") {
-			t.Errorf("patch %d not applied in place:\n%s", i, got)
-		}
-	}
-	for i := range vuguRenderPatches {
-		short := strings.Join(slices.Delete(slices.Clone(orig), i, i+1), "\n")
-		if _, err := patchVuguRender(short); err == nil {
-			t.Errorf("a script without %q was accepted", vuguRenderPatches[i][0])
-		}
-		if _, err := patchVuguRender(script + "\n" + orig[i]); err == nil {
-			t.Errorf("a script with two copies of %q was accepted", vuguRenderPatches[i][0])
-		}
 	}
 }
 
