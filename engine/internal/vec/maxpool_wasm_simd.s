@@ -14,6 +14,32 @@
 // fixes on 8- and 16-wide maps. Go's assembler drops a hand-written
 // V128Store's offset, so stores add theirs to the address.
 
+// VMAX3(off) stores at vp+4+off the maximum of the window's three rows
+// (R9, R10, R11) at byte offset off.
+#define VMAX3(off) \
+	Get R2; Get off; I64Add; I32WrapI64; I32Const $4; I32Add; \
+	Get R9; Get off; I64Add; I32WrapI64; V128Load $0; \
+	Get R10; Get off; I64Add; I32WrapI64; V128Load $0; \
+	F32x4Max; \
+	Get R11; Get off; I64Add; I32WrapI64; V128Load $0; \
+	F32x4Max; \
+	V128Store
+
+// VMAX3ROW fills vp[1:] with the window's column maxima: R6 whole vectors
+// (R13 their byte offset, R14 counting down), then the tail vector at
+// byte offset R8 when R8 >= 0. The 3x3 pools of both strides share it.
+#define VMAX3ROW \
+	I64Const $0; Set R13; Get R6; Set R14; \
+	Block; Loop; \
+	Get R14; I64Eqz; BrIf $1; \
+	VMAX3(R13); \
+	Get R13; I64Const $16; I64Add; Set R13; \
+	Get R14; I64Const $1; I64Sub; Set R14; \
+	Br $0; \
+	End; End; \
+	Get R8; I64Const $0; I64GeS; \
+	If; VMAX3(R8); End
+
 // func maxPool3x3S1Asm(dst, src, vp *float32, planes, h, wb, n4, tb, planeb int)
 //
 // R0 dst row, R1 src plane, R2 vp, R3 planes left, R4 h, R5 row bytes,
@@ -63,79 +89,7 @@ TEXT ·maxPool3x3S1Asm(SB), NOSPLIT, $0-72
 	End
 
 	// vp[1+c] = max(above[c], at[c], below[c])
-	I64Const $0
-	Set R13
-	Get R6
-	Set R14
-	Block
-	Loop
-	Get R14
-	I64Eqz
-	BrIf $1
-	Get R2
-	Get R13
-	I64Add
-	I32WrapI64
-	I32Const $4
-	I32Add
-	Get R9
-	Get R13
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R10
-	Get R13
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	Get R11
-	Get R13
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	V128Store
-	Get R13
-	I64Const $16
-	I64Add
-	Set R13
-	Get R14
-	I64Const $1
-	I64Sub
-	Set R14
-	Br $0
-	End
-	End
-	Get R8
-	I64Const $0
-	I64GeS
-	If
-	Get R2
-	Get R8
-	I64Add
-	I32WrapI64
-	I32Const $4
-	I32Add
-	Get R9
-	Get R8
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R10
-	Get R8
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	Get R11
-	Get R8
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	V128Store
-	End
+	VMAX3ROW
 
 	// dst[c] = max(vp[c], vp[c+1], vp[c+2])
 	I64Const $0
@@ -296,79 +250,7 @@ TEXT ·maxPool3x3S2Asm(SB), NOSPLIT, $0-88
 	BrIf $1
 
 	// vp[1+c] = max(row0[c], row1[c], row2[c])
-	I64Const $0
-	Set R13
-	Get R6
-	Set R14
-	Block
-	Loop
-	Get R14
-	I64Eqz
-	BrIf $1
-	Get R2
-	Get R13
-	I64Add
-	I32WrapI64
-	I32Const $4
-	I32Add
-	Get R9
-	Get R13
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R10
-	Get R13
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	Get R11
-	Get R13
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	V128Store
-	Get R13
-	I64Const $16
-	I64Add
-	Set R13
-	Get R14
-	I64Const $1
-	I64Sub
-	Set R14
-	Br $0
-	End
-	End
-	Get R8
-	I64Const $0
-	I64GeS
-	If
-	Get R2
-	Get R8
-	I64Add
-	I32WrapI64
-	I32Const $4
-	I32Add
-	Get R9
-	Get R8
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R10
-	Get R8
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	Get R11
-	Get R8
-	I64Add
-	I32WrapI64
-	V128Load $0
-	F32x4Max
-	V128Store
-	End
+	VMAX3ROW
 
 	// dst[o] = max(vp[2o], vp[2o+1], vp[2o+2]), 4 outputs from two
 	// vectors of every position's maximum.
