@@ -329,15 +329,7 @@ func benchApp(o *benchOptions, stdout, logw io.Writer) error {
 	}
 	rep.Engine = as.engine()
 	if len(rep.Rows) > 0 {
-		var werr error
-		if o.json {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			werr = enc.Encode(rep)
-		} else {
-			werr = rep.writeTable(stdout)
-		}
-		if runErr == nil {
+		if werr := printReport(stdout, o.json, rep); runErr == nil {
 			runErr = werr
 		}
 	}
@@ -876,15 +868,7 @@ func benchAppPage(o *benchOptions, stdout, logw io.Writer) error {
 		rep.Engine = "worker.wasm (?engine=plain)"
 	}
 	if len(rep.Rows) > 0 {
-		var werr error
-		if o.json {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			werr = enc.Encode(rep)
-		} else {
-			werr = rep.writeTable(stdout)
-		}
-		if runErr == nil {
+		if werr := printReport(stdout, o.json, rep); runErr == nil {
 			runErr = werr
 		}
 	}

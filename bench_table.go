@@ -116,10 +116,21 @@ func maxAbsDiff(a, b []float32) float64 {
 }
 
 // writeJSON prints the report as one indented JSON object.
-func (r *benchReport) writeJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+func (r *benchReport) writeJSON(w io.Writer) error { return printReport(w, true, r) }
+
+// tableReport is a bench report (speed, the app worker's memory and speed,
+// the app page): it prints itself as a table.
+type tableReport interface{ writeTable(io.Writer) error }
+
+// printReport prints rep as one indented JSON object (-json) or as its
+// table.
+func printReport(w io.Writer, asJSON bool, rep tableReport) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.writeTable(w)
 }
 
 // writeTable prints the report as an aligned text table, one line per row,

@@ -217,13 +217,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	rep, err := runBenchmarks(o, stderr)
 	if rep != nil && len(rep.Rows) > 0 {
-		var werr error
-		if o.json {
-			werr = rep.writeJSON(stdout)
-		} else {
-			werr = rep.writeTable(stdout)
-		}
-		if err == nil {
+		if werr := printReport(stdout, o.json, rep); err == nil {
 			err = werr
 		}
 	}
@@ -318,10 +312,7 @@ func printBenchReport(path string, asJSON bool, w io.Writer) error {
 	if len(rep.Rows) == 0 {
 		return fmt.Errorf("%s: report has no rows", path)
 	}
-	if asJSON {
-		return rep.writeJSON(w)
-	}
-	return rep.writeTable(w)
+	return printReport(w, asJSON, &rep)
 }
 
 // builtWithSIMD reports whether this binary was built with
