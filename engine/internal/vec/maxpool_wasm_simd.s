@@ -40,6 +40,39 @@
 	Get R8; I64Const $0; I64GeS; \
 	If; VMAX3(R8); End
 
+// VP2(off, at) loads the vector of vp at byte 2*off + at: the window
+// maxima of the input columns under output byte offset off (stride 2).
+#define VP2(off, at) Get R2; Get off; I64Const $1; I64Shl; I64Add; I32WrapI64; V128Load at
+
+// EVEN3(off) and EVEN2(off) store at dst+off the 4 outputs of a 3- or
+// 2-wide window from two vectors of every position's maximum, their even
+// lanes moved together by the swizzles V0 and V1 and joined by an or.
+#define EVEN3(off) \
+	Get R0; Get off; I64Add; I32WrapI64; \
+	VP2(off, $0); VP2(off, $4); F32x4Max; VP2(off, $8); F32x4Max; Get V0; I8x16Swizzle; \
+	VP2(off, $16); VP2(off, $20); F32x4Max; VP2(off, $24); F32x4Max; Get V1; I8x16Swizzle; \
+	V128Or; V128Store
+#define EVEN2(off) \
+	Get R0; Get off; I64Add; I32WrapI64; \
+	VP2(off, $0); VP2(off, $4); F32x4Max; Get V0; I8x16Swizzle; \
+	VP2(off, $16); VP2(off, $20); F32x4Max; Get V1; I8x16Swizzle; \
+	V128Or; V128Store
+
+// EVENROW(EVEN) writes an output row with EVEN (EVEN3 or EVEN2): R15
+// whole vectors (R13 their byte offset, R14 counting down), then the tail
+// vector at byte offset R7 when R7 >= 0. Both stride-2 pools share it.
+#define EVENROW(EVEN) \
+	I64Const $0; Set R13; Get R15; Set R14; \
+	Block; Loop; \
+	Get R14; I64Eqz; BrIf $1; \
+	EVEN(R13); \
+	Get R13; I64Const $16; I64Add; Set R13; \
+	Get R14; I64Const $1; I64Sub; Set R14; \
+	Br $0; \
+	End; End; \
+	Get R7; I64Const $0; I64GeS; \
+	If; EVEN(R7); End
+
 // func maxPool3x3S1Asm(dst, src, vp *float32, planes, h, wb, n4, tb, planeb int)
 //
 // R0 dst row, R1 src plane, R2 vp, R3 planes left, R4 h, R5 row bytes,
@@ -254,143 +287,7 @@ TEXT ·maxPool3x3S2Asm(SB), NOSPLIT, $0-88
 
 	// dst[o] = max(vp[2o], vp[2o+1], vp[2o+2]), 4 outputs from two
 	// vectors of every position's maximum.
-	I64Const $0
-	Set R13
-	Get R15
-	Set R14
-	Block
-	Loop
-	Get R14
-	I64Eqz
-	BrIf $1
-	Get R0
-	Get R13
-	I64Add
-	I32WrapI64
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $4
-	F32x4Max
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $8
-	F32x4Max
-	Get V0
-	I8x16Swizzle
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $16
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $20
-	F32x4Max
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $24
-	F32x4Max
-	Get V1
-	I8x16Swizzle
-	V128Or
-	V128Store
-	Get R13
-	I64Const $16
-	I64Add
-	Set R13
-	Get R14
-	I64Const $1
-	I64Sub
-	Set R14
-	Br $0
-	End
-	End
-	Get R7
-	I64Const $0
-	I64GeS
-	If
-	Get R0
-	Get R7
-	I64Add
-	I32WrapI64
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $4
-	F32x4Max
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $8
-	F32x4Max
-	Get V0
-	I8x16Swizzle
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $16
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $20
-	F32x4Max
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $24
-	F32x4Max
-	Get V1
-	I8x16Swizzle
-	V128Or
-	V128Store
-	End
+	EVENROW(EVEN3)
 
 	// The next output row's window: rows 2oy+1 .. 2oy+3.
 	Get R11
@@ -538,111 +435,7 @@ TEXT ·maxPool2x2S2Asm(SB), NOSPLIT, $0-88
 
 	// dst[o] = max(vp[2o], vp[2o+1]), 4 outputs from two vectors of
 	// every position's maximum.
-	I64Const $0
-	Set R13
-	Get R15
-	Set R14
-	Block
-	Loop
-	Get R14
-	I64Eqz
-	BrIf $1
-	Get R0
-	Get R13
-	I64Add
-	I32WrapI64
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $4
-	F32x4Max
-	Get V0
-	I8x16Swizzle
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $16
-	Get R2
-	Get R13
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $20
-	F32x4Max
-	Get V1
-	I8x16Swizzle
-	V128Or
-	V128Store
-	Get R13
-	I64Const $16
-	I64Add
-	Set R13
-	Get R14
-	I64Const $1
-	I64Sub
-	Set R14
-	Br $0
-	End
-	End
-	Get R7
-	I64Const $0
-	I64GeS
-	If
-	Get R0
-	Get R7
-	I64Add
-	I32WrapI64
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $0
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $4
-	F32x4Max
-	Get V0
-	I8x16Swizzle
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $16
-	Get R2
-	Get R7
-	I64Const $1
-	I64Shl
-	I64Add
-	I32WrapI64
-	V128Load $20
-	F32x4Max
-	Get V1
-	I8x16Swizzle
-	V128Or
-	V128Store
-	End
+	EVENROW(EVEN2)
 
 	// The next output row's window: rows 2oy+2 and 2oy+3.
 	Get R11
