@@ -98,6 +98,15 @@ type Kernel struct {
 	// (those take two pairs), so a block in pairs of slivers is covered
 	// by triples and pairs alone.
 	TileTriple func(kc int, a, b []float32, ldb int, c []float32, ldc, cols int, first, last, nextB bool, bias, add []float32, relu bool)
+	// Edge4, when set (MR 4, NR 32), computes the first 4 columns of
+	// slivers (4 or 8) consecutive A slivers (a: slivers*kc*MR floats)
+	// over B's kc rows b at row stride ldb (only their first 4 values
+	// read): out[4*i+j] gets the bits Fn gives acc[(i%MR)*NR+j] for sliver
+	// i/MR. The packed path takes it for the last strip of a product
+	// whose n is 4 more than a multiple of NR (14x14 maps: n = 196), which
+	// a 32-column tile masked to 4 columns computes at the cost of a full
+	// strip.
+	Edge4 func(kc, slivers int, a, b []float32, ldb int, out *[128]float32)
 	// TilePairPF and TileTriplePF, when set, are TilePair and TileTriple
 	// that prefetch into L2, while they run, the 64*kc bytes from pf on
 	// (nil: none) instead of the next B sliver: operands the caller reads

@@ -151,3 +151,16 @@ func pfFlag(pf unsafe.Pointer) int {
 	}
 	return 16
 }
+
+// edge4AVX512 is in edge4_amd64.s.
+//
+//go:noescape
+func edge4AVX512(kc int, a, b *float32, ldb int, out *float32, slivers int)
+
+// edge4Asm is AVX512's Edge4 (see Kernel.Edge4 and edge4_amd64.s).
+func edge4Asm(kc, slivers int, a, b []float32, ldb int, out *[128]float32) {
+	if kc <= 0 || slivers != 4 && slivers != 8 {
+		panic("gemm: Edge4 with kc <= 0 or slivers other than 4 and 8")
+	}
+	edge4AVX512(kc, unsafe.SliceData(a[:slivers*kc*4]), unsafe.SliceData(b[:(kc-1)*ldb+4]), ldb, &out[0], slivers)
+}

@@ -112,7 +112,7 @@ func TestTilePairProducts(t *testing.T) {
 			continue
 		}
 		plain := kern
-		plain.TilePair, plain.TileTriple = nil, nil
+		plain.TilePair, plain.TileTriple, plain.Edge4 = nil, nil, nil
 		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}, {128, 70, 300}, {504, 40, 256}, {1024, 33, 256}, {20, 100, 70}, {28, 64, 64}, {24, 40, 300}, {256, 3136 / 8, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			aq, _ := quantize(r, m, k, false)
@@ -153,7 +153,7 @@ func TestTileColumnTails(t *testing.T) {
 			continue
 		}
 		plain := kern
-		plain.TilePair, plain.TileTriple = nil, nil
+		plain.TilePair, plain.TileTriple, plain.Edge4 = nil, nil, nil
 		type shape struct{ m, n, k int }
 		var shapes []shape
 		for tl := 1; tl < 32; tl++ {
@@ -266,6 +266,111 @@ func TestDirectPanels(t *testing.T) {
 							t.Fatalf("%s %dx%dx%d panel %d, %d workers: C[%d] = %v, %v one sliver at a time", kern.Name, m, n, k, p, w, i, got[i], want[i])
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestEdge4Kernel: Edge4 gives each of its 4 or 8 slivers' rows the bits
+// of Fn's first 4 columns, at depths 1..300, B packed (ldb 32) or read in
+// place (a wider stride), with NaN, infinities and signed zeros among the
+// values, and reads no column of B past the fourth (the rest is NaN).
+func TestEdge4Kernel(t *testing.T) {
+	if AVX512.Edge4 == nil || !archsimd.X86.AVX512() {
+		t.Skip("no Edge4")
+	}
+	r := rand.New(rand.NewPCG(111, 112))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
+	for _, kc := range []int{1, 2, 3, 7, 64, 127, 128, 255, 256, 300} {
+		for _, sl := range []int{4, 8} {
+			for _, ldb := range []int{32, 4, 196} {
+				for trial := 0; trial < 3; trial++ {
+					a := randMat(r, sl*kc*4)
+					b := make([]float32, (kc-1)*ldb+4)
+					for i := range b {
+						b[i] = float32(math.NaN())
+					}
+					packedB := make([]float32, kc*32) // Fn's sliver: B's 4 columns, then zeros
+					for p := 0; p < kc; p++ {
+						for j := 0; j < 4; j++ {
+							v := float32(r.NormFloat64())
+							if trial > 0 && r.IntN(8) == 0 {
+								v = special[r.IntN(len(special))]
+							}
+							b[p*ldb+j], packedB[p*32+j] = v, v
+						}
+					}
+					for i := 0; trial > 0 && i < 2*trial; i++ {
+						a[r.IntN(len(a))] = special[r.IntN(len(special))]
+					}
+					var out [128]float32
+					AVX512.Edge4(kc, sl, a, b, ldb, &out)
+					acc := make([]float32, 128)
+					for s := 0; s < sl; s++ {
+						AVX512.Fn(kc, a[s*kc*4:(s+1)*kc*4], packedB, acc)
+						for i := 0; i < 4; i++ {
+							for j := 0; j < 4; j++ {
+								got, want := out[4*(4*s+i)+j], acc[i*32+j]
+								if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+									t.Fatalf("kc=%d slivers=%d ldb=%d: row %d col %d = %v, Fn %v", kc, sl, ldb, 4*s+i, j, got, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestEdge4Products: products whose last strip is 4 columns wide (n =
+// 32q+4, 14x14 maps' 196) give with Edge4 the bits of the same kernel
+// without it and without TilePair and TileTriple (every tile through Fn
+// and the generic store): rows in blocks of 8 and 4 slivers and the rest,
+// B packed and in place (directB, KC slices copied or not), A prepacked
+// int8 and float32, one and 2 workers, with and without bias, residual and
+// ReLU.
+func TestEdge4Products(t *testing.T) {
+	r := rand.New(rand.NewPCG(113, 114))
+	for _, kern := range Kernels() {
+		if kern.Edge4 == nil {
+			continue
+		}
+		plain := kern
+		plain.TilePair, plain.TileTriple, plain.Edge4 = nil, nil, nil
+		noEdge := kern
+		noEdge.Edge4 = nil
+		type shape struct{ m, n, k int }
+		shapes := []shape{{16, 4, 9}, {32, 36, 65}, {48, 196, 130}, {20, 196, 300}, {52, 100, 257}, {100, 68, 64}, {256, 196, 1024}, {1024, 196, 256}, {208, 196, 480}, {24, 36, 513}}
+		for _, sh := range shapes {
+			m, n, k := sh.m, sh.n, sh.k
+			aq, _ := quantize(r, m, k, false)
+			bm := randMat(r, k*n)
+			for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
+				want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
+				got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+				}
+				tl := TilesFor(kern)
+				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+				ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+				}
+				// A as float32 (packA, not prepacked).
+				af := make([]float32, m*k)
+				for i := 0; i < m; i++ {
+					for p := 0; p < k; p++ {
+						af[i*k+p] = dequant(aq.Q[i*k+p], aq.Scales[i])
+					}
+				}
+				wantF := make([]float32, m*n)
+				ParallelMatrix(TilesFor(noEdge), ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, wantF, n)
+				ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, got, n)
+				if i := firstBitDiff(got, wantF); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d, float32 A: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], wantF[i])
 				}
 			}
 		}
