@@ -98,7 +98,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	if !directB && !inPlace {
 		buf.b = grow(buf.b, ncMax*min(kcMax, k)) // a panel is kc x nc, kc <= min(KC, k)
 	} else {
-		buf.b = grow(buf.b, nr*min(kcMax, k)) // one strip (copyStrip)
+		buf.b = grow(buf.b, max(nr, 48)*min(kcMax, k)) // one strip (copyStrip, CopyStrip48)
 	}
 	buf.acc = grow(buf.acc, mr*nr)
 	if bcast {
@@ -134,8 +134,23 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					directPanels(kern, ep, ab, b, p0, j0, kc, nc, mc, i0, c, ldc, first, last)
 					continue
 				}
-				for js := 0; js*nr < nc; js++ {
-					cols := min(nr, nc-js*nr)
+				// Strips of 48 columns first (Tile48: 8 broadcasts of A feed
+				// 24 multiply-adds, 12 feed 24 in TileTriple), each
+				// copied as copyStrip does; the rest below from jb on.
+				jb := 0
+				if directB && kc >= copyStripMinK && kern.Tile48 != nil && kern.CopyStrip48 != nil && mr == 4 && mc%(2*mr) == 0 && alpha == 1 && beta == 0 {
+					bs := buf.b[:kc*48]
+					for ; jb+48 <= nc; jb += 48 {
+						kern.CopyStrip48(bs, b.F[p0*b.LD+j0+jb:], b.LD, kc, jb+96 <= nc)
+						for is := 0; is*mr < mc; is += 2 {
+							off := (i0+is*mr)*ldc + j0 + jb
+							bias, add := ep.tile(i0+is*mr, 2*mr, off)
+							kern.Tile48(kc, ab[is*kc*mr:(is+2)*kc*mr], bs, 48, c[off:], ldc, first, last, bias, add, ep.Relu)
+						}
+					}
+				}
+				for js := 0; jb+js*nr < nc; js++ {
+					cols := min(nr, nc-jb-js*nr)
 					var bs []float32
 					ldb := nr
 					// A deep strip of B (kc >= copyStripMinK) is copied
@@ -146,20 +161,20 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// rows per pair of sets for 12 ways) or straddle
 					// three lines (14x14: 784 bytes).
 					copied := directB && cols == nr && nr == 32 && kc >= copyStripMinK &&
-						copyStrip(buf.b[:kc*nr], b.F[p0*b.LD+j0+js*nr:], b.LD, kc, js*nr+nr < nc)
+						copyStrip(buf.b[:kc*nr], b.F[p0*b.LD+j0+jb+js*nr:], b.LD, kc, jb+js*nr+nr < nc)
 					if directB && cols < nr && kc >= copyStripMinK {
 						// The last, narrower strip too (its cols columns of
 						// each row; the sliver's other lanes are never read):
 						// in place its rows straddle lines (49 pixels: 196
 						// bytes apart, the strip at byte 128 of each). See
 						// copyTail.
-						copyTail(buf.b[:kc*nr], nr, b.F[p0*b.LD+j0+js*nr:], b.LD, kc, cols)
+						copyTail(buf.b[:kc*nr], nr, b.F[p0*b.LD+j0+jb+js*nr:], b.LD, kc, cols)
 						copied = true
 					}
 					if copied {
 						bs = buf.b[:kc*nr]
 					} else if directB || inPlace {
-						bs, ldb = b.F[p0*b.LD+j0+js*nr:], b.LD
+						bs, ldb = b.F[p0*b.LD+j0+jb+js*nr:], b.LD
 					} else {
 						bs = buf.b[js*kc*nr : (js+1)*kc*nr]
 					}
@@ -168,7 +183,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 					// the next sliver's kc rows, each on another page
 					// (out of the L2 streamer's reach) and, with A of
 					// every row in the block, read only here.
-					nextB := directB && !copied && js*nr+nr < nc
+					nextB := directB && !copied && jb+js*nr+nr < nc
 					// The block's full slivers in one call (TileRows).
 					is0 := 0
 					if full := mc / mr; full > 0 && alpha == 1 && beta == 0 {
@@ -182,7 +197,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							rows = nil
 						}
 						if rows != nil {
-							off := i0*ldc + j0 + js*nr
+							off := i0*ldc + j0 + jb + js*nr
 							bias, add := ep.tile(i0, full*mr, off)
 							rows(kc, full, ablk, bs, ldb, c[off:], ldc, first, last, bias, add, ep.Relu)
 							is0 = full
@@ -198,7 +213,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							}
 							e4 := (*[128]float32)(acc[:128])
 							kern.Edge4(kc, sl, ab[is*kc*mr:(is+sl)*kc*mr], bs, ldb, e4)
-							off := (i0+is*mr)*ldc + j0 + js*nr
+							off := (i0+is*mr)*ldc + j0 + jb + js*nr
 							store(e4[:], 4, sl*mr, 4, 1, 0, first, c, off, ldc)
 							if last {
 								ep.apply(c, off, sl*mr, 4, ldc, i0+is*mr)
@@ -210,21 +225,21 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						// remain but not four (two pairs), so that a block
 						// of pairs of slivers (directB) takes no single tile.
 						if rem := mc - is*mr; kern.TileTriple != nil && rem >= 3*mr && (rem < 4*mr || rem >= 5*mr) && alpha == 1 && beta == 0 {
-							off := (i0+is*mr)*ldc + j0 + js*nr
+							off := (i0+is*mr)*ldc + j0 + jb + js*nr
 							bias, add := ep.tile(i0+is*mr, 3*mr, off)
 							kern.TileTriple(kc, ab[is*kc*mr:(is+3)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
 							is += 2
 							continue
 						}
 						if kern.TilePair != nil && mc-is*mr >= 2*mr && alpha == 1 && beta == 0 {
-							off := (i0+is*mr)*ldc + j0 + js*nr
+							off := (i0+is*mr)*ldc + j0 + jb + js*nr
 							bias, add := ep.tile(i0+is*mr, 2*mr, off)
 							kern.TilePair(kc, ab[is*kc*mr:(is+2)*kc*mr], bs, ldb, c[off:], ldc, cols, first, last, nextB && is == 0, bias, add, ep.Relu)
 							is++
 							continue
 						}
 						if kern.Tile != nil && cols == nr && mc-is*mr >= mr && alpha == 1 && beta == 0 {
-							off := (i0+is*mr)*ldc + j0 + js*nr
+							off := (i0+is*mr)*ldc + j0 + jb + js*nr
 							bias, add := ep.tile(i0+is*mr, mr, off)
 							if bcast {
 								kern.TileBcast(kc, buf.abc[4*is*kc*mr:4*(is+1)*kc*mr], bs, c[off:], ldc, first, last, bias, add, ep.Relu)
@@ -242,7 +257,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 								for i := 0; i < mr; i++ {
 									acc[i*nr] = e4[4*t+i]
 								}
-								off := (i0+(is+t)*mr)*ldc + j0 + js*nr
+								off := (i0+(is+t)*mr)*ldc + j0 + jb + js*nr
 								store(acc, nr, mr, cols, alpha, beta, first, c, off, ldc)
 								if last {
 									ep.apply(c, off, mr, cols, ldc, i0+(is+t)*mr)
@@ -257,7 +272,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							kern.Fn(kc, ab[is*kc*mr:(is+1)*kc*mr], bs, acc)
 						}
 						rows := min(mr, mc-is*mr)
-						off := (i0+is*mr)*ldc + j0 + js*nr
+						off := (i0+is*mr)*ldc + j0 + jb + js*nr
 						if kern.StoreTile != nil && rows == mr && cols == nr && alpha == 1 && beta == 0 {
 							bias, add := ep.tile(i0+is*mr, mr, off)
 							if add != nil && kern.StoreTileAdd != nil {

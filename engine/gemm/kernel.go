@@ -107,6 +107,15 @@ type Kernel struct {
 	// a 32-column tile masked to 4 columns computes at the cost of a full
 	// strip.
 	Edge4 func(kc, slivers int, a, b []float32, ldb int, out *[128]float32)
+	// Tile48, when set (MR 4, NR 32, with CopyStrip48), is TilePair on 48
+	// columns: two A slivers (2*kc*MR floats) over B's kc rows of 48
+	// values at stride ldb, all 48 columns of C's 8 rows written, each
+	// with the bits TilePair gives it. Where the packed path reads B in
+	// place (directB) and copies deep strips, it runs the product in
+	// strips of 48 columns (CopyStrip48 copies one, prefetching the next
+	// when next), then the rest as before.
+	Tile48      func(kc int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	CopyStrip48 func(dst, src []float32, ldb, kc int, next bool)
 	// TilePairPF and TileTriplePF, when set, are TilePair and TileTriple
 	// that prefetch into L2, while they run, the 64*kc bytes from pf on
 	// (nil: none) instead of the next B sliver: operands the caller reads

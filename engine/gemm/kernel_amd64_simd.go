@@ -28,7 +28,7 @@ import (
 
 // AVX512 is the 4x32 Float32x16 kernel, available when the CPU has AVX-512
 // (F, CD, BW, DQ, VL: archsimd's X86.AVX512).
-var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512Asm, DotQ: dotQAVX512, Dequant: dequantAVX512, StoreTile: storeTileAVX512, StoreTileAdd: storeTileAddAVX512, TilePair: tilePairAVX512, TileTriple: tileTripleAVX512, TilePairPF: tilePairPFAVX512, TileTriplePF: tileTriplePFAVX512, Edge4: edge4Asm}
+var AVX512 = Kernel{Name: "avx512_4x32", MR: 4, NR: 32, Fn: kernelAVX512Asm, DotQ: dotQAVX512, Dequant: dequantAVX512, StoreTile: storeTileAVX512, StoreTileAdd: storeTileAddAVX512, TilePair: tilePairAVX512, TileTriple: tileTripleAVX512, TilePairPF: tilePairPFAVX512, TileTriplePF: tileTriplePFAVX512, Edge4: edge4Asm, Tile48: tile48Asm, CopyStrip48: copyStrip48Asm}
 
 // AVX2 is the 4x16 Float32x8 kernel for CPUs with AVX2 and FMA but no
 // AVX-512.

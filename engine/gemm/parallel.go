@@ -100,6 +100,11 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 		}
 	}
 	gu := max(1, minStrip/unit) // units of a granule
+	if byCols && unit == 32 && t.Kernel.Tile48 != nil {
+		// 96 columns: whole strips of 48 (Tile48) and of 32. A strip of
+		// 64 would run one of 48 and a tail of 16.
+		gu = 3
+	}
 	granules := (units + gu - 1) / gu
 	perGranule := float64(m) * float64(n) * float64(k) * float64(gu) / float64(units)
 	gmin := max(1, int(math.Ceil(minWorkPerWorker/4/perGranule)))

@@ -164,3 +164,34 @@ func edge4Asm(kc, slivers int, a, b []float32, ldb int, out *[128]float32) {
 	}
 	edge4AVX512(kc, unsafe.SliceData(a[:slivers*kc*4]), unsafe.SliceData(b[:(kc-1)*ldb+4]), ldb, &out[0], slivers)
 }
+
+// tile8x48AVX512 and copyStrip48 are in tile48_amd64.s.
+//
+//go:noescape
+func tile8x48AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, add *float32, flags int)
+
+//go:noescape
+func copyStrip48(dst, src *float32, ldb, kc, pf int)
+
+// tile48Asm is AVX512's Tile48 (see Kernel.Tile48 and tile48_amd64.s).
+func tile48Asm(kc int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+	const mr, rows = 4, 8
+	checkTile(kc, 32)
+	tile8x48AVX512(kc, unsafe.SliceData(a[:2*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+48]), ldb,
+		unsafe.SliceData(c[:(rows-1)*ldc+48]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+48),
+		tileFlags(first, last, relu, false))
+}
+
+// copyStrip48Asm is AVX512's CopyStrip48: copyStrip for 48 columns.
+func copyStrip48Asm(dst, src []float32, ldb, kc int, next bool) {
+	if kc <= 0 {
+		return
+	}
+	dst = dst[:kc*48]
+	src = src[:(kc-1)*ldb+48]
+	pf := 0
+	if next {
+		pf = 1
+	}
+	copyStrip48(unsafe.SliceData(dst), unsafe.SliceData(src), ldb, kc, pf)
+}

@@ -112,7 +112,7 @@ func TestTilePairProducts(t *testing.T) {
 			continue
 		}
 		plain := kern
-		plain.TilePair, plain.TileTriple, plain.Edge4 = nil, nil, nil
+		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
 		for _, sh := range [][3]int{{64, 3136 / 4, 64}, {70, 200, 600}, {12, 96, 256}, {4, 64, 33}, {132, 45, 257}, {136, 200, 600}, {40, 45, 300}, {16, 1000, 64}, {128, 70, 300}, {504, 40, 256}, {1024, 33, 256}, {20, 100, 70}, {28, 64, 64}, {24, 40, 300}, {256, 3136 / 8, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			aq, _ := quantize(r, m, k, false)
@@ -153,7 +153,7 @@ func TestTileColumnTails(t *testing.T) {
 			continue
 		}
 		plain := kern
-		plain.TilePair, plain.TileTriple, plain.Edge4 = nil, nil, nil
+		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
 		type shape struct{ m, n, k int }
 		var shapes []shape
 		for tl := 1; tl < 32; tl++ {
@@ -338,7 +338,7 @@ func TestEdge4Products(t *testing.T) {
 			continue
 		}
 		plain := kern
-		plain.TilePair, plain.TileTriple, plain.Edge4 = nil, nil, nil
+		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
 		noEdge := kern
 		noEdge.Edge4 = nil
 		type shape struct{ m, n, k int }
@@ -371,6 +371,75 @@ func TestEdge4Products(t *testing.T) {
 				ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, got, n)
 				if i := firstBitDiff(got, wantF); i >= 0 {
 					t.Fatalf("%s %dx%dx%d epilogue %d, float32 A: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], wantF[i])
+				}
+			}
+		}
+	}
+}
+
+// TestTile48Products: products that run in strips of 48 columns (B read
+// in place, deep KC slices copied: Tile48 and CopyStrip48) give the bits
+// of the same kernel without Tile48, TilePair, TileTriple and Edge4
+// (every tile through Fn and the generic store): widths with no rest and
+// with rests of 1..47 columns, several KC slices (the later ones shallow),
+// one and 2 workers (strips cut at 96 columns), with and without bias,
+// residual and ReLU.
+func TestTile48Products(t *testing.T) {
+	r := rand.New(rand.NewPCG(115, 116))
+	for _, kern := range Kernels() {
+		if kern.Tile48 == nil {
+			continue
+		}
+		plain := kern
+		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
+		type shape struct{ m, n, k int }
+		shapes := []shape{{8, 48, 128}, {16, 49, 200}, {24, 96, 256}, {64, 100, 300}, {136, 144, 513}, {8, 196, 1024}, {40, 250, 129}, {128, 784, 256}, {16, 95, 384}, {32, 191, 130}}
+		for _, sh := range shapes {
+			m, n, k := sh.m, sh.n, sh.k
+			aq, _ := quantize(r, m, k, false)
+			bm := randMat(r, k*n)
+			for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
+				want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
+				got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with Tile48, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+				}
+				tl := TilesFor(kern)
+				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+				ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+				if i := firstBitDiff(got, want); i >= 0 {
+					t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with Tile48, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestCopyStrip48: CopyStrip48 copies kc rows of 48 values at row stride
+// ldb into a packed strip, exactly, and writes nothing past it.
+func TestCopyStrip48(t *testing.T) {
+	if AVX512.CopyStrip48 == nil || !archsimd.X86.AVX512() {
+		t.Skip("no CopyStrip48")
+	}
+	r := rand.New(rand.NewPCG(117, 118))
+	for _, kc := range []int{1, 2, 129, 256} {
+		for _, ldb := range []int{48, 49, 196, 3136} {
+			src := randMat(r, (kc-1)*ldb+48)
+			dst := make([]float32, kc*48+16)
+			for i := range dst {
+				dst[i] = -7
+			}
+			AVX512.CopyStrip48(dst, src, ldb, kc, kc%2 == 0)
+			for p := 0; p < kc; p++ {
+				for j := 0; j < 48; j++ {
+					if math.Float32bits(dst[p*48+j]) != math.Float32bits(src[p*ldb+j]) {
+						t.Fatalf("kc=%d ldb=%d: dst[%d][%d] = %v, src %v", kc, ldb, p, j, dst[p*48+j], src[p*ldb+j])
+					}
+				}
+			}
+			for i := kc * 48; i < len(dst); i++ {
+				if dst[i] != -7 {
+					t.Fatalf("kc=%d ldb=%d: dst[%d] written past the strip", kc, ldb, i)
 				}
 			}
 		}
