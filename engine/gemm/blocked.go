@@ -145,7 +145,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						for is := 0; is*mr < mc; is += 2 {
 							off := (i0+is*mr)*ldc + j0 + jb
 							bias, add := ep.tile(i0+is*mr, 2*mr, off)
-							kern.Tile48(kc, ab[is*kc*mr:(is+2)*kc*mr], bs, 48, c[off:], ldc, first, last, bias, add, ep.Relu)
+							kern.Tile48(kc, ab[is*kc*mr:(is+2)*kc*mr], bs, 48, c[off:], ldc, first, last, false, bias, add, ep.Relu)
 						}
 					}
 				}
@@ -312,7 +312,25 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 // is the same chain: same bits (TestDirectPanels).
 func directPanels(kern Kernel, ep Epilogue, a []float32, b Matrix, p0, j0, kc, nc, mc, i0 int, c []float32, ldc int, first, last bool) {
 	mr, nr := kern.MR, kern.NR
-	for jp := 0; jp < nc; jp += directPanel * nr {
+	jb := 0 // the columns before jb run as strips of 48 (Tile48)
+	if kern.Tile48 != nil && mr == 4 && mc%(2*mr) == 0 {
+		jb = nc / 48 * 48
+		for jp := 0; jp < jb; jp += directPanel48 * 48 {
+			jend := min(jb, jp+directPanel48*48)
+			for is := 0; is*mr < mc; is += 2 {
+				bias, _ := ep.tile(i0+is*mr, 2*mr, 0)
+				for j := jp; j < jend; j += 48 {
+					off := (i0+is*mr)*ldc + j0 + j
+					var add []float32
+					if ep.Add != nil {
+						add = ep.Add[off:]
+					}
+					kern.Tile48(kc, a[is*kc*mr:(is+2)*kc*mr], b.F[p0*b.LD+j0+j:], b.LD, c[off:], ldc, first, last, is == 0 && j+48 < nc, bias, add, ep.Relu)
+				}
+			}
+		}
+	}
+	for jp := jb; jp < nc; jp += directPanel * nr {
 		jend := min(nc, jp+directPanel*nr)
 		for is := 0; is*mr < mc; {
 			g := 2
@@ -361,6 +379,10 @@ func copyTail(dst []float32, nr int, src []float32, ldb, kc, cols int) {
 // residual 1.449/2.060 -> 1.109/1.632 -> 1.058/1.616; 64x3136x64
 // 0.314/0.429 -> 0.262/0.385 -> 0.262/0.376; hot caches the same.
 var directPanel = 4
+
+// directPanel48 is directPanel for the strips of 48 columns (Tile48): 3
+// strips, 144 columns (B 36 KB at kc 64, as 4 of 32 are 32 KB).
+var directPanel48 = 3
 
 // directBMaxA bounds the A block (floats: 512 KiB, half the L2 of the
 // machine the AVX-512 tiles were measured on) for which the packed path

@@ -113,8 +113,10 @@ type Kernel struct {
 	// with the bits TilePair gives it. Where the packed path reads B in
 	// place (directB) and copies deep strips, it runs the product in
 	// strips of 48 columns (CopyStrip48 copies one, prefetching the next
-	// when next), then the rest as before.
-	Tile48      func(kc int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool)
+	// when next), then the rest as before; shallow slices (directPanels)
+	// read B in place, and nextB asks for the next 48 columns of B's rows
+	// to be prefetched (as TilePair's).
+	Tile48      func(kc int, a, b []float32, ldb int, c []float32, ldc int, first, last, nextB bool, bias, add []float32, relu bool)
 	CopyStrip48 func(dst, src []float32, ldb, kc int, next bool)
 	// TilePairPF and TileTriplePF, when set, are TilePair and TileTriple
 	// that prefetch into L2, while they run, the 64*kc bytes from pf on

@@ -16,9 +16,11 @@
 //
 // Every element is one fused multiply-add a step in order of p from +0,
 // then the epilogue in tile8x32AVX512's operations: the bits TilePair
-// gives it. flags: bit 0 first, bit 1 last, bit 2 relu. All 48 columns
-// are read and written (no mask). ldc is in floats; bias (8 values) and
-// add are used only when last and not nil.
+// gives it. flags: bit 0 first, bit 1 last, bit 2 relu, bit 3 prefetch
+// into L2 the next 48 columns of B's rows (B read in place: 192 bytes on;
+// see tile_amd64.s's PFNEXTB). All 48 columns are read and written (no
+// mask). ldc is in floats; bias (8 values) and add are used only when
+// last and not nil.
 
 #define STEP48(aoff) \
 	VMOVUPS (DX), Z24; \
@@ -200,6 +202,16 @@ t48pfs:
 t48loop2:
 	STEP48(0)
 	PF3ROW(t48pf)
+	TESTQ $8, R11
+	JZ    t48nopfb
+	PREFETCHT1 192(DX)
+	PREFETCHT1 256(DX)
+	PREFETCHT1 320(DX)
+	PREFETCHT1 192(DX)(R13*1)
+	PREFETCHT1 256(DX)(R13*1)
+	PREFETCHT1 320(DX)(R13*1)
+
+t48nopfb:
 	STEP48N(16)
 	ADDQ $32, SI
 	ADDQ $32, DI

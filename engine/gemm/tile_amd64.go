@@ -174,12 +174,12 @@ func tile8x48AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, bias, a
 func copyStrip48(dst, src *float32, ldb, kc, pf int)
 
 // tile48Asm is AVX512's Tile48 (see Kernel.Tile48 and tile48_amd64.s).
-func tile48Asm(kc int, a, b []float32, ldb int, c []float32, ldc int, first, last bool, bias, add []float32, relu bool) {
+func tile48Asm(kc int, a, b []float32, ldb int, c []float32, ldc int, first, last, nextB bool, bias, add []float32, relu bool) {
 	const mr, rows = 4, 8
 	checkTile(kc, 32)
 	tile8x48AVX512(kc, unsafe.SliceData(a[:2*kc*mr]), unsafe.SliceData(b[:(kc-1)*ldb+48]), ldb,
 		unsafe.SliceData(c[:(rows-1)*ldc+48]), ldc, dataOf(bias, rows), dataOf(add, (rows-1)*ldc+48),
-		tileFlags(first, last, relu, false))
+		tileFlags(first, last, relu, nextB))
 }
 
 // copyStrip48Asm is AVX512's CopyStrip48: copyStrip for 48 columns.

@@ -237,18 +237,23 @@ func TestCopyStrip(t *testing.T) {
 
 // TestDirectPanels: directB blocks read in place (kc < copyStripMinK) give
 // the same bits a panel of slivers at a time (directPanels, rows outer) as
-// one sliver at a time (directPanel 1), with and without a residual, with
-// column tails inside and after a panel, pairs and triples of slivers, 1
-// and 3 workers.
+// one sliver of 32 columns at a time (directPanel 1, no Tile48), strips
+// of 48 (Tile48) in panels of 1, 3 and 4 included, with and without a
+// residual, with column tails inside and after a panel, pairs and triples
+// of slivers, 1 and 3 workers.
 func TestDirectPanels(t *testing.T) {
 	r := rand.New(rand.NewPCG(107, 108))
-	defer func(v int) { directPanel = v }(directPanel)
+	defer func(v, v48 int) { directPanel, directPanel48 = v, v48 }(directPanel, directPanel48)
 	for _, kern := range Kernels() {
 		if kern.TilePair == nil {
 			continue
 		}
 		tl := TilesFor(kern)
-		for _, sh := range [][3]int{{256, 3136 / 8, 64}, {64, 1000, 64}, {24, 300, 100}, {48, 129, 1}, {8, 31, 127}, {40, 97, 33}, {512, 200, 64}} {
+		// The reference runs no strips of 48 (Tile48): one sliver of 32 at a time.
+		ref := kern
+		ref.Tile48 = nil
+		tref := TilesFor(ref)
+		for _, sh := range [][3]int{{256, 3136 / 8, 64}, {64, 1000, 64}, {24, 300, 100}, {48, 129, 1}, {8, 31, 127}, {40, 97, 33}, {512, 200, 64}, {16, 48, 64}, {32, 145, 96}, {8, 3136 / 4, 64}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			aq, _ := quantize(r, m, k, false)
 			a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
@@ -256,14 +261,14 @@ func TestDirectPanels(t *testing.T) {
 			for _, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m)}, {}} {
 				directPanel = 1
 				want := make([]float32, m*n)
-				ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, want, n)
+				ParallelMatrix(tref, ep, 1, false, false, m, n, k, 1, a, Float(bm, n), 0, want, n)
 				for _, p := range []int{2, 4, 5} {
 					for _, w := range []int{1, 3} {
-						directPanel = p
+						directPanel, directPanel48 = p, p-1
 						got := make([]float32, m*n)
 						ParallelMatrix(tl, ep, w, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
 						if i := firstBitDiff(got, want); i >= 0 {
-							t.Fatalf("%s %dx%dx%d panel %d, %d workers: C[%d] = %v, %v one sliver at a time", kern.Name, m, n, k, p, w, i, got[i], want[i])
+							t.Fatalf("%s %dx%dx%d panel %d, %d workers: C[%d] = %v, %v one sliver of 32 at a time", kern.Name, m, n, k, p, w, i, got[i], want[i])
 						}
 					}
 				}
