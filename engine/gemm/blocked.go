@@ -77,6 +77,13 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	// tiles read it again (see inPlaceMaxK).
 	inPlace := !directB && kern.TileRows != nil && kern.TileRows4 != nil && nr == 8 && !transB && !b.IsInt8() &&
 		alpha == 1 && beta == 0 && m%mr == 0 && (n%nr == 0 || n%nr == 4) && min(kcMax, k) <= inPlaceMaxK
+	// pack48: the B panel packed in slivers of 48 columns for Tile48
+	// (packed48), where B is neither read in place nor A broadcast.
+	pack48 := !directB && !inPlace && kern.Tile48 != nil && kern.TilePair != nil && kern.TileTriple != nil && mr == 4 &&
+		!transB && !b.IsInt8() && alpha == 1 && beta == 0 && m%(2*mr) == 0 && mcMax%(2*mr) == 0
+	if pack48 {
+		ncMax = roundUp(ncMax, 96) // whole slivers of 48 and of 32
+	}
 	prepacked := a.Packed.usable(mr, kcMax, k, transA)
 	deq := kern.Dequant
 	if deq == nil {
@@ -86,7 +93,7 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	defer bufPool.Put(buf)
 	// The A block broadcast once pays for itself over enough B slivers
 	// (bcastMinSlivers).
-	bcast := !directB && kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
+	bcast := !directB && !pack48 && kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
 	if bcast && kern.MC > 0 {
 		// The kernel's block height is for a full KC slice: a shallower
 		// product keeps the block's bytes with more rows (ResNet-50's
@@ -109,7 +116,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 		nc := min(ncMax, n-j0)
 		for p0 := 0; p0 < k; p0 += kcMax {
 			kc := min(kcMax, k-p0)
-			if !directB && !inPlace {
+			switch {
+			case pack48:
+				packB(buf.b, 48, transB, b, p0, j0, kc, nc)
+			case !directB && !inPlace:
 				packB(buf.b, nr, transB, b, p0, j0, kc, nc)
 			}
 			first, last := p0 == 0, p0+kc == k
@@ -129,6 +139,10 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 				}
 				if bcast {
 					kern.Bcast(buf.abc[:4*roundUp(mc, mr)*kc], ab[:roundUp(mc, mr)*kc])
+				}
+				if pack48 {
+					packed48(kern, ep, ab, buf.b, kc, nc, mc, i0, j0, c, ldc, first, last, acc)
+					continue
 				}
 				if directB && kc < copyStripMinK && directPanel > 1 {
 					directPanels(kern, ep, ab, b, p0, j0, kc, nc, mc, i0, c, ldc, first, last)
@@ -294,6 +308,60 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							ep.apply(c, off, rows, cols, ldc, i0+is*mr)
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// packed48 runs a block of the packed path (A's mc rows from i0, mc a
+// multiple of 8) over a B panel packed in slivers of 48 columns (pack48):
+// Tile48 on every pair of A slivers for each full sliver; the last,
+// narrower sliver in parts of at most 32 columns as the 32-column path
+// runs them (Edge4, TileTriple, TilePair), at row stride 48. The tiles
+// give each element the bits they give it on 32-column slivers.
+// In-process A/B, one worker: see the commit that added it.
+func packed48(kern Kernel, ep Epilogue, ab, pb []float32, kc, nc, mc, i0, j0 int, c []float32, ldc int, first, last bool, acc []float32) {
+	const mr, w = 4, 48
+	for js := 0; js*w < nc; js++ {
+		cols := min(w, nc-js*w)
+		bs := pb[js*kc*w : (js+1)*kc*w]
+		if cols == w {
+			for is := 0; is*mr < mc; is += 2 {
+				off := (i0+is*mr)*ldc + j0 + js*w
+				bias, add := ep.tile(i0+is*mr, 2*mr, off)
+				kern.Tile48(kc, ab[is*kc*mr:(is+2)*kc*mr], bs, w, c[off:], ldc, first, last, false, bias, add, ep.Relu)
+			}
+			continue
+		}
+		for jt := 0; jt < cols; jt += 32 {
+			ct := min(32, cols-jt)
+			for is := 0; is*mr < mc; {
+				rem := mc - is*mr
+				off := (i0+is*mr)*ldc + j0 + js*w + jt
+				switch {
+				case ct <= 4 && kern.Edge4 != nil && rem >= 4*mr && len(acc) >= 128:
+					// Up to 4 columns (49 = 48 + 1): Edge4 reads 4, the
+					// sliver's zero padding past ct, and ct are stored.
+					sl := 4
+					if rem >= 8*mr {
+						sl = 8
+					}
+					e4 := (*[128]float32)(acc[:128])
+					kern.Edge4(kc, sl, ab[is*kc*mr:(is+sl)*kc*mr], bs[jt:], w, e4)
+					store(e4[:], 4, sl*mr, ct, 1, 0, first, c, off, ldc)
+					if last {
+						ep.apply(c, off, sl*mr, ct, ldc, i0+is*mr)
+					}
+					is += sl
+				case rem >= 3*mr && (rem < 4*mr || rem >= 5*mr):
+					bias, add := ep.tile(i0+is*mr, 3*mr, off)
+					kern.TileTriple(kc, ab[is*kc*mr:(is+3)*kc*mr], bs[jt:], w, c[off:], ldc, ct, first, last, false, bias, add, ep.Relu)
+					is += 3
+				default:
+					bias, add := ep.tile(i0+is*mr, 2*mr, off)
+					kern.TilePair(kc, ab[is*kc*mr:(is+2)*kc*mr], bs[jt:], w, c[off:], ldc, ct, first, last, false, bias, add, ep.Relu)
+					is += 2
 				}
 			}
 		}

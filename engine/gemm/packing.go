@@ -191,6 +191,8 @@ func copySliver(dst, src []float32, n int) {
 		*(*[16]float32)(dst) = *(*[16]float32)(src)
 	case 32:
 		*(*[32]float32)(dst) = *(*[32]float32)(src)
+	case 48:
+		*(*[48]float32)(dst) = *(*[48]float32)(src)
 	default:
 		copy(dst, src[:n])
 	}

@@ -383,7 +383,8 @@ func TestEdge4Products(t *testing.T) {
 }
 
 // TestTile48Products: products that run in strips of 48 columns (B read
-// in place, deep KC slices copied: Tile48 and CopyStrip48) give the bits
+// in place, deep KC slices copied: Tile48 and CopyStrip48; or B packed in
+// slivers of 48 and panels of 1056 columns: packed48) give the bits
 // of the same kernel without Tile48, TilePair, TileTriple and Edge4
 // (every tile through Fn and the generic store): widths with no rest and
 // with rests of 1..47 columns, several KC slices (the later ones shallow),
@@ -398,7 +399,9 @@ func TestTile48Products(t *testing.T) {
 		plain := kern
 		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
 		type shape struct{ m, n, k int }
-		shapes := []shape{{8, 48, 128}, {16, 49, 200}, {24, 96, 256}, {64, 100, 300}, {136, 144, 513}, {8, 196, 1024}, {40, 250, 129}, {128, 784, 256}, {16, 95, 384}, {32, 191, 130}}
+		shapes := []shape{{8, 48, 128}, {16, 49, 200}, {24, 96, 256}, {64, 100, 300}, {136, 144, 513}, {8, 196, 1024}, {40, 250, 129}, {128, 784, 256}, {16, 95, 384}, {32, 191, 130},
+			// A too large to read B in place: B packed in slivers of 48 (packed48).
+			{1024, 196, 256}, {520, 100, 300}, {576, 49, 260}, {528, 150, 257}, {536, 1100, 300}, {516, 60, 300}, {520, 98, 300}, {528, 51, 129}, {544, 147, 256}}
 		for _, sh := range shapes {
 			m, n, k := sh.m, sh.n, sh.k
 			aq, _ := quantize(r, m, k, false)
