@@ -218,9 +218,12 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 						}
 					}
 					for is := is0; is*mr < mc; is++ {
-						if rem := mc - is*mr; cols == 4 && kern.Edge4 != nil && rem >= 4*mr && alpha == 1 && beta == 0 && len(acc) >= 128 {
-							// The last 4 columns, 8 (or 4) slivers at a
-							// time (Edge4), stored as the Edge path below.
+						if rem := mc - is*mr; cols <= 4 && kern.Edge4 != nil && rem >= 4*mr && alpha == 1 && beta == 0 && len(acc) >= 128 && len(bs) >= (kc-1)*ldb+4 {
+							// The last 4 columns or fewer (49 = 48 + 1
+							// with Tile48), 8 (or 4) slivers at a time
+							// (Edge4, which reads 4: past cols, values of
+							// B or the sliver that are not stored), stored
+							// as the Edge path below.
 							sl := 4
 							if rem >= 8*mr {
 								sl = 8
@@ -228,9 +231,9 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 							e4 := (*[128]float32)(acc[:128])
 							kern.Edge4(kc, sl, ab[is*kc*mr:(is+sl)*kc*mr], bs, ldb, e4)
 							off := (i0+is*mr)*ldc + j0 + jb + js*nr
-							store(e4[:], 4, sl*mr, 4, 1, 0, first, c, off, ldc)
+							store(e4[:], 4, sl*mr, cols, 1, 0, first, c, off, ldc)
 							if last {
-								ep.apply(c, off, sl*mr, 4, ldc, i0+is*mr)
+								ep.apply(c, off, sl*mr, cols, ldc, i0+is*mr)
 							}
 							is += sl - 1
 							continue

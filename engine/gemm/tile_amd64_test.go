@@ -400,6 +400,7 @@ func TestTile48Products(t *testing.T) {
 		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
 		type shape struct{ m, n, k int }
 		shapes := []shape{{8, 48, 128}, {16, 49, 200}, {24, 96, 256}, {64, 100, 300}, {136, 144, 513}, {8, 196, 1024}, {40, 250, 129}, {128, 784, 256}, {16, 95, 384}, {32, 191, 130},
+			{64, 97, 130}, {48, 147, 256}, {32, 51, 300}, {512, 49, 256}, {16, 3, 200}, {32, 2, 64},
 			// A too large to read B in place: B packed in slivers of 48 (packed48).
 			{1024, 196, 256}, {520, 100, 300}, {576, 49, 260}, {528, 150, 257}, {536, 1100, 300}, {516, 60, 300}, {520, 98, 300}, {528, 51, 129}, {544, 147, 256}}
 		for _, sh := range shapes {
