@@ -415,6 +415,11 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgparent.AppendChild(vgn)
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
 							vgparent.AppendChild(vgn)
+							vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+								EventType: "click",
+								Func:      func(event vugu.DOMEvent) { c.ModelTableClick(event) },
+								// TODO: implement capture, etc. mostly need to decide syntax
+							})
 							{
 								vgparent := vgn
 								_ = vgparent
@@ -481,11 +486,6 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 												vgparent.AppendChild(vgn)
 												vgn.AddAttrInterface("aria-label", "Use "+m.Name)
 												vgn.AddAttrInterface("aria-pressed", UseState(m.Name == c.Selected))
-												vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-													EventType: "click",
-													Func:      func(event vugu.DOMEvent) { c.UseModel(event, m) },
-													// TODO: implement capture, etc. mostly need to decide syntax
-												})
 												{
 													vgparent := vgn
 													_ = vgparent
@@ -574,6 +574,11 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgparent.AppendChild(vgn)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
 									vgparent.AppendChild(vgn)
+									vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+										EventType: "click",
+										Func:      func(event vugu.DOMEvent) { c.LayerTableClick(event) },
+										// TODO: implement capture, etc. mostly need to decide syntax
+									})
 									{
 										vgparent := vgn
 										_ = vgparent
@@ -643,11 +648,6 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 														vgparent.AppendChild(vgn)
 														vgn.AddAttrInterface("aria-label", "Show the feature maps of "+l.Name)
 														vgn.AddAttrInterface("aria-pressed", UseState(l.Name == c.Layer))
-														vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-															EventType: "click",
-															Func:      func(event vugu.DOMEvent) { c.SelectLayer(event, l.Name) },
-															// TODO: implement capture, etc. mostly need to decide syntax
-														})
 														{
 															vgparent := vgn
 															_ = vgparent
