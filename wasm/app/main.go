@@ -53,9 +53,10 @@ func main() {
 	// latency during a run.
 	html := js.Global().Get("document").Get("documentElement")
 	var slowest time.Duration
+	var pruner web.Pruner // the renderer skips what the DOM already shows
 	for ok := true; ok; ok = renderer.EventWait() {
 		start := time.Now()
-		err := renderer.Render(buildEnv.RunBuild(root))
+		err := renderer.Render(pruner.Prune(buildEnv.RunBuild(root)))
 		if d := time.Since(start); d > slowest {
 			slowest = d
 			html.Call("setAttribute", "data-render-max", strconv.FormatInt(d.Milliseconds(), 10))
@@ -64,6 +65,7 @@ func main() {
 			// A render that failed leaves the page as it was; the next
 			// state change renders again, so keep running.
 			js.Global().Get("console").Call("error", "convscope: render: "+err.Error())
+			pruner.Reset()
 		}
 		h.viewer.dock()
 	}
