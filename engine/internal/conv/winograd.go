@@ -714,6 +714,14 @@ func winoProducts(kern *gemm.Kernel, c, points int, u, v, prod []float32, vst, p
 	for xi := 0; xi < points; xi++ {
 		for js := 0; js < jc; js++ {
 			b := v[xi*vst+js*c*nr : xi*vst+(js+1)*c*nr]
+			if kern.TileTriple == nil && kern.TilePair == nil && kern.TileRows != nil {
+				// All sc slivers under the B sliver in one call
+				// (WebAssembly's SIMD128: its assembly loops over
+				// them), not a Go call and slice checks each.
+				o := xi*pst + js*sm*mr*nr
+				kern.TileRows(c, sc, u[(xi*slivers+s0)*c*mr:(xi*slivers+s0+sc)*c*mr], b, nr, prod[o:o+sc*mr*nr], nr, true, false, nil, nil, false)
+				continue
+			}
 			for s := 0; s < sc; s++ {
 				a := u[(xi*slivers+s0+s)*c*mr:]
 				o := xi*pst + (js*sm+s)*mr*nr
