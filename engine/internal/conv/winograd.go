@@ -3,6 +3,7 @@ package conv
 import (
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
+	"convscope/engine/internal/vec"
 )
 
 // Winograd F(2x2, 3x3) for 3x3 convolutions with stride 1 and dilation 1
@@ -647,6 +648,18 @@ func padGeom(g Geom, tilesY, tilesX int) Geom {
 func padInput(g, gp Geom, x, xp []float32) {
 	h, w := min(g.H, gp.H-g.PT), min(g.W, gp.W-g.PL) // rows and columns any tile reads
 	wide := vectorInput && g.PL <= 16 && wideVectors()
+	if vec.CopyRowsVector && !wide && w >= 4 {
+		// WebAssembly SIMD: Go's clear and copy are a memory.fill and a
+		// memory.copy, which V8 runs as calls into its runtime (see
+		// im2colPadded), three a row here. One clear of all the planes,
+		// then each channel's rows one vector loop (vec.CopyRows): the
+		// same values.
+		clear(xp[:g.C*gp.H*gp.W])
+		for c := 0; c < g.C; c++ {
+			vec.CopyRows(xp[c*gp.H*gp.W+g.PT*gp.W+g.PL:], x[c*g.H*g.W:], h, w, gp.W, g.W)
+		}
+		return
+	}
 	for c := 0; c < g.C; c++ {
 		xc := xp[c*gp.H*gp.W : (c+1)*gp.H*gp.W]
 		// Only the padding is cleared (clearing whole planes took half

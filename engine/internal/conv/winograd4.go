@@ -3,6 +3,7 @@ package conv
 import (
 	"convscope/engine/gemm"
 	"convscope/engine/internal/par"
+	"convscope/engine/internal/vec"
 )
 
 // Winograd F(4x4, 3x3) for WebAssembly: each 4x4 block of outputs of a
@@ -152,6 +153,10 @@ func phases4Len(tilesY, tilesX int) int { return (tilesY+1)*tilesX + 4 }
 // t = ty*tilesX+tx) at ph[((c*4+rr)*6+q)*ln+t] is the input at row
 // 4*ty+rr-PT, column 4*tx+q-PL, zero outside.
 func phases4(g Geom, x, ph []float32, tilesY, tilesX, c0, c1 int) {
+	if vec.CopyRowsVector && min(g.W, 16*((tilesX+3)/4)+4-g.PL) >= 4 {
+		phases4Plane(g, x, ph, tilesY, tilesX, c0, c1)
+		return
+	}
 	ln := phases4Len(tilesY, tilesX)
 	// A row is first copied into row, padding included (its columns
 	// -PL..), zeros past it, for whole groups of four tiles: the groups'
@@ -187,6 +192,41 @@ func phases4(g Geom, x, ph []float32, tilesY, tilesX, c0, c1 int) {
 		}
 		for k := 0; k < 24; k++ {
 			clear(pc[k*ln+(tilesY+1)*tilesX : (k+1)*ln])
+		}
+	}
+}
+
+// phases4Plane is phases4 (the same values) where vec.CopyRows and
+// phasesQuad4 are vector loops (WebAssembly SIMD). Go's copy and clear
+// are a memory.copy and a memory.fill there, calls into V8's runtime (see
+// im2colPadded), and phases4 made one a padded row and 30 more a channel
+// (the rows outside the image, the slack): 64 a channel on 16x16 maps.
+// Here a zero-padded plane of all the rows any tile reads is cleared
+// once, each channel's rows copied into it by one vec.CopyRows, and every
+// padded row, the zero ones too, split into its column runs by
+// phasesQuad4; only the 4-value slack of the 24 runs is cleared after
+// (the groups' last tiles write into it).
+func phases4Plane(g Geom, x, ph []float32, tilesY, tilesX, c0, c1 int) {
+	ln := phases4Len(tilesY, tilesX)
+	groups := (tilesX + 3) / 4
+	hp, wp := 4*(tilesY+1), 16*groups+4
+	h, w := min(g.H, hp-g.PT), min(g.W, wp-g.PL) // rows and columns any tile reads
+	buf := colPool.get(hp * wp)
+	defer colPool.put(buf)
+	plane := (*buf)[:hp*wp]
+	clear(plane) // the padding, never written after
+	base := (tilesY + 1) * tilesX
+	for c := c0; c < c1; c++ {
+		pc := ph[c*24*ln : (c+1)*24*ln]
+		if h > 0 {
+			vec.CopyRows(plane[g.PT*wp+g.PL:], x[c*g.H*g.W:], h, w, wp, g.W)
+		}
+		for y := 0; y < hp; y++ {
+			// Row y is row phase y%4 of tile row y/4 (as in phases4).
+			phasesQuad4(plane[y*wp:(y+1)*wp], pc[(y%4)*6*ln+(y/4)*tilesX:], ln, groups)
+		}
+		for k := 0; k < 24; k++ {
+			*(*[4]float32)(pc[k*ln+base:]) = [4]float32{}
 		}
 	}
 }
