@@ -453,8 +453,25 @@ type bufferPool struct {
 // run rescheduled on the other P allocated every activation buffer afresh:
 // ResNet-50 11 MB, some 2,700 page faults, 1-4 ms at load 15). A pool no
 // run holds is left to the garbage collector, so an idle program does not
-// pin its activations' memory.
-type arena struct{ l reuse.List[bufferPool] }
+// pin its activations' memory, except in a shard (see hold).
+type arena struct {
+	l reuse.List[bufferPool]
+	// hold keeps the last released pool reachable: set for a shard of
+	// the split engine, a Web Worker that runs nothing but its program
+	// and whose WebAssembly memory never shrinks, so that freeing the
+	// pool between runs saves nothing, while a collection that ends
+	// just after a run (GOGC 25 sets its next goal from a heap that
+	// still holds that run's activations) dropped the pool, and the next
+	// run allocated them again, not always where the freed ones were:
+	// VGG16 on two workers, one worker's memory 124 -> 140.5 MB in its
+	// second run (its conv1_1 output 12.3 MB, conv1_2's band 3.1 MB
+	// allocated again), peak 277 -> 289 MB, whichever commit shifted the
+	// collections (c66c656's max pools, which no longer allocated a
+	// scratch per call).
+	hold bool
+	mu   sync.Mutex
+	last *bufferPool
+}
 
 // get returns the most recently released pool (its buffers, if the
 // collector left them), or an empty one.
@@ -466,7 +483,14 @@ func (a *arena) get() *bufferPool {
 }
 
 // put releases b for a later run.
-func (a *arena) put(b *bufferPool) { a.l.Put(b) }
+func (a *arena) put(b *bufferPool) {
+	a.l.Put(b)
+	if a.hold {
+		a.mu.Lock()
+		a.last = b
+		a.mu.Unlock()
+	}
+}
 
 func (b *bufferPool) get(shape []int) *Tensor {
 	n := numElements(shape)

@@ -228,6 +228,7 @@ func (p *Program) shardNodes(s Shard) error {
 		return errors.New("compile: Shard.Gather is nil")
 	}
 	p.shard = s
+	p.arena.hold = true // see arena
 	p.splits = map[*Node]*split{}
 	readers := map[string]int{}
 	for _, n := range p.nodes {
