@@ -12,3 +12,8 @@ func phasesQuad4(src, dst []float32, ln, n int) bool { return false }
 func outputQuad4Store(p []float32, plane int, bv float32, relu bool, out []float32, offs *[4]int, ow int) bool {
 	return false
 }
+
+// winoOutStore4 has an assembly form in WebAssembly only (winooutput_wasm.go).
+func winoOutStore4(p []float32, plane int, bv float32, relu bool, y []float32, o, w int) bool {
+	return false
+}

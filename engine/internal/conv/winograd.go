@@ -585,6 +585,16 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 					continue
 				}
 				if step == 4 {
+					// Four whole tiles of a tile row (as storeTiles
+					// takes storeOut4): transformed and stored by one
+					// assembly function where there is one (WebAssembly).
+					if vectorOutput && tc-t >= 4 && tx+4 <= tilesX && 2*ty+2 <= g.OH && 2*tx+8 <= g.OW &&
+						winoOutStore4(p, plane, bv, relu, out, 2*ty*g.OW+2*tx, g.OW) {
+						if tx += 4; tx == tilesX {
+							tx, ty = 0, ty+1
+						}
+						continue
+					}
 					winoOut4(p, plane, bv, relu, &ys)
 				} else {
 					ys[0][0], ys[1][0], ys[2][0], ys[3][0] = winoOut(p, plane, bv, relu)
