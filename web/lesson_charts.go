@@ -33,7 +33,13 @@ func (c *Lessons) CostChartURL() string {
 	if m.ID == "ms" && c.result() == nil {
 		return ""
 	}
-	key := fmt.Sprintf("%s|%s|%s", l.Name, m.ID, c.runKey())
+	// Parameters and MACs are the model's, not the run's: the same chart
+	// after every pick (only a run the costs fail on changes it).
+	run := c.runKey()
+	if m.ID == "params" || m.ID == "macs" {
+		run = strconv.FormatBool(c.costs() == nil)
+	}
+	key := fmt.Sprintf("%s|%s|%s", l.Name, m.ID, run)
 	return c.svgURL("cost", key, func() string {
 		var bars []chart.Bar
 		per := "layer"

@@ -46,8 +46,14 @@ func (c *Lessons) measure() CostMeasure {
 }
 
 // costs are every layer's costs, with the last run's times and memory
-// when there is one.
-func (c *Lessons) costs() []lessons.Cost { return lessons.Costs(c.info(), c.result()) }
+// when there is one; computed once per model and run (read only).
+func (c *Lessons) costs() []lessons.Cost {
+	l, r := c.info(), c.result()
+	if l != c.costsFor || r != c.costsRes || l == nil {
+		c.costsFor, c.costsRes, c.costsList = l, r, lessons.Costs(l, r)
+	}
+	return c.costsList
+}
 
 // costValue is a layer's value of the chosen measure.
 func costValue(k lessons.Cost, measure string) float64 {

@@ -56,6 +56,12 @@ type Lessons struct {
 	incFor  *protocol.Loaded
 	incList []lessons.Inception
 
+	// The layer costs of costsFor and costsRes (costs): the cost lesson
+	// asks for them some ten times a render, each a new graph of the model.
+	costsFor  *protocol.Loaded
+	costsRes  *protocol.Result
+	costsList []lessons.Cost
+
 	// The occlusion map in flight: its last progress report, and the
 	// number of times the user asked again after stopping one (part of
 	// the heatmap's key, so asking again fetches again).

@@ -23,6 +23,13 @@ type Table struct {
 	Desc    bool
 	Dataset string // the scatter's dataset: "cifar10" or "imagenet"
 	Cost    string // the scatter's x axis: "macs", "params" or "ms"
+
+	// The last plot (SVG) and what it shows: the page renders after every
+	// pick, and the plot changes only with its points or choices.
+	svgPts   []TablePoint
+	svgTitle string
+	svgCost  string
+	svgOut   vugu.HTML
 }
 
 // TableColumn is one column of the comparison table.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"html"
+	"slices"
 	"strings"
 
 	"convscope/web/chart"
@@ -20,6 +21,15 @@ func (c *Table) SVG() vugu.HTML {
 	if len(pts) == 0 {
 		return vugu.HTML(`<p class="status">Nothing to plot for this choice yet.</p>`)
 	}
+	if c.svgOut != "" && c.svgCost == c.Cost && c.svgTitle == c.ScatterTitle() && slices.Equal(c.svgPts, pts) {
+		return c.svgOut
+	}
+	c.svgOut, c.svgPts, c.svgCost, c.svgTitle = c.scatterSVG(pts), pts, c.Cost, c.ScatterTitle()
+	return c.svgOut
+}
+
+// scatterSVG draws the plot of pts.
+func (c *Table) scatterSVG(pts []TablePoint) vugu.HTML {
 	cp := make([]chart.Point, len(pts))
 	for i, p := range pts {
 		cp[i] = chart.Point{Label: p.Name, X: p.X, Y: p.Y}
