@@ -22,10 +22,9 @@
 // mask). ldc is in floats; bias (8 values) and add are used only when
 // last and not nil.
 
-#define STEP48(aoff) \
-	VMOVUPS (DX), Z24; \
-	VMOVUPS 64(DX), Z25; \
-	VMOVUPS 128(DX), Z26; \
+// FMA48: one step's 8 broadcasts of A (a and a + kc*4 floats, at aoff)
+// and 24 multiply-adds into Z0-Z23, B's three vectors in Z24-Z26.
+#define FMA48(aoff) \
 	VBROADCASTSS (aoff)(SI), Z27; \
 	VFMADD231PS Z27, Z24, Z0; \
 	VFMADD231PS Z27, Z25, Z1; \
@@ -59,42 +58,18 @@
 	VFMADD231PS Z30, Z25, Z22; \
 	VFMADD231PS Z30, Z26, Z23
 
+// STEP48: B's row at DX; STEP48N: the next row, at DX + R13.
+#define STEP48(aoff) \
+	VMOVUPS (DX), Z24; \
+	VMOVUPS 64(DX), Z25; \
+	VMOVUPS 128(DX), Z26; \
+	FMA48(aoff)
+
 #define STEP48N(aoff) \
 	VMOVUPS (DX)(R13*1), Z24; \
 	VMOVUPS 64(DX)(R13*1), Z25; \
 	VMOVUPS 128(DX)(R13*1), Z26; \
-	VBROADCASTSS (aoff)(SI), Z27; \
-	VFMADD231PS Z27, Z24, Z0; \
-	VFMADD231PS Z27, Z25, Z1; \
-	VFMADD231PS Z27, Z26, Z2; \
-	VBROADCASTSS (aoff+4)(SI), Z28; \
-	VFMADD231PS Z28, Z24, Z3; \
-	VFMADD231PS Z28, Z25, Z4; \
-	VFMADD231PS Z28, Z26, Z5; \
-	VBROADCASTSS (aoff+8)(SI), Z29; \
-	VFMADD231PS Z29, Z24, Z6; \
-	VFMADD231PS Z29, Z25, Z7; \
-	VFMADD231PS Z29, Z26, Z8; \
-	VBROADCASTSS (aoff+12)(SI), Z30; \
-	VFMADD231PS Z30, Z24, Z9; \
-	VFMADD231PS Z30, Z25, Z10; \
-	VFMADD231PS Z30, Z26, Z11; \
-	VBROADCASTSS (aoff)(DI), Z27; \
-	VFMADD231PS Z27, Z24, Z12; \
-	VFMADD231PS Z27, Z25, Z13; \
-	VFMADD231PS Z27, Z26, Z14; \
-	VBROADCASTSS (aoff+4)(DI), Z28; \
-	VFMADD231PS Z28, Z24, Z15; \
-	VFMADD231PS Z28, Z25, Z16; \
-	VFMADD231PS Z28, Z26, Z17; \
-	VBROADCASTSS (aoff+8)(DI), Z29; \
-	VFMADD231PS Z29, Z24, Z18; \
-	VFMADD231PS Z29, Z25, Z19; \
-	VFMADD231PS Z29, Z26, Z20; \
-	VBROADCASTSS (aoff+12)(DI), Z30; \
-	VFMADD231PS Z30, Z24, Z21; \
-	VFMADD231PS Z30, Z25, Z22; \
-	VFMADD231PS Z30, Z26, Z23
+	FMA48(aoff)
 
 #define ROW3OLD(z0, z1, z2) \
 	VMOVUPS (R9), Z24; \
