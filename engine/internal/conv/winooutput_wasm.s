@@ -2,13 +2,62 @@
 
 #include "textflag.h"
 
+// LOAD4(r, a, b, c, d): the four vectors at r (16 bytes apart).
+#define LOAD4(r, a, b, c, d) \
+	Get r; I32WrapI64; V128Load $0; Set a; \
+	Get r; I32WrapI64; V128Load $16; Set b; \
+	Get r; I32WrapI64; V128Load $32; Set c; \
+	Get r; I32WrapI64; V128Load $48; Set d
+
+// STROW(ya, yb, t0, t1, t2, t3): a row of two vectors ya, yb at R0,
+// interleaved by the swizzle tables t0-t3: ya0 yb0 ya1 yb1, then ya2 yb2
+// ya3 yb3 (V128Store takes no offset here: Go's assembler drops it, so
+// the second vector's address is added).
+#define STROW(ya, yb, t0, t1, t2, t3) \
+	Get R0; I32WrapI64; \
+	Get ya; Get t0; I8x16Swizzle; Get yb; Get t1; I8x16Swizzle; V128Or; \
+	V128Store; \
+	Get R0; I32WrapI64; I32Const $16; I32Add; \
+	Get ya; Get t2; I8x16Swizzle; Get yb; Get t3; I8x16Swizzle; V128Or; \
+	V128Store
+
+// NEXTROW(rb): R0 to the next row, rb bytes on.
+#define NEXTROW(rb) \
+	Get R0; Get rb; I64Add; Set R0
+
+// WCOL(s0, s1): column j of the products (m_j at R2, m_j+4, m_j+8,
+// m_j+12 four planes, R7 bytes, apart: V8-V11) into s0j = (m_j + m_j+4)
+// + m_j+8 and s1j = (m_j+4 - m_j+8) - m_j+12.
+#define WCOL(s0, s1) \
+	Get R2; I32WrapI64; V128Load $0; Set V8; \
+	Get R2; Get R7; I64Add; Set R4; \
+	Get R4; I32WrapI64; V128Load $0; Set V9; \
+	Get R4; Get R7; I64Add; Set R5; \
+	Get R5; I32WrapI64; V128Load $0; Set V10; \
+	Get R5; Get R7; I64Add; Set R6; \
+	Get R6; I32WrapI64; V128Load $0; Set V11; \
+	Get V8; Get V9; F32x4Add; Get V10; F32x4Add; Set s0; \
+	Get V9; Get V10; F32x4Sub; Get V11; F32x4Sub; Set s1
+
+// NEXTCOL: R2 to the products' next column, a plane (R1 bytes) on.
+#define NEXTCOL \
+	Get R2; Get R1; I64Add; Set R2
+
+// YOUT(a, b, c, op, y): y = ((a op b) op c) + the bias (V12).
+#define YOUT(a, b, c, op, y) \
+	Get a; Get b; op; Get c; op; Get V12; F32x4Add; Set y
+
+// RELU(v): v = v < 0 ? 0 : v lane by lane (V13 zero), winoOut4's ReLU.
+#define RELU(v) \
+	Get V13; Get v; Get v; Get V13; F32x4Lt; V128Bitselect; Set v
+
+
 // func storeOut4Asm(dst *float32, w int, ys *[4][4]float32, tbl *[4][16]uint8)
 //
 // See storeOut4 (winooutput_wasm.go). R0 the row stored, R1 a row's bytes,
 // R2 ys, R3 the swizzle tables; V0-V3 ys, V4-V7 the tables. A row of two
 // vectors a, b (y00 and y01, then y10 and y11): a0 b0 a1 b1 at dst, then
-// a2 b2 a3 b3. (V128Store takes no offset here: Go's assembler drops it,
-// so the second vector's address is added.)
+// a2 b2 a3 b3 (STROW).
 TEXT ·storeOut4Asm(SB), NOSPLIT, $0-32
 	MOVD dst+0(FP), R0
 	MOVD w+8(FP), R1
@@ -18,90 +67,11 @@ TEXT ·storeOut4Asm(SB), NOSPLIT, $0-32
 	Set R1
 	MOVD ys+16(FP), R2
 	MOVD tbl+24(FP), R3
-	Get R2
-	I32WrapI64
-	V128Load $0
-	Set V0
-	Get R2
-	I32WrapI64
-	V128Load $16
-	Set V1
-	Get R2
-	I32WrapI64
-	V128Load $32
-	Set V2
-	Get R2
-	I32WrapI64
-	V128Load $48
-	Set V3
-	Get R3
-	I32WrapI64
-	V128Load $0
-	Set V4
-	Get R3
-	I32WrapI64
-	V128Load $16
-	Set V5
-	Get R3
-	I32WrapI64
-	V128Load $32
-	Set V6
-	Get R3
-	I32WrapI64
-	V128Load $48
-	Set V7
-
-	// Row 0: y00, y01.
-	Get R0
-	I32WrapI64
-	Get V0
-	Get V4
-	I8x16Swizzle
-	Get V1
-	Get V5
-	I8x16Swizzle
-	V128Or
-	V128Store
-	Get R0
-	I32WrapI64
-	I32Const $16
-	I32Add
-	Get V0
-	Get V6
-	I8x16Swizzle
-	Get V1
-	Get V7
-	I8x16Swizzle
-	V128Or
-	V128Store
-
-	// Row 1: y10, y11.
-	Get R0
-	Get R1
-	I64Add
-	Set R0
-	Get R0
-	I32WrapI64
-	Get V2
-	Get V4
-	I8x16Swizzle
-	Get V3
-	Get V5
-	I8x16Swizzle
-	V128Or
-	V128Store
-	Get R0
-	I32WrapI64
-	I32Const $16
-	I32Add
-	Get V2
-	Get V6
-	I8x16Swizzle
-	Get V3
-	Get V7
-	I8x16Swizzle
-	V128Or
-	V128Store
+	LOAD4(R2, V0, V1, V2, V3)
+	LOAD4(R3, V4, V5, V6, V7)
+	STROW(V0, V1, V4, V5, V6, V7) // row 0: y00, y01
+	NEXTROW(R1)
+	STROW(V2, V3, V4, V5, V6, V7) // row 1: y10, y11
 	RET
 
 // func winoOutStore4Asm(p *float32, plane, bias, relu int, dst *float32, w int, tbl *[4][16]uint8)
@@ -139,321 +109,34 @@ TEXT ·winoOutStore4Asm(SB), NOSPLIT, $0-56
 	Set R8
 
 
-	// Column 0: s00 = (m0 + m4) + m8, s10 = (m4 - m8) - m12.
-	Get R2
-	I32WrapI64
-	V128Load $0
-	Set V8
-	Get R2
-	Get R7
-	I64Add
-	Set R4
-	Get R4
-	I32WrapI64
-	V128Load $0
-	Set V9
-	Get R4
-	Get R7
-	I64Add
-	Set R5
-	Get R5
-	I32WrapI64
-	V128Load $0
-	Set V10
-	Get R5
-	Get R7
-	I64Add
-	Set R6
-	Get R6
-	I32WrapI64
-	V128Load $0
-	Set V11
-	Get V8
-	Get V9
-	F32x4Add
-	Get V10
-	F32x4Add
-	Set V0
-	Get V9
-	Get V10
-	F32x4Sub
-	Get V11
-	F32x4Sub
-	Set V4
-	Get R2
-	Get R1
-	I64Add
-	Set R2
-
-	// Column 1: s01 = (m1 + m5) + m9, s11 = (m5 - m9) - m13.
-	Get R2
-	I32WrapI64
-	V128Load $0
-	Set V8
-	Get R2
-	Get R7
-	I64Add
-	Set R4
-	Get R4
-	I32WrapI64
-	V128Load $0
-	Set V9
-	Get R4
-	Get R7
-	I64Add
-	Set R5
-	Get R5
-	I32WrapI64
-	V128Load $0
-	Set V10
-	Get R5
-	Get R7
-	I64Add
-	Set R6
-	Get R6
-	I32WrapI64
-	V128Load $0
-	Set V11
-	Get V8
-	Get V9
-	F32x4Add
-	Get V10
-	F32x4Add
-	Set V1
-	Get V9
-	Get V10
-	F32x4Sub
-	Get V11
-	F32x4Sub
-	Set V5
-	Get R2
-	Get R1
-	I64Add
-	Set R2
-
-	// Column 2: s02 = (m2 + m6) + m10, s12 = (m6 - m10) - m14.
-	Get R2
-	I32WrapI64
-	V128Load $0
-	Set V8
-	Get R2
-	Get R7
-	I64Add
-	Set R4
-	Get R4
-	I32WrapI64
-	V128Load $0
-	Set V9
-	Get R4
-	Get R7
-	I64Add
-	Set R5
-	Get R5
-	I32WrapI64
-	V128Load $0
-	Set V10
-	Get R5
-	Get R7
-	I64Add
-	Set R6
-	Get R6
-	I32WrapI64
-	V128Load $0
-	Set V11
-	Get V8
-	Get V9
-	F32x4Add
-	Get V10
-	F32x4Add
-	Set V2
-	Get V9
-	Get V10
-	F32x4Sub
-	Get V11
-	F32x4Sub
-	Set V6
-	Get R2
-	Get R1
-	I64Add
-	Set R2
-
-	// Column 3: s03 = (m3 + m7) + m11, s13 = (m7 - m11) - m15.
-	Get R2
-	I32WrapI64
-	V128Load $0
-	Set V8
-	Get R2
-	Get R7
-	I64Add
-	Set R4
-	Get R4
-	I32WrapI64
-	V128Load $0
-	Set V9
-	Get R4
-	Get R7
-	I64Add
-	Set R5
-	Get R5
-	I32WrapI64
-	V128Load $0
-	Set V10
-	Get R5
-	Get R7
-	I64Add
-	Set R6
-	Get R6
-	I32WrapI64
-	V128Load $0
-	Set V11
-	Get V8
-	Get V9
-	F32x4Add
-	Get V10
-	F32x4Add
-	Set V3
-	Get V9
-	Get V10
-	F32x4Sub
-	Get V11
-	F32x4Sub
-	Set V7
+	// Columns 0-3: s0j = (mj + mj+4) + mj+8, s1j = (mj+4 - mj+8) - mj+12.
+	WCOL(V0, V4)
+	NEXTCOL
+	WCOL(V1, V5)
+	NEXTCOL
+	WCOL(V2, V6)
+	NEXTCOL
+	WCOL(V3, V7)
 
 	// y00 = ((s00 + s01) + s02) + b, y01 = ((s01 - s02) - s03) + b,
 	// y10 and y11 likewise from s1j.
-	Get V0
-	Get V1
-	F32x4Add
-	Get V2
-	F32x4Add
-	Get V12
-	F32x4Add
-	Set V8
-	Get V1
-	Get V2
-	F32x4Sub
-	Get V3
-	F32x4Sub
-	Get V12
-	F32x4Add
-	Set V9
-	Get V4
-	Get V5
-	F32x4Add
-	Get V6
-	F32x4Add
-	Get V12
-	F32x4Add
-	Set V10
-	Get V5
-	Get V6
-	F32x4Sub
-	Get V7
-	F32x4Sub
-	Get V12
-	F32x4Add
-	Set V11
+	YOUT(V0, V1, V2, F32x4Add, V8)
+	YOUT(V1, V2, V3, F32x4Sub, V9)
+	YOUT(V4, V5, V6, F32x4Add, V10)
+	YOUT(V5, V6, V7, F32x4Sub, V11)
 	MOVD relu+24(FP), R3
 	Get R3
 	I64Eqz
 	I32Eqz
 	If
-	Get V13
-	Get V8
-	Get V8
-	Get V13
-	F32x4Lt
-	V128Bitselect
-	Set V8
-	Get V13
-	Get V9
-	Get V9
-	Get V13
-	F32x4Lt
-	V128Bitselect
-	Set V9
-	Get V13
-	Get V10
-	Get V10
-	Get V13
-	F32x4Lt
-	V128Bitselect
-	Set V10
-	Get V13
-	Get V11
-	Get V11
-	Get V13
-	F32x4Lt
-	V128Bitselect
-	Set V11
+	RELU(V8)
+	RELU(V9)
+	RELU(V10)
+	RELU(V11)
 	End
 	MOVD tbl+48(FP), R3
-	Get R3
-	I32WrapI64
-	V128Load $0
-	Set V0
-	Get R3
-	I32WrapI64
-	V128Load $16
-	Set V1
-	Get R3
-	I32WrapI64
-	V128Load $32
-	Set V2
-	Get R3
-	I32WrapI64
-	V128Load $48
-	Set V3
-
-	// Row 0: y00, y01 (storeOut4Asm's stores).
-	Get R0
-	I32WrapI64
-	Get V8
-	Get V0
-	I8x16Swizzle
-	Get V9
-	Get V1
-	I8x16Swizzle
-	V128Or
-	V128Store
-	Get R0
-	I32WrapI64
-	I32Const $16
-	I32Add
-	Get V8
-	Get V2
-	I8x16Swizzle
-	Get V9
-	Get V3
-	I8x16Swizzle
-	V128Or
-	V128Store
-
-	// Row 1: y10, y11.
-	Get R0
-	Get R8
-	I64Add
-	Set R0
-	Get R0
-	I32WrapI64
-	Get V10
-	Get V0
-	I8x16Swizzle
-	Get V11
-	Get V1
-	I8x16Swizzle
-	V128Or
-	V128Store
-	Get R0
-	I32WrapI64
-	I32Const $16
-	I32Add
-	Get V10
-	Get V2
-	I8x16Swizzle
-	Get V11
-	Get V3
-	I8x16Swizzle
-	V128Or
-	V128Store
+	LOAD4(R3, V0, V1, V2, V3)
+	STROW(V8, V9, V0, V1, V2, V3) // row 0: y00, y01 (storeOut4Asm's stores)
+	NEXTROW(R8)
+	STROW(V10, V11, V0, V1, V2, V3) // row 1: y10, y11
 	RET
