@@ -152,32 +152,12 @@ func TestTileColumnTails(t *testing.T) {
 		if kern.TilePair == nil {
 			continue
 		}
-		plain := kern
-		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
-		type shape struct{ m, n, k int }
-		var shapes []shape
+		var shapes []productShape
 		for tl := 1; tl < 32; tl++ {
-			shapes = append(shapes, shape{[]int{24, 20, 36, 4, 16, 44, 8}[tl%7], 32 + tl, 1 + tl%5*37}, shape{12, tl, 65})
+			shapes = append(shapes, productShape{[]int{24, 20, 36, 4, 16, 44, 8}[tl%7], 32 + tl, 1 + tl%5*37}, productShape{12, tl, 65})
 		}
-		shapes = append(shapes, shape{512, 49, 300}, shape{2048 / 16, 49, 512}, shape{132, 17, 257}, shape{56, 81, 130}, shape{96, 49, 256})
-		for _, sh := range shapes {
-			m, n, k := sh.m, sh.n, sh.k
-			aq, _ := quantize(r, m, k, false)
-			bm := randMat(r, k*n)
-			for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
-				want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
-				got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
-				if i := firstBitDiff(got, want); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with TilePair, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
-				}
-				tl := TilesFor(kern)
-				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
-				ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
-				if i := firstBitDiff(got, want); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with TilePair, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
-				}
-			}
-		}
+		shapes = append(shapes, productShape{512, 49, 300}, productShape{2048 / 16, 49, 512}, productShape{132, 17, 257}, productShape{56, 81, 130}, productShape{96, 49, 256})
+		sameBitsAsPlain(t, r, kern, "TilePair", shapes, nil)
 	}
 }
 
@@ -342,43 +322,24 @@ func TestEdge4Products(t *testing.T) {
 		if kern.Edge4 == nil {
 			continue
 		}
-		plain := kern
-		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
 		noEdge := kern
 		noEdge.Edge4 = nil
-		type shape struct{ m, n, k int }
-		shapes := []shape{{16, 4, 9}, {32, 36, 65}, {48, 196, 130}, {20, 196, 300}, {52, 100, 257}, {100, 68, 64}, {256, 196, 1024}, {1024, 196, 256}, {208, 196, 480}, {24, 36, 513}}
-		for _, sh := range shapes {
-			m, n, k := sh.m, sh.n, sh.k
-			aq, _ := quantize(r, m, k, false)
-			bm := randMat(r, k*n)
-			for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
-				want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
-				got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
-				if i := firstBitDiff(got, want); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
-				}
-				tl := TilesFor(kern)
-				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
-				ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
-				if i := firstBitDiff(got, want); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
-				}
-				// A as float32 (packA, not prepacked).
-				af := make([]float32, m*k)
-				for i := 0; i < m; i++ {
-					for p := 0; p < k; p++ {
-						af[i*k+p] = dequant(aq.Q[i*k+p], aq.Scales[i])
-					}
-				}
-				wantF := make([]float32, m*n)
-				ParallelMatrix(TilesFor(noEdge), ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, wantF, n)
-				ParallelMatrix(tl, ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, got, n)
-				if i := firstBitDiff(got, wantF); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d, float32 A: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], wantF[i])
+		shapes := []productShape{{16, 4, 9}, {32, 36, 65}, {48, 196, 130}, {20, 196, 300}, {52, 100, 257}, {100, 68, 64}, {256, 196, 1024}, {1024, 196, 256}, {208, 196, 480}, {24, 36, 513}}
+		sameBitsAsPlain(t, r, kern, "Edge4", shapes, func(aq Matrix, bm []float32, ep Epilogue, ei, m, n, k int) {
+			// A as float32 (packA, not prepacked).
+			af := make([]float32, m*k)
+			for i := 0; i < m; i++ {
+				for p := 0; p < k; p++ {
+					af[i*k+p] = dequant(aq.Q[i*k+p], aq.Scales[i])
 				}
 			}
-		}
+			want, got := make([]float32, m*n), make([]float32, m*n)
+			ParallelMatrix(TilesFor(noEdge), ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, want, n)
+			ParallelMatrix(TilesFor(kern), ep, 1, false, false, m, n, k, 1, Float(af, k), Float(bm, n), 0, got, n)
+			if i := firstBitDiff(got, want); i >= 0 {
+				t.Fatalf("%s %dx%dx%d epilogue %d, float32 A: C[%d][%d] = %v with Edge4, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
+			}
+		})
 	}
 }
 
@@ -396,31 +357,11 @@ func TestTile48Products(t *testing.T) {
 		if kern.Tile48 == nil {
 			continue
 		}
-		plain := kern
-		plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
-		type shape struct{ m, n, k int }
-		shapes := []shape{{8, 48, 128}, {16, 49, 200}, {24, 96, 256}, {64, 100, 300}, {136, 144, 513}, {8, 196, 1024}, {40, 250, 129}, {128, 784, 256}, {16, 95, 384}, {32, 191, 130},
+		shapes := []productShape{{8, 48, 128}, {16, 49, 200}, {24, 96, 256}, {64, 100, 300}, {136, 144, 513}, {8, 196, 1024}, {40, 250, 129}, {128, 784, 256}, {16, 95, 384}, {32, 191, 130},
 			{64, 97, 130}, {48, 147, 256}, {32, 51, 300}, {512, 49, 256}, {16, 3, 200}, {32, 2, 64},
 			// A too large to read B in place: B packed in slivers of 48 (packed48).
 			{1024, 196, 256}, {520, 100, 300}, {576, 49, 260}, {528, 150, 257}, {536, 1100, 300}, {516, 60, 300}, {520, 98, 300}, {528, 51, 129}, {544, 147, 256}}
-		for _, sh := range shapes {
-			m, n, k := sh.m, sh.n, sh.k
-			aq, _ := quantize(r, m, k, false)
-			bm := randMat(r, k*n)
-			for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
-				want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
-				got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
-				if i := firstBitDiff(got, want); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with Tile48, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
-				}
-				tl := TilesFor(kern)
-				a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
-				ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
-				if i := firstBitDiff(got, want); i >= 0 {
-					t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with Tile48, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], want[i])
-				}
-			}
-		}
+		sameBitsAsPlain(t, r, kern, "Tile48", shapes, nil)
 	}
 }
 
@@ -450,6 +391,43 @@ func TestCopyStrip48(t *testing.T) {
 				if dst[i] != -7 {
 					t.Fatalf("kc=%d ldb=%d: dst[%d] written past the strip", kc, ldb, i)
 				}
+			}
+		}
+	}
+}
+
+// productShape is an m x n x k product.
+type productShape struct{ m, n, k int }
+
+// sameBitsAsPlain checks that kern's packed products (int8 prepacked A)
+// give, on one worker and on 2 (column strips), the bits of plain: kern
+// without TilePair, TileTriple, Edge4 and Tile48, every tile through Fn
+// and the generic store. Each shape runs with bias, residual and ReLU,
+// with bias and ReLU, and with no epilogue; what names the tile under
+// test in the messages. more, if not nil, then checks other forms of the
+// same product.
+func sameBitsAsPlain(t *testing.T, r *rand.Rand, kern Kernel, what string, shapes []productShape, more func(aq Matrix, bm []float32, ep Epilogue, ei, m, n, k int)) {
+	t.Helper()
+	plain := kern
+	plain.TilePair, plain.TileTriple, plain.Edge4, plain.Tile48 = nil, nil, nil, nil
+	for _, sh := range shapes {
+		m, n, k := sh.m, sh.n, sh.k
+		aq, _ := quantize(r, m, k, false)
+		bm := randMat(r, k*n)
+		for ei, ep := range []Epilogue{{RowBias: randMat(r, m), Add: randMat(r, m*n), Relu: true}, {RowBias: randMat(r, m), Relu: true}, {}} {
+			want := prepackedProduct(TilesFor(plain), aq, bm, ep, m, n, k)
+			got := prepackedProduct(TilesFor(kern), aq, bm, ep, m, n, k)
+			if i := firstBitDiff(got, want); i >= 0 {
+				t.Fatalf("%s %dx%dx%d epilogue %d: C[%d][%d] = %v with %s, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], what, want[i])
+			}
+			tl := TilesFor(kern)
+			a := aq.WithPacked(PackInt8A(tl, aq.Q, aq.Scales, k, m, k))
+			ParallelMatrix(tl, ep, 2, false, false, m, n, k, 1, a, Float(bm, n), 0, got, n)
+			if i := firstBitDiff(got, want); i >= 0 {
+				t.Fatalf("%s %dx%dx%d epilogue %d, 2 workers: C[%d][%d] = %v with %s, %v without", kern.Name, m, n, k, ei, i/n, i%n, got[i], what, want[i])
+			}
+			if more != nil {
+				more(aq, bm, ep, ei, m, n, k)
 			}
 		}
 	}
