@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -83,6 +84,30 @@ func samePoolBits(t *testing.T, what string, got, want []float32) {
 	}
 }
 
+// checkPool runs pool with a dst of len(want) values and 5 more (all 7)
+// and a scratch vp of vpLen values (all NaN: the pool must not read what
+// it did not write), then compares dst with want bit for bit (any NaN
+// matching any NaN) and checks that the 5 values past it are left alone.
+func checkPool(t *testing.T, what string, vpLen int, want []float32, pool func(dst, vp []float32)) {
+	t.Helper()
+	n := len(want)
+	dst := make([]float32, n+5)
+	for i := range dst {
+		dst[i] = 7
+	}
+	vp := make([]float32, vpLen)
+	for i := range vp {
+		vp[i] = float32(math.NaN())
+	}
+	pool(dst, vp)
+	samePoolBits(t, what, dst[:n], want)
+	for i, v := range dst[n:] {
+		if v != 7 {
+			t.Fatalf("%s: dst[%d] past the planes written", what, n+i)
+		}
+	}
+}
+
 // TestMaxPool3x3S1W: every width from one vector up (whole vectors and
 // tails), heights from 1, several planes, against the definition; the
 // values past dst's planes are left alone.
@@ -96,21 +121,9 @@ func TestMaxPool3x3S1W(t *testing.T) {
 			for _, h := range []int{1, 2, 3, 5, 8} {
 				for _, planes := range []int{1, 3} {
 					src := poolInput(r, planes*h*w, nan)
-					dst := make([]float32, planes*h*w+5)
-					for i := range dst {
-						dst[i] = 7
-					}
-					vp := make([]float32, w+2+r.IntN(3))
-					for i := range vp {
-						vp[i] = float32(math.NaN())
-					}
-					MaxPool3x3S1W(dst, src, vp, planes, h, w)
-					samePoolBits(t, "s1", dst[:planes*h*w], naivePool(src, planes, h, w, 1, h, w))
-					for i, v := range dst[planes*h*w:] {
-						if v != 7 {
-							t.Fatalf("w %d h %d: dst[%d] past the planes written", w, h, planes*h*w+i)
-						}
-					}
+					checkPool(t, fmt.Sprintf("s1 w %d h %d", w, h), w+2+r.IntN(3), naivePool(src, planes, h, w, 1, h, w), func(dst, vp []float32) {
+						MaxPool3x3S1W(dst, src, vp, planes, h, w)
+					})
 				}
 			}
 		}
@@ -133,22 +146,9 @@ func TestMaxPool3x3S2P1(t *testing.T) {
 						t.Fatalf("%dx%d not taken", h, w)
 					}
 					src := poolInput(r, planes*h*w, nan)
-					n := planes * oh * ow
-					dst := make([]float32, n+5)
-					for i := range dst {
-						dst[i] = 7
-					}
-					vp := make([]float32, w+2)
-					for i := range vp {
-						vp[i] = float32(math.NaN())
-					}
-					MaxPool3x3S2P1(dst, src, vp, planes, h, w)
-					samePoolBits(t, "s2", dst[:n], naivePool(src, planes, h, w, 2, oh, ow))
-					for i, v := range dst[n:] {
-						if v != 7 {
-							t.Fatalf("%dx%d: dst[%d] past the planes written", h, w, n+i)
-						}
-					}
+					checkPool(t, fmt.Sprintf("s2 %dx%d", h, w), w+2, naivePool(src, planes, h, w, 2, oh, ow), func(dst, vp []float32) {
+						MaxPool3x3S2P1(dst, src, vp, planes, h, w)
+					})
 				}
 			}
 		}
@@ -173,22 +173,9 @@ func TestMaxPool2x2S2(t *testing.T) {
 				for _, planes := range []int{1, 3} {
 					h, w := 2*oh, 2*ow
 					src := poolInput(r, planes*h*w, nan)
-					n := planes * oh * ow
-					dst := make([]float32, n+5)
-					for i := range dst {
-						dst[i] = 7
-					}
-					vp := make([]float32, w+2)
-					for i := range vp {
-						vp[i] = float32(math.NaN())
-					}
-					MaxPool2x2S2(dst, src, vp, planes, h, w)
-					samePoolBits(t, "2x2", dst[:n], naivePoolK(src, planes, h, w, 2, 2, 0, oh, ow))
-					for i, v := range dst[n:] {
-						if v != 7 {
-							t.Fatalf("%dx%d: dst[%d] past the planes written", h, w, n+i)
-						}
-					}
+					checkPool(t, fmt.Sprintf("2x2 %dx%d", h, w), w+2, naivePoolK(src, planes, h, w, 2, 2, 0, oh, ow), func(dst, vp []float32) {
+						MaxPool2x2S2(dst, src, vp, planes, h, w)
+					})
 				}
 			}
 		}
