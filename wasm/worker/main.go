@@ -22,7 +22,6 @@ import (
 	"strings"
 	"sync"
 	"syscall/js"
-	"time"
 
 	"convscope/models"
 	"convscope/wasm/worker/session"
@@ -208,16 +207,12 @@ func (w *worker) handle(j job) {
 		// page's bar every yieldEvery. A LayerDone per node cost
 		// 17-170 us of postMessage each in the worker (63 for
 		// googlenet_cifar, 1.4-6.6 ms of a 10-20 ms run under load) and
-		// as many decodes and locked updates in the page. None before
-		// silentProgress: the page shows no progress sooner.
+		// as many decodes and locked updates in the page.
 		w.yield.reset()
-		start := time.Now()
 		res, err := w.sess.Classify(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
 			if w.yield.due(yieldEvery) {
-				if time.Since(start) >= silentProgress {
-					d.ID = id
-					w.post(d)
-				}
+				d.ID = id
+				w.post(d)
 				w.yield.now()
 			}
 		})
@@ -275,14 +270,6 @@ func (w *worker) handle(j job) {
 		w.post(protocol.Error{ID: id, Code: protocol.CodeRequest, Message: fmt.Sprintf("unexpected %s request", m.Type())})
 	}
 }
-
-// silentProgress is how long a Classify runs before it posts LayerDone
-// messages: the page renders its busy state, the progress bar they move,
-// only once a pick has taken web.BusyDelay (100 ms). A CIFAR-10 run that
-// a loaded machine stretches past yieldEvery posted one or two that
-// nothing showed, each a post here and a decode and a locked update on
-// the page's thread while the Result was on its way.
-const silentProgress = 100 * time.Millisecond
 
 // warmUp runs Session.WarmUp unless a request is waiting, and stops it
 // as soon as one arrives: it only ever uses idle time. The LayerDone at
