@@ -54,6 +54,9 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 		t.Kernel = Generic
 	}
 	mr, nr := t.Kernel.MR, t.Kernel.NR
+	if a.Packed != nil && a.Packed.F != nil && a.Packed.usable(mr, max(t.KC, 1), k, transA) {
+		a.packedF = a.Packed.F
+	}
 	if workers <= 1 || float64(m)*float64(n)*float64(k) < minWork || m == 1 && n < 2*nr {
 		blocked(t, ep, transA, transB, m, n, k, alpha, a, b, beta, c, ldc)
 		return
@@ -91,9 +94,10 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 	// 21.48 22.23, 24.90 24.11).
 	// Split by columns, every strip would dequantize the whole of a
 	// prepacked A again: it is dequantized once here for all of them
-	// (sharedA). Not with one thread (WebAssembly): one strip, and the
-	// whole A would be more memory than a block of it.
-	if byCols && runtime.GOMAXPROCS(0) > 1 {
+	// (sharedA), unless it keeps its floats (PackedA.F). Not with one
+	// thread (WebAssembly): one strip, and the whole A would be more
+	// memory than a block of it.
+	if byCols && a.packedF == nil && runtime.GOMAXPROCS(0) > 1 {
 		if af := sharedA(t, transA, k, a); af != nil {
 			defer sharedPool.Put(af)
 			a.packedF = *af

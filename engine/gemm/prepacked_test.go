@@ -229,3 +229,51 @@ func TestSharedA(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepFloat: a prepacked A kept dequantized (KeepFloat) gives the bits
+// of the int8 one, at one worker and split over several (by columns, and
+// by rows where C is taller than wide), with bias, residual and ReLU;
+// shapes with 49 columns (7x7 convs), rows not a multiple of 8, a
+// partial last KC slice and several KC slices. Then the kept floats are
+// spoiled: the product must read them (it changes).
+func TestKeepFloat(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	for _, kern := range Kernels() {
+		tiles := TilesFor(kern)
+		for _, c := range []struct{ m, n, k int }{
+			{512, 49, 600}, {64, 49, 256}, {70, 49, 300}, {30, 200, 130}, {96, 1000, 64}, {40, 16, 8},
+		} {
+			name := fmt.Sprintf("%s m=%d n=%d k=%d", kern.Name, c.m, c.n, c.k)
+			a, _ := quantize(r, c.m, c.k, false)
+			ap := a.WithPacked(PackInt8A(tiles, a.Q, a.Scales, a.LD, c.m, c.k))
+			pf := PackInt8A(tiles, a.Q, a.Scales, a.LD, c.m, c.k)
+			pf.KeepFloat(tiles)
+			af := a.WithPacked(pf)
+			b := Float(randMat(r, c.k*c.n), c.n)
+			ep := Epilogue{RowBias: randMat(r, c.m), Add: randMat(r, c.m*c.n), Relu: true}
+			want := make([]float32, c.m*c.n)
+			ParallelMatrix(tiles, ep, 1, false, false, c.m, c.n, c.k, 1, ap, b, 0, want, c.n)
+			for _, w := range []int{1, 2, 3} {
+				for rep := 0; rep < 2; rep++ { // the strips depend on the claims' timing
+					out := make([]float32, c.m*c.n)
+					ParallelMatrix(tiles, ep, w, false, false, c.m, c.n, c.k, 1, af, b, 0, out, c.n)
+					for i := range out {
+						if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s workers=%d: C[%d] = %v kept floats, %v int8", name, w, i, out[i], want[i])
+						}
+					}
+				}
+			}
+			for i := range pf.F {
+				pf.F[i] = 0
+			}
+			out := make([]float32, c.m*c.n)
+			ParallelMatrix(tiles, Epilogue{}, 1, false, false, c.m, c.n, c.k, 1, af, b, 0, out, c.n)
+			for i, v := range out {
+				if v != 0 {
+					t.Fatalf("%s: C[%d] = %v with the kept floats zeroed: the product did not read them", name, i, v)
+				}
+			}
+		}
+	}
+}
