@@ -18,7 +18,7 @@ type Footprint struct {
 	Weights int64
 	// Derived is, per node Run executes (by name), what Compile lays out
 	// from its weights besides them: conv.LayoutFor's int8 panels, kept
-	// Winograd kernels or pixel-major weights, of the whole weights and of
+	// Winograd kernels or float panels, of the whole weights and of
 	// this shard's part.
 	Derived map[string]int64
 	// Activations is the peak of the memory plan over one run at the

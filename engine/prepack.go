@@ -15,9 +15,9 @@ import (
 // instead, float32 at 16/9 of the count (ResNet-18 17 MB, GoogLeNet 14 MB,
 // ResNet-50 25 MB, VGG16 105 MB; conv.Prepack); in WebAssembly only for
 // layers up to 256x256 channels (memory: VGG16 keeps 12 of its 105 MB).
-// Natively, a conv with few output pixels that takes conv's pixel-major
-// GEMM (ResNet's layer4 and GoogLeNet's inception 5 at 7x7) keeps its
-// weights float32 in that layout instead (ResNet-18 34 MB, ResNet-50 57).
+// Natively, a GEMM conv with few output pixels (ResNet's layer4 and
+// GoogLeNet's inception 5 at 7x7) keeps its int8 panels and their values
+// dequantized, float32, in the same layout (conv.FloatPanels).
 // Results keep every bit of the per-call layouts.
 func (p *Program) prepackConvWeights() {
 	p.packed = map[*Tensor]*gemm.PackedA{}

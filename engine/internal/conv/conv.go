@@ -122,9 +122,9 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 // keepWinogradWeights says the memory is not there (in WebAssembly, layers
 // past 384x256 channels: VGG16's would be 105 MB in all).
 //
-// For a conv that takes the pixel-major GEMM (pixelmajor.go), natively, it
-// returns a PackedA holding only the float32 weights in that layout (Ext);
-// for one that takes winogradTM (maps of up to 64 tiles, natively), only
+// For a conv of few output pixels, natively, it returns the GEMM's panels
+// with their values dequantized kept too (FloatPanels); for one that
+// takes winogradTM (maps of up to 64 tiles, natively), only
 // its transformed kernels (Ext).
 //
 // LayoutFor chooses which, on this build's Target.
@@ -139,8 +139,10 @@ func Prepack(g Geom, w Weights) *gemm.PackedA {
 		return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, t.Kernel.MR)}
 	case Winograd4Kernels:
 		return &gemm.PackedA{Ext: newWinograd4Weights(w, g.M, g.C, t.Kernel.MR)}
-	case PixelMajor:
-		return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, k, t.Kernel.NR)}
+	case FloatPanels:
+		pa := gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, k, g.M, k)
+		pa.KeepFloat(gemm.DefaultTiles)
+		return pa
 	case DirectSlivers:
 		return &gemm.PackedA{Ext: newDirectPacked(g, w)}
 	case WinogradTiles:

@@ -21,8 +21,8 @@ import (
 // is 9 tiles of 6, 54 lanes for 49 pixels).
 //
 // The tiles go to a scratch by pixel ([slab of 64 channels][pixel][64]),
-// transposed into the output with the bias and ReLU afterwards as the
-// pixel-major path does (storeBiasRelu). Every output is summed over the
+// transposed into the output with the bias and ReLU afterwards as
+// winogradTM does (storeBiasRelu). Every output is summed over the
 // GEMM's KC slices of taps, each slice in order of p = (c, ky, kx) from
 // zero with a fused multiply-add, the slices added in order to the first,
 // then the bias and the ReLU: the bits of the im2col path

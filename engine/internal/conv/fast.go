@@ -34,10 +34,9 @@ const chunksPerWorker = 4
 //     natively, with its kernels kept (useWinogradTM), ahead of Winograd:
 //     Winograd with tiles along the micro-kernel's rows and channels along
 //     its columns (winograd_tm.go);
-//   - few output pixels and many output channels, with weights kept for
-//     it (pixelmajor.go): im2col + a GEMM with pixels along the
-//     micro-kernel's rows and channels along its columns;
-//   - otherwise im2col over chunks of output pixels + GEMM per group.
+//   - otherwise im2col over chunks of output pixels + GEMM per group
+//     (natively, with few output pixels, the weights' dequantized panels
+//     kept: useFloatPanels).
 //
 // workers bounds the goroutines; results are bit-identical for any value.
 // Int8 weights give the bits their dequantized float32 values would give,
@@ -113,19 +112,6 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	k := cg * g.KH * g.KW
 	npix := g.OH * g.OW
 	pointwise := g.pointwise()
-	if pw := w.pixelMajor(); pw != nil && pw.nr == pa.tiles.Kernel.NR && pw.m == g.M && pw.k == k && usePixelMajor(g, pa.tiles.Kernel) {
-		var col []float32
-		if !pointwise {
-			buf := colPool.get(k * npix)
-			defer colPool.put(buf)
-			col = (*buf)[:k*npix]
-		}
-		for n := 0; n < g.N; n++ {
-			pixelMajorConv(g, x[n*g.C*g.H*g.W:(n+1)*g.C*g.H*g.W], pw, bias, y[n*g.M*npix:(n+1)*g.M*npix], relu1, workers, pa.tiles, col, pointwise)
-		}
-		after()
-		return
-	}
 	chunk := npix
 	var col []float32
 	if !pointwise {

@@ -20,9 +20,10 @@ const (
 	// WinogradKernels are the transformed kernels (winogradWeights):
 	// float32, 16 per 3x3 kernel, rows rounded up to MR.
 	WinogradKernels
-	// PixelMajor are the weights float32 in the pixel-major kernel's B
-	// layout (pixelMajorWeights), channels rounded up to NR.
-	PixelMajor
+	// FloatPanels are Panels and, natively for convs of few output
+	// pixels (useFloatPanels), all of them dequantized in the same
+	// layout (gemm.PackedA.F): four more bytes a weight.
+	FloatPanels
 	// WinogradTiles are the transformed kernels in the B layout of
 	// winogradTM (winogradTMWeights): int16, 16 per 3x3 kernel, output
 	// channels rounded up to NR, and a float32 scale per channel.
@@ -37,7 +38,7 @@ const (
 )
 
 // Target is the platform whose layouts LayoutFor chooses: WebAssembly
-// keeps fewer (keepWinogradWeights, and no pixel-major or winogradTM
+// keeps fewer (keepWinogradWeights, and no float panels or winogradTM
 // copy), and the kernel's register tile rounds the rows.
 type Target struct {
 	Wasm   bool
@@ -53,7 +54,7 @@ func Build() Target {
 
 // LayoutFor returns the layout Prepack keeps, on target t, for the int8
 // weights of a conv of geometry g. It takes the path choices Forward takes
-// (useWinograd, usePixelMajor), so what is kept is what the path reads.
+// (useWinograd, useFloatPanels), so what is kept is what the path reads.
 func LayoutFor(g Geom, t Target) Layout {
 	if g.Group != 1 || g.C == 1 && g.KH*g.KW <= 64 {
 		return Unpacked
@@ -73,8 +74,8 @@ func LayoutFor(g Geom, t Target) Layout {
 	if !t.Wasm && t.Direct && useDirect(g) {
 		return DirectSlivers
 	}
-	if !t.Wasm && usePixelMajor(g, t.Kernel) {
-		return PixelMajor
+	if !t.Wasm && useFloatPanels(g) {
+		return FloatPanels
 	}
 	return Panels
 }
@@ -95,8 +96,9 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 		return 4 * 16 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
 	case Winograd4Kernels:
 		return 4 * 36 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
-	case PixelMajor:
-		return 4 * int64(roundUp(g.M, kern.NR)) * k
+	case FloatPanels:
+		mp := int64(roundUp(g.M, kern.MR))
+		return 5*mp*k + 4*mp
 	case WinogradTiles:
 		mp := int64(roundUp(g.M, kern.NR))
 		return 2*16*mp*int64(g.C) + 4*mp
@@ -111,14 +113,12 @@ func PackedBytes(pa *gemm.PackedA) int64 {
 	if pa == nil {
 		return 0
 	}
-	b := int64(len(pa.Q)) + 4*int64(len(pa.Scales))
+	b := int64(len(pa.Q)) + 4*int64(len(pa.Scales)) + 4*int64(len(pa.F))
 	switch e := pa.Ext.(type) {
 	case *winogradWeights:
 		b += 4 * int64(len(e.u))
 	case *winograd4Weights:
 		b += 4 * int64(len(e.u))
-	case *pixelMajorWeights:
-		b += 4 * int64(len(e.w))
 	case *winogradTMWeights:
 		b += 2*int64(len(e.u)) + 4*int64(len(e.scale))
 	case *directPacked:

@@ -12,6 +12,8 @@ func layoutOf(pa *gemm.PackedA) Layout {
 	switch {
 	case pa == nil:
 		return Unpacked
+	case pa.Ext == nil && pa.F != nil:
+		return FloatPanels
 	case pa.Ext == nil:
 		return Panels
 	}
@@ -20,8 +22,6 @@ func layoutOf(pa *gemm.PackedA) Layout {
 		return WinogradKernels
 	case *winograd4Weights:
 		return Winograd4Kernels
-	case *pixelMajorWeights:
-		return PixelMajor
 	case *winogradTMWeights:
 		return WinogradTiles
 	case *directPacked:
@@ -32,7 +32,7 @@ func layoutOf(pa *gemm.PackedA) Layout {
 
 // TestLayoutFor: what LayoutFor says and Layout.Bytes counts for this
 // build is what Prepack makes, byte for byte, for every kind of layout;
-// and WebAssembly's rules (no pixel-major copy, Winograd kernels kept only
+// and WebAssembly's rules (no float panels, Winograd kernels kept only
 // up to wasmKeepWinogradMC) hold whatever the build.
 func TestLayoutFor(t *testing.T) {
 	geom := func(c, m, hw, k, stride, group int) Geom {
@@ -52,7 +52,7 @@ func TestLayoutFor(t *testing.T) {
 		{geom(32, 48, 16, 3, 1, 1), Winograd4Kernels},   // 3x3 s1, 256 outputs: F(4x4) in WebAssembly
 		{geom(512, 288, 13, 3, 1, 1), Unpacked},         // past wasmKeepWinogradMC and F(4x4)'s 384 channels in
 		{geom(32, 40, 16, 3, 2, 1), Panels},             // strided: im2col
-		{geom(64, 70, 7, 1, 1, 1), Panels},              // 1x1 on 7x7: pixel-major natively
+		{geom(64, 70, 7, 1, 1, 1), Panels},              // 1x1 on 7x7: float panels natively
 		{geom(16, 16, 12, 3, 1, 16), Unpacked},          // depthwise
 		{geom(1, 8, 12, 5, 1, 1), Unpacked},             // one input channel
 		{geom(3, 20, 12, 11, 4, 1), Panels},             // a first layer's big kernel
@@ -68,7 +68,7 @@ func TestLayoutFor(t *testing.T) {
 		{geom(384, 512, 14, 3, 1, 1), Winograd4Kernels}, // F(4x4) up to 384 channels in on 14x14, whatever M
 		{geom(64, 64, 58, 3, 1, 1), WinogradKernels},    // maps past 56x56: F(2x2)
 		{geom(64, 40, 7, 3, 1, 1), WinogradKernels},     // 3x3 s1 on 7x7: winogradTM natively, Winograd in WebAssembly
-		{geom(32, 24, 8, 3, 2, 1), Panels},              // strided on 4x4: pixel-major natively
+		{geom(32, 24, 8, 3, 2, 1), Panels},              // strided on 4x4: float panels natively
 	} {
 		g := c.g
 		t.Run(fmt.Sprintf("%dto%d_%dx%d_k%d_s%d_g%d", g.C, g.M, g.H, g.W, g.KH, g.SH, g.Group), func(t *testing.T) {
@@ -98,7 +98,7 @@ func TestLayoutFor(t *testing.T) {
 			}
 		})
 	}
-	if b := Build(); !b.Wasm && b.Kernel.NR > b.Kernel.MR && !(seen[PixelMajor] && seen[WinogradTiles]) {
-		t.Errorf("with kernel %s natively, no case took the pixel-major layout or winogradTM's: %v", b.Kernel.Name, seen)
+	if b := Build(); !b.Wasm && b.Kernel.NR > b.Kernel.MR && !(seen[FloatPanels] && seen[WinogradTiles]) {
+		t.Errorf("with kernel %s natively, no case took the float panels or winogradTM's: %v", b.Kernel.Name, seen)
 	}
 }

@@ -11,9 +11,9 @@ import (
 // TestForwardAddSameBits: ForwardAdd gives exactly the bits of Forward
 // without the ReLU followed by the residual Add and the ReLU as separate
 // passes, on every path a conv can take (im2col + GEMM, chunked, strided
-// phases, pointwise, grouped, depthwise, Winograd, pixel-major where this
-// build's kernels take it), with and without bias and ReLU, batch 2 and
-// any number of workers; and it writes nothing past its output.
+// phases, pointwise, grouped, depthwise, Winograd, float panels), with
+// and without bias and ReLU, batch 2 and any number of workers; and it
+// writes nothing past its output.
 func TestForwardAddSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(95, 96))
 	geoms := []Geom{
@@ -24,8 +24,8 @@ func TestForwardAddSameBits(t *testing.T) {
 		{N: 1, C: 6, M: 6, H: 10, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 6},    // depthwise
 		{N: 2, C: 8, M: 6, H: 9, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 2},     // grouped GEMM
 		{N: 1, C: 32, M: 20, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 1}, // Winograd
-		{N: 1, C: 64, M: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 1},   // pixel-major (native)
-		{N: 1, C: 300, M: 70, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Group: 1},                              // pixel-major pointwise
+		{N: 1, C: 64, M: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PT: 1, PB: 1, PL: 1, PR: 1, Group: 1},   // float panels (native)
+		{N: 1, C: 300, M: 70, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Group: 1},                              // float panels pointwise
 	}
 	winogradSeen := false
 	for _, g := range geoms {
@@ -39,8 +39,9 @@ func TestForwardAddSameBits(t *testing.T) {
 		for _, kern := range gemm.Kernels() {
 			pa := paths{tiles: gemm.TilesFor(kern), winograd: true}
 			w := wq
-			if g.Group == 1 && usePixelMajor(g, kern) {
-				w.Packed = &gemm.PackedA{Ext: newPixelMajorWeights(wq, g.M, k, kern.NR)}
+			if g.Group == 1 && useFloatPanels(g) {
+				w.Packed = gemm.PackInt8A(pa.tiles, wq.Q, wq.Scales, k, g.M, k)
+				w.Packed.KeepFloat(pa.tiles)
 			}
 			for _, bias := range [][]float32{nil, randSlice(r, g.M)} {
 				for _, relu := range []bool{false, true} {

@@ -15,7 +15,7 @@ type Band struct {
 // RowBand returns the band of g's output rows [r0, r1) for one image, and
 // whether Forward computes every one of its values with the bits of
 // Forward over the whole of g. That holds when both take the same path
-// (im2col + GEMM, pointwise GEMM and pixel-major sum each output pixel
+// (im2col + GEMM and pointwise GEMM sum each output pixel
 // alone, in the same order whatever the other pixels: the GEMM's column
 // blocks and im2col's chunks already fall anywhere) and, for Winograd,
 // when the band's 2x2 output tiles are the whole's (r0 even; r1-r0 even

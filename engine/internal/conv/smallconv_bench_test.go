@@ -38,14 +38,17 @@ func BenchmarkSmall3x3(b *testing.B) {
 		y := make([]float32, g.M*g.OH*g.OW)
 		// "forward": the weights as Prepack keeps them; "before": as it
 		// kept them before winogradTM (the usual Winograd's float32
-		// kernels, or the pixel-major copy), which Forward then takes.
+		// kernels, or at 7x7 the GEMM's float panels, which replaced the pixel-major
+		// copy), which Forward then takes.
 		kern := gemm.DefaultTiles.Kernel
 		before := func() *gemm.PackedA {
 			if useWinograd(g) {
 				return &gemm.PackedA{Ext: newWinogradWeights(w, g.M, g.C, kern.MR)}
 			}
-			if usePixelMajor(g, kern) {
-				return &gemm.PackedA{Ext: newPixelMajorWeights(w, g.M, g.C*9, kern.NR)}
+			if useFloatPanels(g) {
+				pa := gemm.PackInt8A(gemm.DefaultTiles, w.Q, w.Scales, g.C*9, g.M, g.C*9)
+				pa.KeepFloat(gemm.DefaultTiles)
+				return pa
 			}
 			return Prepack(g, w)
 		}
