@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +33,11 @@ const ShardProfileEnv = "ARCHBENCH_SHARD_PROFILE"
 // (bench -browser with CONVSCOPE_BENCH_PROFILE). The gathers (copies and
 // waits) are left out: a shard's wait here is the other's compute. Convs
 // split by rows take their static bands (no Shard.Share: on one thread
-// the first shard would take every chunk). Medians over the passes:
+// the first shard would take every chunk). Last, the pass as two cores
+// would pace it: between each two gathers the slower shard's compute
+// (the faster waits for it there), summed, and that over half of the one
+// program's pass, per pass (a ratio, so that a busy machine's slower
+// passes cancel out). Medians over the passes:
 //
 //	ARCHBENCH_SHARD_PROFILE=resnet50 ARCHBENCH_RUNS=7 GOEXPERIMENT=simd GOOS=js GOARCH=wasm \
 //	    go test ./models/internal/archbench -run TestShardProfile -v
@@ -55,6 +60,16 @@ func profileShards(t *testing.T, name string, runs int) {
 	lg := engine.NewLocalGather(count)
 	var shards [count]*engine.Program
 	var inGather [count]time.Duration // each shard's CPU clock in its gathers
+	// Each shard's compute between gathers (segments, in the order of its
+	// gathers), in the current pass: on two cores a pass takes at least
+	// the sum over segments of the slower shard's, which the per-node
+	// sums leave out (a shard that is ahead in one segment waits at its
+	// gather for the other).
+	var nGather [count]int
+	var seg [count]map[int]time.Duration
+	var paced []time.Duration
+	var wholePass time.Duration // the one program's nodes, in the current pass
+	var ratios []float64        // per pass: paced over half of the one program's pass
 	for i := range shards {
 		s := lg.Shard(i)
 		s.Share = nil
@@ -63,6 +78,7 @@ func profileShards(t *testing.T, name string, runs int) {
 			c := cpu()
 			err := gather(parts)
 			inGather[i] += cpu() - c
+			nGather[i]++
 			return err
 		}
 		p, err := m.Program(engine.Options{Workers: 1, Shard: s})
@@ -94,14 +110,23 @@ func profileShards(t *testing.T, name string, runs int) {
 			}
 			last = now
 			per[k][tm.Node] = append(per[k][tm.Node], d)
+			if k > 0 {
+				seg[k-1][nGather[k-1]] += d
+			} else {
+				wholePass += d
+			}
 			if k == 0 && len(names) < done {
 				names, ops = append(names, tm.Node), append(ops, tm.Op.String())
 			}
 		}
 	}
 	for r := 0; r <= runs; r++ {
+		wholePass = 0
 		if _, err := whole.RunWith(in, engine.RunOptions{Progress: record(0, nil)}); err != nil {
 			t.Fatal(err)
+		}
+		for i := range count {
+			nGather[i], seg[i] = 0, map[int]time.Duration{}
 		}
 		var wg sync.WaitGroup
 		errs := make([]error, count)
@@ -118,6 +143,14 @@ func profileShards(t *testing.T, name string, runs int) {
 			if err != nil {
 				t.Fatal(err)
 			}
+		}
+		if r > 0 {
+			var est time.Duration
+			for j := 0; j <= nGather[0]; j++ {
+				est += max(seg[0][j], seg[1][j])
+			}
+			paced = append(paced, est)
+			ratios = append(ratios, float64(est)*count/float64(wholePass))
 		}
 		if r == 0 {
 			for k := range per {
@@ -165,6 +198,7 @@ func profileShards(t *testing.T, name string, runs int) {
 		}
 		fmt.Fprintf(&b, "  %-16s %8.2f %8.2f | %8.2f %8.2f  loss %6.2f\n", k, s.one, s.one/count, s.sum, s.slow, s.slow-s.one/count)
 	}
+	fmt.Fprintf(&b, "%s paced by gathers (the slower shard's compute between each two of its %d gathers, summed): %.2f ms a pass (median), half of one program %.2f; paced over half of the same pass's one program: median x%.3f\n", name, nGather[0], ms(median(paced)), tot.one/count, medianFloat(ratios))
 	t.Log("\n" + b.String())
 }
 
@@ -181,3 +215,10 @@ func profileRuns(t *testing.T) int {
 
 // cpu is the process's CPU clock.
 func cpu() time.Duration { return time.Duration(cputime.Seconds() * 1e9) }
+
+// medianFloat is the median of v.
+func medianFloat(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
