@@ -88,12 +88,18 @@ func reluInputs(nodes []*engine.Node, shown map[string]bool, shapes map[string][
 // relu returns the values of a Relu node of vals: 0 where v < 0, v
 // otherwise (-0 and NaN pass), as the engine's ReLU keeps them.
 func relu(vals []float32) []float32 {
-	out := make([]float32, len(vals))
+	return reluInto(make([]float32, len(vals)), vals)
+}
+
+// reluInto is relu writing to dst (at least as long), which it returns
+// cut to len(vals).
+func reluInto(dst, vals []float32) []float32 {
+	dst = dst[:len(vals)]
 	for i, v := range vals {
 		if v < 0 {
 			v = 0
 		}
-		out[i] = v
+		dst[i] = v
 	}
-	return out
+	return dst
 }

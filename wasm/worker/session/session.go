@@ -114,6 +114,16 @@ type Session struct {
 
 	convIn map[string]string // conv layer name -> graph value it reads (for Slide)
 	cam    *camHead          // nil unless the network has an exact CAM
+	// camShape: for a lazy session whose CAM weighs a shown value, its
+	// shape (1, C, H, W). The run then hands that value back to the
+	// engine too, and the CAM reads the float32 values absorb copied
+	// (or, for a ReLU of a shown value, camBuf, that value's clamped):
+	// the engine kept it in a buffer of its own instead, a copy of the
+	// pooled one allocated each run (googlenet_cifar's inception4b, 96
+	// KB a run, a fifth of what a Classify added to the bare pass in
+	// Node; garbage the collector then went through).
+	camShape []int
+	camBuf   []float32
 
 	keep  []string // the values the program keeps (Options.Keep)
 	peers Peers    // the other shards of a split program (see peers.go)
@@ -238,6 +248,9 @@ func (s *Session) Use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 				s.rangesLen += 2
 			}
 		}
+		if cam != nil && showMaps[cam.value] {
+			s.camShape = shapes[cam.value] // (1, C, H, W): cam.fits
+		}
 	}
 	return &protocol.Loaded{
 		Name: m.Meta.Name, Arch: m.Meta.Arch, Dataset: m.Meta.Dataset, SHA256: m.SHA256,
@@ -312,7 +325,7 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	}
 	ro.Consume = func(name string, t *engine.Tensor) bool {
 		s.absorb(name, t, stats, maps)
-		return s.cam == nil || name != s.cam.value
+		return s.cam == nil || name != s.cam.value || s.camShape != nil
 	}
 	runStart := time.Now()
 	res, err := s.run(x, ro)
@@ -334,8 +347,12 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 		s.absorb(name, t, stats, maps)
 	}
 	kept := map[string]*engine.Tensor{}
-	if s.cam != nil && res.Kept[s.cam.value] != nil {
-		kept[s.cam.value] = res.Kept[s.cam.value]
+	if s.cam != nil {
+		if a := res.Kept[s.cam.value]; a != nil {
+			kept[s.cam.value] = a
+		} else if a := s.camMaps(); a != nil {
+			kept[s.cam.value] = a
+		}
 	}
 	total := ms(time.Since(start))
 	s.kept, s.x, s.maps = kept, x, maps
@@ -443,6 +460,30 @@ func (s *Session) absorb(name string, t *engine.Tensor, stats map[string]protoco
 		data, lo, hi = Quantize(t.Data[:c*h*w], c)
 	}
 	maps[name] = &protocol.Maps{Shape: [3]int{c, h, w}, Min: lo, Max: hi, Data: data}
+}
+
+// camMaps returns the CAM's maps from what a lazy run's absorb kept (see
+// Session.camShape), or nil. A ReLU of a shown value is its input's values
+// clamped as Activations clamps them; where that leaves -0 for the
+// engine's +0 the class activation map does not change (its sums start at
+// +0, and adding either zero leaves them).
+func (s *Session) camMaps() *engine.Tensor {
+	if s.camShape == nil {
+		return nil
+	}
+	v := s.cam.value
+	vals := s.floats[v]
+	if in, derived := s.reluOf[v]; derived && vals == nil {
+		src := s.floats[in]
+		if cap(s.camBuf) < len(src) {
+			s.camBuf = make([]float32, len(src))
+		}
+		vals = reluInto(s.camBuf, src)
+	}
+	if len(vals) != elements(s.camShape) {
+		return nil
+	}
+	return &engine.Tensor{Shape: s.camShape, Data: vals}
 }
 
 // carve returns the ranges and the record of a lazy map of c channels
