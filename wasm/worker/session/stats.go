@@ -18,6 +18,9 @@ func layerStats(layers []protocol.LayerInfo, values map[string]string, byValue m
 			continue
 		}
 		st.Name = l.Name
+		if out == nil {
+			out = make([]protocol.LayerStat, 0, len(layers))
+		}
 		out = append(out, st)
 	}
 	return out
