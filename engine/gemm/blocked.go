@@ -92,14 +92,19 @@ func packed(t Tiles, ep Epilogue, transA, transB bool, m, n, k int, alpha float3
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	// The A block broadcast once pays for itself over enough B slivers
-	// (bcastMinSlivers).
+	// (bcastMinSlivers), and only while it stays in L1 (bcastMaxBytes).
 	bcast := !directB && !pack48 && kern.TileBcast != nil && kern.Bcast != nil && min(n, ncMax) >= bcastMinSlivers*nr
 	if bcast && kern.MC > 0 {
 		// The kernel's block height is for a full KC slice: a shallower
 		// product keeps the block's bytes with more rows (ResNet-50's
 		// layer1 1x1s, k = 64: 256 rows instead of 16), so that TileRows
 		// runs more tiles a call and A is broadcast once for more rows.
-		mcMax = min(roundUp(kern.MC*kcMax/min(kcMax, k), mr), max(roundUp(m, mr), roundUp(kern.MC, mr)))
+		mcB := min(roundUp(kern.MC*kcMax/min(kcMax, k), mr), max(roundUp(m, mr), roundUp(kern.MC, mr)))
+		if 16*min(mcB, roundUp(m, mr))*min(kcMax, k) > bcastMaxBytes {
+			bcast = false // 4 float32 a value of A
+		} else {
+			mcMax = mcB
+		}
 	}
 	buf.a = grow(buf.a, mcMax*min(kcMax, k))
 	if !directB && !inPlace {
@@ -491,6 +496,23 @@ const inPlaceMaxK = 1024
 // broadcast made products with 169 to 12544 columns 8-16% faster, and
 // ResNet-50's layer4 products (49 columns: 7 slivers) 6-7% slower.
 const bcastMinSlivers = 16
+
+// bcastMaxBytes bounds the broadcast A block (4 float32 a value of A): the
+// packed path broadcasts A only when the block's bytes, at its height and
+// the slice's depth, are at most this (the machine's L1 is 48 KB; the B
+// sliver needs room too). Above it every tile reads the broadcast block
+// again from L2, 4 times the bytes of the plain block, and the splats it
+// saves no longer pay. In Node (relaxed build), one worker, int8 A and
+// bias+ReLU as the convs run them, minimum ms of 5 alternating rounds of
+// 0.3 s, broadcast always -> never: CIFAR googlenet 128->48 16x16 (k 128,
+// 98 KB broadcast) 0.105 -> 0.087, 5x5 16->32 (k 400, 204 KB) 0.215 ->
+// 0.182, 64->48 (49 KB) 0.052 -> 0.046, alexnet 5x5 3->64 32x32 (k 75, 77
+// KB) 0.347 -> 0.296; ImageNet ResNet-50 512x784x128 3.20 -> 2.62,
+// 256x196x1024 3.79 -> 2.84, 256x3136x64 3.36 -> 3.24, GoogLeNet
+// 128x784x256 1.54 -> 1.27, 192x196x480 1.19 -> 0.92. Blocks under 32 KiB
+// (CIFAR 3x3 3->64, k 27: 28 KB; 64->32, k 64: 32 KB) measured the same
+// either way (0.143 / 0.147, 0.032 / 0.032): this keeps them broadcast.
+const bcastMaxBytes = 32 << 10
 
 // Epilogue is applied to each element of C once its product is complete:
 // add the row's bias (when RowBias is non-nil: RowBias[i] for row i), then

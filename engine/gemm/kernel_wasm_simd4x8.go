@@ -36,10 +36,13 @@ import (
 //
 // Tile is the kernel storing its tile into C itself, TileBcast the same
 // over an A block broadcast once per block (Bcast): loads instead of a
-// splat per A value per tile, 8-16% off the products of
+// splat per A value per tile, once 8-16% off the products of
 // BenchmarkConvShapes' shapes. The broadcast block is 4 times the plain
 // one, so its MC is 16: 16 rows of KC 1024 are 256 KiB broadcast, as 64
-// plain rows are.
+// plain rows are. Measured again (session 17), a broadcast block larger
+// than L1 cost more than the splats it saved, ImageNet's products as
+// CIFAR's: the packed path now broadcasts only blocks of at most
+// bcastMaxBytes (32 KiB; the figures are there).
 var SIMD128 = Kernel{Name: "simd128_4x8", MR: 4, NR: 8, Fn: kernelSIMD128x4x8Checked, DotQ: dotQSIMD128Asm, DotQ4: dotQ4SIMD128Asm, Dequant: dequantSIMD128, StoreTile: storeTileSIMD128x8, StoreTileAdd: storeTileAddSIMD128x8, Edge: edgeSIMD128x8, Tile: tileSIMD128x4x8, TileBcast: tileBcastSIMD128x4x8, TileRows: tileRowsSIMD128x4x8, TileBcastRows: tileBcastRowsSIMD128x4x8, TileRows4: tileRowsSIMD128x4x4, Edge1x4: edge1x4SIMD128, Bcast: broadcastSIMD128, MC: 16, KC: wasmKC}
 
 // wasmKC is the depth of the WebAssembly kernels' packed slices
