@@ -94,8 +94,7 @@ func kernel(name string, bcast bool, nb int) {
 		if bcast {
 			e("V128Load $%d", 16*i)
 		} else {
-			e("F32Load $%d", 4*i)
-			e("F32x4Splat")
+			e("SPLAT4(%d)", 4*i)
 		}
 		e("Set V10")
 		for j := 0; j < nb; j++ {
@@ -259,8 +258,10 @@ const docPlain = `// func kernelSIMD128x4x8Asm(kc, tiles int, a, b, c []float32,
 // one after the other: tile t is A sliver t (consecutive in a) times the
 // one B sliver, stored at rows 4t..4t+3 of c, bias and add. For p < kc,
 // with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
-// a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector and multiplied
-// by the two B vectors, each product added to its accumulator (f32x4.mul
+// a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector (SPLAT4,
+// madd_wasm.h: in the relaxed-SIMD build one v128.load32_splat, which V8
+// makes one vbroadcastss from memory, instead of f32.load then
+// f32x4.splat, two instructions) and multiplied by the two B vectors, each product added to its accumulator (f32x4.mul
 // then f32x4.add, as archsimd's MulAdd lowers; f32x4.relaxed_madd in the
 // relaxed-SIMD build: MADD, madd_wasm.h). Then the tile is stored
 // into C as

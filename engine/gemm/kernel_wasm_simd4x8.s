@@ -14,8 +14,10 @@
 // one after the other: tile t is A sliver t (consecutive in a) times the
 // one B sliver, stored at rows 4t..4t+3 of c, bias and add. For p < kc,
 // with the A sliver at a (4 floats a step) and the B sliver at b (8 floats
-// a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector and multiplied
-// by the two B vectors, each product added to its accumulator (f32x4.mul
+// a step, ldb floats apart: 8 packed, B's row stride read in place), each of the 4 rows' A value is splat to a vector (SPLAT4,
+// madd_wasm.h: in the relaxed-SIMD build one v128.load32_splat, which V8
+// makes one vbroadcastss from memory, instead of f32.load then
+// f32x4.splat, two instructions) and multiplied by the two B vectors, each product added to its accumulator (f32x4.mul
 // then f32x4.add, as archsimd's MulAdd lowers; f32x4.relaxed_madd in the
 // relaxed-SIMD build: MADD, madd_wasm.h). Then the tile is stored
 // into C as
@@ -110,8 +112,7 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	// Row 0.
 	Get R1
 	I32WrapI64
-	F32Load $0
-	F32x4Splat
+	SPLAT4(0)
 	Set V10
 	Get V10
 	Get V8
@@ -125,8 +126,7 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	// Row 1.
 	Get R1
 	I32WrapI64
-	F32Load $4
-	F32x4Splat
+	SPLAT4(4)
 	Set V10
 	Get V10
 	Get V8
@@ -140,8 +140,7 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	// Row 2.
 	Get R1
 	I32WrapI64
-	F32Load $8
-	F32x4Splat
+	SPLAT4(8)
 	Set V10
 	Get V10
 	Get V8
@@ -155,8 +154,7 @@ TEXT ·kernelSIMD128x4x8Asm(SB), NOSPLIT, $0-160
 	// Row 3.
 	Get R1
 	I32WrapI64
-	F32Load $12
-	F32x4Splat
+	SPLAT4(12)
 	Set V10
 	Get V10
 	Get V8
@@ -1288,8 +1286,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	// Row 0.
 	Get R1
 	I32WrapI64
-	F32Load $0
-	F32x4Splat
+	SPLAT4(0)
 	Set V10
 	Get V10
 	Get V8
@@ -1299,8 +1296,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	// Row 1.
 	Get R1
 	I32WrapI64
-	F32Load $4
-	F32x4Splat
+	SPLAT4(4)
 	Set V10
 	Get V10
 	Get V8
@@ -1310,8 +1306,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	// Row 2.
 	Get R1
 	I32WrapI64
-	F32Load $8
-	F32x4Splat
+	SPLAT4(8)
 	Set V10
 	Get V10
 	Get V8
@@ -1321,8 +1316,7 @@ TEXT ·kernelSIMD128x4x4Asm(SB), NOSPLIT, $0-160
 	// Row 3.
 	Get R1
 	I32WrapI64
-	F32Load $12
-	F32x4Splat
+	SPLAT4(12)
 	Set V10
 	Get V10
 	Get V8

@@ -9,3 +9,15 @@
 #else
 #define MADD(acc) F32x4Mul; Get acc; F32x4Add
 #endif
+
+// SPLAT4(off) leaves on the stack the float32 at the address on top of it
+// plus off, splat to the four lanes: v128.load32_splat (one vbroadcastss
+// from memory in V8 on x64) in the relaxed-SIMD build, whose post-link
+// fix (convscope/internal/wasmrelax) gives it the memarg that Go's
+// assembler does not write (the I32Const after it becomes its alignment
+// and offset); f32.load then f32x4.splat otherwise. Same value either way.
+#ifdef const_relaxedMadd
+#define SPLAT4(off) V128Load32Splat; I32Const $off
+#else
+#define SPLAT4(off) F32Load $off; F32x4Splat
+#endif

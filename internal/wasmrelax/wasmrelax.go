@@ -1,6 +1,7 @@
-// Package wasmrelax fixes Go's encoding of relaxed-SIMD instructions in a
-// linked WebAssembly module (the engine's relaxed-SIMD build, see
-// convscope/engine/internal/relaxed for why and how).
+// Package wasmrelax fixes Go's encoding of relaxed-SIMD instructions (and
+// of v128.load32_splat) in a linked WebAssembly module (the engine's
+// relaxed-SIMD build, see convscope/engine/internal/relaxed for why and
+// how).
 //
 // Go's wasm assembler (go1.27.3) writes relaxed op 0xFD 0x100+k as
 // FD uleb(0x80+k) 02, which reads as SIMD op 0x80+k (i16x8.narrow_i32x4_s
@@ -9,6 +10,12 @@
 // index 1; Go never writes a typed block), and Fix rewrites them to
 // FD 80+k 02 01 01: the relaxed op (0x100+k is uleb 80+k 02), then two
 // nops. Same length: no function size, offset or relocation moves.
+//
+// Go's assembler also writes v128.load32_splat (FD 09) without its memarg
+// (it writes one for v128.load only). The relaxed build's SPLAT4
+// (engine/gemm/madd_wasm.h) puts I32Const $off right after it, FD 09 41
+// off, and Fix makes the const's two bytes the memarg, FD 09 02 off:
+// alignment 4 bytes, offset off (below 64, one byte either way).
 //
 // Fix walks every function body instruction by instruction (the
 // immediates of all opcodes Go writes), so bytes inside constants are
@@ -165,6 +172,14 @@ func fixBody(m []byte, i int) (int, error) {
 				break
 			}
 			switch {
+			case s == 0x09 && i+1 < len(m) && m[i] == 0x41 && m[i+1] < 0x40:
+				// v128.load32_splat as Go's assembler writes it, no
+				// memarg, then our I32Const $off (41 off): the
+				// const's bytes become the memarg, align 2 (4 bytes)
+				// and offset off.
+				m[i] = 0x02
+				i += 2
+				n++
 			case s <= 0x0B || s == 0x5C || s == 0x5D:
 				err = skip(2)
 			case s == 0x0C || s == 0x0D:

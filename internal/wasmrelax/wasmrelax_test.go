@@ -20,9 +20,10 @@ func module(bodies ...[]byte) []byte {
 }
 
 // TestFix: Go's bytes for f32x4.relaxed_madd then Nop become the op then
-// two nops; the same bytes inside an f64.const or a v128.const, a real
-// i16x8.narrow_i32x4_s before a block, and relaxed_madd already right are
-// left alone.
+// two nops, and v128.load32_splat then i32.const (no memarg) the load with
+// the const's offset; the same bytes inside an f64.const or a v128.const,
+// a real i16x8.narrow_i32x4_s before a block, relaxed_madd already right
+// and a load32_splat with its memarg are left alone.
 func TestFix(t *testing.T) {
 	for _, c := range []struct {
 		name       string
@@ -35,6 +36,9 @@ func TestFix(t *testing.T) {
 		{"in v128.const", []byte{0, 0xFD, 0x0C, 0xFD, 0x85, 0x01, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1A, 0x0B}, nil, 0},
 		{"narrow then block", []byte{0, 0xFD, 0x85, 0x01, 0x02, 0x40, 0x0B, 0x0B}, nil, 0},
 		{"already right", []byte{0, 0xFD, 0x85, 0x02, 0x01, 0x0B}, nil, 0},
+		{"load32_splat then i32.const", []byte{0, 0x20, 0x01, 0xFD, 0x09, 0x41, 0x0C, 0x1A, 0x0B}, []byte{0, 0x20, 0x01, 0xFD, 0x09, 0x02, 0x0C, 0x1A, 0x0B}, 1},
+		{"load32_splat with a memarg", []byte{0, 0x20, 0x01, 0xFD, 0x09, 0x02, 0x04, 0x1A, 0x0B}, nil, 0},
+		{"load32_splat in v128.const", []byte{0, 0xFD, 0x0C, 0xFD, 0x09, 0x41, 0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1A, 0x0B}, nil, 0},
 		{"locals and a load", []byte{1, 3, 0x7B, 0x20, 0x00, 0xFD, 0x00, 0x04, 0x10, 0xFD, 0x85, 0x01, 0x02, 0x01, 0x0B}, []byte{1, 3, 0x7B, 0x20, 0x00, 0xFD, 0x00, 0x04, 0x10, 0xFD, 0x85, 0x02, 0x01, 0x01, 0x0B}, 1},
 	} {
 		m := module(c.body)
