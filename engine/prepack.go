@@ -16,8 +16,8 @@ import (
 // ResNet-50 25 MB, VGG16 105 MB; conv.Prepack); in WebAssembly only for
 // layers up to 256x256 channels (memory: VGG16 keeps 12 of its 105 MB).
 // Natively, a GEMM conv with few output pixels (ResNet's layer4 and
-// GoogLeNet's inception 5 at 7x7) keeps its int8 panels and their values
-// dequantized, float32, in the same layout (conv.FloatPanels).
+// GoogLeNet's inception 5 at 7x7) keeps its GEMM panels dequantized,
+// float32, instead of int8 (conv.FloatPanels).
 // Results keep every bit of the per-call layouts.
 func (p *Program) prepackConvWeights() {
 	p.packed = map[*Tensor]*gemm.PackedA{}

@@ -15,15 +15,17 @@ package gemm
 type PackedA struct {
 	MR, KC int
 	M, K   int
-	Q      []int8    // len roundUp(M, MR) * K
+	Q      []int8    // len roundUp(M, MR) * K; nil once F is kept
 	Scales []float32 // len roundUp(M, MR); 0 for padding rows
 	// F, when set (KeepFloat), is all of Q dequantized in the same
-	// layout, kept for the program's life: the packed path then reads
-	// its blocks in place instead of dequantizing them on every call.
+	// layout, kept for the program's life instead of Q: the packed path
+	// reads its blocks in place instead of dequantizing them on every
+	// call.
 	F []float32
 	// Ext, when set, is a caller's own layout of the same weights, kept
 	// with them for the program's life (conv's Winograd path: its
-	// transformed kernels). A PackedA with Q nil is never used as A.
+	// transformed kernels). A PackedA with neither Q nor F is never used
+	// as A.
 	Ext any
 }
 
@@ -56,7 +58,8 @@ func PackInt8A(t Tiles, q []int8, scales []float32, ld, m, k int) *PackedA {
 // packAPrepacked gives (so the products keep their bits). It pays where
 // each weight feeds few columns (convs of 7x7 outputs: 49 columns, where
 // dequantizing took a sixth of the product's time), at four times the
-// weights' bytes.
+// weights' bytes. Q is dropped: every product that can use pa reads F
+// (ParallelMatrix), the others the Matrix's own int8 values.
 func (pa *PackedA) KeepFloat(t Tiles) {
 	kern := t.Kernel
 	if kern.Fn == nil {
@@ -72,7 +75,7 @@ func (pa *PackedA) KeepFloat(t Tiles) {
 		kc := min(pa.KC, pa.K-p0)
 		packAPrepacked(f[p0*mp:], deq, pa, 0, 0, p0, mp, kc)
 	}
-	pa.F = f
+	pa.F, pa.Q = f, nil
 }
 
 // WithPacked returns x with its prepacked layout pa (x must be the int8
@@ -85,7 +88,7 @@ func (x Matrix) WithPacked(pa *PackedA) Matrix {
 // usable reports whether the prepacked layout serves a packed product
 // with these kernel sizes over k columns.
 func (pa *PackedA) usable(mr, kcMax, k int, transA bool) bool {
-	return pa != nil && !transA && mr == 4 && pa.MR == mr && pa.KC == kcMax && pa.K == k
+	return pa != nil && (pa.Q != nil || pa.F != nil) && !transA && mr == 4 && pa.MR == mr && pa.KC == kcMax && pa.K == k
 }
 
 // packAPrepacked is packA from a prepacked A whose row 0 is row row0 of pa

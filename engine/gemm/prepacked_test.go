@@ -234,8 +234,8 @@ func TestSharedA(t *testing.T) {
 // of the int8 one, at one worker and split over several (by columns, and
 // by rows where C is taller than wide), with bias, residual and ReLU;
 // shapes with 49 columns (7x7 convs), rows not a multiple of 8, a
-// partial last KC slice and several KC slices. Then the kept floats are
-// spoiled: the product must read them (it changes).
+// partial last KC slice and several KC slices (Q dropped). Then the kept
+// floats are spoiled: the product must read them (it changes).
 func TestKeepFloat(t *testing.T) {
 	r := rand.New(rand.NewPCG(65, 66))
 	for _, kern := range Kernels() {
@@ -248,6 +248,9 @@ func TestKeepFloat(t *testing.T) {
 			ap := a.WithPacked(PackInt8A(tiles, a.Q, a.Scales, a.LD, c.m, c.k))
 			pf := PackInt8A(tiles, a.Q, a.Scales, a.LD, c.m, c.k)
 			pf.KeepFloat(tiles)
+			if pf.Q != nil {
+				t.Fatalf("%s: KeepFloat kept Q", name)
+			}
 			af := a.WithPacked(pf)
 			b := Float(randMat(r, c.k*c.n), c.n)
 			ep := Epilogue{RowBias: randMat(r, c.m), Add: randMat(r, c.m*c.n), Relu: true}

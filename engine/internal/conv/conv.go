@@ -123,7 +123,7 @@ func (w Weights) matrix(m0, k int) gemm.Matrix {
 // past 384x256 channels: VGG16's would be 105 MB in all).
 //
 // For a conv of few output pixels, natively, it returns the GEMM's panels
-// with their values dequantized kept too (FloatPanels); for one that
+// dequantized, float32 (FloatPanels); for one that
 // takes winogradTM (maps of up to 64 tiles, natively), only
 // its transformed kernels (Ext).
 //

@@ -20,9 +20,9 @@ const (
 	// WinogradKernels are the transformed kernels (winogradWeights):
 	// float32, 16 per 3x3 kernel, rows rounded up to MR.
 	WinogradKernels
-	// FloatPanels are Panels and, natively for convs of few output
-	// pixels (useFloatPanels), all of them dequantized in the same
-	// layout (gemm.PackedA.F): four more bytes a weight.
+	// FloatPanels are the GEMM's panels dequantized, float32, natively
+	// for convs of few output pixels (useFloatPanels): gemm.PackedA.F
+	// instead of its Q, rows rounded up to MR, a float32 scale per row.
 	FloatPanels
 	// WinogradTiles are the transformed kernels in the B layout of
 	// winogradTM (winogradTMWeights): int16, 16 per 3x3 kernel, output
@@ -98,7 +98,7 @@ func (l Layout) Bytes(g Geom, t Target) int64 {
 		return 4 * 36 * int64(roundUp(g.M, kern.MR)) * int64(g.C)
 	case FloatPanels:
 		mp := int64(roundUp(g.M, kern.MR))
-		return 5*mp*k + 4*mp
+		return 4*mp*k + 4*mp
 	case WinogradTiles:
 		mp := int64(roundUp(g.M, kern.NR))
 		return 2*16*mp*int64(g.C) + 4*mp
