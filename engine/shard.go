@@ -14,12 +14,14 @@ import (
 // core). Every Conv (no groups) and fully connected Gemm computes only its
 // part of the output channels, with only that part of the weights in
 // memory, except convs with few weights, which compute a band of output
-// rows with all their weights (shardrows.go); Gather then exchanges the
-// parts so that each program holds the whole output (but for an output
-// that only a conv split alike reads, as its residual: markOwnOnly), and
-// every other op runs on every program on whole tensors (they are cheap
-// next to the convs), but for the pools that a conv split by rows computes
-// itself (shardpool.go). Each output value is summed exactly as in the program
+// rows with all their weights (shardrows.go), and the small convs of a
+// block's branches, which one program runs whole (shardwhole.go); Gather
+// then exchanges the parts so that each program holds the whole output
+// (but for an output that only a conv split alike reads, as its residual:
+// markOwnOnly), and every other op runs on every program on whole tensors
+// (they are cheap next to the convs), but for the pools that a conv split
+// by rows computes itself (shardpool.go) or that run with their branch's
+// conv. Each output value is summed exactly as in the program
 // without Shard, so the results keep every bit.
 //
 // A sharded program holds no view of the graph's int8 weights (the parts
@@ -192,6 +194,7 @@ type split struct {
 	bounds      []int   // every shard's lo, then dim (Gathered.Bounds)
 	w           *Tensor // the part's weights: conv (hi-lo, C, kH, kW); Gemm B's rows or columns
 	rows        *rowSplit
+	whole       *wholeNode // one shard runs the whole node (shardwhole.go)
 }
 
 // splitRange returns part i of n of dim channels, balanced and on
@@ -237,7 +240,11 @@ func (p *Program) shardNodes(s Shard) error {
 		}
 	}
 	taken := map[string]bool{}
+	p.wholeNodes(s, readers) // their weights stay whole (shardwhole.go)
 	for _, n := range p.nodes {
+		if p.splits[n] != nil {
+			continue
+		}
 		shape, isInt8, dim, axis, ok := p.splittable(n)
 		if !ok {
 			continue
@@ -464,6 +471,9 @@ func (p *Program) splitGeom(n *Node, sp *split, xs []int) (conv.Geom, error) {
 // and gathers the other parts (called by runNode, which turns a kernel's
 // panic into an error).
 func (p *Program) runSplit(x *execCtx, n *Node, sp *split, in, out []*Tensor) error {
+	if sp.whole != nil {
+		return p.runWhole(x, n, sp, in, out)
+	}
 	if sp.rows != nil {
 		return p.runRows(x, n, sp, in, out)
 	}
@@ -542,7 +552,7 @@ func (p *Program) markOwnOnly(readers map[string]int) {
 		}
 	}
 	for n, sp := range p.splits {
-		if n.Op != OpConv || sp.rows != nil || len(n.Outputs) != 1 {
+		if n.Op != OpConv || sp.rows != nil || sp.whole != nil || len(n.Outputs) != 1 {
 			continue
 		}
 		v := n.Outputs[0]
@@ -551,7 +561,7 @@ func (p *Program) markOwnOnly(readers map[string]int) {
 			continue
 		}
 		rs := p.splits[r]
-		if rs == nil || rs.rows != nil || rs.lo != sp.lo || rs.hi != sp.hi || rs.dim != sp.dim || !slices.Equal(rs.bounds, sp.bounds) {
+		if rs == nil || rs.rows != nil || rs.whole != nil || rs.lo != sp.lo || rs.hi != sp.hi || rs.dim != sp.dim || !slices.Equal(rs.bounds, sp.bounds) {
 			continue
 		}
 		if p.ownOnly == nil {

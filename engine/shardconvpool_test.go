@@ -175,6 +175,7 @@ func convGeomOf(t *testing.T, h, k int) (g conv.Geom) {
 // like graph (p2, read twice; p5, stride 1 and no padding; p6, 32
 // channels) and the stem graph (c2's pool, by channels at 2 shards).
 func TestShardSplitPools(t *testing.T) {
+	defer noWholeNodes()()
 	old := poolSplitMin
 	poolSplitMin = 0
 	defer func() { poolSplitMin = old }()

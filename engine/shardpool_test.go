@@ -45,6 +45,7 @@ func poolGraph(t *testing.T, r *rand.Rand) *Graph {
 // end inside the map), fixed or shared out; only the pools that may be
 // fused are, and a kept pool output is not.
 func TestShardFusedPool(t *testing.T) {
+	defer noWholeNodes()()
 	r := rand.New(rand.NewPCG(21, 22))
 	g := poolGraph(t, r)
 	for _, kept := range []bool{false, true} {
