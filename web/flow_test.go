@@ -22,6 +22,7 @@ type fakeHost struct {
 	cancel    chan struct{}
 	release   chan struct{}
 	read      int // File.Read calls
+	cancels   int // Cancel calls
 	progress  []string
 	loadError error
 }
@@ -55,7 +56,12 @@ func (h *fakeHost) Classify(img []byte, step func(protocol.LayerDone)) (*protoco
 		return nil, &Error{Code: protocol.CodeCancelled, Message: "cancelled"}
 	}
 }
-func (h *fakeHost) Cancel()                                          { h.cancel <- struct{}{} }
+func (h *fakeHost) Cancel() {
+	h.mu.Lock()
+	h.cancels++
+	h.mu.Unlock()
+	h.cancel <- struct{}{}
+}
 func (h *fakeHost) CancelLoad()                                      {}
 func (h *fakeHost) Activations(layer string) (*protocol.Maps, error) { return nil, errors.New("none") }
 func (h *fakeHost) Filters() (*protocol.Patches, error)              { return nil, errors.New("none") }
@@ -228,4 +234,59 @@ func TestPickRenders(t *testing.T) {
 	}
 	h.release <- struct{}{}
 	waitFor(t, ee, "the second result", func() bool { return c.Runs == 2 && !c.Running })
+}
+
+// TestPostedFile: a file whose Classify the host posted as it was given
+// (File.Run) is not read and not classified again through the host; a
+// run in flight is cancelled through Host.Cancel (before Run is called,
+// which is what lets a host leave the posted request alone), and the
+// posted run's answer is shown.
+func TestPostedFile(t *testing.T) {
+	h := newFakeHost()
+	c := &Root{Host: h}
+	ee := vugu.NewEventEnvImpl(&sync.RWMutex{}, make(chan bool, 64))
+	c.Selected, c.Current, c.Info = "m", "m", &protocol.Loaded{Name: "m"}
+
+	ee.Lock()
+	c.UseFile(ee, &File{Name: "a.jpg", Size: 3, Read: func() ([]byte, error) { return []byte("jpg"), nil }})
+	ee.UnlockOnly()
+	waitFor(t, ee, "the first run", func() bool { return c.Running && c.Step.Total == 2 })
+
+	answer := make(chan struct{})
+	var ran int
+	var cancelsBeforeRun int
+	run := func(step func(protocol.LayerDone)) (*protocol.Result, error) {
+		h.mu.Lock()
+		ran++
+		cancelsBeforeRun = h.cancels
+		h.mu.Unlock()
+		step(protocol.LayerDone{Index: 1, Total: 3, Name: "fc"})
+		<-answer
+		return &protocol.Result{Model: "m", Top: []protocol.Prediction{{Index: 5, Label: "dog", Prob: 0.8}}, View: protocol.Image{W: 1, H: 1, RGBA: []byte{1, 2, 3, 255}}}, nil
+	}
+	reads := 0
+	ee.Lock()
+	c.UseFile(ee, &File{Name: "b.png", Size: 3, Read: func() ([]byte, error) { reads++; return []byte("png"), nil }, Run: run})
+	reading, name := c.Reading, c.ImageName
+	ee.UnlockOnly()
+	if reading || name != "b.png" {
+		t.Errorf("a posted file: Reading %v, ImageName %q; want no read and its name at once", reading, name)
+	}
+	waitFor(t, ee, "the posted run's progress", func() bool { return c.Running && c.Step.Total == 3 })
+	close(answer)
+	waitFor(t, ee, "the posted run's result", func() bool { return c.Runs == 1 && !c.Running })
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ran != 1 || reads != 0 || len(h.runs) != 1 {
+		t.Errorf("Run called %d times (want 1), Read %d (want 0), Host.Classify %d (want 1: the first file's)", ran, reads, len(h.runs))
+	}
+	if c.Result == nil || len(c.Result.Top) != 1 || c.Result.Top[0].Label != "dog" || c.Notice != "" || c.Alert != "" {
+		t.Errorf("after the posted run: result %+v, notice %q, alert %q", c.Result, c.Notice, c.Alert)
+	}
+	// The first run was cancelled through Host.Cancel, once, before Run
+	// was called.
+	if cancelsBeforeRun != 1 || h.cancels != 1 {
+		t.Errorf("Host.Cancel called %d times before Run, %d in all; want 1 and 1", cancelsBeforeRun, h.cancels)
+	}
 }

@@ -80,6 +80,15 @@ type File struct {
 	// Read returns the file's bytes; it may block (it awaits the browser),
 	// so call it outside the render lock.
 	Read func() ([]byte, error)
+	// Run, when not nil, is the file's Classify, which the host posted
+	// already as the file was given (the worker reads the file: no read
+	// in the page, and no wait for the component before the request
+	// leaves): Run waits for its answer as Host.Classify does, and Read
+	// is not called. Until Run is called, Host.Cancel leaves that
+	// request alone (the component cancels the run the pick replaces
+	// first). A host posts it only for a file of 1 to MaxImageBytes
+	// bytes.
+	Run func(step func(protocol.LayerDone)) (*protocol.Result, error)
 }
 
 // Error is how a Host reports a worker's Error answer, so the component can

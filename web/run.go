@@ -106,7 +106,24 @@ func (c *Root) UseFile(ee vugu.EventEnv, f *File) {
 		render(ee)
 		return
 	}
+	if f.Run != nil {
+		c.runPosted(ee, f.Name, f.Run)
+		return
+	}
 	c.readAndRun(ee, f.Name, f.Read)
+}
+
+// runPosted takes a file whose Classify the host posted already (File.Run)
+// as readAndRun takes one once its bytes are read. The render lock is held
+// and released by the caller without a render (see BusyDelay).
+func (c *Root) runPosted(ee vugu.EventEnv, name string, run func(step func(protocol.LayerDone)) (*protocol.Result, error)) {
+	if c.Running {
+		c.Host.Cancel()
+		c.Running = false
+	}
+	c.Reading = false // an earlier pick's read: runGen drops it
+	c.ImageName = name
+	c.start(ee, run)
 }
 
 // PickSample classifies the sample image called name (the click on its
@@ -185,6 +202,12 @@ func (c *Root) readAndRun(ee vugu.EventEnv, name string, read func() ([]byte, er
 // is nil. A newer run makes this one's answers stale. The render lock is
 // held.
 func (c *Root) classify(ee vugu.EventEnv, data []byte) {
+	c.start(ee, func(step func(protocol.LayerDone)) (*protocol.Result, error) { return c.Host.Classify(data, step) })
+}
+
+// start waits for a run's answer (run: a Classify) in its own goroutine;
+// a newer run makes this one's answers stale. The render lock is held.
+func (c *Root) start(ee vugu.EventEnv, run func(step func(protocol.LayerDone)) (*protocol.Result, error)) {
 	if c.Running {
 		c.Host.Cancel()
 	}
@@ -193,7 +216,7 @@ func (c *Root) classify(ee vugu.EventEnv, data []byte) {
 	c.Running, c.Step, c.Alert, c.Notice = true, protocol.LayerDone{}, "", ""
 	c.busyLater(ee)
 	go func() {
-		res, err := c.Host.Classify(data, func(s protocol.LayerDone) {
+		res, err := run(func(s protocol.LayerDone) {
 			ee.Lock()
 			defer ee.UnlockOnly()
 			if gen == c.runGen {

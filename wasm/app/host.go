@@ -84,23 +84,31 @@ func (h *host) ShowProgress(name, label string, value, max float64) {
 // inputFile takes the first file of an <input type=file> and clears the
 // input, so that choosing the same file again (after fixing something) is a
 // change too.
-func inputFile(el js.Value) *web.File {
-	f := fileOf(el.Get("files"))
+func (h *host) inputFile(el js.Value) *web.File {
+	f := h.fileOf(el.Get("files"))
 	el.Set("value", "")
 	return f
 }
 
-// fileOf wraps the first File of a FileList (nil when it is empty).
-func fileOf(list js.Value) *web.File {
+// fileOf wraps the first File of a FileList (nil when it is empty) and,
+// for a file the component will classify (1 to web.MaxImageBytes bytes),
+// posts its Classify to the worker now (web.File.Run).
+func (h *host) fileOf(list js.Value) *web.File {
 	if list.Type() != js.TypeObject || list.Length() == 0 {
 		return nil
 	}
 	f := list.Index(0)
-	return &web.File{
+	wf := &web.File{
 		Name: f.Get("name").String(),
 		Size: int64(f.Get("size").Float()),
 		Read: func() ([]byte, error) { return readBlob(f) },
 	}
+	if wf.Size > 0 && wf.Size <= web.MaxImageBytes {
+		if run, err := h.engine.classifyFile(f); err == nil {
+			wf.Run = run
+		} // else the component's Read and Classify meet the same error
+	}
+	return wf
 }
 
 // readBlob awaits blob.arrayBuffer() and copies it into Go.
@@ -285,7 +293,7 @@ func (h *host) Camera() bool {
 // each of its event handlers, 45-110 ms on the CIFAR-10 models, and the
 // file read waited behind that render. The component renders the busy state
 // only when the pick takes longer than web.BusyDelay, and the result.
-func listenForFiles(env vugu.EventEnv, root *web.Root) {
+func listenForFiles(env vugu.EventEnv, root *web.Root, h *host) {
 	doc := js.Global().Get("document")
 	use := func(f *web.File) {
 		if f == nil {
@@ -300,7 +308,7 @@ func listenForFiles(env vugu.EventEnv, root *web.Root) {
 	doc.Call("addEventListener", "change", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		el := args[0].Get("target")
 		if id := el.Get("id").String(); id == "file-input" || id == "camera-input" {
-			use(inputFile(el))
+			use(h.inputFile(el))
 		}
 		return nil
 	}))
@@ -358,7 +366,7 @@ func listenForFiles(env vugu.EventEnv, root *web.Root) {
 			return nil
 		}
 		ev.Call("preventDefault") // do not navigate to the file
-		use(fileOf(dt.Get("files")))
+		use(h.fileOf(dt.Get("files")))
 		return nil
 	}))
 	doc.Call("addEventListener", "paste", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -367,7 +375,7 @@ func listenForFiles(env vugu.EventEnv, root *web.Root) {
 		if cd.Type() != js.TypeObject {
 			return nil
 		}
-		f := fileOf(cd.Get("files"))
+		f := h.fileOf(cd.Get("files"))
 		if f == nil {
 			return nil // text: let the page paste it normally
 		}

@@ -42,7 +42,7 @@ func main() {
 	h := &host{engine: startEngine(), viewer: newViewer()}
 	root := &web.Root{Host: h}
 	h.viewer.listen(env, root)
-	listenForFiles(env, root)
+	listenForFiles(env, root, h)
 
 	// The page's own script waits for this attribute before it hides the
 	// "starting" notice; the browser tests wait for it too.

@@ -28,6 +28,11 @@ type engine struct {
 type call struct {
 	kind protocol.Type
 	ch   chan protocol.Message
+	// posted is set for a request posted ahead of the component (a
+	// picked file's Classify, see classifyFile) until the component
+	// waits for it: cancel leaves it alone, so that the component's
+	// Cancel of the run it replaces does not cancel the new one.
+	posted bool
 }
 
 // eventBuffer bounds the progress messages queued for one request; more are
@@ -115,6 +120,15 @@ func (e *engine) fail(err error) {
 // do posts the request build(id) and waits for its final answer, passing
 // the others to on. A worker Error becomes a *web.Error.
 func (e *engine) do(kind protocol.Type, build func(id int) protocol.Message, on func(protocol.Message)) (protocol.Message, error) {
+	c, err := e.post(kind, func(id int) error { return protocol.Post(e.worker, build(id)) })
+	if err != nil {
+		return nil, err
+	}
+	return e.wait(c, on)
+}
+
+// post registers a request of kind and posts it with send(id).
+func (e *engine) post(kind protocol.Type, send func(id int) error) (*call, error) {
 	e.mu.Lock()
 	if e.startErr != nil {
 		err := e.startErr
@@ -126,12 +140,18 @@ func (e *engine) do(kind protocol.Type, build func(id int) protocol.Message, on 
 	c := &call{kind: kind, ch: make(chan protocol.Message, eventBuffer)}
 	e.calls[id] = c
 	e.mu.Unlock()
-	if err := protocol.Post(e.worker, build(id)); err != nil {
+	if err := send(id); err != nil {
 		e.mu.Lock()
 		delete(e.calls, id)
 		e.mu.Unlock()
 		return nil, err
 	}
+	return c, nil
+}
+
+// wait returns the final answer of c, passing the others to on. A worker
+// Error becomes a *web.Error.
+func (e *engine) wait(c *call, on func(protocol.Message)) (protocol.Message, error) {
 	for m := range c.ch {
 		if !protocol.IsFinal(m) {
 			if on != nil {
@@ -152,7 +172,7 @@ func (e *engine) cancel(kind protocol.Type) {
 	e.mu.Lock()
 	var ids []int
 	for id, c := range e.calls {
-		if c.kind == kind {
+		if c.kind == kind && !c.posted {
 			ids = append(ids, id)
 		}
 	}
@@ -185,13 +205,22 @@ func (e *engine) load(m web.ModelEntry, progress func(loaded, total int64)) (*pr
 }
 
 func (e *engine) classify(img []byte, step func(protocol.LayerDone)) (*protocol.Result, error) {
-	ans, err := e.do(protocol.TypeClassify, func(id int) protocol.Message {
+	return classifyAnswer(e.do(protocol.TypeClassify, func(id int) protocol.Message {
 		return protocol.Classify{ID: id, Top: 5, Again: img == nil, Image: img}
-	}, func(m protocol.Message) {
+	}, stepOf(step)))
+}
+
+// stepOf passes a Classify's LayerDone messages to step.
+func stepOf(step func(protocol.LayerDone)) func(protocol.Message) {
+	return func(m protocol.Message) {
 		if s, ok := m.(*protocol.LayerDone); ok && step != nil {
 			step(*s)
 		}
-	})
+	}
+}
+
+// classifyAnswer is the Result a Classify's final answer must be.
+func classifyAnswer(ans protocol.Message, err error) (*protocol.Result, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +229,31 @@ func (e *engine) classify(img []byte, step func(protocol.LayerDone)) (*protocol.
 		return nil, unexpected(ans)
 	}
 	return r, nil
+}
+
+// classifyFile posts a Classify of file (a File the user picked, dropped
+// or pasted) at once, from the event that gave it: the worker reads the
+// file (protocol.PostFile), so the page neither reads it nor waits for
+// its goroutines before the request leaves. The component cancels the
+// run the pick replaces (Host.Cancel, which leaves this one alone: see
+// call.posted). The returned function waits for the answer as classify
+// does.
+func (e *engine) classifyFile(file js.Value) (func(step func(protocol.LayerDone)) (*protocol.Result, error), error) {
+	c, err := e.post(protocol.TypeClassify, func(id int) error {
+		return protocol.PostFile(e.worker, protocol.Classify{ID: id, Top: 5}, file)
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	c.posted = true
+	e.mu.Unlock()
+	return func(step func(protocol.LayerDone)) (*protocol.Result, error) {
+		e.mu.Lock()
+		c.posted = false
+		e.mu.Unlock()
+		return classifyAnswer(e.wait(c, stepOf(step)))
+	}, nil
 }
 
 func (e *engine) activations(layer string) (*protocol.Maps, error) {

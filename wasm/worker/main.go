@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -97,7 +98,11 @@ func (w *worker) receive(data js.Value) {
 	}()
 	m, err := protocol.FromJS(data)
 	if err != nil {
-		w.post(protocol.Error{ID: guessID(data), Code: protocol.CodeRequest, Message: err.Error()})
+		code := protocol.CodeRequest
+		if errors.Is(err, protocol.ErrFileRead) {
+			code = protocol.CodeImage // the user's file, gone or changed since the pick
+		}
+		w.post(protocol.Error{ID: guessID(data), Code: code, Message: err.Error()})
 		return
 	}
 	if !protocol.IsRequest(m.Type()) {
