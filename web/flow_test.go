@@ -2,6 +2,9 @@ package web
 
 import (
 	"errors"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -255,7 +258,7 @@ func TestPostedFile(t *testing.T) {
 	answer := make(chan struct{})
 	var ran int
 	var cancelsBeforeRun int
-	run := func(step func(protocol.LayerDone)) (*protocol.Result, error) {
+	run := func(step func(protocol.LayerDone), _ func(protocol.Preview)) (*protocol.Result, error) {
 		h.mu.Lock()
 		ran++
 		cancelsBeforeRun = h.cancels
@@ -288,5 +291,104 @@ func TestPostedFile(t *testing.T) {
 	// was called.
 	if cancelsBeforeRun != 1 || h.cancels != 1 {
 		t.Errorf("Host.Cancel called %d times before Run, %d in all; want 1 and 1", cancelsBeforeRun, h.cancels)
+	}
+}
+
+// showHost is a fakeHost whose ShowResult writes (records) every result
+// shown at once.
+type showHost struct {
+	*fakeHost
+	shown []ShownResult
+}
+
+func (h *showHost) ShowResult(r ShownResult) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.shown = append(h.shown, r)
+	return true
+}
+
+func (h *showHost) ObjectURL(data []byte, mime string) string {
+	return "data:" + mime + ";" + strconv.Itoa(len(data))
+}
+
+// TestPreviewShown: a run's Preview is shown (ShowResult) before its
+// Result, as the Result's own ShownResult, which finish then does not
+// write again; a Result that differs from its Preview is written again;
+// a Preview over no result on the page is not shown.
+func TestPreviewShown(t *testing.T) {
+	h := &showHost{fakeHost: newFakeHost()}
+	c := &Root{Host: h}
+	ee := vugu.NewEventEnvImpl(&sync.RWMutex{}, make(chan bool, 64))
+	c.Selected, c.Current, c.Info = "m", "m", &protocol.Loaded{Name: "m"}
+
+	view := protocol.Image{W: 1, H: 1, RGBA: []byte{1, 2, 3, 255}}
+	result := func(label string) *protocol.Result {
+		return &protocol.Result{Model: "m", Top: []protocol.Prediction{{Index: 5, Label: label, Prob: 0.8}}, Ms: 3.5, RunMs: 3,
+			View: view, Timings: []protocol.Timing{{Name: "conv1"}, {Name: "fc"}}, Memory: &protocol.Memory{Workers: 1}}
+	}
+	pick := func(name string, res *protocol.Result, pv *protocol.Preview) (atPreview []ShownResult, runs int) {
+		t.Helper()
+		answer := make(chan struct{})
+		run := func(step func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error) {
+			if pv != nil {
+				preview(*pv)
+			}
+			h.mu.Lock()
+			atPreview = slices.Clone(h.shown)
+			h.mu.Unlock()
+			<-answer
+			return res, nil
+		}
+		ee.Lock()
+		c.UseFile(ee, &File{Name: name, Size: 3, Run: run})
+		runs = c.Runs
+		ee.UnlockOnly()
+		waitFor(t, ee, "the run", func() bool { return c.Running })
+		close(answer)
+		waitFor(t, ee, "the result", func() bool { return c.Runs == runs+1 && !c.Running })
+		return atPreview, runs
+	}
+
+	// No result on the page yet: the Preview is not shown, the Result is
+	// rendered.
+	r1 := result("cat")
+	p1 := protocol.PreviewOf(r1)
+	if at, _ := pick("a.png", r1, &p1); len(at) != 0 || len(h.shown) != 0 {
+		t.Fatalf("the first pick: %d shown at its preview, %d in all; want none", len(at), len(h.shown))
+	}
+
+	// Over a result: shown once, from the Preview, as the Result shows.
+	r2 := result("dog")
+	p2 := protocol.PreviewOf(r2)
+	at, _ := pick("b.png", r2, &p2)
+	ee.Lock()
+	want := c.Shown()
+	ee.UnlockOnly()
+	if len(at) != 1 || !reflect.DeepEqual(at[0], want) || len(h.shown) != 1 {
+		t.Errorf("a previewed pick: shown at its preview %+v, in all %d; want once, %+v", at, len(h.shown), want)
+	}
+	if want.Timing != "m in 3.50 ms (inference 3.00 ms, 2 layers)." || want.Run != "2" {
+		t.Errorf("shown %+v", want)
+	}
+
+	// A Result that differs from its Preview is written again.
+	r3 := result("bird")
+	p3 := protocol.PreviewOf(r3)
+	p3.Top = []protocol.Prediction{{Index: 1, Label: "car", Prob: 0.5}}
+	h.shown = nil
+	pick("c.png", r3, &p3)
+	ee.Lock()
+	want = c.Shown()
+	ee.UnlockOnly()
+	if len(h.shown) != 2 || h.shown[0].Top[0].Label != "car" || !reflect.DeepEqual(h.shown[1], want) {
+		t.Errorf("a Result unlike its Preview: shown %+v; want the preview, then %+v", h.shown, want)
+	}
+
+	// No Preview: the Result is shown at once as before.
+	h.shown = nil
+	pick("d.png", result("frog"), nil)
+	if len(h.shown) != 1 || h.shown[0].Top[0].Label != "frog" {
+		t.Errorf("a pick without a Preview: shown %+v", h.shown)
 	}
 }

@@ -87,8 +87,10 @@ type File struct {
 	// is not called. Until Run is called, Host.Cancel leaves that
 	// request alone (the component cancels the run the pick replaces
 	// first). A host posts it only for a file of 1 to MaxImageBytes
-	// bytes.
-	Run func(step func(protocol.LayerDone)) (*protocol.Result, error)
+	// bytes. preview, when the worker sends the Result's Preview, is
+	// called with it before Run returns the Result (from the calling
+	// goroutine, as step).
+	Run func(step func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error)
 }
 
 // Error is how a Host reports a worker's Error answer, so the component can

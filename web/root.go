@@ -73,7 +73,8 @@ type Root struct {
 	Notice    string // the last status message (a cancelled run)
 	Runs      int    // results shown so far (data-runs on #result, for tests)
 	runGen    int
-	busyGen   int // the pick or run whose busy state a timer may render (run.go, BusyDelay)
+	busyGen   int        // the pick or run whose busy state a timer may render (run.go, BusyDelay)
+	previewed *previewed // the run's Preview, shown before its Result (run.go)
 
 	// The layers and the viewer.
 	Layer     string // layer whose maps are shown ("" = none)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -116,7 +117,7 @@ func (c *Root) UseFile(ee vugu.EventEnv, f *File) {
 // runPosted takes a file whose Classify the host posted already (File.Run)
 // as readAndRun takes one once its bytes are read. The render lock is held
 // and released by the caller without a render (see BusyDelay).
-func (c *Root) runPosted(ee vugu.EventEnv, name string, run func(step func(protocol.LayerDone)) (*protocol.Result, error)) {
+func (c *Root) runPosted(ee vugu.EventEnv, name string, run runFunc) {
 	if c.Running {
 		c.Host.Cancel()
 		c.Running = false
@@ -202,15 +203,21 @@ func (c *Root) readAndRun(ee vugu.EventEnv, name string, read func() ([]byte, er
 // is nil. A newer run makes this one's answers stale. The render lock is
 // held.
 func (c *Root) classify(ee vugu.EventEnv, data []byte) {
-	c.start(ee, func(step func(protocol.LayerDone)) (*protocol.Result, error) { return c.Host.Classify(data, step) })
+	c.start(ee, func(step func(protocol.LayerDone), _ func(protocol.Preview)) (*protocol.Result, error) {
+		return c.Host.Classify(data, step)
+	})
 }
+
+// runFunc is a Classify: Host.Classify, or File.Run.
+type runFunc = func(step func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error)
 
 // start waits for a run's answer (run: a Classify) in its own goroutine;
 // a newer run makes this one's answers stale. The render lock is held.
-func (c *Root) start(ee vugu.EventEnv, run func(step func(protocol.LayerDone)) (*protocol.Result, error)) {
+func (c *Root) start(ee vugu.EventEnv, run runFunc) {
 	if c.Running {
 		c.Host.Cancel()
 	}
+	c.dropPreview()
 	c.runGen++
 	gen := c.runGen
 	c.Running, c.Step, c.Alert, c.Notice = true, protocol.LayerDone{}, "", ""
@@ -222,6 +229,12 @@ func (c *Root) start(ee vugu.EventEnv, run func(step func(protocol.LayerDone)) (
 			if gen == c.runGen {
 				c.Step = s
 				c.Host.ShowProgress("run", c.StepText(), float64(s.Index+1), float64(s.Total))
+			}
+		}, func(p protocol.Preview) {
+			ee.Lock()
+			defer ee.UnlockOnly()
+			if gen == c.runGen {
+				c.preview(p)
 			}
 		})
 		ee.Lock()
@@ -247,7 +260,12 @@ func (c *Root) start(ee vugu.EventEnv, run func(step func(protocol.LayerDone)) (
 // lock is held.
 func (c *Root) finish(ee vugu.EventEnv, res *protocol.Result, err error) bool {
 	c.Running = false
+	pv := c.previewed
+	c.previewed = nil
 	if err != nil {
+		if pv != nil {
+			c.Host.Revoke(pv.shown.ViewURL) // the render puts the old result back
+		}
 		if isCancelled(err) {
 			c.Notice = "Cancelled."
 			return false
@@ -271,14 +289,72 @@ func (c *Root) finish(ee vugu.EventEnv, res *protocol.Result, err error) bool {
 	if c.ViewURL != "" {
 		c.Host.Revoke(c.ViewURL)
 	}
-	c.ViewURL = c.Host.ObjectURL(PNG(res.View), "image/png")
+	if pv != nil && pv.view.W == res.View.W && pv.view.H == res.View.H && bytes.Equal(pv.view.RGBA, res.View.RGBA) {
+		c.ViewURL = pv.shown.ViewURL
+	} else {
+		if pv != nil {
+			c.Host.Revoke(pv.shown.ViewURL)
+		}
+		c.ViewURL = c.Host.ObjectURL(PNG(res.View), "image/png")
+	}
 	switch {
 	case c.Filters:
 		c.showFilters(ee)
 	case c.Layer != "":
 		c.showLayer(ee, c.Layer)
 	}
-	return shown && c.Host.ShowResult(c.Shown())
+	if !shown {
+		return false
+	}
+	now := c.Shown()
+	if pv != nil && pv.shown.equal(now) {
+		return true // on the page already, from the Preview
+	}
+	return c.Host.ShowResult(now)
+}
+
+// previewed is a Preview shown before its Result: what ShowResult wrote,
+// and the view it made the URL of.
+type previewed struct {
+	shown ShownResult
+	view  protocol.Image
+}
+
+// preview shows a run's Preview before its Result, where finish would show
+// that Result at once (over a result on the page, with no alert, notice or
+// download), exactly as finish will: the Result's run number, timing line,
+// caption and view. The busy state is not rendered any more: the answer is
+// on the page. The render lock is held.
+func (c *Root) preview(p protocol.Preview) {
+	c.dropPreview()
+	if c.Result == nil || c.Alert != "" || c.Notice != "" || c.ModelBusy {
+		return
+	}
+	pv := &previewed{view: p.View, shown: ShownResult{
+		Run:     strconv.Itoa(c.Runs + 1),
+		Timing:  timingText(p.Model, p.Ms, p.RunMs, p.Workers, p.Layers),
+		Caption: viewCaption(c.ImageName, p.Model, p.View),
+		ViewURL: c.Host.ObjectURL(PNG(p.View), "image/png"),
+		Top:     shownTop(p.Top),
+	}}
+	if !c.Host.ShowResult(pv.shown) {
+		c.Host.Revoke(pv.shown.ViewURL)
+		return
+	}
+	c.previewed = pv
+	c.busyGen++
+}
+
+// dropPreview forgets a Preview whose Result will not come (a newer run).
+func (c *Root) dropPreview() {
+	if c.previewed != nil {
+		c.Host.Revoke(c.previewed.shown.ViewURL)
+		c.previewed = nil
+	}
+}
+
+func (a ShownResult) equal(b ShownResult) bool {
+	return a.Run == b.Run && a.Timing == b.Timing && a.Caption == b.Caption && a.ViewURL == b.ViewURL && slices.Equal(a.Top, b.Top)
 }
 
 // ShownResult is what the page shows of a result first: the top-5, the
@@ -304,11 +380,17 @@ type ShownPrediction struct {
 func (c *Root) Shown() ShownResult {
 	r := ShownResult{Run: strconv.Itoa(c.Runs), Timing: TimingText(c.Result), Caption: ViewCaption(c.Result, c.ImageName), ViewURL: c.ViewURL}
 	if c.Result != nil {
-		for _, p := range c.Result.Top {
-			r.Top = append(r.Top, ShownPrediction{Index: strconv.Itoa(p.Index), Prob: ProbAttr(p.Prob), Label: p.Label, Percent: Percent(p.Prob)})
-		}
+		r.Top = shownTop(c.Result.Top)
 	}
 	return r
+}
+
+func shownTop(top []protocol.Prediction) []ShownPrediction {
+	var s []ShownPrediction
+	for _, p := range top {
+		s = append(s, ShownPrediction{Index: strconv.Itoa(p.Index), Prob: ProbAttr(p.Prob), Label: p.Label, Percent: Percent(p.Prob)})
+	}
+	return s
 }
 
 // ProbAttr formats a probability for data-prob and the bar's value.
@@ -399,11 +481,19 @@ func TimingText(r *protocol.Result) string {
 	if r == nil {
 		return ""
 	}
-	on := ""
-	if r.Memory != nil && r.Memory.Workers > 1 {
-		on = fmt.Sprintf(" on %d workers", r.Memory.Workers)
+	workers := 0
+	if r.Memory != nil {
+		workers = r.Memory.Workers
 	}
-	return fmt.Sprintf("%s in %s (inference %s%s, %d layers).", r.Model, Millis(r.Ms), Millis(r.RunMs), on, len(r.Timings))
+	return timingText(r.Model, r.Ms, r.RunMs, workers, len(r.Timings))
+}
+
+func timingText(model string, ms, runMs float64, workers, layers int) string {
+	on := ""
+	if workers > 1 {
+		on = fmt.Sprintf(" on %d workers", workers)
+	}
+	return fmt.Sprintf("%s in %s (inference %s%s, %d layers).", model, Millis(ms), Millis(runMs), on, layers)
 }
 
 // ViewCaption says what the small image is.
@@ -411,7 +501,11 @@ func ViewCaption(r *protocol.Result, name string) string {
 	if r == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s as %s sees it: %dx%d.", name, r.Model, r.View.W, r.View.H)
+	return viewCaption(name, r.Model, r.View)
+}
+
+func viewCaption(name, model string, view protocol.Image) string {
+	return fmt.Sprintf("%s as %s sees it: %dx%d.", name, model, view.W, view.H)
 }
 
 // Accuracy formats a published top-1 accuracy in percent ("-" when none).

@@ -238,9 +238,9 @@ func classifyAnswer(ans protocol.Message, err error) (*protocol.Result, error) {
 // run the pick replaces (Host.Cancel, which leaves this one alone: see
 // call.posted). The returned function waits for the answer as classify
 // does.
-func (e *engine) classifyFile(file js.Value) (func(step func(protocol.LayerDone)) (*protocol.Result, error), error) {
+func (e *engine) classifyFile(file js.Value) (func(step func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error), error) {
 	c, err := e.post(protocol.TypeClassify, func(id int) error {
-		return protocol.PostFile(e.worker, protocol.Classify{ID: id, Top: 5}, file)
+		return protocol.PostFile(e.worker, protocol.Classify{ID: id, Top: 5, Preview: true}, file)
 	})
 	if err != nil {
 		return nil, err
@@ -248,11 +248,17 @@ func (e *engine) classifyFile(file js.Value) (func(step func(protocol.LayerDone)
 	e.mu.Lock()
 	c.posted = true
 	e.mu.Unlock()
-	return func(step func(protocol.LayerDone)) (*protocol.Result, error) {
+	return func(step func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error) {
 		e.mu.Lock()
 		c.posted = false
 		e.mu.Unlock()
-		return classifyAnswer(e.wait(c, stepOf(step)))
+		return classifyAnswer(e.wait(c, func(m protocol.Message) {
+			if p, ok := m.(*protocol.Preview); ok && preview != nil {
+				preview(*p)
+				return
+			}
+			stepOf(step)(m)
+		}))
 	}, nil
 }
 

@@ -227,6 +227,9 @@ func (w *worker) handle(j job) {
 		}
 		res.ID = id
 		res.Memory = w.memory()
+		if m.Preview {
+			w.post(protocol.PreviewOf(res))
+		}
 		w.post(res)
 	case *protocol.Activations:
 		maps, err := w.sess.Activations(m.Layer)

@@ -15,6 +15,7 @@ var every = []Message{
 	Load{ID: 1, Model: ModelRef{Name: "resnet20_cifar", URL: "models/resnet20_cifar.0123456789abcdef.csm", SHA256: hash, Bytes: 300000}},
 	Classify{ID: 2, Top: 5, Image: []byte("\x89PNG....")},
 	Classify{ID: 3, Again: true},
+	Classify{ID: 6, Top: 5, Image: []byte("\xff\xd8"), Preview: true},
 	Activations{ID: 4, Layer: "layer1.0.conv1"},
 	Filters{ID: 5},
 	Cancel{ID: 2},
@@ -29,6 +30,8 @@ var every = []Message{
 	Result{ID: 2, Model: "resnet20_cifar", Top: []Prediction{{Index: 3, Label: "cat", Prob: 0.875}, {Index: 5, Label: "dog", Prob: 0.125}},
 		Ms: 4, RunMs: 3.5, View: Image{W: 2, H: 1, RGBA: []byte{1, 2, 3, 255, 4, 5, 6, 255}},
 		Timings: []Timing{{Name: "conv1", Op: "Conv", Ms: 0.25}}},
+	Preview{ID: 2, Model: "resnet20_cifar", Top: []Prediction{{Index: 3, Label: "cat", Prob: 0.875}, {Index: 5, Label: "dog", Prob: 0.125}},
+		Ms: 4, RunMs: 3.5, View: Image{W: 2, H: 1, RGBA: []byte{1, 2, 3, 255, 4, 5, 6, 255}}, Layers: 1, Workers: 2},
 	Maps{ID: 4, Layer: "layer1.0.conv1", Shape: [3]int{2, 1, 3}, Min: []float32{-1, 0}, Max: []float32{1, 0}, Data: []byte{0, 128, 255, 0, 0, 0}},
 	Patches{ID: 5, Layer: "conv1", Count: 1, W: 1, H: 2, Min: []float32{-0.5}, Max: []float32{0.5}, RGBA: []byte{0, 1, 2, 255, 3, 4, 5, 255}},
 	Error{ID: 2, Code: CodeCancelled, Message: "cancelled"},
@@ -188,7 +191,7 @@ func TestIsFinal(t *testing.T) {
 		if IsFinal(m) != final[m.Type()] {
 			t.Errorf("IsFinal(%s) = %v", m.Type(), IsFinal(m))
 		}
-		if IsRequest(m.Type()) == (m.Type() == TypeReady || m.Type() == TypeProgress || final[m.Type()] || m.Type() == TypeLayerDone) {
+		if IsRequest(m.Type()) == (m.Type() == TypeReady || m.Type() == TypeProgress || final[m.Type()] || m.Type() == TypeLayerDone || m.Type() == TypePreview) {
 			t.Errorf("IsRequest(%s) = %v", m.Type(), IsRequest(m.Type()))
 		}
 	}
@@ -229,4 +232,53 @@ func TestLayerDoneJSON(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPreview: PreviewOf carries what the page shows of a Result, and a
+// Preview that does not hold together is refused with a clear error.
+func TestPreview(t *testing.T) {
+	r := every[slicesIndexType(TypeResult)].(Result)
+	r.Memory = &Memory{Workers: 2}
+	p := PreviewOf(&r)
+	if p.ID != r.ID || p.Model != r.Model || !reflect.DeepEqual(p.Top, r.Top) || p.Ms != r.Ms || p.RunMs != r.RunMs ||
+		!reflect.DeepEqual(p.View, r.View) || p.Layers != len(r.Timings) || p.Workers != 2 {
+		t.Errorf("PreviewOf(%+v) = %+v", r, p)
+	}
+	r.Memory = nil
+	if p := PreviewOf(&r); p.Workers != 0 {
+		t.Errorf("a Result without Memory: Preview of %d workers", p.Workers)
+	}
+	good := PreviewOf(&r)
+	for name, c := range map[string]struct {
+		edit func(*Preview)
+		want string
+	}{
+		"view bytes":  {func(p *Preview) { p.View.RGBA = p.View.RGBA[:4] }, "view: 4 bytes for 2x1"},
+		"probability": {func(p *Preview) { p.Top = []Prediction{{Index: 1, Label: "x", Prob: 1.5}} }, "probability 1.5"},
+		"layers":      {func(p *Preview) { p.Layers = -1 }, "-1 layers"},
+		"id":          {func(p *Preview) { p.ID = -2 }, "negative id"},
+	} {
+		p := good
+		c.edit(&p)
+		if _, _, err := Encode(p); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "preview") {
+			t.Errorf("%s: Encode error %v, want one naming the preview and %q", name, err, c.want)
+		}
+	}
+	// Decoding checks the same: a view whose bytes do not fit.
+	text, buf, err := Encode(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(text, buf[:len(buf)-1]); err == nil || !strings.Contains(err.Error(), "view") {
+		t.Errorf("Decode of a preview with a short view: %v", err)
+	}
+}
+
+func slicesIndexType(ty Type) int {
+	for i, m := range every {
+		if m.Type() == ty {
+			return i
+		}
+	}
+	return -1
 }
