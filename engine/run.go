@@ -95,7 +95,7 @@ func (p *Program) RunWith(inputs map[string]*Tensor, ro RunOptions) (*Result, er
 	x := &execCtx{workers: p.workers, packed: p.packed}
 	res := &Result{Outputs: map[string]*Tensor{}, Kept: map[string]*Tensor{}}
 	res.Timings = make([]NodeTiming, 0, len(p.nodes))
-	r := &runState{p: p, ro: &ro, ctx: ctx, shapes: shapes, vals: vals, pool: pool, res: res}
+	r := &runState{p: p, ro: &ro, ctx: ctx, shapes: shapes, vals: vals, pool: pool, res: res, t0: time.Now()}
 	if p.steps == nil || runtime.GOMAXPROCS(0) == 1 {
 		for i := range p.nodes {
 			if err := r.node(x, i); err != nil {
@@ -163,6 +163,7 @@ type runState struct {
 	vals   map[string]*Tensor
 	pool   *bufferPool
 	res    *Result
+	t0     time.Time // when the run started (see since)
 	// mu guards vals and pool while a group's chains run.
 	mu sync.Mutex
 }
@@ -171,31 +172,39 @@ type runState struct {
 // values it read last, Consume and Progress.
 func (r *runState) node(x *execCtx, i int) error {
 	p, n := r.p, r.p.nodes[i]
-	d, err := r.exec(x, n, r.operands)
+	start, err := r.exec(x, n, r.operands)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
 	if err := p.settleAfter(x, i, r.vals); err != nil {
 		return fmt.Errorf("run: after node %q: %w", n.Name, err)
 	}
-	r.after(i, d+time.Since(start), p.free[i])
+	// One span, the kernel and the gather after it.
+	r.after(i, r.since()-start, p.free[i])
 	return nil
 }
 
+// since returns the time since the run started, from the monotonic clock
+// alone. A node's timing is two such readings: in WebAssembly time.Now is
+// two calls out to JavaScript (Date.now and performance.now; Node, 0.6-0.8
+// us, 3-4 us at load 20) and time.Since one (0.2-0.3 us), and a node took
+// four readings, two of them time.Now: about 0.1 ms of a 63-node
+// googlenet_cifar pass.
+func (r *runState) since() time.Duration { return time.Since(r.t0) }
+
 // exec runs node n unless the run is cancelled, on the tensors operands
 // gives it (r.operands, or r.lockedOperands while other chains run), and
-// returns the time its kernel took.
+// returns when its kernel started (after operands; see since).
 func (r *runState) exec(x *execCtx, n *Node, operands func(*Node) (in, out []*Tensor)) (time.Duration, error) {
 	if err := r.ctx.Err(); err != nil {
 		return 0, fmt.Errorf("run cancelled before node %q: %w", n.Name, err)
 	}
 	in, out := operands(n)
-	start := time.Now()
+	start := r.since()
 	if err := r.p.runNode(x, n, in, out); err != nil {
 		return 0, fmt.Errorf("run: node %q (%v): %w", n.Name, n.Op, err)
 	}
-	return time.Since(start), nil
+	return start, nil
 }
 
 // operands returns node n's inputs and its outputs' tensors, which it
@@ -319,13 +328,13 @@ func (r *runState) group(st *step) error {
 			if failed.Load() {
 				return
 			}
-			d, err := r.exec(x, p.nodes[i], r.lockedOperands)
+			start, err := r.exec(x, p.nodes[i], r.lockedOperands)
 			if err != nil {
 				errs[i-st.lo] = err
 				failed.Store(true)
 				return
 			}
-			durs[i-st.lo] = d
+			durs[i-st.lo] = r.since() - start
 			if f := st.free[i-st.lo]; len(f) > 0 {
 				r.release(f)
 			}
