@@ -74,6 +74,9 @@ const doc = `// scanCopyMapsAsm is scanBlockAsm (mapkernels_wasm_simd.s) over ma
 // adds its own; it takes the lane of an extract_lane from the second
 // operand (F32x4ExtractLane $0, $k: with one operand it reads lane 0).
 //
+// The lanes' range is F32x4Pmin and F32x4Pmax, the strict selections of
+// scanBlockAsm (see there).
+//
 // Registers: R0 src, R1 dst, R2 maps, R3 n8, R4 lo, R5 hi, R6 acc, R7
 // pairs left, R8 maps done; V0 zero, V1 bz, V2 bmn, V3 bmx, V4 s, V5 odd,
 // V6 v, V7 mn start, V8 mx start, V9 the zeros of the maps done; F0, F1
@@ -156,19 +159,13 @@ copy:	V128Store
 	F32x4Sub
 	V128Or
 	Set V5
-	Get V6
 	Get V2
 	Get V6
-	Get V2
-	F32x4Lt
-	V128Bitselect
+	F32x4Pmin
 	Set V2
-	Get V6
 	Get V3
 	Get V6
-	Get V3
-	F32x4Gt
-	V128Bitselect
+	F32x4Pmax
 	Set V3
 	Get V4
 	Get V6
@@ -197,19 +194,13 @@ copy:	V128Store
 	F32x4Sub
 	V128Or
 	Set V5
-	Get V6
 	Get V2
 	Get V6
-	Get V2
-	F32x4Lt
-	V128Bitselect
+	F32x4Pmin
 	Set V2
-	Get V6
 	Get V3
 	Get V6
-	Get V3
-	F32x4Gt
-	V128Bitselect
+	F32x4Pmax
 	Set V3
 	Get V4
 	Get V6

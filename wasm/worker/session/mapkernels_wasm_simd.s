@@ -8,7 +8,12 @@
 // (half the speed of this in Node). The same operations in the same
 // order, so the same lanes: bz += (v == 0) as -1, odd |= v - v,
 // bmn = v < bmn ? v : bmn, bmx = v > bmx ? v : bmx, s += v. Two vectors
-// an iteration (n8 pairs), each chain in order.
+// an iteration (n8 pairs), each chain in order. The range is
+// F32x4Pmin(bmn, v) and F32x4Pmax(bmx, v), which the wasm spec defines as
+// exactly those strict selections (v < bmn ? v : bmn): one minps or maxps
+// in V8, where F32x4Lt and V128Bitselect were two dependent steps on each
+// chain, and the loop took twice as long (Node, 0.60-0.78 ns a value
+// against 0.29-0.52).
 //
 // st (scanRegs): zeros, mn, mx at 0, 16, 32 are read; bz, bmn, bmx, s,
 // odd are written at 48, 64, 80, 96, 112. Go's assembler drops a
@@ -65,19 +70,13 @@ TEXT ·scanBlockAsm(SB), NOSPLIT, $0-24
 	F32x4Sub
 	V128Or
 	Set V5
-	Get V6
 	Get V2
 	Get V6
-	Get V2
-	F32x4Lt
-	V128Bitselect
+	F32x4Pmin
 	Set V2
-	Get V6
 	Get V3
 	Get V6
-	Get V3
-	F32x4Gt
-	V128Bitselect
+	F32x4Pmax
 	Set V3
 	Get V4
 	Get V6
@@ -100,19 +99,13 @@ TEXT ·scanBlockAsm(SB), NOSPLIT, $0-24
 	F32x4Sub
 	V128Or
 	Set V5
-	Get V6
 	Get V2
 	Get V6
-	Get V2
-	F32x4Lt
-	V128Bitselect
+	F32x4Pmin
 	Set V2
-	Get V6
 	Get V3
 	Get V6
-	Get V3
-	F32x4Gt
-	V128Bitselect
+	F32x4Pmax
 	Set V3
 	Get V4
 	Get V6
