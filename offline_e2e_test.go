@@ -228,18 +228,27 @@ const (
 
 // visit loads the page, waits for the default model and classifies a
 // sample; it returns the top-5 and how long it took.
-func offlineVisit(a appPage, url string) (string, time.Duration) {
+// A stuck wait prints the page's state (see stuck).
+func offlineVisit(a appPage, n *netLog, url string) (string, time.Duration) {
 	a.t.Helper()
 	start := time.Now()
+	n.reset()
 	if err := a.p.Navigate(url); err != nil {
 		a.t.Fatal(err)
 	}
-	a.wait(`document.querySelector("html[data-wasm=running] #file-input") && document.querySelector("#layer-table") && !document.querySelector("#download") && "ok"`, 2*time.Minute)
+	wait := func(expr string) {
+		a.t.Helper()
+		if _, err := a.p.WaitJS(expr, 2*time.Minute); err != nil {
+			a.p.Screenshot("failed")
+			a.t.Fatalf("%v after %v of the visit%s", err, time.Since(start).Round(time.Millisecond), a.stuck(n))
+		}
+	}
+	wait(`document.querySelector("html[data-wasm=running] #file-input") && document.querySelector("#layer-table") && !document.querySelector("#download") && "ok"`)
 	before := a.runs()
 	if err := a.p.Click(`#samples button.sample[data-sample="ship"]`); err != nil {
 		a.t.Fatal(err)
 	}
-	a.wait(fmt.Sprintf(`Number(document.querySelector("#result").dataset.runs) > %d && !document.querySelector("#run") && "ok"`, before), 2*time.Minute)
+	wait(fmt.Sprintf(`Number(document.querySelector("#result").dataset.runs) > %d && !document.querySelector("#run") && "ok"`, before))
 	top := a.top5()
 	if len(top) != 5 {
 		a.t.Fatalf("top-5 has %d rows", len(top))
@@ -277,10 +286,11 @@ func TestOfflineE2E(t *testing.T) {
 	t.Logf("build %s: %d files, %.1f MB to precache", m.Version, len(m.Files), float64(total)/1e6)
 
 	// One visit online, one with the server stopped.
-	offline := func(t *testing.T, srv *offlineServer, h http.Handler) appPage {
+	offline := func(t *testing.T, srv *offlineServer, h http.Handler) (appPage, *netLog) {
 		a := appPage{t: t, p: browser.NewPage(t)}
+		n := watchNetwork(a)
 		srv.start(h)
-		first, took := offlineVisit(a, srv.url())
+		first, took := offlineVisit(a, n, srv.url())
 		t.Logf("online visit to first top-5 (sample ship, %s): %v: %s", firstSelected(a), took.Round(time.Millisecond), first)
 		start := time.Now()
 		untilJS(a, "the service worker controls the page", `Promise.resolve(`+jsController+`)`, 3*time.Minute)
@@ -294,7 +304,7 @@ func TestOfflineE2E(t *testing.T) {
 			resp.Body.Close()
 			t.Fatal("the server still answers after stop")
 		}
-		again, took := offlineVisit(a, srv.url())
+		again, took := offlineVisit(a, n, srv.url())
 		t.Logf("offline reload to top-5: %v: %s", took.Round(time.Millisecond), again)
 		// The service worker's copies carry COOP/COEP (even from a static
 		// host that sent none): offline the page can still split the
@@ -312,14 +322,14 @@ func TestOfflineE2E(t *testing.T) {
 			t.Errorf("offline the model table has %d rows, api/models had %d", rows, len(list))
 		}
 		a.p.Screenshot("offline")
-		return a
+		return a, n
 	}
 
 	t.Run("server", func(t *testing.T) {
 		var state string
 		srv := &offlineServer{t: t, addr: "127.0.0.1:0"}
 		defer srv.stop()
-		a := offline(t, srv, siteHandler(t, site, cat))
+		a, n := offline(t, srv, siteHandler(t, site, cat))
 
 		// The server comes back with a new build: the visit after it is
 		// found (and precached in the background) runs it, and the old
@@ -340,7 +350,7 @@ func TestOfflineE2E(t *testing.T) {
 			}
 		}
 		update("build 2", "installed") // and waiting
-		top, took := offlineVisit(a, srv.url())
+		top, took := offlineVisit(a, n, srv.url())
 		a.eval(jsSWState, &state)
 		t.Logf("visit after the update: %v, %s; %s", took.Round(time.Millisecond), top, state)
 		var s struct {
@@ -374,7 +384,7 @@ func TestOfflineE2E(t *testing.T) {
 		srv.stop()
 		srv.start(siteHandler(t, site3, cat))
 		update("half-deployed build 3", "redundant") // its install failed
-		top3, _ := offlineVisit(a, srv.url())
+		top3, _ := offlineVisit(a, n, srv.url())
 		// The visit checks for an update again: wait for that install too.
 		state = untilJS(a, "no service worker installing", jsInstalled, 3*time.Minute)
 		json.Unmarshal([]byte(state), &s)
@@ -394,7 +404,7 @@ func TestOfflineE2E(t *testing.T) {
 		}
 		srv := &offlineServer{t: t, addr: "127.0.0.1:0"}
 		defer srv.stop()
-		a := offline(t, srv, http.FileServer(http.Dir(out)))
+		a, _ := offline(t, srv, http.FileServer(http.Dir(out)))
 		a.p.CheckNoErrors()
 	})
 }
