@@ -35,21 +35,33 @@ func shardGraph(t *testing.T, r *rand.Rand) *Graph {
 	return b.g
 }
 
-// runSharded compiles g count times as shards of one LocalGather and runs
-// them together.
-func runSharded(t *testing.T, g *Graph, count int, opt Options, in map[string]*Tensor) []*Result {
+// compileShards compiles g count times with opt as the shards of one
+// LocalGather: shared, they share out their work (Shard.Share, as the
+// browser's workers do); not, each owns a fixed part.
+func compileShards(t *testing.T, g *Graph, opt Options, count int, shared bool) (*LocalGather, []*Program) {
 	t.Helper()
 	l := NewLocalGather(count)
 	progs := make([]*Program, count)
 	for i := range progs {
 		o := opt
 		o.Shard = l.Shard(i)
+		if !shared {
+			o.Shard.Share = nil
+		}
 		p, err := Compile(g, o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		progs[i] = p
 	}
+	return l, progs
+}
+
+// runSharded compiles g count times as shards of one LocalGather and runs
+// them together.
+func runSharded(t *testing.T, g *Graph, count int, opt Options, in map[string]*Tensor) []*Result {
+	t.Helper()
+	l, progs := compileShards(t, g, opt, count, true)
 	res, err := RunShards(l, progs, in)
 	if err != nil {
 		t.Fatal(err)

@@ -68,19 +68,10 @@ func TestShardConvPool(t *testing.T) {
 					wantFused = slices.DeleteFunc(wantFused, func(s string) bool { return s == "c3" })
 				}
 				check := count == 2 || slack == 1
-				l := NewLocalGather(count)
-				progs := make([]*Program, count)
-				for i := range progs {
-					o := opt
-					o.Shard = l.Shard(i)
-					if !shared {
-						o.Shard.Share = nil
-					}
-					if progs[i], err = Compile(g, o); err != nil {
-						t.Fatal(err)
-					}
+				l, progs := compileShards(t, g, opt, count, shared)
+				for i, p := range progs {
 					var fused []string
-					for n := range progs[i].convPools {
+					for n := range p.convPools {
 						fused = append(fused, n.Name)
 					}
 					slices.Sort(fused)
@@ -254,18 +245,10 @@ func TestShardRowsResidual(t *testing.T) {
 		for _, count := range []int{2, 3, -2, -3} { // negative: shared out
 			shared := count < 0
 			count = max(count, -count)
-			l := NewLocalGather(count)
-			progs := make([]*Program, count)
-			for i := range progs {
-				o := Options{Workers: 1, Shard: l.Shard(i)}
-				if !shared {
-					o.Shard.Share = nil
-				}
-				if progs[i], err = Compile(g, o); err != nil {
-					t.Fatal(err)
-				}
+			l, progs := compileShards(t, g, Options{Workers: 1}, count, shared)
+			for i, p := range progs {
 				res := 0
-				for n, sp := range progs[i].splits {
+				for n, sp := range p.splits {
 					if sp.rows != nil && len(n.Inputs) == 4 {
 						res++
 					}

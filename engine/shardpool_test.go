@@ -65,19 +65,10 @@ func TestShardFusedPool(t *testing.T) {
 			for _, count := range []int{2, 3, -2, -3} { // negative: shared out
 				shared := count < 0
 				count = max(count, -count)
-				l := NewLocalGather(count)
-				progs := make([]*Program, count)
-				for i := range progs {
-					o := opt
-					o.Shard = l.Shard(i)
-					if !shared {
-						o.Shard.Share = nil
-					}
-					if progs[i], err = Compile(g, o); err != nil {
-						t.Fatal(err)
-					}
+				l, progs := compileShards(t, g, opt, count, shared)
+				for i, p := range progs {
 					var fused []string
-					for n := range progs[i].fusedPools {
+					for n := range p.fusedPools {
 						fused = append(fused, n.Name)
 					}
 					slices.Sort(fused)
@@ -85,10 +76,10 @@ func TestShardFusedPool(t *testing.T) {
 						t.Errorf("kept %v, shard %d of %d: fused pools %v, want %v", kept, i, count, fused, wantFused)
 					}
 					// The split convs c1 and c1b write into the Concat's output.
-					if _, ok := progs[i].parts["a2"]; !ok {
+					if _, ok := p.parts["a2"]; !ok {
 						t.Errorf("shard %d of %d: a2 is not written in place", i, count)
 					}
-					if _, ok := progs[i].parts["a2b"]; !ok {
+					if _, ok := p.parts["a2b"]; !ok {
 						t.Errorf("shard %d of %d: a2b is not written in place", i, count)
 					}
 				}

@@ -30,23 +30,15 @@ func TestShardWholeNodes(t *testing.T) {
 	for _, count := range []int{2, 3, -2, -3} { // negative: shared out
 		shared := count < 0
 		count = max(count, -count)
-		l := NewLocalGather(count)
-		progs := make([]*Program, count)
-		for i := range progs {
-			o := Options{Workers: 1, Shard: l.Shard(i)}
-			if !shared {
-				o.Shard.Share = nil
-			}
-			if progs[i], err = Compile(g, o); err != nil {
-				t.Fatal(err)
-			}
+		l, progs := compileShards(t, g, Options{Workers: 1}, count, shared)
+		for i, p := range progs {
 			var whole, own []string
-			for n, sp := range progs[i].splits {
+			for n, sp := range p.splits {
 				if sp.whole != nil {
 					whole = append(whole, n.Name)
 				}
 			}
-			for n := range progs[i].ownOnly {
+			for n := range p.ownOnly {
 				own = append(own, n.Name)
 			}
 			slices.Sort(whole)
