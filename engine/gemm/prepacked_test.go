@@ -44,10 +44,9 @@ func TestPrepackedA(t *testing.T) {
 						}
 						packA(want, mr, false, sub, i0, p0, mc, kc)
 						packAPrepacked(got, kern.Dequant, pa, sub.PackedRow, i0, p0, mc, kc)
-						for i := range roundUp(mc, mr) * kc {
-							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-								t.Fatalf("%s row0=%d block (%d, %d): value %d = %v, packA %v", name, row0, i0, p0, i, got[i], want[i])
-							}
+						n := roundUp(mc, mr) * kc
+						if i := diffBits(got[:n], want[:n]); i >= 0 {
+							t.Fatalf("%s row0=%d block (%d, %d): value %d = %v, packA %v", name, row0, i0, p0, i, got[i], want[i])
 						}
 					}
 				}
@@ -59,10 +58,8 @@ func TestPrepackedA(t *testing.T) {
 			for _, w := range []int{1, 3} {
 				out := make([]float32, c.m*c.n)
 				ParallelMatrix(tiles, ep, w, false, false, c.m, c.n, c.k, 1, a.WithPacked(pa), b, 0, out, c.n)
-				for i := range out {
-					if math.Float32bits(out[i]) != math.Float32bits(plain[i]) {
-						t.Fatalf("%s workers=%d: C[%d] = %v prepacked, %v plain", name, w, i, out[i], plain[i])
-					}
+				if i := diffBits(out, plain); i >= 0 {
+					t.Fatalf("%s workers=%d: C[%d] = %v prepacked, %v plain", name, w, i, out[i], plain[i])
 				}
 			}
 		}
@@ -219,10 +216,8 @@ func TestSharedA(t *testing.T) {
 				for rep := 0; rep < 3; rep++ { // the strips depend on the claims' timing
 					out := make([]float32, c.m*c.n)
 					ParallelMatrix(tiles, ep, w, false, false, c.m, c.n, c.k, 1, ap, b, 0, out, c.n)
-					for i := range out {
-						if math.Float32bits(out[i]) != math.Float32bits(one[i]) {
-							t.Fatalf("%s workers=%d: C[%d] = %v, one worker %v", name, w, i, out[i], one[i])
-						}
+					if i := diffBits(out, one); i >= 0 {
+						t.Fatalf("%s workers=%d: C[%d] = %v, one worker %v", name, w, i, out[i], one[i])
 					}
 				}
 			}
@@ -260,10 +255,8 @@ func TestKeepFloat(t *testing.T) {
 				for rep := 0; rep < 2; rep++ { // the strips depend on the claims' timing
 					out := make([]float32, c.m*c.n)
 					ParallelMatrix(tiles, ep, w, false, false, c.m, c.n, c.k, 1, af, b, 0, out, c.n)
-					for i := range out {
-						if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("%s workers=%d: C[%d] = %v kept floats, %v int8", name, w, i, out[i], want[i])
-						}
+					if i := diffBits(out, want); i >= 0 {
+						t.Fatalf("%s workers=%d: C[%d] = %v kept floats, %v int8", name, w, i, out[i], want[i])
 					}
 				}
 			}
@@ -279,4 +272,14 @@ func TestKeepFloat(t *testing.T) {
 			}
 		}
 	}
+}
+
+// diffBits is the first index where got's bits differ from want's, or -1.
+func diffBits(got, want []float32) int {
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return i
+		}
+	}
+	return -1
 }
