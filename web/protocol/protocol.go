@@ -725,22 +725,12 @@ func validate(m Message) error {
 			return bad("negative size")
 		}
 	case Result:
-		if err := checkImage(m.View); err != nil {
-			return bad("view: %v", err)
-		}
-		for _, p := range m.Top {
-			if math.IsNaN(p.Prob) || p.Prob < 0 || p.Prob > 1 {
-				return bad("probability %v", p.Prob)
-			}
+		if err := checkShown(m.View, m.Top); err != nil {
+			return bad("%v", err)
 		}
 	case Preview:
-		if err := checkImage(m.View); err != nil {
-			return bad("view: %v", err)
-		}
-		for _, p := range m.Top {
-			if math.IsNaN(p.Prob) || p.Prob < 0 || p.Prob > 1 {
-				return bad("probability %v", p.Prob)
-			}
+		if err := checkShown(m.View, m.Top); err != nil {
+			return bad("%v", err)
 		}
 		if m.Layers < 0 || m.Workers < 0 {
 			return bad("%d layers, %d workers", m.Layers, m.Workers)
@@ -865,6 +855,20 @@ func checkImage(im Image) error {
 	}
 	if n := int64(im.W) * int64(im.H) * 4; int64(len(im.RGBA)) != n {
 		return fmt.Errorf("%d bytes for %dx%d RGBA (want %d)", len(im.RGBA), im.W, im.H, n)
+	}
+	return nil
+}
+
+// checkShown checks what a Result and its Preview show: the view and the
+// top classes' probabilities.
+func checkShown(view Image, top []Prediction) error {
+	if err := checkImage(view); err != nil {
+		return fmt.Errorf("view: %v", err)
+	}
+	for _, p := range top {
+		if math.IsNaN(p.Prob) || p.Prob < 0 || p.Prob > 1 {
+			return fmt.Errorf("probability %v", p.Prob)
+		}
 	}
 	return nil
 }
