@@ -21,12 +21,12 @@ func main() {
 	b.WriteString("TEXT ·inputQuad4Asm(SB), NOSPLIT, $0-48\n")
 	e("MOVD src+0(FP), R0")
 	e("MOVD ln+8(FP), R1")
-	shl2("R1")
+	b.Bytes("R1")
 	e("MOVD tilesX+16(FP), R2")
-	shl2("R2")
+	b.Bytes("R2")
 	e("MOVD dst+24(FP), R4")
 	e("MOVD plane+32(FP), R5")
-	shl2("R5")
+	b.Bytes("R5")
 	e("MOVD tmp+40(FP), R6")
 	// R3 = 6*ln*4: from one row phase to the next.
 	e("Get R1")
@@ -82,7 +82,7 @@ func phases() {
 	e("MOVD src+0(FP), R0")
 	e("MOVD dst+8(FP), R2")
 	e("MOVD ln+16(FP), R1")
-	shl2("R1")
+	b.Bytes("R1")
 	e("MOVD n+24(FP), R3")
 	e("Block")
 	e("Loop")
@@ -145,13 +145,6 @@ func phases() {
 	e("End")
 	e("End")
 	e("RET")
-}
-
-func shl2(r string) {
-	e("Get %s", r)
-	e("I64Const $2")
-	e("I64Shl")
-	e("Set %s", r)
 }
 
 func add(dst, x, y string) {
@@ -222,7 +215,7 @@ func output() {
 	b.WriteString("TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56\n")
 	e("MOVD p+0(FP), R2")
 	e("MOVD plane+8(FP), R1")
-	shl2("R1")
+	b.Bytes("R1")
 	e("MOVD bias+16(FP), R7")
 	e("Get R7")
 	e("I32WrapI64")

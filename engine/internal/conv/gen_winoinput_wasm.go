@@ -18,9 +18,9 @@ func main() {
 	e("MOVD src+0(FP), R0")
 	e("MOVD dst+8(FP), R2")
 	e("MOVD w+16(FP), R1")
-	shl2("R1")
+	b.Bytes("R1")
 	e("MOVD plane+24(FP), R3")
-	shl2("R3")
+	b.Bytes("R3")
 	e("MOVD tbl+32(FP), R4")
 	b.WriteString("\n")
 	e("// Rows 1 and 2 of the patches: V0-V3, V4-V7.")
@@ -50,13 +50,6 @@ func main() {
 	outRow()
 	e("RET")
 	b.Save("winoinput_wasm.s")
-}
-
-func shl2(r string) {
-	e("Get %s", r)
-	e("I64Const $2")
-	e("I64Shl")
-	e("Set %s", r)
 }
 
 // rowPtr sets R5 to row n of the patches.

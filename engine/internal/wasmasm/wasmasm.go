@@ -28,6 +28,15 @@ func Start(gen string) *File {
 // I writes one instruction, indented by a tab.
 func (f *File) I(format string, args ...any) { fmt.Fprintf(f, "\t"+format+"\n", args...) }
 
+// Bytes makes register r, a count of float32s, their bytes (r <<= 2),
+// as every kernel's prologue does with its strides.
+func (f *File) Bytes(r string) {
+	f.I("Get %s", r)
+	f.I("I64Const $2")
+	f.I("I64Shl")
+	f.I("Set %s", r)
+}
+
 // Save writes the file to name, or exits with the error (go generate
 // reports the failed generator).
 func (f *File) Save(name string) {
