@@ -2,6 +2,9 @@
 
 #include "textflag.h"
 
+// BYTES(r): r, a count of float32s, becomes their bytes (r <<= 2).
+#define BYTES(r) Get r; I64Const $2; I64Shl; Set r
+
 // LOAD4(r, a, b, c, d): the four vectors at r (16 bytes apart).
 #define LOAD4(r, a, b, c, d) \
 	Get r; I32WrapI64; V128Load $0; Set a; \
@@ -61,10 +64,7 @@
 TEXT ·storeOut4Asm(SB), NOSPLIT, $0-32
 	MOVD dst+0(FP), R0
 	MOVD w+8(FP), R1
-	Get R1
-	I64Const $2
-	I64Shl
-	Set R1
+	BYTES(R1)
 	MOVD ys+16(FP), R2
 	MOVD tbl+24(FP), R3
 	LOAD4(R2, V0, V1, V2, V3)
@@ -85,10 +85,7 @@ TEXT ·storeOut4Asm(SB), NOSPLIT, $0-32
 TEXT ·winoOutStore4Asm(SB), NOSPLIT, $0-56
 	MOVD p+0(FP), R2
 	MOVD plane+8(FP), R1
-	Get R1
-	I64Const $2
-	I64Shl
-	Set R1
+	BYTES(R1)
 	Get R1
 	I64Const $2
 	I64Shl
@@ -103,10 +100,7 @@ TEXT ·winoOutStore4Asm(SB), NOSPLIT, $0-56
 	Set V13
 	MOVD dst+32(FP), R0
 	MOVD w+40(FP), R8
-	Get R8
-	I64Const $2
-	I64Shl
-	Set R8
+	BYTES(R8)
 
 
 	// Columns 0-3: s0j = (mj + mj+4) + mj+8, s1j = (mj+4 - mj+8) - mj+12.
