@@ -22,9 +22,18 @@ func inputQuad4Wasm(pc []float32, ln, tilesX, t int, v []float32, plane int) boo
 	if t+tilesX+3 >= ln {
 		return false
 	}
-	var tmp [36][4]float32
-	inputQuad4Asm(&pc[t], ln, tilesX, &v[0], plane, &tmp)
+	inputQuad4Asm(&pc[t], ln, tilesX, &v[0], plane, &quad4Tmp.in)
 	return true
+}
+
+// quad4Tmp is the scratch of inputQuad4Asm and outputQuad4Asm, which
+// write it before they read it within one call: one for the package, not
+// a local array that Go zeroes on every call (576 and 384 bytes). Safe:
+// Go runs WebAssembly on one thread, and nothing else runs while an
+// assembly function (NOSPLIT, no calls) does.
+var quad4Tmp struct {
+	in  [36][4]float32
+	out [24][4]float32
 }
 
 // inputQuad4Asm transforms the four patches whose column phases start at
@@ -71,8 +80,7 @@ func outputQuad4Store(p []float32, plane int, bv float32, relu bool, out []float
 	if relu {
 		r = 1
 	}
-	var tmp [24][4]float32
-	outputQuad4Asm(&p[0], plane, int(math.Float32bits(bv)), r, &tmp, &dst, &ld)
+	outputQuad4Asm(&p[0], plane, int(math.Float32bits(bv)), r, &quad4Tmp.out, &dst, &ld)
 	return true
 }
 

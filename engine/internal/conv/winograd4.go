@@ -364,12 +364,18 @@ func transformInput4x4(ph []float32, cCount, ln, tilesX int, v []float32, plane,
 	quads := vector4 && nr%4 == 0
 	for c := 0; c < cCount; c++ {
 		pc := ph[c*24*ln : (c+1)*24*ln]
-		for t := 0; t < tc; t++ {
-			o := (t/nr)*cn + t%nr + c*nr
+		// o is tile t's column in v: (t/nr)*cn + t%nr + c*nr, kept by
+		// steps (a division is a call to runtime.wasmDiv in WebAssembly).
+		o, tr := c*nr, 0 // tr = t%nr
+		for t := 0; t < tc; t, o, tr = t+1, o+1, tr+1 {
+			if tr == nr {
+				o, tr = o-nr+cn, 0
+			}
 			// Four tiles at once where they are whole (the last quad's
 			// lanes past tc would land in the zeroed columns).
 			if quads && t%4 == 0 && t+4 <= tc && inputQuad4(pc, ln, tilesX, t0+t, v[o:], plane) {
-				t += 3
+				// nr%4 == 0: the quad stays in one sliver.
+				t, o, tr = t+3, o+3, tr+3
 				continue
 			}
 			var d [6][6]float32
@@ -429,6 +435,29 @@ func at6(m0, m1, m2, m3, m4, m5 float32) (y0, y1, y2, y3 float32) {
 // bias, applies ReLU and writes those inside the output.
 func transformOutput4x4(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, sm, s0, sc, t0, tc, tilesX int) {
 	quads := vector4 && nr%4 == 0
+	// Where each quad of whole tiles (t = 4*i) stores its outputs, the
+	// same for every output channel: found once here, not for each
+	// channel with two divisions a tile (each a call to runtime.wasmDiv
+	// in WebAssembly). whole[i]: all four tiles' 4x4 outputs inside.
+	var qoffs [maxQuads4][4]int
+	var whole [maxQuads4]bool
+	nq := 0
+	if quads {
+		nq = min(tc/4, maxQuads4)
+		ty, tx := t0/tilesX, t0%tilesX // tile t's place, by steps
+		for i := 0; i < nq; i++ {
+			w := true
+			for k := 0; k < 4; k++ {
+				oy, ox := 4*ty, 4*tx
+				w = w && oy+4 <= g.OH && ox+4 <= g.OW
+				qoffs[i][k] = oy*g.OW + ox
+				if tx++; tx == tilesX {
+					ty, tx = ty+1, 0
+				}
+			}
+			whole[i] = w
+		}
+	}
 	var ys [4][4][4]float32 // [row][col][tile]
 	for s := 0; s < sc; s++ {
 		for r := 0; r < mr; r++ {
@@ -441,25 +470,23 @@ func transformOutput4x4(g Geom, prod, y, bias []float32, relu bool, plane, mr, n
 				bv = bias[m]
 			}
 			out := y[m*g.OH*g.OW : (m+1)*g.OH*g.OW]
-			for t := 0; t < tc; {
-				p := prod[((t/nr)*sm+s)*mr*nr+r*nr+t%nr:]
+			// p0 is tile 0's first product; tile t's is at
+			// p0 + (t/nr)*sm*mr*nr + t%nr.
+			p0 := s*mr*nr + r*nr
+			for t, pt, tr := 0, p0, 0; t < tc; {
 				n := 1
 				if quads && t%4 == 0 && t+4 <= tc {
 					// Four whole tiles: stored by the transform itself
 					// where it can (WebAssembly).
-					whole := true
-					var offs [4]int
-					for k := range offs {
-						tt := t0 + t + k
-						oy, ox := 4*(tt/tilesX), 4*(tt%tilesX)
-						whole = whole && oy+4 <= g.OH && ox+4 <= g.OW
-						offs[k] = oy*g.OW + ox
-					}
-					if whole && outputQuad4Store(p, plane, bv, relu, out, &offs, g.OW) {
-						t += 4
+					if i := t / 4; i < nq && whole[i] && outputQuad4Store(prod[pt:], plane, bv, relu, out, &qoffs[i], g.OW) {
+						t, pt, tr = t+4, pt+4, tr+4
+						if tr == nr {
+							pt, tr = pt-nr+sm*mr*nr, 0
+						}
 						continue
 					}
 				}
+				p := prod[pt:]
 				if quads && t%4 == 0 && t+4 <= tc && outputQuad4(p, plane, bv, relu, &ys) {
 					n = 4
 				} else {
@@ -482,11 +509,20 @@ func transformOutput4x4(g Geom, prod, y, bias []float32, relu bool, plane, mr, n
 						}
 					}
 				}
-				t += n
+				t, pt, tr = t+n, pt+n, tr+n
+				if tr == nr {
+					pt, tr = pt-nr+sm*mr*nr, 0
+				}
 			}
 		}
 	}
 }
+
+// maxQuads4 bounds the quads of tiles whose output places
+// transformOutput4x4 finds once a call (a block holds about 32 tiles, at
+// most 16 on maps of wino4OneBlock tiles); quads past it take the
+// general path.
+const maxQuads4 = 16
 
 // outputTile4 is Y = At m A (+ bv, ReLU) of the tile whose 36 products
 // are p[0], p[plane], ..., into ys[i][j][0].
