@@ -128,8 +128,9 @@ func siteHandler(t *testing.T, site string, cat catalog) http.Handler {
 }
 
 // newBuildOf copies site as a new build whose index.html carries a marker
-// (a changed file, as a real rebuild has), with its own manifest and sw.js.
-func newBuildOf(t *testing.T, site, marker string) string {
+// (a changed file, as a real rebuild has), with its own manifest and sw.js
+// (static/sw.js, changed by patch unless nil).
+func newBuildOf(t *testing.T, site, marker string, patch func(*testing.T, string) string) string {
 	t.Helper()
 	root := t.TempDir()
 	dst := filepath.Join(root, "build", "site")
@@ -139,6 +140,9 @@ func newBuildOf(t *testing.T, site, marker string) string {
 	src, err := os.ReadFile(filepath.Join("static", swSource))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if patch != nil {
+		src = []byte(patch(t, string(src)))
 	}
 	os.MkdirAll(filepath.Join(root, "static"), 0o755)
 	if err := os.WriteFile(filepath.Join(root, "static", swSource), src, 0o644); err != nil {
@@ -165,6 +169,46 @@ func newBuildOf(t *testing.T, site, marker string) string {
 		os.Chtimes(filepath.Join(dst, f), later, later)
 	}
 	return dst
+}
+
+// holdDrop patches a build's sw.js so that deleting the other builds' shell
+// caches (deleteOtherBuilds) waits until a page posts it "convscope-test-drop":
+// as slow a cleanup as the test wants (on a loaded machine, deleting the old
+// build's 41 MB cache took long enough to keep the page after an update on
+// "Loading" for good when activation waited for it).
+func holdDrop(t *testing.T, sw string) string {
+	t.Helper()
+	for _, p := range []struct{ old, new string }{
+		{`"use strict";`, `"use strict";
+let testDropGo;
+const testDropHeld = new Promise((go) => { testDropGo = go; });
+self.addEventListener("message", (e) => {
+	if (e.data === "convscope-test-drop") {
+		testDropGo();
+		e.waitUntil(dropOtherBuilds());
+	}
+});`},
+		{"async function deleteOtherBuilds() {", "async function deleteOtherBuilds() {\n\tawait testDropHeld;"},
+	} {
+		if n := strings.Count(sw, p.old); n != 1 {
+			t.Fatalf("static/sw.js has %q %d times, want once: the test cannot hold its cleanup", p.old, n)
+		}
+		sw = strings.Replace(sw, p.old, p.new, 1)
+	}
+	return sw
+}
+
+// shellCaches lists the shell caches in a jsSWState answer.
+func shellCaches(state string) []string {
+	var s struct{ Caches []string }
+	json.Unmarshal([]byte(state), &s)
+	var shells []string
+	for _, c := range s.Caches {
+		if strings.HasPrefix(c, "convscope-shell ") {
+			shells = append(shells, c)
+		}
+	}
+	return shells
 }
 
 func readManifest(t *testing.T, site string) swManifestFile {
@@ -333,8 +377,11 @@ func TestOfflineE2E(t *testing.T) {
 
 		// The server comes back with a new build: the visit after it is
 		// found (and precached in the background) runs it, and the old
-		// build's cache is gone.
-		site2 := newBuildOf(t, site, "2")
+		// build's cache is gone. Build 2 deletes it only when the test
+		// says so: the visit must not wait for that cleanup (its service
+		// worker activates, and holds the page's requests meanwhile, before
+		// it).
+		site2 := newBuildOf(t, site, "2", holdDrop)
 		srv.start(siteHandler(t, site2, cat))
 		v2 := readManifest(t, site2).Version
 		// update checks for the new sw.js at once (a visit would too, in
@@ -349,6 +396,10 @@ func TestOfflineE2E(t *testing.T) {
 				t.Errorf("%s's service worker is %s, want %s", build, upd, want)
 			}
 		}
+		// An install cut short (browser closed, worker stopped) leaves a
+		// half-written cache of another build: it must neither be handed
+		// over to nor keep build 2 from taking over.
+		a.eval(`caches.open("convscope-shell / cut-short").then((c) => c.put("/", new Response("half"))).then(() => "ok")`, &state)
 		update("build 2", "installed") // and waiting
 		top, took := offlineVisit(a, n, srv.url())
 		a.eval(jsSWState, &state)
@@ -362,19 +413,20 @@ func TestOfflineE2E(t *testing.T) {
 		if s.Build != "2" || s.Waiting != nil {
 			t.Errorf("the page runs build %s (waiting worker %v), want build 2 running", s.Build, s.Waiting)
 		}
-		var shells []string
-		for _, c := range s.Caches {
-			if strings.HasPrefix(c, "convscope-shell ") {
-				shells = append(shells, c)
-			}
+		// Build 1's cache is still there: the visit ran with the cleanup held.
+		if shells := shellCaches(state); !slices.ContainsFunc(shells, func(c string) bool { return strings.HasSuffix(c, " "+m.Version) }) {
+			t.Fatalf("shell caches %q: build 1's (%s) went before the test let build 2 delete it", shells, m.Version)
 		}
-		if len(shells) != 1 || !strings.HasSuffix(shells[0], " "+v2) {
+		var posted string
+		a.eval(`(async () => { (await navigator.serviceWorker.ready).active.postMessage("convscope-test-drop"); return "ok"; })()`, &posted)
+		state = untilJS(a, "build 1's cache deleted", `(async () => { const s = JSON.parse(await `+jsSWState+`); return s.caches.filter((c) => c.startsWith("convscope-shell ")).length === 1 ? JSON.stringify(s) : ""; })()`, time.Minute)
+		if shells := shellCaches(state); len(shells) != 1 || !strings.HasSuffix(shells[0], " "+v2) {
 			t.Errorf("shell caches %q, want only build %s's", shells, v2)
 		}
 
 		// A half-deployed build 3 (style.css changed after its manifest was
 		// written): its service worker refuses to install, build 2 stays.
-		site3 := newBuildOf(t, site, "3")
+		site3 := newBuildOf(t, site, "3", nil)
 		css := filepath.Join(site3, "style.css")
 		if err := os.WriteFile(css, []byte("body { color: red; }\n"), 0o644); err != nil {
 			t.Fatal(err)

@@ -22,6 +22,11 @@ const scope = new URL(self.registration.scope);
 const SHELL_PREFIX = "convscope-shell " + scope.pathname + " ";
 const SHELL = SHELL_PREFIX + BUILD;
 const API_CACHE = "convscope-api " + scope.pathname;
+// The last entry an install puts in its build's cache: a cache without it
+// is half written (an install that failed or was cut short, the browser
+// closed, the worker stopped) and is never served nor handed over to. Its
+// URL has a query, which shellKey never gives, so no request can match it.
+const COMPLETE_KEY = scope.href + "?convscope-build-complete";
 
 // How long api/models may take before the cached list is used instead (a
 // network that swallows requests rather than refusing them).
@@ -102,6 +107,7 @@ async function precache() {
 	};
 	try {
 		await Promise.all([keepModelList(), ...Array.from({ length: PRECACHE_PARALLEL }, worker)]);
+		await cache.put(COMPLETE_KEY, new Response(BUILD));
 	} catch (err) {
 		queue.length = 0; // stop the other fetchers
 		await caches.delete(SHELL); // never leave half a build behind
@@ -129,18 +135,51 @@ self.addEventListener("install", (event) => {
 	event.waitUntil(precache());
 });
 
+// Activation is kept short: while this worker is "activating", the browser
+// holds every request of the pages it controls (the Service Worker spec's
+// Handle Fetch waits for "activated"), and after an update the reloaded page
+// is one of them: anything slow here (deleting the old build's 41 MB cache)
+// would hold its engine worker's script, and the page stay on "Loading".
+// So activation only claims the pages: the first visit's page (and its worker
+// and viewer) are served from here from now on, so they keep working if the
+// server goes away. The old builds' caches go afterwards (dropOtherBuilds),
+// outside activation.
 self.addEventListener("activate", (event) => {
-	event.waitUntil((async () => {
-		for (const name of await caches.keys()) {
-			if (name.startsWith(SHELL_PREFIX) && name !== SHELL) {
-				await caches.delete(name);
-			}
-		}
-		// The first visit's page (and its worker and viewer) are served from
-		// here from now on, so they keep working if the server goes away.
-		await self.clients.claim();
-	})());
+	event.waitUntil(self.clients.claim());
+	dropOtherBuilds();
 });
+
+// dropOtherBuilds deletes the shell caches of other builds, once this worker
+// is the active one: started after activation, and again with every page
+// load (a stopped worker may not have finished). One run at a time.
+let dropping = null;
+function dropOtherBuilds() {
+	if (!dropping) {
+		dropping = deleteOtherBuilds()
+			.catch((err) => console.warn(`convscope service worker: old builds not deleted: ${err.message}`))
+			.finally(() => {
+				dropping = null;
+			});
+	}
+	return dropping;
+}
+
+// deleteOtherBuilds deletes every shell cache but this build's, unless a
+// newer worker is installing or waiting: its cache is one of them (being
+// filled, or to be handed over to, see navigate) and which one is unknown
+// here. Never while this worker still answers from one (handover).
+async function deleteOtherBuilds() {
+	for (const name of await caches.keys()) {
+		const reg = self.registration;
+		const me = self.serviceWorker; // (not in every browser yet)
+		if (handover || (me && me.state !== "activating" && me.state !== "activated") || reg.installing || reg.waiting) {
+			return;
+		}
+		if (name.startsWith(SHELL_PREFIX) && name !== SHELL) {
+			await caches.delete(name);
+		}
+	}
+}
 
 // A waiting (newer) worker takes over when the one tab of the app reloads;
 // see navigate.
@@ -170,6 +209,7 @@ self.addEventListener("fetch", (event) => {
 	}
 	if (req.mode === "navigate" && req.destination === "document") {
 		event.respondWith(navigate(req));
+		event.waitUntil(dropOtherBuilds());
 		return;
 	}
 	event.respondWith(fromShell(req));
@@ -183,9 +223,10 @@ let handover = "";
 
 // fromShell answers from the build's cache, else from the network (a file
 // that is not part of the build).
+// caches.match with cacheName reads a cache without creating it: a cache
+// another worker has deleted is not brought back empty.
 async function fromShell(req) {
-	const cache = await caches.open(handover || SHELL);
-	const hit = await cache.match(shellKey(req.url), { ignoreVary: true });
+	const hit = await caches.match(shellKey(req.url), { cacheName: handover || SHELL, ignoreVary: true });
 	return hit || fetch(req);
 }
 
@@ -200,11 +241,17 @@ async function navigate(req) {
 	const next = self.registration.waiting;
 	if (next && !handover) {
 		const tabs = (await self.clients.matchAll({ type: "window" })).filter((c) => c.frameType === "top-level");
-		const newer = (await caches.keys()).filter((n) => n.startsWith(SHELL_PREFIX) && n !== SHELL);
-		// More than one other build cache: one is still installing, and
-		// which one the waiting worker filled is unknown; keep this build.
+		// Other builds whose install completed (a half-written cache is
+		// never handed over to). More than one: which one the waiting worker
+		// filled is unknown; keep this build.
+		const newer = [];
+		for (const name of await caches.keys()) {
+			if (name.startsWith(SHELL_PREFIX) && name !== SHELL && (await caches.match(COMPLETE_KEY, { cacheName: name }))) {
+				newer.push(name);
+			}
+		}
 		if (tabs.length <= 1 && newer.length === 1) {
-			const hit = await (await caches.open(newer[0])).match(shellKey(req.url), { ignoreVary: true });
+			const hit = await caches.match(shellKey(req.url), { cacheName: newer[0], ignoreVary: true });
 			if (hit) {
 				handover = newer[0];
 				next.postMessage({ type: "convscope-activate" });
