@@ -75,7 +75,7 @@ func main() {
 	b.Save("wino4_wasm.s")
 }
 
-// phases writes phasesQuad4Asm.
+// phases writes phasesQuad4Asm and phasesPlaneAsm.
 func phases() {
 	b.WriteString(phasesDoc)
 	b.WriteString("TEXT ·phasesQuad4Asm(SB), NOSPLIT, $0-32\n")
@@ -84,6 +84,70 @@ func phases() {
 	e("MOVD ln+16(FP), R1")
 	b.Bytes("R1")
 	e("MOVD n+24(FP), R3")
+	phasesGroups()
+	e("RET")
+	b.WriteString("\n")
+	b.WriteString(phasesPlaneDoc)
+	b.WriteString("TEXT ·phasesPlaneAsm(SB), NOSPLIT, $0-56\n")
+	e("MOVD src+0(FP), R6")
+	e("MOVD dst+8(FP), R7")
+	e("MOVD ln+16(FP), R1")
+	b.Bytes("R1")
+	e("MOVD n+24(FP), R11")
+	e("MOVD rows+32(FP), R10")
+	e("MOVD wp+40(FP), R13")
+	b.Bytes("R13")
+	e("MOVD tilesX+48(FP), R14")
+	b.Bytes("R14")
+	// R12 = 6 runs' bytes: from one row phase to the next.
+	e("Get R1")
+	e("I64Const $6")
+	e("I64Mul")
+	e("Set R12")
+	e("Block")
+	e("Loop")
+	e("Get R10")
+	e("I64Eqz")
+	e("BrIf $1")
+	e("Get R7")
+	e("Set R9")
+	e("I64Const $4")
+	e("Set R8")
+	e("Block")
+	e("Loop")
+	e("Get R8")
+	e("I64Eqz")
+	e("BrIf $1")
+	e("Get R6")
+	e("Set R0")
+	e("Get R9")
+	e("Set R2")
+	e("Get R11")
+	e("Set R3")
+	phasesGroups()
+	add("R6", "R6", "R13")
+	add("R9", "R9", "R12")
+	e("Get R8")
+	e("I64Const $1")
+	e("I64Sub")
+	e("Set R8")
+	e("Br $0")
+	e("End")
+	e("End")
+	add("R7", "R7", "R14")
+	e("Get R10")
+	e("I64Const $1")
+	e("I64Sub")
+	e("Set R10")
+	e("Br $0")
+	e("End")
+	e("End")
+	e("RET")
+}
+
+// phasesGroups writes the loop over R3 groups of four tiles of one padded
+// row: R0 the row (src), R2 run 0 of the group (dst), R1 a run's bytes.
+func phasesGroups() {
 	e("Block")
 	e("Loop")
 	e("Get R3")
@@ -144,7 +208,6 @@ func phases() {
 	e("Br $0")
 	e("End")
 	e("End")
-	e("RET")
 }
 
 func add(dst, x, y string) {
@@ -212,8 +275,8 @@ func bt6(at func(k int) (string, int)) {
 // output writes outputQuad4Asm.
 func output() {
 	b.WriteString(outputDoc)
-	b.WriteString("TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56\n")
-	e("MOVD p+0(FP), R2")
+	b.WriteString("TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-72\n")
+	e("MOVD p+0(FP), R5")
 	e("MOVD plane+8(FP), R1")
 	b.Bytes("R1")
 	e("MOVD bias+16(FP), R7")
@@ -223,8 +286,10 @@ func output() {
 	e("Set V15")
 	e("MOVD relu+24(FP), R7")
 	e("MOVD tmp+32(FP), R6")
-	e("MOVD dst+40(FP), R4")
-	e("MOVD ld+48(FP), R5")
+	e("MOVD out+40(FP), R4")
+	e("MOVD ofs+48(FP), R0")
+	e("MOVD ld+56(FP), R12")
+	e("MOVD n+64(FP), R13")
 	e("Get R1")
 	e("I64Const $6")
 	e("I64Mul")
@@ -235,6 +300,18 @@ func output() {
 	e("I32Const $0")
 	e("I32x4Splat")
 	e("Set V11")
+	e("Block")
+	e("Loop")
+	e("Get R13")
+	e("I64Eqz")
+	e("BrIf $1")
+	e("// The quad's products: R2 = p + ofs[0].")
+	e("Get R5")
+	e("Get R0")
+	e("I32WrapI64")
+	e("I64Load $0")
+	e("I64Add")
+	e("Set R2")
 	b.WriteString("\n")
 	for j := 0; j < 6; j++ {
 		e("// Column %d of m (rows 6 planes apart): At m into tmp[i][%d].", j, j)
@@ -242,8 +319,11 @@ func output() {
 		add("R9", "R8", "R3")
 		add("R10", "R9", "R3")
 		add("R11", "R10", "R3")
-		add("R12", "R11", "R3")
-		for r, reg := range []string{"R2", "R8", "R9", "R10", "R11", "R12"} {
+		e("Get R11")
+		e("Get R3")
+		e("I64Add")
+		e("Set R14")
+		for r, reg := range []string{"R2", "R8", "R9", "R10", "R11", "R14"} {
 			e("Get %s", reg)
 			e("I32WrapI64")
 			e("V128Load $0")
@@ -263,16 +343,14 @@ func output() {
 		add("R2", "R2", "R1")
 		b.WriteString("\n")
 	}
-	e("// The tiles' outputs: tile k's row i at dst[k] + i*ld[k] (R8-R11, R12-R15).")
+	e("// The tiles' outputs: tile k's row i at out + ofs[1+k] + i*ld (R8-R11).")
 	for k := 0; k < 4; k++ {
 		e("Get R4")
+		e("Get R0")
 		e("I32WrapI64")
-		e("I64Load $%d", 8*k)
+		e("I64Load $%d", 8*(k+1))
+		e("I64Add")
 		e("Set R%d", 8+k)
-		e("Get R5")
-		e("I32WrapI64")
-		e("I64Load $%d", 8*k)
-		e("Set R%d", 12+k)
 	}
 	for i := 0; i < 4; i++ {
 		e("// Row %d: At (At m) of tmp[%d], the bias, ReLU, one vector a tile.", i, i)
@@ -317,10 +395,21 @@ func output() {
 				e("F32x4ReplaceLane $0, $%d", r)
 			}
 			e("V128Store")
-			add(fmt.Sprintf("R%d", 8+k), fmt.Sprintf("R%d", 8+k), fmt.Sprintf("R%d", 12+k))
+			add(fmt.Sprintf("R%d", 8+k), fmt.Sprintf("R%d", 8+k), "R12")
 		}
 		b.WriteString("\n")
 	}
+	e("Get R0")
+	e("I64Const $40")
+	e("I64Add")
+	e("Set R0")
+	e("Get R13")
+	e("I64Const $1")
+	e("I64Sub")
+	e("Set R13")
+	e("Br $0")
+	e("End")
+	e("End")
 	e("RET")
 }
 
@@ -355,13 +444,15 @@ func at6() {
 	}
 }
 
-const outputDoc = `// func outputQuad4Asm(p *float32, plane, bias, relu int, tmp *[24][4]float32, dst, ld *[4]int)
+const outputDoc = `// func outputQuad4Asm(p *float32, plane, bias, relu int, tmp *[24][4]float32, out *float32, ofs *[maxQuads4][5]int, ld, n int)
 //
-// See outputQuad4Store (wino4_wasm.go). R2 column j of the products (R8-R12
-// its rows 1-5, R3 six planes' bytes, R1 a plane's), R6 tmp (At m, row by
-// row), R7 relu, R4 R5 the tiles' addresses and row strides (bytes), then
-// R8-R11 tile k's next row and R12-R15 its stride; V0-V5 a column or row,
-// V6-V9 its sums and differences, V11 zero, V12-V14 2, 4, 8, V15 the bias.
+// See outputQuads4Store (wino4_wasm.go): n quads of tiles, quad i's 36
+// products at p + ofs[i][0], its tile k's first output row at out +
+// ofs[i][1+k], rows ld apart (all in bytes). R5 p, R4 out, R0 ofs[i], R12
+// ld, R13 quads left; R2 column j of the products (R8-R11 R14 its rows
+// 1-5, R3 six planes' bytes, R1 a plane's), R6 tmp (At m, row by row), R7
+// relu, then R8-R11 tile k's next row; V0-V5 a column or row, V6-V9 its
+// sums and differences, V11 zero, V12-V14 2, 4, 8, V15 the bias.
 `
 
 const phasesDoc = `// func phasesQuad4Asm(src, dst *float32, ln, n int)
@@ -373,6 +464,16 @@ const phasesDoc = `// func phasesQuad4Asm(src, dst *float32, ln, n int)
 // the vector already holding one of its lanes in place (Go's assembler
 // has no i8x16.shuffle; the lane is the second operand). R0 src, R2 dst,
 // R1 a run's bytes, R3 groups left, R4 the run of column q.
+`
+
+const phasesPlaneDoc = `// func phasesPlaneAsm(src, dst *float32, ln, n, rows, wp, tilesX int)
+//
+// See phases4Plane (winograd4.go): phasesQuad4Asm's loop (n groups) on
+// each of the 4*rows padded rows of a channel's plane (wp floats apart),
+// row 4*ty+rr into row phase rr of tile row ty, at dst + (rr*6*ln +
+// ty*tilesX) floats: one call a channel, not one a row. R6 the row, R7 tile
+// row ty's runs, R9 row phase rr's, R8 row phases left, R10 tile rows left,
+// R11 n, R12 six runs' bytes, R13 a padded row's, R14 a tile row's.
 `
 
 const doc = `// func inputQuad4Asm(src *float32, ln, tilesX int, dst *float32, plane int, tmp *[36][4]float32)

@@ -8,8 +8,11 @@ func inputQuad4Wasm(pc []float32, ln, tilesX, t int, v []float32, plane int) boo
 // phasesQuad4 has an assembly form in WebAssembly only (wino4_wasm.go).
 func phasesQuad4(src, dst []float32, ln, n int) bool { return false }
 
-// outputQuad4Store has an assembly form in WebAssembly only (wino4_wasm.go).
-func outputQuad4Store(p []float32, plane int, bv float32, relu bool, out []float32, offs *[4]int, ow int) bool {
+// phasesPlane has an assembly form in WebAssembly only (wino4_wasm.go).
+func phasesPlane(src, dst []float32, ln, n, rows, wp, tilesX int) bool { return false }
+
+// outputQuads4Store has an assembly form in WebAssembly only (wino4_wasm.go).
+func outputQuads4Store(p []float32, plane int, bv float32, relu bool, out []float32, ofs *[maxQuads4][5]int, i0, i1, ow int) bool {
 	return false
 }
 

@@ -2,10 +2,7 @@
 
 package conv
 
-import (
-	"math"
-	"unsafe"
-)
+import "math"
 
 // The assembly is generated (generate.go).
 
@@ -54,38 +51,66 @@ func phasesQuad4(src, dst []float32, ln, n int) bool {
 	return true
 }
 
+// phasesPlane is phasesQuad4 on the 4*rows padded rows of one channel's
+// plane (wp floats apart, 16n+4 read from each): row 4*ty+rr goes to row
+// phase rr of tile row ty, at dst[(rr*6)*ln+ty*tilesX:], as phases4Plane
+// wrote it with a phasesQuad4 call a row; one call here (phasesPlaneAsm),
+// where those calls and their slice checks cost more than the copies
+// (Node CPU profile of a 32->64 16x16 conv: phases4Plane's own time 8.8%,
+// phasesQuad4Asm's 4.3%).
+func phasesPlane(src, dst []float32, ln, n, rows, wp, tilesX int) bool {
+	if n < 1 || rows < 1 || wp < 16*n+4 {
+		return false
+	}
+	_ = src[(4*rows-1)*wp+16*n+3]
+	_ = dst[23*ln+(rows-1)*tilesX+4*n-1]
+	phasesPlaneAsm(&src[0], &dst[0], ln, n, rows, wp, tilesX)
+	return true
+}
+
+//go:noescape
+func phasesPlaneAsm(src, dst *float32, ln, n, rows, wp, tilesX int)
+
 // phasesQuad4Asm is phasesQuad4 without the checks.
 //
 //go:noescape
 func phasesQuad4Asm(src, dst *float32, ln, n int)
 
-// outputQuad4Store is outputQuad4 for four tiles whose 4x4 outputs all lie
-// in out (tile k's first row at offs[k], rows ow apart), storing them
-// there itself (outputQuad4Asm): each tile's row one vector, its four
-// values taken from the four output columns' vectors with
+// outputQuads4Store is outputQuad4 for quads i0..i1-1 of a block, each
+// of four tiles whose 4x4 outputs all lie in out, storing them there
+// itself (outputQuad4Asm), in one call: quad i's products at p[ofs[i][0]/4:],
+// its tile k's first output row at out[ofs[i][1+k]/4:], rows ow apart
+// (ofs in bytes, see transformOutput4x4). Each tile's row one vector, its
+// four values taken from the four output columns' vectors with
 // f32x4.extract_lane and replace_lane. The same operations in the same
 // order as outputTile4, lane by lane: the same bits. In Go (outputQuad4,
 // then 16 scalar stores a tile) transformOutput4x4 and outputQuad4 took
 // a quarter of the GEMM kernel's time (Node CPU profile of
-// BenchmarkConv3x3 winograd4, ResNet's 3x3 shapes).
-func outputQuad4Store(p []float32, plane int, bv float32, relu bool, out []float32, offs *[4]int, ow int) bool {
-	_ = p[35*plane+3]
-	var dst, ld [4]int
-	for k, o := range offs {
-		_ = out[o+3*ow+3]
-		dst[k] = int(uintptr(unsafe.Pointer(&out[o])))
-		ld[k] = 4 * ow
+// BenchmarkConv3x3 winograd4, ResNet's 3x3 shapes); with a call a quad,
+// the calls and their checks took about as long as the transform (Node
+// CPU profile of a 16->16 32x32 conv: outputQuad4Store's and
+// transformOutput4x4's own time 4.4% and 6.2%, outputQuad4Asm's 5.9%).
+func outputQuads4Store(p []float32, plane int, bv float32, relu bool, out []float32, ofs *[maxQuads4][5]int, i0, i1, ow int) bool {
+	if i0 < 0 || i1 <= i0 {
+		return i1 == i0
+	}
+	for i := i0; i < i1; i++ {
+		q := &ofs[i]
+		_ = p[q[0]/4+35*plane+3]
+		for k := 1; k < 5; k++ {
+			_ = out[q[k]/4+3*ow+3]
+		}
 	}
 	r := 0
 	if relu {
 		r = 1
 	}
-	outputQuad4Asm(&p[0], plane, int(math.Float32bits(bv)), r, &quad4Tmp.out, &dst, &ld)
+	outputQuad4Asm(&p[0], plane, int(math.Float32bits(bv)), r, &quad4Tmp.out, &out[0], &ofs[i0], 4*ow, i1-i0)
 	return true
 }
 
-// outputQuad4Asm is outputQuad4Store without the checks; dst and ld are
-// the tiles' addresses and row strides in bytes.
+// outputQuad4Asm is outputQuads4Store without the checks: n quads from
+// ofs, rows ld bytes apart.
 //
 //go:noescape
-func outputQuad4Asm(p *float32, plane, bias, relu int, tmp *[24][4]float32, dst, ld *[4]int)
+func outputQuad4Asm(p *float32, plane, bias, relu int, tmp *[24][4]float32, out *float32, ofs *[5]int, ld, n int)

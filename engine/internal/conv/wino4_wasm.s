@@ -1718,15 +1718,237 @@ TEXT ·phasesQuad4Asm(SB), NOSPLIT, $0-32
 	End
 	RET
 
-// func outputQuad4Asm(p *float32, plane, bias, relu int, tmp *[24][4]float32, dst, ld *[4]int)
+// func phasesPlaneAsm(src, dst *float32, ln, n, rows, wp, tilesX int)
 //
-// See outputQuad4Store (wino4_wasm.go). R2 column j of the products (R8-R12
-// its rows 1-5, R3 six planes' bytes, R1 a plane's), R6 tmp (At m, row by
-// row), R7 relu, R4 R5 the tiles' addresses and row strides (bytes), then
-// R8-R11 tile k's next row and R12-R15 its stride; V0-V5 a column or row,
-// V6-V9 its sums and differences, V11 zero, V12-V14 2, 4, 8, V15 the bias.
-TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
-	MOVD p+0(FP), R2
+// See phases4Plane (winograd4.go): phasesQuad4Asm's loop (n groups) on
+// each of the 4*rows padded rows of a channel's plane (wp floats apart),
+// row 4*ty+rr into row phase rr of tile row ty, at dst + (rr*6*ln +
+// ty*tilesX) floats: one call a channel, not one a row. R6 the row, R7 tile
+// row ty's runs, R9 row phase rr's, R8 row phases left, R10 tile rows left,
+// R11 n, R12 six runs' bytes, R13 a padded row's, R14 a tile row's.
+TEXT ·phasesPlaneAsm(SB), NOSPLIT, $0-56
+	MOVD src+0(FP), R6
+	MOVD dst+8(FP), R7
+	MOVD ln+16(FP), R1
+	Get R1
+	I64Const $2
+	I64Shl
+	Set R1
+	MOVD n+24(FP), R11
+	MOVD rows+32(FP), R10
+	MOVD wp+40(FP), R13
+	Get R13
+	I64Const $2
+	I64Shl
+	Set R13
+	MOVD tilesX+48(FP), R14
+	Get R14
+	I64Const $2
+	I64Shl
+	Set R14
+	Get R1
+	I64Const $6
+	I64Mul
+	Set R12
+	Block
+	Loop
+	Get R10
+	I64Eqz
+	BrIf $1
+	Get R7
+	Set R9
+	I64Const $4
+	Set R8
+	Block
+	Loop
+	Get R8
+	I64Eqz
+	BrIf $1
+	Get R6
+	Set R0
+	Get R9
+	Set R2
+	Get R11
+	Set R3
+	Block
+	Loop
+	Get R3
+	I64Eqz
+	BrIf $1
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R0
+	I32WrapI64
+	V128Load $16
+	Set V1
+	Get R0
+	I32WrapI64
+	V128Load $32
+	Set V2
+	Get R0
+	I32WrapI64
+	V128Load $48
+	Set V3
+	Get R0
+	I32WrapI64
+	V128Load $64
+	Set V4
+	Get R2
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V1
+	F32x4ExtractLane $0, $0
+	F32x4ReplaceLane $0, $1
+	Get V2
+	F32x4ExtractLane $0, $0
+	F32x4ReplaceLane $0, $2
+	Get V3
+	F32x4ExtractLane $0, $0
+	F32x4ReplaceLane $0, $3
+	V128Store
+	Get R4
+	Get R1
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V0
+	F32x4ExtractLane $0, $1
+	F32x4ReplaceLane $0, $0
+	Get V2
+	F32x4ExtractLane $0, $1
+	F32x4ReplaceLane $0, $2
+	Get V3
+	F32x4ExtractLane $0, $1
+	F32x4ReplaceLane $0, $3
+	V128Store
+	Get R4
+	Get R1
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V2
+	Get V0
+	F32x4ExtractLane $0, $2
+	F32x4ReplaceLane $0, $0
+	Get V1
+	F32x4ExtractLane $0, $2
+	F32x4ReplaceLane $0, $1
+	Get V3
+	F32x4ExtractLane $0, $2
+	F32x4ReplaceLane $0, $3
+	V128Store
+	Get R4
+	Get R1
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V0
+	F32x4ExtractLane $0, $3
+	F32x4ReplaceLane $0, $0
+	Get V1
+	F32x4ExtractLane $0, $3
+	F32x4ReplaceLane $0, $1
+	Get V2
+	F32x4ExtractLane $0, $3
+	F32x4ReplaceLane $0, $2
+	V128Store
+	Get R4
+	Get R1
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V2
+	F32x4ExtractLane $0, $0
+	F32x4ReplaceLane $0, $1
+	Get V3
+	F32x4ExtractLane $0, $0
+	F32x4ReplaceLane $0, $2
+	Get V4
+	F32x4ExtractLane $0, $0
+	F32x4ReplaceLane $0, $3
+	V128Store
+	Get R4
+	Get R1
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V2
+	Get V1
+	F32x4ExtractLane $0, $1
+	F32x4ReplaceLane $0, $0
+	Get V3
+	F32x4ExtractLane $0, $1
+	F32x4ReplaceLane $0, $2
+	Get V4
+	F32x4ExtractLane $0, $1
+	F32x4ReplaceLane $0, $3
+	V128Store
+	Get R0
+	I64Const $64
+	I64Add
+	Set R0
+	Get R2
+	I64Const $16
+	I64Add
+	Set R2
+	Get R3
+	I64Const $1
+	I64Sub
+	Set R3
+	Br $0
+	End
+	End
+	Get R6
+	Get R13
+	I64Add
+	Set R6
+	Get R9
+	Get R12
+	I64Add
+	Set R9
+	Get R8
+	I64Const $1
+	I64Sub
+	Set R8
+	Br $0
+	End
+	End
+	Get R7
+	Get R14
+	I64Add
+	Set R7
+	Get R10
+	I64Const $1
+	I64Sub
+	Set R10
+	Br $0
+	End
+	End
+	RET
+
+// func outputQuad4Asm(p *float32, plane, bias, relu int, tmp *[24][4]float32, out *float32, ofs *[maxQuads4][5]int, ld, n int)
+//
+// See outputQuads4Store (wino4_wasm.go): n quads of tiles, quad i's 36
+// products at p + ofs[i][0], its tile k's first output row at out +
+// ofs[i][1+k], rows ld apart (all in bytes). R5 p, R4 out, R0 ofs[i], R12
+// ld, R13 quads left; R2 column j of the products (R8-R11 R14 its rows
+// 1-5, R3 six planes' bytes, R1 a plane's), R6 tmp (At m, row by row), R7
+// relu, then R8-R11 tile k's next row; V0-V5 a column or row, V6-V9 its
+// sums and differences, V11 zero, V12-V14 2, 4, 8, V15 the bias.
+TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-72
+	MOVD p+0(FP), R5
 	MOVD plane+8(FP), R1
 	Get R1
 	I64Const $2
@@ -1739,8 +1961,10 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Set V15
 	MOVD relu+24(FP), R7
 	MOVD tmp+32(FP), R6
-	MOVD dst+40(FP), R4
-	MOVD ld+48(FP), R5
+	MOVD out+40(FP), R4
+	MOVD ofs+48(FP), R0
+	MOVD ld+56(FP), R12
+	MOVD n+64(FP), R13
 	Get R1
 	I64Const $6
 	I64Mul
@@ -1757,6 +1981,18 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32Const $0
 	I32x4Splat
 	Set V11
+	Block
+	Loop
+	Get R13
+	I64Eqz
+	BrIf $1
+	// The quad's products: R2 = p + ofs[0].
+	Get R5
+	Get R0
+	I32WrapI64
+	I64Load $0
+	I64Add
+	Set R2
 
 	// Column 0 of m (rows 6 planes apart): At m into tmp[i][0].
 	Get R2
@@ -1778,7 +2014,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Get R11
 	Get R3
 	I64Add
-	Set R12
+	Set R14
 	Get R2
 	I32WrapI64
 	V128Load $0
@@ -1799,7 +2035,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V4
-	Get R12
+	Get R14
 	I32WrapI64
 	V128Load $0
 	Set V5
@@ -1892,7 +2128,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Get R11
 	Get R3
 	I64Add
-	Set R12
+	Set R14
 	Get R2
 	I32WrapI64
 	V128Load $0
@@ -1913,7 +2149,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V4
-	Get R12
+	Get R14
 	I32WrapI64
 	V128Load $0
 	Set V5
@@ -2008,7 +2244,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Get R11
 	Get R3
 	I64Add
-	Set R12
+	Set R14
 	Get R2
 	I32WrapI64
 	V128Load $0
@@ -2029,7 +2265,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V4
-	Get R12
+	Get R14
 	I32WrapI64
 	V128Load $0
 	Set V5
@@ -2124,7 +2360,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Get R11
 	Get R3
 	I64Add
-	Set R12
+	Set R14
 	Get R2
 	I32WrapI64
 	V128Load $0
@@ -2145,7 +2381,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V4
-	Get R12
+	Get R14
 	I32WrapI64
 	V128Load $0
 	Set V5
@@ -2240,7 +2476,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Get R11
 	Get R3
 	I64Add
-	Set R12
+	Set R14
 	Get R2
 	I32WrapI64
 	V128Load $0
@@ -2261,7 +2497,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V4
-	Get R12
+	Get R14
 	I32WrapI64
 	V128Load $0
 	Set V5
@@ -2356,7 +2592,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	Get R11
 	Get R3
 	I64Add
-	Set R12
+	Set R14
 	Get R2
 	I32WrapI64
 	V128Load $0
@@ -2377,7 +2613,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I32WrapI64
 	V128Load $0
 	Set V4
-	Get R12
+	Get R14
 	I32WrapI64
 	V128Load $0
 	Set V5
@@ -2452,39 +2688,31 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	I64Add
 	Set R2
 
-	// The tiles' outputs: tile k's row i at dst[k] + i*ld[k] (R8-R11, R12-R15).
+	// The tiles' outputs: tile k's row i at out + ofs[1+k] + i*ld (R8-R11).
 	Get R4
+	Get R0
 	I32WrapI64
-	I64Load $0
+	I64Load $8
+	I64Add
 	Set R8
-	Get R5
-	I32WrapI64
-	I64Load $0
-	Set R12
 	Get R4
+	Get R0
 	I32WrapI64
-	I64Load $8
+	I64Load $16
+	I64Add
 	Set R9
-	Get R5
-	I32WrapI64
-	I64Load $8
-	Set R13
 	Get R4
+	Get R0
 	I32WrapI64
-	I64Load $16
+	I64Load $24
+	I64Add
 	Set R10
-	Get R5
-	I32WrapI64
-	I64Load $16
-	Set R14
 	Get R4
+	Get R0
 	I32WrapI64
-	I64Load $24
+	I64Load $32
+	I64Add
 	Set R11
-	Get R5
-	I32WrapI64
-	I64Load $24
-	Set R15
 	// Row 0: At (At m) of tmp[0], the bias, ReLU, one vector a tile.
 	Get R6
 	I32WrapI64
@@ -2632,7 +2860,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R9
-	Get R13
+	Get R12
 	I64Add
 	Set R9
 	Get R10
@@ -2649,7 +2877,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R10
-	Get R14
+	Get R12
 	I64Add
 	Set R10
 	Get R11
@@ -2666,7 +2894,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $2
 	V128Store
 	Get R11
-	Get R15
+	Get R12
 	I64Add
 	Set R11
 
@@ -2817,7 +3045,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R9
-	Get R13
+	Get R12
 	I64Add
 	Set R9
 	Get R10
@@ -2834,7 +3062,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R10
-	Get R14
+	Get R12
 	I64Add
 	Set R10
 	Get R11
@@ -2851,7 +3079,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $2
 	V128Store
 	Get R11
-	Get R15
+	Get R12
 	I64Add
 	Set R11
 
@@ -3002,7 +3230,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R9
-	Get R13
+	Get R12
 	I64Add
 	Set R9
 	Get R10
@@ -3019,7 +3247,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R10
-	Get R14
+	Get R12
 	I64Add
 	Set R10
 	Get R11
@@ -3036,7 +3264,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $2
 	V128Store
 	Get R11
-	Get R15
+	Get R12
 	I64Add
 	Set R11
 
@@ -3187,7 +3415,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R9
-	Get R13
+	Get R12
 	I64Add
 	Set R9
 	Get R10
@@ -3204,7 +3432,7 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $3
 	V128Store
 	Get R10
-	Get R14
+	Get R12
 	I64Add
 	Set R10
 	Get R11
@@ -3221,8 +3449,19 @@ TEXT ·outputQuad4Asm(SB), NOSPLIT, $0-56
 	F32x4ReplaceLane $0, $2
 	V128Store
 	Get R11
-	Get R15
+	Get R12
 	I64Add
 	Set R11
 
+	Get R0
+	I64Const $40
+	I64Add
+	Set R0
+	Get R13
+	I64Const $1
+	I64Sub
+	Set R13
+	Br $0
+	End
+	End
 	RET

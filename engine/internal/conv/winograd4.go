@@ -221,9 +221,11 @@ func phases4Plane(g Geom, x, ph []float32, tilesY, tilesX, c0, c1 int) {
 		if h > 0 {
 			vec.CopyRows(plane[g.PT*wp+g.PL:], x[c*g.H*g.W:], h, w, wp, g.W)
 		}
-		for y := 0; y < hp; y++ {
-			// Row y is row phase y%4 of tile row y/4 (as in phases4).
-			phasesQuad4(plane[y*wp:(y+1)*wp], pc[(y%4)*6*ln+(y/4)*tilesX:], ln, groups)
+		if !phasesPlane(plane, pc, ln, groups, tilesY+1, wp, tilesX) {
+			for y := 0; y < hp; y++ {
+				// Row y is row phase y%4 of tile row y/4 (as in phases4).
+				phasesQuad4(plane[y*wp:(y+1)*wp], pc[(y%4)*6*ln+(y/4)*tilesX:], ln, groups)
+			}
 		}
 		for k := 0; k < 24; k++ {
 			*(*[4]float32)(pc[k*ln+base:]) = [4]float32{}
@@ -435,22 +437,26 @@ func at6(m0, m1, m2, m3, m4, m5 float32) (y0, y1, y2, y3 float32) {
 // bias, applies ReLU and writes those inside the output.
 func transformOutput4x4(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, sm, s0, sc, t0, tc, tilesX int) {
 	quads := vector4 && nr%4 == 0
-	// Where each quad of whole tiles (t = 4*i) stores its outputs, the
-	// same for every output channel: found once here, not for each
-	// channel with two divisions a tile (each a call to runtime.wasmDiv
-	// in WebAssembly). whole[i]: all four tiles' 4x4 outputs inside.
-	var qoffs [maxQuads4][4]int
+	// Where each quad of whole tiles (t = 4*i) reads its products and
+	// stores its outputs, the same for every output channel: found once
+	// here, not for each channel with two divisions a tile (each a call
+	// to runtime.wasmDiv in WebAssembly). qt[i], in bytes: quad i's
+	// products from tile 0's, then its tile k's first output from the
+	// plane's start; whole[i]: all four tiles' 4x4 outputs inside.
+	var qt [maxQuads4][5]int
 	var whole [maxQuads4]bool
 	nq := 0
 	if quads {
 		nq = min(tc/4, maxQuads4)
 		ty, tx := t0/tilesX, t0%tilesX // tile t's place, by steps
 		for i := 0; i < nq; i++ {
+			t := 4 * i
+			qt[i][0] = 4 * ((t/nr)*sm*mr*nr + t%nr)
 			w := true
 			for k := 0; k < 4; k++ {
 				oy, ox := 4*ty, 4*tx
 				w = w && oy+4 <= g.OH && ox+4 <= g.OW
-				qoffs[i][k] = oy*g.OW + ox
+				qt[i][1+k] = 4 * (oy*g.OW + ox)
 				if tx++; tx == tilesX {
 					ty, tx = ty+1, 0
 				}
@@ -476,12 +482,19 @@ func transformOutput4x4(g Geom, prod, y, bias []float32, relu bool, plane, mr, n
 			for t, pt, tr := 0, p0, 0; t < tc; {
 				n := 1
 				if quads && t%4 == 0 && t+4 <= tc {
-					// Four whole tiles: stored by the transform itself
-					// where it can (WebAssembly).
-					if i := t / 4; i < nq && whole[i] && outputQuad4Store(prod[pt:], plane, bv, relu, out, &qoffs[i], g.OW) {
-						t, pt, tr = t+4, pt+4, tr+4
-						if tr == nr {
-							pt, tr = pt-nr+sm*mr*nr, 0
+					// Runs of quads of whole tiles: transformed and stored
+					// by the assembly in one call where there is one
+					// (WebAssembly).
+					i, j := t/4, t/4
+					for j < nq && whole[j] {
+						j++
+					}
+					if j > i && outputQuads4Store(prod[p0:], plane, bv, relu, out, &qt, i, j, g.OW) {
+						for ; i < j; i++ {
+							t, pt, tr = t+4, pt+4, tr+4
+							if tr == nr {
+								pt, tr = pt-nr+sm*mr*nr, 0
+							}
 						}
 						continue
 					}
