@@ -229,6 +229,186 @@ TEXT ·maxPool3x3S1Asm(SB), NOSPLIT, $0-72
 	End
 	RET
 
+// VMAXV(off, v): v = the maximum of the window's three rows (R9, R10,
+// R11) at byte offset off, in VMAX3's order.
+#define VMAXV(off, v) \
+	Get R9; Get off; I64Add; I32WrapI64; V128Load $0; \
+	Get R10; Get off; I64Add; I32WrapI64; V128Load $0; \
+	F32x4Max; \
+	Get R11; Get off; I64Add; I32WrapI64; V128Load $0; \
+	F32x4Max; \
+	Set v
+
+// func maxPool3x3S1W4Asm(dst, src *float32, planes, h, wb, n4, planeb int, tbl *[64]uint8)
+//
+// maxPool3x3S1Asm for rows of one or two vectors (w 4 or 8), without
+// vp: the window's column maxima stay in registers, V5-V7 those under the
+// previous, this and the next output vector (-Inf, V4, past the row's
+// ends), and each output is max(max(L, this), R) with L = the previous'
+// lane 3 and this one's lanes 0-2, R = this one's lanes 1-3 and the next's
+// lane 0, each two swizzles (tables V0-V3, zeros elsewhere) and an or. In
+// maxPool3x3S1Asm the loads from vp straddle two vectors just stored
+// there, which store forwarding does not serve: on 8-wide rows 14 ns a
+// vector of output, 8 here (Node, relaxed build). R0 dst row, R1 src
+// plane, R3 planes left, R4 h, R5 row bytes, R6 vectors a row, R15 plane
+// bytes, R9-R11 the window's rows, R12 rows left, R13 byte offset of this
+// vector, R8 the next's, R14 vectors left.
+TEXT ·maxPool3x3S1W4Asm(SB), NOSPLIT, $0-64
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD planes+16(FP), R3
+	MOVD h+24(FP), R4
+	MOVD wb+32(FP), R5
+	MOVD n4+40(FP), R6
+	MOVD planeb+48(FP), R15
+	MOVD tbl+56(FP), R7
+	Get R7
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R7
+	I32WrapI64
+	V128Load $16
+	Set V1
+	Get R7
+	I32WrapI64
+	V128Load $32
+	Set V2
+	Get R7
+	I32WrapI64
+	V128Load $48
+	Set V3
+	I32Const $-8388608 // -Inf (0xff800000)
+	I32x4Splat
+	Set V4
+
+	Block
+	Loop
+	Get R3
+	I64Eqz
+	BrIf $1
+	Get R1
+	Set R9
+	Get R1
+	Set R10
+	Get R1
+	Get R5
+	I64Add
+	Set R11
+	Get R4
+	Set R12
+
+	Block
+	Loop
+	Get R12
+	I64Eqz
+	BrIf $1
+	// The last row's window: the row above and this row twice.
+	Get R12
+	I64Const $1
+	I64Eq
+	If
+	Get R10
+	Set R11
+	End
+
+	I64Const $0
+	Set R13
+	VMAXV(R13, V6)
+	Get V4
+	Set V5
+	Get R6
+	Set R14
+	Block
+	Loop
+	Get R14
+	I64Eqz
+	BrIf $1
+	Get R14
+	I64Const $1
+	I64Eq
+	If
+	Get V4
+	Set V7
+	Else
+	Get R13
+	I64Const $16
+	I64Add
+	Set R8
+	VMAXV(R8, V7)
+	End
+	Get R0
+	Get R13
+	I64Add
+	I32WrapI64
+	Get V5
+	Get V0
+	I8x16Swizzle
+	Get V6
+	Get V1
+	I8x16Swizzle
+	V128Or
+	Get V6
+	F32x4Max
+	Get V6
+	Get V2
+	I8x16Swizzle
+	Get V7
+	Get V3
+	I8x16Swizzle
+	V128Or
+	F32x4Max
+	V128Store
+	Get V6
+	Set V5
+	Get V7
+	Set V6
+	Get R13
+	I64Const $16
+	I64Add
+	Set R13
+	Get R14
+	I64Const $1
+	I64Sub
+	Set R14
+	Br $0
+	End
+	End
+
+	// The next row's window: (at, below, below+1).
+	Get R10
+	Set R9
+	Get R11
+	Set R10
+	Get R11
+	Get R5
+	I64Add
+	Set R11
+	Get R0
+	Get R5
+	I64Add
+	Set R0
+	Get R12
+	I64Const $1
+	I64Sub
+	Set R12
+	Br $0
+	End
+	End
+
+	Get R1
+	Get R15
+	I64Add
+	Set R1
+	Get R3
+	I64Const $1
+	I64Sub
+	Set R3
+	Br $0
+	End
+	End
+	RET
+
 // func maxPool3x3S2Asm(dst, src, vp *float32, planes, oh, wb, n4v, tbv, n4o, tbo int, tbl *[32]uint8)
 //
 // Pad 1, even h and w, oh = h/2, ow = w/2: output row oy's window rows are
