@@ -20,3 +20,8 @@ func outputQuads4Store(p []float32, plane int, bv float32, relu bool, out []floa
 func winoOutStore4(p []float32, plane int, bv float32, relu bool, y []float32, o, w int) bool {
 	return false
 }
+
+// winoOutStores4 has an assembly form in WebAssembly only (winooutput_wasm.go).
+func winoOutStores4(p []float32, plane int, bv float32, relu bool, y []float32, ofs *[winoMaxTiles / 4][2]int, i0, i1, w int) bool {
+	return false
+}

@@ -457,11 +457,17 @@ func transformInputC(g Geom, x, v []float32, plane, nr, t0, tc, tilesX, c0, c1 i
 			tail[t] = int8(t - s)
 		}
 	}
+	// toff[t]: tile t's column in v (less the channel's), found once, not
+	// with a division (a runtime.wasmDiv call in WebAssembly) a channel.
+	var toff [winoMaxTiles]int32
+	for t := 0; t < tc; t++ {
+		toff[t] = int32((t/nr)*cn + t%nr)
+	}
 	var d [16]float32
 	for c := c0; c < c1; c++ {
 		img := x[c*g.H*g.W : (c+1)*g.H*g.W]
 		for t := 0; t < tc; t++ {
-			o := (t/nr)*cn + t%nr
+			o := int(toff[t])
 			if k := int(run[t]); k > 0 {
 				transformInputWide(img, int(pos[t]), g.W, v, o+c*nr, plane, k == 16)
 				t += k - 1
@@ -565,6 +571,27 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 	if wide {
 		step = 16
 	}
+	// Where tile t's products start (prod's offset less the channel's),
+	// and the leading quads that winoOutStores4 takes (whole tiles of one
+	// tile row, as below): found once a call, the same for every output
+	// channel, not with divisions (runtime.wasmDiv calls in WebAssembly)
+	// for each. qt[i], in bytes: quad i's products, its outputs' offset.
+	var pofs [winoMaxTiles]int32
+	for t := range min(tc, winoMaxTiles) {
+		pofs[t] = int32((t/nr)*sm*mr*nr + t%nr)
+	}
+	var qt [winoMaxTiles / 4][2]int
+	nq := 0
+	qty, qtx := t0/tilesX, t0%tilesX // the tile after the quads
+	if step == 4 && !wide && vectorOutput && tc <= winoMaxTiles {
+		for t := 0; tc-t >= 4 && qtx+4 <= tilesX && 2*qty+2 <= g.OH && 2*qtx+8 <= g.OW; t += 4 {
+			qt[nq] = [2]int{4 * int(pofs[t]), 4 * (2*qty*g.OW + 2*qtx)}
+			nq++
+			if qtx += 4; qtx == tilesX {
+				qtx, qty = 0, qty+1
+			}
+		}
+	}
 	var ys [4][4]float32
 	for s := 0; s < sc; s++ {
 		for r := 0; r < mr; r++ {
@@ -578,8 +605,18 @@ func transformOutput(g Geom, prod, y, bias []float32, relu bool, plane, mr, nr, 
 			}
 			out := y[m*g.OH*g.OW : (m+1)*g.OH*g.OW]
 			ty, tx := t0/tilesX, t0%tilesX
-			for t := 0; t < tc; t += step {
-				p := prod[((t/nr)*sm+s)*mr*nr+r*nr+t%nr:]
+			t0p := s*mr*nr + r*nr // tile 0's products
+			t := 0
+			if nq > 0 && winoOutStores4(prod[t0p:], plane, bv, relu, out, &qt, 0, nq, g.OW) {
+				t, ty, tx = 4*nq, qty, qtx
+			}
+			for ; t < tc; t += step {
+				var p []float32
+				if t < winoMaxTiles {
+					p = prod[t0p+int(pofs[t]):]
+				} else {
+					p = prod[((t/nr)*sm+s)*mr*nr+r*nr+t%nr:]
+				}
 				if wide {
 					winoOutWide(p, plane, bv, relu, out, g.OH, g.OW, tilesX, min(16, tc-t), &tx, &ty)
 					continue

@@ -25,6 +25,10 @@ func TestWinograd4MatchesNaive(t *testing.T) {
 		{N: 1, C: 48, M: 36, H: 28, W: 28, PT: 1, PL: 1, PB: 1, PR: 1},
 		{N: 1, C: 40, M: 16, H: 14, W: 14, PT: 1, PL: 1, PB: 1, PR: 1},
 		{N: 1, C: 24, M: 16, H: 13, W: 13, PT: 1, PL: 1, PB: 1, PR: 1},
+		// The CIFAR-10 nets' shapes: 64 tiles in two blocks of 8 quads,
+		// 16 tiles in one (runs of quads in one outputQuads4Store call).
+		{N: 1, C: 16, M: 16, H: 32, W: 32, PT: 1, PL: 1, PB: 1, PR: 1},
+		{N: 1, C: 32, M: 24, H: 16, W: 16, PT: 1, PL: 1, PB: 1, PR: 1},
 	}
 	defer func(v, a bool) { vector4, wasmQuad4 = v, a }(vector4, wasmQuad4)
 	worst := 0.0

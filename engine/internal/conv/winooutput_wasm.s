@@ -134,3 +134,89 @@ TEXT ·winoOutStore4Asm(SB), NOSPLIT, $0-56
 	NEXTROW(R8)
 	STROW(V10, V11, V0, V1, V2, V3) // row 1: y10, y11
 	RET
+
+// func winoOutStore4NAsm(p *float32, plane, bias, relu int, out *float32, w int, tbl *[4][16]uint8, ofs *[2]int, n int)
+//
+// winoOutStore4Asm on n quads, quad i's products at p + ofs[i][0] and its
+// outputs at out + ofs[i][1] (bytes), in one call (see winoOutStores4).
+// R9 ofs[i], R10 quads left, R11 p, R12 out, R13 relu, R14 the tables;
+// the rest as in winoOutStore4Asm.
+TEXT ·winoOutStore4NAsm(SB), NOSPLIT, $0-72
+	MOVD p+0(FP), R11
+	MOVD plane+8(FP), R1
+	BYTES(R1)
+	Get R1
+	I64Const $2
+	I64Shl
+	Set R7
+	MOVD bias+16(FP), R3
+	Get R3
+	I32WrapI64
+	I32x4Splat
+	Set V12
+	I32Const $0
+	I32x4Splat
+	Set V13
+	MOVD relu+24(FP), R13
+	MOVD out+32(FP), R12
+	MOVD w+40(FP), R8
+	BYTES(R8)
+	MOVD tbl+48(FP), R14
+	MOVD ofs+56(FP), R9
+	MOVD n+64(FP), R10
+
+	Block
+	Loop
+	Get R10
+	I64Eqz
+	BrIf $1
+	Get R11
+	Get R9
+	I32WrapI64
+	I64Load $0
+	I64Add
+	Set R2
+	Get R12
+	Get R9
+	I32WrapI64
+	I64Load $8
+	I64Add
+	Set R0
+
+	WCOL(V0, V4)
+	NEXTCOL
+	WCOL(V1, V5)
+	NEXTCOL
+	WCOL(V2, V6)
+	NEXTCOL
+	WCOL(V3, V7)
+	YOUT(V0, V1, V2, F32x4Add, V8)
+	YOUT(V1, V2, V3, F32x4Sub, V9)
+	YOUT(V4, V5, V6, F32x4Add, V10)
+	YOUT(V5, V6, V7, F32x4Sub, V11)
+	Get R13
+	I64Eqz
+	I32Eqz
+	If
+	RELU(V8)
+	RELU(V9)
+	RELU(V10)
+	RELU(V11)
+	End
+	LOAD4(R14, V0, V1, V2, V3)
+	STROW(V8, V9, V0, V1, V2, V3)
+	NEXTROW(R8)
+	STROW(V10, V11, V0, V1, V2, V3)
+
+	Get R9
+	I64Const $16
+	I64Add
+	Set R9
+	Get R10
+	I64Const $1
+	I64Sub
+	Set R10
+	Br $0
+	End
+	End
+	RET
