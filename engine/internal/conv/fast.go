@@ -116,7 +116,7 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 	var col []float32
 	if !pointwise {
 		chunk = min(npix, max(64, colBudget/k))
-		buf := colPool.get(k * chunk)
+		buf := colPool.get(k * colStride(chunk))
 		defer colPool.put(buf)
 		col = *buf
 	}
@@ -153,16 +153,18 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 			}
 			for p0 := 0; p0 < npix; p0 += chunk {
 				pc := min(chunk, npix-p0)
+				ld := pc // col's row stride
 				if g.strided1x1() {
 					subsample(g, xg, col, cg, p0, pc, workers)
 				} else {
-					im2col(g, xg, ph, col, cg, p0, pc, workers)
+					ld = colStride(pc)
+					im2colLD(g, xg, ph, col, cg, p0, pc, ld, workers)
 				}
 				epc := ep
 				if res != nil {
 					epc.Add = ep.Add[p0:]
 				}
-				gemm.ParallelMatrix(pa.tiles, epc, workers, false, false, mg, pc, k, 1, wg, gemm.Float(col, pc), 0, yg[p0:], npix)
+				gemm.ParallelMatrix(pa.tiles, epc, workers, false, false, mg, pc, k, 1, wg, gemm.Float(col, ld), 0, yg[p0:], npix)
 			}
 		}
 	}
@@ -176,7 +178,31 @@ func forwardAdd(g Geom, x []float32, w Weights, bias, res, y []float32, relu boo
 // that a row segment is one contiguous copy there instead of a strided
 // gather; nil, the gather is done from x.
 func im2col(g Geom, x, ph, col []float32, cg, p0, pc, workers int) {
-	if ph == nil && im2colPadded(g, x, col, cg, p0, pc, workers) {
+	im2colLD(g, x, ph, col, cg, p0, pc, pc, workers)
+}
+
+// colStride is the row stride of im2col's matrix of pc columns: pc, but
+// in WebAssembly pc+8 where pc*4 bytes is a multiple of 1 KiB. The GEMM
+// reads B's rows in place there (inPlace, blocked.go), a sliver of kc rows
+// at that stride, and rows 4 KiB apart (32x32 maps: 1024 pixels) all fall
+// in one set of the L1 (12 ways), so the sliver did not stay in L1 while
+// each sliver of A reads it again; 32 bytes more a row spread the rows
+// over the sets. In Node, relaxed build, the GEMM alone (int8 kept A, one
+// worker), min us of 400 calls, stride pc -> pc+8: 3->64 3x3 32x32 (k 27)
+// 122.9 -> 107.8, 3->16 3x3 32x32 37.1 -> 33.0, 3->64 5x5 32x32 (k 75)
+// 286.7 -> 249.9, 16->32 5x5 16x16 (k 400) 177.7 -> 163.6; 24->48 5x5 8x8
+// (rows 256 bytes apart) 125.7 -> 129.5, not padded. The same values in
+// the same order: the same bits.
+func colStride(pc int) int {
+	if wasmBuild && pc%256 == 0 {
+		return pc + 8
+	}
+	return pc
+}
+
+// im2colLD is im2col with the matrix's rows ld >= pc floats apart.
+func im2colLD(g Geom, x, ph, col []float32, cg, p0, pc, ld, workers int) {
+	if ph == nil && im2colPadded(g, x, col, cg, p0, pc, ld, workers) {
 		return
 	}
 	rows := cg * g.KH * g.KW
@@ -196,7 +222,7 @@ func im2col(g Geom, x, ph, col []float32, cg, p0, pc, workers int) {
 			c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
 			ky, kx := kk/g.KW, kk%g.KW
 			img := x[c*g.H*g.W : (c+1)*g.H*g.W]
-			dst := col[row*pc : (row+1)*pc]
+			dst := col[row*ld : row*ld+pc]
 			// With phases, tap kx of output column ox reads input column
 			// ox*SW + t = (ox+q)*SW + r: element ox+q of phase r, whose
 			// rows hold wr values.

@@ -74,7 +74,7 @@ func useWinogradOn(g Geom, wasm bool) bool {
 // (ResNet's 3x3 stride-2 convs).
 //
 // It reports false, doing nothing, when g is not such a conv.
-func im2colPadded(g Geom, x, col []float32, cg, p0, pc, workers int) bool {
+func im2colPadded(g Geom, x, col []float32, cg, p0, pc, ld, workers int) bool {
 	s := g.SH
 	if !vec.CopyRowsVector || (s != 1 && s != 2) || g.SW != s || g.DH != 1 || g.DW != 1 ||
 		g.W < 4 || g.OW < 4 || p0%g.OW != 0 || pc%g.OW != 0 {
@@ -103,15 +103,15 @@ func im2colPadded(g Geom, x, col []float32, cg, p0, pc, workers int) bool {
 			c, kk := row/kk2, row%kk2
 			if s == 1 && kk == 0 && row+kk2 <= hi {
 				// A whole channel's rows in one call.
-				vec.Im2colPlane(col[row*pc:], xp[c*plane+oy0*wp:], g.KH, g.KW, ohc, g.OW, wp, pc)
+				vec.Im2colPlane(col[row*ld:], xp[c*plane+oy0*wp:], g.KH, g.KW, ohc, g.OW, wp, ld)
 				row += kk2 - 1
 				continue
 			}
 			ky, kx := kk/g.KW, kk%g.KW
 			if s == 1 {
-				vec.CopyRows(col[row*pc:], xp[c*plane+(oy0+ky)*wp+kx:], ohc, g.OW, g.OW, wp)
+				vec.CopyRows(col[row*ld:], xp[c*plane+(oy0+ky)*wp+kx:], ohc, g.OW, g.OW, wp)
 			} else {
-				vec.CopyRowsS2(col[row*pc:], xp[c*plane+(2*oy0+ky)*wp+kx:], ohc, g.OW, g.OW, 2*wp)
+				vec.CopyRowsS2(col[row*ld:], xp[c*plane+(2*oy0+ky)*wp+kx:], ohc, g.OW, g.OW, 2*wp)
 			}
 		}
 	})

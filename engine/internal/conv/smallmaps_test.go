@@ -121,6 +121,7 @@ func TestIm2colRows(t *testing.T) {
 		{C: 16, H: 16, W: 16, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // googlenet_cifar 3b.branch3.1
 		{C: 24, H: 8, W: 8, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2},
 		{C: 3, H: 32, W: 32, KH: 3, KW: 3, PT: 1, PL: 1, PB: 1, PR: 1},
+		{C: 3, H: 32, W: 32, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // alexnet_cifar features.0
 		{C: 5, H: 27, W: 27, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // AlexNet features.3: a tail of 3
 		{C: 2, H: 6, W: 5, KH: 3, KW: 3, PT: 0, PL: 3, PB: 2, PR: 0},
 		{C: 2, H: 7, W: 9, KH: 2, KW: 4, PT: 1, PL: 0, PB: 0, PR: 2},
@@ -153,27 +154,79 @@ func TestIm2colRows(t *testing.T) {
 			if pc <= 0 || p0+pc > npix {
 				continue
 			}
-			col := randSlice(r, rows*pc+7) // stale values, and a guard past the end
-			guard := append([]float32(nil), col[rows*pc:]...)
-			im2col(g, x, nil, col, g.C, p0, pc, 1)
-			for row := 0; row < rows; row++ {
-				c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
-				ky, kx := kk/g.KW, kk%g.KW
-				for i := 0; i < pc; i++ {
-					oy, ox := (p0+i)/g.OW, (p0+i)%g.OW
-					iy, ix := oy*g.SH-g.PT+ky*g.DH, ox*g.SW-g.PL+kx*g.DW
-					var want float32
-					if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
-						want = x[(c*g.H+iy)*g.W+ix]
+			// Rows pc apart (im2col), and further (im2colLD, as Forward
+			// lays them out in WebAssembly where colStride pads them):
+			// the values past a row's pc are left alone.
+			for _, ld := range []int{pc, pc + 8, pc + 3} {
+				col := randSlice(r, rows*ld+7) // stale values, and a guard past the end
+				stale := append([]float32(nil), col...)
+				if ld == pc {
+					im2col(g, x, nil, col, g.C, p0, pc, 1)
+				} else {
+					im2colLD(g, x, nil, col, g.C, p0, pc, ld, 1)
+				}
+				for row := 0; row < rows; row++ {
+					c, kk := row/(g.KH*g.KW), row%(g.KH*g.KW)
+					ky, kx := kk/g.KW, kk%g.KW
+					for i := 0; i < pc; i++ {
+						oy, ox := (p0+i)/g.OW, (p0+i)%g.OW
+						iy, ix := oy*g.SH-g.PT+ky*g.DH, ox*g.SW-g.PL+kx*g.DW
+						var want float32
+						if iy >= 0 && iy < g.H && ix >= 0 && ix < g.W {
+							want = x[(c*g.H+iy)*g.W+ix]
+						}
+						if got := col[row*ld+i]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("%+v chunk %d+%d ld %d: col[%d][%d] = %v, want %v", g, p0, pc, ld, row, i, got, want)
+						}
 					}
-					if got := col[row*pc+i]; math.Float32bits(got) != math.Float32bits(want) {
-						t.Fatalf("%+v chunk %d+%d: col[%d][%d] = %v, want %v", g, p0, pc, row, i, got, want)
+					for i := row*ld + pc; i < (row+1)*ld; i++ {
+						if col[i] != stale[i] {
+							t.Fatalf("%+v chunk %d+%d ld %d: wrote between rows %d and %d", g, p0, pc, ld, row, row+1)
+						}
+					}
+				}
+				for i, v := range col[rows*ld:] {
+					if v != stale[rows*ld+i] {
+						t.Fatalf("%+v chunk %d+%d ld %d: wrote past the chunk's rows", g, p0, pc, ld)
 					}
 				}
 			}
-			for i, v := range col[rows*pc:] {
-				if v != guard[i] {
-					t.Fatalf("%+v chunk %d+%d: wrote past the chunk's rows", g, p0, pc)
+		}
+	}
+}
+
+// TestColStrideSameBits: Forward through im2col with the matrix's rows
+// padded (colStride, WebAssembly: 16x16 and 32x32 maps) gives the bits of
+// the GEMM on the unpadded matrix, for the CIFAR-10 nets' im2col convs,
+// with and without workers.
+func TestColStrideSameBits(t *testing.T) {
+	if wasmBuild && colStride(1024) == 1024 {
+		t.Fatal("colStride(1024) = 1024 in WebAssembly: the padded rows are not taken")
+	}
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, g := range []Geom{
+		{C: 3, M: 16, H: 32, W: 32, KH: 3, KW: 3, PT: 1, PL: 1, PB: 1, PR: 1}, // resnet20_cifar conv1
+		{C: 3, M: 64, H: 32, W: 32, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2}, // alexnet_cifar features.0
+		{C: 16, M: 32, H: 16, W: 16, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2},
+		{C: 8, M: 20, H: 16, W: 16, KH: 5, KW: 5, PT: 2, PL: 2, PB: 2, PR: 2},
+		{C: 3, M: 12, H: 16, W: 16, KH: 3, KW: 3}, // 14x14 out: not padded
+	} {
+		g.N, g.Group, g.SH, g.SW, g.DH, g.DW = 1, 1, 1, 1, 1, 1
+		g = layerGeom(g)
+		x, bias := randSlice(r, g.C*g.H*g.W), randSlice(r, g.M)
+		w, _ := quantWeights(r, g)
+		w.Packed = Prepack(g, w)
+		k, npix := g.C*g.KH*g.KW, g.OH*g.OW
+		col := make([]float32, k*npix)
+		im2col(g, x, nil, col, g.C, 0, npix, 1)
+		want := make([]float32, g.M*npix)
+		gemm.ParallelMatrix(gemm.DefaultTiles, gemm.Epilogue{Relu: true, RowBias: bias}, 1, false, false, g.M, npix, k, 1, w.matrix(0, k), gemm.Float(col, npix), 0, want, npix)
+		for _, workers := range []int{1, 2} {
+			got := make([]float32, len(want))
+			Forward(g, x, w, bias, got, true, workers)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%+v workers %d: y[%d] = %v, unpadded %v", g, workers, i, got[i], want[i])
 				}
 			}
 		}
