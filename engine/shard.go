@@ -322,6 +322,7 @@ func (p *Program) shardNodes(s Shard) error {
 	p.fusePools()
 	p.fuseConvPools()
 	p.splitPools()
+	p.ownRows()
 	p.orderGathers()
 	// The int8 constants kept whole (narrow or grouped convs) may be views
 	// of the caller's model file (modelfile.DecodeGraph); copying them

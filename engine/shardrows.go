@@ -123,7 +123,7 @@ func (p *Program) rowSplitOf(n *Node, ws []int, s Shard) *split {
 	if err != nil {
 		return nil
 	}
-	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.M > rowMaxPointwise {
+	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.M > rowMaxPointwise && numElements(ws) > rowOwnPointwise {
 		return nil
 	}
 	bounds := rowBounds(g, s.Count)
@@ -227,7 +227,9 @@ func (p *Program) runRows(x *execCtx, n *Node, sp *split, in, out []*Tensor) err
 	gd := Gathered{Node: n.Name, Y: out[0].Data, Outer: g.N * g.M, Inner: g.OW, Lo: sp.lo, Hi: sp.hi, Bounds: rs.bounds}
 	if !rs.shared {
 		runBand(x, cp, g, rs.subs[p.shard.Index], buf, w, bias, in, out, rs.pool)
-		x.gathers = append(x.gathers, gd) // see shardgather.go
+		if !p.ownOnly[n] { // see ownRows
+			x.gathers = append(x.gathers, gd) // see shardgather.go
+		}
 		return nil
 	}
 	gd.Lo, gd.Hi, gd.Own = 0, 0, make([]int, 0, len(rs.subs))
