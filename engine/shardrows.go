@@ -255,6 +255,11 @@ func runBand(x *execCtx, cp *ConvParams, g conv.Geom, subs []conv.Band, buf *[]f
 		if len(in) == 4 && in[3] != nil {
 			res = in[3].Data[i*g.M*yn : (i+1)*g.M*yn]
 		}
+		// A 1x1 conv's band, all its sub-bands at once, straight from
+		// and into the whole planes (no copies).
+		if !pool && conv.PointwiseRows(g, in[0].Data[i*xn:(i+1)*xn], w, bias, res, out[0].Data[i*g.M*yn:(i+1)*g.M*yn], subs[0].R0, subs[len(subs)-1].R1, cp.Relu, x.workers) {
+			continue
+		}
 		bandRows(x, cp, g, subs, buf, w, bias, res, in[0].Data[i*xn:(i+1)*xn], out[0].Data[i*g.M*yn:(i+1)*g.M*yn], 0, g.OH, pool)
 	}
 }
