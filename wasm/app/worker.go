@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"convscope/web"
 	"convscope/web/protocol"
@@ -206,7 +207,7 @@ func (e *engine) load(m web.ModelEntry, progress func(loaded, total int64)) (*pr
 
 func (e *engine) classify(img []byte, step func(protocol.LayerDone)) (*protocol.Result, error) {
 	return classifyAnswer(e.do(protocol.TypeClassify, func(id int) protocol.Message {
-		return protocol.Classify{ID: id, Top: 5, Again: img == nil, Image: img}
+		return protocol.Classify{ID: id, Top: 5, Again: img == nil, Image: img, QuietMs: quietMs}
 	}, stepOf(step)))
 }
 
@@ -218,6 +219,10 @@ func stepOf(step func(protocol.LayerDone)) func(protocol.Message) {
 		}
 	}
 }
+
+// quietMs is a Classify's QuietMs: the page shows a run's progress only
+// once it has taken web.BusyDelay.
+const quietMs = int(web.BusyDelay / time.Millisecond)
 
 // classifyAnswer is the Result a Classify's final answer must be.
 func classifyAnswer(ans protocol.Message, err error) (*protocol.Result, error) {
@@ -240,7 +245,7 @@ func classifyAnswer(ans protocol.Message, err error) (*protocol.Result, error) {
 // does.
 func (e *engine) classifyFile(file js.Value) (func(step func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error), error) {
 	c, err := e.post(protocol.TypeClassify, func(id int) error {
-		return protocol.PostFile(e.worker, protocol.Classify{ID: id, Top: 5, Preview: true}, file)
+		return protocol.PostFile(e.worker, protocol.Classify{ID: id, Top: 5, Preview: true, QuietMs: quietMs}, file)
 	})
 	if err != nil {
 		return nil, err

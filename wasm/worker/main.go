@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"convscope/models"
 	"convscope/wasm/worker/session"
@@ -214,10 +215,13 @@ func (w *worker) handle(j job) {
 		// googlenet_cifar, 1.4-6.6 ms of a 10-20 ms run under load) and
 		// as many decodes and locked updates in the page.
 		w.yield.reset()
+		quiet := time.Now().Add(time.Duration(m.QuietMs) * time.Millisecond)
 		res, err := w.sess.Classify(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
 			if w.yield.due(yieldEvery) {
-				d.ID = id
-				w.post(d)
+				if m.QuietMs <= 0 || time.Now().After(quiet) {
+					d.ID = id
+					w.post(d)
+				}
 				w.yield.now()
 			}
 		})

@@ -118,6 +118,13 @@ type Classify struct {
 	// Preview asks for a Preview of the Result right before it (the
 	// app's page sets it: it shows the top-5 from the Preview).
 	Preview bool `json:"preview,omitempty"`
+	// QuietMs, when positive, is how long the run posts no LayerDone
+	// from its start: the app's page shows no progress before then
+	// (web.BusyDelay), and each LayerDone cost its main thread 0.8-1.4
+	// ms, often right before the answer (1-4 per googlenet_cifar pick
+	// under load, session 18's trace). The run yields as often as
+	// without it, so that a Cancel still gets through.
+	QuietMs int `json:"quiet_ms,omitempty"`
 }
 
 // Activations asks for the feature maps of one layer (a LayerInfo.Name) of
@@ -709,6 +716,9 @@ func validate(m Message) error {
 	case Classify:
 		if m.Top < 0 {
 			return bad("top %d", m.Top)
+		}
+		if m.QuietMs < 0 {
+			return bad("quiet_ms %d", m.QuietMs)
 		}
 		if m.Again && len(m.Image) > 0 {
 			return bad("again with an image")
