@@ -214,9 +214,20 @@ func (w *worker) handle(j job) {
 		// 17-170 us of postMessage each in the worker (63 for
 		// googlenet_cifar, 1.4-6.6 ms of a 10-20 ms run under load) and
 		// as many decodes and locked updates in the page.
+		//
+		// The Preview is posted as soon as the top classes are known,
+		// before the Result's timings, statistics and Memory (its
+		// runtime.ReadMemStats) are made: see Session.ClassifyPreview.
 		w.yield.reset()
+		var preview func(protocol.Preview)
+		if m.Preview {
+			preview = func(p protocol.Preview) {
+				p.ID, p.Workers = id, w.sess.Programs()
+				w.post(p)
+			}
+		}
 		quiet := time.Now().Add(time.Duration(m.QuietMs) * time.Millisecond)
-		res, err := w.sess.Classify(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
+		res, err := w.sess.ClassifyPreview(j.ctx, m.Image, m.Again, m.Top, func(d protocol.LayerDone) {
 			if w.yield.due(yieldEvery) {
 				if m.QuietMs <= 0 || time.Now().After(quiet) {
 					d.ID = id
@@ -224,16 +235,13 @@ func (w *worker) handle(j job) {
 				}
 				w.yield.now()
 			}
-		})
+		}, preview)
 		if err != nil {
 			w.fail(id, err)
 			return
 		}
 		res.ID = id
 		res.Memory = w.memory()
-		if m.Preview {
-			w.post(protocol.PreviewOf(res))
-		}
 		w.post(res)
 	case *protocol.Activations:
 		maps, err := w.sess.Activations(m.Layer)
@@ -311,6 +319,7 @@ func (w *worker) warmUp() {
 	}, func(r *protocol.Result) {
 		r.ID = 1
 		r.Memory = w.memory()
+		protocol.ToJS(protocol.PreviewOf(r))
 		protocol.ToJS(r)
 	})
 	w.mu.Lock()

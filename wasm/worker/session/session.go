@@ -275,6 +275,17 @@ func (s *Session) Use(m *models.Model, data []byte) (*protocol.Loaded, error) {
 // softmax. progress, if not nil, is called after each executed node; ctx
 // cancels the run between nodes.
 func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int, progress func(protocol.LayerDone)) (*protocol.Result, error) {
+	return s.ClassifyPreview(ctx, img, again, top, progress, nil)
+}
+
+// ClassifyPreview is Classify that calls preview, when not nil, with the
+// Result's Preview (protocol.PreviewOf, Workers left 0: the caller's) as
+// soon as the top classes are known: before the Result's per-node timings
+// and layer statistics are built, so that the page may show the top-5
+// while they are (0.2-0.5 ms for googlenet_cifar in Chromium, and the
+// caller's runtime.ReadMemStats for the Result's Memory, 0.15-3.3 ms
+// under load: session 18's trace of 10 picks, load 7).
+func (s *Session) ClassifyPreview(ctx context.Context, img []byte, again bool, top int, progress func(protocol.LayerDone), preview func(protocol.Preview)) (*protocol.Result, error) {
 	if s.model == nil {
 		return nil, fail(protocol.CodeNoModel, "no model is loaded yet")
 	}
@@ -382,6 +393,9 @@ func (s *Session) Classify(ctx context.Context, img []byte, again bool, top int,
 	out.Top = make([]protocol.Prediction, 0, len(preds))
 	for _, p := range preds {
 		out.Top = append(out.Top, protocol.Prediction{Index: p.Index, Label: p.Label, Prob: p.Prob})
+	}
+	if preview != nil {
+		preview(protocol.Preview{Model: out.Model, Top: out.Top, Ms: out.Ms, RunMs: out.RunMs, View: out.View, Layers: len(res.Timings)})
 	}
 	if len(res.Timings) > 0 {
 		out.Timings = make([]protocol.Timing, 0, len(res.Timings))
