@@ -25,6 +25,49 @@
 			});
 		});
 	}
+	// window.convscopeShowResult(run, timing, caption, viewURL, ...top) is
+	// the app's Host.ShowResult (wasm/app/host.go, which documents what it
+	// does): the DOM writes of a result shown before the full render, in
+	// one call from Go. Written in Go, each of its ~75 DOM reads and writes
+	// was a syscall/js call: 1.15-1.26 ms of the page's main thread between
+	// a pick's answer and its top-5 (session 18's trace, CIFAR-10 picks in
+	// Chromium). The arguments are web.ShownResult's strings: #top5's
+	// data-run, #timing, the view's caption and URL, then four strings a
+	// row of #top5 (its data-index, data-prob, label and percentage). The
+	// answer says whether the page showed them.
+	window.convscopeShowResult = function (run, timingText, captionText, viewURL, ...top) {
+		const byId = (id) => document.getElementById(id);
+		if (byId("download")) return false;
+		const ol = byId("top5"), timing = byId("timing"), view = byId("view");
+		const caption = document.querySelector(".view figcaption");
+		if (!ol || !timing || !view || !caption) return false;
+		const rows = ol.children;
+		if (top.length % 4 !== 0 || rows.length !== top.length / 4) return false;
+		const els = [];
+		for (let i = 0; i < rows.length; i++) {
+			const li = rows[i];
+			const e = {li: li, label: li.querySelector(".label"), bar: li.querySelector("progress.bar"), prob: li.querySelector(".prob")};
+			if (!e.label || !e.bar || !e.prob) return false;
+			els.push(e);
+		}
+		for (const id of ["run", "reading", "cancel", "alert", "notice"]) {
+			const el = byId(id);
+			if (el) el.hidden = true;
+		}
+		for (let i = 0; i < els.length; i++) {
+			const e = els[i], index = top[4 * i], prob = top[4 * i + 1];
+			e.li.setAttribute("data-index", index);
+			e.li.setAttribute("data-prob", prob);
+			e.label.textContent = top[4 * i + 2];
+			e.bar.setAttribute("value", prob);
+			e.prob.textContent = top[4 * i + 3];
+		}
+		ol.setAttribute("data-run", run);
+		view.setAttribute("src", viewURL);
+		caption.textContent = captionText;
+		timing.textContent = timingText;
+		return true;
+	};
 	const go = new Go();
 	// Relative URL: the app works from any base path (a static export).
 	WebAssembly.instantiateStreaming(fetch("app.wasm"), go.importObject)
