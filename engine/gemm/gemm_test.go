@@ -141,6 +141,8 @@ func TestParallelBitIdentical(t *testing.T) {
 		gemmCase{m: 5, n: 4, k: 300, alpha: 1},                            // row split leaves a 1-row strip (gemv path)
 		gemmCase{m: 64, n: 3136, k: 576, alpha: 1},                        // the 3x3 conv benchmark's shape
 		gemmCase{m: 1, n: 4096, k: 2304, alpha: 1, beta: 1, transB: true}, // a fully connected layer at batch 1
+		gemmCase{m: 260, n: 196, k: 1024, alpha: 1},                       // row split in strips of minRowStrip rows, a 4-row tail
+		gemmCase{m: 1024, n: 49, k: 256, alpha: 1},                        // row split, 8 granules of minRowStrip rows
 	)
 	for _, kern := range Kernels() {
 		tiles := DefaultTiles

@@ -22,6 +22,23 @@ const minWorkPerWorker = 1 << 19
 // split: each worker's ranges are whole granules but the product's last.
 const minStrip = 64
 
+// minRowStrip is the rows of a granule of a split by rows (a product
+// taller than wide: ResNet-50's layer3 1x1s on 14x14 maps, 256 or 1024
+// rows by 196 columns). Every row strip copies each of B's strips of 48
+// columns again (CopyStrip48, kc x 48 values a KC slice) for its rows
+// only, so a strip of 64 rows spends on those copies twice the share one
+// of 128 does; with granules of 64 rows, a product of 256 rows was cut
+// into strips of 128, 64 and 64 (par.ForGuided). Two workers,
+// conv.Forward with int8 weights (as a model holds them) split this way
+// and with granules of 64 rows taking turns call by call (a scratch
+// test, each pair's order alternating), load 12-14, pairs the new split
+// was faster in, and p50 ms old -> new: layer3.x.conv1 (1024 -> 256
+// channels, 14x14) 191/300 1.283 -> 1.169, 187/300 1.204 -> 1.103;
+// layer3.x.conv3 (256 -> 1024) 156/300 1.101 -> 1.074, 160/300 1.271 ->
+// 1.240. Two equal strips on the first did the same (190/300, 189/300,
+// 240/400).
+const minRowStrip = 128
+
 // Parallel computes the same product as Blocked(DefaultTiles, ...), split over
 // up to workers goroutines (<= 1 means the caller's goroutine). The output is
 // cut into disjoint column strips (or row strips when C is taller than
@@ -108,6 +125,11 @@ func ParallelMatrix(t Tiles, ep Epilogue, workers int, transA, transB bool, m, n
 		// 96 columns: whole strips of 48 (Tile48) and of 32. A strip of
 		// 64 would run one of 48 and a tail of 16.
 		gu = 3
+	}
+	if !byCols && units >= 2*max(1, minRowStrip/unit) {
+		// Row strips of at least minRowStrip rows where the product has
+		// two of them or more.
+		gu = max(1, minRowStrip/unit)
 	}
 	granules := (units + gu - 1) / gu
 	perGranule := float64(m) * float64(n) * float64(k) * float64(gu) / float64(units)
