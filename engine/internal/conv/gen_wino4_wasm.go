@@ -20,11 +20,63 @@ func main() {
 	b.WriteString(doc)
 	b.WriteString("TEXT ·inputQuad4Asm(SB), NOSPLIT, $0-48\n")
 	e("MOVD src+0(FP), R0")
+	inputPrologue()
+	e("MOVD dst+24(FP), R4")
+	inputQuad()
+	e("RET")
+	b.WriteString("\n")
+	b.WriteString(quadsDoc)
+	b.WriteString("TEXT ·inputQuads4Asm(SB), NOSPLIT, $0-64\n")
+	e("MOVD src+0(FP), R7")
+	inputPrologue()
+	e("MOVD dst+24(FP), R13")
+	e("MOVD ofs+48(FP), R14")
+	e("MOVD n+56(FP), R15")
+	e("Block")
+	e("Loop")
+	e("Get R15")
+	e("I64Eqz")
+	e("BrIf $1")
+	e("Get R7")
+	e("Set R0")
+	e("Get R13")
+	e("Get R14")
+	e("I32WrapI64")
+	e("I64Load $0")
+	e("I64Add")
+	e("Set R4")
+	inputQuad()
+	e("Get R7")
+	e("I64Const $16")
+	e("I64Add")
+	e("Set R7")
+	e("Get R14")
+	e("I64Const $8")
+	e("I64Add")
+	e("Set R14")
+	e("Get R15")
+	e("I64Const $1")
+	e("I64Sub")
+	e("Set R15")
+	e("Br $0")
+	e("End")
+	e("End")
+	e("RET")
+	b.WriteString("\n")
+	phases()
+	b.WriteString("\n")
+	output()
+	b.Save("wino4_wasm.s")
+}
+
+// inputPrologue loads inputQuad4Asm's arguments but src and dst: R1 a
+// run's bytes, R2 a tile row's, R5 a plane's, R6 tmp, R3 six runs', and
+// the constants 4, 5 and 2 in V12-V14.
+func inputPrologue() {
 	e("MOVD ln+8(FP), R1")
 	b.Bytes("R1")
 	e("MOVD tilesX+16(FP), R2")
 	b.Bytes("R2")
-	e("MOVD dst+24(FP), R4")
 	e("MOVD plane+32(FP), R5")
 	b.Bytes("R5")
 	e("MOVD tmp+40(FP), R6")
@@ -38,6 +90,11 @@ func main() {
 	splat(13, 0x40A00000)
 	splat(14, 0x40000000)
 	b.WriteString("\n")
+}
+
+// inputQuad transforms the quad whose column phases start at R0 into the
+// 16 vectors from R4, a plane apart (R0 and R4 move).
+func inputQuad() {
 	for q := 0; q < 6; q++ {
 		e("// Column %d of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).", q)
 		add("R8", "R0", "R3")
@@ -67,12 +124,6 @@ func main() {
 		bt6(func(j int) (string, int) { return "R4", -1 })
 		b.WriteString("\n")
 	}
-	e("RET")
-	b.WriteString("\n")
-	phases()
-	b.WriteString("\n")
-	output()
-	b.Save("wino4_wasm.s")
 }
 
 // phases writes phasesQuad4Asm and phasesPlaneAsm.
@@ -474,6 +525,14 @@ const phasesPlaneDoc = `// func phasesPlaneAsm(src, dst *float32, ln, n, rows, w
 // ty*tilesX) floats: one call a channel, not one a row. R6 the row, R7 tile
 // row ty's runs, R9 row phase rr's, R8 row phases left, R10 tile rows left,
 // R11 n, R12 six runs' bytes, R13 a padded row's, R14 a tile row's.
+`
+
+const quadsDoc = `// func inputQuads4Asm(src *float32, ln, tilesX int, dst *float32, plane int, tmp *[36][4]float32, ofs *int, n int)
+//
+// inputQuad4Asm on n quads of consecutive tiles, the first at src, the
+// next 4 floats on; quad i's 16 vectors from dst + ofs[i] (bytes). See
+// inputQuads4 (wino4_wasm.go). R7 the quad's src, R13 dst, R14 ofs[i], R15
+// quads left; the rest as in inputQuad4Asm.
 `
 
 const doc = `// func inputQuad4Asm(src *float32, ln, tilesX int, dst *float32, plane int, tmp *[36][4]float32)

@@ -25,3 +25,8 @@ func winoOutStore4(p []float32, plane int, bv float32, relu bool, y []float32, o
 func winoOutStores4(p []float32, plane int, bv float32, relu bool, y []float32, ofs *[winoMaxTiles / 4][2]int, i0, i1, w int) bool {
 	return false
 }
+
+// inputQuads4 has an assembly form in WebAssembly only (wino4_wasm.go).
+func inputQuads4(pc []float32, ln, tilesX, t int, v []float32, plane int, ofs *[maxQuads4]int, n int) bool {
+	return false
+}

@@ -25,7 +25,6 @@ TEXT ·inputQuad4Asm(SB), NOSPLIT, $0-48
 	I64Const $2
 	I64Shl
 	Set R2
-	MOVD dst+24(FP), R4
 	MOVD plane+32(FP), R5
 	Get R5
 	I64Const $2
@@ -46,6 +45,7 @@ TEXT ·inputQuad4Asm(SB), NOSPLIT, $0-48
 	I32x4Splat
 	Set V14
 
+	MOVD dst+24(FP), R4
 	// Column 0 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
 	Get R0
 	Get R3
@@ -1556,6 +1556,1587 @@ TEXT ·inputQuad4Asm(SB), NOSPLIT, $0-48
 	I64Add
 	Set R4
 
+	RET
+
+// func inputQuads4Asm(src *float32, ln, tilesX int, dst *float32, plane int, tmp *[36][4]float32, ofs *int, n int)
+//
+// inputQuad4Asm on n quads of consecutive tiles, the first at src, the
+// next 4 floats on; quad i's 16 vectors from dst + ofs[i] (bytes). See
+// inputQuads4 (wino4_wasm.go). R7 the quad's src, R13 dst, R14 ofs[i], R15
+// quads left; the rest as in inputQuad4Asm.
+TEXT ·inputQuads4Asm(SB), NOSPLIT, $0-64
+	MOVD src+0(FP), R7
+	MOVD ln+8(FP), R1
+	Get R1
+	I64Const $2
+	I64Shl
+	Set R1
+	MOVD tilesX+16(FP), R2
+	Get R2
+	I64Const $2
+	I64Shl
+	Set R2
+	MOVD plane+32(FP), R5
+	Get R5
+	I64Const $2
+	I64Shl
+	Set R5
+	MOVD tmp+40(FP), R6
+	Get R1
+	I64Const $6
+	I64Mul
+	Set R3
+	I32Const $1082130432
+	I32x4Splat
+	Set V12
+	I32Const $1084227584
+	I32x4Splat
+	Set V13
+	I32Const $1073741824
+	I32x4Splat
+	Set V14
+
+	MOVD dst+24(FP), R13
+	MOVD ofs+48(FP), R14
+	MOVD n+56(FP), R15
+	Block
+	Loop
+	Get R15
+	I64Eqz
+	BrIf $1
+	Get R7
+	Set R0
+	Get R13
+	Get R14
+	I32WrapI64
+	I64Load $0
+	I64Add
+	Set R4
+	// Column 0 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
+	Get R0
+	Get R3
+	I64Add
+	Set R8
+	Get R8
+	Get R3
+	I64Add
+	Set R9
+	Get R9
+	Get R3
+	I64Add
+	Set R10
+	Get R0
+	Get R2
+	I64Add
+	Set R11
+	Get R8
+	Get R2
+	I64Add
+	Set R12
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R8
+	I32WrapI64
+	V128Load $0
+	Set V1
+	Get R9
+	I32WrapI64
+	V128Load $0
+	Set V2
+	Get R10
+	I32WrapI64
+	V128Load $0
+	Set V3
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V4
+	Get R12
+	I32WrapI64
+	V128Load $0
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R6
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $96
+	I64Add
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $192
+	I64Add
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $288
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $384
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $480
+	I64Add
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R0
+	Get R1
+	I64Add
+	Set R0
+
+	// Column 1 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
+	Get R0
+	Get R3
+	I64Add
+	Set R8
+	Get R8
+	Get R3
+	I64Add
+	Set R9
+	Get R9
+	Get R3
+	I64Add
+	Set R10
+	Get R0
+	Get R2
+	I64Add
+	Set R11
+	Get R8
+	Get R2
+	I64Add
+	Set R12
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R8
+	I32WrapI64
+	V128Load $0
+	Set V1
+	Get R9
+	I32WrapI64
+	V128Load $0
+	Set V2
+	Get R10
+	I32WrapI64
+	V128Load $0
+	Set V3
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V4
+	Get R12
+	I32WrapI64
+	V128Load $0
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R6
+	I64Const $16
+	I64Add
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $112
+	I64Add
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $208
+	I64Add
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $304
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $400
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $496
+	I64Add
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R0
+	Get R1
+	I64Add
+	Set R0
+
+	// Column 2 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
+	Get R0
+	Get R3
+	I64Add
+	Set R8
+	Get R8
+	Get R3
+	I64Add
+	Set R9
+	Get R9
+	Get R3
+	I64Add
+	Set R10
+	Get R0
+	Get R2
+	I64Add
+	Set R11
+	Get R8
+	Get R2
+	I64Add
+	Set R12
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R8
+	I32WrapI64
+	V128Load $0
+	Set V1
+	Get R9
+	I32WrapI64
+	V128Load $0
+	Set V2
+	Get R10
+	I32WrapI64
+	V128Load $0
+	Set V3
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V4
+	Get R12
+	I32WrapI64
+	V128Load $0
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R6
+	I64Const $32
+	I64Add
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $128
+	I64Add
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $224
+	I64Add
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $320
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $416
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $512
+	I64Add
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R0
+	Get R1
+	I64Add
+	Set R0
+
+	// Column 3 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
+	Get R0
+	Get R3
+	I64Add
+	Set R8
+	Get R8
+	Get R3
+	I64Add
+	Set R9
+	Get R9
+	Get R3
+	I64Add
+	Set R10
+	Get R0
+	Get R2
+	I64Add
+	Set R11
+	Get R8
+	Get R2
+	I64Add
+	Set R12
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R8
+	I32WrapI64
+	V128Load $0
+	Set V1
+	Get R9
+	I32WrapI64
+	V128Load $0
+	Set V2
+	Get R10
+	I32WrapI64
+	V128Load $0
+	Set V3
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V4
+	Get R12
+	I32WrapI64
+	V128Load $0
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R6
+	I64Const $48
+	I64Add
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $144
+	I64Add
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $240
+	I64Add
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $336
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $432
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $528
+	I64Add
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R0
+	Get R1
+	I64Add
+	Set R0
+
+	// Column 4 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
+	Get R0
+	Get R3
+	I64Add
+	Set R8
+	Get R8
+	Get R3
+	I64Add
+	Set R9
+	Get R9
+	Get R3
+	I64Add
+	Set R10
+	Get R0
+	Get R2
+	I64Add
+	Set R11
+	Get R8
+	Get R2
+	I64Add
+	Set R12
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R8
+	I32WrapI64
+	V128Load $0
+	Set V1
+	Get R9
+	I32WrapI64
+	V128Load $0
+	Set V2
+	Get R10
+	I32WrapI64
+	V128Load $0
+	Set V3
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V4
+	Get R12
+	I32WrapI64
+	V128Load $0
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R6
+	I64Const $64
+	I64Add
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $160
+	I64Add
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $256
+	I64Add
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $352
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $448
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $544
+	I64Add
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R0
+	Get R1
+	I64Add
+	Set R0
+
+	// Column 5 of the patches: rows 0-3 at R0 + rr*R3, rows 4-5 a tile row on (R2).
+	Get R0
+	Get R3
+	I64Add
+	Set R8
+	Get R8
+	Get R3
+	I64Add
+	Set R9
+	Get R9
+	Get R3
+	I64Add
+	Set R10
+	Get R0
+	Get R2
+	I64Add
+	Set R11
+	Get R8
+	Get R2
+	I64Add
+	Set R12
+	Get R0
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R8
+	I32WrapI64
+	V128Load $0
+	Set V1
+	Get R9
+	I32WrapI64
+	V128Load $0
+	Set V2
+	Get R10
+	I32WrapI64
+	V128Load $0
+	Set V3
+	Get R11
+	I32WrapI64
+	V128Load $0
+	Set V4
+	Get R12
+	I32WrapI64
+	V128Load $0
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R6
+	I64Const $80
+	I64Add
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $176
+	I64Add
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $272
+	I64Add
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $368
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R6
+	I64Const $464
+	I64Add
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R6
+	I64Const $560
+	I64Add
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R0
+	Get R1
+	I64Add
+	Set R0
+
+	// Row 0 of Bt d (tmp), then (Bt d) B into dst, a plane apart.
+	Get R6
+	I32WrapI64
+	V128Load $0
+	Set V0
+	Get R6
+	I32WrapI64
+	V128Load $16
+	Set V1
+	Get R6
+	I32WrapI64
+	V128Load $32
+	Set V2
+	Get R6
+	I32WrapI64
+	V128Load $48
+	Set V3
+	Get R6
+	I32WrapI64
+	V128Load $64
+	Set V4
+	Get R6
+	I32WrapI64
+	V128Load $80
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+
+	// Row 1 of Bt d (tmp), then (Bt d) B into dst, a plane apart.
+	Get R6
+	I32WrapI64
+	V128Load $96
+	Set V0
+	Get R6
+	I32WrapI64
+	V128Load $112
+	Set V1
+	Get R6
+	I32WrapI64
+	V128Load $128
+	Set V2
+	Get R6
+	I32WrapI64
+	V128Load $144
+	Set V3
+	Get R6
+	I32WrapI64
+	V128Load $160
+	Set V4
+	Get R6
+	I32WrapI64
+	V128Load $176
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+
+	// Row 2 of Bt d (tmp), then (Bt d) B into dst, a plane apart.
+	Get R6
+	I32WrapI64
+	V128Load $192
+	Set V0
+	Get R6
+	I32WrapI64
+	V128Load $208
+	Set V1
+	Get R6
+	I32WrapI64
+	V128Load $224
+	Set V2
+	Get R6
+	I32WrapI64
+	V128Load $240
+	Set V3
+	Get R6
+	I32WrapI64
+	V128Load $256
+	Set V4
+	Get R6
+	I32WrapI64
+	V128Load $272
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+
+	// Row 3 of Bt d (tmp), then (Bt d) B into dst, a plane apart.
+	Get R6
+	I32WrapI64
+	V128Load $288
+	Set V0
+	Get R6
+	I32WrapI64
+	V128Load $304
+	Set V1
+	Get R6
+	I32WrapI64
+	V128Load $320
+	Set V2
+	Get R6
+	I32WrapI64
+	V128Load $336
+	Set V3
+	Get R6
+	I32WrapI64
+	V128Load $352
+	Set V4
+	Get R6
+	I32WrapI64
+	V128Load $368
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+
+	// Row 4 of Bt d (tmp), then (Bt d) B into dst, a plane apart.
+	Get R6
+	I32WrapI64
+	V128Load $384
+	Set V0
+	Get R6
+	I32WrapI64
+	V128Load $400
+	Set V1
+	Get R6
+	I32WrapI64
+	V128Load $416
+	Set V2
+	Get R6
+	I32WrapI64
+	V128Load $432
+	Set V3
+	Get R6
+	I32WrapI64
+	V128Load $448
+	Set V4
+	Get R6
+	I32WrapI64
+	V128Load $464
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+
+	// Row 5 of Bt d (tmp), then (Bt d) B into dst, a plane apart.
+	Get R6
+	I32WrapI64
+	V128Load $480
+	Set V0
+	Get R6
+	I32WrapI64
+	V128Load $496
+	Set V1
+	Get R6
+	I32WrapI64
+	V128Load $512
+	Set V2
+	Get R6
+	I32WrapI64
+	V128Load $528
+	Set V3
+	Get R6
+	I32WrapI64
+	V128Load $544
+	Set V4
+	Get R6
+	I32WrapI64
+	V128Load $560
+	Set V5
+	Get V4
+	Get V2
+	F32x4Sub
+	Set V7
+	Get V1
+	Get V3
+	F32x4Sub
+	Get V14
+	F32x4Mul
+	Set V8
+	Get R4
+	I32WrapI64
+	Get V0
+	Get V12
+	F32x4Mul
+	Get V2
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V4
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V3
+	Get V4
+	F32x4Add
+	Get V1
+	Get V2
+	F32x4Add
+	Get V12
+	F32x4Mul
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V4
+	Get V3
+	F32x4Sub
+	Get V1
+	Get V2
+	F32x4Sub
+	Get V12
+	F32x4Mul
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Sub
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V7
+	Get V8
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+	Get R4
+	I32WrapI64
+	Get V1
+	Get V12
+	F32x4Mul
+	Get V3
+	Get V13
+	F32x4Mul
+	F32x4Sub
+	Get V5
+	F32x4Add
+	V128Store
+	Get R4
+	Get R5
+	I64Add
+	Set R4
+
+	Get R7
+	I64Const $16
+	I64Add
+	Set R7
+	Get R14
+	I64Const $8
+	I64Add
+	Set R14
+	Get R15
+	I64Const $1
+	I64Sub
+	Set R15
+	Br $0
+	End
+	End
 	RET
 
 // func phasesQuad4Asm(src, dst *float32, ln, n int)

@@ -364,12 +364,29 @@ func transformInput4x4(ph []float32, cCount, ln, tilesX int, v []float32, plane,
 		}
 	}
 	quads := vector4 && nr%4 == 0
+	// The leading quads (tiles 4i..4i+3), where inputQuads4 takes all of
+	// a channel's in one call (WebAssembly): qofs[i], quad i's column in v
+	// less the channel's, in bytes; the same for every channel.
+	var qofs [maxQuads4]int
+	nq := 0
+	if quads && wasmQuad4 {
+		nq = min(tc/4, maxQuads4)
+		for i := 0; i < nq; i++ {
+			t := 4 * i
+			qofs[i] = 4 * ((t/nr)*cn + t%nr)
+		}
+	}
+	oq, trq := (4*nq/nr)*cn+(4*nq)%nr, (4*nq)%nr // tile 4*nq's column and t%nr
 	for c := 0; c < cCount; c++ {
 		pc := ph[c*24*ln : (c+1)*24*ln]
 		// o is tile t's column in v: (t/nr)*cn + t%nr + c*nr, kept by
 		// steps (a division is a call to runtime.wasmDiv in WebAssembly).
 		o, tr := c*nr, 0 // tr = t%nr
-		for t := 0; t < tc; t, o, tr = t+1, o+1, tr+1 {
+		t := 0
+		if nq > 0 && inputQuads4(pc, ln, tilesX, t0, v[c*nr:], plane, &qofs, nq) {
+			t, o, tr = 4*nq, c*nr+oq, trq
+		}
+		for ; t < tc; t, o, tr = t+1, o+1, tr+1 {
 			if tr == nr {
 				o, tr = o-nr+cn, 0
 			}
