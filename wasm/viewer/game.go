@@ -102,6 +102,16 @@ func (g *game) apply(cmd command) {
 }
 
 func (g *game) Draw(screen *ebiten.Image) {
+	// The loop runs only when asked (frames.go). Ask for the next frame
+	// while commands wait (one came after this frame's Update, or the frame
+	// ran no Update: Ebiten runs none when frames come faster than 60 a
+	// second) or while held arrow keys repeat and gestures move tick by
+	// tick; otherwise let the loop rest until a message or input comes.
+	if g.in.pending() || g.inp.held() {
+		scheduleFrame()
+	} else {
+		restFrames()
+	}
 	content, version := g.v.Content()
 	now := &frame{w: g.w, h: g.h, version: version, cam: g.v.Camera(), hover: g.hover, hovered: g.hovered}
 	if g.shown != nil && *g.shown == *now {

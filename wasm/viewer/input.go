@@ -37,6 +37,23 @@ type input struct {
 
 func (in *input) cursor() (float64, float64) { return in.x, in.y }
 
+// repeatKeys are the keys that act again while held (update).
+var repeatKeys = []ebiten.Key{ebiten.KeyArrowLeft, ebiten.KeyArrowRight, ebiten.KeyArrowUp, ebiten.KeyArrowDown}
+
+// held reports whether the last update saw a pointer down (a drag, a
+// pinch) or a repeating key held: the game loop must keep ticking.
+func (in *input) held() bool {
+	if len(in.pointers) > 0 {
+		return true
+	}
+	for _, k := range repeatKeys {
+		if ebiten.IsKeyPressed(k) {
+			return true
+		}
+	}
+	return false
+}
+
 func (in *input) update(g *game) {
 	v := g.v
 	mx, my := ebiten.CursorPosition()

@@ -25,6 +25,10 @@ func main() {
 	// Nothing moves unless a message or the user changes something: keep the
 	// last frame on screen instead of redrawing it 60 times a second.
 	ebiten.SetScreenClearedEveryFrame(false)
+	// And run Update and Draw only then (frames.go). SetFPSMode is
+	// deprecated for SetScreenClearedEveryFrame(false), which alone still
+	// runs Update and Draw every frame.
+	ebiten.SetFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	post(map[string]any{"type": "ready"})
 	if err := ebiten.RunGame(g); err != nil {
 		log.Fatalf("convscope viewer: %v", err)

@@ -62,6 +62,13 @@ func (in *inbox) push(c command) {
 	in.mu.Unlock()
 }
 
+// pending reports whether commands wait for an Update.
+func (in *inbox) pending() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.cmds) > 0
+}
+
 func (in *inbox) take() []command {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -78,6 +85,7 @@ func listen(in *inbox) error {
 	if hook.Type() != js.TypeObject {
 		return errors.New("window.convscopeViewer is missing: load the viewer through viewer.html")
 	}
+	frameHook = hook
 	origin := js.Global().Get("location").Get("origin").String()
 	handle := func(ev js.Value) {
 		if ev.Get("origin").String() != origin {
@@ -88,7 +96,8 @@ func listen(in *inbox) error {
 			post(map[string]any{"type": "error", "message": err.Error()})
 			return
 		}
-		in.push(cmd) // Update, which runs every tick, applies it
+		in.push(cmd)
+		scheduleFrame() // the next frame's Update applies it
 	}
 	queue := hook.Get("queue")
 	for i := range queue.Length() {
