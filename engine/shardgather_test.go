@@ -65,27 +65,7 @@ func TestShardGathersDeferred(t *testing.T) {
 			}
 			wantS := consumed
 			l := NewLocalGather(2)
-			var mu sync.Mutex
-			calls := make([][]string, 2)
-			progs := make([]*Program, 2)
-			for i := range progs {
-				o := opt
-				o.Shard = l.Shard(i)
-				gather := o.Shard.Gather
-				o.Shard.Gather = func(parts []Gathered) error {
-					var nodes []string
-					for _, p := range parts {
-						nodes = append(nodes, p.Node)
-					}
-					mu.Lock()
-					calls[i] = append(calls[i], strings.Join(nodes, "+"))
-					mu.Unlock()
-					return gather(parts)
-				}
-				if progs[i], err = Compile(g, o); err != nil {
-					t.Fatal(err)
-				}
-			}
+			progs, calls := compileLogged(t, g, opt, l, 2, false)
 			res := make([]*Result, 2)
 			got := make([]*Tensor, 2)
 			var wg sync.WaitGroup
@@ -128,4 +108,38 @@ func TestShardGathersDeferred(t *testing.T) {
 			}
 		}
 	}
+}
+
+// compileLogged compiles g for each of l's count shards with opt, and logs
+// per shard each gather its program asks for (the gathered nodes joined by
+// "+"), for the tests of which values the shards exchange. noShare leaves
+// the shards no shared work (Shard.Share nil).
+func compileLogged(t *testing.T, g *Graph, opt Options, l *LocalGather, count int, noShare bool) (progs []*Program, calls [][]string) {
+	t.Helper()
+	var mu sync.Mutex
+	calls = make([][]string, count)
+	progs = make([]*Program, count)
+	for i := range progs {
+		o := opt
+		o.Shard = l.Shard(i)
+		if noShare {
+			o.Shard.Share = nil
+		}
+		gather := o.Shard.Gather
+		o.Shard.Gather = func(parts []Gathered) error {
+			var nodes []string
+			for _, p := range parts {
+				nodes = append(nodes, p.Node)
+			}
+			mu.Lock()
+			calls[i] = append(calls[i], strings.Join(nodes, "+"))
+			mu.Unlock()
+			return gather(parts)
+		}
+		var err error
+		if progs[i], err = Compile(g, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return progs, calls
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 )
 
@@ -50,27 +48,7 @@ func TestShardResidualNotGathered(t *testing.T) {
 			for _, count := range []int{2, 3} {
 				name := fmt.Sprintf("keep %v nofuse %v batch %d, %d shards", opt.Keep, opt.NoFuse, batch, count)
 				l := NewLocalGather(count)
-				var mu sync.Mutex
-				calls := make([][]string, count)
-				progs := make([]*Program, count)
-				for i := range progs {
-					o := opt
-					o.Shard = l.Shard(i)
-					gather := o.Shard.Gather
-					o.Shard.Gather = func(parts []Gathered) error {
-						var nodes []string
-						for _, p := range parts {
-							nodes = append(nodes, p.Node)
-						}
-						mu.Lock()
-						calls[i] = append(calls[i], strings.Join(nodes, "+"))
-						mu.Unlock()
-						return gather(parts)
-					}
-					if progs[i], err = Compile(g, o); err != nil {
-						t.Fatal(err)
-					}
-				}
+				progs, calls := compileLogged(t, g, opt, l, count, false)
 				res, err := RunShards(l, progs, in)
 				if err != nil {
 					t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 )
 
@@ -54,30 +52,7 @@ func TestShardOwnRows(t *testing.T) {
 				for _, shared := range []bool{false, true} {
 					name := fmt.Sprintf("keep %v nofuse %v batch %d, %d shards, shared %v", opt.Keep, opt.NoFuse, batch, count, shared)
 					l := NewLocalGather(count)
-					var mu sync.Mutex
-					calls := make([][]string, count)
-					progs := make([]*Program, count)
-					for i := range progs {
-						o := opt
-						o.Shard = l.Shard(i)
-						if !shared {
-							o.Shard.Share = nil
-						}
-						gather := o.Shard.Gather
-						o.Shard.Gather = func(parts []Gathered) error {
-							var nodes []string
-							for _, p := range parts {
-								nodes = append(nodes, p.Node)
-							}
-							mu.Lock()
-							calls[i] = append(calls[i], strings.Join(nodes, "+"))
-							mu.Unlock()
-							return gather(parts)
-						}
-						if progs[i], err = Compile(g, o); err != nil {
-							t.Fatal(err)
-						}
-					}
+					progs, calls := compileLogged(t, g, opt, l, count, !shared)
 					res, err := RunShards(l, progs, in)
 					if err != nil {
 						t.Fatal(err)
