@@ -42,6 +42,22 @@
 
 // VP2(off, at) loads the vector of vp at byte 2*off + at: the window
 // maxima of the input columns under output byte offset off (stride 2).
+// NEXTROW3: the stride-1 pools' next row's window (at, below, below+1):
+// R9-R11 slide down a row of R5 bytes, R0 to the next output row, R12
+// one row less.
+#define NEXTROW3 \
+	Get R10; Set R9; \
+	Get R11; Set R10; \
+	Get R11; Get R5; I64Add; Set R11; \
+	Get R0; Get R5; I64Add; Set R0; \
+	Get R12; I64Const $1; I64Sub; Set R12
+
+// NEXTPLANE: the stride-1 pools' next plane: R1 on by R15 bytes, R3 one
+// plane less.
+#define NEXTPLANE \
+	Get R1; Get R15; I64Add; Set R1; \
+	Get R3; I64Const $1; I64Sub; Set R3
+
 #define VP2(off, at) Get R2; Get off; I64Const $1; I64Shl; I64Add; I32WrapI64; V128Load at
 
 // EVEN3(off) and EVEN2(off) store at dst+off the 4 outputs of a 3- or
@@ -195,35 +211,12 @@ TEXT ·maxPool3x3S1Asm(SB), NOSPLIT, $0-72
 	V128Store
 	End
 
-	// The next row's window: (at, below, below+1).
-	Get R10
-	Set R9
-	Get R11
-	Set R10
-	Get R11
-	Get R5
-	I64Add
-	Set R11
-	Get R0
-	Get R5
-	I64Add
-	Set R0
-	Get R12
-	I64Const $1
-	I64Sub
-	Set R12
+	NEXTROW3
 	Br $0
 	End
 	End
 
-	Get R1
-	Get R15
-	I64Add
-	Set R1
-	Get R3
-	I64Const $1
-	I64Sub
-	Set R3
+	NEXTPLANE
 	Br $0
 	End
 	End
@@ -375,35 +368,12 @@ TEXT ·maxPool3x3S1W4Asm(SB), NOSPLIT, $0-64
 	End
 	End
 
-	// The next row's window: (at, below, below+1).
-	Get R10
-	Set R9
-	Get R11
-	Set R10
-	Get R11
-	Get R5
-	I64Add
-	Set R11
-	Get R0
-	Get R5
-	I64Add
-	Set R0
-	Get R12
-	I64Const $1
-	I64Sub
-	Set R12
+	NEXTROW3
 	Br $0
 	End
 	End
 
-	Get R1
-	Get R15
-	I64Add
-	Set R1
-	Get R3
-	I64Const $1
-	I64Sub
-	Set R3
+	NEXTPLANE
 	Br $0
 	End
 	End
