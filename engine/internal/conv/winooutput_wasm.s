@@ -54,6 +54,26 @@
 #define RELU(v) \
 	Get V13; Get v; Get v; Get V13; F32x4Lt; V128Bitselect; Set v
 
+// WSETUP: winoOutStore4Asm's and winoOutStore4NAsm's common arguments:
+// R1 a plane's bytes, R7 four planes', V12 the bias, V13 zero.
+#define WSETUP \
+	MOVD plane+8(FP), R1; BYTES(R1); \
+	Get R1; I64Const $2; I64Shl; Set R7; \
+	MOVD bias+16(FP), R3; Get R3; I32WrapI64; I32x4Splat; Set V12; \
+	I32Const $0; I32x4Splat; Set V13
+
+// WOUT4: winoOut4 on one quad's products from R2: columns 0-3 give
+// s0j = (mj + mj+4) + mj+8 and s1j = (mj+4 - mj+8) - mj+12 (V0-V3,
+// V4-V7); then y00 = ((s00 + s01) + s02) + b, y01 = ((s01 - s02) - s03)
+// + b, y10 and y11 likewise from s1j (V8-V11).
+#define WOUT4 \
+	WCOL(V0, V4); NEXTCOL; WCOL(V1, V5); NEXTCOL; \
+	WCOL(V2, V6); NEXTCOL; WCOL(V3, V7); \
+	YOUT(V0, V1, V2, F32x4Add, V8); YOUT(V1, V2, V3, F32x4Sub, V9); \
+	YOUT(V4, V5, V6, F32x4Add, V10); YOUT(V5, V6, V7, F32x4Sub, V11)
+
+// RELU4: RELU on the quad's four outputs V8-V11.
+#define RELU4 RELU(V8); RELU(V9); RELU(V10); RELU(V11)
 
 // func storeOut4Asm(dst *float32, w int, ys *[4][4]float32, tbl *[4][16]uint8)
 //
@@ -84,49 +104,19 @@ TEXT ·storeOut4Asm(SB), NOSPLIT, $0-32
 // a column (then y00, y01, y10, y11), V12 the bias, V13 zero.
 TEXT ·winoOutStore4Asm(SB), NOSPLIT, $0-56
 	MOVD p+0(FP), R2
-	MOVD plane+8(FP), R1
-	BYTES(R1)
-	Get R1
-	I64Const $2
-	I64Shl
-	Set R7
-	MOVD bias+16(FP), R3
-	Get R3
-	I32WrapI64
-	I32x4Splat
-	Set V12
-	I32Const $0
-	I32x4Splat
-	Set V13
+	WSETUP
 	MOVD dst+32(FP), R0
 	MOVD w+40(FP), R8
 	BYTES(R8)
 
 
-	// Columns 0-3: s0j = (mj + mj+4) + mj+8, s1j = (mj+4 - mj+8) - mj+12.
-	WCOL(V0, V4)
-	NEXTCOL
-	WCOL(V1, V5)
-	NEXTCOL
-	WCOL(V2, V6)
-	NEXTCOL
-	WCOL(V3, V7)
-
-	// y00 = ((s00 + s01) + s02) + b, y01 = ((s01 - s02) - s03) + b,
-	// y10 and y11 likewise from s1j.
-	YOUT(V0, V1, V2, F32x4Add, V8)
-	YOUT(V1, V2, V3, F32x4Sub, V9)
-	YOUT(V4, V5, V6, F32x4Add, V10)
-	YOUT(V5, V6, V7, F32x4Sub, V11)
+	WOUT4
 	MOVD relu+24(FP), R3
 	Get R3
 	I64Eqz
 	I32Eqz
 	If
-	RELU(V8)
-	RELU(V9)
-	RELU(V10)
-	RELU(V11)
+	RELU4
 	End
 	MOVD tbl+48(FP), R3
 	LOAD4(R3, V0, V1, V2, V3)
@@ -143,20 +133,7 @@ TEXT ·winoOutStore4Asm(SB), NOSPLIT, $0-56
 // the rest as in winoOutStore4Asm.
 TEXT ·winoOutStore4NAsm(SB), NOSPLIT, $0-72
 	MOVD p+0(FP), R11
-	MOVD plane+8(FP), R1
-	BYTES(R1)
-	Get R1
-	I64Const $2
-	I64Shl
-	Set R7
-	MOVD bias+16(FP), R3
-	Get R3
-	I32WrapI64
-	I32x4Splat
-	Set V12
-	I32Const $0
-	I32x4Splat
-	Set V13
+	WSETUP
 	MOVD relu+24(FP), R13
 	MOVD out+32(FP), R12
 	MOVD w+40(FP), R8
@@ -183,25 +160,12 @@ TEXT ·winoOutStore4NAsm(SB), NOSPLIT, $0-72
 	I64Add
 	Set R0
 
-	WCOL(V0, V4)
-	NEXTCOL
-	WCOL(V1, V5)
-	NEXTCOL
-	WCOL(V2, V6)
-	NEXTCOL
-	WCOL(V3, V7)
-	YOUT(V0, V1, V2, F32x4Add, V8)
-	YOUT(V1, V2, V3, F32x4Sub, V9)
-	YOUT(V4, V5, V6, F32x4Add, V10)
-	YOUT(V5, V6, V7, F32x4Sub, V11)
+	WOUT4
 	Get R13
 	I64Eqz
 	I32Eqz
 	If
-	RELU(V8)
-	RELU(V9)
-	RELU(V10)
-	RELU(V11)
+	RELU4
 	End
 	LOAD4(R14, V0, V1, V2, V3)
 	STROW(V8, V9, V0, V1, V2, V3)
