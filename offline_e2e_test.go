@@ -520,3 +520,40 @@ func TestOfflineBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineStartE2E: an engine worker whose script never arrives (after an
+// update, a service worker's activation held worker.js: see static/sw.js)
+// gives the page an error once startTimeout (wasm/app/worker.go) has passed,
+// not "Loading" for good.
+func TestEngineStartE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm app and starts Chromium; skipped in -short mode")
+	}
+	browser := browsertest.Start(t)
+	site := buildSite(t)
+	cat, err := newCatalog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := siteHandler(t, site, cat)
+	held := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/worker.js" {
+			select { // never answered while the test runs
+			case <-held:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer close(held) // before Close, which waits for the handlers
+	a := appPage{t: t, p: browser.NewPage(t)}
+	start := time.Now()
+	if err := a.p.Navigate(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	alert := a.wait(`(document.querySelector("#alert")?.textContent || "").includes("the engine did not start") && document.querySelector("#alert").textContent`, 3*time.Minute)
+	t.Logf("after %v: %s", time.Since(start).Round(time.Millisecond), alert)
+}

@@ -24,7 +24,18 @@ type engine struct {
 	nextID   int
 	calls    map[int]*call
 	startErr error // the worker could not start: every request fails with it
+	started  bool  // the worker has sent something: its script and wasm run
 }
+
+// startTimeout bounds how long the engine worker may take to say it runs
+// (its script, wasm_exec.js and the wasm fetched, compiled and started: a
+// few seconds even on a loaded machine). Past it the requests waiting for
+// the engine fail with errNotStarted rather than the page staying on
+// "Loading" for good: after an update, a service worker that never answered
+// worker.js did that (static/sw.js).
+const startTimeout = 60 * time.Second
+
+var errNotStarted = fmt.Errorf("the engine did not start within %v (its script or wasm did not load): reload the page", startTimeout)
 
 type call struct {
 	kind protocol.Type
@@ -64,12 +75,27 @@ func startEngine() *engine {
 		e.fail(errors.New(msg))
 		return nil
 	}))
+	time.AfterFunc(startTimeout, func() {
+		e.mu.Lock()
+		stuck := !e.started && e.startErr == nil // else it ran, or failed with its own error
+		e.mu.Unlock()
+		if stuck {
+			js.Global().Get("console").Call("error", "convscope: "+errNotStarted.Error())
+			e.fail(errNotStarted)
+		}
+	})
 	return e
 }
 
 // receive runs in the worker's message event: decode and hand over, never
 // block.
 func (e *engine) receive(data js.Value) {
+	e.mu.Lock()
+	e.started = true
+	if e.startErr == errNotStarted {
+		e.startErr = nil // late, but it runs: the next requests may go
+	}
+	e.mu.Unlock()
 	m, err := protocol.FromJS(data)
 	if err != nil {
 		js.Global().Get("console").Call("warn", "convscope: dropped a message from the worker: "+err.Error())
