@@ -42,6 +42,16 @@
 
 // VP2(off, at) loads the vector of vp at byte 2*off + at: the window
 // maxima of the input columns under output byte offset off (stride 2).
+// FIRSTROW3: a plane's first window at R1: R9 and R10 its first row, R11
+// the next (R5 bytes on), R12 the R4 rows (or output rows) to go.
+#define FIRSTROW3 \
+	Get R1; Set R9; Get R1; Set R10; \
+	Get R1; Get R5; I64Add; Set R11; \
+	Get R4; Set R12
+
+// LASTROW3: the last row's window (R12 1): the row above and this row twice.
+#define LASTROW3 Get R12; I64Const $1; I64Eq; If; Get R10; Set R11; End
+
 // NEXTROW3: the stride-1 pools' next row's window (at, below, below+1):
 // R9-R11 slide down a row of R5 bytes, R0 to the next output row, R12
 // one row less.
@@ -112,30 +122,14 @@ TEXT ·maxPool3x3S1Asm(SB), NOSPLIT, $0-72
 	Get R3
 	I64Eqz
 	BrIf $1
-	Get R1
-	Set R9
-	Get R1
-	Set R10
-	Get R1
-	Get R5
-	I64Add
-	Set R11
-	Get R4
-	Set R12
+	FIRSTROW3
 
 	Block
 	Loop
 	Get R12
 	I64Eqz
 	BrIf $1
-	// The last row's window: the row above and this row twice.
-	Get R12
-	I64Const $1
-	I64Eq
-	If
-	Get R10
-	Set R11
-	End
+	LASTROW3
 
 	// vp[1+c] = max(above[c], at[c], below[c])
 	VMAX3ROW
@@ -280,30 +274,14 @@ TEXT ·maxPool3x3S1W4Asm(SB), NOSPLIT, $0-64
 	Get R3
 	I64Eqz
 	BrIf $1
-	Get R1
-	Set R9
-	Get R1
-	Set R10
-	Get R1
-	Get R5
-	I64Add
-	Set R11
-	Get R4
-	Set R12
+	FIRSTROW3
 
 	Block
 	Loop
 	Get R12
 	I64Eqz
 	BrIf $1
-	// The last row's window: the row above and this row twice.
-	Get R12
-	I64Const $1
-	I64Eq
-	If
-	Get R10
-	Set R11
-	End
+	LASTROW3
 
 	I64Const $0
 	Set R13
@@ -415,16 +393,7 @@ TEXT ·maxPool3x3S2Asm(SB), NOSPLIT, $0-88
 	Get R3
 	I64Eqz
 	BrIf $1
-	Get R1
-	Set R9
-	Get R1
-	Set R10
-	Get R1
-	Get R5
-	I64Add
-	Set R11
-	Get R4
-	Set R12
+	FIRSTROW3
 
 	Block
 	Loop
