@@ -32,13 +32,16 @@ func TestTake(t *testing.T) {
 	if b := l.Take(first); b != small {
 		t.Fatal("among equal ranks the most recently released did not win")
 	}
-	done := make(chan *[]float32)
+	// The goroutine sends whether it took big, not the buffer: one woken
+	// from a send of the buffer but not yet run again still holds it in
+	// the send's stack slot, which the collection below would mark.
+	done := make(chan bool)
 	go func() {
 		runtime.LockOSThread() // a thread, and likely a P, of its own
 		defer runtime.UnlockOSThread()
-		done <- l.Take(fits(900))
+		done <- l.Take(fits(900)) == big
 	}()
-	if b := <-done; b != big {
+	if !<-done {
 		t.Fatal("a call on another thread did not find the free buffer of 1000")
 	}
 	l.Put(big)
