@@ -920,6 +920,11 @@ func appPageModel(ctx context.Context, name string, images []string, runs int, l
 		}
 		time.Sleep(appPageIdle)
 	}
+	if dir := os.Getenv(benchTraceEnv); dir != "" {
+		if err := appPageTrace(ctx, name, images, runs+1, dir, logw); err != nil {
+			return nil, fmt.Errorf("tracing: %w", err)
+		}
+	}
 	if os.Getenv(benchProfileEnv) != "" {
 		if err := appPageProfile(ctx, name, images, runs+1, logw); err != nil {
 			return nil, fmt.Errorf("profiling: %w", err)

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,6 +29,119 @@ import (
 // event: scripts, style, layout, paint, GC), one under the CPU profiler
 // (the main thread's JavaScript and WebAssembly, self time by function and
 // by Go package or script).
+
+// benchTraceEnv, set to a directory, makes `bench -browser -app -page`
+// trace appPageTracePicks more picks per model after the counted ones (and
+// before the profiled ones), every thread of every process the browser
+// traces (the page's main thread, the engine worker's, the browser
+// process's), and write the raw events as a JSON array to
+// <dir>/trace_<model>.json (chrome://tracing, Perfetto or a script read
+// them). The picks are apart by appPageIdle, as the counted ones.
+const benchTraceEnv = "CONVSCOPE_BENCH_TRACE"
+
+// appPageTracePicks is how many picks appPageTrace traces.
+const appPageTracePicks = 10
+
+// appPageTrace traces appPageTracePicks picks of images from image k on.
+func appPageTrace(ctx context.Context, name string, images []string, k int, dir string, logw io.Writer) error {
+	tr := newPageTracer(ctx)
+	if err := tr.start(); err != nil {
+		return err
+	}
+	var doms []float64
+	for i := range appPageTracePicks {
+		p, err := appPagePickOne(ctx, images[(k+i)%len(images)], nil, nil)
+		if err != nil {
+			tr.stop()
+			return err
+		}
+		doms = append(doms, p.DomMs)
+		time.Sleep(appPageIdle)
+	}
+	if err := tr.stop(); err != nil {
+		return err
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	b, err := json.Marshal(tr.events)
+	if err != nil {
+		return err
+	}
+	file := filepath.Join(dir, "trace_"+name+".json")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(logw, "bench: %s: %d traced picks, top-5 ms %.1f: %d events in %s\n", name, len(doms), doms, len(tr.events), file)
+	return nil
+}
+
+// pageTracer collects a CDP trace of the browser.
+type pageTracer struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	events   []json.RawMessage
+	tctx     context.Context
+	tcancel  func()
+	complete chan struct{}
+}
+
+func newPageTracer(ctx context.Context) *pageTracer {
+	return &pageTracer{ctx: ctx, complete: make(chan struct{}, 1)}
+}
+
+func (pt *pageTracer) start() error {
+	pt.tctx, pt.tcancel = context.WithCancel(pt.ctx)
+	return chromedp.Do(pt.ctx, chromedp.Func(func(c context.Context, t *chromedp.Target) error {
+		data := cdp.Events(pt.tctx, t, tracing.DataCollected)
+		done := cdp.Events(pt.tctx, t, tracing.TracingComplete)
+		go func() {
+			for ev, err := range data {
+				if err != nil {
+					return
+				}
+				pt.mu.Lock()
+				for _, v := range ev.Value {
+					b, _ := json.Marshal(v)
+					pt.events = append(pt.events, b)
+				}
+				pt.mu.Unlock()
+			}
+		}()
+		go func() {
+			for _, err := range done {
+				if err == nil {
+					pt.complete <- struct{}{}
+				}
+				return
+			}
+		}()
+		_, err := cdp.Call(c, t, tracing.Start, tracing.StartParams{
+			TransferMode: tracing.StartTransferModeReportEvents,
+			TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{
+				"toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing",
+				"v8.execute", "v8", "blink", "ipc", "mojom", "scheduler", "disabled-by-default-devtools.timeline.frame"}},
+		})
+		return err
+	}))
+}
+
+func (pt *pageTracer) stop() error {
+	defer pt.tcancel()
+	err := chromedp.Do(pt.ctx, chromedp.Func(func(c context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(c, t, tracing.End, cdp.Empty{})
+		return err
+	}))
+	if err != nil {
+		return err
+	}
+	select {
+	case <-pt.complete:
+	case <-time.After(time.Minute):
+		return fmt.Errorf("the trace did not complete")
+	}
+	time.Sleep(300 * time.Millisecond) // the last dataCollected events
+	return nil
+}
 
 // appPageProfile runs the two profiled picks of images from image k on.
 func appPageProfile(ctx context.Context, name string, images []string, k int, logw io.Writer) error {
