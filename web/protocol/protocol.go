@@ -616,6 +616,12 @@ func Encode(m Message) (jsonText, buf []byte, err error) {
 	}
 	text, ok := resultJSON(m)
 	if !ok {
+		text, ok = previewJSON(m)
+	}
+	if !ok {
+		text, ok = classifyJSON(m)
+	}
+	if !ok {
 		body, err := json.Marshal(m)
 		if err != nil {
 			return nil, nil, fmt.Errorf("protocol: encode %s: %w", m.Type(), err)
@@ -661,6 +667,24 @@ func Decode(jsonText, buf []byte) (Message, error) {
 				return nil, err
 			}
 			return r, nil
+		}
+	}
+	if bytes.HasPrefix(jsonText, []byte(classifyPrefix)) {
+		if c, ok := decodeClassify(jsonText); ok {
+			c.Image = buf
+			if err := validate(c); err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+	if bytes.HasPrefix(jsonText, []byte(previewPrefix)) {
+		if p, ok := decodePreview(jsonText); ok {
+			p.View.RGBA = buf
+			if err := validate(p); err != nil {
+				return nil, err
+			}
+			return p, nil
 		}
 	}
 	var head struct {

@@ -54,24 +54,7 @@ func resultJSON(m Message) (text []byte, ok bool) {
 	b = append(b, `,"model":`...)
 	b = appendString(b, r.Model)
 	b = append(b, `,"top":`...)
-	if r.Top == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, p := range r.Top {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"index":`...)
-			b = strconv.AppendInt(b, int64(p.Index), 10)
-			b = append(b, `,"label":`...)
-			b = appendString(b, p.Label)
-			b = append(b, `,"prob":`...)
-			b = appendFloat(b, p.Prob, 64)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendTop(b, r.Top)
 	b = append(b, `,"ms":`...)
 	b = appendFloat(b, r.Ms, 64)
 	b = append(b, `,"run_ms":`...)
@@ -200,19 +183,7 @@ func decodeResult(text []byte) (r *Result, ok bool) {
 	if !d.lit(`,"top":`) {
 		return nil, false
 	}
-	if !d.lit("null") {
-		r.Top = []Prediction{}
-		for d.item(`{"index":`, len(r.Top)) {
-			var p Prediction
-			p.Index = d.int()
-			d.need(`,"label":`)
-			p.Label = d.str()
-			d.need(`,"prob":`)
-			p.Prob = d.float(64)
-			d.need("}")
-			r.Top = append(r.Top, p)
-		}
-	}
+	r.Top = d.top()
 	d.need(`,"ms":`)
 	r.Ms = d.float(64)
 	d.need(`,"run_ms":`)
