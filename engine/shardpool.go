@@ -327,7 +327,7 @@ func (p *Program) runConvPool(x *execCtx, n *Node, sp *split, out []*Tensor) err
 			bandRows(x, cp, g, pt.subs, buf, w, bias, nil, in[0].Data[i*xn:(i+1)*xn], bd, pt.a, pt.b, false)
 			// All planes in one call, as the whole pool's; the output's
 			// planes lie oh*ow apart, not pg.oh*ow.
-			maxPoolInto(&pg, bd, pd, x.workers)
+			poolPartInto(&pg, bd, pd, x.workers)
 			for m := range g.M {
 				copy(out[0].Data[i*yn+m*oh*ow+p0*ow:], pd[m*pg.oh*ow:(m+1)*pg.oh*ow])
 			}
@@ -350,6 +350,46 @@ func (p *Program) runConvPool(x *execCtx, n *Node, sp *split, out []*Tensor) err
 	}
 	x.gathers = append(x.gathers, gd)
 	return nil
+}
+
+// poolPartInto pools a part's conv rows src into dst as maxPoolInto
+// does. A part inside the map (ResNet's and GoogLeNet's stem pools on
+// their second shard: the 3x3 stride-2 pool's output rows 28-55 read conv
+// rows 55-111, so no padding row on top, pt 0, and an odd 57 rows) is not
+// a geometry of WebAssembly's pool kernel (vec.MaxPool3x3S2P1: one padding
+// row on top, even rows), and maxPoolInto took the scalar loop
+// (maxPoolPlane) for it: the stem of the bottom shard cost 10-30% more
+// than the top one's in the browser and in TestShardProfile (in Node,
+// conv+pool of one 224x224 image, min of 30: 7.03 top, 8.17 bottom; the
+// conv bands alone 6.87 and 7.27). Its rows after the first are such a
+// geometry: output row r reads part rows 2r, 2r+1, 2r+2, which are rows
+// 2r-1, 2r, 2r+1 of the map that starts one row down, whose row -1 the
+// kernel takes for padding. So the kernel pools that map plane by plane,
+// which is exact but for each plane's first output row, which lacks its
+// windows' taps on the part's first row; the kernel on the part's first
+// two rows alone (its row -1 padding) gives the maximum over those two
+// rows of the same columns, and the first output row takes the maximum of
+// both (vec.Max): every window's taps, the second row's twice. Max is
+// exact whatever the order of the taps (NaN aside, as the kernel), so
+// every bit stays the whole pool's. Node, 64x57x112 part, min of 40:
+// maxPoolInto 0.80 ms, this 0.31, the top part (kernel alone) 0.29.
+func poolPartInto(g *poolGeom, src, dst []float32, workers int) {
+	h1 := g.h - 1
+	if g.pt != 0 || !s2x3(g) || h1 != 2*g.oh || g.pl != 1 || !vec.MaxPool3x3S2Wasm(h1, g.w, g.oh, g.ow, 1, g.pl) {
+		maxPoolInto(g, src, dst, workers)
+		return
+	}
+	buf := poolScratch(g.w + 2 + g.ow)
+	defer scratchPool.Put(buf)
+	vp, top := (*buf)[:g.w+2], (*buf)[g.w+2:]
+	hw, ohw := g.h*g.w, g.oh*g.ow
+	for m := range g.n * g.c {
+		plane := src[m*hw : (m+1)*hw]
+		d := dst[m*ohw : (m+1)*ohw]
+		vec.MaxPool3x3S2P1(d, plane[g.w:], vp, 1, h1, g.w)
+		vec.MaxPool3x3S2P1(top, plane[:2*g.w], vp, 1, 2, g.w)
+		vec.Max(d[:g.ow], d[:g.ow], top)
+	}
 }
 
 // The other MaxPools (GoogLeNet's maxpool2-4 after a conv or a Concat, the

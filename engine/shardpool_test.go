@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -119,6 +120,50 @@ func TestPoolRows(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestPoolPartInto: poolPartInto gives maxPoolInto's bits for the parts
+// of a 3x3 stride-2 pool a fused stem pool hands it: parts inside the map
+// (no padding row on top, an odd number of rows: the kernel on all rows
+// but the first, then the first output row fixed, in WebAssembly), and
+// the others (the first part, odd widths, too narrow for the kernel),
+// several planes, values with ties and signed zeros.
+func TestPoolPartInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, s := range []struct{ c, h, w, pt, oh int }{
+		{3, 57, 112, 0, 28}, {2, 5, 8, 0, 2}, {4, 3, 16, 0, 1}, {1, 9, 10, 0, 4},
+		{3, 56, 112, 1, 28}, {2, 7, 9, 0, 3}, {2, 5, 6, 0, 2}, {1, 4, 8, 0, 1},
+	} {
+		ow := (s.w+2-3)/2 + 1
+		g := poolGeom{n: 1, c: s.c, h: s.h, w: s.w, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: s.pt, pl: 1, pr: 1, oh: s.oh, ow: ow}
+		if last := (s.oh-1)*2 - s.pt + 3; last > s.h {
+			g.pb = last - s.h
+		}
+		x := randTensor(r, s.c*s.h*s.w).Data
+		for i := range x {
+			switch i % 7 {
+			case 1:
+				x[i] = 0
+			case 2:
+				x[i] = float32(math.Copysign(0, -1))
+			case 3:
+				x[i] = x[i-3]
+			}
+		}
+		want := make([]float32, s.c*s.oh*ow)
+		maxPoolInto(&g, x, want, 1)
+		got := make([]float32, len(want)+1)
+		got[len(want)] = 7
+		poolPartInto(&g, x, got[:len(want)], 1)
+		for i, v := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(v) {
+				t.Fatalf("%+v: value %d = %v, want %v", s, i, got[i], v)
+			}
+		}
+		if got[len(want)] != 7 {
+			t.Fatalf("%+v: wrote past its output", s)
 		}
 	}
 }
