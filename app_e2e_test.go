@@ -24,8 +24,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"convscope/internal/browsertest"
 	"convscope/models"
@@ -781,6 +784,68 @@ func TestAppE2E(t *testing.T) {
 		if got := a.classify(images[3%len(images)]); len(got) != 5 {
 			t.Errorf("classify after the tampered download: %d classes", len(got))
 		}
+	})
+
+	t.Run("file input keyboard", func(t *testing.T) {
+		// The file input is visually hidden and its label is the button
+		// (static/style.css: the input's text changing on a pick made a
+		// frame that laid out and painted the whole page). The input stays
+		// in the Tab order, its label shows the keyboard focus, and Enter,
+		// Space and a click on the label open the file chooser.
+		a := appPage{t: t, p: p}
+		opened := make(chan string, 4)
+		lctx, cancel := context.WithCancel(p.Context())
+		defer cancel()
+		intercept := func(on bool) error {
+			return p.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				if on {
+					evs := cdp.Events(lctx, tg, page.FileChooserOpened)
+					go func() {
+						for ev, err := range evs {
+							if err != nil {
+								return
+							}
+							opened <- string(ev.Mode)
+						}
+					}()
+				}
+				_, err := cdp.Call(ctx, tg, page.SetInterceptFileChooserDialog, page.SetInterceptFileChooserDialogParams{Enabled: on})
+				return err
+			}))
+		}
+		if err := intercept(true); err != nil {
+			t.Fatal(err)
+		}
+		defer intercept(false)
+		chooser := func(how string) {
+			t.Helper()
+			select {
+			case <-opened:
+			case <-time.After(10 * time.Second):
+				t.Errorf("%s did not open the file chooser", how)
+			}
+		}
+		// Shift+Tab from the first sample's button reaches the input.
+		a.eval(`document.querySelector("#samples button.sample").focus(); "ok"`, nil)
+		if err := p.Do(chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))); err != nil {
+			t.Fatal(err)
+		}
+		var focus string
+		a.eval(`(() => { const e = document.activeElement, l = document.querySelector("label[for=file-input]");
+			return e.id + " " + e.matches(":focus-visible") + " " + getComputedStyle(l).outlineStyle; })()`, &focus)
+		if focus != "file-input true solid" {
+			t.Errorf("Shift+Tab from the first sample: focus, focus-visible, label outline %q, want %q", focus, "file-input true solid")
+		}
+		for _, k := range []string{kb.Enter, " "} {
+			if err := p.Do(chromedp.KeyEvent(k)); err != nil {
+				t.Fatal(err)
+			}
+			chooser(fmt.Sprintf("key %q on the focused input", k))
+		}
+		if err := p.Click(`label[for=file-input]`); err != nil {
+			t.Fatal(err)
+		}
+		chooser("a click on its label")
 	})
 
 	t.Run("phone", func(t *testing.T) {
