@@ -75,8 +75,12 @@ type worker struct {
 	after func() // work left once the final answer is posted
 
 	// warmed is set once a warm-up run completed (see Session.WarmUp):
-	// the optimised code then serves every later model too.
+	// the optimised code around the engine then serves every later model
+	// too. cold: the loaded model's own program has not been warmed up
+	// yet (Session.WarmUpEngine): the worker does that whenever it is
+	// idle, until it completes.
 	warmed     bool
+	cold       bool
 	warmCancel context.CancelFunc // stops the warm-up when a request arrives
 
 	helpers *helpers // the session's peers while the model is split (helpers.go)
@@ -155,6 +159,10 @@ func (w *worker) loop() {
 		w.mu.Lock()
 		if len(w.queue) == 0 {
 			w.mu.Unlock()
+			if w.cold {
+				w.warmUpEngine()
+				continue
+			}
 			<-w.wake
 			continue
 		}
@@ -203,6 +211,7 @@ func (w *worker) handle(j job) {
 			w.after()
 			w.after = nil
 		}
+		w.cold = true
 		if !w.warmed {
 			w.warmUp()
 		}
@@ -326,6 +335,36 @@ func (w *worker) warmUp() {
 	w.warmCancel = nil
 	w.mu.Unlock()
 	w.warmed = err == nil
+	w.cold = w.cold && !w.warmed
+}
+
+// warmUpEngine runs Session.WarmUpEngine as warmUp runs Session.WarmUp:
+// only while no request waits, stopped as soon as one arrives, yielding
+// every warmUpYieldEvery. A cancelled one runs again from the start the
+// next time the worker is idle; one that completed or cannot run (no
+// model) does not.
+func (w *worker) warmUpEngine() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.mu.Lock()
+	if len(w.queue) > 0 {
+		w.mu.Unlock()
+		return
+	}
+	w.warmCancel = cancel
+	w.mu.Unlock()
+	w.yield.reset()
+	err := w.sess.WarmUpEngine(ctx, func() {
+		if w.yield.due(warmUpYieldEvery) {
+			w.yield.now()
+		}
+	})
+	w.mu.Lock()
+	w.warmCancel = nil
+	w.mu.Unlock()
+	if session.Code(err) != protocol.CodeCancelled {
+		w.cold = false
+	}
 }
 
 func (w *worker) fail(id int, err error) {

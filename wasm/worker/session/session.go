@@ -644,6 +644,52 @@ func (s *Session) WarmUp(ctx context.Context, progress func(protocol.LayerDone),
 	return nil
 }
 
+// WarmUpEngine runs the current model's bare program (no statistics, maps
+// nor Result) on an all-zeros input for warmUpBudget of runs (at least
+// one, at most warmUpMaxRuns), every value handed back to the engine as
+// soon as it is made: unlike WarmUp it leaves the session's last run (its
+// maps, kept values and image) as it was, so the worker runs it when idle
+// after any model's load, even once that model has classified.
+// Chromium 156 recompiles a WebAssembly function optimised only after
+// about 13 MB of its baseline code ran (V8's --wasm-tiering-budget;
+// Node 20's is 1.8 MB), and throws optimised code away when a new
+// model's nodes break what it inlined (wasm deopts): WarmUp ran for the
+// page's first model only, and the page's own classify right after a
+// model switch cancelled any warm-up, so a model chosen later ran its
+// first picks partly in the baseline tier. The code around the engine
+// (statistics, the Result) is the same for every model: the first
+// model's WarmUp warms it. step, when not nil, is called after each node
+// (the worker yields there); ctx cancels, returning CodeCancelled.
+func (s *Session) WarmUpEngine(ctx context.Context, step func()) error {
+	if s.model == nil {
+		return fail(protocol.CodeNoModel, "no model is loaded yet")
+	}
+	var shape []int
+	for _, in := range s.prog.Inputs() {
+		if in.Name == s.input {
+			shape = in.Shape
+		}
+	}
+	x, err := engine.NewTensor(shape...)
+	if err != nil {
+		return fail(protocol.CodeInternal, "warm-up input: %v", err)
+	}
+	ro := engine.RunOptions{Context: ctx, Consume: func(string, *engine.Tensor) bool { return true }}
+	if step != nil {
+		ro.Progress = func(int, int, engine.NodeTiming) { step() }
+	}
+	start := time.Now()
+	for runs := 0; runs == 0 || runs < warmUpMaxRuns && time.Since(start) < warmUpBudget; runs++ {
+		if _, err := s.run(x, ro); err != nil {
+			if ctx != nil && ctx.Err() != nil {
+				return &Error{Code: protocol.CodeCancelled, Err: errors.New("cancelled")}
+			}
+			return fail(protocol.CodeInternal, "model %s: %v", s.model.Meta.Name, err)
+		}
+	}
+	return nil
+}
+
 // warmUpPhoto is a made-up photo for WarmUp to resize: YCbCr 4:2:0, as
 // JPEG photos decode, somewhat larger than the model's input so that both
 // of the resampler's passes run.

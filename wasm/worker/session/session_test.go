@@ -470,6 +470,68 @@ func TestWarmUp(t *testing.T) {
 	}
 }
 
+// TestWarmUpEngine: the bare warm-up runs without a Classify's path and,
+// after a classify, leaves its maps, its statistics and its image as they
+// were (the worker runs it after a model's first classify too), on a
+// lazy session (googlenet_cifar: the maps' float32 buffers are the last
+// run's) and one that quantizes as it runs (a model too large to be lazy
+// is not needed: neither kind is touched, the run hands every value back).
+func TestWarmUpEngine(t *testing.T) {
+	var s Session
+	if err := s.WarmUpEngine(context.Background(), nil); code(err) != protocol.CodeNoModel {
+		t.Errorf("warm-up without a model: %v", err)
+	}
+	b, _ := randomModel(t, "googlenet_cifar")
+	if _, err := s.Load(b, hexSHA(b)); err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	if err := s.WarmUpEngine(context.Background(), func() { steps++ }); err != nil || steps == 0 {
+		t.Errorf("warm-up: %v after %d steps", err, steps)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	steps = 0
+	if err := s.WarmUpEngine(ctx, func() { steps++; cancel() }); code(err) != protocol.CodeCancelled || steps != 1 {
+		t.Errorf("cancelled warm-up: %v after %d steps", err, steps)
+	}
+	img := testImage(t)
+	want, err := s.Classify(context.Background(), img, false, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantMaps []*protocol.Maps
+	for _, l := range s.layers {
+		if m, err := s.Activations(l.Name); err == nil {
+			wantMaps = append(wantMaps, m)
+		}
+	}
+	if len(wantMaps) == 0 {
+		t.Fatal("no maps to compare")
+	}
+	x := s.x
+	if err := s.WarmUpEngine(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, l := range s.layers {
+		m, err := s.Activations(l.Name)
+		if err != nil {
+			continue
+		}
+		if !reflect.DeepEqual(m, wantMaps[i]) {
+			t.Errorf("%s: maps after a warm-up differ", l.Name)
+		}
+		i++
+	}
+	got, err := s.Classify(context.Background(), nil, true, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Top, want.Top) || !reflect.DeepEqual(got.Stats, want.Stats) || s.x != x {
+		t.Errorf("again after a warm-up: %+v, want %+v (or the stats differ, or the input was prepared anew)", got.Top, want.Top)
+	}
+}
+
 // TestLazyMaps: a session that quantizes the maps when they are viewed
 // (Session.lazy, every CIFAR-10 model) gives the bytes, ranges and table
 // statistics of one that quantizes every layer as the run goes, on two
