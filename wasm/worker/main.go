@@ -301,39 +301,32 @@ func (w *worker) handle(j job) {
 }
 
 // warmUp runs Session.WarmUp unless a request is waiting, and stops it
-// as soon as one arrives: it only ever uses idle time. The LayerDone at
-// each yield and each Result are encoded into their JS messages as a
-// Classify posts them, but not posted, so that this code is optimised too
-// by the first classify; and it yields every warmUpYieldEvery, not every
-// yieldEvery, because a request that arrives meanwhile waits for the next
-// yield: the user's first classify after choosing a model should not wait
-// several milliseconds for a run nobody needs.
+// as soon as one arrives: it only ever uses idle time (whileIdle). The
+// LayerDone at each yield and each Result are encoded into their JS
+// messages as a Classify posts them, but not posted, so that this code is
+// optimised too by the first classify; and it yields every
+// warmUpYieldEvery, not every yieldEvery, because a request that arrives
+// meanwhile waits for the next yield: the user's first classify after
+// choosing a model should not wait several milliseconds for a run nobody
+// needs.
 func (w *worker) warmUp() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	w.mu.Lock()
-	if len(w.queue) > 0 {
-		w.mu.Unlock()
+	ran, err := w.whileIdle(func(ctx context.Context) error {
+		return w.sess.WarmUp(ctx, func(d protocol.LayerDone) {
+			if w.yield.due(warmUpYieldEvery) {
+				d.ID = 1
+				protocol.ToJS(d)
+				w.yield.now()
+			}
+		}, func(r *protocol.Result) {
+			r.ID = 1
+			r.Memory = w.memory()
+			protocol.ToJS(protocol.PreviewOf(r))
+			protocol.ToJS(r)
+		})
+	})
+	if !ran {
 		return
 	}
-	w.warmCancel = cancel
-	w.mu.Unlock()
-	w.yield.reset()
-	err := w.sess.WarmUp(ctx, func(d protocol.LayerDone) {
-		if w.yield.due(warmUpYieldEvery) {
-			d.ID = 1
-			protocol.ToJS(d)
-			w.yield.now()
-		}
-	}, func(r *protocol.Result) {
-		r.ID = 1
-		r.Memory = w.memory()
-		protocol.ToJS(protocol.PreviewOf(r))
-		protocol.ToJS(r)
-	})
-	w.mu.Lock()
-	w.warmCancel = nil
-	w.mu.Unlock()
 	w.warmed = err == nil
 	w.cold = w.cold && !w.warmed
 }
@@ -344,27 +337,37 @@ func (w *worker) warmUp() {
 // next time the worker is idle; one that completed or cannot run (no
 // model) does not.
 func (w *worker) warmUpEngine() {
+	ran, err := w.whileIdle(func(ctx context.Context) error {
+		return w.sess.WarmUpEngine(ctx, func() {
+			if w.yield.due(warmUpYieldEvery) {
+				w.yield.now()
+			}
+		})
+	})
+	if ran && session.Code(err) != protocol.CodeCancelled {
+		w.cold = false
+	}
+}
+
+// whileIdle runs warm unless a request is waiting, with a context that
+// handle cancels as soon as one arrives (warmCancel), and says whether it
+// ran and what it returned.
+func (w *worker) whileIdle(warm func(context.Context) error) (ran bool, err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w.mu.Lock()
 	if len(w.queue) > 0 {
 		w.mu.Unlock()
-		return
+		return false, nil
 	}
 	w.warmCancel = cancel
 	w.mu.Unlock()
 	w.yield.reset()
-	err := w.sess.WarmUpEngine(ctx, func() {
-		if w.yield.due(warmUpYieldEvery) {
-			w.yield.now()
-		}
-	})
+	err = warm(ctx)
 	w.mu.Lock()
 	w.warmCancel = nil
 	w.mu.Unlock()
-	if session.Code(err) != protocol.CodeCancelled {
-		w.cold = false
-	}
+	return true, err
 }
 
 func (w *worker) fail(id int, err error) {

@@ -606,15 +606,9 @@ func (s *Session) WarmUp(ctx context.Context, progress func(protocol.LayerDone),
 	if s.model == nil {
 		return fail(protocol.CodeNoModel, "no model is loaded yet")
 	}
-	var shape []int
-	for _, in := range s.prog.Inputs() {
-		if in.Name == s.input {
-			shape = in.Shape
-		}
-	}
-	x, err := engine.NewTensor(shape...)
+	x, err := s.zeroInput()
 	if err != nil {
-		return fail(protocol.CodeInternal, "warm-up input: %v", err)
+		return err
 	}
 	spec := s.model.Meta.Preprocess
 	photo := warmUpPhoto(spec)
@@ -644,6 +638,22 @@ func (s *Session) WarmUp(ctx context.Context, progress func(protocol.LayerDone),
 	return nil
 }
 
+// zeroInput is an all-zeros tensor of the program's input (the warm-ups'
+// input: the split tests tell their runs by it).
+func (s *Session) zeroInput() (*engine.Tensor, error) {
+	var shape []int
+	for _, in := range s.prog.Inputs() {
+		if in.Name == s.input {
+			shape = in.Shape
+		}
+	}
+	x, err := engine.NewTensor(shape...)
+	if err != nil {
+		return nil, fail(protocol.CodeInternal, "warm-up input: %v", err)
+	}
+	return x, nil
+}
+
 // WarmUpEngine runs the current model's bare program (no statistics, maps
 // nor Result) on an all-zeros input for warmUpBudget of runs (at least
 // one, at most warmUpMaxRuns), every value handed back to the engine as
@@ -664,15 +674,9 @@ func (s *Session) WarmUpEngine(ctx context.Context, step func()) error {
 	if s.model == nil {
 		return fail(protocol.CodeNoModel, "no model is loaded yet")
 	}
-	var shape []int
-	for _, in := range s.prog.Inputs() {
-		if in.Name == s.input {
-			shape = in.Shape
-		}
-	}
-	x, err := engine.NewTensor(shape...)
+	x, err := s.zeroInput()
 	if err != nil {
-		return fail(protocol.CodeInternal, "warm-up input: %v", err)
+		return err
 	}
 	ro := engine.RunOptions{Context: ctx, Consume: func(string, *engine.Tensor) bool { return true }}
 	if step != nil {
