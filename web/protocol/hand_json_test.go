@@ -2,23 +2,12 @@ package protocol
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// marshalPreview is what Encode wrote for a Preview before previewJSON:
-// json.Marshal's bytes with the type spliced in front.
-func marshalPreview(t testing.TB, p *Preview) string {
-	body, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return `{"type":"preview",` + string(body[1:])
-}
 
 // variedPreviews are the Previews of variedResults (nil, empty and full
 // top lists, awkward labels, numbers of every magnitude, Workers 0 to 2),
@@ -39,7 +28,7 @@ func variedPreviews(rng *rand.Rand) []*Preview {
 // and fails as json.Marshal does on a value JSON has no number for.
 func TestPreviewJSON(t *testing.T) {
 	for i, p := range variedPreviews(rand.New(rand.NewPCG(7, 15))) {
-		want := marshalPreview(t, p)
+		want := marshalTyped(t, "preview", p)
 		for _, m := range []Message{*p, p} {
 			got, buf, err := Encode(m)
 			if err != nil {
@@ -110,21 +99,7 @@ func TestDecodePreview(t *testing.T) {
 		} else if plain {
 			t.Errorf("preview %d: not read by hand: %s", i, text)
 		}
-		for range 20 {
-			bad := mutate(rng, text)
-			got, ok := decodePreview(bad)
-			if !ok {
-				continue
-			}
-			mutants++
-			var want Preview
-			if err := json.Unmarshal(bad, &want); err != nil {
-				t.Fatalf("read by hand, json.Unmarshal says %v: %s", err, bad)
-			}
-			if !reflect.DeepEqual(got, &want) {
-				t.Fatalf("%s: read by hand as\n%+v\njson.Unmarshal:\n%+v", bad, got, &want)
-			}
-		}
+		mutants += checkMutants(t, rng, text, decodePreview)
 	}
 	if fast < len(previews)/3 {
 		t.Errorf("only %d of %d previews read by hand", fast, len(previews))
@@ -146,50 +121,7 @@ func TestDecodePreview(t *testing.T) {
 // Prediction or Image later is set here too), encodes by hand to
 // json.Marshal's bytes and decodes back to itself.
 func TestPreviewJSONEveryField(t *testing.T) {
-	var p Preview
-	n := 0
-	var fill func(v reflect.Value)
-	fill = func(v reflect.Value) {
-		n++
-		switch v.Kind() {
-		case reflect.Int, reflect.Int64:
-			v.SetInt(int64(n))
-		case reflect.Float64, reflect.Float32:
-			v.SetFloat(float64(n) + 0.25)
-		case reflect.String:
-			v.SetString(fmt.Sprintf("s%d", n))
-		case reflect.Struct:
-			for i := range v.NumField() {
-				fill(v.Field(i))
-			}
-		case reflect.Slice:
-			if v.Type().Elem().Kind() == reflect.Uint8 {
-				v.SetBytes(nil) // View.RGBA: the bulk bytes, not JSON
-				return
-			}
-			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
-			for i := range 2 {
-				fill(v.Index(i))
-			}
-		default:
-			t.Fatalf("fill: a %s field: teach this test (and previewJSON, decodePreview) its kind", v.Type())
-		}
-	}
-	fill(reflect.ValueOf(&p).Elem())
-	text, ok := previewJSON(&p)
-	if !ok {
-		t.Fatal("not hand-written")
-	}
-	if want := marshalPreview(t, &p); string(text) != want {
-		t.Fatalf("hand-written\n%s\njson.Marshal\n%s", text, want)
-	}
-	got, ok := decodePreview(text)
-	if !ok {
-		t.Fatalf("not read by hand: %s", text)
-	}
-	if !reflect.DeepEqual(got, &p) {
-		t.Fatalf("read by hand as\n%+v\nwant\n%+v", got, &p)
-	}
+	checkEveryField(t, "preview", previewJSON, decodePreview)
 }
 
 // cifarPreview is a CIFAR-10 pick's Preview: five classes, a 32x32 view.
@@ -204,47 +136,14 @@ func cifarPreview() *Preview {
 // BenchmarkEncodePreview: Encode of a CIFAR-10 pick's Preview, by hand
 // and as json.Marshal did it.
 func BenchmarkEncodePreview(b *testing.B) {
-	p := cifarPreview()
-	b.Run("hand", func(b *testing.B) {
-		for b.Loop() {
-			if _, _, err := Encode(p); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("marshal", func(b *testing.B) {
-		for b.Loop() {
-			marshalPreview(b, p)
-		}
-	})
+	benchEncode(b, "preview", cifarPreview())
 }
 
 // BenchmarkDecodePreview: Decode of a CIFAR-10 pick's Preview, as the page
 // decodes it, by hand and as json.Unmarshal did it (the type, then the
 // message).
 func BenchmarkDecodePreview(b *testing.B) {
-	text, buf, err := Encode(cifarPreview())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("hand", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := Decode(text, buf); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("unmarshal", func(b *testing.B) {
-		for b.Loop() {
-			var head struct {
-				Type *Type `json:"type"`
-			}
-			var p Preview
-			if json.Unmarshal(text, &head) != nil || json.Unmarshal(text, &p) != nil {
-				b.Fatal("bad JSON")
-			}
-		}
-	})
+	benchDecode[Preview](b, cifarPreview())
 }
 
 // variedClassifies are Classify requests with every combination of the
@@ -275,11 +174,7 @@ func TestClassifyJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 15))
 	mutants := 0
 	for i, c := range variedClassifies(rng) {
-		body, err := json.Marshal(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := `{"type":"classify",` + string(body[1:])
+		want := marshalTyped(t, "classify", c)
 		for _, m := range []Message{*c, c} {
 			got, buf, err := Encode(m)
 			if err != nil {
@@ -313,21 +208,7 @@ func TestClassifyJSON(t *testing.T) {
 		if !reflect.DeepEqual(m, &w) {
 			t.Fatalf("classify %d: decoded\n%+v\nwant\n%+v", i, m, &w)
 		}
-		for range 20 {
-			bad := mutate(rng, text)
-			got, ok := decodeClassify(bad)
-			if !ok {
-				continue
-			}
-			mutants++
-			var want Classify
-			if err := json.Unmarshal(bad, &want); err != nil {
-				t.Fatalf("read by hand, json.Unmarshal says %v: %s", err, bad)
-			}
-			if !reflect.DeepEqual(got, &want) {
-				t.Fatalf("%s: read by hand as\n%+v\njson.Unmarshal:\n%+v", bad, got, &want)
-			}
-		}
+		mutants += checkMutants(t, rng, text, decodeClassify)
 	}
 	// Valid JSON classifyJSON never writes: json.Unmarshal reads it.
 	for _, text := range []string{
@@ -350,74 +231,13 @@ func TestClassifyJSON(t *testing.T) {
 // reflection, so a field added later is set here too) encodes by hand to
 // json.Marshal's bytes and decodes back to itself.
 func TestClassifyJSONEveryField(t *testing.T) {
-	var c Classify
-	n := 0
-	v := reflect.ValueOf(&c).Elem()
-	for i := range v.NumField() {
-		n++
-		switch f := v.Field(i); f.Kind() {
-		case reflect.Int:
-			f.SetInt(int64(n))
-		case reflect.Bool:
-			f.SetBool(true)
-		case reflect.Slice:
-			f.SetBytes(nil) // Image: the bulk bytes, not JSON
-		default:
-			t.Fatalf("a %s field: teach this test (and classifyJSON, decodeClassify) its kind", f.Type())
-		}
-	}
-	text, ok := classifyJSON(&c)
-	if !ok {
-		t.Fatal("not hand-written")
-	}
-	body, err := json.Marshal(&c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `{"type":"classify",` + string(body[1:]); string(text) != want {
-		t.Fatalf("hand-written\n%s\njson.Marshal\n%s", text, want)
-	}
-	got, ok := decodeClassify(text)
-	if !ok {
-		t.Fatalf("not read by hand: %s", text)
-	}
-	if !reflect.DeepEqual(got, &c) {
-		t.Fatalf("read by hand as\n%+v\nwant\n%+v", got, &c)
-	}
+	checkEveryField(t, "classify", classifyJSON, decodeClassify)
 }
 
 // BenchmarkClassifyJSON: Encode and Decode of the page's Classify of a
 // picked file, by hand and as json.Marshal and json.Unmarshal did them.
 func BenchmarkClassifyJSON(b *testing.B) {
 	c := Classify{ID: 7, Top: 5, Preview: true, QuietMs: 100, Image: []byte{0}}
-	text, _, err := Encode(c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("encode/hand", func(b *testing.B) {
-		for b.Loop() {
-			Encode(c)
-		}
-	})
-	b.Run("encode/marshal", func(b *testing.B) {
-		for b.Loop() {
-			json.Marshal(c)
-		}
-	})
-	b.Run("decode/hand", func(b *testing.B) {
-		for b.Loop() {
-			Decode(text, []byte{1})
-		}
-	})
-	b.Run("decode/unmarshal", func(b *testing.B) {
-		for b.Loop() {
-			var head struct {
-				Type *Type `json:"type"`
-			}
-			var m Classify
-			if json.Unmarshal(text, &head) != nil || json.Unmarshal(text, &m) != nil {
-				b.Fatal("bad JSON")
-			}
-		}
-	})
+	b.Run("encode", func(b *testing.B) { benchEncode(b, "classify", c) })
+	b.Run("decode", func(b *testing.B) { benchDecode[Classify](b, c) })
 }

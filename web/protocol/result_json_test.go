@@ -10,14 +10,15 @@ import (
 	"testing"
 )
 
-// marshalResult is what Encode wrote for a Result before resultJSON:
-// json.Marshal's bytes with the type spliced in front.
-func marshalResult(t testing.TB, r *Result) string {
-	body, err := json.Marshal(r)
+// marshalTyped is what Encode writes through encoding/json (and wrote for
+// every message before the hand-written JSON): json.Marshal's bytes of v
+// with "type":typ spliced in front.
+func marshalTyped(t testing.TB, typ string, v any) string {
+	body, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return `{"type":"result",` + string(body[1:])
+	return `{"type":"` + typ + `",` + string(body[1:])
 }
 
 // awkward are strings encoding/json escapes, or writes as they are.
@@ -41,7 +42,7 @@ var (
 func TestResultJSON(t *testing.T) {
 	results := variedResults(rand.New(rand.NewPCG(7, 14)))
 	for i, r := range results {
-		want := marshalResult(t, r)
+		want := marshalTyped(t, "result", r)
 		for _, m := range []Message{*r, r} {
 			got, buf, err := Encode(m)
 			if err != nil {
@@ -163,17 +164,21 @@ func bigResult() *Result {
 // BenchmarkEncodeResult: Encode of a googlenet_cifar-size Result, by hand
 // and as json.Marshal did it.
 func BenchmarkEncodeResult(b *testing.B) {
-	r := bigResult()
+	benchEncode(b, "result", bigResult())
+}
+
+// benchEncode times Encode of m, by hand and as json.Marshal did it.
+func benchEncode(b *testing.B, typ string, m Message) {
 	b.Run("hand", func(b *testing.B) {
 		for b.Loop() {
-			if _, _, err := Encode(r); err != nil {
+			if _, _, err := Encode(m); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("marshal", func(b *testing.B) {
 		for b.Loop() {
-			marshalResult(b, r)
+			marshalTyped(b, typ, m)
 		}
 	})
 }
@@ -182,7 +187,13 @@ func BenchmarkEncodeResult(b *testing.B) {
 // page decodes it, by hand and as json.Unmarshal did it (the type, then
 // the message).
 func BenchmarkDecodeResult(b *testing.B) {
-	text, buf, err := Encode(bigResult())
+	benchDecode[Result](b, bigResult())
+}
+
+// benchDecode times Decode of m's text, by hand and as json.Unmarshal did
+// it (the type, then the message, a T).
+func benchDecode[T any](b *testing.B, m Message) {
+	text, buf, err := Encode(m)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -198,8 +209,8 @@ func BenchmarkDecodeResult(b *testing.B) {
 			var head struct {
 				Type *Type `json:"type"`
 			}
-			var r Result
-			if json.Unmarshal(text, &head) != nil || json.Unmarshal(text, &r) != nil {
+			var v T
+			if json.Unmarshal(text, &head) != nil || json.Unmarshal(text, &v) != nil {
 				b.Fatal("bad JSON")
 			}
 		}
@@ -236,21 +247,7 @@ func TestDecodeResult(t *testing.T) {
 		} else if plainResult(r) {
 			t.Errorf("result %d: not read by hand: %s", i, text)
 		}
-		for range 20 {
-			bad := mutate(rng, text)
-			got, ok := decodeResult(bad)
-			if !ok {
-				continue
-			}
-			mutants++
-			var want Result
-			if err := json.Unmarshal(bad, &want); err != nil {
-				t.Fatalf("read by hand, json.Unmarshal says %v: %s", err, bad)
-			}
-			if !reflect.DeepEqual(got, &want) {
-				t.Fatalf("%s: read by hand as\n%+v\njson.Unmarshal:\n%+v", bad, got, &want)
-			}
-		}
+		mutants += checkMutants(t, rng, text, decodeResult)
 	}
 	if fast < len(results)/3 {
 		t.Errorf("only %d of %d results read by hand", fast, len(results))
@@ -294,14 +291,36 @@ func mutate(rng *rand.Rand, text []byte) []byte {
 	return append(out, text[i+1:]...)
 }
 
-// TestResultJSONEveryField: a Result with every field set, down to the
-// nested structs' (by reflection, so a field added to Result, Prediction,
-// Timing, LayerStat, Image or Memory later is set here too), encodes by
-// hand to json.Marshal's bytes and decodes back to itself. resultJSON and
-// decodeResult name each field: one they do not know would be dropped
-// silently, and the varied Results above set only the fields of today.
-func TestResultJSONEveryField(t *testing.T) {
-	var r Result
+// checkMutants reads by hand 20 altered copies of text (mutate): each one
+// the hand-written reader takes must be read as json.Unmarshal reads it.
+// It returns how many it took.
+func checkMutants[T any](t *testing.T, rng *rand.Rand, text []byte, hand func([]byte) (*T, bool)) int {
+	t.Helper()
+	n := 0
+	for range 20 {
+		bad := mutate(rng, text)
+		got, ok := hand(bad)
+		if !ok {
+			continue
+		}
+		n++
+		var want T
+		if err := json.Unmarshal(bad, &want); err != nil {
+			t.Fatalf("read by hand, json.Unmarshal says %v: %s", err, bad)
+		}
+		if !reflect.DeepEqual(got, &want) {
+			t.Fatalf("%s: read by hand as\n%+v\njson.Unmarshal:\n%+v", bad, got, &want)
+		}
+	}
+	return n
+}
+
+// fillEvery sets every field of the struct v points to, down to the
+// nested structs' (by reflection, so that a field added later is set
+// too): numbers and strings each to a value of its own, bools true,
+// pointers to a new filled value, slices to two filled elements, byte
+// slices (the bulk bytes, not JSON) nil.
+func fillEvery(t *testing.T, v any) {
 	n := 0
 	var fill func(v reflect.Value)
 	fill = func(v reflect.Value) {
@@ -313,6 +332,8 @@ func TestResultJSONEveryField(t *testing.T) {
 			v.SetFloat(float64(n) + 0.25)
 		case reflect.String:
 			v.SetString(fmt.Sprintf("s%d", n))
+		case reflect.Bool:
+			v.SetBool(true)
 		case reflect.Struct:
 			for i := range v.NumField() {
 				fill(v.Field(i))
@@ -322,7 +343,7 @@ func TestResultJSONEveryField(t *testing.T) {
 			fill(v.Elem())
 		case reflect.Slice:
 			if v.Type().Elem().Kind() == reflect.Uint8 {
-				v.SetBytes(nil) // View.RGBA: the bulk bytes, not JSON
+				v.SetBytes(nil)
 				return
 			}
 			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
@@ -330,22 +351,42 @@ func TestResultJSONEveryField(t *testing.T) {
 				fill(v.Index(i))
 			}
 		default:
-			t.Fatalf("fill: a %s field: teach this test (and resultJSON, decodeResult) its kind", v.Type())
+			t.Fatalf("fill: a %s field: teach this test (and the hand-written JSON) its kind", v.Type())
 		}
 	}
-	fill(reflect.ValueOf(&r).Elem())
-	text, ok := resultJSON(&r)
+	fill(reflect.ValueOf(v).Elem())
+}
+
+// checkEveryField fills every field of m (fillEvery), then checks that
+// the hand-written writer gives json.Marshal's bytes and the hand-written
+// reader reads them back to m. The hand-written JSON names each field: one
+// it does not know would be dropped silently, and the varied messages of
+// the other tests set only the fields of today.
+func checkEveryField[T any](t *testing.T, typ string, write func(Message) ([]byte, bool), read func([]byte) (*T, bool)) {
+	var m T
+	fillEvery(t, &m)
+	text, ok := write(any(&m).(Message))
 	if !ok {
 		t.Fatal("not hand-written")
 	}
-	if want := marshalResult(t, &r); string(text) != want {
+	if want := marshalTyped(t, typ, &m); string(text) != want {
 		t.Fatalf("hand-written\n%s\njson.Marshal\n%s", text, want)
 	}
-	got, ok := decodeResult(text)
+	got, ok := read(text)
 	if !ok {
 		t.Fatalf("not read by hand: %s", text)
 	}
-	if !reflect.DeepEqual(got, &r) {
-		t.Fatalf("read by hand as\n%+v\nwant\n%+v", got, &r)
+	if !reflect.DeepEqual(got, &m) {
+		t.Fatalf("read by hand as\n%+v\nwant\n%+v", got, &m)
 	}
+}
+
+// TestResultJSONEveryField: a Result with every field set, down to the
+// nested structs' (by reflection, so a field added to Result, Prediction,
+// Timing, LayerStat, Image or Memory later is set here too), encodes by
+// hand to json.Marshal's bytes and decodes back to itself. resultJSON and
+// decodeResult name each field: one they do not know would be dropped
+// silently, and the varied Results above set only the fields of today.
+func TestResultJSONEveryField(t *testing.T) {
+	checkEveryField(t, "result", resultJSON, decodeResult)
 }
