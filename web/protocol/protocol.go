@@ -648,6 +648,33 @@ func Encode(m Message) (jsonText, buf []byte, err error) {
 	return text, buf, nil
 }
 
+// decodeByHand reads the messages whose JSON is written by hand (the
+// Result, the Preview and the Classify: result_json.go, hand_json.go),
+// with buf as their bulk bytes; nil for any other text, which Decode
+// then unmarshals.
+func decodeByHand(text, buf []byte) Message {
+	// The prefix first: the readers allocate their message before they
+	// look, and most messages (LayerDone, Loaded, ...) are none of these.
+	switch {
+	case bytes.HasPrefix(text, []byte(resultPrefix)):
+		if r, ok := decodeResult(text); ok {
+			r.View.RGBA = buf
+			return r
+		}
+	case bytes.HasPrefix(text, []byte(classifyPrefix)):
+		if c, ok := decodeClassify(text); ok {
+			c.Image = buf
+			return c
+		}
+	case bytes.HasPrefix(text, []byte(previewPrefix)):
+		if p, ok := decodePreview(text); ok {
+			p.View.RGBA = buf
+			return p
+		}
+	}
+	return nil
+}
+
 // Decode parses a message from its JSON text and bulk bytes (nil when the
 // sender sent no buf). It returns a pointer to the message (*Classify,
 // *Result, ...). buf is kept, not copied. Every malformed message is an
@@ -660,32 +687,11 @@ func Decode(jsonText, buf []byte) (Message, error) {
 	if len(buf) > MaxBufBytes {
 		return nil, fmt.Errorf("protocol: message carries %d bytes, more than %d", len(buf), MaxBufBytes)
 	}
-	if bytes.HasPrefix(jsonText, []byte(resultPrefix)) {
-		if r, ok := decodeResult(jsonText); ok {
-			r.View.RGBA = buf
-			if err := validate(r); err != nil {
-				return nil, err
-			}
-			return r, nil
+	if m := decodeByHand(jsonText, buf); m != nil {
+		if err := validate(m); err != nil {
+			return nil, err
 		}
-	}
-	if bytes.HasPrefix(jsonText, []byte(classifyPrefix)) {
-		if c, ok := decodeClassify(jsonText); ok {
-			c.Image = buf
-			if err := validate(c); err != nil {
-				return nil, err
-			}
-			return c, nil
-		}
-	}
-	if bytes.HasPrefix(jsonText, []byte(previewPrefix)) {
-		if p, ok := decodePreview(jsonText); ok {
-			p.View.RGBA = buf
-			if err := validate(p); err != nil {
-				return nil, err
-			}
-			return p, nil
-		}
+		return m, nil
 	}
 	var head struct {
 		Type *Type `json:"type"`
