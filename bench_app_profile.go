@@ -44,7 +44,8 @@ const appPageTracePicks = 10
 
 // appPageTrace traces appPageTracePicks picks of images from image k on.
 func appPageTrace(ctx context.Context, name string, images []string, k int, dir string, logw io.Writer) error {
-	tr := newPageTracer(ctx)
+	tr := newPageTracer(ctx, "toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing",
+		"v8.execute", "v8", "blink", "ipc", "mojom", "scheduler", "disabled-by-default-devtools.timeline.frame")
 	if err := tr.start(); err != nil {
 		return err
 	}
@@ -75,9 +76,11 @@ func appPageTrace(ctx context.Context, name string, images []string, k int, dir 
 	return nil
 }
 
-// pageTracer collects a CDP trace of the browser.
+// pageTracer collects a CDP trace of the browser's events in its
+// categories, between start and stop.
 type pageTracer struct {
 	ctx      context.Context
+	cats     []string
 	mu       sync.Mutex
 	events   []json.RawMessage
 	tctx     context.Context
@@ -85,8 +88,8 @@ type pageTracer struct {
 	complete chan struct{}
 }
 
-func newPageTracer(ctx context.Context) *pageTracer {
-	return &pageTracer{ctx: ctx, complete: make(chan struct{}, 1)}
+func newPageTracer(ctx context.Context, categories ...string) *pageTracer {
+	return &pageTracer{ctx: ctx, cats: categories, complete: make(chan struct{}, 1)}
 }
 
 func (pt *pageTracer) start() error {
@@ -117,9 +120,7 @@ func (pt *pageTracer) start() error {
 		}()
 		_, err := cdp.Call(c, t, tracing.Start, tracing.StartParams{
 			TransferMode: tracing.StartTransferModeReportEvents,
-			TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{
-				"toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing",
-				"v8.execute", "v8", "blink", "ipc", "mojom", "scheduler", "disabled-by-default-devtools.timeline.frame"}},
+			TraceConfig:  &tracing.TraceConfig{IncludedCategories: pt.cats},
 		})
 		return err
 	}))
@@ -145,70 +146,15 @@ func (pt *pageTracer) stop() error {
 
 // appPageProfile runs the two profiled picks of images from image k on.
 func appPageProfile(ctx context.Context, name string, images []string, k int, logw io.Writer) error {
-	var events []json.RawMessage
-	var mu sync.Mutex
-	var tctx context.Context
-	var tcancel func()
-	complete := make(chan struct{}, 1)
-	startTrace := func() error {
-		tctx, tcancel = context.WithCancel(ctx)
-		return chromedp.Do(ctx, chromedp.Func(func(c context.Context, t *chromedp.Target) error {
-			data := cdp.Events(tctx, t, tracing.DataCollected)
-			done := cdp.Events(tctx, t, tracing.TracingComplete)
-			go func() {
-				for ev, err := range data {
-					if err != nil {
-						return
-					}
-					mu.Lock()
-					for _, v := range ev.Value {
-						b, _ := json.Marshal(v)
-						events = append(events, b)
-					}
-					mu.Unlock()
-				}
-			}()
-			go func() {
-				for _, err := range done {
-					if err == nil {
-						complete <- struct{}{}
-					}
-					return
-				}
-			}()
-			_, err := cdp.Call(c, t, tracing.Start, tracing.StartParams{
-				TransferMode: tracing.StartTransferModeReportEvents,
-				TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{
-					"devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "v8.execute"}},
-			})
-			return err
-		}))
-	}
-	stopTrace := func() error {
-		defer tcancel()
-		err := chromedp.Do(ctx, chromedp.Func(func(c context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(c, t, tracing.End, cdp.Empty{})
-			return err
-		}))
-		if err != nil {
-			return err
-		}
-		select {
-		case <-complete:
-		case <-time.After(time.Minute):
-			return fmt.Errorf("the trace did not complete")
-		}
-		time.Sleep(300 * time.Millisecond) // the last dataCollected events
-		return nil
-	}
-	p, err := appPagePickOne(ctx, images[k%len(images)], startTrace, stopTrace)
+	tr := newPageTracer(ctx, "devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "v8.execute")
+	p, err := appPagePickOne(ctx, images[k%len(images)], tr.start, tr.stop)
 	if err != nil {
 		return err
 	}
 	time.Sleep(appPageIdle)
-	mu.Lock()
-	summary := traceSummary(events)
-	mu.Unlock()
+	tr.mu.Lock()
+	summary := traceSummary(tr.events)
+	tr.mu.Unlock()
 	fmt.Fprintf(logw, "bench: %s: traced pick: top-5 %.1f ms, painted %.1f ms after the change; the page's main thread, self ms by trace event in that span:\n%s",
 		name, p.DomMs, p.PaintedMs, summary)
 
